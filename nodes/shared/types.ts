@@ -1,0 +1,130 @@
+/**
+ * The shapes that travel between our two nodes and the server. These are part of the public contract: users
+ * reference these keys in expressions (`$json.status_url`, `$json.errors`), so rename nothing once released.
+ */
+import type { IDataObject } from 'n8n-workflow';
+
+/** Credential type name, stored in users' workflows. */
+export const CREDENTIAL_TYPE = 'commCareApi';
+
+export type SearchField = 'case_id' | 'external_id';
+
+/** Everything the upload sends besides the file (spec §3). */
+export interface ImportSettings {
+	projectSpace: string;
+	caseType: string;
+	searchField: SearchField;
+	searchColumn: string;
+	createNewCases: boolean;
+	nameColumn: string;
+	comment: string;
+}
+
+/** One row-level (or whole-import) error entry exactly as the status endpoint reports it (spec §5). */
+export interface RowErrorEntry extends IDataObject {
+	title: string | null;
+	description: string | null;
+	/** `null` on older servers, `""` on the newest, when no column applies. */
+	column: string | null;
+	/** Spreadsheet row numbers, 1-based, header is row 1. */
+	rows: number[];
+}
+
+/** Body of `GET status_url` (spec §5). */
+export interface StatusResponse {
+	state: number;
+	progress: { percent: number | null } | null;
+	result: null | {
+		match_count: number | null;
+		created_count: number | null;
+		num_chunks: number | null;
+		errors: RowErrorEntry[];
+	};
+}
+
+/** A finding of the checks made before upload (both sources). */
+export interface PreflightIssue extends IDataObject {
+	/** Stable machine code, e.g. `invalidHeader`, `missingSearchColumn`. */
+	code: string;
+	message: string;
+	column?: string;
+	/** Spreadsheet row numbers (header = 1). */
+	rows?: number[];
+	/** Input item indexes (items source only). */
+	items?: number[];
+}
+
+/**
+ * Output of CommCare Bulk Import, one per upload (default mode). `status_url` is the server's, under that key,
+ * so CommCare Import Status's default `={{ $json.status_url }}` just works.
+ */
+export interface UploadResultJson extends IDataObject {
+	status_url: string;
+	code: number;
+	message: string;
+	projectSpace: string;
+	caseType: string;
+	fileName: string;
+	searchField: SearchField;
+	searchColumn: string;
+	nameColumn: string;
+	createNewCases: boolean;
+	comment: string;
+	/** Data rows (not counting the header) in the uploaded sheet, when known; lets the status node count silent skips. */
+	rowCount: number | null;
+	/** 1-based upload number and total when `rowsPerUpload` split the input. */
+	uploadNumber: number;
+	uploadCount: number;
+	/** Preflight warnings that did not stop the upload. */
+	warnings: PreflightIssue[];
+}
+
+/**
+ * Output of CommCare Bulk Import in per-record mode: one item per input record. The Import Status node sees `row`
+ * and routes this record on its own.
+ */
+export interface RecordResultJson extends IDataObject {
+	status_url: string;
+	/** Spreadsheet row of this record in its upload (header = 1, so the first record is row 2). */
+	row: number;
+	/** The input item's JSON as it was sent. */
+	record: IDataObject;
+	/** The upload this record went in (same keys as UploadResultJson minus status_url/warnings). */
+	upload: IDataObject;
+}
+
+export type Outcome = 'success' | 'warning' | 'error';
+
+/** Output of CommCare Import Status for one upload. */
+export interface ImportOutcomeJson extends IDataObject {
+	outcome: Outcome;
+	/** One human sentence, e.g. "12 cases created, 3 updated, 2 rows failed (Invalid Owner: rows 4, 7)". */
+	summary: string;
+	status_url: string | null;
+	state: number | null;
+	percent: number | null;
+	created_count: number | null;
+	match_count: number | null;
+	num_chunks: number | null;
+	/** Rows sent but neither created, matched nor reported (blank rows, unmatched rows with creation off). */
+	skipped_count: number | null;
+	errors: RowErrorEntry[];
+	timedOut: boolean;
+	polls: number;
+	waitedSeconds: number;
+	/** The input item's JSON (the upload result, or an upstream error item), kept for context. */
+	upload: IDataObject;
+}
+
+/** Output of CommCare Import Status for one record (per-record mode). */
+export interface RecordOutcomeJson extends IDataObject {
+	outcome: Outcome;
+	summary: string;
+	status_url: string | null;
+	row: number | null;
+	record: IDataObject;
+	/** This row's error entries (title, description, column), or the whole-import failure. */
+	errors: IDataObject[];
+	/** The import this record belongs to: state, counts, timedOut, polls. */
+	import: IDataObject;
+}

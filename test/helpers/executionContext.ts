@@ -1,0 +1,326 @@
+/**
+ * A faithful stand-in for the execution context n8n hands a node's `execute()`, for integration tests that talk
+ * to the emulator over real sockets. What matters is copied from n8n-core (packages/core/.../request-helper-functions
+ * and request-helpers/http-request.ts):
+ *  - `httpRequestWithAuthentication` reads the credential, applies the credential type's `authenticate` (function or
+ *    generic form), sets the execution's cancel signal as `abortSignal`, sends through axios the way
+ *    `convertN8nRequestToAxios` does, and wraps any thrown error in `NodeApiError(node, error)`.
+ *  - like n8n, axios follows redirects unless `disableFollowRedirect` is set.
+ *  - binary data in two modes: `default` (base64 in `data`) and `filesystem` (an `id`, bytes on disk, `data` unused).
+ * Parameters come from the test; missing ones fall back to the node description's defaults, as in n8n.
+ */
+import axios, { type AxiosRequestConfig } from 'axios';
+import { randomUUID } from 'crypto';
+import { createReadStream, mkdtempSync, readFileSync, statSync, writeFileSync } from 'fs';
+import https from 'https';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import type { Readable } from 'stream';
+import {
+	NodeApiError,
+	NodeOperationError,
+	type IBinaryData,
+	type ICredentialDataDecryptedObject,
+	type ICredentialType,
+	type IDataObject,
+	type IExecuteFunctions,
+	type IHttpRequestOptions,
+	type INode,
+	type INodeExecutionData,
+	type INodeProperties,
+	type INodeType,
+} from 'n8n-workflow';
+
+import { CommCareApi } from '../../credentials/CommCareApi.credentials';
+
+export type BinaryMode = 'default' | 'filesystem';
+
+export interface ContextOptions {
+	node: INodeType;
+	/** Node parameters; a function value is evaluated per item, like an expression: (itemIndex, item) => value. */
+	parameters?: Record<string, unknown>;
+	/** Decrypted credential data for `commCareApi` (omit to simulate a node without credentials). */
+	credentials?: ICredentialDataDecryptedObject;
+	items?: INodeExecutionData[];
+	continueOnFail?: boolean;
+	binaryMode?: BinaryMode;
+	/** The execution's cancel signal (n8n aborts it when the user stops the execution). */
+	cancelSignal?: AbortSignal;
+	credentialType?: ICredentialType;
+}
+
+export interface SentRequest {
+	options: IHttpRequestOptions;
+	credentialType: string | null;
+}
+
+const binaryStoreDir = mkdtempSync(join(tmpdir(), 'commcare-binary-'));
+
+/** Stores bytes the way n8n's filesystem binary-data mode does: an id, a file, metadata beside it. */
+function storeFilesystemBinary(buffer: Buffer, fileName: string, mimeType: string): IBinaryData {
+	const id = `filesystem-v2:workflows/test/executions/temp/binary_data/${randomUUID()}`;
+	const path = binaryPathFromId(id);
+	writeFileSync(path, buffer);
+	writeFileSync(`${path}.metadata`, JSON.stringify({ fileName, mimeType, fileSize: buffer.length }));
+	return {
+		id,
+		data: 'filesystem-v2',
+		mimeType,
+		fileName,
+		fileExtension: fileName.includes('.') ? fileName.split('.').pop() : undefined,
+		fileSize: `${(buffer.length / 1024).toFixed(2)} kB`,
+		bytes: buffer.length,
+	} as IBinaryData;
+}
+
+function binaryPathFromId(id: string): string {
+	return join(binaryStoreDir, id.split('/').pop() as string);
+}
+
+/** Builds an input item holding a file, in the requested binary-data mode. */
+export function binaryItem(
+	buffer: Buffer,
+	fileName: string,
+	options: { mode?: BinaryMode; property?: string; json?: IDataObject; mimeType?: string } = {},
+): INodeExecutionData {
+	const mimeType = options.mimeType ?? guessMime(fileName);
+	const binary: IBinaryData =
+		options.mode === 'filesystem'
+			? storeFilesystemBinary(buffer, fileName, mimeType)
+			: ({
+					data: buffer.toString('base64'),
+					mimeType,
+					fileName,
+					fileExtension: fileName.includes('.') ? fileName.split('.').pop() : undefined,
+					fileSize: `${(buffer.length / 1024).toFixed(2)} kB`,
+				} as IBinaryData);
+	return { json: options.json ?? {}, binary: { [options.property ?? 'data']: binary } };
+}
+
+function guessMime(fileName: string): string {
+	const ext = fileName.toLowerCase().split('.').pop();
+	if (ext === 'xlsx') return 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+	if (ext === 'xls') return 'application/vnd.ms-excel';
+	if (ext === 'csv') return 'text/csv';
+	return 'application/octet-stream';
+}
+
+/** Applies a credential type's `authenticate` as n8n's CredentialsHelper does (function or generic form). */
+async function authenticate(
+	credentialType: ICredentialType,
+	credentials: ICredentialDataDecryptedObject,
+	options: IHttpRequestOptions,
+): Promise<IHttpRequestOptions> {
+	const auth = credentialType.authenticate;
+	if (!auth) return options;
+	if (typeof auth === 'function') return await auth(credentials, options);
+	const resolve = (value: unknown) =>
+		typeof value === 'string'
+			? value.replace(/^=?\{\{\s*\$credentials\.(\w+)\s*\}\}$/, (_m, key: string) => String(credentials[key] ?? ''))
+			: value;
+	const out = { ...options, headers: { ...(options.headers ?? {}) }, qs: { ...(options.qs ?? {}) } };
+	for (const [key, value] of Object.entries(auth.properties.headers ?? {})) out.headers[key] = resolve(value) as string;
+	for (const [key, value] of Object.entries(auth.properties.qs ?? {})) out.qs[key] = resolve(value) as string;
+	if (auth.properties.auth) {
+		out.auth = {
+			username: resolve(auth.properties.auth.username) as string,
+			password: resolve(auth.properties.auth.password) as string,
+		};
+	}
+	return out;
+}
+
+/** The request n8n's `httpRequest` makes: the relevant part of `convertN8nRequestToAxios` and its return shape. */
+export async function n8nHttpRequest(options: IHttpRequestOptions): Promise<unknown> {
+	const config: AxiosRequestConfig = {
+		url: options.url,
+		method: options.method ?? 'GET',
+		headers: { ...((options.headers as Record<string, string>) ?? {}) },
+		params: options.qs,
+		timeout: options.timeout ?? 300000,
+		auth: options.auth as AxiosRequestConfig['auth'],
+		maxBodyLength: Infinity,
+		maxContentLength: Infinity,
+		signal: options.abortSignal,
+		proxy: false,
+	};
+	if (options.baseURL !== undefined) config.baseURL = options.baseURL;
+	if (options.disableFollowRedirect === true) config.maxRedirects = 0;
+	if (options.encoding !== undefined) config.responseType = options.encoding as AxiosRequestConfig['responseType'];
+	if (options.skipSslCertificateValidation === true) {
+		config.httpsAgent = new https.Agent({ rejectUnauthorized: false });
+	}
+	const body = options.body as unknown;
+	if (body) {
+		const headers = config.headers as Record<string, string>;
+		const hasContentType = Object.keys(headers).some((h) => h.toLowerCase() === 'content-type');
+		if (!hasContentType && body && typeof (body as { getHeaders?: unknown }).getHeaders === 'function') {
+			Object.assign(headers, (body as { getHeaders: () => Record<string, string> }).getHeaders());
+		}
+		if (typeof body === 'string' || (typeof body === 'object' && Object.keys(body as object).length > 0)) {
+			config.data = body;
+		}
+	}
+	if (options.json) {
+		const headers = config.headers as Record<string, string>;
+		if (!Object.keys(headers).some((h) => h.toLowerCase() === 'accept')) headers.Accept = 'application/json';
+	}
+	if (options.ignoreHttpStatusErrors) config.validateStatus = () => true;
+	if (String(config.method).toUpperCase() === 'GET') delete config.data;
+	const result = await axios(config);
+	if (options.returnFullResponse) {
+		return { body: result.data, headers: result.headers, statusCode: result.status, statusMessage: result.statusText };
+	}
+	return result.data;
+}
+
+function getByPath(source: Record<string, unknown>, path: string): unknown {
+	let current: unknown = source;
+	for (const part of path.split('.')) {
+		if (current === null || typeof current !== 'object') return undefined;
+		current = (current as Record<string, unknown>)[part];
+	}
+	return current;
+}
+
+function defaultFromDescription(properties: INodeProperties[], name: string): unknown {
+	const [head, ...rest] = name.split('.');
+	const property = properties.find((p) => p.name === head);
+	if (!property) return undefined;
+	if (rest.length === 0) return property.default;
+	if (property.type === 'collection' || property.type === 'fixedCollection') return undefined;
+	return undefined;
+}
+
+/** Resolves the two expression forms our defaults use: `={{ $json.key }}` and `={{ $json["key"] }}`. */
+function resolveExpression(value: unknown, item: INodeExecutionData | undefined): unknown {
+	if (typeof value !== 'string' || !value.startsWith('=')) return value;
+	const match = /^=\{\{\s*\$json(?:\.(\w+)|\[["'](.+?)["']\])\s*\}\}$/.exec(value);
+	if (!match) throw new Error(`The test context cannot evaluate expression ${value}; pass a function instead`);
+	return item?.json[match[1] ?? match[2]];
+}
+
+export interface TestContext {
+	context: IExecuteFunctions;
+	/** Every request the node asked n8n to make (after authentication was applied). */
+	sent: SentRequest[];
+	node: INode;
+}
+
+export function createExecuteContext(options: ContextOptions): TestContext {
+	const description = options.node.description;
+	const node: INode = {
+		id: randomUUID(),
+		name: description.defaults.name ?? description.displayName,
+		type: `n8n-nodes-commcare.${description.name}`,
+		typeVersion: Array.isArray(description.version) ? Math.max(...description.version) : description.version,
+		position: [0, 0],
+		parameters: (options.parameters ?? {}) as INode['parameters'],
+	};
+	const items: INodeExecutionData[] = options.items ?? [{ json: {} }];
+	const parameters = options.parameters ?? {};
+	const credentialType = options.credentialType ?? new CommCareApi();
+	const cancelController = new AbortController();
+	const cancelSignal = options.cancelSignal ?? cancelController.signal;
+	const sent: SentRequest[] = [];
+
+	const getBinary = (itemIndex: number, propertyName: string): IBinaryData => {
+		const binary = items[itemIndex]?.binary?.[propertyName];
+		if (!binary) {
+			throw new NodeOperationError(node, `This operation expects the node's input data to contain a binary file '${propertyName}', but none was found [item ${itemIndex}]`, { itemIndex });
+		}
+		return binary;
+	};
+
+	const helpers = {
+		async httpRequestWithAuthentication(credentialTypeName: string, requestOptions: IHttpRequestOptions) {
+			requestOptions.abortSignal = cancelSignal;
+			try {
+				if (!options.credentials) {
+					throw new NodeOperationError(node, `Node "${node.name}" does not have any credentials of type "${credentialTypeName}" set`);
+				}
+				const authed = await authenticate(credentialType, { ...options.credentials }, requestOptions);
+				sent.push({ options: authed, credentialType: credentialTypeName });
+				return await n8nHttpRequest(authed);
+			} catch (error) {
+				if (error instanceof NodeOperationError || error instanceof NodeApiError) throw error;
+				throw new NodeApiError(node, error as never);
+			}
+		},
+		async httpRequest(requestOptions: IHttpRequestOptions) {
+			sent.push({ options: requestOptions, credentialType: null });
+			return await n8nHttpRequest(requestOptions);
+		},
+		assertBinaryData(itemIndex: number, propertyName: string) {
+			return getBinary(itemIndex, propertyName);
+		},
+		async getBinaryDataBuffer(itemIndex: number, propertyName: string): Promise<Buffer> {
+			const binary = getBinary(itemIndex, propertyName);
+			if (binary.id) return readFileSync(binaryPathFromId(binary.id));
+			return Buffer.from(binary.data, 'base64');
+		},
+		async getBinaryStream(binaryDataId: string, chunkSize?: number): Promise<Readable> {
+			return createReadStream(binaryPathFromId(binaryDataId), { highWaterMark: chunkSize });
+		},
+		async getBinaryMetadata(binaryDataId: string) {
+			const path = binaryPathFromId(binaryDataId);
+			const meta = JSON.parse(readFileSync(`${path}.metadata`, 'utf8')) as IDataObject;
+			return { ...meta, fileSize: statSync(path).size };
+		},
+		async prepareBinaryData(buffer: Buffer, fileName?: string, mimeType?: string): Promise<IBinaryData> {
+			const name = fileName ?? 'file';
+			return options.binaryMode === 'filesystem'
+				? storeFilesystemBinary(buffer, name, mimeType ?? guessMime(name))
+				: (binaryItem(buffer, name, { mimeType }).binary as Record<string, IBinaryData>).data;
+		},
+		returnJsonArray(data: IDataObject | IDataObject[]): INodeExecutionData[] {
+			return (Array.isArray(data) ? data : [data]).map((json) => ({ json }));
+		},
+		constructExecutionMetaData(
+			inputData: INodeExecutionData[],
+			metadata: { itemData: { item: number } | Array<{ item: number }> },
+		): INodeExecutionData[] {
+			return inputData.map((data) => ({ ...data, pairedItem: metadata.itemData }));
+		},
+	};
+
+	const context = {
+		getNode: () => node,
+		getInputData: () => items,
+		getMode: () => 'manual',
+		getExecutionId: () => 'test-execution',
+		getWorkflow: () => ({ id: 'test-workflow', name: 'test', active: false }),
+		continueOnFail: () => options.continueOnFail === true,
+		getExecutionCancelSignal: () => cancelSignal,
+		onExecutionCancellation: (handler: () => unknown) => cancelSignal.addEventListener('abort', () => handler()),
+		getCredentials: async (type: string) => {
+			if (!options.credentials) {
+				throw new NodeOperationError(node, `Node "${node.name}" does not have any credentials of type "${type}" set`);
+			}
+			return { ...options.credentials };
+		},
+		getNodeParameter(name: string, itemIndex: number, fallback?: unknown) {
+			let value = getByPath(parameters, name);
+			if (value === undefined) value = defaultFromDescription(description.properties, name);
+			if (typeof value === 'function') value = (value as (i: number, item: INodeExecutionData) => unknown)(itemIndex, items[itemIndex]);
+			value = resolveExpression(value, items[itemIndex]);
+			if (value === undefined) {
+				if (arguments.length >= 3) return fallback;
+				throw new Error(`Could not get parameter "${name}"`);
+			}
+			return value;
+		},
+		logger: { debug() {}, info() {}, warn() {}, error() {} },
+		sendMessageToUI() {},
+		helpers,
+	} as unknown as IExecuteFunctions;
+
+	return { context, sent, node };
+}
+
+/** Runs a node's `execute()` in the stand-in context and returns its outputs plus what it sent. */
+export async function runNode(options: ContextOptions) {
+	const test = createExecuteContext(options);
+	const outputs = (await options.node.execute!.call(test.context)) as INodeExecutionData[][];
+	return { outputs, sent: test.sent, node: test.node };
+}
