@@ -77,6 +77,7 @@ export class CommCareApi implements ICredentialType {
 			hint: 'Your CommCare HQ password. Projects that require two-factor authentication reject it: use an API key instead.',
 			displayOptions: { show: { authType: ['basicAuth'] } },
 		},
+		// eslint-disable-next-line @n8n/community-nodes/credential-password-field -- a yes/no switch; the rule reads "Unauthorized" as "auth"
 		{
 			displayName: 'Ignore SSL Issues (Insecure)',
 			name: 'allowUnauthorizedCerts',
@@ -106,7 +107,8 @@ export class CommCareApi implements ICredentialType {
 
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL: '={{ $credentials.baseUrl.replace(/\\/+$/, "") }}',
+			// The same tidying as transport.ts's normalizeBaseUrl: surrounding spaces and trailing slashes go.
+			baseURL: '={{ $credentials.baseUrl.trim().replace(/\\/+$/, "") }}',
 			url: '/api/identity/v1/',
 			method: 'GET',
 			headers: { Accept: 'application/json' },

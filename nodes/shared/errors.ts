@@ -1,0 +1,364 @@
+/**
+ * Every message a user sees when talking to CommCare goes wrong, in one place, plus the guard that keeps secrets out
+ * of them. transport.ts decides WHAT happened (status, network failure, redirect); this file says it in words.
+ *
+ * Rules: name what was found and what to do; never dump an HTML page; never show an API key, password or
+ * Authorization header (everything taken from a server or an exception passes through `redactSecrets`).
+ */
+import { NodeApiError, NodeOperationError, type INode, type JsonObject } from 'n8n-workflow';
+
+import type { CommCareCredentials, CommCareResponse, NetworkFailure } from './transport';
+
+/** A problem with what the user typed or connected (parameters, credential, input items). Nothing was sent. */
+export class InvalidInputError extends Error {
+	constructor(
+		message: string,
+		readonly description?: string,
+	) {
+		super(message);
+		this.name = 'InvalidInputError';
+	}
+}
+
+export const REDACTED = '[redacted]';
+
+/** Header / field names whose values are secrets wherever they appear. */
+const SECRET_KEY = /^(authorization|proxy-authorization|cookie|set-cookie|x-commcarehq-otp|otp|api_?key|password)$/i;
+/** An `ApiKey user:key` header value quoted in some text. */
+const API_KEY_HEADER_VALUE = /(ApiKey\s+)[^\s:]+:[^\s"',;]+/gi;
+/** Secrets shorter than this are not searched for in text (they would mangle ordinary words). */
+const MIN_SECRET_LENGTH = 4;
+
+/**
+ * Returns a copy of `value` (string, array or plain object, nested) with every secret replaced by `[redacted]`:
+ * the listed secret strings wherever they occur, `ApiKey user:key` values, and the values of secret-named keys.
+ */
+export function redactSecrets<T>(value: T, secrets: readonly string[]): T {
+	const searchable = secrets.filter((s) => typeof s === 'string' && s.length >= MIN_SECRET_LENGTH);
+	searchable.sort((a, b) => b.length - a.length);
+	return redactValue(value, searchable, 0) as T;
+}
+
+function redactValue(value: unknown, secrets: string[], depth: number): unknown {
+	if (typeof value === 'string') {
+		let text = value.replace(API_KEY_HEADER_VALUE, `$1${REDACTED}`);
+		for (const secret of secrets) text = text.split(secret).join(REDACTED);
+		return text;
+	}
+	if (value === null || typeof value !== 'object') return value;
+	if (depth > 8) return '[nested too deeply]';
+	if (Array.isArray(value)) return value.map((entry) => redactValue(entry, secrets, depth + 1));
+	if (Buffer.isBuffer(value)) return `[${value.length} bytes]`;
+	const out: Record<string, unknown> = {};
+	for (const [key, entry] of Object.entries(value as Record<string, unknown>)) {
+		out[key] = SECRET_KEY.test(key) ? REDACTED : redactValue(entry, secrets, depth + 1);
+	}
+	return out;
+}
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", apos: "'", nbsp: ' ' };
+
+function decodeEntities(text: string): string {
+	return text.replace(/&(amp|lt|gt|quot|#39|apos|nbsp);/g, (_m, name: string) => ENTITIES[name]);
+}
+
+/** The `<title>` of an HTML page, whitespace collapsed, or undefined. */
+export function htmlTitle(html: string): string | undefined {
+	const match = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html);
+	const title = match ? decodeEntities(match[1]).replace(/\s+/g, ' ').trim() : '';
+	return title ? truncate(title, 120) : undefined;
+}
+
+/** Plain text of a short HTML fragment; a link keeps its address: `<a href="u">text</a>` → `text (u)`. */
+export function htmlToPlainText(html: string): string {
+	return decodeEntities(
+		html
+			.replace(/<a\s[^>]*href\s*=\s*["']([^"']*)["'][^>]*>([\s\S]*?)<\/a>/gi, (_m, href: string, text: string) =>
+				`${text.replace(/<[^>]*>/g, '')} (${href})`,
+			)
+			.replace(/<[^>]*>/g, ''),
+	)
+		.replace(/\s+/g, ' ')
+		.trim();
+}
+
+export function truncate(text: string, max: number): string {
+	return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** One line saying what a response body was, safe to show: never raw HTML, never secrets. */
+export function describeBody(response: Pick<CommCareResponse, 'text' | 'json' | 'isHtml'>, secrets: readonly string[]): string {
+	if (response.isHtml) {
+		const title = htmlTitle(response.text);
+		return title ? `an HTML page titled "${redactSecrets(title, secrets)}"` : 'an HTML page';
+	}
+	if (response.json !== undefined) return truncate(JSON.stringify(redactSecrets(response.json, secrets)), 300);
+	const text = response.text.replace(/\s+/g, ' ').trim();
+	return text ? `"${truncate(redactSecrets(text, secrets), 300)}"` : 'an empty body';
+}
+
+/** A URL fit for a message: no query string or fragment (they may carry tokens). */
+export function displayUrl(url: string): string {
+	try {
+		const parsed = new URL(url);
+		return `${parsed.origin}${parsed.pathname}`;
+	} catch {
+		return '(an invalid URL)';
+	}
+}
+
+/** Where to look when it is unclear whether CommCare queued an upload. */
+export const CHECK_IMPORT_HISTORY =
+	'Before running this again, open CommCare HQ → Data → Import Cases from Excel and check the recent uploads, so the same rows are not imported twice.';
+
+export type CommCareOperation = 'upload' | 'status' | 'identity';
+
+export interface FailureContext {
+	operation: CommCareOperation;
+	/** The project space concerned, when known (the upload's, or the one in a status URL). */
+	projectSpace?: string;
+	itemIndex?: number;
+	/** Requests sent for this call, retries included. */
+	attempts?: number;
+}
+
+/**
+ * NodeApiError's constructor rewrites messages that contain words like ECONNREFUSED or a known HTTP status, and
+ * looks for a description in the response object. Ours are already written for the user: set them as they are.
+ */
+export function commCareApiError(
+	node: INode,
+	message: string,
+	options: { description?: string; httpCode?: string | number; itemIndex?: number; details?: JsonObject },
+): NodeApiError {
+	const error = new NodeApiError(node, (options.details ?? {}) as JsonObject, {
+		message,
+		description: options.description,
+		httpCode: options.httpCode === undefined ? undefined : String(options.httpCode),
+		itemIndex: options.itemIndex,
+	});
+	error.message = message;
+	error.description = options.description;
+	return error;
+}
+
+function projectSpaceLabel(projectSpace: string | undefined): string {
+	return projectSpace ? `project space '${projectSpace}'` : 'this project space';
+}
+
+/** ", after 3 attempts" when the call was retried, to go inside the parentheses of a message. */
+function attemptsNote(attempts: number | undefined): string {
+	return attempts && attempts > 1 ? `, after ${attempts} attempts` : '';
+}
+
+/** The NodeApiError for a CommCare answer that is not the expected success. */
+export function errorForResponse(
+	node: INode,
+	credentials: CommCareCredentials,
+	response: CommCareResponse,
+	context: FailureContext,
+): NodeApiError {
+	const status = response.statusCode;
+	const { secrets } = credentials;
+	const body = describeBody(response, secrets);
+	const details = redactSecrets(
+		{ statusCode: status, url: displayUrl(response.url), body, attempts: response.attempts },
+		secrets,
+	) as JsonObject;
+	const fail = (message: string, description?: string) =>
+		commCareApiError(node, message, { description, httpCode: status, itemIndex: context.itemIndex, details });
+	const serverMessage = jsonField(response.json, 'message');
+	const serverError = jsonField(response.json, 'error');
+
+	if (status === 401) {
+		const what = credentials.authType === 'basicAuth' ? 'username and password' : 'username and API key';
+		const where =
+			'API keys are under your name (top right in CommCare HQ) → My Account Settings → API Keys. A mobile worker signs in as name@project.commcarehq.org.';
+		if (serverError) {
+			const said = redactSecrets(serverError, secrets);
+			let advice = `Check the ${what} in the CommCare API credential.`;
+			if (/otp/i.test(serverError)) {
+				advice =
+					'The project requires two-factor authentication, which a password cannot pass here: switch the credential to API Key.';
+			} else if (/password attempts/i.test(serverError)) {
+				advice =
+					'The account is locked after too many failed password attempts: reset the password in CommCare HQ, or use an API key.';
+			}
+			return fail(`CommCare rejected the credential (HTTP 401): "${said}". ${advice}`, where);
+		}
+		return fail(
+			`CommCare rejected the credential (HTTP 401): check the ${what} in the CommCare API credential (user '${credentials.username}').`,
+			where,
+		);
+	}
+	if (status === 403) {
+		const space = projectSpaceLabel(context.projectSpace);
+		return fail(
+			`No access to ${space} or missing the Edit Data permission (HTTP 403): CommCare user '${credentials.username}' must be a member of ${space} with a role that has "Edit Data".`,
+			'CommCare also answers 403 when the project space does not exist, so check its spelling (lower case, as in the address https://…/a/your-project/). A superuser still needs to be a member.',
+		);
+	}
+	if (status === 404) {
+		const message =
+			context.operation === 'upload'
+				? `CommCare has no bulk upload endpoint at ${displayUrl(response.url)} (HTTP 404): check the credential's Base URL (${credentials.baseUrl}) and the project space '${context.projectSpace ?? ''}'.`
+				: `CommCare answered HTTP 404 (not found) for ${displayUrl(response.url)}.`;
+		return fail(message, `The server answered ${body}.`);
+	}
+	if (status === 405) {
+		const allowed = response.headers.allow ? ` (it allows ${response.headers.allow})` : '';
+		return fail(
+			`CommCare refused the request method at ${displayUrl(response.url)} (HTTP 405${allowed}): this address is not the endpoint expected, so check the credential's Base URL (${credentials.baseUrl}).`,
+		);
+	}
+	if (status >= 500 && serverMessage && !response.isHtml) {
+		// Caught upload errors: CommCare's own words, verbatim (spec §3). One of them (invalid column names)
+		// holds an HTML link, so the description carries a plain-text version.
+		const plain = htmlToPlainText(serverMessage);
+		const description =
+			plain !== serverMessage
+				? plain
+				: context.operation === 'upload'
+					? 'CommCare refused the file before queueing the import; nothing was imported.'
+					: undefined;
+		return fail(redactSecrets(serverMessage, secrets), description);
+	}
+	if (status === 429 || status === 502 || status === 503 || status === 504) {
+		const retryAfter = response.headers['retry-after'];
+		const wait = retryAfter ? ` CommCare asked to wait (Retry-After: ${retryAfter}).` : '';
+		if (context.operation === 'upload' && (status === 502 || status === 504)) {
+			return fail(
+				`The upload got HTTP ${status} from a gateway in front of CommCare: the import may or may not have been queued.`,
+				CHECK_IMPORT_HISTORY,
+			);
+		}
+		return fail(
+			`CommCare is busy or unavailable (HTTP ${status}${attemptsNote(response.attempts)}); try again later.${wait}`,
+			`The server answered ${body}.`,
+		);
+	}
+	if (status >= 500) {
+		return fail(
+			`CommCare failed with an internal error (HTTP ${status}) and sent ${body} instead of a message.`,
+			context.operation === 'upload'
+				? 'Nothing says whether the import was queued: check CommCare HQ → Data → Import Cases from Excel → recent uploads. If the error repeats, open the file in a spreadsheet program and save it again as .xlsx.'
+				: undefined,
+		);
+	}
+	if (response.isHtml && status >= 200 && status < 300) {
+		return fail(
+			`CommCare answered with a web page (${body}) instead of JSON: the credential's Base URL (${credentials.baseUrl}) probably points at a login page or a proxy, not at CommCare HQ's API.`,
+		);
+	}
+	return fail(`CommCare answered HTTP ${status} with ${body}.`);
+}
+
+/** The NodeApiError for a request that got no HTTP answer. */
+export function errorForNetworkFailure(
+	node: INode,
+	credentials: CommCareCredentials,
+	failure: NetworkFailure,
+	context: FailureContext & { url: string },
+): NodeApiError {
+	const where = new URL(context.url).origin;
+	const details = { code: failure.code, url: displayUrl(context.url), error: failure.message } as JsonObject;
+	const fail = (message: string, description?: string) =>
+		commCareApiError(node, message, { description, itemIndex: context.itemIndex, details });
+	switch (failure.kind) {
+		case 'hostNotFound':
+			return fail(
+				`The CommCare server ${where} was not found (${failure.code}): check the host name in the credential's Base URL.`,
+			);
+		case 'certificate':
+			return fail(
+				`Could not verify the TLS certificate of ${where} (${failure.code}).`,
+				"For a self-hosted CommCare server with a private certificate, turn on 'Ignore SSL Issues (Insecure)' in the CommCare API credential.",
+			);
+		case 'cancelled':
+			return fail(
+				'The execution was cancelled while talking to CommCare.',
+				context.operation === 'upload' ? `The import may or may not have been queued. ${CHECK_IMPORT_HISTORY}` : undefined,
+			);
+		case 'notSent':
+			return fail(
+				`Could not connect to CommCare at ${where} (${failure.code}${attemptsNote(context.attempts)}): the server is down or the Base URL is wrong.`,
+				context.operation === 'upload' ? 'Nothing was uploaded.' : undefined,
+			);
+		case 'maybeSent':
+		default:
+			if (context.operation === 'upload') {
+				return fail(
+					`The connection to CommCare broke during the upload (${failure.code}): the import may or may not have been queued.`,
+					CHECK_IMPORT_HISTORY,
+				);
+			}
+			return fail(
+				`The connection to CommCare at ${where} failed (${failure.code}${attemptsNote(context.attempts)}); try again later.`,
+			);
+	}
+}
+
+/** The error for a 3xx answer that is not followed (any redirect of the upload; a cross-origin one otherwise). */
+export function errorForRedirect(
+	node: INode,
+	credentials: CommCareCredentials,
+	response: CommCareResponse,
+	location: URL,
+	context: FailureContext,
+): NodeApiError {
+	const base = new URL(credentials.baseUrl);
+	const basePath = base.pathname.replace(/\/+$/, '');
+	const target = displayUrl(location.href);
+	const details = { statusCode: response.statusCode, url: displayUrl(response.url), location: target } as JsonObject;
+	const fail = (message: string, description?: string) =>
+		commCareApiError(node, message, { description, httpCode: response.statusCode, itemIndex: context.itemIndex, details });
+	const otherOrigin = location.origin !== base.origin;
+	const suggestion = `${location.origin}${basePath}`;
+	if (context.operation === 'upload') {
+		const why = 'A redirected upload is not followed: it would arrive as a GET without the file.';
+		if (otherOrigin) {
+			return fail(
+				`CommCare redirected the upload (HTTP ${response.statusCode}) to ${target}. ${why}`,
+				`The server seems to live at ${location.origin}: set the credential's Base URL to ${suggestion}.`,
+			);
+		}
+		return fail(
+			`CommCare redirected the upload (HTTP ${response.statusCode}) to ${target} instead of accepting it. ${why}`,
+			`This happens when ${projectSpaceLabel(context.projectSpace)} is inactive or the address is wrong: check the project space name and the credential's Base URL (${credentials.baseUrl}).`,
+		);
+	}
+	if (otherOrigin) {
+		return fail(
+			`CommCare redirected to another server (${location.origin}); the credential is only sent to ${base.origin}, so the redirect was not followed.`,
+			`If your CommCare server moved, set the credential's Base URL to ${suggestion}.`,
+		);
+	}
+	return fail(`CommCare kept redirecting (last: HTTP ${response.statusCode} to ${target}); gave up.`);
+}
+
+/**
+ * Turns anything thrown while handling one item into an n8n error with the item index, secrets removed.
+ * NodeApiError / NodeOperationError pass through (with the item index added).
+ */
+export function toNodeError(
+	node: INode,
+	error: unknown,
+	itemIndex: number,
+	secrets: readonly string[] = [],
+): NodeApiError | NodeOperationError {
+	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
+		error.context.itemIndex ??= itemIndex;
+		return error;
+	}
+	if (error instanceof InvalidInputError) {
+		return new NodeOperationError(node, error.message, { itemIndex, description: error.description });
+	}
+	const message = error instanceof Error ? error.message : String(error);
+	return new NodeOperationError(node, redactSecrets(message, secrets), { itemIndex });
+}
+
+function jsonField(json: unknown, key: string): string | undefined {
+	if (!json || typeof json !== 'object' || Array.isArray(json)) return undefined;
+	const value = (json as Record<string, unknown>)[key];
+	return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+}

@@ -1,0 +1,236 @@
+/**
+ * The upload itself: the multipart body of CommCare's Bulk Upload Case Data API (spec §3), sent through
+ * transport.ts, and the 200 answer turned into the node's output (`UploadResultJson`).
+ *
+ * Both sources use it: a user's file (binary input) and, later, the .xlsx written from input items. A file is
+ * given as a `SpreadsheetFile` whose `open()` yields a Buffer or a fresh stream, so large files stream and a
+ * retried request gets an unread body.
+ */
+import FormData from 'form-data';
+import type { IExecuteFunctions } from 'n8n-workflow';
+
+import { InvalidInputError, errorForResponse, commCareApiError, describeBody } from './errors';
+import {
+	assertSameOrigin,
+	bulkUploadUrl,
+	commCareRequest,
+	insecureBaseUrlWarning,
+	type CommCareCredentials,
+	type CommCareResponse,
+	type RetryPolicy,
+} from './transport';
+import type { ImportSettings, PreflightIssue, UploadResultJson } from './types';
+
+/** File types CommCare's importer reads, decided by the file name's extension (spec §3, check 3). */
+export const SUPPORTED_EXTENSIONS = ['xlsx', 'xls', 'csv'] as const;
+export type SpreadsheetExtension = (typeof SUPPORTED_EXTENSIONS)[number];
+
+const CONTENT_TYPES: Record<SpreadsheetExtension, string> = {
+	xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+	xls: 'application/vnd.ms-excel',
+	csv: 'text/csv',
+};
+
+const EXTENSION_BY_MIME_TYPE: Record<string, SpreadsheetExtension> = {
+	'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'xlsx',
+	'application/vnd.ms-excel': 'xls',
+	'text/csv': 'csv',
+};
+
+export interface SpreadsheetFile {
+	/** Name sent to CommCare, extension already checked and lower-cased (see `uploadFileName`). */
+	fileName: string;
+	/** Size in bytes when known (lets form-data send a Content-Length). */
+	knownLength?: number;
+	/** The content: a Buffer, or a new stream each call (a retry needs an unread one). */
+	open: () => Promise<Buffer | NodeJS.ReadableStream>;
+}
+
+/**
+ * The file name to send: the given name with its extension in lower case (the server's later steps may not
+ * accept `.XLSX`; spec §8.7). A name without extension gets one from the binary's extension or MIME type.
+ * Refuses types CommCare cannot import, naming the type found.
+ */
+export function uploadFileName(
+	fileName: string | undefined,
+	hints: { fileExtension?: string; mimeType?: string } = {},
+): string {
+	const name = (fileName ?? '').trim();
+	const dot = name.lastIndexOf('.');
+	const supported = SUPPORTED_EXTENSIONS.map((e) => `.${e}`).join(', ');
+	if (dot > 0 && dot < name.length - 1) {
+		const extension = name.slice(dot + 1).toLowerCase();
+		if ((SUPPORTED_EXTENSIONS as readonly string[]).includes(extension)) return `${name.slice(0, dot)}.${extension}`;
+		throw new InvalidInputError(
+			`The file '${name}' is of type '.${extension}', which CommCare cannot import (supported: ${supported})`,
+			'Save or convert it as .xlsx first (for example with the Convert to File node), or switch Source to "Input Items".',
+		);
+	}
+	const fromHints =
+		(hints.fileExtension && SUPPORTED_EXTENSIONS.find((e) => e === hints.fileExtension?.toLowerCase())) ||
+		EXTENSION_BY_MIME_TYPE[(hints.mimeType ?? '').split(';')[0].trim().toLowerCase()];
+	if (fromHints) return `${name || 'cases'}.${fromHints}`;
+	const found = hints.mimeType ? `MIME type '${hints.mimeType}'` : 'no file extension';
+	throw new InvalidInputError(
+		`Cannot tell the type of the file '${name || '(no name)'}' (${found}); CommCare imports ${supported}`,
+		'Give the file a name ending in .xlsx, .xls or .csv.',
+	);
+}
+
+function extensionOf(fileName: string): SpreadsheetExtension {
+	return fileName.slice(fileName.lastIndexOf('.') + 1).toLowerCase() as SpreadsheetExtension;
+}
+
+/**
+ * The multipart body. `search_field` and `search_column` are always sent (spec §3.3); `create_new_cases=on` only
+ * when creation is wanted (any other value means off); `comment` only when there is one.
+ */
+export function buildUploadForm(
+	settings: ImportSettings,
+	fileName: string,
+	content: Buffer | NodeJS.ReadableStream,
+	knownLength?: number,
+): FormData {
+	const form = new FormData();
+	form.append('case_type', settings.caseType);
+	form.append('search_field', settings.searchField);
+	form.append('search_column', settings.searchColumn);
+	form.append('name_column', settings.nameColumn);
+	if (settings.createNewCases) form.append('create_new_cases', 'on');
+	if (settings.comment !== '') form.append('comment', settings.comment);
+	form.append('file', content, {
+		filename: fileName,
+		contentType: CONTENT_TYPES[extensionOf(fileName)],
+		// form-data measures a Buffer itself; a stream of unknown length would be sent chunked.
+		...(knownLength !== undefined && !Buffer.isBuffer(content) ? { knownLength } : {}),
+	});
+	return form;
+}
+
+/** What CommCare said when it accepted an upload. */
+export interface UploadReceipt {
+	status_url: string;
+	code: number;
+	message: string;
+	fileName: string;
+	/** Things worth knowing that did not stop the upload. */
+	warnings: PreflightIssue[];
+}
+
+export interface UploadOptions {
+	itemIndex?: number;
+	timeoutMs?: number;
+	/** Overrides of transport's retry policy (tests use tiny back-offs). */
+	retry?: Partial<RetryPolicy>;
+}
+
+/**
+ * Uploads one spreadsheet and returns CommCare's receipt. Throws NodeApiError with CommCare's message for a
+ * refused upload, and never sends the file twice unless the first request certainly did not arrive.
+ */
+export async function uploadSpreadsheet(
+	ctx: IExecuteFunctions,
+	credentials: CommCareCredentials,
+	settings: ImportSettings,
+	file: SpreadsheetFile,
+	options: UploadOptions = {},
+): Promise<UploadReceipt> {
+	// Checked here too, so every source gets the same refusal and a lower-case extension.
+	const fileName = uploadFileName(file.fileName);
+	let opened: Buffer | NodeJS.ReadableStream | undefined;
+	let response: CommCareResponse;
+	try {
+		response = await commCareRequest(ctx, credentials, {
+			method: 'POST',
+			url: bulkUploadUrl(credentials.baseUrl, settings.projectSpace),
+			idempotent: false,
+			operation: 'upload',
+			projectSpace: settings.projectSpace,
+			itemIndex: options.itemIndex,
+			timeoutMs: options.timeoutMs,
+			retry: options.retry,
+			body: async () => {
+				closeIfStream(opened);
+				opened = await file.open();
+				return buildUploadForm(settings, fileName, opened, file.knownLength);
+			},
+		});
+	} finally {
+		closeIfStream(opened);
+	}
+	return receiptFrom(ctx, credentials, settings, fileName, response, options.itemIndex);
+}
+
+function receiptFrom(
+	ctx: IExecuteFunctions,
+	credentials: CommCareCredentials,
+	settings: ImportSettings,
+	fileName: string,
+	response: CommCareResponse,
+	itemIndex?: number,
+): UploadReceipt {
+	const context = { operation: 'upload' as const, projectSpace: settings.projectSpace, itemIndex };
+	if (response.statusCode < 200 || response.statusCode >= 300 || response.isHtml) {
+		throw errorForResponse(ctx.getNode(), credentials, response, context);
+	}
+	const json = (response.json ?? {}) as Record<string, unknown>;
+	const statusUrl = typeof json.status_url === 'string' ? json.status_url.trim() : '';
+	if (!statusUrl) {
+		throw commCareApiError(
+			ctx.getNode(),
+			`CommCare answered the upload with HTTP ${response.statusCode} but without a status_url, so the import cannot be followed (it answered ${describeBody(response, credentials.secrets)}).`,
+			{
+				description: 'The Base URL may point at something other than CommCare HQ, or the server is an old version.',
+				httpCode: response.statusCode,
+				itemIndex,
+			},
+		);
+	}
+	const warnings: PreflightIssue[] = [];
+	const insecure = insecureBaseUrlWarning(credentials.baseUrl);
+	if (insecure) warnings.push({ code: 'insecureBaseUrl', message: insecure });
+	try {
+		assertSameOrigin(statusUrl, credentials.baseUrl);
+	} catch (error) {
+		warnings.push({
+			code: 'statusUrlOtherOrigin',
+			message: `CommCare queued the import but gave a status URL on another server (${(error as Error).message}). The Import Status node will refuse it; check the progress in CommCare HQ → Data → Import Cases from Excel.`,
+		});
+	}
+	return {
+		status_url: statusUrl,
+		code: typeof json.code === 'number' ? json.code : response.statusCode,
+		message: typeof json.message === 'string' ? json.message : '',
+		fileName,
+		warnings,
+	};
+}
+
+/** The output item of one upload (types.ts `UploadResultJson`). */
+export function uploadResultJson(
+	settings: ImportSettings,
+	receipt: UploadReceipt,
+	extra: { rowCount?: number | null; uploadNumber?: number; uploadCount?: number; warnings?: PreflightIssue[] } = {},
+): UploadResultJson {
+	return {
+		status_url: receipt.status_url,
+		code: receipt.code,
+		message: receipt.message,
+		projectSpace: settings.projectSpace,
+		caseType: settings.caseType,
+		fileName: receipt.fileName,
+		searchField: settings.searchField,
+		searchColumn: settings.searchColumn,
+		nameColumn: settings.nameColumn,
+		createNewCases: settings.createNewCases,
+		comment: settings.comment,
+		rowCount: extra.rowCount ?? null,
+		uploadNumber: extra.uploadNumber ?? 1,
+		uploadCount: extra.uploadCount ?? 1,
+		warnings: [...(extra.warnings ?? []), ...receipt.warnings],
+	};
+}
+
+function closeIfStream(content: Buffer | NodeJS.ReadableStream | undefined): void {
+	if (content && !Buffer.isBuffer(content)) (content as { destroy?: () => void }).destroy?.();
+}
