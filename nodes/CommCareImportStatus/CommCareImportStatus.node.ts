@@ -1,0 +1,96 @@
+import {
+	NodeConnectionTypes,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+} from 'n8n-workflow';
+
+import { executeImportStatus, MIN_POLL_INTERVAL_SECONDS } from './execute';
+
+/**
+ * Waits for CommCare case imports to finish (polling each `status_url` from CommCare Bulk Import) and routes every
+ * upload, or every record in per-record mode, to Success, Warning or Error.
+ */
+export class CommCareImportStatus implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'CommCare Import Status',
+		name: 'commCareImportStatus',
+		icon: { light: 'file:commcare.svg', dark: 'file:commcare.dark.svg' },
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{"Wait up to " + $parameter["timeout"] + " min"}}',
+		description: 'Wait for CommCare HQ case imports to finish and route them to Success, Warning or Error',
+		defaults: { name: 'CommCare Import Status' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main, NodeConnectionTypes.Main],
+		outputNames: ['Success', 'Warning', 'Error'],
+		credentials: [{ name: 'commCareApi', required: true }],
+		properties: [
+			{
+				displayName:
+					'Success: the import finished and every row was imported. Warning: it finished, but some rows failed or were skipped. Error: the import failed, timed out, or could not be checked.',
+				name: 'outputsNotice',
+				type: 'notice',
+				default: '',
+			},
+			{
+				displayName: 'Status URL',
+				name: 'statusUrl',
+				type: 'string',
+				default: '={{ $json.status_url }}',
+				required: true,
+				description:
+					"The import's status address returned by CommCare Bulk Import. It must be on the credential's server; other addresses are never requested.",
+			},
+			{
+				displayName: 'Poll Interval (Seconds)',
+				name: 'pollInterval',
+				type: 'number',
+				default: 5,
+				typeOptions: { minValue: MIN_POLL_INTERVAL_SECONDS, numberPrecision: 2 },
+				description:
+					'How often to ask at first. While nothing changes the interval grows, up to Max Poll Interval; it goes back to this when an import moves. All imports of a run are asked together.',
+			},
+			{
+				displayName: 'Timeout (Minutes)',
+				name: 'timeout',
+				type: 'number',
+				default: 30,
+				typeOptions: { minValue: 0, numberPrecision: 2 },
+				description:
+					'How long to wait for the imports to finish. Unfinished imports then go to Error with timedOut set (they may still finish later). 0 = check once without waiting.',
+			},
+			{
+				displayName: 'Options',
+				name: 'options',
+				type: 'collection',
+				placeholder: 'Add Option',
+				default: {},
+				options: [
+					{
+						displayName: 'Max Poll Interval (Seconds)',
+						name: 'maxPollInterval',
+						type: 'number',
+						default: 60,
+						typeOptions: { minValue: MIN_POLL_INTERVAL_SECONDS, numberPrecision: 2 },
+						description: 'The longest wait between two checks while nothing changes',
+					},
+					{
+						displayName: 'Max Parallel Requests',
+						name: 'concurrency',
+						type: 'number',
+						default: 4,
+						typeOptions: { minValue: 1, maxValue: 10 },
+						description: 'How many status requests may run at once when many imports are checked',
+					},
+				],
+			},
+		],
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return await executeImportStatus(this);
+	}
+}

@@ -1,0 +1,76 @@
+/**
+ * CommCare Import Status, run: read the settings once for the run, decide per item what to poll (status.ts), poll
+ * all distinct status URLs together in one loop (polling.ts), then route one outcome per item to Success / Warning /
+ * Error. Failures of an import are items on the Error output, not thrown errors; only a missing credential or a
+ * cancelled execution stop the node.
+ */
+import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
+
+import { toNodeError } from '../shared/errors';
+import {
+	DEFAULT_CONCURRENCY,
+	fetchStatusThroughTransport,
+	pollStatusUrls,
+	PollingCancelledError,
+	type PollingOptions,
+} from '../shared/polling';
+import { outcomesForItems, planStatusChecks, routeToOutputs, unpolled, urlsToPoll } from '../shared/status';
+import { getCommCareCredentials } from '../shared/transport';
+
+/** Below one second only makes sense against a local server (tests, the emulator); the back-off still applies. */
+export const MIN_POLL_INTERVAL_SECONDS = 0.05;
+const DEFAULT_POLL_INTERVAL_SECONDS = 5;
+const DEFAULT_TIMEOUT_MINUTES = 30;
+const DEFAULT_MAX_POLL_INTERVAL_SECONDS = 60;
+
+/** Settings of the one polling loop, read from the first item (they cannot differ per item). */
+function readPollingSettings(ctx: IExecuteFunctions): PollingOptions {
+	const number = (name: string, fallback: number): number => {
+		const value = Number(ctx.getNodeParameter(name, 0, fallback));
+		return Number.isFinite(value) ? value : fallback;
+	};
+	const intervalSeconds = Math.max(MIN_POLL_INTERVAL_SECONDS, number('pollInterval', DEFAULT_POLL_INTERVAL_SECONDS));
+	return {
+		intervalSeconds,
+		maxIntervalSeconds: Math.max(intervalSeconds, number('options.maxPollInterval', DEFAULT_MAX_POLL_INTERVAL_SECONDS)),
+		timeoutSeconds: Math.max(0, number('timeout', DEFAULT_TIMEOUT_MINUTES) * 60),
+		concurrency: Math.max(1, Math.floor(number('options.concurrency', DEFAULT_CONCURRENCY))),
+		signal: ctx.getExecutionCancelSignal?.(),
+	};
+}
+
+export async function executeImportStatus(ctx: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = ctx.getInputData();
+	if (items.length === 0) return [[], [], []];
+	const jsons = items.map((item) => item.json);
+	const statusUrls = items.map((_item, itemIndex) => ctx.getNodeParameter('statusUrl', itemIndex, '') as unknown);
+
+	let credentials;
+	try {
+		credentials = await getCommCareCredentials(ctx);
+	} catch (error) {
+		if (!ctx.continueOnFail()) throw toNodeError(ctx.getNode(), error, 0);
+		// Nothing can be asked without a usable credential: every item goes to Error saying why.
+		const reason = (error as Error).message;
+		return routeToOutputs(
+			outcomesForItems(
+				jsons.map((json, itemIndex) => ({
+					itemIndex,
+					json,
+					statusUrl: typeof statusUrls[itemIndex] === 'string' ? (statusUrls[itemIndex] as string) : null,
+					unpolled: unpolled({ kind: 'refused', reason }),
+				})),
+				new Map(),
+			),
+		);
+	}
+
+	const checks = planStatusChecks(jsons, statusUrls, credentials.baseUrl);
+	try {
+		const waits = await pollStatusUrls(urlsToPoll(checks), fetchStatusThroughTransport(ctx, credentials), readPollingSettings(ctx));
+		return routeToOutputs(outcomesForItems(checks, waits));
+	} catch (error) {
+		if (error instanceof PollingCancelledError) throw new NodeOperationError(ctx.getNode(), error.message);
+		throw toNodeError(ctx.getNode(), error, 0);
+	}
+}

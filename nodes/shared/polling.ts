@@ -1,0 +1,296 @@
+/**
+ * Waiting for imports: ONE loop polls every distinct status URL of the run together, so N imports take about one
+ * interval, not N. Rules:
+ * - Rounds: each round asks every unfinished import once (at most `concurrency` requests at a time). After a round
+ *   in which some import moved (state or percent changed) the interval goes back to the base; after a round in which
+ *   nothing moved it grows by BACKOFF_FACTOR up to the cap. Queued and running imports thus cost few requests.
+ * - Transient failures (network errors, 429, 502, 503, 504, a body that is not a status) are asked again later with
+ *   their own back-off (transport's `backoffDelayMs`), never before the server's Retry-After, and never end the wait
+ *   before the timeout. That is why polls go through `commCareRequest` with its own retries off: its retry budget
+ *   is per call, while a poll's budget is the user's timeout.
+ * - 401/403, 404 and other HTTP errors end the wait for that URL at once.
+ * - The timeout ends the wait for what is still unfinished; a last round is made at the deadline. Timeout 0 means
+ *   "look once": one round, no waiting.
+ * - The execution's cancel signal stops everything at once: the sleep ends, no new request starts (the one in
+ *   flight is aborted by n8n through the same signal), and the promise rejects with PollingCancelledError.
+ * The HTTP request itself is injected (`fetchStatus`), so the loop knows nothing of credentials or n8n, and tests
+ * can drive it with a virtual clock; `fetchStatusThroughTransport` is the real one.
+ */
+import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
+
+import { errorForResponse } from './errors';
+import { sleepUnlessCancelled } from './sleep';
+import { isTerminalState, ImportState, parseStatusBody, type WaitEnd, type WaitResult } from './status';
+import {
+	backoffDelayMs,
+	commCareRequest,
+	DEFAULT_RETRY_POLICY,
+	isRetryableStatus,
+	parseRetryAfterMs,
+	projectSpaceFromUrl,
+	type CommCareCredentials,
+} from './transport';
+
+/**
+ * What one status request produced:
+ * - an HTTP answer (any status); `message` is the user-facing text for a status that is not 200;
+ * - no answer (network failure): worth asking again;
+ * - a failure that asking again will not fix (e.g. a redirect to another server).
+ */
+export type StatusAnswer =
+	| { httpStatus: number; body: unknown; retryAfterMs: number | null; message?: string }
+	| { networkError: string }
+	| { fatalError: string; httpStatus: number | null };
+
+export type FetchStatus = (url: string, signal: AbortSignal | undefined) => Promise<StatusAnswer>;
+
+export interface Clock {
+	now(): number;
+	/** Resolves after `ms`, or rejects as soon as `signal` aborts. */
+	sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export interface PollingOptions {
+	/** Base interval between rounds, in seconds. */
+	intervalSeconds: number;
+	/** Cap for the back-off while nothing changes, in seconds (raised to intervalSeconds if lower). */
+	maxIntervalSeconds: number;
+	/** How long to wait in total, in seconds; 0 = one round only. */
+	timeoutSeconds: number;
+	/** Status requests in flight at once. */
+	concurrency?: number;
+	/** The execution's cancel signal. */
+	signal?: AbortSignal;
+	clock?: Clock;
+	/** Jitter source for the transient back-off (tests pin it). */
+	random?: () => number;
+}
+
+/** Growth of the interval per round without any change. */
+export const BACKOFF_FACTOR = 1.5;
+export const DEFAULT_CONCURRENCY = 4;
+
+export class PollingCancelledError extends Error {
+	constructor() {
+		super('The execution was cancelled while waiting for the import status');
+		this.name = 'PollingCancelledError';
+	}
+}
+
+export const systemClock: Clock = { now: () => Date.now(), sleep: sleepUnlessCancelled };
+
+/** The wait for one URL while it runs. */
+interface UrlWait {
+	url: string;
+	polls: number;
+	lastState: number | null;
+	lastPercent: number | null;
+	/** Raw percent of the last response, to notice movement. */
+	lastSeenPercent: number | null;
+	/** Earliest time of the next request (Retry-After or transient back-off). */
+	notBefore: number;
+	consecutiveFailures: number;
+	lastProblem: string | null;
+	end: WaitEnd | null;
+	endedAt: number;
+}
+
+/** Polls every URL until each reaches a final state, fails for good, or the timeout passes. */
+export async function pollStatusUrls(
+	urls: string[],
+	fetchStatus: FetchStatus,
+	options: PollingOptions,
+): Promise<Map<string, WaitResult>> {
+	const clock = options.clock ?? systemClock;
+	const signal = options.signal;
+	const baseMs = Math.max(0, options.intervalSeconds * 1000);
+	const capMs = Math.max(baseMs, options.maxIntervalSeconds * 1000);
+	const pace: Pace = { baseMs, capMs, random: options.random ?? Math.random };
+	const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
+	const start = clock.now();
+	const deadline = start + Math.max(0, options.timeoutSeconds * 1000);
+
+	const waits = [...new Set(urls)].map<UrlWait>((url) => ({
+		url,
+		polls: 0,
+		lastState: null,
+		lastPercent: null,
+		lastSeenPercent: null,
+		notBefore: start,
+		consecutiveFailures: 0,
+		lastProblem: null,
+		end: null,
+		endedAt: start,
+	}));
+
+	let intervalMs = baseMs;
+	for (;;) {
+		throwIfCancelled(signal);
+		const roundStart = clock.now();
+		const due = waits.filter((wait) => wait.end === null && wait.notBefore <= roundStart);
+		const moved = await forEachLimited(due, concurrency, signal, async (wait) => {
+			let answer: StatusAnswer;
+			try {
+				answer = await fetchStatus(wait.url, signal);
+			} catch (error) {
+				// fetchStatus should answer, not throw; anything it throws anyway is treated as "no answer".
+				answer = { networkError: error instanceof Error ? error.message : String(error) };
+			}
+			throwIfCancelled(signal);
+			return recordAnswer(wait, answer, clock.now(), pace);
+		});
+
+		const pending = waits.filter((wait) => wait.end === null);
+		if (pending.length === 0) break;
+		const now = clock.now();
+		if (now >= deadline) {
+			for (const wait of pending) end(wait, { kind: 'timedOut', lastProblem: wait.lastProblem }, now);
+			break;
+		}
+		intervalMs = moved.some(Boolean) ? baseMs : Math.min(intervalMs * BACKOFF_FACTOR, capMs);
+		const nextRound = now + intervalMs;
+		const wakeAt = Math.min(deadline, ...pending.map((wait) => Math.max(nextRound, wait.notBefore)));
+		// The sleep rejects only when the execution is cancelled; the check at the top of the loop then stops it.
+		await clock.sleep(Math.max(0, wakeAt - now), signal).catch(() => undefined);
+	}
+
+	return new Map(
+		waits.map((wait) => [
+			wait.url,
+			{
+				end: wait.end as WaitEnd,
+				lastState: wait.lastState,
+				lastPercent: wait.lastPercent,
+				polls: wait.polls,
+				waitedSeconds: Math.round((wait.endedAt - start) / 100) / 10,
+			},
+		]),
+	);
+}
+
+/** The loop's pace: base interval, cap, and the jitter source for transient back-off. */
+interface Pace {
+	baseMs: number;
+	capMs: number;
+	random: () => number;
+}
+
+/** Updates one URL's wait with an answer; returns whether the import visibly moved (new state or percent). */
+function recordAnswer(wait: UrlWait, answer: StatusAnswer, now: number, pace: Pace): boolean {
+	wait.polls += 1;
+	if ('networkError' in answer) {
+		retryLater(wait, answer.networkError, null, now, pace);
+		return false;
+	}
+	if ('fatalError' in answer) {
+		end(wait, { kind: 'httpError', httpStatus: answer.httpStatus, message: answer.fatalError }, now);
+		return false;
+	}
+	const { httpStatus } = answer;
+	if (httpStatus === 200) {
+		const parsed = parseStatusBody(answer.body);
+		if (!parsed.ok) {
+			retryLater(wait, parsed.problem, null, now, pace);
+			return false;
+		}
+		const { state } = parsed.status;
+		const percent = parsed.status.progress?.percent ?? null;
+		const moved = state !== wait.lastState || percent !== wait.lastSeenPercent;
+		wait.lastState = state;
+		wait.lastSeenPercent = percent;
+		if (state === ImportState.Started && percent !== null) wait.lastPercent = percent;
+		if (state === ImportState.Success) wait.lastPercent = 100;
+		wait.consecutiveFailures = 0;
+		wait.lastProblem = null;
+		wait.notBefore = now;
+		if (isTerminalState(state)) end(wait, { kind: 'finished', status: parsed.status }, now);
+		return moved;
+	}
+	if (isRetryableStatus(httpStatus, true)) {
+		retryLater(wait, `HTTP ${httpStatus}`, answer.retryAfterMs, now, pace);
+		return false;
+	}
+	if (httpStatus === 401 || httpStatus === 403) {
+		end(wait, { kind: 'denied', httpStatus, message: answer.message ?? null }, now);
+	} else if (httpStatus === 404) {
+		end(wait, { kind: 'notFound' }, now);
+	} else {
+		const message = answer.message ?? `CommCare HQ answered HTTP ${httpStatus} to the status request`;
+		end(wait, { kind: 'httpError', httpStatus, message }, now);
+	}
+	return false;
+}
+
+/** Transient failure: back off (growing from the base interval, capped), and never before Retry-After. */
+function retryLater(wait: UrlWait, problem: string, retryAfterMs: number | null, now: number, pace: Pace): void {
+	wait.consecutiveFailures += 1;
+	wait.lastProblem = retryAfterMs !== null ? `${problem}, Retry-After ${retryAfterMs / 1000} s` : problem;
+	const policy = { ...DEFAULT_RETRY_POLICY, baseDelayMs: pace.baseMs, maxDelayMs: pace.capMs };
+	const backoffMs = backoffDelayMs(wait.consecutiveFailures, policy, pace.random);
+	wait.notBefore = now + Math.max(backoffMs, retryAfterMs ?? 0);
+}
+
+function end(wait: UrlWait, how: WaitEnd, now: number): void {
+	wait.end = how;
+	wait.endedAt = now;
+}
+
+function throwIfCancelled(signal: AbortSignal | undefined): void {
+	if (signal?.aborted) throw new PollingCancelledError();
+}
+
+/** Runs `task` over `items` with at most `limit` running at once; starts nothing new once cancelled. */
+async function forEachLimited<T, R>(
+	items: T[],
+	limit: number,
+	signal: AbortSignal | undefined,
+	task: (item: T) => Promise<R>,
+): Promise<R[]> {
+	const results: R[] = new Array(items.length);
+	let next = 0;
+	const worker = async () => {
+		while (next < items.length) {
+			throwIfCancelled(signal);
+			const index = next++;
+			results[index] = await task(items[index]);
+		}
+	};
+	await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+	return results;
+}
+
+/**
+ * The real `fetchStatus`: a GET through `commCareRequest` (credential applied by n8n, same-origin rule, same-origin
+ * redirects only), with transport's retries off because the loop above owns retrying. Messages for refused
+ * answers come from errors.ts.
+ */
+export function fetchStatusThroughTransport(ctx: IExecuteFunctions, credentials: CommCareCredentials): FetchStatus {
+	return async (url) => {
+		const projectSpace = projectSpaceFromUrl(url);
+		try {
+			const response = await commCareRequest(ctx, credentials, {
+				method: 'GET',
+				url,
+				idempotent: true,
+				operation: 'status',
+				projectSpace,
+				retry: { maxAttempts: 1 },
+			});
+			const retryAfterMs = parseRetryAfterMs(response.headers['retry-after']) ?? null;
+			const answer = { httpStatus: response.statusCode, body: response.json ?? response.text, retryAfterMs };
+			if (response.statusCode === 200) return answer;
+			const message = errorForResponse(ctx.getNode(), credentials, response, { operation: 'status', projectSpace }).message;
+			return { ...answer, message };
+		} catch (error) {
+			// commCareRequest throws NodeOperationError when it sent nothing (a URL off the credential's origin, no
+			// credential) and NodeApiError for no answer (network, cancelled: worth asking again; a cancel is noticed by
+			// the loop) or a redirect it refuses to follow (3xx to another server, or too many). Only "no answer" is
+			// worth asking again.
+			const message = error instanceof Error ? error.message : String(error);
+			if (error instanceof NodeOperationError) return { fatalError: message, httpStatus: null };
+			const httpCode = Number((error as { httpCode?: unknown }).httpCode);
+			const refusedRedirect = httpCode >= 300 && httpCode < 400;
+			return refusedRedirect ? { fatalError: message, httpStatus: httpCode } : { networkError: message };
+		}
+	};
+}
