@@ -1,0 +1,62 @@
+/** A spreadsheet cell as CommCare's readers hand it to the importer: a Python-typed value and its `str()` text. */
+import { pythonFloatRepr } from './pythonFormat';
+
+export type CellKind = 'str' | 'int' | 'float' | 'bool' | 'date' | 'datetime' | 'time';
+
+export interface Cell {
+	kind: CellKind;
+	/** What Python's `str()` gives for the value (text cells: the text itself). */
+	text: string;
+	/** Numeric value of int/float/bool cells. */
+	number?: number;
+}
+
+const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+
+export function numberCell(value: number): Cell {
+	// openpyxl reads "5" as int and "5.5" / "1e+21" as float; exceljs writes integers without a decimal point.
+	if (Number.isInteger(value) && !String(value).includes('e')) {
+		return { kind: 'int', text: BigInt(value).toString(), number: value };
+	}
+	return { kind: 'float', text: pythonFloatRepr(value), number: value };
+}
+
+export function boolCell(value: boolean): Cell {
+	return { kind: 'bool', text: value ? 'True' : 'False', number: value ? 1 : 0 };
+}
+
+interface DateParts {
+	y: number;
+	m: number;
+	d: number;
+	H: number;
+	M: number;
+	S: number;
+	/** microseconds */
+	us: number;
+}
+
+/** A spreadsheet date-time: midnight is a date (`YYYY-MM-DD`), anything else `YYYY-MM-DD HH:MM:SS[.ffffff]`. */
+export function dateTimeCell(p: DateParts): Cell {
+	const date = `${pad(p.y, 4)}-${pad(p.m)}-${pad(p.d)}`;
+	if (p.H === 0 && p.M === 0 && p.S === 0 && p.us === 0) return { kind: 'date', text: date };
+	const fraction = p.us ? `.${pad(p.us, 6)}` : '';
+	return { kind: 'datetime', text: `${date} ${pad(p.H)}:${pad(p.M)}:${pad(p.S)}${fraction}` };
+}
+
+export function timeCell(H: number, M: number, S: number): Cell {
+	return { kind: 'time', text: `${pad(H)}:${pad(M)}:${pad(S)}` };
+}
+
+export function utcParts(date: Date): DateParts {
+	return {
+		y: date.getUTCFullYear(),
+		m: date.getUTCMonth() + 1,
+		d: date.getUTCDate(),
+		H: date.getUTCHours(),
+		M: date.getUTCMinutes(),
+		S: date.getUTCSeconds(),
+		us: date.getUTCMilliseconds() * 1000,
+	};
+}
+

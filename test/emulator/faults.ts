@@ -1,0 +1,84 @@
+/**
+ * Fault injection: each knob applies to the next N requests of a kind, then stops. A request can meet one delay
+ * and then one "answer" fault (respond, drop, malformed JSON); the first registered matching fault of each wins.
+ */
+import type { FaultKnobs, FaultTarget, RespondFault } from './types';
+
+/** Which endpoint a request hit, for matching fault targets. */
+export type RequestKind = 'upload' | 'status' | 'identity' | 'other';
+
+export type AnswerFault =
+	| { kind: 'respond'; response: RespondFault }
+	| { kind: 'drop'; afterBodyReceived: boolean }
+	| { kind: 'malformedJson' };
+
+interface Armed<T> {
+	on: FaultTarget;
+	remaining: number;
+	fault: T;
+}
+
+function matches(on: FaultTarget, kind: RequestKind): boolean {
+	return on === 'any' || on === kind;
+}
+
+function take<T>(list: Array<Armed<T>>, kind: RequestKind): T | undefined {
+	const armed = list.find((entry) => entry.remaining > 0 && matches(entry.on, kind));
+	if (!armed) return undefined;
+	armed.remaining -= 1;
+	return armed.fault;
+}
+
+function checkCount(n: number): void {
+	if (!Number.isInteger(n) || n < 1) throw new RangeError(`fault count must be a positive integer, got ${n}`);
+}
+
+export class FaultController implements FaultKnobs {
+	private answers: Array<Armed<AnswerFault>> = [];
+	private delays: Array<Armed<number>> = [];
+	private goneUploads = new Set<string>();
+
+	respond(on: FaultTarget, n: number, response: RespondFault): void {
+		checkCount(n);
+		this.answers.push({ on, remaining: n, fault: { kind: 'respond', response } });
+	}
+
+	dropConnection(on: FaultTarget, n: number, options: { afterBodyReceived?: boolean } = {}): void {
+		checkCount(n);
+		this.answers.push({ on, remaining: n, fault: { kind: 'drop', afterBodyReceived: options.afterBodyReceived ?? false } });
+	}
+
+	delay(on: FaultTarget, n: number, ms: number): void {
+		checkCount(n);
+		this.delays.push({ on, remaining: n, fault: ms });
+	}
+
+	statusGone(uploadId: string): void {
+		this.goneUploads.add(uploadId);
+	}
+
+	malformedJson(on: FaultTarget, n: number): void {
+		checkCount(n);
+		this.answers.push({ on, remaining: n, fault: { kind: 'malformedJson' } });
+	}
+
+	clear(): void {
+		this.answers = [];
+		this.delays = [];
+		this.goneUploads.clear();
+	}
+
+	/** Consumes the delay (ms) due for this request, if any. */
+	takeDelay(kind: RequestKind): number {
+		return take(this.delays, kind) ?? 0;
+	}
+
+	/** Consumes the answer fault due for this request, if any. */
+	takeAnswer(kind: RequestKind): AnswerFault | undefined {
+		return take(this.answers, kind);
+	}
+
+	isGone(uploadId: string): boolean {
+		return this.goneUploads.has(uploadId);
+	}
+}

@@ -1,0 +1,370 @@
+/**
+ * The HTTP front of the emulator: routing like CommCare's URL patterns, request recording, fault injection, and
+ * the decorator order of each view (spec §2).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Authenticator, checkEditData, checkMembership, toKnownUser, type KnownUser } from './auth';
+import { InMemoryCaseStore } from './caseStore';
+import {
+	appendSlashErrorPage,
+	appendSlashRedirect,
+	emptyResponse,
+	notFoundPage,
+	serverErrorPage,
+	type EmulatorResponse,
+} from './djangoPages';
+import { FaultController, type RequestKind } from './faults';
+import { answerIdentity, answerUserDomains } from './identityView';
+import { parseForm } from './multipart';
+import { answerStatus } from './statusView';
+import type {
+	Emulator,
+	EmulatorDomain,
+	EmulatorOptions,
+	EmulatorUser,
+	ImportRecord,
+	RecordedRequest,
+	RecordedUpload,
+	Timeline,
+} from './types';
+import { handleUpload } from './uploadView';
+
+export const DEFAULT_DOMAINS: Record<string, EmulatorDomain> = {
+	demo: { caseTypes: ['household', 'patient'], owners: ['owner-chw-1', 'owner-chw-2', 'group-district-a'] },
+	nocases: { caseTypes: [], owners: [] },
+};
+
+export const DEFAULT_USERS: EmulatorUser[] = [
+	{
+		username: 'demo@example.org',
+		apiKey: 'demo-api-key-0001',
+		password: 'demo-password',
+		domains: ['demo', 'nocases'],
+		firstName: 'Demo',
+		lastName: 'User',
+	},
+	{ username: 'viewer@example.org', apiKey: 'viewer-key', domains: ['demo'], canEditData: false },
+	{ username: 'outsider@example.org', apiKey: 'outsider-key', domains: [] },
+	{ username: 'worker@demo.commcarehq.org', apiKey: 'worker-key', domains: ['demo'], webUser: false },
+];
+
+export const DEFAULT_TIMELINE: Timeline = { queuedPolls: 1, runningPolls: 1 };
+
+/** Django's domain pattern is `[\w\.:-]+`; upload ids `[\w-]+`. */
+const DOMAIN = String.raw`([\w.:-]+)`;
+const ROUTES = {
+	upload: new RegExp(String.raw`^/a/${DOMAIN}/importer/excel/bulk_upload_api/$`),
+	uploadWithoutSlash: new RegExp(String.raw`^/a/${DOMAIN}/importer/excel/bulk_upload_api$`),
+	status: new RegExp(String.raw`^/a/${DOMAIN}/importer/history/uploads/([\w-]+)/status$`),
+	identity: /^\/api\/(?:identity\/v1|v0\.5\/identity)\/$/,
+	userDomains: /^\/api\/(?:user_domains\/v1|v0\.5\/user_domains)\/$/,
+	apiWithoutSlash: /^\/api\/(?:identity\/v1|v0\.5\/identity|user_domains\/v1|v0\.5\/user_domains)$/,
+};
+
+function requestKind(path: string): RequestKind {
+	if (ROUTES.upload.test(path) || ROUTES.uploadWithoutSlash.test(path)) return 'upload';
+	if (ROUTES.status.test(path)) return 'status';
+	if (ROUTES.identity.test(path) || ROUTES.userDomains.test(path) || ROUTES.apiWithoutSlash.test(path)) return 'identity';
+	return 'other';
+}
+
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
+	return new Promise((resolve, reject) => {
+		const chunks: Buffer[] = [];
+		req.on('data', (chunk: Buffer) => chunks.push(chunk));
+		req.on('end', () => resolve(Buffer.concat(chunks)));
+		req.on('error', reject);
+	});
+}
+
+function lowerCaseHeaders(req: http.IncomingMessage): Record<string, string> {
+	const headers: Record<string, string> = {};
+	for (const [key, value] of Object.entries(req.headers)) {
+		if (value !== undefined) headers[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+	}
+	return headers;
+}
+
+function queryObject(url: URL): Record<string, string> {
+	const query: Record<string, string> = {};
+	for (const [key, value] of url.searchParams) query[key] = value; // last value wins, like Django's QueryDict.get
+	return query;
+}
+
+/** A Django-like error page for `faults.respond(..., { html: true })`. */
+function faultHtml(status: number): string {
+	return `<!DOCTYPE html>\n<html><head><title>${status} Error</title></head><body><h1>Server Error (${status})</h1></body></html>\n`;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface HandlerContext {
+	req: http.IncomingMessage;
+	url: URL;
+	path: string;
+	query: Record<string, string>;
+	headers: Record<string, string>;
+	body: Buffer;
+}
+
+export class EmulatorServer implements Emulator {
+	baseUrl = '';
+	domain: string;
+	username: string;
+	apiKey: string;
+	password: string;
+	readonly requests: RecordedRequest[] = [];
+	readonly uploads: RecordedUpload[] = [];
+	readonly cases = new InMemoryCaseStore();
+	readonly imports = new Map<string, ImportRecord>();
+	readonly faults = new FaultController();
+
+	private readonly server: http.Server;
+	private readonly domains: Record<string, EmulatorDomain>;
+	private readonly users: KnownUser[];
+	private readonly auth: Authenticator;
+	private timeline: Timeline;
+	private publicBaseUrl = '';
+
+	constructor(
+		private readonly options: EmulatorOptions & { log?: (line: string) => void } = {},
+	) {
+		this.domains = options.domains ?? DEFAULT_DOMAINS;
+		this.users = (options.users ?? DEFAULT_USERS).map(toKnownUser);
+		this.auth = new Authenticator(this.users);
+		this.timeline = { ...(options.timeline ?? DEFAULT_TIMELINE) };
+		const main =
+			this.users.find((u) => u.webUser && u.canEditData && u.apiKey && u.domains.some((d) => d in this.domains)) ??
+			this.users[0];
+		this.domain = main?.domains.find((d) => d in this.domains) ?? Object.keys(this.domains)[0] ?? '';
+		this.username = main?.username ?? '';
+		this.apiKey = main?.apiKey ?? '';
+		this.password = main?.password ?? '';
+		this.server = http.createServer((req, res) => {
+			this.handle(req, res).catch((error: unknown) => {
+				this.log(`internal error: ${(error as Error).stack ?? String(error)}`);
+				if (!res.headersSent) this.send(res, serverErrorPage());
+			});
+		});
+	}
+
+	async listen(): Promise<void> {
+		await new Promise<void>((resolve, reject) => {
+			this.server.once('error', reject);
+			this.server.listen(this.options.port ?? 0, '127.0.0.1', () => resolve());
+		});
+		const { port } = this.server.address() as AddressInfo;
+		this.baseUrl = `http://127.0.0.1:${port}`;
+		this.publicBaseUrl = (this.options.publicBaseUrl ?? this.baseUrl).replace(/\/+$/, '');
+	}
+
+	setTimeline(t: Timeline): void {
+		this.timeline = { queuedPolls: t.queuedPolls, runningPolls: t.runningPolls };
+	}
+
+	reset(): void {
+		this.requests.length = 0;
+		this.uploads.length = 0;
+		this.imports.clear();
+		this.cases.clear();
+		this.faults.clear();
+	}
+
+	close(): Promise<void> {
+		return new Promise((resolve) => {
+			this.server.close(() => resolve());
+			this.server.closeAllConnections();
+		});
+	}
+
+	private log(line: string): void {
+		this.options.log?.(line);
+	}
+
+	private send(res: http.ServerResponse, response: EmulatorResponse): void {
+		const body = Buffer.from(response.body, 'utf8');
+		res.writeHead(response.status, { ...response.headers, 'Content-Length': String(body.length) });
+		res.end(body);
+	}
+
+	private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+		req.on('error', () => undefined); // a client that goes away mid-request must not crash the emulator
+		const url = new URL(req.url ?? '/', 'http://emulator.invalid');
+		const headers = lowerCaseHeaders(req);
+		const query = queryObject(url);
+		this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query, headers, at: Date.now() });
+		const kind = requestKind(url.pathname);
+
+		const delay = this.faults.takeDelay(kind);
+		if (delay > 0) await sleep(delay);
+		const fault = this.faults.takeAnswer(kind);
+		if (fault?.kind === 'drop' && !fault.afterBodyReceived) {
+			this.log(`${req.method} ${url.pathname} -> connection dropped (fault)`);
+			req.socket.destroy();
+			return;
+		}
+		const body = await readBody(req);
+		if (fault?.kind === 'respond') {
+			const { status, retryAfter, html, body: rawBody } = fault.response;
+			const faultHeaders: Record<string, string> = {
+				'Content-Type': html ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8',
+			};
+			if (retryAfter !== undefined) faultHeaders['Retry-After'] = String(retryAfter);
+			this.log(`${req.method} ${url.pathname} -> ${status} (fault)`);
+			this.send(res, { status, headers: faultHeaders, body: rawBody ?? (html ? faultHtml(status) : '') });
+			return;
+		}
+
+		const upload: { record?: RecordedUpload } = {};
+		const response = await this.route({ req, url, path: url.pathname, query, headers, body }, upload);
+		if (fault?.kind === 'drop') {
+			if (upload.record) upload.record.fault = 'dropConnection';
+			this.log(`${req.method} ${url.pathname} -> processed, connection dropped (fault)`);
+			req.socket.destroy();
+			return;
+		}
+		if (fault?.kind === 'malformedJson') {
+			if (upload.record) upload.record.fault = 'malformedJson';
+			const text = response.body || '{"code": 200, "message": "success"}';
+			this.send(res, {
+				status: 200,
+				headers: { 'Content-Type': 'application/json' },
+				body: text.slice(0, Math.max(1, Math.floor(text.length / 2))),
+			});
+			return;
+		}
+		this.send(res, response);
+	}
+
+	private async route(ctx: HandlerContext, upload: { record?: RecordedUpload }): Promise<EmulatorResponse> {
+		const method = ctx.req.method ?? 'GET';
+		let match = ROUTES.upload.exec(ctx.path);
+		if (match) return this.uploadView(ctx, match[1], upload);
+		match = ROUTES.uploadWithoutSlash.exec(ctx.path) ?? ROUTES.apiWithoutSlash.exec(ctx.path);
+		if (match) {
+			// Django's APPEND_SLASH cannot redirect a POST and keep its data: it raises instead.
+			if (['POST', 'PUT', 'PATCH'].includes(method)) return appendSlashErrorPage(ctx.headers.host ?? '', ctx.path);
+			return appendSlashRedirect(`${ctx.path}/`, ctx.url.search);
+		}
+		match = ROUTES.status.exec(ctx.path);
+		if (match) return this.statusView(ctx, match[1], match[2]);
+		if (ROUTES.identity.test(ctx.path) || ROUTES.userDomains.test(ctx.path)) {
+			if (method !== 'GET') return emptyResponse(405, { Allow: 'GET' });
+			const user = this.auth.authenticateApiResource({
+				authorization: ctx.headers.authorization,
+				query: ctx.query,
+				form: {},
+			});
+			if (ROUTES.identity.test(ctx.path)) return answerIdentity(user);
+			return answerUserDomains(user, Object.keys(this.domains));
+		}
+		return notFoundPage(ctx.path);
+	}
+
+	/** Decorators: require POST, then api_auth (authentication + membership), then edit_data. */
+	private async uploadView(
+		ctx: HandlerContext,
+		domain: string,
+		upload: { record?: RecordedUpload },
+	): Promise<EmulatorResponse> {
+		if (ctx.req.method !== 'POST') return emptyResponse(405, { Allow: 'POST' });
+		const form = await parseForm(ctx.headers['content-type'], ctx.body);
+		const outcome = this.auth.authenticate({
+			authorization: ctx.headers.authorization,
+			query: ctx.query,
+			form: form.fields,
+		});
+		if (!outcome.ok) return this.logged(ctx, outcome.response);
+		const user = outcome.user;
+		const record: RecordedUpload = {
+			fields: form.fields,
+			fileName: form.file?.fileName,
+			file: form.file?.data,
+			status: 0,
+			body: '',
+		};
+		this.uploads.push(record);
+		upload.record = record;
+		const denied =
+			checkMembership(user, domain, domain in this.domains) ??
+			checkEditData(user, ctx.headers['x-requested-with'] === 'XMLHttpRequest');
+		if (denied) {
+			record.status = denied.status;
+			record.body = denied.body;
+			return this.logged(ctx, denied);
+		}
+
+		const answer = await handleUpload({
+			domain,
+			domainConfig: this.domains[domain],
+			user,
+			users: this.users,
+			cases: this.cases,
+			fields: form.fields,
+			file: form.file,
+			publicBaseUrl: this.publicBaseUrl,
+		});
+		record.status = answer.response.status;
+		record.body = parseBodyForRecord(answer.response);
+		if (answer.accepted) {
+			const { uploadId, outcome: imported, caseType, fileName, comment } = answer.accepted;
+			record.uploadId = uploadId;
+			this.imports.set(uploadId, {
+				domain,
+				uploadId,
+				state: -1,
+				percent: null,
+				result: imported.result,
+				finalState: imported.finalState,
+				polls: 0,
+				timeline: { ...this.timeline },
+				caseType,
+				fileName,
+				comment,
+				username: user.username,
+			});
+			const r = imported.result;
+			this.log(
+				`upload ${uploadId} ${domain}/${caseType} "${fileName}" by ${user.username}: ` +
+					(imported.finalState === 2
+						? `created ${r.created_count}, updated ${r.match_count}, ${r.errors.length} error group(s)`
+						: `import failed: ${r.errors[0]?.description}`),
+			);
+		} else {
+			const fileName = form.file?.fileName ?? '';
+			this.log(`upload refused (${answer.response.status}) ${domain} "${fileName}": ${answer.response.body.slice(0, 160)}`);
+		}
+		return answer.response;
+	}
+
+	/** Decorators: api_auth (authentication + membership), then the GET check, then edit_data. */
+	private statusView(ctx: HandlerContext, domain: string, uploadId: string): EmulatorResponse {
+		const form = {}; // status GETs carry no form; query credentials still work
+		const outcome = this.auth.authenticate({ authorization: ctx.headers.authorization, query: ctx.query, form });
+		if (!outcome.ok) return outcome.response;
+		const membership = checkMembership(outcome.user, domain, domain in this.domains);
+		if (membership) return membership;
+		if (ctx.req.method !== 'GET') return emptyResponse(405, { Allow: 'GET' });
+		const denied = checkEditData(outcome.user, ctx.headers['x-requested-with'] === 'XMLHttpRequest');
+		if (denied) return denied;
+		const record = this.imports.get(uploadId);
+		const response = answerStatus(record && record.domain === domain ? record : undefined, uploadId, this.faults.isGone(uploadId));
+		if (record && response.status === 200) this.log(`status ${uploadId}: poll ${record.polls} -> state ${record.state}`);
+		return response;
+	}
+
+	private logged(ctx: HandlerContext, response: EmulatorResponse): EmulatorResponse {
+		this.log(`${ctx.req.method} ${ctx.path} -> ${response.status}`);
+		return response;
+	}
+}
+
+function parseBodyForRecord(response: EmulatorResponse): unknown {
+	if (response.headers['Content-Type'] !== 'application/json') return response.body;
+	try {
+		return JSON.parse(response.body);
+	} catch {
+		return response.body;
+	}
+}

@@ -1,0 +1,173 @@
+/**
+ * Public types of the CommCare HQ emulator (see README.md). Other test suites import these through `index.ts`.
+ */
+
+export interface EmulatorUser {
+	username: string;
+	apiKey?: string;
+	password?: string;
+	domains: string[];
+	/** Default true. */
+	canEditData?: boolean;
+	/** Default true; false = mobile worker (the identity endpoint answers 401). */
+	webUser?: boolean;
+	/** Stable user id (as returned by the identity endpoint and usable as `owner_id`); generated when absent. */
+	id?: string;
+	firstName?: string;
+	lastName?: string;
+}
+
+export interface EmulatorDomain {
+	/** Case types the project's applications use. */
+	caseTypes: string[];
+	/** Case-sharing groups / locations that may own cases (valid `owner_id` and `owner_name` values). */
+	owners: string[];
+	/** Case types deprecated in the data dictionary (multi-sheet imports skip their sheets). */
+	deprecatedCaseTypes?: string[];
+}
+
+export interface Timeline {
+	/** Status GETs answered with state -1 (queued) before the import "starts". */
+	queuedPolls: number;
+	/** Status GETs answered with state 1 (running, rising percent) before the terminal state. */
+	runningPolls: number;
+}
+
+export interface EmulatorOptions {
+	/** Default 0 (a random free port). */
+	port?: number;
+	domains?: Record<string, EmulatorDomain>;
+	users?: EmulatorUser[];
+	timeline?: Timeline;
+	/** Origin used to build `status_url` (like CommCare's BASE_ADDRESS); default: the emulator's own baseUrl. */
+	publicBaseUrl?: string;
+}
+
+export interface RecordedRequest {
+	method: string;
+	path: string;
+	query: Record<string, string>;
+	/** Lower-case keys, including `authorization`. */
+	headers: Record<string, string>;
+	/** Date.now() when the request arrived. */
+	at: number;
+}
+
+export interface RecordedUpload {
+	fields: Record<string, string>;
+	fileName?: string;
+	file?: Buffer;
+	/** HTTP status the view produced: 403 for a refused member/permission, 200/500 from the view itself (also when a fault then dropped or mangled the answer: see `fault`). */
+	status: number;
+	/** Parsed JSON body the view produced, or the raw text for non-JSON answers. */
+	body: unknown;
+	uploadId?: string;
+	/** Set when a fault replaced the answer after the upload was processed. */
+	fault?: 'dropConnection' | 'malformedJson';
+}
+
+export interface CaseIndex {
+	case_id: string;
+	case_type: string;
+	relationship: 'child' | 'extension';
+}
+
+export interface Case {
+	case_id: string;
+	domain: string;
+	case_type: string;
+	name: string;
+	external_id: string;
+	owner_id: string;
+	closed: boolean;
+	properties: Record<string, string>;
+	/** Keyed by index identifier (`parent` by default). */
+	indices: Record<string, CaseIndex>;
+}
+
+export type PartialCase = Partial<Omit<Case, 'domain'>> & { case_type: string };
+
+export interface CaseStore {
+	all(domain?: string): Case[];
+	byType(domain: string, caseType: string): Case[];
+	get(domain: string, caseId: string): Case | undefined;
+	add(domain: string, partialCase: PartialCase): Case;
+	clear(): void;
+}
+
+export interface StatusErrorEntry {
+	title: string | null;
+	description: string | null;
+	column: string | null;
+	rows: number[];
+}
+
+export interface ImportResult {
+	match_count: number | null;
+	created_count: number | null;
+	num_chunks: number | null;
+	errors: StatusErrorEntry[];
+}
+
+export interface ImportRecord {
+	domain: string;
+	uploadId: string;
+	/** State last reported to a client: -1 until the first status GET, then -1 / 1 / 2 / 3 along the timeline. */
+	state: number;
+	/** Percent last reported (null while queued). */
+	percent: number | null;
+	/** The import's outcome, computed at upload time; reported once the timeline reaches the terminal state. */
+	result: ImportResult;
+	/** 2 (success) or 3 (whole import failed). */
+	finalState: 2 | 3;
+	/** Status GETs answered for this upload so far. */
+	polls: number;
+	timeline: Timeline;
+	caseType: string;
+	fileName: string;
+	comment: string;
+	username: string;
+}
+
+export type FaultTarget = 'upload' | 'status' | 'identity' | 'any';
+
+export interface RespondFault {
+	status: number;
+	/** Seconds; sets a Retry-After header. */
+	retryAfter?: number;
+	/** Answer with a Django-like HTML error page. */
+	html?: boolean;
+	/** Raw body (wins over `html`). */
+	body?: string;
+}
+
+export interface FaultKnobs {
+	respond(on: FaultTarget, n: number, response: RespondFault): void;
+	/** Destroy the socket without answering; with afterBodyReceived the request is processed first (an upload IS queued). */
+	dropConnection(on: FaultTarget, n: number, options?: { afterBodyReceived?: boolean }): void;
+	delay(on: FaultTarget, n: number, ms: number): void;
+	/** The status endpoint answers 404 for this upload from now on. */
+	statusGone(uploadId: string): void;
+	/** 200 with a truncated JSON body. */
+	malformedJson(on: FaultTarget, n: number): void;
+	clear(): void;
+}
+
+export interface Emulator {
+	/** e.g. http://127.0.0.1:40123 (no trailing slash). */
+	baseUrl: string;
+	/** The default working web user, in project space `domain`. */
+	domain: string;
+	username: string;
+	apiKey: string;
+	password: string;
+	requests: RecordedRequest[];
+	uploads: RecordedUpload[];
+	cases: CaseStore;
+	imports: Map<string, ImportRecord>;
+	faults: FaultKnobs;
+	setTimeline(t: Timeline): void;
+	/** Clears requests, uploads, imports, cases and faults; keeps the configuration. */
+	reset(): void;
+	close(): Promise<void>;
+}
