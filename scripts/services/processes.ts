@@ -1,0 +1,143 @@
+/**
+ * Long-running child processes for the test harness (databases, n8n main and workers), with their output in a
+ * log file, and a stop that leaves nothing behind.
+ *
+ * Each child runs in its own process group, so stopping it also stops whatever it spawned (n8n starts task
+ * runner processes). If the test process dies without calling stop(), an exit hook kills the groups still alive.
+ */
+import { spawn, type ChildProcess } from 'child_process';
+import { createWriteStream, promises as fs } from 'fs';
+import * as net from 'net';
+
+export interface ManagedProcess {
+	readonly name: string;
+	readonly pid: number;
+	readonly logFile: string;
+	/** Resolves with the exit code (or signal name) when the process has exited. */
+	readonly exited: Promise<number | string>;
+	isRunning(): boolean;
+	/** The log so far (stdout and stderr interleaved). */
+	readLog(): Promise<string>;
+	/** Sends `signal` to the whole group, then SIGKILL if it is still alive after `graceMs`. */
+	stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
+}
+
+export interface StartProcessOptions {
+	name: string;
+	command: string;
+	args: string[];
+	logFile: string;
+	env?: Record<string, string>;
+	cwd?: string;
+	/** Run as this OS user (needs root); PostgreSQL refuses to run as root. */
+	uid?: number;
+	gid?: number;
+}
+
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+	if (exitHookInstalled) return;
+	exitHookInstalled = true;
+	process.on('exit', () => {
+		for (const pgid of liveGroups) signalGroup(pgid, 'SIGKILL');
+	});
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+	try {
+		process.kill(-pgid, signal);
+	} catch {
+		// Already gone.
+	}
+}
+
+export function startProcess(options: StartProcessOptions): ManagedProcess {
+	installExitHook();
+	const log = createWriteStream(options.logFile, { flags: 'a' });
+	log.write(`$ ${options.command} ${options.args.join(' ')}\n`);
+	const child: ChildProcess = spawn(options.command, options.args, {
+		cwd: options.cwd,
+		env: options.env ?? (process.env as Record<string, string>),
+		uid: options.uid,
+		gid: options.gid,
+		detached: true,
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
+	if (child.pid === undefined) throw new Error(`${options.name}: could not start ${options.command}`);
+	const pid = child.pid;
+	liveGroups.add(pid);
+	child.stdout?.pipe(log, { end: false });
+	child.stderr?.pipe(log, { end: false });
+
+	let running = true;
+	const exited = new Promise<number | string>((resolve) => {
+		child.on('error', (error) => log.write(`\n[harness] spawn error: ${error.message}\n`));
+		child.on('close', (code, signal) => {
+			running = false;
+			// The leader is gone; anything it left in its group goes too.
+			signalGroup(pid, 'SIGKILL');
+			liveGroups.delete(pid);
+			log.end(`\n[harness] exited with ${code ?? signal}\n`, () => resolve(code ?? signal ?? 'unknown'));
+		});
+	});
+
+	return {
+		name: options.name,
+		pid,
+		logFile: options.logFile,
+		exited,
+		isRunning: () => running,
+		readLog: () => fs.readFile(options.logFile, 'utf8'),
+		async stop(signal = 'SIGTERM', graceMs = 15_000) {
+			if (!running) return;
+			signalGroup(pid, signal);
+			const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), graceMs);
+			await exited;
+			clearTimeout(timer);
+		},
+	};
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (callers retry if someone takes it first). */
+export function freePort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const server = net.createServer();
+		server.unref();
+		server.on('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const address = server.address() as net.AddressInfo;
+			server.close(() => resolve(address.port));
+		});
+	});
+}
+
+/**
+ * Polls `check` until it returns a value other than undefined. Fails early if `process` exits, with the tail of
+ * its log, and after `timeoutMs` (a generous ceiling for a slow shared machine, not a performance assertion).
+ */
+export async function waitUntil<T>(
+	description: string,
+	check: () => Promise<T | undefined>,
+	{ process: watched, timeoutMs = 120_000, intervalMs = 250 }: { process?: ManagedProcess; timeoutMs?: number; intervalMs?: number } = {},
+): Promise<T> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const result = await check().catch(() => undefined);
+		if (result !== undefined) return result;
+		if (watched && !watched.isRunning()) {
+			throw new Error(`${watched.name} exited while waiting for ${description}. Log tail:\n${await logTail(watched)}`);
+		}
+		if (Date.now() > deadline) {
+			const tail = watched ? `\nLog tail of ${watched.name}:\n${await logTail(watched)}` : '';
+			throw new Error(`Timed out after ${timeoutMs} ms waiting for ${description}${tail}`);
+		}
+		await new Promise((resolve) => setTimeout(resolve, intervalMs));
+	}
+}
+
+export async function logTail(watched: ManagedProcess, lines = 40): Promise<string> {
+	const text = await watched.readLog().catch(() => '');
+	return text.split('\n').slice(-lines).join('\n');
+}
