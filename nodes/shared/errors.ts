@@ -120,6 +120,8 @@ export interface FailureContext {
 	itemIndex?: number;
 	/** Requests sent for this call, retries included. */
 	attempts?: number;
+	/** The per-request timeout, when known (to say how long CommCare had to answer). */
+	timeoutMs?: number;
 }
 
 /**
@@ -232,9 +234,11 @@ export function errorForResponse(
 				CHECK_IMPORT_HISTORY,
 			);
 		}
+		// 429 and 503 refuse a request before it is processed (that is why the upload may be resent after them).
+		const nothingImported = context.operation === 'upload' ? ' Nothing was imported, so running it again later is safe.' : '';
 		return fail(
 			`CommCare is busy or unavailable (HTTP ${status}${attemptsNote(response.attempts)}); try again later.${wait}`,
-			`The server answered ${body}.`,
+			`The server answered ${body}.${nothingImported}`,
 		);
 	}
 	if (status >= 500) {
@@ -251,6 +255,13 @@ export function errorForResponse(
 		);
 	}
 	return fail(`CommCare answered HTTP ${status} with ${body}.`);
+}
+
+/** Codes of a request that got no answer before its timeout (axios says ECONNABORTED, sockets ETIMEDOUT). */
+const TIMEOUT_CODES = ['ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT'];
+
+function formatSeconds(ms: number): string {
+	return `${Math.round(ms / 100) / 10} s`;
 }
 
 /** The NodeApiError for a request that got no HTTP answer. */
@@ -285,16 +296,28 @@ export function errorForNetworkFailure(
 				context.operation === 'upload' ? 'Nothing was uploaded.' : undefined,
 			);
 		case 'maybeSent':
-		default:
+		default: {
+			const timedOut = TIMEOUT_CODES.includes(failure.code);
+			const within = context.timeoutMs ? ` within ${formatSeconds(context.timeoutMs)}` : ' in time';
 			if (context.operation === 'upload') {
+				if (timedOut) {
+					return fail(
+						`CommCare did not answer the upload${within} (${failure.code}): the import may or may not have been queued.`,
+						`${CHECK_IMPORT_HISTORY} If CommCare is only slow to accept large files, raise the node's Upload Timeout option.`,
+					);
+				}
 				return fail(
 					`The connection to CommCare broke during the upload (${failure.code}): the import may or may not have been queued.`,
 					CHECK_IMPORT_HISTORY,
 				);
 			}
+			if (timedOut) {
+				return fail(`CommCare at ${where} did not answer${within} (${failure.code}${attemptsNote(context.attempts)})`);
+			}
 			return fail(
 				`The connection to CommCare at ${where} failed (${failure.code}${attemptsNote(context.attempts)}); try again later.`,
 			);
+		}
 	}
 }
 

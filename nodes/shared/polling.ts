@@ -8,7 +8,8 @@
  *   their own back-off (transport's `backoffDelayMs`), never before the server's Retry-After, and never end the wait
  *   before the timeout. That is why polls go through `commCareRequest` with its own retries off: its retry budget
  *   is per call, while a poll's budget is the user's timeout.
- * - 401/403, 404 and other HTTP errors end the wait for that URL at once.
+ * - 401/403, 404, an unverifiable TLS certificate and other HTTP errors end the wait for that URL at once.
+ * - No single request may outlast the timeout by much: each gets the time left (see MIN/MAX_REQUEST_TIMEOUT_MS).
  * - The timeout ends the wait for what is still unfinished; a last round is made at the deadline. Timeout 0 means
  *   "look once": one round, no waiting.
  * - The execution's cancel signal stops everything at once: the sleep ends, no new request starts (the one in
@@ -23,6 +24,7 @@ import { sleepUnlessCancelled } from './sleep';
 import { isTerminalState, ImportState, parseStatusBody, type WaitEnd, type WaitResult } from './status';
 import {
 	backoffDelayMs,
+	classifyNetworkError,
 	commCareRequest,
 	DEFAULT_RETRY_POLICY,
 	isRetryableStatus,
@@ -42,7 +44,8 @@ export type StatusAnswer =
 	| { networkError: string }
 	| { fatalError: string; httpStatus: number | null };
 
-export type FetchStatus = (url: string, signal: AbortSignal | undefined) => Promise<StatusAnswer>;
+/** `timeoutMs`: how long this one request may take (the loop keeps it within the user's timeout). */
+export type FetchStatus = (url: string, signal: AbortSignal | undefined, limits?: { timeoutMs?: number }) => Promise<StatusAnswer>;
 
 export interface Clock {
 	now(): number;
@@ -69,6 +72,12 @@ export interface PollingOptions {
 /** Growth of the interval per round without any change. */
 export const BACKOFF_FACTOR = 1.5;
 export const DEFAULT_CONCURRENCY = 4;
+/**
+ * One status request may take at most the time left before the user's timeout, but never less than the floor (a
+ * last look at the deadline still gets a fair chance) nor more than the ceiling (transport's GET default).
+ */
+export const MIN_REQUEST_TIMEOUT_MS = 1000;
+export const MAX_REQUEST_TIMEOUT_MS = 60_000;
 
 export class PollingCancelledError extends Error {
 	constructor() {
@@ -130,8 +139,13 @@ export async function pollStatusUrls(
 		const due = waits.filter((wait) => wait.end === null && wait.notBefore <= roundStart);
 		const moved = await forEachLimited(due, concurrency, signal, async (wait) => {
 			let answer: StatusAnswer;
+			// Without this a hung request would hold the loop past the user's timeout for up to a minute per batch.
+			const timeoutMs =
+				options.timeoutSeconds > 0
+					? Math.min(MAX_REQUEST_TIMEOUT_MS, Math.max(MIN_REQUEST_TIMEOUT_MS, deadline - clock.now()))
+					: undefined;
 			try {
-				answer = await fetchStatus(wait.url, signal);
+				answer = await fetchStatus(wait.url, signal, { timeoutMs });
 			} catch (error) {
 				// fetchStatus should answer, not throw; anything it throws anyway is treated as "no answer".
 				answer = { networkError: error instanceof Error ? error.message : String(error) };
@@ -265,7 +279,7 @@ async function forEachLimited<T, R>(
  * answers come from errors.ts.
  */
 export function fetchStatusThroughTransport(ctx: IExecuteFunctions, credentials: CommCareCredentials): FetchStatus {
-	return async (url) => {
+	return async (url, _signal, limits) => {
 		const projectSpace = projectSpaceFromUrl(url);
 		try {
 			const response = await commCareRequest(ctx, credentials, {
@@ -275,6 +289,7 @@ export function fetchStatusThroughTransport(ctx: IExecuteFunctions, credentials:
 				operation: 'status',
 				projectSpace,
 				retry: { maxAttempts: 1 },
+				timeoutMs: limits?.timeoutMs,
 			});
 			const retryAfterMs = parseRetryAfterMs(response.headers['retry-after']) ?? null;
 			const answer = { httpStatus: response.statusCode, body: response.json ?? response.text, retryAfterMs };
@@ -290,7 +305,10 @@ export function fetchStatusThroughTransport(ctx: IExecuteFunctions, credentials:
 			if (error instanceof NodeOperationError) return { fatalError: message, httpStatus: null };
 			const httpCode = Number((error as { httpCode?: unknown }).httpCode);
 			const refusedRedirect = httpCode >= 300 && httpCode < 400;
-			return refusedRedirect ? { fatalError: message, httpStatus: httpCode } : { networkError: message };
+			if (refusedRedirect) return { fatalError: message, httpStatus: httpCode };
+			// A certificate that cannot be verified will not verify on the next poll either: say so now, not at the timeout.
+			if (classifyNetworkError(error)?.kind === 'certificate') return { fatalError: message, httpStatus: null };
+			return { networkError: message };
 		}
 	};
 }

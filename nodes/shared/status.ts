@@ -165,6 +165,17 @@ export function unpolled(end: WaitEnd): WaitResult {
 // ---------------------------------------------------------------------------------------------------------------
 // One upload -> one outcome
 
+/**
+ * Said whenever the status could not be read although the upload was accepted: the import may well have run, and a
+ * user who simply uploads again would create every case twice.
+ */
+const OUTCOME_UNKNOWN =
+	'The import itself may have finished or may still finish: check CommCare HQ → Data → Import Cases from Excel before uploading the same rows again.';
+
+function withoutFinalStop(text: string): string {
+	return text.replace(/[.\s]+$/, '');
+}
+
 const NOT_FOUND_EXPLANATION =
 	'CommCare HQ answered 404 for this status URL: the upload id is unknown, belongs to another project space, or the upload was hidden (users restricted to locations only see their own uploads)';
 
@@ -271,7 +282,7 @@ export function classifyImport(statusUrl: string | null, upload: IDataObject, wa
 				wait.lastState === null
 					? 'CommCare HQ never answered with a status'
 					: `the import was still ${stateName(wait.lastState)}${wait.lastPercent !== null && wait.lastState === ImportState.Started ? ` (${wait.lastPercent}%)` : ''}`;
-			const problem = end.lastProblem ? `; last poll: ${end.lastProblem}` : '';
+			const problem = end.lastProblem ? `; last poll: ${withoutFinalStop(end.lastProblem)}` : '';
 			return {
 				...base,
 				timedOut: true,
@@ -281,21 +292,19 @@ export function classifyImport(statusUrl: string | null, upload: IDataObject, wa
 		}
 		case 'notFound':
 			return { ...base, outcome: 'error', summary: `Import not found: ${NOT_FOUND_EXPLANATION}.` };
-		case 'denied':
-			return {
-				...base,
-				outcome: 'error',
-				summary:
-					end.message ??
-					(end.httpStatus === 401
-						? 'CommCare HQ refused the credentials (HTTP 401): check the username and API key (or password) of the CommCare credential.'
-						: 'CommCare HQ denied access (HTTP 403): the user must be a member of the project space and have the Edit Data permission.'),
-			};
+		case 'denied': {
+			const refusal =
+				end.message ??
+				(end.httpStatus === 401
+					? 'CommCare HQ refused the credentials (HTTP 401): check the username and API key (or password) of the CommCare credential.'
+					: 'CommCare HQ denied access (HTTP 403): the user must be a member of the project space and have the Edit Data permission.');
+			return { ...base, outcome: 'error', summary: `${withoutFinalStop(refusal)}. ${OUTCOME_UNKNOWN}` };
+		}
 		case 'httpError':
 			return {
 				...base,
 				outcome: 'error',
-				summary: `The status check failed${end.httpStatus ? ` (HTTP ${end.httpStatus})` : ''}: ${end.message}`,
+				summary: `The status check failed${end.httpStatus ? ` (HTTP ${end.httpStatus})` : ''}: ${withoutFinalStop(end.message)}. ${OUTCOME_UNKNOWN}`,
 			};
 		case 'refused':
 			return { ...base, outcome: 'error', summary: `Status URL not requested: ${end.reason}` };

@@ -511,7 +511,7 @@ export async function commCareRequest(
 			}
 			failure.message = redactSecrets(failure.message, credentials.secrets);
 			if (shouldRetryNetworkFailure(failure.kind, options.idempotent) && (await waitBeforeRetry())) continue;
-			throw errorForNetworkFailure(node, credentials, failure, { ...context, url, attempts });
+			throw errorForNetworkFailure(node, credentials, failure, { ...context, url, attempts, timeoutMs: request.timeout });
 		}
 
 		const response = normalizeResponse(raw, url, attempts);

@@ -9,7 +9,7 @@
 import FormData from 'form-data';
 import type { IExecuteFunctions } from 'n8n-workflow';
 
-import { InvalidInputError, errorForResponse, commCareApiError, describeBody } from './errors';
+import { CHECK_IMPORT_HISTORY, InvalidInputError, errorForResponse, commCareApiError, describeBody } from './errors';
 import {
 	assertSameOrigin,
 	bulkUploadUrl,
@@ -176,11 +176,13 @@ function receiptFrom(
 	const json = (response.json ?? {}) as Record<string, unknown>;
 	const statusUrl = typeof json.status_url === 'string' ? json.status_url.trim() : '';
 	if (!statusUrl) {
+		// A 2xx means the server took the file: the import was probably queued even though it cannot be followed
+		// (e.g. the answer was cut short). Saying "failed" here would invite a second, duplicate upload.
 		throw commCareApiError(
 			ctx.getNode(),
-			`CommCare answered the upload with HTTP ${response.statusCode} but without a status_url, so the import cannot be followed (it answered ${describeBody(response, credentials.secrets)}).`,
+			`CommCare accepted the upload (HTTP ${response.statusCode}) but its answer has no readable status_url (it answered ${describeBody(response, credentials.secrets)}): the import was probably queued, but it cannot be followed from here.`,
 			{
-				description: 'The Base URL may point at something other than CommCare HQ, or the server is an old version.',
+				description: `${CHECK_IMPORT_HISTORY} If this happens every time, the Base URL may point at something other than CommCare HQ's API.`,
 				httpCode: response.statusCode,
 				itemIndex,
 			},

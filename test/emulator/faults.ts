@@ -12,6 +12,12 @@ export type AnswerFault =
 	| { kind: 'drop'; afterBodyReceived: boolean }
 	| { kind: 'malformedJson' };
 
+/** Wait `ms` before reading the request, or (afterBodyReceived) after processing it, before answering. */
+export interface DelayFault {
+	ms: number;
+	afterBodyReceived: boolean;
+}
+
 interface Armed<T> {
 	on: FaultTarget;
 	remaining: number;
@@ -35,7 +41,7 @@ function checkCount(n: number): void {
 
 export class FaultController implements FaultKnobs {
 	private answers: Array<Armed<AnswerFault>> = [];
-	private delays: Array<Armed<number>> = [];
+	private delays: Array<Armed<DelayFault>> = [];
 	private goneUploads = new Set<string>();
 
 	respond(on: FaultTarget, n: number, response: RespondFault): void {
@@ -48,9 +54,9 @@ export class FaultController implements FaultKnobs {
 		this.answers.push({ on, remaining: n, fault: { kind: 'drop', afterBodyReceived: options.afterBodyReceived ?? false } });
 	}
 
-	delay(on: FaultTarget, n: number, ms: number): void {
+	delay(on: FaultTarget, n: number, ms: number, options: { afterBodyReceived?: boolean } = {}): void {
 		checkCount(n);
-		this.delays.push({ on, remaining: n, fault: ms });
+		this.delays.push({ on, remaining: n, fault: { ms, afterBodyReceived: options.afterBodyReceived ?? false } });
 	}
 
 	statusGone(uploadId: string): void {
@@ -68,9 +74,9 @@ export class FaultController implements FaultKnobs {
 		this.goneUploads.clear();
 	}
 
-	/** Consumes the delay (ms) due for this request, if any. */
-	takeDelay(kind: RequestKind): number {
-		return take(this.delays, kind) ?? 0;
+	/** Consumes the delay due for this request, if any (0 ms: none). */
+	takeDelay(kind: RequestKind): DelayFault {
+		return take(this.delays, kind) ?? { ms: 0, afterBodyReceived: false };
 	}
 
 	/** Consumes the answer fault due for this request, if any. */

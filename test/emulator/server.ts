@@ -196,9 +196,10 @@ export class EmulatorServer implements Emulator {
 		this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query, headers, at: Date.now() });
 		const kind = requestKind(url.pathname);
 
+		// Both faults are claimed on arrival, so a delayed request never takes a fault armed for a later one.
 		const delay = this.faults.takeDelay(kind);
-		if (delay > 0) await sleep(delay);
 		const fault = this.faults.takeAnswer(kind);
+		if (delay.ms > 0 && !delay.afterBodyReceived) await sleep(delay.ms);
 		if (fault?.kind === 'drop' && !fault.afterBodyReceived) {
 			this.log(`${req.method} ${url.pathname} -> connection dropped (fault)`);
 			req.socket.destroy();
@@ -211,6 +212,7 @@ export class EmulatorServer implements Emulator {
 				'Content-Type': html ? 'text/html; charset=utf-8' : 'text/plain; charset=utf-8',
 			};
 			if (retryAfter !== undefined) faultHeaders['Retry-After'] = String(retryAfter);
+			Object.assign(faultHeaders, fault.response.headers ?? {});
 			this.log(`${req.method} ${url.pathname} -> ${status} (fault)`);
 			this.send(res, { status, headers: faultHeaders, body: rawBody ?? (html ? faultHtml(status) : '') });
 			return;
@@ -218,6 +220,10 @@ export class EmulatorServer implements Emulator {
 
 		const upload: { record?: RecordedUpload } = {};
 		const response = await this.route({ req, url, path: url.pathname, query, headers, body }, upload);
+		if (delay.ms > 0 && delay.afterBodyReceived) {
+			this.log(`${req.method} ${url.pathname} -> processed, answer held back ${delay.ms} ms (fault)`);
+			await sleep(delay.ms);
+		}
 		if (fault?.kind === 'drop') {
 			if (upload.record) upload.record.fault = 'dropConnection';
 			this.log(`${req.method} ${url.pathname} -> processed, connection dropped (fault)`);

@@ -139,13 +139,19 @@ export interface RespondFault {
 	html?: boolean;
 	/** Raw body (wins over `html`). */
 	body?: string;
+	/** Extra response headers, e.g. `{ Location: ... }` with a 3xx status. */
+	headers?: Record<string, string>;
 }
 
 export interface FaultKnobs {
 	respond(on: FaultTarget, n: number, response: RespondFault): void;
 	/** Destroy the socket without answering; with afterBodyReceived the request is processed first (an upload IS queued). */
 	dropConnection(on: FaultTarget, n: number, options?: { afterBodyReceived?: boolean }): void;
-	delay(on: FaultTarget, n: number, ms: number): void;
+	/**
+	 * Wait `ms` before reading the request; with afterBodyReceived the request is processed first (an upload IS
+	 * queued) and only the answer is held back: a server slower than the client's timeout.
+	 */
+	delay(on: FaultTarget, n: number, ms: number, options?: { afterBodyReceived?: boolean }): void;
 	/** The status endpoint answers 404 for this upload from now on. */
 	statusGone(uploadId: string): void;
 	/** 200 with a truncated JSON body. */

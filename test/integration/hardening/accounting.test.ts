@@ -1,0 +1,172 @@
+/**
+ * Issue 6, item 4: nothing vanishes. A property-based test (fast-check) over random spreadsheets, random row errors
+ * (bad owners), blank rows, and random faults: 429/503 (with or without Retry-After) refusing uploads, and 429/503,
+ * 502/504 and dropped connections on status polls. For every run:
+ * - the emulator received each file exactly once (the refused attempts aside), and holds exactly the cases of the
+ *   records reported as imported;
+ * - every input record ends on exactly one output of CommCare Import Status, paired with its input item, on the
+ *   output its row deserves; and per import, created + skipped + failed rows add up to the rows sent.
+ * Source "binary" (one .xlsx per input item). The per-record items CommCare Import Status reads are built from the
+ * upload items and the rows written, as the items source's per-record mode will emit them.
+ */
+import fc from 'fast-check';
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+
+import type { RecordOutcomeJson, RecordResultJson, UploadResultJson } from '../../../nodes/shared/types';
+import { ERROR_TEXT, type Emulator, type RespondFault } from '../../emulator';
+import { xlsxFile } from '../../emulator/testKit';
+import { binaryItem } from '../../helpers/executionContext';
+import { apiKeyCredential, bulkImport, importStatus, received, runScenario, startSecretEmulator, useQuickRetries } from './harness';
+import { outcomeTable } from './outcomeTable';
+
+useQuickRetries();
+const table = outcomeTable('accounting');
+
+const VALID_OWNERS = ['owner-chw-1', 'owner-chw-2', 'group-district-a'];
+const OUTPUTS = ['success', 'warning', 'error'] as const;
+
+let emulator: Emulator;
+beforeAll(async () => {
+	emulator = await startSecretEmulator();
+});
+afterAll(async () => {
+	table.finish();
+	await emulator.close();
+});
+
+interface Row {
+	name: string;
+	owner_id: string;
+}
+
+const row = fc.record<Row>({
+	name: fc.oneof(fc.stringMatching(/^[A-Z][a-z]{1,8}$/), fc.constantFrom('', 'Zoë', 'مريم', '李')),
+	owner_id: fc.oneof(fc.constantFrom(...VALID_OWNERS, '', ''), fc.stringMatching(/^[a-z]{3,8}-(bad|x)[0-9]?$/)),
+});
+
+const uploadFault = fc.record<RespondFault>({ status: fc.constantFrom(429, 503), retryAfter: fc.constantFrom(undefined, 0) });
+type StatusFault = { drop: true } | RespondFault;
+const statusFault: fc.Arbitrary<StatusFault> = fc.oneof(
+	fc.record<RespondFault>({ status: fc.constantFrom(429, 502, 503, 504), retryAfter: fc.constantFrom(undefined, 0) }),
+	fc.constant({ drop: true as const }),
+);
+
+/** What CommCare should do with a row (spec §6.2, §6.6): skip a blank one, refuse a bad owner, create the rest. */
+function expectedOutcome(record: Row): (typeof OUTPUTS)[number] {
+	if (record.name === '' && record.owner_id === '') return 'warning';
+	if (record.owner_id !== '' && !VALID_OWNERS.includes(record.owner_id)) return 'error';
+	return 'success';
+}
+
+/** The per-record items for one upload, as Bulk Import's per-record mode emits them. */
+function recordItems(uploadJson: UploadResultJson, rows: Row[]): INodeExecutionData[] {
+	const { status_url: statusUrl, warnings: _warnings, ...upload } = uploadJson;
+	return rows.map((record, index) => {
+		const json: RecordResultJson = {
+			status_url: statusUrl,
+			row: index + 2,
+			record: { case_id: '', ...record } as IDataObject,
+			upload: { ...upload, rowCount: rows.length },
+		};
+		return { json };
+	});
+}
+
+describe('accounting under random input, row errors and faults', () => {
+	it('every record ends on exactly one output, counts add up, and each file was received exactly once', async () => {
+		const totals = { runs: 0, files: 0, records: 0, uploadFaults: 0, statusFaults: 0, byOutput: { success: 0, warning: 0, error: 0 } };
+		await fc.assert(
+			fc.asyncProperty(
+				fc.array(fc.array(row, { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 3 }),
+				fc.array(uploadFault, { maxLength: 4 }),
+				fc.array(statusFault, { maxLength: 6 }),
+				fc.record({ queuedPolls: fc.nat(2), runningPolls: fc.nat(2) }),
+				async (files, uploadFaults, statusFaults, timeline) => {
+					emulator.reset();
+					emulator.setTimeline(timeline);
+					// At most 4 refusals in a row: every file still gets through within the 5 attempts allowed.
+					for (const fault of uploadFaults) emulator.faults.respond('upload', 1, fault);
+					const items: INodeExecutionData[] = [];
+					for (const [index, rows] of files.entries()) {
+						items.push(binaryItem(await xlsxFile([['case_id', 'name', 'owner_id'], ...rows.map((r) => ['', r.name, r.owner_id])]), `file-${index}.xlsx`));
+					}
+					const uploaded = await runScenario({
+						node: bulkImport,
+						credentials: apiKeyCredential(emulator) as never,
+						items,
+						parameters: { projectSpace: 'demo', caseType: 'patient', createNewCases: true },
+					});
+					expect(uploaded.error).toBeUndefined();
+					const uploadItems = uploaded.outputs![0];
+					expect(uploadItems.map((item) => item.pairedItem)).toEqual(files.map((_, item) => ({ item })));
+
+					// Each file received (and queued) exactly once; the refused attempts are the only extra requests.
+					const accepted = emulator.uploads.filter((upload) => upload.status === 200);
+					expect(accepted.map((upload) => upload.fileName)).toEqual(files.map((_, index) => `file-${index}.xlsx`));
+					expect(received(emulator)).toMatchObject({ uploadPosts: files.length + uploadFaults.length, importsQueued: files.length });
+
+					const records = files.flatMap((rows, index) => recordItems(uploadItems[index].json as UploadResultJson, rows));
+					for (const fault of statusFaults) {
+						if ('drop' in fault) emulator.faults.dropConnection('status', 1);
+						else emulator.faults.respond('status', 1, fault);
+					}
+					const checked = await runScenario({
+						node: importStatus,
+						credentials: apiKeyCredential(emulator) as never,
+						items: records,
+						parameters: { pollInterval: 0.05, timeout: 0.2, options: { maxPollInterval: 0.1 } },
+					});
+					expect(checked.error).toBeUndefined();
+					const outputs = checked.outputs!;
+
+					// Every record on exactly one output, paired with its input, on the output its row deserves.
+					const placed = outputs.flatMap((output, index) =>
+						output.map((item) => ({ output: OUTPUTS[index], index: (item.pairedItem as { item: number }).item, json: item.json as RecordOutcomeJson })),
+					);
+					expect(placed.map((p) => p.index).sort((a, b) => a - b)).toEqual(records.map((_, index) => index));
+					for (const { output, index, json } of placed) {
+						const input = records[index].json as RecordResultJson;
+						expect(json.outcome).toBe(output);
+						expect([json.row, json.record, json.status_url]).toEqual([input.row, input.record, input.status_url]);
+						expect(output).toBe(expectedOutcome(input.record as unknown as Row));
+						if (output === 'error') expect(json.errors).toEqual([{ ...ERROR_TEXT.invalidOwner, column: 'owner_id' }]);
+					}
+
+					// Per import: created + skipped + failed = rows sent, and the case store holds exactly the successes.
+					for (const [index, rows] of files.entries()) {
+						const mine = placed.filter((p) => (records[p.index].json as RecordResultJson).status_url === uploadItems[index].json.status_url);
+						const counts = mine[0].json.import as { created_count: number; match_count: number; skipped_count: number };
+						const failed = mine.filter((p) => p.output === 'error').length;
+						expect(counts.created_count + counts.match_count + counts.skipped_count + failed).toBe(rows.length);
+						expect(counts.created_count).toBe(mine.filter((p) => p.output === 'success').length);
+					}
+					const successes = placed.filter((p) => p.output === 'success').map((p) => String(p.json.record.name)).sort();
+					expect(emulator.cases.byType('demo', 'patient').map((c) => c.name).sort()).toEqual(successes);
+
+					// Polls: each import asked once per step of its timeline, plus one request per status fault.
+					expect(received(emulator).statusGets).toBe(files.length * (timeline.queuedPolls + timeline.runningPolls + 1) + statusFaults.length);
+
+					totals.runs += 1;
+					totals.files += files.length;
+					totals.records += records.length;
+					totals.uploadFaults += uploadFaults.length;
+					totals.statusFaults += statusFaults.length;
+					for (const p of placed) totals.byOutput[p.output] += 1;
+				},
+			),
+			{ numRuns: 25 },
+		);
+		expect(totals.runs).toBe(25);
+		// The generators must actually have produced every kind of record and fault.
+		expect(Math.min(totals.byOutput.success, totals.byOutput.warning, totals.byOutput.error, totals.uploadFaults, totals.statusFaults)).toBeGreaterThan(0);
+		table.record({
+			id: 'accounting.binary.property',
+			area: 'Accounting',
+			case: 'fast-check, 25 runs: 1-3 .xlsx files of 1-8 random rows (valid, blank, bad owner; accents and Arabic), 0-4 upload refusals (429/503, Retry-After 0 or none), 0-6 status faults (429/502/503/504, dropped connections), random queued/running timelines',
+			userSees: 'Every record on exactly one output of CommCare Import Status: imported rows on Success, blank rows on Warning ("skipped silently"), bad owners on Error with the server\'s "Invalid Owner"',
+			server: 'each file received and queued exactly once (plus the refused attempts); status requests = polls the timelines need + one per fault',
+			lost: 'nothing: per import, created + skipped + failed = rows sent, and the case store holds exactly the records reported as imported',
+			alsoCoveredBy: ['test/integration/importStatusRecords.test.ts › routes every record of several imports on its own, for random records and random bad owners'],
+		});
+	}, 120_000);
+});
