@@ -1,0 +1,87 @@
+/**
+ * Runs one benchmark case in this process and prints one JSON line with its figures. Started by `run.ts` as
+ * `node --expose-gc child.js <case name>`; not meant to be run by hand (but it can be).
+ *
+ * Memory: after `prepare()` the process is garbage-collected and its resident size taken as the baseline; the
+ * kernel's peak counter (VmHWM) is reset, so the peak read after `run()` belongs to the case alone. Where the reset is
+ * not allowed, RSS sampled every 50 ms stands in (it misses peaks inside synchronous work).
+ */
+import { readFileSync, writeFileSync } from 'fs';
+
+import { cases } from './cases';
+
+export interface ChildResult {
+	name: string;
+	wallSeconds: number;
+	cpuSeconds: number;
+	baselineRssMb: number;
+	peakRssMb: number;
+	peakAboveBaselineMb: number;
+	peakSource: 'VmHWM' | 'sampled';
+	outputBytes: number;
+}
+
+const MB = 1024 * 1024;
+
+function collectGarbage(): void {
+	const gc = (global as { gc?: () => void }).gc;
+	if (!gc) throw new Error('Run with node --expose-gc');
+	gc();
+	gc();
+}
+
+/** Resets the kernel's peak-RSS counter for this process (Linux >= 4.0). */
+function resetPeakRss(): boolean {
+	try {
+		writeFileSync('/proc/self/clear_refs', '5');
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+function kernelPeakRssBytes(): number {
+	const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+	return match ? Number(match[1]) * 1024 : 0;
+}
+
+async function main(name: string): Promise<void> {
+	const benchCase = cases.find((c) => c.name === name);
+	if (!benchCase) throw new Error(`Unknown case '${name}'. Known: ${cases.map((c) => c.name).join(', ')}`);
+
+	const input = await benchCase.prepare();
+	collectGarbage();
+	const baseline = process.memoryUsage().rss;
+	const canReset = resetPeakRss();
+	let sampledPeak = baseline;
+	const sampler = setInterval(() => (sampledPeak = Math.max(sampledPeak, process.memoryUsage().rss)), 50);
+
+	const cpuBefore = process.cpuUsage();
+	const start = process.hrtime.bigint();
+	const { outputBytes } = await benchCase.run(input);
+	const wallSeconds = Number(process.hrtime.bigint() - start) / 1e9;
+	const cpu = process.cpuUsage(cpuBefore);
+
+	clearInterval(sampler);
+	sampledPeak = Math.max(sampledPeak, process.memoryUsage().rss);
+	const peak = canReset ? Math.max(kernelPeakRssBytes(), sampledPeak) : sampledPeak;
+	// Keep the input alive until after the measurement, so the baseline stays true.
+	if (input === undefined) process.stderr.write('');
+
+	const result: ChildResult = {
+		name,
+		wallSeconds,
+		cpuSeconds: (cpu.user + cpu.system) / 1e6,
+		baselineRssMb: baseline / MB,
+		peakRssMb: peak / MB,
+		peakAboveBaselineMb: (peak - baseline) / MB,
+		peakSource: canReset ? 'VmHWM' : 'sampled',
+		outputBytes,
+	};
+	process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+main(process.argv[2]).catch((error) => {
+	process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+	process.exit(1);
+});

@@ -1,0 +1,203 @@
+/**
+ * `npm run bench`: runs every case of `cases.ts` in its own child process, several times, interleaved, and prints the
+ * figures side by side with the ratios the targets are stated in; writes them to `bench/results/latest.json`.
+ *
+ *   npm run bench                      all cases, 3 runs each
+ *   npm run bench -- --runs 5          more runs (medians get steadier)
+ *   npm run bench -- --only ours,sheetjs
+ *
+ * Children run plain JavaScript, transpiled here once into node_modules/.cache, so no TypeScript compiler sits in
+ * their memory. Figures: wall time and CPU time are medians over the runs; peak RSS above the baseline (the input
+ * already in memory) is the highest seen over the runs.
+ */
+import { execFile } from 'child_process';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { promisify } from 'util';
+
+import * as ts from 'typescript';
+
+import { cases } from './cases';
+import type { ChildResult } from './child';
+
+const ROOT = path.resolve(__dirname, '..');
+const BUILD_DIR = path.join(ROOT, 'node_modules', '.cache', 'commcare-bench');
+/** Folders whose TypeScript a case may import. */
+const SOURCE_DIRS = ['bench', 'nodes', 'credentials', 'test/emulator', 'test/helpers'];
+const RESULTS_FILE = path.join(ROOT, 'bench', 'results', 'latest.json');
+
+/** Targets from issue 4, as ratios of the same run. */
+const TARGETS = {
+	oursOverRawExceljs: 1.3,
+	sheetjsOverOurs: 4,
+	oursPeakAboveInputMb: 150,
+};
+
+interface Summary {
+	name: string;
+	group: string;
+	description: string;
+	runs: number;
+	wallSeconds: number;
+	cpuSeconds: number;
+	peakAboveBaselineMb: number;
+	baselineRssMb: number;
+	outputBytes: number;
+	peakSource: string;
+	all: ChildResult[];
+}
+
+function parseArgs(argv: string[]): { runs: number; only: string[] | null } {
+	let runs = 3;
+	let only: string[] | null = null;
+	for (let i = 0; i < argv.length; i++) {
+		if (argv[i] === '--runs') runs = Number(argv[++i]);
+		else if (argv[i] === '--only') only = argv[++i].split(',');
+		else throw new Error(`Unknown argument ${argv[i]}`);
+	}
+	if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs needs a positive integer');
+	return { runs, only };
+}
+
+/** Transpiles (no type check) every .ts file of SOURCE_DIRS into BUILD_DIR, keeping paths; copies .json files. */
+function buildForChildren(): void {
+	const walk = (dir: string): string[] =>
+		readdirSync(dir).flatMap((entry) => {
+			const full = path.join(dir, entry);
+			return statSync(full).isDirectory() ? walk(full) : [full];
+		});
+	for (const dir of SOURCE_DIRS) {
+		const absolute = path.join(ROOT, dir);
+		if (!statSync(absolute, { throwIfNoEntry: false })?.isDirectory()) continue;
+		for (const file of walk(absolute)) {
+			const target = path.join(BUILD_DIR, path.relative(ROOT, file));
+			mkdirSync(path.dirname(target), { recursive: true });
+			if (file.endsWith('.json')) copyFileSync(file, target);
+			if (!file.endsWith('.ts') || file.endsWith('.d.ts')) continue;
+			const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), {
+				compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2021, esModuleInterop: true },
+				fileName: file,
+			});
+			writeFileSync(target.replace(/\.ts$/, '.js'), outputText);
+		}
+	}
+}
+
+async function runChild(name: string): Promise<ChildResult> {
+	const child = path.join(BUILD_DIR, 'bench', 'child.js');
+	const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', child, name], {
+		cwd: ROOT,
+		maxBuffer: 16 * 1024 * 1024,
+	});
+	const lastLine = stdout.trim().split('\n').pop() as string;
+	return JSON.parse(lastLine) as ChildResult;
+}
+
+function median(values: number[]): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	const middle = Math.floor(sorted.length / 2);
+	return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+function table(rows: string[][]): string {
+	const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+	return rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ')).join('\n');
+}
+
+async function main(): Promise<void> {
+	const { runs, only } = parseArgs(process.argv.slice(2));
+	const selected = cases.filter((c) => !only || only.includes(c.name));
+	if (selected.length === 0) throw new Error(`No case matches. Known: ${cases.map((c) => c.name).join(', ')}`);
+
+	buildForChildren();
+	const results = new Map<string, ChildResult[]>(selected.map((c) => [c.name, []]));
+	// Interleaved (a, b, c, a, b, c, ...) so that drift in machine load spreads over all cases.
+	for (let run = 1; run <= runs; run++) {
+		for (const benchCase of selected) {
+			process.stderr.write(`run ${run}/${runs}: ${benchCase.name} ... `);
+			const result = await runChild(benchCase.name);
+			process.stderr.write(`${result.wallSeconds.toFixed(2)} s, +${result.peakAboveBaselineMb.toFixed(0)} MB\n`);
+			results.get(benchCase.name)?.push(result);
+		}
+	}
+
+	const summaries: Summary[] = selected.map((benchCase) => {
+		const all = results.get(benchCase.name) as ChildResult[];
+		return {
+			name: benchCase.name,
+			group: benchCase.group,
+			description: benchCase.description,
+			runs: all.length,
+			wallSeconds: median(all.map((r) => r.wallSeconds)),
+			cpuSeconds: median(all.map((r) => r.cpuSeconds)),
+			peakAboveBaselineMb: Math.max(...all.map((r) => r.peakAboveBaselineMb)),
+			baselineRssMb: median(all.map((r) => r.baselineRssMb)),
+			outputBytes: all[0].outputBytes,
+			peakSource: all[0].peakSource,
+			all,
+		};
+	});
+	const byName = new Map(summaries.map((s) => [s.name, s]));
+
+	for (const group of [...new Set(summaries.map((s) => s.group))]) {
+		const rows = [['case', 'wall s (median)', 'CPU s (median)', 'peak RSS above input, MB (max)', 'input RSS, MB', 'output, MB']];
+		for (const s of summaries.filter((x) => x.group === group)) {
+			rows.push([
+				s.name,
+				s.wallSeconds.toFixed(2),
+				s.cpuSeconds.toFixed(2),
+				s.peakAboveBaselineMb.toFixed(0),
+				s.baselineRssMb.toFixed(0),
+				(s.outputBytes / 1024 / 1024).toFixed(1),
+			]);
+		}
+		console.log(`\n${group} (${runs} run${runs === 1 ? '' : 's'} each, ${os.cpus().length} CPUs, Node ${process.version})\n${table(rows)}`);
+	}
+
+	const ours = byName.get('ours');
+	const raw = byName.get('rawExceljs');
+	const sheetjs = byName.get('sheetjs');
+	const ratios: Record<string, number> = {};
+	const verdicts: Array<{ target: string; value: number; met: boolean }> = [];
+	if (ours && raw) {
+		ratios.oursOverRawExceljsWall = ours.wallSeconds / raw.wallSeconds;
+		ratios.oursOverRawExceljsCpu = ours.cpuSeconds / raw.cpuSeconds;
+		verdicts.push({ target: `ours / raw exceljs, wall <= ${TARGETS.oursOverRawExceljs}x`, value: ratios.oursOverRawExceljsWall, met: ratios.oursOverRawExceljsWall <= TARGETS.oursOverRawExceljs });
+	}
+	if (ours && sheetjs) {
+		ratios.sheetjsOverOursWall = sheetjs.wallSeconds / ours.wallSeconds;
+		ratios.sheetjsOverOursCpu = sheetjs.cpuSeconds / ours.cpuSeconds;
+		verdicts.push({ target: `sheetjs / ours, wall >= ${TARGETS.sheetjsOverOurs}x`, value: ratios.sheetjsOverOursWall, met: ratios.sheetjsOverOursWall >= TARGETS.sheetjsOverOurs });
+	}
+	if (ours) {
+		verdicts.push({ target: `ours peak RSS above input <= ${TARGETS.oursPeakAboveInputMb} MB`, value: ours.peakAboveBaselineMb, met: ours.peakAboveBaselineMb <= TARGETS.oursPeakAboveInputMb });
+	}
+	if (Object.keys(ratios).length > 0) {
+		console.log(`\nratios: ${Object.entries(ratios).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
+	}
+	for (const v of verdicts) console.log(`${v.met ? 'MET   ' : 'MISSED'}  ${v.target}: ${v.value.toFixed(2)}`);
+
+	mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
+	writeFileSync(
+		RESULTS_FILE,
+		`${JSON.stringify(
+			{
+				date: new Date().toISOString(),
+				machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, totalMemoryMb: Math.round(os.totalmem() / 1024 / 1024), node: process.version, platform: `${os.platform()} ${os.release()}` },
+				runs,
+				cases: summaries,
+				ratios,
+				targets: verdicts,
+			},
+			null,
+			'\t',
+		)}\n`,
+	);
+	console.log(`\nwritten to ${path.relative(ROOT, RESULTS_FILE)}`);
+}
+
+main().catch((error) => {
+	console.error(error);
+	process.exit(1);
+});

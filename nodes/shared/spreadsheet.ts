@@ -1,0 +1,879 @@
+/**
+ * Spreadsheet bytes, with exceljs's streaming writer and reader only: which columns items become, how an item value
+ * becomes a cell, writing items as an `.xlsx` row by row, and reading a user's file just enough for the checks made
+ * before upload (`preflight.ts`).
+ *
+ * ## Value rules (items → cells). The README copies this table.
+ * "CommCare stores" is the text the server keeps after import (spec §6.1: non-text cells go through Python `str()`).
+ *
+ * | Item value                                             | Cell written                | CommCare stores                   |
+ * | ------------------------------------------------------ | --------------------------- | --------------------------------- |
+ * | text, e.g. `"00123"`, `"=HYPERLINK(…)"`, `"TRUE"`        | text, exactly as given      | the same text (zeros kept)        |
+ * | any value in a text column (`textColumns`: the node lists the search column and the id columns) | text | `5` → `"5"`, `true` → `"True"`, a date as in the date rows |
+ * | number, e.g. `5`, `5.5`                                  | number                      | `"5"`, `"5.5"`                    |
+ * | boolean                                                | Excel boolean               | `"True"` / `"False"`              |
+ * | `"YYYY-MM-DD"` (a real calendar date)                    | date                        | `"YYYY-MM-DD"`                    |
+ * | ISO date-time without offset, or with `Z` / `+00:00`, e.g. `"2024-03-05T14:30:00.000Z"` | date-time | `"2024-03-05 14:30:00"`; at exactly midnight `"2024-03-05"` |
+ * | ISO date-time with another offset, e.g. `…T14:30:00+02:00` | text, exactly as given  | the same text                     |
+ * | JS `Date`                                              | date-time of its UTC clock  | as the date-time row              |
+ * | `null`, `undefined`, `""`                              | blank                       | `""`: **on update a blank clears the property**; leave the key out (or exclude the column) to keep it |
+ * | object or array                                        | error naming key and item   | —, or JSON text with `nestedAsJson` |
+ * | text over 32,767 characters (Excel's cell limit)       | error naming key and item   | —                                 |
+ * | `NaN`, `Infinity`, an invalid `Date`                   | error naming key and item   | —                                 |
+ *
+ * Why these rules:
+ * - Booleans are written as Excel booleans so CommCare stores its own convention, `"True"`/`"False"`: the same text
+ *   the server makes of a boolean in any `.xlsx` or of `true`/`yes` in a `.csv`, so case data does not depend on the
+ *   path it came by. (Note `close` needs the exact text `yes`; a boolean does not close a case.)
+ * - Dates: the wall-clock digits the user wrote are the digits CommCare stores. Strings without an offset, or in UTC,
+ *   are converted from their digits (never through the machine's time zone); a string with another offset stays text,
+ *   because picking a zone for it would change its digits. Seconds are the finest unit kept: milliseconds are dropped,
+ *   so CommCare stores `YYYY-MM-DD HH:MM:SS` as spec §6.1 says. Dates before 1900-03-01 or after 9999 (outside what
+ *   Excel serial dates represent faithfully) are written as the text the server would have stored.
+ * - Text is never turned into a formula: every string is written as a plain string cell, `=` or not.
+ * - Characters XML cannot hold (control characters other than tab, newline and carriage return; U+FFFE, U+FFFF) are
+ *   dropped: no `.xlsx` can store them. An unpaired surrogate becomes U+FFFD (the replacement character). Carriage
+ *   returns are kept (written as a character reference, which XML readers do not turn into line feeds).
+ */
+import { once } from 'events';
+import { createRequire } from 'module';
+import { PassThrough, Readable, type Transform } from 'stream';
+import { setImmediate as nextTurnOfEventLoop } from 'timers/promises';
+
+import * as ExcelJS from 'exceljs';
+import type { IDataObject } from 'n8n-workflow';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Columns
+
+export interface ColumnPlanOptions {
+	/** Exactly these columns, in this order (when non-empty). */
+	include?: string[];
+	/** Dropped from the plan, whatever else says. */
+	exclude?: string[];
+	/** Appended when missing (e.g. the search column, which the server needs even when empty: spec §6.1). */
+	ensure?: string[];
+}
+
+/** The columns of the generated sheet: `include`, or the union of the items' keys in first-seen order; minus `exclude`. */
+export function planColumns(items: Iterable<IDataObject>, opts: ColumnPlanOptions = {}): string[] {
+	const columns = new Set<string>();
+	if (opts.include && opts.include.length > 0) {
+		for (const column of opts.include) columns.add(column);
+	} else {
+		for (const item of items) {
+			// for…in, not Object.keys: no array per item (items are plain JSON objects without inherited keys).
+			for (const key in item) columns.add(key);
+		}
+	}
+	for (const column of opts.ensure ?? []) columns.add(column);
+	const excluded = new Set(opts.exclude ?? []);
+	return [...columns].filter((column) => !excluded.has(column));
+}
+
+/**
+ * Never name the sheet after a case type: a workbook whose every sheet is named like a case type of the project
+ * switches the server into multi-sheet mode (spec §3.3). `cases`, unless that is the case type or another known name.
+ */
+export function safeSheetName(caseType: string, knownNames: string[] = []): string {
+	const taken = new Set([caseType, ...knownNames].map((name) => name.trim().toLowerCase()));
+	for (let attempt = 1; ; attempt++) {
+		const candidate = attempt === 1 ? 'cases' : attempt === 2 ? 'cases_sheet' : `cases_sheet_${attempt - 1}`;
+		if (!taken.has(candidate)) return candidate;
+	}
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Cells
+
+/** Excel's limit on the characters in one cell. */
+export const MAX_CELL_LENGTH = 32_767;
+
+/** A cell as written. A string is always a plain string cell, never a formula. */
+export type CellValue = string | number | boolean | Date | null;
+
+export type CellProblem = 'nested' | 'tooLong' | 'notFiniteNumber' | 'invalidDate';
+
+/** An item value that cannot become a cell. Names the key and the item so the user can find it. */
+export class CellValueError extends Error {
+	constructor(
+		readonly column: string,
+		readonly itemIndex: number,
+		readonly problem: CellProblem,
+		message: string,
+	) {
+		super(message);
+		this.name = 'CellValueError';
+	}
+}
+
+export interface CellOptions {
+	/** Write the value as text whatever its type (ids and search columns). */
+	asText: boolean;
+	/** Write objects and arrays as JSON text instead of failing. */
+	nestedAsJson: boolean;
+}
+
+/** Turns the values of one column into cells. One per column, so the per-cell path does no set lookups. */
+export class ColumnConverter {
+	constructor(
+		readonly column: string,
+		private readonly opts: CellOptions,
+	) {}
+
+	convert(value: unknown, itemIndex: number): CellValue {
+		if (value === null || value === undefined) return null;
+		switch (typeof value) {
+			case 'string':
+				return this.fromString(value, itemIndex);
+			case 'number':
+				if (!Number.isFinite(value)) {
+					throw this.error(itemIndex, 'notFiniteNumber', `holds ${String(value)}, which a spreadsheet cannot store`);
+				}
+				return this.opts.asText ? String(value) : value;
+			case 'boolean':
+				return this.opts.asText ? booleanText(value) : value;
+			case 'bigint':
+				return this.checkLength(value.toString(), itemIndex);
+			case 'object':
+				return this.fromObject(value, itemIndex);
+			default:
+				throw this.nestedError(itemIndex, typeof value);
+		}
+	}
+
+	private fromString(text: string, itemIndex: number): CellValue {
+		if (text === '') return null;
+		this.checkLength(text, itemIndex);
+		if (this.opts.asText) return text;
+		return parseIsoDateText(text) ?? text;
+	}
+
+	private fromObject(value: object, itemIndex: number): CellValue {
+		if (value instanceof Date) return this.fromDate(value, itemIndex);
+		if (isLuxonDateTime(value)) {
+			// A Luxon DateTime (from a Code node) carries an offset: same rule as an ISO string with that offset.
+			const iso = value.toISO();
+			return iso === null ? this.fromDate(new Date(NaN), itemIndex) : this.fromString(iso, itemIndex);
+		}
+		if (!this.opts.nestedAsJson) throw this.nestedError(itemIndex, Array.isArray(value) ? 'an array' : 'an object');
+		return this.checkLength(JSON.stringify(value), itemIndex);
+	}
+
+	private fromDate(date: Date, itemIndex: number): CellValue {
+		const time = date.getTime();
+		if (Number.isNaN(time)) throw this.error(itemIndex, 'invalidDate', 'holds an invalid date');
+		const wholeSeconds = new Date(time - mod(time, 1000));
+		if (this.opts.asText || time < EARLIEST_EXCEL_DATE || time >= END_OF_EXCEL_DATES) return dateText(wholeSeconds);
+		return wholeSeconds;
+	}
+
+	private checkLength(text: string, itemIndex: number): string {
+		if (text.length > MAX_CELL_LENGTH) {
+			throw this.error(
+				itemIndex,
+				'tooLong',
+				`is ${text.length} characters long; a spreadsheet cell holds at most ${MAX_CELL_LENGTH}. Shorten it or leave the column out`,
+			);
+		}
+		return text;
+	}
+
+	private nestedError(itemIndex: number, what: string): CellValueError {
+		return this.error(
+			itemIndex,
+			'nested',
+			`holds ${what}, which a spreadsheet cell cannot hold. Flatten it (e.g. with a Set node), exclude the column, or turn on the option to write nested values as JSON text`,
+		);
+	}
+
+	private error(itemIndex: number, problem: CellProblem, what: string): CellValueError {
+		return new CellValueError(this.column, itemIndex, problem, `Key '${this.column}' of item ${itemIndex} ${what}.`);
+	}
+}
+
+/** One value to one cell; see the table at the top. */
+export function toCell(value: unknown, column: string, itemIndex: number, opts: CellOptions): CellValue {
+	return new ColumnConverter(column, opts).convert(value, itemIndex);
+}
+
+/**
+ * The text CommCare stores for a cell value (spec §6.1), also for values read back by exceljs (rich text, hyperlinks,
+ * formulas with their cached results, errors). `null` for a blank cell. Numbers are shown as JavaScript prints them,
+ * which matches Python's `str()` except for exponent notation of very large or very small numbers.
+ */
+export function serverText(value: unknown): string | null {
+	if (value === null || value === undefined) return null;
+	switch (typeof value) {
+		case 'string':
+			return value === '' ? null : value;
+		case 'number':
+			return String(value);
+		case 'boolean':
+			return booleanText(value);
+		case 'object': {
+			if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : dateText(value);
+			const cell = value as {
+				richText?: Array<{ text?: string }>;
+				text?: unknown;
+				formula?: string;
+				sharedFormula?: string;
+				result?: unknown;
+				error?: string;
+			};
+			if (Array.isArray(cell.richText)) return serverText(cell.richText.map((run) => run.text ?? '').join(''));
+			if (cell.formula !== undefined || cell.sharedFormula !== undefined) return serverText(cell.result);
+			if (cell.text !== undefined) return serverText(cell.text);
+			if (typeof cell.error === 'string') return cell.error;
+			return null;
+		}
+		default:
+			return String(value);
+	}
+}
+
+/** Blank for the server: nothing, an empty string, or `---` (the case export's "no value" marker, spec §6.1). */
+export function isBlankText(text: string | null): boolean {
+	return text === null || text === '' || text.trim() === '---';
+}
+
+function booleanText(value: boolean): string {
+	return value ? 'True' : 'False';
+}
+
+/** Python's `str()` of a date or datetime: `YYYY-MM-DD` at midnight, else `YYYY-MM-DD HH:MM:SS[.ffffff]`. UTC clock. */
+function dateText(date: Date): string {
+	const day = `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}`;
+	const ms = date.getUTCMilliseconds();
+	if (date.getUTCHours() === 0 && date.getUTCMinutes() === 0 && date.getUTCSeconds() === 0 && ms === 0) return day;
+	const time = `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}`;
+	return ms === 0 ? `${day} ${time}` : `${day} ${time}.${pad(ms, 3)}000`;
+}
+
+/** Excel's serial dates (and Python's reading of them) agree only from 1900-03-01: the 1900 leap-year bug. */
+const EARLIEST_EXCEL_DATE = Date.UTC(1900, 2, 1);
+/** Excel (and Python's `datetime`) stop at year 9999. */
+const END_OF_EXCEL_DATES = Date.UTC(10000, 0, 1);
+
+/**
+ * `YYYY-MM-DD`, optionally followed by a time without offset or in UTC: `T` or a space, `HH:MM`, optional `:SS` and
+ * fraction, optional `Z`, `+00:00`, `-00:00` or `+0000`. The fields sit at fixed positions, so after this test they
+ * are read by position: this runs for every text cell, and a regex match would allocate an array and seven strings.
+ */
+const ISO_DATE_OR_UTC_DATETIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]00:?00)?)?$/;
+
+/** A `Date` (UTC clock = the digits written) for ISO date/date-time text that the value rules convert, else null. */
+export function parseIsoDateText(text: string): Date | null {
+	// Cheap test first: most text is not a date.
+	if (text.length < 10 || text.length > 40 || text.charCodeAt(4) !== 45 /* - */) return null;
+	if (!ISO_DATE_OR_UTC_DATETIME.test(text)) return null;
+	const year = digitsAt(text, 0, 4);
+	const month = digitsAt(text, 5, 2);
+	const day = digitsAt(text, 8, 2);
+	const hasTime = text.length > 10;
+	const hour = hasTime ? digitsAt(text, 11, 2) : 0;
+	const minute = hasTime ? digitsAt(text, 14, 2) : 0;
+	const second = hasTime && text.charCodeAt(16) === 58 /* : */ ? digitsAt(text, 17, 2) : 0;
+	if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
+	if (hour > 23 || minute > 59 || second > 59) return null;
+	const time = Date.UTC(year, month - 1, day, hour, minute, second);
+	return time < EARLIEST_EXCEL_DATE ? null : new Date(time);
+}
+
+/** The number written by `count` ASCII digits starting at `start` (already known to be digits). */
+function digitsAt(text: string, start: number, count: number): number {
+	let value = 0;
+	for (let i = start; i < start + count; i++) value = value * 10 + (text.charCodeAt(i) - 48);
+	return value;
+}
+
+function daysInMonth(year: number, month: number): number {
+	if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+	return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+interface LuxonLike {
+	isLuxonDateTime: true;
+	toISO(): string | null;
+}
+
+function isLuxonDateTime(value: object): value is LuxonLike {
+	return (value as Partial<LuxonLike>).isLuxonDateTime === true && typeof (value as LuxonLike).toISO === 'function';
+}
+
+function pad(n: number, width = 2): string {
+	return String(n).padStart(width, '0');
+}
+
+function mod(n: number, m: number): number {
+	return ((n % m) + m) % m;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Writing items as .xlsx
+
+export interface WriteItemsOptions {
+	/** See `safeSheetName`: never a case type. */
+	sheetName: string;
+	/** Columns always written as text (search column, ids). */
+	textColumns: string[];
+	/** Objects and arrays become JSON text instead of an error. */
+	nestedAsJson: boolean;
+	/** Index of the first row's item in the node's input, for error messages. Default 0. */
+	firstItemIndex?: number;
+}
+
+/**
+ * How much sheet XML may wait for compression before the writer pauses. The worksheet's stream accepts rows without
+ * ever pushing back, so a loop that never pauses would buffer the whole sheet (about 1 KB a row) in memory.
+ */
+const MAX_PENDING_SHEET_BYTES = 1024 * 1024;
+/** Below that, a turn of the event loop every 64 KB keeps compression busy alongside row production. */
+const YIELD_EVERY_BYTES = 64 * 1024;
+
+/**
+ * Writes the header row and one row per item to `out` as an `.xlsx`, row by row, so memory stays bounded whatever
+ * the number of rows. `out` must be consumed while this runs (a file, or a request being sent): the writer waits for
+ * compressed bytes to leave, so an `out` nobody reads makes it wait forever.
+ * Throws `CellValueError` for a value the rules refuse; `out` then holds an unfinished file and should be discarded.
+ */
+export async function writeItemsXlsx(
+	rows: AsyncIterable<IDataObject> | Iterable<IDataObject>,
+	columns: string[],
+	out: NodeJS.WritableStream,
+	opts: WriteItemsOptions,
+): Promise<{ rowCount: number }> {
+	const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+		stream: out as unknown as import('stream').Stream,
+		useStyles: false,
+		useSharedStrings: false,
+	});
+	const sheet = workbook.addWorksheet(opts.sheetName);
+	const pendingSheetXml = sheetZipInput(sheet);
+	const textColumns = new Set(opts.textColumns);
+	const converters = columns.map(
+		(column) => new ColumnConverter(column, { asText: textColumns.has(column), nestedAsJson: opts.nestedAsJson }),
+	);
+
+	const firstItemIndex = opts.firstItemIndex ?? 0;
+	let rowCount = 0;
+	let rowSink: RowSink | undefined;
+	// Both sinks copy the values out, so one array serves every row.
+	const cells = new Array<CellValue>(converters.length);
+	const writeRow = (item: IDataObject) => {
+		const itemIndex = firstItemIndex + rowCount;
+		for (let i = 0; i < converters.length; i++) cells[i] = converters[i].convert(item[columns[i]], itemIndex);
+		rowCount++;
+		(rowSink as RowSink).add(rowCount + 1, cells);
+	};
+	// Checked after every row, awaited only when needed: a promise per row would cost more than the check.
+	let pendingAtLastYield = 0;
+	const compressionIsBehind = () => {
+		if (!pendingSheetXml) return rowCount % 1000 === 0;
+		const pending = pendingBytes(pendingSheetXml);
+		return pending > MAX_PENDING_SHEET_BYTES || pending - pendingAtLastYield >= YIELD_EVERY_BYTES;
+	};
+	const letCompressionCatchUp = async () => {
+		if (pendingSheetXml && pendingBytes(pendingSheetXml) > MAX_PENDING_SHEET_BYTES) {
+			await drained(pendingSheetXml, out);
+		} else {
+			// One turn of the event loop hands the next chunk to zlib, which then compresses on another thread
+			// while this one goes on producing rows.
+			await nextTurnOfEventLoop();
+		}
+		pendingAtLastYield = pendingSheetXml ? pendingBytes(pendingSheetXml) : 0;
+	};
+	let finished = false;
+	try {
+		// The header goes through exceljs's own row writer, which also opens the sheet's data section.
+		sheet.addRow(columns).commit();
+		rowSink = sheetXmlSink(workbook, sheet, columns.length) ?? exceljsRowSink(sheet);
+		if (Symbol.iterator in rows) {
+			// A plain loop for arrays and other sync iterables: `for await` would also cost a promise per row.
+			for (const item of rows as Iterable<IDataObject>) {
+				writeRow(item);
+				if (compressionIsBehind()) await letCompressionCatchUp();
+			}
+		} else {
+			for await (const item of rows) {
+				writeRow(item);
+				if (compressionIsBehind()) await letCompressionCatchUp();
+			}
+		}
+		rowSink.flush();
+		sheet.commit();
+		await workbook.commit();
+		finished = true;
+	} finally {
+		// On failure, stop the zip stream so `out` ends (truncated) instead of waiting for rows that never come.
+		if (!finished) (workbook as unknown as { zip?: { abort?: () => void } }).zip?.abort?.();
+	}
+	return { rowCount };
+}
+
+/** Where data rows go once converted. */
+interface RowSink {
+	/** `rowNumber`: spreadsheet row (header = 1). Rows arrive in order. */
+	add(rowNumber: number, cells: CellValue[]): void;
+	flush(): void;
+}
+
+/** exceljs's public row API: one Row and one Cell object per value, rendered by its XML writer. */
+function exceljsRowSink(sheet: ExcelJS.Worksheet): RowSink {
+	return { add: (_rowNumber, cells) => sheet.addRow(cells).commit(), flush: () => undefined };
+}
+
+interface WorksheetWriterInternals {
+	stream?: { write(text: string): unknown };
+	startedData?: boolean;
+}
+
+interface StylesInternals {
+	addStyleModel?(model: object, cellType: number): number;
+}
+
+/** Rows collected into one write of about this many characters. */
+const ROW_BATCH_CHARS = 32 * 1024;
+
+/**
+ * Writes each row's `<row>` XML straight into the worksheet's stream: the same XML exceljs writes for these values
+ * (text as `t="str"`, numbers, `t="b"` booleans, dates as serial numbers in exceljs's date style), without the Row
+ * and Cell objects exceljs builds per value, which cost most of its time. Null (and the caller falls back to
+ * `exceljsRowSink`) when the worksheet writer does not look like exceljs 4.4's.
+ */
+function sheetXmlSink(workbook: object, sheet: object, columnCount: number): RowSink | null {
+	const worksheet = sheet as WorksheetWriterInternals;
+	const styles = (workbook as { styles?: StylesInternals }).styles;
+	if (worksheet.startedData !== true || typeof worksheet.stream?.write !== 'function' || typeof styles?.addStyleModel !== 'function') {
+		return null;
+	}
+	const stream = worksheet.stream;
+	// Registers exceljs's date style (number format 14) in styles.xml, as writing a Date cell through exceljs would.
+	const dateStyleId = styles.addStyleModel({}, ExcelJS.ValueType.Date);
+	const letters = Array.from({ length: columnCount }, (_, index) => columnLetter(index));
+	let batch = '';
+	const flush = () => {
+		if (batch === '') return;
+		stream.write(batch);
+		batch = '';
+	};
+	return {
+		add(rowNumber, cells) {
+			let xml = '';
+			for (let i = 0; i < cells.length; i++) {
+				const value = cells[i];
+				if (value === null) continue;
+				const ref = letters[i] + rowNumber;
+				switch (typeof value) {
+					case 'string':
+						xml += `<c r="${ref}" t="str"><v>${escapeXmlText(value)}</v></c>`;
+						break;
+					case 'number':
+						xml += `<c r="${ref}"><v>${value}</v></c>`;
+						break;
+					case 'boolean':
+						xml += `<c r="${ref}" t="b"><v>${value ? 1 : 0}</v></c>`;
+						break;
+					default:
+						xml += `<c r="${ref}" s="${dateStyleId}"><v>${excelSerial(value)}</v></c>`;
+				}
+			}
+			// Like exceljs, a row without values is left out: readers see it as empty.
+			if (xml !== '') batch += `<row r="${rowNumber}">${xml}</row>`;
+			if (batch.length >= ROW_BATCH_CHARS) flush();
+		},
+		flush,
+	};
+}
+
+/** Excel's serial day number (1900 system) of a date's UTC clock: exceljs's `dateToExcel`. */
+function excelSerial(date: Date): number {
+	return 25_569 + date.getTime() / 86_400_000;
+}
+
+/**
+ * Characters XML 1.0 cannot hold: control characters (exceljs drops them too) and U+FFFE/U+FFFF (which exceljs would
+ * write, making a file XML parsers refuse). Unpaired surrogates become U+FFFD when the text is encoded as UTF-8.
+ */
+const XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
+const XML_SPECIAL = /[&<>"'\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+
+function escapeXmlText(text: string): string {
+	if (!XML_SPECIAL.test(text)) return text;
+	return text
+		.replace(XML_INVALID, '')
+		.replace(/&/g, '&amp;')
+		.replace(/</g, '&lt;')
+		.replace(/>/g, '&gt;')
+		.replace(/"/g, '&quot;')
+		.replace(/'/g, '&apos;')
+		// XML readers turn a raw carriage return into a line feed; a character reference survives (exceljs loses it).
+		.replace(/\r/g, '&#13;');
+}
+
+/** 0 → A, 25 → Z, 26 → AA: spreadsheet column names. */
+export function columnLetter(index: number): string {
+	let letters = '';
+	for (let n = index + 1; n > 0; n = Math.floor((n - 1) / 26)) letters = String.fromCharCode(65 + ((n - 1) % 26)) + letters;
+	return letters;
+}
+
+interface StreamWithState extends NodeJS.EventEmitter {
+	_writableState?: { length: number };
+}
+
+/**
+ * The stream between the worksheet and the zip compressor (exceljs 4.4: the sheet's buffer pipes into one
+ * PassThrough that archiver reads when it compresses). Undefined if exceljs's internals look different.
+ */
+function sheetZipInput(sheet: unknown): StreamWithState | undefined {
+	const pipe = (sheet as { stream?: { pipes?: StreamWithState[] } }).stream?.pipes?.[0];
+	return typeof pipe?._writableState?.length === 'number' ? pipe : undefined;
+}
+
+function pendingBytes(stream: StreamWithState): number {
+	return stream._writableState?.length ?? 0;
+}
+
+/** Resolves when the zip input has drained; rejects if `out` fails or closes first (no hang on a dead upload). */
+async function drained(zipInput: StreamWithState, out: NodeJS.WritableStream): Promise<void> {
+	const state = out as { destroyed?: boolean; errored?: Error | null };
+	if (state.destroyed) throw state.errored ?? new Error('The output stream closed before the sheet was written');
+	const outEmitter = out as unknown as NodeJS.EventEmitter;
+	let onOutFailure: ((error?: Error) => void) | undefined;
+	const outFailed = new Promise<never>((_, reject) => {
+		onOutFailure = (error?: Error) => reject(error ?? new Error('The output stream closed before the sheet was written'));
+		outEmitter.once('error', onOutFailure);
+		outEmitter.once('close', onOutFailure);
+	});
+	try {
+		await Promise.race([once(zipInput, 'drain'), outFailed]);
+	} finally {
+		outEmitter.removeListener('error', onOutFailure!);
+		outEmitter.removeListener('close', onOutFailure!);
+	}
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Reading a user's file (or items) for the checks before upload
+
+export type SpreadsheetFormat = 'xlsx' | 'csv' | 'xls';
+
+/** What kind of value a header cell holds. The server rejects non-text headers (spec §3, check 6a). */
+export type HeaderKind = 'text' | 'blank' | 'number' | 'date' | 'boolean' | 'other';
+
+export interface SheetInspection {
+	format: SpreadsheetFormat | 'items';
+	/** Why the file could not be checked (e.g. `.xls`); null when it was read. */
+	limitation: string | null;
+	/** All sheet titles, in workbook order (empty for CSV). */
+	sheetNames: string[];
+	/** First sheet, row 1: each header cell as text, null when blank. Trailing blank cells are not included. */
+	headers: (string | null)[];
+	/** Same length as `headers`. */
+	headerKinds: HeaderKind[];
+	/** Rows after the header up to the last non-blank one (trailing blank rows are not counted). */
+	dataRowCount: number;
+	/** Blank rows (spreadsheet numbers) between the header and the last non-blank row: the server skips them. */
+	blankRowNumbers: number[];
+	/** Non-blank rows after 1000 consecutive empty rows: the server stops reading there (spec §6.1; `.xlsx` and items, not CSV). */
+	rowsAfterGap: { firstRow: number; count: number } | null;
+	/** For each requested column present in the headers: its text per data row (index 0 = spreadsheet row 2). */
+	values: Record<string, (string | null)[]>;
+}
+
+/** Thrown when the file cannot be read at all. The server would reject it too (spec §3, check 4b). */
+export class SpreadsheetReadError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = 'SpreadsheetReadError';
+	}
+}
+
+/** The server's `.xlsx` reader stops after this many consecutive empty rows. */
+const SERVER_EMPTY_ROW_LIMIT = 1000;
+
+/**
+ * Reads the first sheet's header, row count and the values of `valueColumns`, streaming: memory holds the requested
+ * columns' values, not the sheet. `.xlsx` through exceljs's streaming reader (shared strings, when the file has them,
+ * are cached: they are the workbook's own string table); `.csv` through the CSV parser exceljs uses (fast-csv), raw
+ * text as written. `.xls` cannot be read by exceljs: the result says so in `limitation` and holds nothing else; the
+ * input is not consumed.
+ */
+export async function inspectSpreadsheet(
+	input: NodeJS.ReadableStream | Buffer,
+	extension: SpreadsheetFormat,
+	opts: { valueColumns: string[] },
+): Promise<SheetInspection> {
+	const collector = new RowCollector(extension, opts.valueColumns);
+	if (extension === 'xls') {
+		return collector.finish([], 'Checks before upload are not available for .xls files (they cannot be read here). Save the file as .xlsx to have it checked.');
+	}
+	const stream = toReadable(input);
+	if (extension === 'csv') return inspectCsv(stream, collector);
+	return inspectXlsx(stream, collector);
+}
+
+/**
+ * The same inspection for items about to be written by `writeItemsXlsx` with the same options: the texts are those
+ * of the cells it would write. Throws `CellValueError` as the writer would, before anything is written.
+ */
+export function inspectItems(
+	items: IDataObject[],
+	columns: string[],
+	opts: WriteItemsOptions & { valueColumns: string[] },
+): SheetInspection {
+	const collector = new RowCollector('items', opts.valueColumns);
+	collector.setHeader(columns.map((column) => ({ text: column === '' ? null : column, kind: column === '' ? 'blank' : 'text' })));
+	const textColumns = new Set(opts.textColumns);
+	const converters = columns.map(
+		(column) => new ColumnConverter(column, { asText: textColumns.has(column), nestedAsJson: opts.nestedAsJson }),
+	);
+	const texts = new Array<string | null>(columns.length);
+	const firstItemIndex = opts.firstItemIndex ?? 0;
+	items.forEach((item, offset) => {
+		let blank = true;
+		for (let i = 0; i < converters.length; i++) {
+			texts[i] = serverText(converters[i].convert(item[columns[i]], firstItemIndex + offset));
+			if (!isBlankText(texts[i])) blank = false;
+		}
+		collector.addRow(offset + 2, blank, (columnIndex) => texts[columnIndex]);
+	});
+	return collector.finish([opts.sheetName], null);
+}
+
+function toReadable(input: NodeJS.ReadableStream | Buffer): Readable {
+	if (Buffer.isBuffer(input)) return new PassThrough().end(input) as PassThrough;
+	if (input instanceof Readable) return input;
+	return new Readable().wrap(input);
+}
+
+interface HeaderCell {
+	text: string | null;
+	kind: HeaderKind;
+}
+
+/**
+ * Accumulates an inspection row by row, whatever the source. Keeps only the requested columns' values; blank rows
+ * are held as a count until a non-blank row shows they are not trailing.
+ */
+class RowCollector {
+	private headers: HeaderCell[] = [];
+	private headerSeen = false;
+	private readonly valueColumnIndexes = new Map<string, number>();
+	private readonly values: Record<string, (string | null)[]> = {};
+	private lastDataRow = 1;
+	private readonly blankRows: number[] = [];
+	private rowsAfterGap: { firstRow: number; count: number } | null = null;
+
+	constructor(
+		private readonly format: SheetInspection['format'],
+		private readonly valueColumns: string[],
+	) {}
+
+	setHeader(cells: HeaderCell[]): void {
+		let last = cells.length;
+		while (last > 0 && cells[last - 1].kind === 'blank') last--;
+		this.headers = cells.slice(0, last).map((cell) => ({ text: detached(cell.text), kind: cell.kind }));
+		this.headerSeen = true;
+		for (const column of this.valueColumns) {
+			// With duplicate headers, the first one's values (the preflight reports the duplicates anyway).
+			const index = this.headers.findIndex((cell) => cell.kind !== 'blank' && cell.text === column);
+			if (index >= 0 && !this.valueColumnIndexes.has(column)) {
+				this.valueColumnIndexes.set(column, index);
+				this.values[column] = [];
+			}
+		}
+	}
+
+	/** `rowNumber` counts from 1 = header; rows never seen (absent from the file) are blank. */
+	addRow(rowNumber: number, blank: boolean, textAt: (columnIndex: number) => string | null): void {
+		if (!this.headerSeen) this.setHeader([]);
+		if (blank) return;
+		const gap = rowNumber - this.lastDataRow - 1;
+		if (this.rowsAfterGap || (this.format !== 'csv' && gap >= SERVER_EMPTY_ROW_LIMIT)) {
+			if (this.rowsAfterGap) this.rowsAfterGap.count++;
+			else this.rowsAfterGap = { firstRow: rowNumber, count: 1 };
+			return;
+		}
+		for (let row = this.lastDataRow + 1; row < rowNumber; row++) {
+			this.blankRows.push(row);
+			for (const column of this.valueColumnIndexes.keys()) this.values[column].push(null);
+		}
+		for (const [column, index] of this.valueColumnIndexes) this.values[column].push(detached(textAt(index)));
+		this.lastDataRow = rowNumber;
+	}
+
+	/** A collector with the same settings and nothing collected. */
+	emptyCopy(): RowCollector {
+		return new RowCollector(this.format, this.valueColumns);
+	}
+
+	finish(sheetNames: string[], limitation: string | null): SheetInspection {
+		return {
+			format: this.format,
+			limitation,
+			sheetNames,
+			headers: this.headers.map((cell) => cell.text),
+			headerKinds: this.headers.map((cell) => cell.kind),
+			dataRowCount: this.lastDataRow - 1,
+			blankRowNumbers: this.blankRows,
+			rowsAfterGap: this.rowsAfterGap,
+			values: this.values,
+		};
+	}
+}
+
+/**
+ * A copy of `text` that does not keep its source alive. Parsers hand out substrings of the chunk they read, and V8
+ * keeps the whole chunk for as long as any substring of it lives: stored as is, the values of 100,000 rows would
+ * hold most of the file's text in memory.
+ */
+function detached(text: string | null): string | null {
+	return text === null ? null : (' ' + text).slice(1);
+}
+
+interface ReadCell {
+	value: unknown;
+	type: number;
+}
+
+interface ReadRow {
+	number: number;
+	cellCount: number;
+	getCell(column: number): ReadCell;
+	eachCell(callback: (cell: ReadCell, column: number) => void): void;
+}
+
+/** What exceljs 4.4's WorkbookReader learns from `xl/workbook.xml` and its relationships, once it has read them. */
+interface WorkbookReaderInternals {
+	model?: { sheets?: Array<{ name: string; rId: string }> };
+	properties?: object;
+	workbookRels?: Array<{ Id: string; Target: string }>;
+}
+
+async function inspectXlsx(input: Readable, collector: RowCollector): Promise<SheetInspection> {
+	const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
+		worksheets: 'emit',
+		sharedStrings: 'cache',
+		// Styles tell dates from numbers.
+		styles: 'cache',
+		hyperlinks: 'ignore',
+		entries: 'ignore',
+	});
+	const internals = reader as unknown as WorkbookReaderInternals;
+	// A worksheet can come before xl/workbook.xml in the zip (exceljs's own in-memory writer does that). exceljs then
+	// reads `model.sheets` and `properties.model` before setting them, and fails; empty stand-ins, replaced when
+	// workbook.xml arrives, avoid that.
+	internals.model = {};
+	internals.properties = {};
+	const chosen = await readFirstSheet(reader, internals, collector).catch((error: Error) =>
+		Promise.reject(new SpreadsheetReadError(`The .xlsx file could not be read (${error.message}). Is it a valid, unprotected .xlsx file?`)),
+	);
+	const sheetNames = (internals.model?.sheets ?? []).map((sheet) => sheet.name);
+	if (sheetNames.length === 0 || !chosen) {
+		throw new SpreadsheetReadError(
+			'The file is not a readable .xlsx workbook (no sheets found). It may be password-protected, or another format with an .xlsx name.',
+		);
+	}
+	return chosen.finish(sheetNames, null);
+}
+
+/**
+ * Reads the first sheet in workbook order (the one the server imports) into `collector` and returns it. Zip entries
+ * may come in any order: a sheet that arrives before the workbook's sheet list is read into a collector of its own,
+ * in case it turns out to be the first. Returns null when no first sheet was found.
+ */
+async function readFirstSheet(
+	reader: AsyncIterable<unknown>,
+	internals: WorkbookReaderInternals,
+	collector: RowCollector,
+): Promise<RowCollector | null> {
+	const readSheet = async (worksheet: unknown, into: RowCollector) => {
+		for await (const row of worksheet as AsyncIterable<ReadRow>) readXlsxRow(row, into);
+	};
+	const earlySheets = new Map<string, RowCollector>();
+	for await (const worksheet of reader) {
+		const sheets = internals.model?.sheets;
+		if (sheets) {
+			// Sheets not iterated are skipped by the reader.
+			if ((worksheet as { name: string }).name !== sheets[0]?.name) continue;
+			await readSheet(worksheet, collector);
+			return collector;
+		}
+		// exceljs names a sheet it cannot match yet after its file, xl/worksheets/sheet<N>.xml, and gives it id N.
+		const early = collector.emptyCopy();
+		await readSheet(worksheet, early);
+		earlySheets.set(String((worksheet as { id: string | number }).id), early);
+	}
+	const first = internals.model?.sheets?.[0];
+	const target = first && internals.workbookRels?.find((rel) => rel.Id === first.rId)?.Target;
+	const fileNumber = target && /sheet(\d+)\.xml$/.exec(target)?.[1];
+	return (fileNumber && earlySheets.get(fileNumber)) || null;
+}
+
+function readXlsxRow(row: ReadRow, collector: RowCollector): void {
+	if (row.number === 1) {
+		const cells: HeaderCell[] = [];
+		for (let column = 1; column <= row.cellCount; column++) cells.push(headerCell(row.getCell(column)));
+		collector.setHeader(cells);
+		return;
+	}
+	let blank = true;
+	row.eachCell((cell) => {
+		if (blank && !isBlankText(serverText(cell.value))) blank = false;
+	});
+	collector.addRow(row.number, blank, (columnIndex) => serverText(row.getCell(columnIndex + 1).value));
+}
+
+/** exceljs `ValueType` numbers (exceljs 4.x `Enums.ValueType`). */
+const ValueType = { Null: 0, Merge: 1, Number: 2, String: 3, Date: 4, Hyperlink: 5, Formula: 6, SharedString: 7, RichText: 8, Boolean: 9, Error: 10 } as const;
+
+function headerCell(cell: ReadCell): HeaderCell {
+	const text = serverText(cell.value);
+	if (text === null) return { text: null, kind: 'blank' };
+	let value = cell.value;
+	if (cell.type === ValueType.Formula) value = (value as { result?: unknown }).result;
+	if (typeof value === 'number') return { text, kind: 'number' };
+	if (typeof value === 'boolean') return { text, kind: 'boolean' };
+	if (value instanceof Date) return { text, kind: 'date' };
+	if (cell.type === ValueType.Error) return { text, kind: 'other' };
+	return { text, kind: 'text' };
+}
+
+/** fast-csv's parser: a Transform from bytes to arrays of field texts. */
+type CsvParser = Transform;
+
+/**
+ * fast-csv is the CSV engine inside exceljs (exceljs's own CSV reader builds the whole sheet in memory, so we use its
+ * parser directly, streaming). Resolved from exceljs's folder so it is exactly the copy exceljs depends on.
+ */
+function createCsvParser(): CsvParser {
+	const requireFromExcelJs = createRequire(require.resolve('exceljs'));
+	const fastCsv = requireFromExcelJs('fast-csv') as { parse(options: object): CsvParser };
+	return fastCsv.parse({ headers: false, ignoreEmpty: false, trim: false });
+}
+
+async function inspectCsv(input: Readable, collector: RowCollector): Promise<SheetInspection> {
+	const parser = createCsvParser();
+	input.on('error', (error) => parser.emit('error', error));
+	input.pipe(parser);
+	await readCsvRows(parser as AsyncIterable<string[]>, collector).catch((error: Error) =>
+		Promise.reject(new SpreadsheetReadError(`The .csv file could not be read (${error.message}).`)),
+	);
+	return collector.finish([], null);
+}
+
+async function readCsvRows(parser: AsyncIterable<string[]>, collector: RowCollector): Promise<void> {
+	let rowNumber = 0;
+	for await (const fields of parser) {
+		rowNumber++;
+		if (rowNumber === 1) {
+			if (fields.length > 0) fields[0] = fields[0].replace(/^\uFEFF/, '');
+			collector.setHeader(fields.map((text) => (text === '' ? { text: null, kind: 'blank' } : { text, kind: 'text' })));
+			continue;
+		}
+		const blank = fields.every((text) => isBlankText(text));
+		collector.addRow(rowNumber, blank, (columnIndex) => serverText(fields[columnIndex]));
+	}
+}

@@ -1,0 +1,450 @@
+import {
+	listWithMore,
+	preflightValueColumns,
+	runPreflight,
+	serverSearchId,
+	type PreflightInput,
+} from '../../nodes/shared/preflight';
+import { inspectItems, inspectSpreadsheet } from '../../nodes/shared/spreadsheet';
+import type { ImportSettings, PreflightIssue } from '../../nodes/shared/types';
+
+const settings: ImportSettings = {
+	projectSpace: 'demo',
+	caseType: 'patient',
+	searchField: 'external_id',
+	searchColumn: 'external_id',
+	createNewCases: true,
+	nameColumn: 'name',
+	comment: '',
+};
+
+/** Three clean rows matched by external id: no findings. Each test changes one thing. */
+const clean: PreflightInput = {
+	settings,
+	headers: ['external_id', 'name', 'age'],
+	sheetNames: ['cases'],
+	dataRowCount: 3,
+	values: { external_id: ['a', 'b', 'c'], name: ['A', 'B', 'C'] },
+	format: 'xlsx',
+};
+
+type Severity = 'error' | 'warning';
+
+/** Runs the checks and returns every finding with the given code, with its severity. */
+function findings(changes: Partial<PreflightInput>, code: string): Array<PreflightIssue & { severity: Severity }> {
+	const { errors, warnings } = runPreflight({ ...clean, ...changes });
+	return [
+		...errors.map((issue) => ({ ...issue, severity: 'error' as const })),
+		...warnings.map((issue) => ({ ...issue, severity: 'warning' as const })),
+	].filter((issue) => issue.code === code);
+}
+
+/** The single finding with this code. */
+function finding(changes: Partial<PreflightInput>, code: string): PreflightIssue & { severity: Severity } {
+	const found = findings(changes, code);
+	expect(found).toHaveLength(1);
+	return found[0];
+}
+
+it('finds nothing wrong with a clean sheet', () => {
+	expect(runPreflight(clean)).toEqual({ errors: [], warnings: [] });
+});
+
+describe('the file as a whole', () => {
+	it('checksUnavailable: says nothing was checked when the file could not be read', () => {
+		const result = runPreflight({ ...clean, headers: [], dataRowCount: 0, values: {}, limitation: 'Checks before upload are not available for .xls files.' });
+		expect(result).toEqual({
+			errors: [],
+			warnings: [{ code: 'checksUnavailable', message: 'Checks before upload are not available for .xls files.' }],
+		});
+	});
+
+	it('emptySheet: no data rows is an error; no header either is the only finding', () => {
+		expect(finding({ dataRowCount: 0, values: { external_id: [], name: [] } }, 'emptySheet')).toEqual({
+			code: 'emptySheet',
+			severity: 'error',
+			message:
+				'The sheet has a header row but no data rows: there is nothing to import. Check that the right file (or input) was used.',
+		});
+		expect(runPreflight({ ...clean, headers: [], dataRowCount: 0, values: {} })).toEqual({
+			errors: [
+				{
+					code: 'emptySheet',
+					message: 'The sheet is empty: it has no header row and no data. Check that the right file (or input) was used.',
+				},
+			],
+			warnings: [],
+		});
+	});
+
+	it('sheetNamedAfterCaseType: the only sheet named like the case type is the multi-sheet trap', () => {
+		expect(finding({ sheetNames: ['patient'] }, 'sheetNamedAfterCaseType')).toEqual({
+			code: 'sheetNamedAfterCaseType',
+			severity: 'error',
+			message:
+				"The sheet is named 'patient', like the case type. CommCare then switches to multi-sheet mode: it imports each sheet as the case type named by its title and reads the settings differently (creating cases needs 'True' instead of 'on', the name column is ignored). Rename the sheet (for example to 'cases').",
+		});
+	});
+
+	it('possibleMultiSheetMode and extraSheetsIgnored: several sheets, one named like the case type', () => {
+		const changes = { sheetNames: ['cases', 'patient', 'household'] };
+		expect(finding(changes, 'possibleMultiSheetMode')).toMatchObject({
+			severity: 'warning',
+			message:
+				"Sheet 'patient' is named like the case type. If every other sheet ('cases', 'household') is also named like a case type of the project, CommCare imports each sheet as its own case type and reads the settings differently. Rename the sheet to be sure.",
+		});
+		expect(finding(changes, 'extraSheetsIgnored')).toMatchObject({
+			severity: 'warning',
+			message: "The file has 3 sheets; only the first, 'cases', is imported. 'patient', 'household' are ignored.",
+		});
+		expect(findings({ sheetNames: ['cases', 'other'] }, 'possibleMultiSheetMode')).toEqual([]);
+	});
+});
+
+describe('headers', () => {
+	it('invalidHeader: names what is wrong with each header and where', () => {
+		const changes = { headers: ['external_id', 'name', 'first name', 'age ', '1st', 'a/b', 'kg_é', null, ' x'] };
+		const messages = findings(changes, 'invalidHeader').map((issue) => [issue.severity, issue.column, issue.message.split('.')[0]]);
+		expect(messages).toEqual([
+			['error', 'first name', "Header 'first name' (column C) contains a space"],
+			['error', 'age ', "Header 'age ' (column D) ends with a space"],
+			['error', '1st', "Header '1st' (column E) does not start with a letter (a-z, A-Z)"],
+			['error', 'a/b', "Header 'a/b' (column F) contains '/'"],
+			['error', ' x', "Header ' x' (column I) starts with a space"],
+		]);
+		expect(findings(changes, 'invalidHeader')[0].message).toBe(
+			"Header 'first name' (column C) contains a space. CommCare rejects the whole upload: headers are case property names and must start with a letter and contain only letters, digits, underscores and hyphens. Rename the column.",
+		);
+	});
+
+	it('invalidHeader: items get no column letters (users never see them)', () => {
+		expect(finding({ headers: ['external_id', 'name', 'first name'], format: 'items' }, 'invalidHeader').message).toMatch(
+			/^Header 'first name' contains a space\./,
+		);
+	});
+
+	it('nonTextHeader: numbers, dates, booleans and error values as headers', () => {
+		const changes: Partial<PreflightInput> = {
+			headers: ['external_id', 'name', '2021', 'True', '2024-01-01', '#N/A'],
+			headerKinds: ['text', 'text', 'number', 'boolean', 'date', 'other'],
+		};
+		const found = findings(changes, 'nonTextHeader');
+		expect(found.map((issue) => issue.severity)).toEqual(['error', 'error', 'error', 'error']);
+		expect(found[0].message).toBe(
+			"Header '2021' (column C) is a number, not text. CommCare rejects the upload: headers must be text naming a case property. Retype it as text (for example a leading apostrophe in Excel) or rename it.",
+		);
+		expect(found.map((issue) => issue.message.split(',')[0])).toEqual([
+			"Header '2021' (column C) is a number",
+			"Header 'True' (column D) is a boolean",
+			"Header '2024-01-01' (column E) is a date",
+			"Header '#N/A' (column F) is an error value",
+		]);
+	});
+
+	it('nonTextHeader: a numeric header read from a real .xlsx', async () => {
+		const ExcelJS = await import('exceljs');
+		const workbook = new ExcelJS.Workbook();
+		workbook.addWorksheet('cases').addRows([['external_id', 'name', 2021], ['a', 'A', 1]]);
+		const inspection = await inspectSpreadsheet(Buffer.from(await workbook.xlsx.writeBuffer()), 'xlsx', {
+			valueColumns: preflightValueColumns(settings, ['external_id', 'name']),
+		});
+		expect(runPreflight({ settings, ...inspection }).errors).toEqual([
+			expect.objectContaining({ code: 'nonTextHeader', column: '2021' }),
+		]);
+	});
+
+	it('csvHeaderMayBeRetyped: CSV headers the server may read as booleans or numbers', () => {
+		const found = findings({ headers: ['external_id', 'name', 'yes', 'NaN', 'yesterday'], format: 'csv' }, 'csvHeaderMayBeRetyped');
+		expect(found.map((issue) => [issue.severity, issue.column])).toEqual([
+			['warning', 'yes'],
+			['warning', 'NaN'],
+		]);
+		expect(found[0].message).toBe(
+			"Header 'yes' (column C) is a word CommCare converts when it reads a CSV file (to a boolean or a number). If it converts headers too, it rejects the upload as a non-text header. Rename the column, or upload .xlsx.",
+		);
+		expect(findings({ headers: ['external_id', 'name', 'yes'], format: 'xlsx' }, 'csvHeaderMayBeRetyped')).toEqual([]);
+	});
+
+	it('duplicateHeader', () => {
+		expect(finding({ headers: ['external_id', 'name', 'age', 'age'] }, 'duplicateHeader')).toEqual({
+			code: 'duplicateHeader',
+			severity: 'error',
+			column: 'age',
+			message:
+				"Header 'age' appears 2 times (columns C, D). Both columns set the same case property and which value wins is undefined. Remove or rename the extra columns.",
+		});
+	});
+
+	it('reservedHeader: type, closed and parent_ref, quoting what the server would say', () => {
+		const found = findings({ headers: ['external_id', 'name', 'type', 'closed', 'parent_ref'] }, 'reservedHeader');
+		expect(found.map((issue) => [issue.severity, issue.message])).toEqual([
+			['error', 'Column \'type\' is reserved: the whole import would fail with "Error: Field name "type" is reserved". Rename or remove the column.'],
+			['error', 'Column \'closed\' is reserved: the whole import would fail with "Error: Field name "closed" is reserved". Rename or remove the column.'],
+			[
+				'error',
+				'Column \'parent_ref\' is reserved: the whole import would fail with "Error: Field name "{}" is deprecated. Please use "parent_identifier" instead.". Rename or remove the column (use \'parent_identifier\' for the index name).',
+			],
+		]);
+	});
+
+	it('builtInHeader: case_name and case_type', () => {
+		const found = findings({ headers: ['external_id', 'name', 'case_name', 'case_type'] }, 'builtInHeader');
+		expect(found.map((issue) => [issue.severity, issue.message])).toEqual([
+			[
+				'error',
+				"Column 'case_name' collides with a built-in case field: rows that create cases fail with 'Case Generation Error' (Key 'case_name' specified twice), and what it does on update is undefined. Remove or rename the column; case names go in the name column ('name').",
+			],
+			[
+				'error',
+				"Column 'case_type' collides with a built-in case field: rows that create cases fail with 'Case Generation Error' (Key 'case_type' specified twice), and what it does on update is undefined. Remove or rename the column; the case type comes from the Case Type setting.",
+			],
+		]);
+	});
+
+	it('tooManyColumns: more than 300 (blank headers do not count)', () => {
+		const headers = ['external_id', 'name', ...Array.from({ length: 298 }, (_, i) => `p${i}`)];
+		expect(findings({ headers: [...headers, null] }, 'tooManyColumns')).toEqual([]);
+		expect(finding({ headers: [...headers, 'one_too_many'] }, 'tooManyColumns')).toEqual({
+			code: 'tooManyColumns',
+			severity: 'error',
+			message:
+				'The sheet has 301 columns; CommCare accepts at most 300 and rejects the upload. Split the properties over several imports (each with the search column).',
+		});
+	});
+
+	it('missingSearchColumn: the server would fail the whole import with the quoted column name', () => {
+		expect(finding({ headers: ['name', 'age'], values: { name: ['A', 'B', 'C'] } }, 'missingSearchColumn')).toEqual({
+			code: 'missingSearchColumn',
+			severity: 'error',
+			column: 'external_id',
+			message:
+				"The search column 'external_id' is not in the sheet. CommCare accepts the upload and then fails the whole import with 'external_id'. Add the column 'external_id' (it may be empty when only creating cases), or set Search Column to the header that holds the external ids.",
+		});
+		const byCaseId = { ...settings, searchField: 'case_id' as const, searchColumn: 'case_id', createNewCases: false };
+		expect(finding({ settings: byCaseId, headers: ['name'], values: { name: ['A', 'B', 'C'] } }, 'missingSearchColumn').message).toBe(
+			"The search column 'case_id' is not in the sheet. CommCare accepts the upload and then fails the whole import with 'case_id'. Add the column 'case_id', or set Search Column to the header that holds the case ids.",
+		);
+	});
+
+	it('missingNameColumn: only when creating cases', () => {
+		const changes = { headers: ['external_id', 'age'], values: { external_id: ['a', 'b', 'c'] } };
+		expect(finding(changes, 'missingNameColumn')).toEqual({
+			code: 'missingNameColumn',
+			severity: 'warning',
+			column: 'name',
+			message:
+				"The name column 'name' is not in the sheet, so new cases would be created with empty names. Add the column or set Name Column to the header holding case names.",
+		});
+		expect(findings({ ...changes, settings: { ...settings, createNewCases: false } }, 'missingNameColumn')).toEqual([]);
+	});
+
+	it('nameColumnCollision: the name column and a separate name column', () => {
+		expect(
+			finding(
+				{
+					settings: { ...settings, nameColumn: 'full_name' },
+					headers: ['external_id', 'full_name', 'name'],
+					values: { external_id: ['a', 'b', 'c'], full_name: ['A', 'B', 'C'] },
+				},
+				'nameColumnCollision',
+			),
+		).toEqual({
+			code: 'nameColumnCollision',
+			severity: 'warning',
+			column: 'name',
+			message:
+				"Both the name column 'full_name' and a 'name' column are present; both set the case name and which one wins is undefined. Remove or rename one of them.",
+		});
+	});
+
+	it('dateOpenedIgnored', () => {
+		expect(finding({ headers: ['external_id', 'name', 'date_opened'] }, 'dateOpenedIgnored')).toMatchObject({
+			severity: 'warning',
+			message:
+				"Column 'date_opened' is applied only on projects with the BULK_UPLOAD_DATE_OPENED feature flag; elsewhere CommCare drops it without a message.",
+		});
+	});
+});
+
+describe('values', () => {
+	it('blankExternalIds: a warning naming rows and items; `---` counts as blank', () => {
+		expect(
+			finding({ values: { external_id: ['a', null, '---'], name: ['A', 'B', 'C'] }, rowToItem: (row) => row - 2 }, 'blankExternalIds'),
+		).toEqual({
+			code: 'blankExternalIds',
+			severity: 'warning',
+			column: 'external_id',
+			rows: [3, 4],
+			items: [1, 2],
+			message:
+				"Rows 3 and 4 (items 1 and 2) have no external id in 'external_id'. Matching by external id, CommCare reports them as 'Blank External ID' and imports nothing from them. Fill in the ids or remove the rows.",
+		});
+	});
+
+	it('blankExternalIds: an error when no row has an id (nothing would import)', () => {
+		expect(finding({ values: { external_id: [null, null, ''], name: ['A', 'B', 'C'] } }, 'blankExternalIds')).toMatchObject({
+			severity: 'error',
+			message:
+				"Rows 2, 3 and 4 have no external id in 'external_id'. Matching by external id, CommCare reports them as 'Blank External ID' and imports nothing from them. Fill in the ids or remove the rows. No row would import.",
+		});
+	});
+
+	it('duplicateExternalIds: compared as the server reads them, with what happens when creating', () => {
+		const changes = { dataRowCount: 6, values: { external_id: ['a', 'b', 'a', '007', '7', 'a'], name: ['A', 'B', 'C', 'D', 'E', 'F'] } };
+		expect(finding(changes, 'duplicateExternalIds')).toEqual({
+			code: 'duplicateExternalIds',
+			severity: 'warning',
+			column: 'external_id',
+			rows: [2, 4, 5, 6, 7],
+			message:
+				"2 external ids in 'external_id' appear on more than one row: 'a' (rows 2, 4 and 7), '7' (rows 5 and 6). The first of these rows creates (or updates) the case and the later ones update that same case, so the last row wins; if several cases already share an id, the rows fail with 'Too Many Matches'. Merge the rows or fix the ids if that is not intended.",
+		});
+	});
+
+	it('duplicateExternalIds: when only updating', () => {
+		const changes = { settings: { ...settings, createNewCases: false }, values: { external_id: ['a', 'b', 'a'], name: ['A', 'B', 'C'] } };
+		expect(finding(changes, 'duplicateExternalIds').message).toBe(
+			"1 external id in 'external_id' appears on more than one row: 'a' (rows 2 and 4). Each of these rows updates the same case, so the last row wins; if several cases already share an id, the rows fail with 'Too Many Matches'. Merge the rows or fix the ids if that is not intended.",
+		);
+	});
+
+	it('duplicateExternalIds: an external_id column when matching by case id and creating', () => {
+		const changes = {
+			settings: { ...settings, searchField: 'case_id' as const, searchColumn: 'case_id' },
+			headers: ['case_id', 'external_id', 'name'],
+			values: { case_id: [null, null, null], external_id: ['x', 'y', 'x'], name: ['A', 'B', 'C'] },
+		};
+		expect(finding(changes, 'duplicateExternalIds')).toMatchObject({
+			column: 'external_id',
+			message:
+				"1 external id in 'external_id' appears on more than one row: 'x' (rows 2 and 4). Rows that create cases give several cases the same external id, and later imports matching by external id will fail with 'Too Many Matches'. Merge the rows or fix the ids if that is not intended.",
+		});
+	});
+
+	it('searchIdsChangedByServer: number-like ids lose zeros, decimals and exponents', () => {
+		expect(finding({ values: { external_id: ['00123', '1e3', 'abc'], name: ['A', 'B', 'C'] } }, 'searchIdsChangedByServer')).toEqual({
+			code: 'searchIdsChangedByServer',
+			severity: 'warning',
+			column: 'external_id',
+			rows: [2, 3],
+			message:
+				"CommCare reads search ids that look like numbers as whole numbers: '00123' → '123', '1e3' → '1000' (rows 2 and 3). Those rows match (or create) the changed id, not the one written. Use ids that do not look like numbers, or store them in CommCare the way the server reads them.",
+		});
+	});
+
+	it('blankCaseIds: matching by case id with creation off skips rows silently', () => {
+		const byCaseId = { ...settings, searchField: 'case_id' as const, searchColumn: 'case_id', createNewCases: false };
+		const changes = { settings: byCaseId, headers: ['case_id', 'name'], values: { case_id: ['x', null, 'y'], name: ['A', 'B', 'C'] } };
+		expect(finding(changes, 'blankCaseIds')).toEqual({
+			code: 'blankCaseIds',
+			severity: 'warning',
+			column: 'case_id',
+			rows: [3],
+			message:
+				"Row 3 has no case id in 'case_id'. Matching by case id with Create New Cases off, CommCare skips such rows without an error. Fill in the case ids, or turn on Create New Cases to create them.",
+		});
+		expect(findings({ ...changes, settings: { ...byCaseId, createNewCases: true } }, 'blankCaseIds')).toEqual([]);
+	});
+
+	it('nameTooLong and externalIdTooLong: over 255 characters counted as Python does (code points)', () => {
+		const changes = {
+			values: { external_id: ['a', 'b'.repeat(256), 'c'], name: ['n'.repeat(256), '😀'.repeat(255), 'C'] },
+			rowToItem: (row: number) => row + 8,
+		};
+		expect(finding(changes, 'nameTooLong')).toEqual({
+			code: 'nameTooLong',
+			severity: 'warning',
+			column: 'name',
+			rows: [2],
+			items: [10],
+			message:
+				"Row 2 (item 10) has a case name in 'name' longer than 255 characters. CommCare rejects those rows ('Name Too Long'). Shorten the names.",
+		});
+		expect(finding(changes, 'externalIdTooLong')).toEqual({
+			code: 'externalIdTooLong',
+			severity: 'warning',
+			column: 'external_id',
+			rows: [3],
+			items: [11],
+			message:
+				"Row 3 (item 11) has an external id in 'external_id' longer than 255 characters. CommCare rejects those rows ('External ID Too Long'). Shorten the ids.",
+		});
+	});
+
+	it('nameTooLong: an error when every row has one', () => {
+		const long = 'n'.repeat(300);
+		expect(finding({ values: { external_id: ['a', 'b', 'c'], name: [long, long, long] } }, 'nameTooLong').severity).toBe('error');
+	});
+
+	it('closeValueNotYes', () => {
+		const changes = { headers: ['external_id', 'name', 'close'], values: { external_id: ['a', 'b', 'c'], name: ['A', 'B', 'C'], close: ['yes', 'True', 'Yes'] } };
+		expect(finding(changes, 'closeValueNotYes')).toEqual({
+			code: 'closeValueNotYes',
+			severity: 'warning',
+			column: 'close',
+			rows: [3, 4],
+			message:
+				"Column 'close' holds values other than 'yes' ('True', 'Yes') in rows 3 and 4. Only the exact text 'yes' closes a case (a boolean true becomes 'True', which does not), and only when updating an existing case. Write 'yes' for cases to close and leave the others blank.",
+		});
+	});
+
+	it('blankRows and rowsAfterBlankGap; blank rows are not reported again as blank ids', () => {
+		const changes = {
+			dataRowCount: 5,
+			blankRowNumbers: [3, 5],
+			values: { external_id: ['a', null, 'b', null, 'c'], name: ['A', null, 'B', null, 'C'] },
+			rowsAfterGap: { firstRow: 1010, count: 3 },
+		};
+		expect(finding(changes, 'blankRows')).toEqual({
+			code: 'blankRows',
+			severity: 'warning',
+			rows: [3, 5],
+			message: 'Rows 3 and 5 are blank. CommCare skips blank rows without reporting them. Remove them if they were meant to hold data.',
+		});
+		expect(finding(changes, 'rowsAfterBlankGap')).toMatchObject({
+			severity: 'warning',
+			message:
+				'3 rows from row 1010 on come after 1000 or more empty rows. CommCare stops reading the sheet there, so they are never imported or reported. Remove the empty rows.',
+		});
+		expect(findings(changes, 'blankExternalIds')).toEqual([]);
+	});
+});
+
+describe('helpers', () => {
+	it('shortens long lists of rows', () => {
+		expect(listWithMore([2], 'row')).toBe('row 2');
+		expect(listWithMore([2, 5], 'rows')).toBe('rows 2 and 5');
+		expect(listWithMore([2, 5, 9, 11, 12, 13, 14, 15], 'rows')).toBe('rows 2, 5, 9, 11, 12 and 3 more');
+	});
+
+	it('reads search ids as the server does', () => {
+		expect(['00123', '12.7', '1e3', ' 42 ', '1_000', '-0', 'abc', '12a', '', null].map(serverSearchId)).toEqual([
+			'123', '12', '1000', '42', '1000', '0', 'abc', '12a', '', '',
+		]);
+		expect(serverSearchId('12345678901234567890')).toBe('12345678901234567168'); // Python: str(int(float(...)))
+	});
+
+	it('asks for the values of the columns the checks use, when present', () => {
+		expect(preflightValueColumns(settings, ['external_id', 'name', 'close', 'age', null])).toEqual(['external_id', 'name', 'close']);
+		expect(preflightValueColumns({ ...settings, searchField: 'case_id', searchColumn: 'case_id' }, ['case_id', 'external_id'])).toEqual([
+			'case_id',
+			'external_id',
+		]);
+	});
+});
+
+describe('with spreadsheet.ts', () => {
+	it('items: an inspection feeds the checks directly, and findings name the input items', () => {
+		const items = [{ external_id: 'a', name: 'A' }, { external_id: '', name: 'B' }, { external_id: 'c', name: 'C' }];
+		const columns = ['external_id', 'name'];
+		const inspection = inspectItems(items, columns, {
+			sheetName: 'cases',
+			textColumns: ['external_id'],
+			nestedAsJson: false,
+			valueColumns: preflightValueColumns(settings, columns),
+		});
+		const result = runPreflight({ settings, ...inspection, rowToItem: (row) => row - 2 });
+		expect(result.errors).toEqual([]);
+		expect(result.warnings).toEqual([expect.objectContaining({ code: 'blankExternalIds', rows: [3], items: [1] })]);
+	});
+});
