@@ -2,16 +2,213 @@ import {
 	NodeConnectionTypes,
 	type IExecuteFunctions,
 	type INodeExecutionData,
+	type INodeProperties,
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 
 import { executeBulkImport } from './execute';
 
+// Parameter and option names are the public contract (stored in users' workflows): never rename one once released.
+// The defaults here are also settings.ts's OPTION_DEFAULTS (test/unit/itemsSource.test.ts checks they agree).
+
+const onlyForItems = { show: { '/source': ['items'] } };
+
+const options: INodeProperties = {
+	displayName: 'Options',
+	name: 'options',
+	type: 'collection',
+	placeholder: 'Add Option',
+	default: {},
+	options: [
+		{
+			displayName: 'Columns',
+			name: 'columns',
+			type: 'string',
+			default: '',
+			placeholder: 'name, age, village',
+			displayOptions: onlyForItems,
+			description:
+				'Only these fields of the items become columns, in this order (comma-separated). Leave empty to use every field found in the items, in the order first seen.',
+		},
+		{
+			displayName: 'Columns to Exclude',
+			name: 'excludeColumns',
+			type: 'string',
+			default: '',
+			placeholder: 'created_at, updated_at',
+			displayOptions: onlyForItems,
+			description:
+				'Fields of the items that are not sent (comma-separated). A column left out keeps the property unchanged in CommCare, while a blank cell clears it.',
+		},
+		{
+			displayName: 'Dry Run',
+			name: 'dryRun',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to only run the checks and output what would be uploaded, with the problems found, without sending anything to CommCare',
+		},
+		{
+			displayName: 'File Name',
+			name: 'fileName',
+			type: 'string',
+			default: 'cases.xlsx',
+			displayOptions: onlyForItems,
+			description: "Name of the generated .xlsx file, as shown in CommCare HQ's import history",
+		},
+		{
+			displayName: 'Output One Item per Record',
+			name: 'outputPerRecord',
+			type: 'boolean',
+			default: false,
+			displayOptions: onlyForItems,
+			description:
+				'Whether to output one item per input item (with its upload\'s status_url and its spreadsheet row) instead of one per upload, so CommCare Import Status routes every record on its own',
+		},
+		{
+			displayName: 'Rows per Upload',
+			name: 'rowsPerUpload',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 100000,
+			displayOptions: onlyForItems,
+			description: 'Split more input items than this into several uploads, each with its own status_url',
+		},
+		{
+			displayName: 'Skip Checks Before Upload',
+			name: 'skipChecks',
+			type: 'boolean',
+			default: false,
+			description:
+				"Whether to upload without first checking headers, the ID column, names and IDs the way CommCare would. Off by default: problems CommCare would refuse or fail on stop the upload before anything is sent.",
+		},
+		{
+			displayName: 'Upload Timeout (Seconds)',
+			name: 'timeoutSeconds',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 300,
+			description: 'How long to wait for CommCare to accept the file',
+		},
+		{
+			displayName: 'Write Nested Values as JSON',
+			name: 'nestedAsJson',
+			type: 'boolean',
+			default: false,
+			displayOptions: onlyForItems,
+			description:
+				'Whether to write objects and arrays in the items as JSON text. When off, such a value stops the upload with a message naming the field and the item.',
+		},
+	],
+};
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Project Space',
+		name: 'projectSpace',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'my-project',
+		description:
+			'The CommCare project space (domain), as in the address https://www.commcarehq.org/a/&lt;project-space&gt;/',
+	},
+	{
+		displayName: 'Case Type',
+		name: 'caseType',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'patient',
+		description: 'The case type to create or update, e.g. patient or household',
+	},
+	{
+		displayName: 'Source',
+		name: 'source',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{
+				name: 'Spreadsheet File',
+				value: 'binary',
+				description: 'Upload the .xlsx, .xls or .csv file of each input item',
+			},
+			{
+				name: 'Input Items',
+				value: 'items',
+				description: 'Write the input items as the rows of one spreadsheet and upload it',
+			},
+		],
+		default: 'binary',
+	},
+	{
+		displayName: 'Input Binary Field',
+		name: 'binaryPropertyName',
+		type: 'string',
+		default: 'data',
+		required: true,
+		displayOptions: { show: { source: ['binary'] } },
+		hint: 'The name of the input binary field containing the spreadsheet to upload',
+	},
+	{
+		displayName:
+			'Each input item becomes one row; its fields become the columns. Text stays text (leading zeros kept), numbers stay numbers, dates become dates, and an empty value leaves a blank cell, which clears that property on update.',
+		name: 'itemsNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { source: ['items'] } },
+	},
+	{
+		displayName: 'Match Cases By',
+		name: 'searchField',
+		type: 'options',
+		options: [
+			{ name: 'Case ID', value: 'case_id', description: "Match rows to cases by CommCare's case ID" },
+			{ name: 'External ID', value: 'external_id', description: 'Match rows to cases of this type by external ID' },
+		],
+		default: 'case_id',
+		description: 'How CommCare finds the existing case each row updates',
+	},
+	{
+		displayName: 'ID Column',
+		name: 'searchColumn',
+		type: 'string',
+		default: '',
+		placeholder: 'case_id',
+		description:
+			'Header of the column holding the ID to match. Leave empty to use the column named like "Match Cases By" (case_id or external_id). The column must exist in the sheet, even when it is empty.',
+	},
+	{
+		displayName: 'Create New Cases',
+		name: 'createNewCases',
+		type: 'boolean',
+		default: false,
+		description:
+			'Whether to create a new case for each row that matches no existing case. When off, such rows are skipped.',
+	},
+	{
+		displayName: 'Name Column',
+		name: 'nameColumn',
+		type: 'string',
+		default: 'name',
+		description: 'Header of the column holding the case name',
+	},
+	{
+		displayName: 'Comment',
+		name: 'comment',
+		type: 'string',
+		default: '',
+		description: "A note shown with this upload in CommCare HQ's import history",
+	},
+	options,
+];
+
 /**
  * Creates and updates CommCare cases in bulk through CommCare HQ's Bulk Upload Case Data API (the API behind
- * "Import Cases from Excel"). One output item per upload carries the server's `status_url`, ready for the
- * CommCare Import Status node.
+ * "Import Cases from Excel"), from spreadsheet files or from input items written as one .xlsx. Checks the data the
+ * way the server would before sending it. Outputs one item per upload (or per record) carrying the server's
+ * `status_url`, ready for the CommCare Import Status node.
  */
 export class CommCareBulkImport implements INodeType {
 	description: INodeTypeDescription = {
@@ -21,120 +218,13 @@ export class CommCareBulkImport implements INodeType {
 		group: ['output'],
 		version: 1,
 		subtitle: '={{"Import " + $parameter["caseType"] + " cases into " + $parameter["projectSpace"]}}',
-		description: 'Create or update CommCare HQ cases in bulk from a spreadsheet',
+		description: 'Create or update CommCare HQ cases in bulk from a spreadsheet or from input items',
 		defaults: { name: 'CommCare Bulk Import' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'commCareApi', required: true }],
-		properties: [
-			{
-				displayName: 'Project Space',
-				name: 'projectSpace',
-				type: 'string',
-				default: '',
-				required: true,
-				placeholder: 'my-project',
-				description:
-					'The CommCare project space (domain), as in the address https://www.commcarehq.org/a/&lt;project-space&gt;/',
-			},
-			{
-				displayName: 'Case Type',
-				name: 'caseType',
-				type: 'string',
-				default: '',
-				required: true,
-				placeholder: 'patient',
-				description: 'The case type to create or update, e.g. patient or household',
-			},
-			{
-				displayName: 'Source',
-				name: 'source',
-				type: 'options',
-				noDataExpression: true,
-				options: [
-					{
-						name: 'Spreadsheet File',
-						value: 'binary',
-						description: 'Upload the .xlsx, .xls or .csv file of each input item',
-					},
-					{
-						name: 'Input Items',
-						value: 'items',
-						description: 'Write the input items as the rows of one spreadsheet and upload it',
-					},
-				],
-				default: 'binary',
-			},
-			{
-				displayName: 'Input Binary Field',
-				name: 'binaryPropertyName',
-				type: 'string',
-				default: 'data',
-				required: true,
-				displayOptions: { show: { source: ['binary'] } },
-				hint: 'The name of the input binary field containing the spreadsheet to upload',
-			},
-			{
-				displayName: 'Match Cases By',
-				name: 'searchField',
-				type: 'options',
-				options: [
-					{ name: 'Case ID', value: 'case_id', description: "Match rows to cases by CommCare's case ID" },
-					{ name: 'External ID', value: 'external_id', description: 'Match rows to cases of this type by external ID' },
-				],
-				default: 'case_id',
-				description: 'How CommCare finds the existing case each row updates',
-			},
-			{
-				displayName: 'ID Column',
-				name: 'searchColumn',
-				type: 'string',
-				default: '',
-				placeholder: 'case_id',
-				description:
-					'Header of the column holding the ID to match. Leave empty to use the column named like "Match Cases By" (case_id or external_id). The column must exist in the sheet, even when it is empty.',
-			},
-			{
-				displayName: 'Create New Cases',
-				name: 'createNewCases',
-				type: 'boolean',
-				default: false,
-				description:
-					'Whether to create a new case for each row that matches no existing case. When off, such rows are skipped.',
-			},
-			{
-				displayName: 'Name Column',
-				name: 'nameColumn',
-				type: 'string',
-				default: 'name',
-				description: 'Header of the column holding the case name',
-			},
-			{
-				displayName: 'Comment',
-				name: 'comment',
-				type: 'string',
-				default: '',
-				description: "A note shown with this upload in CommCare HQ's import history",
-			},
-			{
-				displayName: 'Options',
-				name: 'options',
-				type: 'collection',
-				placeholder: 'Add Option',
-				default: {},
-				options: [
-					{
-						displayName: 'Upload Timeout (Seconds)',
-						name: 'timeoutSeconds',
-						type: 'number',
-						typeOptions: { minValue: 1 },
-						default: 300,
-						description: 'How long to wait for CommCare to accept the file',
-					},
-				],
-			},
-		],
+		properties,
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

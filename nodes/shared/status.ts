@@ -9,6 +9,7 @@ import { assertSameOrigin } from './transport';
 import type {
 	ImportOutcomeJson,
 	Outcome,
+	OutcomeReason,
 	RecordOutcomeJson,
 	RowErrorEntry,
 	StatusResponse,
@@ -245,12 +246,13 @@ export function classifyImport(statusUrl: string | null, upload: IDataObject, wa
 				errors: result?.errors ?? [],
 			};
 			if (status.state === ImportState.Failed) {
-				return { ...base, ...counts, outcome: 'error', summary: `Import failed: ${failureMessage(counts.errors)}` };
+				return { ...base, ...counts, outcome: 'error', reason: 'failed', summary: `Import failed: ${failureMessage(counts.errors)}` };
 			}
 			if (result === null) {
 				return {
 					...base,
 					outcome: 'warning',
+					reason: 'noCounts',
 					summary: 'The import finished but CommCare HQ reported no counts; check the import history in CommCare HQ.',
 				};
 			}
@@ -271,6 +273,8 @@ export function classifyImport(statusUrl: string | null, upload: IDataObject, wa
 				...counts,
 				skipped_count: skipped,
 				outcome: problems.length > 0 ? 'warning' : 'success',
+				// Listed rows first: skipped_count still says how many were skipped too.
+				reason: failedRows > 0 || result.errors.length > 0 ? 'rowErrors' : problems.length > 0 ? 'skippedRows' : 'imported',
 				summary:
 					problems.length > 0
 						? `Import finished: ${countsText}, ${problems.join('; ')}`
@@ -287,31 +291,34 @@ export function classifyImport(statusUrl: string | null, upload: IDataObject, wa
 				...base,
 				timedOut: true,
 				outcome: 'error',
+				reason: 'timedOut',
 				summary: `Gave up waiting after ${formatDuration(wait.waitedSeconds)} and ${plural(wait.polls, 'poll')}: ${where}${problem}. The import may still finish; check the status URL again later.`,
 			};
 		}
 		case 'notFound':
-			return { ...base, outcome: 'error', summary: `Import not found: ${NOT_FOUND_EXPLANATION}.` };
+			return { ...base, outcome: 'error', reason: 'notFound', summary: `Import not found: ${NOT_FOUND_EXPLANATION}.` };
 		case 'denied': {
 			const refusal =
 				end.message ??
 				(end.httpStatus === 401
 					? 'CommCare HQ refused the credentials (HTTP 401): check the username and API key (or password) of the CommCare credential.'
 					: 'CommCare HQ denied access (HTTP 403): the user must be a member of the project space and have the Edit Data permission.');
-			return { ...base, outcome: 'error', summary: `${withoutFinalStop(refusal)}. ${OUTCOME_UNKNOWN}` };
+			return { ...base, outcome: 'error', reason: 'denied', summary: `${withoutFinalStop(refusal)}. ${OUTCOME_UNKNOWN}` };
 		}
 		case 'httpError':
 			return {
 				...base,
 				outcome: 'error',
+				reason: 'statusCheckFailed',
 				summary: `The status check failed${end.httpStatus ? ` (HTTP ${end.httpStatus})` : ''}: ${withoutFinalStop(end.message)}. ${OUTCOME_UNKNOWN}`,
 			};
 		case 'refused':
-			return { ...base, outcome: 'error', summary: `Status URL not requested: ${end.reason}` };
+			return { ...base, outcome: 'error', reason: 'refused', summary: `Status URL not requested: ${end.reason}` };
 		case 'missingStatusUrl':
 			return {
 				...base,
 				outcome: 'error',
+				reason: 'noStatusUrl',
 				summary: `No status URL on this item, so there is no import to check: the upload failed upstream${upstreamMessage(upload)}.`,
 			};
 	}
@@ -409,8 +416,15 @@ function isEmptyCell(value: unknown): boolean {
  */
 export function classifyRecords(records: RecordInput[], outcome: ImportOutcomeJson): RecordOutcomeJson[] {
 	const importSummary = importContext(outcome);
-	const build = (input: RecordInput, result: Outcome, summary: string, errors: IDataObject[]): RecordOutcomeJson => ({
+	const build = (
+		input: RecordInput,
+		result: Outcome,
+		reason: OutcomeReason,
+		summary: string,
+		errors: IDataObject[],
+	): RecordOutcomeJson => ({
 		outcome: result,
+		reason,
 		summary,
 		status_url: outcome.status_url,
 		row: input.row,
@@ -424,7 +438,7 @@ export function classifyRecords(records: RecordInput[], outcome: ImportOutcomeJs
 			? outcome.errors.map(({ title, description, column }) => ({ title, description, column }))
 			: [{ title: 'Import not completed', description: outcome.summary, column: null }];
 		return records.map((input) =>
-			build(input, 'error', `Row ${input.row} not imported: ${outcome.summary}`, wholeImportError),
+			build(input, 'error', outcome.reason, `Row ${input.row} not imported: ${outcome.summary}`, wholeImportError),
 		);
 	}
 
@@ -449,25 +463,26 @@ export function classifyRecords(records: RecordInput[], outcome: ImportOutcomeJs
 		const rowErrors = errorsByRow.get(input.row);
 		if (rowErrors) {
 			const titles = rowErrors.map((entry) => entry.title ?? entry.description).join(', ');
-			return build(input, 'error', `Row ${input.row} not imported: ${titles}`, rowErrors);
+			return build(input, 'error', 'rowErrors', `Row ${input.row} not imported: ${titles}`, rowErrors);
 		}
 		if (outcome.created_count === null) {
-			return build(input, 'warning', `Row ${input.row} imported or skipped: ${outcome.summary}`, []);
+			return build(input, 'warning', 'noCounts', `Row ${input.row} imported or skipped: ${outcome.summary}`, []);
 		}
 		if (skipped === 0) {
-			return build(input, 'success', `Row ${input.row} imported (created or updated)`, []);
+			return build(input, 'success', 'imported', `Row ${input.row} imported (created or updated)`, []);
 		}
 		if (skipsAccountedFor) {
 			const reason = certainSkips.get(input);
 			return reason === undefined
-				? build(input, 'success', `Row ${input.row} imported (created or updated)`, [])
-				: build(input, 'warning', `Row ${input.row} skipped silently: ${reason}`, []);
+				? build(input, 'success', 'imported', `Row ${input.row} imported (created or updated)`, [])
+				: build(input, 'warning', 'skippedRows', `Row ${input.row} skipped silently: ${reason}`, []);
 		}
 		const reason = certainSkips.get(input);
 		const hint = reason === undefined ? '' : ` (probably skipped: ${reason})`;
 		return build(
 			input,
 			'warning',
+			'importedOrSkipped',
 			`Row ${input.row} imported or skipped${hint}: CommCare's counts show ${plural(skipped, 'row')} of this upload skipped silently without saying which. ${silentSkipReason(createNewCasesOf(input.upload))}`,
 			[],
 		);

@@ -80,6 +80,37 @@ export interface UploadResultJson extends IDataObject {
 }
 
 /**
+ * Output of CommCare Bulk Import with the Dry Run option: one item per upload that would be made. Nothing was sent,
+ * so there is no `status_url`.
+ */
+export interface DryRunResultJson extends IDataObject {
+	dryRun: true;
+	/** False when the checks found errors: a real run would stop before sending anything. */
+	wouldUpload: boolean;
+	/** False when the checks were skipped (then `errors` and `warnings` are empty, not clean). */
+	checked: boolean;
+	projectSpace: string;
+	caseType: string;
+	fileName: string;
+	searchField: SearchField;
+	searchColumn: string;
+	nameColumn: string;
+	createNewCases: boolean;
+	comment: string;
+	/** Data rows that would be sent, when known. */
+	rowCount: number | null;
+	uploadNumber: number;
+	uploadCount: number;
+	/** Source "Input Items": the columns in order, the sheet name, and the input items this upload would hold. */
+	columns?: string[];
+	sheetName?: string;
+	firstItem?: number;
+	lastItem?: number;
+	errors: PreflightIssue[];
+	warnings: PreflightIssue[];
+}
+
+/**
  * Output of CommCare Bulk Import in per-record mode: one item per input record. The Import Status node sees `row`
  * and routes this record on its own.
  */
@@ -87,17 +118,54 @@ export interface RecordResultJson extends IDataObject {
 	status_url: string;
 	/** Spreadsheet row of this record in its upload (header = 1, so the first record is row 2). */
 	row: number;
-	/** The input item's JSON as it was sent. */
+	/** The input item's JSON as it was sent: its keys among the sheet's columns, values as given. */
 	record: IDataObject;
 	/** The upload this record went in (same keys as UploadResultJson minus status_url/warnings). */
 	upload: IDataObject;
+	/** Checks-before-upload warnings about this record, or about its whole upload. */
+	warnings?: PreflightIssue[];
 }
 
 export type Outcome = 'success' | 'warning' | 'error';
 
+/**
+ * Why an outcome is what it is: one closed set for imports and records, so a workflow can branch on
+ * `$json.reason` (e.g. a Switch node after the Error output) instead of parsing the summary.
+ *
+ * | reason              | outcome | meaning                                                                        |
+ * | ------------------- | ------- | ------------------------------------------------------------------------------ |
+ * | `imported`          | success | finished (state 2); for a record: its row was created or updated               |
+ * | `rowErrors`         | warning / error | rows listed in the server's errors (import: warning, even with skips too; record: error, its own row listed) |
+ * | `skippedRows`       | warning | rows skipped silently (import: some of its rows; record: this row, certainly: blank, or no id with creation off) |
+ * | `importedOrSkipped` | warning | records only: the counts show silent skips the records cannot be matched to     |
+ * | `noCounts`          | warning | state 2 but the server reported no counts                                      |
+ * | `failed`            | error   | state 3: the whole import failed (the server's description is in `errors`)     |
+ * | `timedOut`          | error   | no final state before the node's timeout; the import may still finish          |
+ * | `notFound`          | error   | the status URL answered 404                                                    |
+ * | `denied`            | error   | the status URL answered 401 or 403                                             |
+ * | `statusCheckFailed` | error   | the status URL answered another error retrying does not fix                    |
+ * | `refused`           | error   | the status URL was not requested (not a URL, another origin, no credential)   |
+ * | `noStatusUrl`       | error   | the item has no status URL: the upload failed upstream (e.g. Continue On Fail) |
+ */
+export type OutcomeReason =
+	| 'imported'
+	| 'rowErrors'
+	| 'skippedRows'
+	| 'importedOrSkipped'
+	| 'noCounts'
+	| 'failed'
+	| 'timedOut'
+	| 'notFound'
+	| 'denied'
+	| 'statusCheckFailed'
+	| 'refused'
+	| 'noStatusUrl';
+
 /** Output of CommCare Import Status for one upload. */
 export interface ImportOutcomeJson extends IDataObject {
 	outcome: Outcome;
+	/** Why (see `OutcomeReason`). */
+	reason: OutcomeReason;
 	/** One human sentence, e.g. "12 cases created, 3 updated, 2 rows failed (Invalid Owner: rows 4, 7)". */
 	summary: string;
 	status_url: string | null;
@@ -119,6 +187,8 @@ export interface ImportOutcomeJson extends IDataObject {
 /** Output of CommCare Import Status for one record (per-record mode). */
 export interface RecordOutcomeJson extends IDataObject {
 	outcome: Outcome;
+	/** Why (see `OutcomeReason`); a record of an import that did not finish has the import's reason. */
+	reason: OutcomeReason;
 	summary: string;
 	status_url: string | null;
 	row: number | null;

@@ -2,8 +2,8 @@
  * The upload itself: the multipart body of CommCare's Bulk Upload Case Data API (spec §3), sent through
  * transport.ts, and the 200 answer turned into the node's output (`UploadResultJson`).
  *
- * Both sources use it: a user's file (binary input) and, later, the .xlsx written from input items. A file is
- * given as a `SpreadsheetFile` whose `open()` yields a Buffer or a fresh stream, so large files stream and a
+ * Both sources use it: a user's file (binary input) and the .xlsx written from input items (a temporary file). A
+ * file is given as a `SpreadsheetFile` whose `open()` yields a Buffer or a fresh stream, so large files stream and a
  * retried request gets an unread body.
  */
 import FormData from 'form-data';
@@ -19,7 +19,7 @@ import {
 	type CommCareResponse,
 	type RetryPolicy,
 } from './transport';
-import type { ImportSettings, PreflightIssue, UploadResultJson } from './types';
+import type { DryRunResultJson, ImportSettings, PreflightIssue, UploadResultJson } from './types';
 
 /** File types CommCare's importer reads, decided by the file name's extension (spec §3, check 3). */
 export const SUPPORTED_EXTENSIONS = ['xlsx', 'xls', 'csv'] as const;
@@ -230,6 +230,34 @@ export function uploadResultJson(
 		uploadNumber: extra.uploadNumber ?? 1,
 		uploadCount: extra.uploadCount ?? 1,
 		warnings: [...(extra.warnings ?? []), ...receipt.warnings],
+	};
+}
+
+/** The output item of an upload that a dry run would make (types.ts `DryRunResultJson`). */
+export function dryRunResultJson(
+	settings: ImportSettings,
+	fileName: string,
+	findings: { checked: boolean; rowCount: number | null; errors: PreflightIssue[]; warnings: PreflightIssue[] },
+	extra: Partial<Pick<DryRunResultJson, 'uploadNumber' | 'uploadCount' | 'columns' | 'sheetName' | 'firstItem' | 'lastItem'>> = {},
+): DryRunResultJson {
+	return {
+		dryRun: true,
+		wouldUpload: findings.errors.length === 0,
+		checked: findings.checked,
+		projectSpace: settings.projectSpace,
+		caseType: settings.caseType,
+		fileName,
+		searchField: settings.searchField,
+		searchColumn: settings.searchColumn,
+		nameColumn: settings.nameColumn,
+		createNewCases: settings.createNewCases,
+		comment: settings.comment,
+		rowCount: findings.rowCount,
+		uploadNumber: extra.uploadNumber ?? 1,
+		uploadCount: extra.uploadCount ?? 1,
+		...(extra.columns ? { columns: extra.columns, sheetName: extra.sheetName, firstItem: extra.firstItem, lastItem: extra.lastItem } : {}),
+		errors: findings.errors,
+		warnings: findings.warnings,
 	};
 }
 

@@ -75,6 +75,7 @@ describe('routes', () => {
 		const [success] = jsonOf(outputs[0]);
 		expect(success).toMatchObject({
 			outcome: 'success',
+			reason: 'imported',
 			status_url: upload.statusUrl,
 			state: 2,
 			percent: 100,
@@ -103,7 +104,7 @@ describe('routes', () => {
 		const { outputs } = await runNode({ node, credentials: credentials(), parameters: FAST, items: [uploadResultItem(upload)] });
 		expectWellFormed(outputs, 1);
 		const [warning] = jsonOf(outputs[1]);
-		expect(warning).toMatchObject({ outcome: 'warning', state: 2, created_count: 2, match_count: 0, skipped_count: 0 });
+		expect(warning).toMatchObject({ outcome: 'warning', reason: 'rowErrors', state: 2, created_count: 2, match_count: 0, skipped_count: 0 });
 		expect(warning.errors).toEqual([{ ...ERROR_TEXT.invalidOwner, column: 'owner_id', rows: [3, 5] }]);
 		expect(warning.summary).toBe('Import finished: 2 cases created, 0 updated, 2 rows not imported (Invalid Owner: rows 3, 5)');
 	});
@@ -113,7 +114,7 @@ describe('routes', () => {
 		const { outputs } = await runNode({ node, credentials: credentials(), parameters: FAST, items: [uploadResultItem(upload)] });
 		expectWellFormed(outputs, 1);
 		const [error] = jsonOf(outputs[2]);
-		expect(error).toMatchObject({ outcome: 'error', state: 3, timedOut: false, created_count: null });
+		expect(error).toMatchObject({ outcome: 'error', reason: 'failed', state: 3, timedOut: false, created_count: null });
 		expect(error.summary).toBe('Import failed: Error: Field name "type" is reserved');
 	});
 
@@ -129,7 +130,7 @@ describe('routes', () => {
 		const { outputs } = await runNode({ node, credentials: credentials(), parameters: { pollInterval: 0.05, timeout: 0 }, items: [uploadResultItem(upload)] });
 		expectWellFormed(outputs, 1);
 		const [error] = jsonOf(outputs[2]);
-		expect(error).toMatchObject({ outcome: 'error', timedOut: true, state: 1, percent: 20, polls: 1 });
+		expect(error).toMatchObject({ outcome: 'error', reason: 'timedOut', timedOut: true, state: 1, percent: 20, polls: 1 });
 		expect(error.summary).toMatch(/^Gave up waiting after .* and 1 poll: the import was still running \(20%\)\./);
 		expect(statusRequests()).toHaveLength(1);
 	});
@@ -153,7 +154,7 @@ describe('routes', () => {
 		const { outputs } = await runNode({ node, credentials: credentials(), parameters: FAST, items: [uploadResultItem(upload)] });
 		expectWellFormed(outputs, 1);
 		const [error] = jsonOf(outputs[2]);
-		expect(error).toMatchObject({ outcome: 'error', polls: 1, state: null, timedOut: false });
+		expect(error).toMatchObject({ outcome: 'error', reason: 'notFound', polls: 1, state: null, timedOut: false });
 		expect(error.summary).toMatch(/^Import not found: .*unknown, belongs to another project space, or the upload was hidden/);
 	});
 
@@ -162,7 +163,7 @@ describe('routes', () => {
 		const { outputs, sent } = await runNode({ node, credentials: credentials(), parameters: FAST, items: [{ json: upstream }] });
 		expectWellFormed(outputs, 1);
 		const [error] = jsonOf(outputs[2]);
-		expect(error).toMatchObject({ outcome: 'error', status_url: null, polls: 0, upload: upstream });
+		expect(error).toMatchObject({ outcome: 'error', reason: 'noStatusUrl', status_url: null, polls: 0, upload: upstream });
 		expect(error.summary).toContain('the upload failed upstream (Error: Your spreadsheet is empty.');
 		expect(sent).toHaveLength(0);
 		expect(emulator.requests).toHaveLength(0);
@@ -184,7 +185,7 @@ describe('routes', () => {
 		});
 		expectWellFormed(outputs, 2);
 		for (const error of jsonOf(outputs[2])) {
-			expect(error).toMatchObject({ outcome: 'error', polls: 1, timedOut: false });
+			expect(error).toMatchObject({ outcome: 'error', reason: 'denied', polls: 1, timedOut: false });
 			expect(error.summary).toMatch(message);
 			expect(error.summary).not.toContain('wrong-key');
 		}
@@ -198,7 +199,7 @@ describe('silent skips', () => {
 		const upload = await uploadToEmulator(emulator, { rows });
 		const { outputs } = await runNode({ node, credentials: credentials(), parameters: FAST, items: [uploadResultItem(upload)] });
 		const [warning] = jsonOf(outputs[1]);
-		expect(warning).toMatchObject({ outcome: 'warning', created_count: 2, match_count: 0, skipped_count: 1, errors: [] });
+		expect(warning).toMatchObject({ outcome: 'warning', reason: 'skippedRows', created_count: 2, match_count: 0, skipped_count: 1, errors: [] });
 		expect(warning.summary).toBe(
 			'Import finished: 2 cases created, 0 updated, 1 row skipped silently: CommCare skips blank rows (every mapped cell empty) without reporting them.',
 		);
@@ -334,7 +335,7 @@ describe('the credential stays home', () => {
 			expect(otherRequests.filter((r) => r.headers.authorization !== undefined)).toHaveLength(0);
 			const [refused] = jsonOf(outputs[2]);
 			expect(outputs[2][0].pairedItem).toEqual({ item: 0 });
-			expect(refused).toMatchObject({ outcome: 'error', status_url: foreign.statusUrl, polls: 0 });
+			expect(refused).toMatchObject({ outcome: 'error', reason: 'refused', status_url: foreign.statusUrl, polls: 0 });
 			expect(refused.summary).toBe(
 				`Status URL not requested: Refusing to send the CommCare credential to ${otherOrigin}: it is only sent to ${emulator.baseUrl}, the origin of the credential's Base URL. A status URL on another server is never followed. If your CommCare server is reached under another address, set the Base URL to that address.`,
 			);

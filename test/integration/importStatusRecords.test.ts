@@ -82,13 +82,16 @@ describe('per-record results', () => {
 						const { name, owner_id: owner } = input.record as { name: string; owner_id: string };
 						if (owner !== '' && !VALID_OWNERS.includes(owner)) {
 							expect(json.outcome).toBe('error');
+							expect(json.reason).toBe('rowErrors');
 							expect(json.errors).toEqual([{ ...ERROR_TEXT.invalidOwner, column: 'owner_id' }]);
 							expect(json.summary).toBe(`Row ${input.row} not imported: Invalid Owner`);
 						} else if (name === '' && owner === '') {
 							expect(json.outcome).toBe('warning');
+							expect(json.reason).toBe('skippedRows');
 							expect(json.summary).toMatch(new RegExp(`^Row ${input.row} skipped silently: blank row`));
 						} else {
 							expect(json.outcome).toBe('success');
+							expect(json.reason).toBe('imported');
 							expect(json.errors).toEqual([]);
 						}
 					}
@@ -110,7 +113,8 @@ describe('per-record results', () => {
 		expect(paired.filter((p) => p.output === 'error').map((p) => p.json.row)).toEqual([2, 3]);
 		for (const { json } of paired.filter((p) => p.output === 'error')) {
 			expect(json.errors).toEqual([{ title: null, description: 'Error: Field name "type" is reserved', column: null }]);
-			expect(json.import).toMatchObject({ outcome: 'error', state: 3 });
+			expect(json.import).toMatchObject({ outcome: 'error', reason: 'failed', state: 3 });
+			expect(json.reason).toBe('failed');
 		}
 		expect(paired.filter((p) => p.output === 'success').map((p) => p.json.record)).toEqual([{ case_id: '', name: 'C' }]);
 	});
@@ -122,7 +126,7 @@ describe('per-record results', () => {
 		const { outputs } = await runNode({ node, credentials: credentials(), parameters: { pollInterval: 0.05, timeout: 0 }, items });
 		expectEveryRecordOnce(outputs, items);
 		expect(outputs[2]).toHaveLength(2);
-		for (const item of outputs[2]) expect(item.json.import).toMatchObject({ timedOut: true, state: -1, polls: 1 });
+		for (const item of outputs[2]) expect(item.json).toMatchObject({ reason: 'timedOut', import: { timedOut: true, state: -1, polls: 1 } });
 	});
 
 	it('when the server skipped rows it does not name, the records it could be are Warnings ("imported or skipped")', async () => {
@@ -143,6 +147,7 @@ describe('per-record results', () => {
 		expect(byRow.get(4)!.json.errors).toEqual([{ ...ERROR_TEXT.invalidOwner, column: 'owner_id' }]);
 		expect(byRow.get(2)!.output).toBe('warning');
 		expect(byRow.get(3)!.output).toBe('warning');
+		expect([byRow.get(2)!.json.reason, byRow.get(3)!.json.reason]).toEqual(['importedOrSkipped', 'importedOrSkipped']);
 		expect(byRow.get(2)!.json.summary).toMatch(/^Row 2 imported or skipped: CommCare's counts show 1 row of this upload skipped silently/);
 		expect(byRow.get(2)!.json.import).toMatchObject({ match_count: 1, created_count: 0, skipped_count: 1 });
 	});

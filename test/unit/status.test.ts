@@ -102,6 +102,7 @@ describe('classifyImport', () => {
 		const outcome = classifyImport(URL, upload, finished(success(12, 3)));
 		expect(outcome).toMatchObject({
 			outcome: 'success',
+			reason: 'imported',
 			status_url: URL,
 			state: 2,
 			percent: 100,
@@ -123,6 +124,7 @@ describe('classifyImport', () => {
 		const errors = [ownerError([4, 7]), { title: 'Too Many Matches', description: 'x', column: null, rows: [9] }];
 		const outcome = classifyImport(URL, upload, finished(success(9, 3, errors)));
 		expect(outcome.outcome).toBe('warning');
+		expect(outcome.reason).toBe('rowErrors');
 		expect(outcome.errors).toEqual(errors);
 		expect(outcome.skipped_count).toBe(0);
 		expect(outcome.summary).toBe(
@@ -142,7 +144,7 @@ describe('classifyImport', () => {
 			},
 		};
 		const outcome = classifyImport(URL, upload, finished(failed, { lastPercent: 40 }));
-		expect(outcome).toMatchObject({ outcome: 'error', state: 3, timedOut: false, percent: 40 });
+		expect(outcome).toMatchObject({ outcome: 'error', reason: 'failed', state: 3, timedOut: false, percent: 40 });
 		expect(outcome.summary).toBe('Import failed: Error: Field name "type" is reserved');
 		expect(outcome.errors).toEqual(failed.result!.errors);
 	});
@@ -150,7 +152,7 @@ describe('classifyImport', () => {
 	it('a timeout is an error with timedOut, the last state and percent', () => {
 		const wait: WaitResult = { end: { kind: 'timedOut', lastProblem: null }, lastState: 1, lastPercent: 37, polls: 20, waitedSeconds: 1800 };
 		const outcome = classifyImport(URL, upload, wait);
-		expect(outcome).toMatchObject({ outcome: 'error', timedOut: true, state: 1, percent: 37, polls: 20, waitedSeconds: 1800 });
+		expect(outcome).toMatchObject({ outcome: 'error', reason: 'timedOut', timedOut: true, state: 1, percent: 37, polls: 20, waitedSeconds: 1800 });
 		expect(outcome.summary).toContain('Gave up waiting after 30 min and 20 polls: the import was still running (37%)');
 	});
 
@@ -163,18 +165,20 @@ describe('classifyImport', () => {
 	it('404 says the import was not found and why that happens', () => {
 		const outcome = classifyImport(URL, upload, { ...unpolled({ kind: 'notFound' }), polls: 1 });
 		expect(outcome.outcome).toBe('error');
+		expect(outcome.reason).toBe('notFound');
 		expect(outcome.summary).toMatch(/^Import not found: .*unknown.*another project space.*hidden/);
 	});
 
 	it('401 and 403 say what to check', () => {
 		expect(classifyImport(URL, upload, unpolled({ kind: 'denied', httpStatus: 401, message: null })).summary).toMatch(/refused the credentials \(HTTP 401\)/);
 		expect(classifyImport(URL, upload, unpolled({ kind: 'denied', httpStatus: 403, message: null })).summary).toMatch(/HTTP 403.*Edit Data/);
+		expect(classifyImport(URL, upload, unpolled({ kind: 'denied', httpStatus: 401, message: null })).reason).toBe('denied');
 	});
 
 	it('an item without a status URL keeps the upstream error and is not a bare error item', () => {
 		const upstream = { error: 'Error: Your spreadsheet is empty.', fileName: 'x.xlsx' };
 		const outcome = classifyImport(null, upstream, unpolled({ kind: 'missingStatusUrl' }));
-		expect(outcome).toMatchObject({ outcome: 'error', status_url: null, state: null, polls: 0, upload: upstream });
+		expect(outcome).toMatchObject({ outcome: 'error', reason: 'noStatusUrl', status_url: null, state: null, polls: 0, upload: upstream });
 		expect(outcome.summary).toBe(
 			'No status URL on this item, so there is no import to check: the upload failed upstream (Error: Your spreadsheet is empty.).',
 		);
@@ -185,7 +189,12 @@ describe('classifyImport', () => {
 
 	it('a refused URL says why it was not requested', () => {
 		const outcome = classifyImport(URL, upload, unpolled({ kind: 'refused', reason: 'other origin' }));
-		expect(outcome).toMatchObject({ outcome: 'error', polls: 0, summary: 'Status URL not requested: other origin' });
+		expect(outcome).toMatchObject({ outcome: 'error', reason: 'refused', polls: 0, summary: 'Status URL not requested: other origin' });
+	});
+
+	it('a status check that failed for another HTTP answer says so in its reason', () => {
+		const outcome = classifyImport(URL, upload, unpolled({ kind: 'httpError', httpStatus: 500, message: 'CommCare failed (HTTP 500).' }));
+		expect(outcome).toMatchObject({ outcome: 'error', reason: 'statusCheckFailed' });
 	});
 
 	describe('silent skips', () => {
@@ -195,6 +204,8 @@ describe('classifyImport', () => {
 			const outcome = classifyImport(URL, { rowCount: 10, createNewCases: false }, finished(success(4, 2, errors)));
 			expect(outcome.skipped_count).toBe(2);
 			expect(outcome.outcome).toBe('warning');
+			// Listed rows come first in the reason; skipped_count says there were skips too.
+			expect(outcome.reason).toBe('rowErrors');
 			expect(outcome.summary).toContain(
 				'2 rows skipped silently: CommCare skips blank rows (every mapped cell empty) without reporting them, and rows whose id matched no existing case while "Create New Cases" was off.',
 			);
@@ -202,14 +213,14 @@ describe('classifyImport', () => {
 
 		it('with creation on only blank rows are given as the reason', () => {
 			const outcome = classifyImport(URL, { rowCount: 5, createNewCases: true }, finished(success(4, 0)));
-			expect(outcome).toMatchObject({ outcome: 'warning', skipped_count: 1 });
+			expect(outcome).toMatchObject({ outcome: 'warning', reason: 'skippedRows', skipped_count: 1 });
 			expect(outcome.summary).toMatch(/1 row skipped silently: .*blank rows.*reporting them\.$/);
 			expect(outcome.summary).not.toContain('Create New Cases');
 		});
 
 		it('without a row count skips are unknown (null) and do not make a warning', () => {
 			const outcome = classifyImport(URL, { createNewCases: true }, finished(success(4, 0)));
-			expect(outcome).toMatchObject({ outcome: 'success', skipped_count: null });
+			expect(outcome).toMatchObject({ outcome: 'success', reason: 'imported', skipped_count: null });
 		});
 
 		it('counts above the row count never produce negative skips', () => {
@@ -221,6 +232,7 @@ describe('classifyImport', () => {
 	it('state 2 without a result is a warning, not a crash', () => {
 		const outcome = classifyImport(URL, upload, finished({ state: 2, progress: null, result: null }));
 		expect(outcome.outcome).toBe('warning');
+		expect(outcome.reason).toBe('noCounts');
 		expect(outcome.summary).toContain('reported no counts');
 	});
 });
@@ -255,7 +267,12 @@ describe('per-record classification', () => {
 		const errors = [ownerError([3, 5]), { title: 'Invalid Parent ID', description: 'p', column: 'parent_id', rows: [5] }];
 		const outcome = classifyImport(URL, upload, finished(success(2, 0, errors)));
 		const results = classifyRecords(input, outcome);
-		expect(results.map((r) => [r.row, r.outcome])).toEqual([[2, 'success'], [3, 'error'], [4, 'success'], [5, 'error']]);
+		expect(results.map((r) => [r.row, r.outcome, r.reason])).toEqual([
+			[2, 'success', 'imported'],
+			[3, 'error', 'rowErrors'],
+			[4, 'success', 'imported'],
+			[5, 'error', 'rowErrors'],
+		]);
 		expect(results[1].errors).toEqual([{ title: 'Invalid Owner', description: ownerError([]).description, column: 'owner_id' }]);
 		expect(results[3].errors.map((e) => e.title)).toEqual(['Invalid Owner', 'Invalid Parent ID']);
 		expect(results[1].summary).toBe('Row 3 not imported: Invalid Owner');
@@ -272,7 +289,7 @@ describe('per-record classification', () => {
 			result: { match_count: null, created_count: null, num_chunks: null, errors: [{ title: null, description: "'case_id'", column: null, rows: [] }] },
 		};
 		const results = classifyRecords(records([{ name: 'a' }, { name: 'b' }], upload), classifyImport(URL, upload, finished(failed)));
-		expect(results.map((r) => r.outcome)).toEqual(['error', 'error']);
+		expect(results.map((r) => [r.outcome, r.reason])).toEqual([['error', 'failed'], ['error', 'failed']]);
 		expect(results[0].errors).toEqual([{ title: null, description: "'case_id'", column: null }]);
 		expect(results[0].summary).toBe("Row 2 not imported: Import failed: 'case_id'");
 	});
@@ -281,8 +298,15 @@ describe('per-record classification', () => {
 		const upload = uploadSettings(1);
 		const outcome = classifyImport(URL, upload, { end: { kind: 'timedOut', lastProblem: null }, lastState: 1, lastPercent: 50, polls: 3, waitedSeconds: 60 });
 		const [result] = classifyRecords(records([{ name: 'a' }], upload), outcome);
-		expect(result).toMatchObject({ outcome: 'error', import: { timedOut: true, state: 1, percent: 50 } });
+		expect(result).toMatchObject({ outcome: 'error', reason: 'timedOut', import: { timedOut: true, state: 1, percent: 50 } });
 		expect(result.errors).toEqual([{ title: 'Import not completed', description: outcome.summary, column: null }]);
+	});
+
+	it('state 2 without counts: every record is a warning whose reason is noCounts', () => {
+		const upload = uploadSettings(2);
+		const outcome = classifyImport(URL, upload, finished({ state: 2, progress: null, result: null }));
+		const results = classifyRecords(records([{ name: 'a' }, { name: 'b' }], upload), outcome);
+		expect(results.map((r) => [r.outcome, r.reason])).toEqual([['warning', 'noCounts'], ['warning', 'noCounts']]);
 	});
 
 	it('when the counts show k skips and exactly k records are blank, those are warnings and the rest succeed', () => {
@@ -290,6 +314,7 @@ describe('per-record classification', () => {
 		const input = records([{ case_id: 'abc', name: '', owner_id: null }, { name: 'b' }, { case_id: '', name: '' }, { name: 'd' }], upload);
 		const results = classifyRecords(input, classifyImport(URL, upload, finished(success(2, 0))));
 		expect(results.map((r) => r.outcome)).toEqual(['warning', 'success', 'warning', 'success']);
+		expect(results.map((r) => r.reason)).toEqual(['skippedRows', 'imported', 'skippedRows', 'imported']);
 		expect(results[0].summary).toMatch(/^Row 2 skipped silently: blank row/);
 	});
 
@@ -299,6 +324,7 @@ describe('per-record classification', () => {
 		const errors = [ownerError([4])];
 		const results = classifyRecords(input, classifyImport(URL, upload, finished(success(0, 1, errors))));
 		expect(results.map((r) => r.outcome)).toEqual(['warning', 'warning', 'error']);
+		expect(results.map((r) => r.reason)).toEqual(['importedOrSkipped', 'importedOrSkipped', 'rowErrors']);
 		expect(results[0].summary).toMatch(/^Row 2 imported or skipped: CommCare's counts show 1 row of this upload skipped silently/);
 	});
 
@@ -341,9 +367,9 @@ describe('per-record classification', () => {
 						const row = result.row as number;
 						const expectedTitles = [failing.includes(row) ? 'Invalid Owner' : null, secondTitle.includes(row) ? 'Invalid Parent ID' : null].filter(Boolean);
 						expect(result.errors.map((e) => e.title)).toEqual(expectedTitles);
-						if (listed.has(row)) expect(result.outcome).toBe('error');
-						else if (blankSet.has(row - 2)) expect(result.outcome).toBe('warning');
-						else expect(result.outcome).toBe('success');
+						if (listed.has(row)) expect([result.outcome, result.reason]).toEqual(['error', 'rowErrors']);
+						else if (blankSet.has(row - 2)) expect([result.outcome, result.reason]).toEqual(['warning', 'skippedRows']);
+						else expect([result.outcome, result.reason]).toEqual(['success', 'imported']);
 					}
 				},
 			),

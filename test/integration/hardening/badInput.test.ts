@@ -1,9 +1,9 @@
 /**
  * Issue 6, item 2: what users actually feed the nodes. Each case must end in a clear message, before any request
  * where the problem can be seen locally (the emulator counts requests), and never in a partial or silent upload.
- * Binary source only for now: the items source is being built (see the report of issue 6 for the cases to add).
- * Cases the server catches today (file contents, headers) assert the server's message as it arrives; once preflight
- * checks run on binary files too, those rows will show a refusal before any request instead.
+ * Binary source only for now (the items source's bad values are in test/integration/itemsSource*.test.ts).
+ * Problems in the file that the checks before upload can see (unreadable file, headers, an empty sheet) are refused
+ * before any request; each such test also shows the server's own message when the checks are skipped.
  */
 import { lookup } from 'node:dns/promises';
 import { hostname } from 'node:os';
@@ -73,6 +73,18 @@ function serverLine(): string {
 
 const REFUSED_BY_SERVER = 'CommCare refused the file before queueing the import; nothing was imported.';
 const NOTHING_SENT = 'nothing: refused before any request';
+const CHECKS_ADVICE =
+	'Nothing was sent to CommCare: the checks before upload found what CommCare would refuse or fail on. Fix the data and run again, or turn on Options → Skip Checks Before Upload to send it as it is.';
+const SKIP_CHECKS = { options: { skipChecks: true } };
+
+/** With the checks skipped, the file goes to CommCare: the server's own refusal, and nothing queued. */
+async function expectServerRefusal(items: INodeExecutionData[], message: string) {
+	emulator.reset();
+	const error = thrown(await upload({ items, parameters: SKIP_CHECKS }));
+	expect(error.message).toBe(message);
+	expect(error.description).toBe(REFUSED_BY_SERVER);
+	expect(received(emulator)).toMatchObject({ uploadPosts: 1, importsQueued: 0 });
+}
 
 describe('the file', () => {
 	it('a missing binary field: the message lists the fields the item has; no request', async () => {
@@ -94,37 +106,43 @@ describe('the file', () => {
 		});
 	});
 
-	it('a PDF renamed .xlsx: the server\'s "not a zip file" message, nothing queued', async () => {
-		const error = thrown(await upload({ items: [binaryItem(Buffer.from('%PDF-1.4\n%âãÏÓ\n1 0 obj\n<<>>\nendobj\n'), 'report.xlsx')] }));
-		expect(error.message).toBe(UPLOAD_MESSAGES.fileError('File is not a zip file'));
-		expect(error.description).toBe(REFUSED_BY_SERVER);
-		expect(received(emulator)).toMatchObject({ uploadPosts: 1, importsQueued: 0 });
+	it('a PDF renamed .xlsx: refused before any request (it cannot be read); the server says "not a zip file"', async () => {
+		const items = [binaryItem(Buffer.from('%PDF-1.4\n%âãÏÓ\n1 0 obj\n<<>>\nendobj\n'), 'report.xlsx')];
+		const error = thrown(await upload({ items }));
+		expect(error.message).toMatch(/^'report\.xlsx' \(item 0\) not uploaded: The \.xlsx file could not be read \(.+\)\. Is it a valid, unprotected \.xlsx file\?$/);
+		expect(error.description).toBe(CHECKS_ADVICE);
+		expect(received(emulator).all).toBe(0);
+		const server = serverLine();
+		await expectServerRefusal(items, UPLOAD_MESSAGES.fileError('File is not a zip file'));
 		table.record({
 			id: 'input.notASpreadsheet',
 			area: AREA,
 			case: 'A PDF renamed report.xlsx',
 			userSees: error.message,
 			advice: error.description,
-			server: serverLine(),
-			lost: 'nothing: the server refused the file before queueing',
+			server,
+			lost: `${NOTHING_SENT} (with the checks skipped, the server refuses it: "File is not a zip file", nothing queued)`,
 		});
 	});
 
-	it('a password-protected .xlsx: the server\'s password message, nothing queued', async () => {
+	it('a password-protected .xlsx: refused before any request; the server gives its password message', async () => {
 		// An encrypted .xlsx is an OLE2 container, whatever its extension: what the server (and the emulator) detect.
 		const encrypted = Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(4096)]);
-		const error = thrown(await upload({ items: [binaryItem(encrypted, 'locked.xlsx')] }));
-		expect(error.message).toBe(UPLOAD_MESSAGES.passwordProtected);
-		expect(error.description).toBe(REFUSED_BY_SERVER);
-		expect(received(emulator)).toMatchObject({ uploadPosts: 1, importsQueued: 0 });
+		const items = [binaryItem(encrypted, 'locked.xlsx')];
+		const error = thrown(await upload({ items }));
+		expect(error.message).toMatch(/^'locked\.xlsx' \(item 0\) not uploaded: The \.xlsx file could not be read \(.+\)\. Is it a valid, unprotected \.xlsx file\?$/);
+		expect(error.description).toBe(CHECKS_ADVICE);
+		expect(received(emulator).all).toBe(0);
+		const server = serverLine();
+		await expectServerRefusal(items, UPLOAD_MESSAGES.passwordProtected);
 		table.record({
 			id: 'input.passwordProtected',
 			area: AREA,
 			case: 'A password-protected .xlsx',
 			userSees: error.message,
 			advice: error.description,
-			server: serverLine(),
-			lost: 'nothing: the server refused the file before queueing',
+			server,
+			lost: `${NOTHING_SENT} (with the checks skipped, the server refuses it as password protected, nothing queued)`,
 		});
 	});
 
@@ -142,31 +160,42 @@ describe('the file', () => {
 		});
 	});
 
-	it('a sheet with only the header row: accepted by the server, Success with nothing created', async () => {
-		const result = await upload({ items: [binaryItem(await xlsxFile([['case_id', 'name']]), 'header-only.xlsx')] });
-		expect(result.error).toBeUndefined();
-		const json = onlyItem(await statusOf(result), 0);
-		expect(json.summary).toBe('Import finished: 0 cases created, 0 updated.');
+	it('a sheet with only the header row: refused before any request; with the checks skipped, an empty Success', async () => {
+		const items = [binaryItem(await xlsxFile([['case_id', 'name']]), 'header-only.xlsx')];
+		const error = thrown(await upload({ items }));
+		expect(error.message).toBe(
+			"'header-only.xlsx' (item 0) not uploaded: The sheet has a header row but no data rows: there is nothing to import. Check that the right file (or input) was used.",
+		);
+		expect(received(emulator).all).toBe(0);
+		const server = serverLine();
+		// The server itself accepts such a file and records an empty import.
+		const result = await upload({ items, parameters: SKIP_CHECKS });
+		expect(onlyItem(await statusOf(result), 0).summary).toBe('Import finished: 0 cases created, 0 updated.');
 		expect(received(emulator)).toMatchObject({ uploadPosts: 1, importsQueued: 1 });
 		expect(emulator.cases.all('demo')).toHaveLength(0);
 		table.record({
 			id: 'input.headerOnly',
 			area: AREA,
 			case: 'A sheet with the header row only',
-			userSees: `Success output: ${json.summary}`,
-			server: serverLine(),
-			lost: 'nothing (there was nothing to import); an empty import is recorded in CommCare',
+			userSees: error.message,
+			advice: error.description,
+			server,
+			lost: `${NOTHING_SENT} (with the checks skipped, CommCare records an empty import: Success, 0 cases)`,
 		});
 	});
 
-	it('301 columns: the server\'s "too many columns" message; 300 columns are accepted', async () => {
+	it('301 columns: refused before any request (the server says "too many columns"); 300 columns are accepted', async () => {
 		const header = (count: number) => ['case_id', 'name', ...Array.from({ length: count - 2 }, (_, i) => `property_${i + 1}`)];
 		const sheet = async (count: number) => xlsxFile([header(count), header(count).map((column) => (column === 'case_id' ? '' : 'x'))]);
-		const error = thrown(await upload({ items: [binaryItem(await sheet(301), 'wide.xlsx')] }));
-		expect(error.message).toBe(UPLOAD_MESSAGES.tooManyColumns);
-		expect(error.description).toBe(REFUSED_BY_SERVER);
-		expect(received(emulator)).toMatchObject({ uploadPosts: 1, importsQueued: 0 });
+		const items = [binaryItem(await sheet(301), 'wide.xlsx')];
+		const error = thrown(await upload({ items }));
+		expect(error.message).toBe(
+			"'wide.xlsx' (item 0) not uploaded: The sheet has 301 columns; CommCare accepts at most 300 and rejects the upload. Split the properties over several imports (each with the search column).",
+		);
+		expect(error.description).toBe(CHECKS_ADVICE);
+		expect(received(emulator).all).toBe(0);
 		const line = serverLine();
+		await expectServerRefusal(items, UPLOAD_MESSAGES.tooManyColumns);
 		emulator.reset();
 		expect((await upload({ items: [binaryItem(await sheet(300), 'widest.xlsx')] })).error).toBeUndefined();
 		expect(emulator.cases.all('demo')[0].properties.property_298).toBe('x');
@@ -177,22 +206,34 @@ describe('the file', () => {
 			userSees: error.message,
 			advice: error.description,
 			server: line,
-			lost: 'nothing: the server refused the file before queueing',
+			lost: `${NOTHING_SENT} (with the checks skipped, the server refuses it before queueing)`,
 		});
 	});
 
-	it('invalid header names: the server\'s message names every one; the description is plain text', async () => {
+	it('invalid header names: refused before any request, naming every one; the server\'s message is plain text too', async () => {
 		const sheet = await xlsxFile([
 			['case_id', 'name', 'first name', '2nd_visit', 'weight/kg', 'prénom'],
 			['', 'Asha', 'A', 'x', '50', 'Asha'],
 		]);
-		const error = thrown(await upload({ items: [binaryItem(sheet, 'headers.xlsx')] }));
+		const items = [binaryItem(sheet, 'headers.xlsx')];
+		const error = thrown(await upload({ items }));
 		// 'prénom' is valid (a letter first, then Unicode word characters), the other three are not.
-		expect(error.message).toBe(UPLOAD_MESSAGES.invalidColumnNames(['first name', '2nd_visit', 'weight/kg']));
-		expect(error.description).toBe(
+		expect(error.message).toBe(
+			"'headers.xlsx' (item 0) not uploaded: Header 'first name' (column C) contains a space. CommCare rejects the whole upload: headers are case property names and must start with a letter and contain only letters, digits, underscores and hyphens. Rename the column. (and 2 more problems, listed in the details)",
+		);
+		expect(error.description).toContain("• Header '2nd_visit' (column D) does not start with a letter (a-z, A-Z).");
+		expect(error.description).toContain("• Header 'weight/kg' (column E) contains '/'.");
+		expect(error.description).not.toContain('prénom');
+		expect(received(emulator).all).toBe(0);
+		const server = serverLine();
+
+		emulator.reset();
+		const serverError = thrown(await upload({ items, parameters: SKIP_CHECKS }));
+		expect(serverError.message).toBe(UPLOAD_MESSAGES.invalidColumnNames(['first name', '2nd_visit', 'weight/kg']));
+		expect(serverError.description).toBe(
 			'Column names correspond to case property names (https://confluence.dimagi.com/display/commcarepublic/Case+Configuration). They must start with a letter, and can only contain letters, numbers and underscores. Please update the following: first name, 2nd_visit, weight/kg.',
 		);
-		expectNoMarkup(String(error.description));
+		expectNoMarkup(String(serverError.description));
 		expect(received(emulator)).toMatchObject({ uploadPosts: 1, importsQueued: 0 });
 		table.record({
 			id: 'input.invalidHeaders',
@@ -200,8 +241,8 @@ describe('the file', () => {
 			case: "Headers 'first name', '2nd_visit', 'weight/kg' (and a valid 'prénom')",
 			userSees: error.message,
 			advice: error.description,
-			server: serverLine(),
-			lost: 'nothing: the server refused the file before queueing',
+			server,
+			lost: `${NOTHING_SENT} (with the checks skipped, the server refuses it, naming all three, in plain text)`,
 			alsoCoveredBy: ['test/integration/bulkImport.test.ts › keeps the HTML-bearing column-name message verbatim, with a plain-text description'],
 		});
 	});
@@ -325,21 +366,21 @@ describe('parameters', () => {
 		});
 	});
 
-	it('a bad second item after a good first one: the first is already uploaded when the run stops', async () => {
+	it('a bad second item after a good first one: every item is checked first, so nothing is uploaded', async () => {
 		const items = [binaryItem(await xlsxFile(patients), 'first.xlsx'), binaryItem(await xlsxFile(patients), 'second.xlsx')];
 		const result = await upload({ items, parameters: { projectSpace: (index: number) => (index === 0 ? 'demo' : 'Demo Project') } });
 		const error = thrown(result);
 		expect(error.message).toBe("The project space 'Demo Project' is not a CommCare project space name (found a space). Did you mean 'demo-project'?");
-		// Today the items are checked one by one, so the first file was queued before the second was refused, and the
-		// error does not say so: a re-run after fixing the second item imports the first one again.
-		expect(received(emulator)).toMatchObject({ uploadPosts: 1, importsQueued: 1 });
+		// Every item's settings and file are read and checked before the first upload: a re-run after fixing the
+		// second item cannot import the first one twice.
+		expect(received(emulator).all).toBe(0);
 		table.record({
 			id: 'input.badSecondItem',
 			area: AREA,
 			case: 'Two files; the second item\'s project space (an expression) is invalid; Continue On Fail off',
 			userSees: error.message,
 			server: serverLine(),
-			lost: 'nothing lost, but the message does not say that the first file was already imported: a re-run would import it twice (to fix: check every item before the first upload)',
+			lost: `${NOTHING_SENT}: every item is checked before the first upload, so a re-run imports each file once`,
 		});
 	});
 });
