@@ -1,0 +1,154 @@
+/**
+ * Retakes docs/images/workflow.png, the README's picture of the workflow in the real n8n editor.
+ *
+ * Runs the demo in editor mode (scripts/demo.ts --ui), logs in through n8n's sign-in form with headless Chromium,
+ * opens the demo workflow, executes it in the editor (so every connection shows its item count), and saves a
+ * screenshot. Needs Debian's chromium (`apt-get install chromium`); not part of CI.
+ *
+ *   npx ts-node --transpile-only scripts/screenshot.ts [--n8n=2.40.7] [--out=docs/images/workflow.png]
+ */
+import { spawn } from 'child_process';
+import { existsSync, promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { chromium, type Page } from 'playwright-core';
+
+import { REPO_ROOT } from './n8n/pack';
+import { DEMO_WORKFLOW_NAME } from './demo/run';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const PORT = 5690;
+const READY_TIMEOUT_MS = 20 * 60_000;
+
+interface EditorAccess {
+	url: string;
+	email: string;
+	password: string;
+}
+
+async function main(): Promise<void> {
+	const args = process.argv.slice(2);
+	const version = args.find((arg) => arg.startsWith('--n8n='))?.slice('--n8n='.length) ?? '2.40.7';
+	const out = path.resolve(REPO_ROOT, args.find((arg) => arg.startsWith('--out='))?.slice('--out='.length) ?? 'docs/images/workflow.png');
+	if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
+
+	const demo = spawn(
+		process.execPath,
+		[require.resolve('ts-node/dist/bin.js'), '--transpile-only', path.join(__dirname, 'demo.ts'), '--ui', `--port=${PORT}`, `--n8n=${version}`],
+		{ cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+	);
+	const demoExited = new Promise<void>((resolve) => demo.on('exit', () => resolve()));
+	try {
+		const access = await waitForEditor(demo);
+		await takeScreenshot(access, out);
+		console.log(`saved ${path.relative(REPO_ROOT, out)}`);
+	} finally {
+		// The demo stops n8n and the emulator on SIGINT, like a person pressing Ctrl+C.
+		demo.kill('SIGINT');
+		await demoExited;
+	}
+}
+
+/** Passes the demo's output through and reads the editor address and login from it. */
+function waitForEditor(demo: ReturnType<typeof spawn>): Promise<EditorAccess> {
+	return new Promise((resolve, reject) => {
+		let output = '';
+		const timer = setTimeout(() => reject(new Error('The demo did not start the editor in time')), READY_TIMEOUT_MS);
+		demo.stdout!.on('data', (chunk: Buffer) => {
+			process.stdout.write(chunk);
+			output += chunk.toString();
+			const url = /The n8n editor is running: (\S+)/.exec(output)?.[1];
+			const login = /log in as\s+(\S+)\s+\/\s+(\S+)/.exec(output);
+			if (url && login && output.includes('Press Ctrl+C')) {
+				clearTimeout(timer);
+				resolve({ url, email: login[1], password: login[2] });
+			}
+		});
+		demo.on('exit', (code) => {
+			clearTimeout(timer);
+			reject(new Error(`The demo exited (code ${code}) before the editor was ready`));
+		});
+	});
+}
+
+async function takeScreenshot(access: EditorAccess, out: string): Promise<void> {
+	const profile = await fs.mkdtemp(path.join(os.tmpdir(), 'screenshot-chromium-'));
+	const context = await chromium.launchPersistentContext(profile, {
+		executablePath: CHROMIUM,
+		headless: true,
+		viewport: { width: 1600, height: 900 },
+		deviceScaleFactor: 1,
+		args: [
+			'--no-sandbox',
+			'--disable-gpu',
+			'--disable-quic',
+			'--no-first-run',
+			'--disable-background-networking',
+			'--disable-component-update',
+			'--disable-sync',
+		],
+	});
+	try {
+		const page = context.pages()[0] ?? (await context.newPage());
+		await signIn(page, access);
+		const workflowId = await findWorkflowId(page, access.url, DEMO_WORKFLOW_NAME);
+		await page.goto(`${access.url}/workflow/${workflowId}`);
+		await page.locator('[data-test-id="canvas-node"]').first().waitFor({ timeout: 60_000 });
+		await executeInEditor(page);
+		// Close whatever the run opened over the canvas, then fit the whole workflow into the view.
+		await page.keyboard.press('Escape');
+		await page.locator('[data-test-id="zoom-to-fit"]').first().click();
+		// Move the pointer off the button, or its tooltip ends up in the picture.
+		await page.mouse.move(1500, 450);
+		await page.waitForTimeout(1500);
+		await fs.mkdir(path.dirname(out), { recursive: true });
+		await page.screenshot({ path: out });
+	} finally {
+		await context.close();
+		await fs.rm(profile, { recursive: true, force: true });
+	}
+}
+
+async function signIn(page: Page, access: EditorAccess): Promise<void> {
+	await page.goto(`${access.url}/signin`);
+	const email = page.locator('input[type="email"], input[name="emailOrLdapLoginId"], input[name="email"]').first();
+	await email.waitFor({ timeout: 60_000 });
+	await email.fill(access.email);
+	await page.locator('input[type="password"]').first().fill(access.password);
+	await page.keyboard.press('Enter');
+	await page.waitForURL((url) => !url.pathname.startsWith('/signin'), { timeout: 60_000 });
+}
+
+/** The workflow's id, asked from the REST API with the session the sign-in gave the page. */
+async function findWorkflowId(page: Page, url: string, name: string): Promise<string> {
+	// Code run in the page is given as text: this file is compiled without the DOM's types.
+	const browserId = (await page.evaluate('window.localStorage.getItem("n8n-browserId")')) as string | null;
+	const response = await page.request.get(`${url}/rest/workflows`, {
+		headers: browserId ? { 'browser-id': browserId } : {},
+	});
+	if (!response.ok()) throw new Error(`GET /rest/workflows: HTTP ${response.status()}`);
+	const { data } = (await response.json()) as { data: Array<{ id: string; name: string }> };
+	const found = data.find((workflow) => workflow.name === name);
+	if (!found) throw new Error(`No workflow named "${name}" in the editor (found: ${data.map((w) => w.name).join(', ')})`);
+	return found.id;
+}
+
+/** Presses the editor's execute button and waits until the run has finished. */
+async function executeInEditor(page: Page): Promise<void> {
+	await page.locator('[data-test-id="execute-workflow-button"]').first().click();
+	// While running, the button says so; afterwards the nodes carry a success or error indicator.
+	await page
+		.locator('[data-test-id="canvas-node-status-success"], [data-test-id="canvas-node-status-error"]')
+		.first()
+		.waitFor({ timeout: 120_000 });
+	await page.waitForFunction(
+		'!/Executing|Waiting/.test(document.querySelector(\'[data-test-id="execute-workflow-button"]\')?.textContent ?? "")',
+		undefined,
+		{ timeout: 120_000 },
+	);
+}
+
+main().catch((error: unknown) => {
+	console.error(error instanceof Error ? error.message : error);
+	process.exit(1);
+});

@@ -1,0 +1,504 @@
+/**
+ * The example workflows of examples/ in a real n8n, on both supported lines, against the CommCare HQ emulator.
+ *
+ * The package is built and packed once for the whole file and installed into each n8n the way n8n installs a
+ * community package. The emulator runs in this jest process on loopback; n8n (a child process) reaches it over HTTP.
+ * Nodes that need an outside service are swapped for local nodes of the same name (scripts/demo/workflows.ts): the
+ * Google Sheets and Postgres sources become Code nodes giving the same item shape; sheet updates, SQL updates, Slack
+ * and email become Set nodes computing what they would write or send, so the examples' expressions run too.
+ *
+ * First run on a machine installs n8n (minutes per version, cached). Timings are printed at the end.
+ */
+import { promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { INodeExecutionData } from 'n8n-workflow';
+
+import { ensureN8n, SUPPORTED_N8N_VERSIONS, type N8nVersion } from '../../scripts/n8n/install';
+import { createInstance, type BinaryDataMode, type N8nInstance, type RunResult } from '../../scripts/n8n/instance';
+import { packPackage } from '../../scripts/n8n/pack';
+import {
+	codeNodeReturning,
+	commCareCredential,
+	exampleFileNames,
+	FILE_EXAMPLE,
+	loadExample,
+	localizeOutsideServices,
+	POSTGRES_EXAMPLE,
+	replaceNode,
+	setParameters,
+	SHEETS_EXAMPLE,
+	sheetsExampleWithRecords,
+	useCommCareCredential,
+	type WorkflowJson,
+} from '../../scripts/demo/workflows';
+import { ERROR_TEXT, startEmulator, userIdOf, type Emulator } from '../emulator';
+import { xlsxFile } from '../emulator/testKit';
+import { baseNodeProblems, isBaseNode, loadNodeCatalog } from './nodeCatalog';
+
+const INSTALL_TIMEOUT_MS = 20 * 60_000;
+const RUN_TIMEOUT_MS = 4 * 60_000;
+
+const GOOD_CREDENTIAL = { id: 'e2eCommCareGood', name: 'CommCare (emulator)' };
+const WRONG_KEY_CREDENTIAL = { id: 'e2eCommCareWrongKey', name: 'CommCare (wrong key)' };
+const WRONG_KEY = 'not-the-key';
+
+let emulator: Emulator;
+let scratchDir: string;
+/** Folder n8n may read files from (N8N_RESTRICT_FILE_ACCESS_TO): the spreadsheet fixtures. */
+let filesDir: string;
+let tarball: string;
+const timings: string[] = [];
+
+async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
+	const started = Date.now();
+	try {
+		return await work();
+	} finally {
+		timings.push(`${label}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+	}
+}
+
+beforeAll(async () => {
+	scratchDir = await fs.mkdtemp(path.join(os.tmpdir(), 'commcare-e2e-'));
+	filesDir = path.join(scratchDir, 'files');
+	await fs.mkdir(filesDir);
+	tarball = await timed('build + pack', () => packPackage({ destination: scratchDir }));
+	emulator = await startEmulator();
+	await fs.writeFile(
+		path.join(filesDir, 'patients.xlsx'),
+		await xlsxFile([
+			['case_id', 'name', 'age', 'village', 'owner_id'],
+			['', 'Amina Yusuf', 34, 'Kibera', 'owner-chw-1'],
+			['', 'Joseph Otieno', 51, 'Mathare', 'owner-chw-2'],
+			['', 'Grace Wanjiru', 27, 'Kibera', ''],
+		]),
+	);
+	// A reserved `type` column: CommCare accepts the upload, then fails the whole import (spec §5, §6.5).
+	await fs.writeFile(
+		path.join(filesDir, 'reserved-column.xlsx'),
+		await xlsxFile([
+			['case_id', 'name', 'type'],
+			['', 'Amina Yusuf', 'adult'],
+		]),
+	);
+}, RUN_TIMEOUT_MS);
+
+afterAll(async () => {
+	await emulator?.close();
+	if (scratchDir) await fs.rm(scratchDir, { recursive: true, force: true });
+	if (timings.length > 0) console.log(`End-to-end timings:\n  ${timings.join('\n  ')}`);
+});
+
+beforeEach(() => emulator.reset());
+
+/** A fresh n8n with our package and both credentials. */
+async function prepareInstance(version: N8nVersion, binaryDataMode?: BinaryDataMode): Promise<N8nInstance> {
+	const label = `n8n ${version}${binaryDataMode ? ` (binary mode ${binaryDataMode})` : ''}`;
+	const install = await timed(`${label}: ensure install`, () => ensureN8n(version));
+	const instance = await createInstance(install, {
+		binaryDataMode,
+		env: { N8N_RESTRICT_FILE_ACCESS_TO: filesDir },
+	});
+	await timed(`${label}: install package`, () => instance.installPackage(tarball));
+	await timed(`${label}: import credentials`, () =>
+		instance.importCredentials([
+			commCareCredential({ ...GOOD_CREDENTIAL, baseUrl: emulator.baseUrl, username: emulator.username, apiKey: emulator.apiKey }),
+			commCareCredential({ ...WRONG_KEY_CREDENTIAL, baseUrl: emulator.baseUrl, username: emulator.username, apiKey: WRONG_KEY }),
+		]),
+	);
+	return instance;
+}
+
+/** The spreadsheet-file example reading `fileName` from the fixtures, polling fast enough for a local server. */
+function fileExample(fileName: string, options: { credential?: typeof GOOD_CREDENTIAL; skipChecks?: boolean } = {}): WorkflowJson {
+	const workflow = useCommCareCredential(loadExample(FILE_EXAMPLE.file), options.credential ?? GOOD_CREDENTIAL);
+	setParameters(workflow, FILE_EXAMPLE.read, { fileSelector: path.join(filesDir, fileName) });
+	setParameters(workflow, FILE_EXAMPLE.bulkImport, { projectSpace: emulator.domain });
+	if (options.skipChecks) setParameters(workflow, FILE_EXAMPLE.bulkImport, { options: { skipChecks: true } });
+	setParameters(workflow, FILE_EXAMPLE.status, { pollInterval: 0.1 });
+	return localizeOutsideServices(workflow);
+}
+
+async function run(instance: N8nInstance, label: string, workflow: WorkflowJson): Promise<RunResult> {
+	const version = instance.install.version;
+	const id = await timed(`n8n ${version}: import "${label}"`, () => instance.importWorkflow(workflow));
+	return await timed(`n8n ${version}: execute "${label}"`, () => instance.execute(id));
+}
+
+const jsonOf = (items: INodeExecutionData[]) => items.map((item) => item.json);
+const pairedOf = (items: INodeExecutionData[]) => items.map((item) => item.pairedItem);
+
+/** Status GETs the emulator answered (each poll of the Import Status node is one). */
+function statusPolls(): number {
+	return emulator.requests.filter((request) => request.method === 'GET' && request.path.endsWith('/status')).length;
+}
+
+/** The cases of a type at the emulator, reduced to what the tests compare. */
+function casesOfType(caseType: string) {
+	return emulator.cases.byType(emulator.domain, caseType).map((c) => ({
+		external_id: c.external_id,
+		name: c.name,
+		owner_id: c.owner_id,
+		properties: c.properties,
+	}));
+}
+
+/** Rows of a Google Sheet of registrations, as the Google Sheets node reads them (row_number included). */
+const SHEET_ROWS = [
+	{ row_number: 10, external_id: 'ANC-0101', name: 'Halima Omar', village: 'Kibera', owner_id: 'owner-chw-1', import_status: '', import_error: '' },
+	{ row_number: 11, external_id: 'ANC-0102', name: 'Ruth Chebet', village: 'Mathare', owner_id: 'chw-left-in-2024', import_status: '', import_error: '' },
+	{ row_number: 12, external_id: 'ANC-0103', name: 'Agnes Wambui', village: 'Kawangware', owner_id: 'owner-chw-2', import_status: '', import_error: '' },
+	{ row_number: 13, external_id: 'ANC-0104', name: 'Zainab Ali', village: 'Kibera', owner_id: 'chw-left-in-2024', import_status: '', import_error: '' },
+	// An empty row left in the sheet: CommCare skips it without a word.
+	{ row_number: 14, external_id: '', name: '', village: '', owner_id: '', import_status: '', import_error: '' },
+];
+
+/** Rows of the Postgres example's query (its SELECT aliases the columns to case property names). */
+const DATABASE_ROWS = [
+	{ external_id: 'ANC-0201', name: 'Mercy Atieno', age: '23', village: 'Kibera', phone: '+254 700 000 801', expected_delivery: '2026-08-01', risk_level: 'low', owner_id: 'owner-chw-1' },
+	{ external_id: 'ANC-0202', name: 'Joy Mwangi', age: '30', village: 'Mathare', phone: '+254 700 000 802', expected_delivery: '2026-09-12', risk_level: 'high', owner_id: 'group-district-a' },
+];
+
+describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emulator', (version) => {
+	let n8n: N8nInstance;
+
+	beforeAll(async () => {
+		n8n = await prepareInstance(version);
+	}, INSTALL_TIMEOUT_MS);
+
+	afterAll(async () => {
+		await n8n?.cleanup();
+	});
+
+	test('every n8n node of the examples exists here, in its type version, with its parameters and credentials', async () => {
+		const catalog = await loadNodeCatalog(n8n.install);
+		const baseNodes = exampleFileNames().flatMap((file) => loadExample(file).nodes.filter(isBaseNode));
+		expect(new Set(baseNodes.map((node) => node.type)).size).toBeGreaterThanOrEqual(8);
+		expect(baseNodes.flatMap((node) => baseNodeProblems(catalog, node))).toEqual([]);
+		// The check itself notices a version this n8n lacks and a parameter a node does not have.
+		const sheets = baseNodes.find((node) => node.type === 'n8n-nodes-base.googleSheets')!;
+		expect(baseNodeProblems(catalog, { ...sheets, typeVersion: 99 })).toEqual([
+			`${sheets.name}: n8n-nodes-base.googleSheets version 99 does not exist`,
+		]);
+		expect(baseNodeProblems(catalog, { ...sheets, parameters: { ...sheets.parameters, sheetTitle: 'x' } })).toEqual([
+			`${sheets.name}: parameter "sheetTitle" is not defined by n8n-nodes-base.googleSheets v${sheets.typeVersion}`,
+		]);
+	});
+
+	test(
+		'spreadsheet file: every row imported, the upload on Success, the cases at CommCare',
+		async () => {
+			const result = await run(n8n, 'file, all rows good', fileExample('patients.xlsx'));
+
+			expect(result.error).toBeUndefined();
+			await expectSuccessfulFileImport(result);
+		},
+		RUN_TIMEOUT_MS,
+	);
+
+	test(
+		'Google Sheets rows, per record: invalid owners on Error with CommCare\'s reason, a blank row on Warning, the rest on Success, each result written back to its own sheet row',
+		async () => {
+			emulator.cases.add(emulator.domain, {
+				case_type: 'patient',
+				external_id: 'ANC-0103',
+				name: 'Agnes Wambui',
+				owner_id: 'owner-chw-2',
+				properties: { village: 'Kangemi' },
+			});
+			const workflow = sheetsExampleWithRecords(SHEET_ROWS, GOOD_CREDENTIAL, emulator.domain);
+
+			const result = await run(n8n, 'Google Sheets, invalid owners', workflow);
+
+			expect(result.error).toBeUndefined();
+			// CommCare Bulk Import: one item per record, on its own spreadsheet row of one upload.
+			const [records] = result.outputs(SHEETS_EXAMPLE.bulkImport);
+			const statusUrl = records[0].json.status_url;
+			expect(records.map((item) => [item.json.row, item.json.status_url, item.json.record])).toEqual(
+				SHEET_ROWS.map((row, index) => [index + 2, statusUrl, withoutSheetColumns(row)]),
+			);
+			expect(pairedOf(records)).toEqual(SHEET_ROWS.map((_row, item) => ({ item })));
+
+			const [success, warning, error] = result.outputs(SHEETS_EXAMPLE.status);
+			const importContext = {
+				status_url: statusUrl,
+				state: 2,
+				created_count: 1,
+				match_count: 1,
+				skipped_count: 1,
+				outcome: 'warning',
+				reason: 'rowErrors',
+				summary:
+					'Import finished: 1 case created, 1 updated, 2 rows not imported (Invalid Owner: rows 3, 5); 1 row skipped silently: CommCare skips blank rows (every mapped cell empty) without reporting them.',
+				timedOut: false,
+			};
+			expect(jsonOf(success)).toEqual([0, 2].map((index) => ({
+				outcome: 'success',
+				reason: 'imported',
+				summary: `Row ${index + 2} imported (created or updated)`,
+				status_url: statusUrl,
+				row: index + 2,
+				record: withoutSheetColumns(SHEET_ROWS[index]),
+				errors: [],
+				import: expect.objectContaining(importContext),
+			})));
+			expect(jsonOf(warning)).toEqual([
+				{
+					outcome: 'warning',
+					reason: 'skippedRows',
+					summary: 'Row 6 skipped silently: blank row: every mapped cell is empty, and CommCare skips such rows without reporting them',
+					status_url: statusUrl,
+					row: 6,
+					record: withoutSheetColumns(SHEET_ROWS[4]),
+					errors: [],
+					import: expect.objectContaining(importContext),
+				},
+			]);
+			// Per the node's rule, a row CommCare lists in its errors was not imported: Error, not Warning.
+			expect(jsonOf(error)).toEqual([1, 3].map((index) => ({
+				outcome: 'error',
+				reason: 'rowErrors',
+				summary: `Row ${index + 2} not imported: Invalid Owner`,
+				status_url: statusUrl,
+				row: index + 2,
+				record: withoutSheetColumns(SHEET_ROWS[index]),
+				errors: [{ ...ERROR_TEXT.invalidOwner, column: 'owner_id' }],
+				import: expect.objectContaining(importContext),
+			})));
+			// Every result item stays linked to the sheet row (input item) it came from.
+			expect(pairedOf(success)).toEqual([{ item: 0 }, { item: 2 }]);
+			expect(pairedOf(warning)).toEqual([{ item: 4 }]);
+			expect(pairedOf(error)).toEqual([{ item: 1 }, { item: 3 }]);
+
+			// The example's write-backs reach back through both CommCare nodes to the sheet's row_number.
+			expect(jsonOf(result.outputs(SHEETS_EXAMPLE.onSuccess)[0])).toEqual([
+				{ row_number: '10', import_status: 'imported', import_error: '' },
+				{ row_number: '12', import_status: 'imported', import_error: '' },
+			]);
+			const invalidOwner = `Invalid Owner (column owner_id): ${ERROR_TEXT.invalidOwner.description}`;
+			expect(jsonOf(result.outputs(SHEETS_EXAMPLE.onError)[0])).toEqual([
+				{ row_number: '11', import_status: 'failed', import_error: invalidOwner },
+				{ row_number: '13', import_status: 'failed', import_error: invalidOwner },
+			]);
+			expect(jsonOf(result.outputs(SHEETS_EXAMPLE.onWarning)[0])).toEqual([
+				{ row_number: '14', import_status: 'check', import_error: jsonOf(warning)[0].summary },
+			]);
+			expect(jsonOf(result.outputs(SHEETS_EXAMPLE.alert)[0])).toEqual([
+				{
+					text: 'CommCare import: 2 row(s) not imported.\n• row 3: Row 3 not imported: Invalid Owner\n• row 5: Row 5 not imported: Invalid Owner',
+				},
+			]);
+
+			// At CommCare: one upload; the good rows created or updated, without the sheet's own columns.
+			expect(emulator.uploads.map((upload) => upload.status)).toEqual([200]);
+			expect(casesOfType('patient')).toEqual([
+				{ external_id: 'ANC-0103', name: 'Agnes Wambui', owner_id: 'owner-chw-2', properties: { village: 'Kawangware' } },
+				{ external_id: 'ANC-0101', name: 'Halima Omar', owner_id: 'owner-chw-1', properties: { village: 'Kibera' } },
+			]);
+		},
+		RUN_TIMEOUT_MS,
+	);
+
+	test(
+		'Postgres rows, per record: all imported, every record on Success, the SQL update gets each row\'s id',
+		async () => {
+			const workflow = useCommCareCredential(loadExample(POSTGRES_EXAMPLE.file), GOOD_CREDENTIAL);
+			replaceNode(workflow, POSTGRES_EXAMPLE.read, codeNodeReturning(DATABASE_ROWS));
+			localizeOutsideServices(workflow);
+			setParameters(workflow, POSTGRES_EXAMPLE.bulkImport, { projectSpace: emulator.domain });
+			setParameters(workflow, POSTGRES_EXAMPLE.status, { pollInterval: 0.1 });
+
+			const result = await run(n8n, 'Postgres, all good', workflow);
+
+			expect(result.error).toBeUndefined();
+			const [success, warning, error] = result.outputs(POSTGRES_EXAMPLE.status);
+			expect(warning).toEqual([]);
+			expect(error).toEqual([]);
+			expect(jsonOf(success)).toEqual(
+				DATABASE_ROWS.map((row, index) =>
+					expect.objectContaining({ outcome: 'success', reason: 'imported', row: index + 2, record: row, errors: [] }),
+				),
+			);
+			expect(pairedOf(success)).toEqual([{ item: 0 }, { item: 1 }]);
+			// The query parameters, as the Set node standing in for Postgres writes an array: JSON text.
+			expect(jsonOf(result.outputs(POSTGRES_EXAMPLE.onSuccess)[0])).toEqual([
+				{ 'options.queryReplacement': '["ANC-0201"]' },
+				{ 'options.queryReplacement': '["ANC-0202"]' },
+			]);
+			expect(result.runData[POSTGRES_EXAMPLE.onWarning]).toBeUndefined();
+			expect(result.runData[POSTGRES_EXAMPLE.onError]).toBeUndefined();
+			expect(result.runData[POSTGRES_EXAMPLE.alert]).toBeUndefined();
+			expect(casesOfType('patient')).toEqual(
+				DATABASE_ROWS.map(({ external_id, name, owner_id, ...properties }) => ({ external_id, name, owner_id, properties })),
+			);
+		},
+		RUN_TIMEOUT_MS,
+	);
+
+	test(
+		'spreadsheet file with a reserved column: the checks stop it at CommCare Bulk Import, naming the column; nothing is sent',
+		async () => {
+			const result = await run(n8n, 'file, reserved column', fileExample('reserved-column.xlsx'));
+
+			expect(result.exitCode).not.toBe(0);
+			expect(result.error?.node?.name).toBe(FILE_EXAMPLE.bulkImport);
+			expect(result.error?.message).toBe(
+				`'reserved-column.xlsx' (item 0) not uploaded: Column 'type' is reserved: the whole import would fail with "Error: Field name "type" is reserved". Rename or remove the column.`,
+			);
+			expect(emulator.requests).toEqual([]);
+		},
+		RUN_TIMEOUT_MS,
+	);
+
+	test(
+		'spreadsheet file with a reserved column, checks skipped: CommCare fails the whole import, the upload goes to Error',
+		async () => {
+			const result = await run(n8n, 'file, reserved column, no checks', fileExample('reserved-column.xlsx', { skipChecks: true }));
+
+			expect(result.error).toBeUndefined();
+			const [success, warning, error] = result.outputs(FILE_EXAMPLE.status);
+			expect(success).toEqual([]);
+			expect(warning).toEqual([]);
+			expect(jsonOf(error)).toEqual([
+				expect.objectContaining({
+					outcome: 'error',
+					reason: 'failed',
+					summary: 'Import failed: Error: Field name "type" is reserved',
+					state: 3,
+					created_count: null,
+					match_count: null,
+					errors: [{ title: null, description: 'Error: Field name "type" is reserved', column: null, rows: [] }],
+					timedOut: false,
+				}),
+			]);
+			expect(pairedOf(error)).toEqual([{ item: 0 }]);
+			// The example's failure email, as it would be sent.
+			expect(jsonOf(result.outputs(FILE_EXAMPLE.onError)[0])).toEqual([
+				{
+					subject: 'CommCare import of reserved-column.xlsx failed',
+					text: `Import failed: Error: Field name "type" is reserved\n\nStatus URL: ${error[0].json.status_url}`,
+				},
+			]);
+			expect(result.runData[FILE_EXAMPLE.onSuccess]).toBeUndefined();
+			expect(result.runData[FILE_EXAMPLE.onWarning]).toBeUndefined();
+			expect(emulator.uploads.map((upload) => upload.status)).toEqual([200]);
+			expect(emulator.cases.all()).toEqual([]);
+		},
+		RUN_TIMEOUT_MS,
+	);
+
+	test(
+		'wrong API key: the run fails at CommCare Bulk Import with a message naming the credential',
+		async () => {
+			const result = await run(n8n, 'file, wrong API key', fileExample('patients.xlsx', { credential: WRONG_KEY_CREDENTIAL }));
+
+			expect(result.exitCode).not.toBe(0);
+			expect(result.error?.message).toBe(
+				`CommCare rejected the credential (HTTP 401): check the username and API key in the CommCare API credential (user '${emulator.username}').`,
+			);
+			expect(result.error?.node?.name).toBe(FILE_EXAMPLE.bulkImport);
+			expect(result.nodeError(FILE_EXAMPLE.bulkImport)?.message).toBe(result.error?.message);
+			// The key never reaches the run's error (it could end up in logs and error workflows).
+			expect(JSON.stringify(result.raw)).not.toContain(WRONG_KEY);
+			expect(result.runData[FILE_EXAMPLE.status]).toBeUndefined();
+			// The emulator refused the one upload request; nothing was imported.
+			expect(emulator.uploads).toEqual([]);
+			expect(emulator.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
+				`POST /a/${emulator.domain}/importer/excel/bulk_upload_api/`,
+			]);
+			expect(emulator.cases.all()).toEqual([]);
+		},
+		RUN_TIMEOUT_MS,
+	);
+});
+
+/** The other binary-data mode of each line: 2.x defaults to filesystem (so try in-memory), 1.x the other way round. */
+const otherBinaryMode: Record<N8nVersion, BinaryDataMode> = { '2.40.7': 'default', '1.123.81': 'filesystem' };
+
+describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s with its other binary data mode', (version) => {
+	let n8n: N8nInstance;
+
+	beforeAll(async () => {
+		n8n = await prepareInstance(version, otherBinaryMode[version]);
+	}, INSTALL_TIMEOUT_MS);
+
+	afterAll(async () => {
+		await n8n?.cleanup();
+	});
+
+	test(
+		`spreadsheet file in binary mode "${otherBinaryMode[version]}": every row imported, the upload on Success`,
+		async () => {
+			const result = await run(n8n, `file, binary mode ${otherBinaryMode[version]}`, fileExample('patients.xlsx'));
+
+			expect(result.error).toBeUndefined();
+			const binary = result.outputs(FILE_EXAMPLE.read)[0][0].binary?.data;
+			if (otherBinaryMode[version] === 'filesystem') expect(binary?.id).toMatch(/^filesystem-v2:/);
+			else expect(binary?.id).toBeUndefined();
+			await expectSuccessfulFileImport(result);
+		},
+		RUN_TIMEOUT_MS,
+	);
+});
+
+/** A sheet row as the Bulk Import sends it: the example excludes the sheet's own columns. */
+function withoutSheetColumns(row: (typeof SHEET_ROWS)[number]) {
+	const { row_number: _row, import_status: _status, import_error: _error, ...sent } = row;
+	return sent;
+}
+
+/** What a run of the file example with patients.xlsx must show: n8n side and CommCare side. */
+async function expectSuccessfulFileImport(result: RunResult): Promise<void> {
+	const [uploaded] = result.outputs(FILE_EXAMPLE.bulkImport);
+	expect(jsonOf(uploaded)).toEqual([
+		expect.objectContaining({
+			status_url: expect.stringMatching(new RegExp(`^${emulator.baseUrl}/a/${emulator.domain}/importer/`)),
+			code: 200,
+			message: 'success',
+			projectSpace: emulator.domain,
+			caseType: 'patient',
+			fileName: 'patients.xlsx',
+			createNewCases: true,
+			rowCount: 3,
+		}),
+	]);
+	expect(pairedOf(uploaded)).toEqual([{ item: 0 }]);
+
+	const [success, warning, error] = result.outputs(FILE_EXAMPLE.status);
+	expect(warning).toEqual([]);
+	expect(error).toEqual([]);
+	expect(jsonOf(success)).toEqual([
+		expect.objectContaining({
+			outcome: 'success',
+			reason: 'imported',
+			summary: 'Import finished: 3 cases created, 0 updated.',
+			status_url: uploaded[0].json.status_url,
+			state: 2,
+			created_count: 3,
+			match_count: 0,
+			skipped_count: 0,
+			errors: [],
+			timedOut: false,
+			// The emulator answers queued, then running, then finished.
+			polls: 3,
+			upload: uploaded[0].json,
+		}),
+	]);
+	expect(pairedOf(success)).toEqual([{ item: 0 }]);
+	expect(statusPolls()).toBe(3);
+	// Only the Success branch ran.
+	expect(jsonOf(result.outputs(FILE_EXAMPLE.onSuccess)[0])).toEqual(jsonOf(success));
+	expect(result.runData[FILE_EXAMPLE.onWarning]).toBeUndefined();
+	expect(result.runData[FILE_EXAMPLE.onError]).toBeUndefined();
+
+	// The file arrived intact and the cases exist with the sheet's values.
+	expect(emulator.uploads).toHaveLength(1);
+	expect(emulator.uploads[0].fileName).toBe('patients.xlsx');
+	expect(emulator.uploads[0].file).toEqual(await fs.readFile(path.join(filesDir, 'patients.xlsx')));
+	expect(casesOfType('patient')).toEqual([
+		{ external_id: '', name: 'Amina Yusuf', owner_id: 'owner-chw-1', properties: { age: '34', village: 'Kibera' } },
+		{ external_id: '', name: 'Joseph Otieno', owner_id: 'owner-chw-2', properties: { age: '51', village: 'Mathare' } },
+		{ external_id: '', name: 'Grace Wanjiru', owner_id: userIdOf(emulator.username), properties: { age: '27', village: 'Kibera' } },
+	]);
+}
