@@ -30,7 +30,7 @@ export class CommCareImportStatus implements INodeType {
 		properties: [
 			{
 				displayName:
-					'Success: the import finished and every row was imported. Warning: it finished, but some rows failed or were skipped. Error: the import failed, timed out, or could not be checked.',
+					"Success: the import finished and every row was imported (per record: this row was). Warning: it finished, but rows were refused or skipped (per record: this row); 'reason' says which, and 'errors' holds CommCare's reason for refused rows: fix them and send them again. Error: the import as a whole failed, timed out, or could not be checked.",
 				name: 'outputsNotice',
 				type: 'notice',
 				default: '',

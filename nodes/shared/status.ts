@@ -407,7 +407,9 @@ function isEmptyCell(value: unknown): boolean {
  * Routes every record of one import (rule documented in the README, "Per-record results"):
  * - whole import not finished with state 2 (failed, timed out, 404, refused...) -> error for every record, with
  *   the import's failure as its error;
- * - row listed in `errors` -> error, with that row's entries: the server did not import it;
+ * - row listed in `errors` -> warning, with that row's entries: the server did not import it, but the import as a
+ *   whole went through, so this is a row to fix and send again (the same route as an import with row errors);
+ *   Error stays for what needs an alert: the import itself failed, timed out or could not be checked;
  * - otherwise, when the counts show no silent skip -> success;
  * - when they show k silent skips and exactly k of the records are certain skips (see `certainSkipReason`) -> those
  *   are warnings ("skipped"), the rest success;
@@ -463,7 +465,7 @@ export function classifyRecords(records: RecordInput[], outcome: ImportOutcomeJs
 		const rowErrors = errorsByRow.get(input.row);
 		if (rowErrors) {
 			const titles = rowErrors.map((entry) => entry.title ?? entry.description).join(', ');
-			return build(input, 'error', 'rowErrors', `Row ${input.row} not imported: ${titles}`, rowErrors);
+			return build(input, 'warning', 'rowErrors', `Row ${input.row} not imported: ${titles}`, rowErrors);
 		}
 		if (outcome.created_count === null) {
 			return build(input, 'warning', 'noCounts', `Row ${input.row} imported or skipped: ${outcome.summary}`, []);
@@ -558,7 +560,10 @@ export function outcomesForItems(
 		}
 		// Records share an import only when they share a polled URL; an unpolled record stands alone.
 		const key = check.unpolled === null ? `url:${check.statusUrl}` : `item:${check.itemIndex}`;
-		recordGroups.set(key, [...(recordGroups.get(key) ?? []), check]);
+		// Append in place: copying the group for every record made 100,000 records of one import take minutes.
+		const group = recordGroups.get(key);
+		if (group) group.push(check);
+		else recordGroups.set(key, [check]);
 	}
 	for (const group of recordGroups.values()) {
 		const inputs = group.map((check) => ({

@@ -130,12 +130,14 @@ export type Outcome = 'success' | 'warning' | 'error';
 
 /**
  * Why an outcome is what it is: one closed set for imports and records, so a workflow can branch on
- * `$json.reason` (e.g. a Switch node after the Error output) instead of parsing the summary.
+ * `$json.reason` (e.g. a Switch node after the Warning output: rows to fix vs rows skipped) instead of parsing the
+ * summary. Warning means the import went through and some rows need a person; Error means the import itself failed
+ * or could not be checked, which calls for an alert.
  *
  * | reason              | outcome | meaning                                                                        |
  * | ------------------- | ------- | ------------------------------------------------------------------------------ |
  * | `imported`          | success | finished (state 2); for a record: its row was created or updated               |
- * | `rowErrors`         | warning / error | rows listed in the server's errors (import: warning, even with skips too; record: error, its own row listed) |
+ * | `rowErrors`         | warning | rows listed in the server's errors (import: some of its rows, even with skips too; record: its own row): fix and resend |
  * | `skippedRows`       | warning | rows skipped silently (import: some of its rows; record: this row, certainly: blank, or no id with creation off) |
  * | `importedOrSkipped` | warning | records only: the counts show silent skips the records cannot be matched to     |
  * | `noCounts`          | warning | state 2 but the server reported no counts                                      |

@@ -1,7 +1,8 @@
 /**
  * Sample records of a community health programme (antenatal care registrations), as a Google Sheet of
  * registrations would give them to n8n: one item per row, `row_number` included (Google Sheets adds it). A few
- * carry the mistakes real sheets have, so the demo shows every outcome.
+ * carry the mistakes real sheets have, so the demo shows rows CommCare refuses or skips (Warning) next to the
+ * imported ones (Success). Error is for an import that fails as a whole, which these rows do not cause.
  */
 export interface RegistrationRecord {
 	row_number: number;

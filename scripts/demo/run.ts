@@ -22,7 +22,7 @@ export interface DemoOutcome {
 	error: IDataObject[];
 	/** What the workflow's three sheet updates would write back, per branch (row_number, import_status, import_error). */
 	writtenBack: { success: IDataObject[]; warning: IDataObject[]; error: IDataObject[] };
-	/** The Slack message the workflow would send about the failed rows, if any. */
+	/** The Slack message the workflow would send about a failed import, if any. */
 	alert: string | null;
 	casesBefore: Case[];
 	casesAfter: Case[];
@@ -99,7 +99,7 @@ export function printOutcome(outcome: DemoOutcome, emulator: Emulator): void {
 			const id = record.external_id ? ` ${record.external_id}` : '';
 			const sheet = writtenBack[index] ?? {};
 			const error = sheet.import_error ? `, import_error "${sheet.import_error}"` : '';
-			console.log(`    row ${sheet.row_number ?? item.row}  ${who}${id}  →  import_status "${sheet.import_status ?? ''}"${error}`);
+			console.log(`    row ${sheet.row_number ?? item.row}  ${who}${id}  [${item.reason}]  →  import_status "${sheet.import_status ?? ''}"${error}`);
 			const mistake = MISTAKES[Number(sheet.row_number ?? item.row)];
 			if (mistake) console.log(`      (the sample's mistake: ${mistake})`);
 		});
@@ -108,6 +108,9 @@ export function printOutcome(outcome: DemoOutcome, emulator: Emulator): void {
 	branch('Warning', outcome.warning, outcome.writtenBack.warning);
 	branch('Error', outcome.error, outcome.writtenBack.error);
 	if (outcome.alert) console.log(`\nThe Slack alert it sends:\n${outcome.alert.replace(/^/gm, '  | ')}`);
+	else if (outcome.error.length === 0) {
+		console.log('\nNo Slack alert: the import itself went through. Rows to fix are on Warning (reason rowErrors), written back to the sheet.');
+	}
 	const firstImport = [...outcome.success, ...outcome.warning, ...outcome.error][0]?.import as IDataObject | undefined;
 	if (firstImport?.summary) console.log(`\nCommCare's import as a whole: ${firstImport.summary}`);
 	console.log(`n8n ran the workflow in ${outcome.executeSeconds.toFixed(1)} s (n8n start-up included).`);

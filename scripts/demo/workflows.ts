@@ -239,8 +239,8 @@ export const SHEETS_EXAMPLE = {
 	bulkImport: 'Import cases into CommCare',
 	status: 'Wait for import result',
 	onSuccess: 'Mark rows imported',
-	onWarning: 'Flag rows to check',
-	onError: 'Write errors to the sheet',
+	onWarning: 'Write problems to the sheet',
+	onError: 'Write the failure to the sheet',
 	alert: 'Alert the team on Slack',
 } as const;
 

@@ -22,6 +22,7 @@ import {
 	commCareCredential,
 	exampleFileNames,
 	FILE_EXAMPLE,
+	findNode,
 	loadExample,
 	localizeOutsideServices,
 	POSTGRES_EXAMPLE,
@@ -198,7 +199,7 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 	);
 
 	test(
-		'Google Sheets rows, per record: invalid owners on Error with CommCare\'s reason, a blank row on Warning, the rest on Success, each result written back to its own sheet row',
+		'Google Sheets rows, per record: invalid owners on Warning with CommCare\'s reason, a blank row on Warning as skipped, the rest on Success, each result written back to its own sheet row',
 		async () => {
 			emulator.cases.add(emulator.domain, {
 				case_type: 'patient',
@@ -243,7 +244,21 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 				errors: [],
 				import: expect.objectContaining(importContext),
 			})));
+			// Per the node's rule, a row CommCare lists in its errors is a Warning (reason rowErrors): the import went
+			// through, the row is one to fix and send again. Warning items come in input order, the blank row last.
+			const refused = (index: number) => ({
+				outcome: 'warning',
+				reason: 'rowErrors',
+				summary: `Row ${index + 2} not imported: Invalid Owner`,
+				status_url: statusUrl,
+				row: index + 2,
+				record: withoutSheetColumns(SHEET_ROWS[index]),
+				errors: [{ ...ERROR_TEXT.invalidOwner, column: 'owner_id' }],
+				import: expect.objectContaining(importContext),
+			});
 			expect(jsonOf(warning)).toEqual([
+				refused(1),
+				refused(3),
 				{
 					outcome: 'warning',
 					reason: 'skippedRows',
@@ -255,40 +270,27 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 					import: expect.objectContaining(importContext),
 				},
 			]);
-			// Per the node's rule, a row CommCare lists in its errors was not imported: Error, not Warning.
-			expect(jsonOf(error)).toEqual([1, 3].map((index) => ({
-				outcome: 'error',
-				reason: 'rowErrors',
-				summary: `Row ${index + 2} not imported: Invalid Owner`,
-				status_url: statusUrl,
-				row: index + 2,
-				record: withoutSheetColumns(SHEET_ROWS[index]),
-				errors: [{ ...ERROR_TEXT.invalidOwner, column: 'owner_id' }],
-				import: expect.objectContaining(importContext),
-			})));
+			// Error is for an import that failed or could not be checked: none here.
+			expect(error).toEqual([]);
 			// Every result item stays linked to the sheet row (input item) it came from.
 			expect(pairedOf(success)).toEqual([{ item: 0 }, { item: 2 }]);
-			expect(pairedOf(warning)).toEqual([{ item: 4 }]);
-			expect(pairedOf(error)).toEqual([{ item: 1 }, { item: 3 }]);
+			expect(pairedOf(warning)).toEqual([{ item: 1 }, { item: 3 }, { item: 4 }]);
 
 			// The example's write-backs reach back through both CommCare nodes to the sheet's row_number.
 			expect(jsonOf(result.outputs(SHEETS_EXAMPLE.onSuccess)[0])).toEqual([
 				{ row_number: '10', import_status: 'imported', import_error: '' },
 				{ row_number: '12', import_status: 'imported', import_error: '' },
 			]);
+			// Refused rows get CommCare's reason to fix; the blank row gets the summary to check.
 			const invalidOwner = `Invalid Owner (column owner_id): ${ERROR_TEXT.invalidOwner.description}`;
-			expect(jsonOf(result.outputs(SHEETS_EXAMPLE.onError)[0])).toEqual([
-				{ row_number: '11', import_status: 'failed', import_error: invalidOwner },
-				{ row_number: '13', import_status: 'failed', import_error: invalidOwner },
-			]);
 			expect(jsonOf(result.outputs(SHEETS_EXAMPLE.onWarning)[0])).toEqual([
-				{ row_number: '14', import_status: 'check', import_error: jsonOf(warning)[0].summary },
+				{ row_number: '11', import_status: 'not imported', import_error: invalidOwner },
+				{ row_number: '13', import_status: 'not imported', import_error: invalidOwner },
+				{ row_number: '14', import_status: 'check', import_error: jsonOf(warning)[2].summary },
 			]);
-			expect(jsonOf(result.outputs(SHEETS_EXAMPLE.alert)[0])).toEqual([
-				{
-					text: 'CommCare import: 2 row(s) not imported.\n• row 3: Row 3 not imported: Invalid Owner\n• row 5: Row 5 not imported: Invalid Owner',
-				},
-			]);
+			// No alert: the import itself went through.
+			expect(result.runData[SHEETS_EXAMPLE.onError]).toBeUndefined();
+			expect(result.runData[SHEETS_EXAMPLE.alert]).toBeUndefined();
 
 			// At CommCare: one upload; the good rows created or updated, without the sheet's own columns.
 			expect(emulator.uploads.map((upload) => upload.status)).toEqual([200]);
@@ -296,6 +298,52 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 				{ external_id: 'ANC-0103', name: 'Agnes Wambui', owner_id: 'owner-chw-2', properties: { village: 'Kawangware' } },
 				{ external_id: 'ANC-0101', name: 'Halima Omar', owner_id: 'owner-chw-1', properties: { village: 'Kibera' } },
 			]);
+		},
+		RUN_TIMEOUT_MS,
+	);
+
+	test(
+		'Google Sheets rows, the whole import fails: every row on Error, the failure written to each row, one Slack alert',
+		async () => {
+			// A column named "type" that nobody noticed, with the checks before upload switched off: CommCare accepts the
+			// upload and then fails the whole import (spec §5, §6.5).
+			const rows = SHEET_ROWS.slice(0, 2).map((row) => ({ ...row, type: 'anc' }));
+			const workflow = sheetsExampleWithRecords(rows, GOOD_CREDENTIAL, emulator.domain);
+			const options = findNode(workflow, SHEETS_EXAMPLE.bulkImport).parameters.options as Record<string, unknown>;
+			setParameters(workflow, SHEETS_EXAMPLE.bulkImport, { options: { ...options, skipChecks: true } });
+
+			const result = await run(n8n, 'Google Sheets, import fails', workflow);
+
+			expect(result.error).toBeUndefined();
+			const [success, warning, error] = result.outputs(SHEETS_EXAMPLE.status);
+			expect(success).toEqual([]);
+			expect(warning).toEqual([]);
+			const statusUrl = error[0].json.status_url;
+			const failure = 'Import failed: Error: Field name "type" is reserved';
+			expect(jsonOf(error)).toEqual(rows.map((row, index) => ({
+				outcome: 'error',
+				reason: 'failed',
+				summary: `Row ${index + 2} not imported: ${failure}`,
+				status_url: statusUrl,
+				row: index + 2,
+				record: withoutSheetColumns(row),
+				errors: [{ title: null, description: 'Error: Field name "type" is reserved', column: null }],
+				import: expect.objectContaining({ outcome: 'error', reason: 'failed', state: 3, summary: failure, timedOut: false }),
+			})));
+			expect(pairedOf(error)).toEqual([{ item: 0 }, { item: 1 }]);
+
+			// Each row gets the import's failure; the team gets one message for the whole import.
+			expect(jsonOf(result.outputs(SHEETS_EXAMPLE.onError)[0])).toEqual([
+				{ row_number: '10', import_status: 'import failed', import_error: failure },
+				{ row_number: '11', import_status: 'import failed', import_error: failure },
+			]);
+			expect(jsonOf(result.outputs(SHEETS_EXAMPLE.alert)[0])).toEqual([
+				{ text: `CommCare import failed or could not be checked: 2 row(s) without a result.\n• ${failure} (status URL: ${statusUrl})` },
+			]);
+			expect(result.runData[SHEETS_EXAMPLE.onSuccess]).toBeUndefined();
+			expect(result.runData[SHEETS_EXAMPLE.onWarning]).toBeUndefined();
+			expect(emulator.uploads.map((upload) => upload.status)).toEqual([200]);
+			expect(emulator.cases.all()).toEqual([]);
 		},
 		RUN_TIMEOUT_MS,
 	);
@@ -327,6 +375,55 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 				{ 'options.queryReplacement': '["ANC-0202"]' },
 			]);
 			expect(result.runData[POSTGRES_EXAMPLE.onWarning]).toBeUndefined();
+			expect(result.runData[POSTGRES_EXAMPLE.onError]).toBeUndefined();
+			expect(result.runData[POSTGRES_EXAMPLE.alert]).toBeUndefined();
+			expect(casesOfType('patient')).toEqual(
+				DATABASE_ROWS.map(({ external_id, name, owner_id, ...properties }) => ({ external_id, name, owner_id, properties })),
+			);
+		},
+		RUN_TIMEOUT_MS,
+	);
+
+	test(
+		'Postgres rows, per record: a row CommCare refuses goes to Warning and Save warning stores its reason; no email',
+		async () => {
+			const refusedRow = { ...DATABASE_ROWS[1], external_id: 'ANC-0203', name: 'Faith Njoki', owner_id: 'chw-left-in-2024' };
+			const rows = [...DATABASE_ROWS, refusedRow];
+			const workflow = useCommCareCredential(loadExample(POSTGRES_EXAMPLE.file), GOOD_CREDENTIAL);
+			replaceNode(workflow, POSTGRES_EXAMPLE.read, codeNodeReturning(rows));
+			localizeOutsideServices(workflow);
+			setParameters(workflow, POSTGRES_EXAMPLE.bulkImport, { projectSpace: emulator.domain });
+			setParameters(workflow, POSTGRES_EXAMPLE.status, { pollInterval: 0.1 });
+
+			const result = await run(n8n, 'Postgres, a refused row', workflow);
+
+			expect(result.error).toBeUndefined();
+			const [success, warning, error] = result.outputs(POSTGRES_EXAMPLE.status);
+			expect(error).toEqual([]);
+			expect(jsonOf(success)).toEqual(
+				DATABASE_ROWS.map((row, index) =>
+					expect.objectContaining({ outcome: 'success', reason: 'imported', row: index + 2, record: row, errors: [] }),
+				),
+			);
+			expect(jsonOf(warning)).toEqual([
+				expect.objectContaining({
+					outcome: 'warning',
+					reason: 'rowErrors',
+					summary: 'Row 4 not imported: Invalid Owner',
+					row: 4,
+					record: refusedRow,
+					errors: [{ ...ERROR_TEXT.invalidOwner, column: 'owner_id' }],
+				}),
+			]);
+			expect(pairedOf(warning)).toEqual([{ item: 2 }]);
+			// The SQL updates' parameters, as JSON text: the refused row gets CommCare's reason, the others their id.
+			expect(jsonOf(result.outputs(POSTGRES_EXAMPLE.onWarning)[0])).toEqual([
+				{ 'options.queryReplacement': JSON.stringify([`Invalid Owner (column owner_id): ${ERROR_TEXT.invalidOwner.description}`, 'ANC-0203']) },
+			]);
+			expect(jsonOf(result.outputs(POSTGRES_EXAMPLE.onSuccess)[0])).toEqual([
+				{ 'options.queryReplacement': '["ANC-0201"]' },
+				{ 'options.queryReplacement': '["ANC-0202"]' },
+			]);
 			expect(result.runData[POSTGRES_EXAMPLE.onError]).toBeUndefined();
 			expect(result.runData[POSTGRES_EXAMPLE.alert]).toBeUndefined();
 			expect(casesOfType('patient')).toEqual(

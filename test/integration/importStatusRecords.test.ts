@@ -81,7 +81,7 @@ describe('per-record results', () => {
 					for (const { json, input } of paired) {
 						const { name, owner_id: owner } = input.record as { name: string; owner_id: string };
 						if (owner !== '' && !VALID_OWNERS.includes(owner)) {
-							expect(json.outcome).toBe('error');
+							expect(json.outcome).toBe('warning');
 							expect(json.reason).toBe('rowErrors');
 							expect(json.errors).toEqual([{ ...ERROR_TEXT.invalidOwner, column: 'owner_id' }]);
 							expect(json.summary).toBe(`Row ${input.row} not imported: Invalid Owner`);
@@ -143,7 +143,8 @@ describe('per-record results', () => {
 		const paired = expectEveryRecordOnce(outputs, items);
 		const byRow = new Map(paired.map((p) => [p.json.row, p]));
 		// Row 4 matched but is listed (Invalid Owner); rows 2 and 3: one matched, one skipped, and nothing says which.
-		expect(byRow.get(4)!.output).toBe('error');
+		expect(byRow.get(4)!.output).toBe('warning');
+		expect(byRow.get(4)!.json.reason).toBe('rowErrors');
 		expect(byRow.get(4)!.json.errors).toEqual([{ ...ERROR_TEXT.invalidOwner, column: 'owner_id' }]);
 		expect(byRow.get(2)!.output).toBe('warning');
 		expect(byRow.get(3)!.output).toBe('warning');

@@ -261,7 +261,7 @@ describe('per-record classification', () => {
 		expect(isRecordItem({ status_url: URL, rowCount: 3 })).toBe(false);
 	});
 
-	it('a listed row is an error carrying only its own entries; the others succeed', () => {
+	it('a listed row is a warning (rowErrors) carrying only its own entries; the others succeed', () => {
 		const upload = uploadSettings(4);
 		const input = records([{ name: 'a' }, { name: 'b' }, { name: 'c' }, { name: 'd' }], upload);
 		const errors = [ownerError([3, 5]), { title: 'Invalid Parent ID', description: 'p', column: 'parent_id', rows: [5] }];
@@ -269,9 +269,9 @@ describe('per-record classification', () => {
 		const results = classifyRecords(input, outcome);
 		expect(results.map((r) => [r.row, r.outcome, r.reason])).toEqual([
 			[2, 'success', 'imported'],
-			[3, 'error', 'rowErrors'],
+			[3, 'warning', 'rowErrors'],
 			[4, 'success', 'imported'],
-			[5, 'error', 'rowErrors'],
+			[5, 'warning', 'rowErrors'],
 		]);
 		expect(results[1].errors).toEqual([{ title: 'Invalid Owner', description: ownerError([]).description, column: 'owner_id' }]);
 		expect(results[3].errors.map((e) => e.title)).toEqual(['Invalid Owner', 'Invalid Parent ID']);
@@ -323,7 +323,7 @@ describe('per-record classification', () => {
 		const input = records([{ case_id: 'x1', name: 'a' }, { case_id: 'x2', name: 'b' }, { case_id: 'x3', name: 'c' }], upload);
 		const errors = [ownerError([4])];
 		const results = classifyRecords(input, classifyImport(URL, upload, finished(success(0, 1, errors))));
-		expect(results.map((r) => r.outcome)).toEqual(['warning', 'warning', 'error']);
+		expect(results.map((r) => r.outcome)).toEqual(['warning', 'warning', 'warning']);
 		expect(results.map((r) => r.reason)).toEqual(['importedOrSkipped', 'importedOrSkipped', 'rowErrors']);
 		expect(results[0].summary).toMatch(/^Row 2 imported or skipped: CommCare's counts show 1 row of this upload skipped silently/);
 	});
@@ -367,7 +367,7 @@ describe('per-record classification', () => {
 						const row = result.row as number;
 						const expectedTitles = [failing.includes(row) ? 'Invalid Owner' : null, secondTitle.includes(row) ? 'Invalid Parent ID' : null].filter(Boolean);
 						expect(result.errors.map((e) => e.title)).toEqual(expectedTitles);
-						if (listed.has(row)) expect([result.outcome, result.reason]).toEqual(['error', 'rowErrors']);
+						if (listed.has(row)) expect([result.outcome, result.reason]).toEqual(['warning', 'rowErrors']);
 						else if (blankSet.has(row - 2)) expect([result.outcome, result.reason]).toEqual(['warning', 'skippedRows']);
 						else expect([result.outcome, result.reason]).toEqual(['success', 'imported']);
 					}
