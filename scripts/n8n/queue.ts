@@ -59,7 +59,14 @@ export interface ExecutionSummary {
 	status: string;
 	finished: boolean;
 	mode: string;
+	/** Milliseconds since the epoch (null while not yet started / stopped). */
+	createdAt: number;
+	startedAt: number | null;
+	stoppedAt: number | null;
 }
+
+/** Statuses after which an execution changes no more. */
+export const FINAL_EXECUTION_STATUSES = ['success', 'error', 'crashed', 'canceled'] as const;
 
 /** A finished execution as stored in the database (same shape as instance.ts's RunResult, minus the CLI output). */
 export interface StoredExecution extends ExecutionSummary {
@@ -76,6 +83,11 @@ export interface MemoryPeak {
 	pid: number;
 	/** Peak resident set size of the n8n process (VmHWM from /proc/<pid>/status), in KiB. */
 	peakRssKb: number;
+	/**
+	 * The same for each process the n8n process started that is still alive (n8n 2.x runs Code nodes in a task
+	 * runner child process, whose memory is not the worker's).
+	 */
+	children: Array<{ pid: number; command: string; peakRssKb: number }>;
 }
 
 export interface QueueCluster {
@@ -104,6 +116,11 @@ export interface QueueCluster {
 	/** Waits until the main has registered the production webhooks of a published workflow. */
 	waitForWebhooks(workflowId: string): Promise<void>;
 	listExecutions(workflowId?: string): Promise<ExecutionSummary[]>;
+	/**
+	 * Waits until the workflow has `count` executions and all of them are final (success, error, crashed,
+	 * canceled); fails if more appear. Returns them in id order.
+	 */
+	waitForExecutions(workflowId: string, count: number, options?: { timeoutMs?: number }): Promise<ExecutionSummary[]>;
 	readExecution(executionId: string): Promise<StoredExecution>;
 	/** Execution id -> name of the worker whose log says it started that execution. */
 	executionsByWorker(): Promise<Map<string, string>>;
@@ -252,6 +269,20 @@ export async function startQueueCluster(install: N8nInstall, options: QueueClust
 		}
 		timings.webhooksRegistered = lap();
 
+		/** Execution summaries matching `where` (SQL built from checked ids only), in id order. */
+		const selectExecutions = async (where: string): Promise<ExecutionSummary[]> => {
+			const epochMs = (column: string) => `round(extract(epoch from "${column}") * 1000)`;
+			const rows = await query(
+				`SELECT id, "workflowId", status, finished, mode, ${epochMs('createdAt')}, ${epochMs('startedAt')}, ${epochMs('stoppedAt')} FROM execution_entity ${where} ORDER BY id`,
+			);
+			return parseRows(rows).map(toExecutionSummary);
+		};
+		const listExecutions = async (workflowId?: string): Promise<ExecutionSummary[]> => {
+			if (workflowId === undefined) return await selectExecutions('');
+			assertId(workflowId);
+			return await selectExecutions(`WHERE "workflowId" = '${workflowId}'`);
+		};
+
 		let stopped = false;
 		return {
 			install,
@@ -271,27 +302,28 @@ export async function startQueueCluster(install: N8nInstall, options: QueueClust
 				return id;
 			},
 			waitForWebhooks,
-			async listExecutions(workflowId) {
-				if (workflowId !== undefined) assertId(workflowId);
-				const where = workflowId === undefined ? '' : `WHERE "workflowId" = '${workflowId}'`;
-				const rows = await query(`SELECT id, "workflowId", status, finished, mode FROM execution_entity ${where} ORDER BY id`);
-				return parseRows(rows).map(([id, wfId, status, finished, mode]) => ({
-					id,
-					workflowId: wfId,
-					status,
-					finished: finished === 't',
-					mode,
-				}));
+			listExecutions,
+			async waitForExecutions(workflowId, count, { timeoutMs = 300_000 } = {}) {
+				return await waitUntil(
+					`${count} finished executions of workflow ${workflowId}`,
+					async () => {
+						const executions = await listExecutions(workflowId);
+						if (executions.length > count) {
+							throw new UnexpectedExecutionsError(`Expected ${count} executions of workflow ${workflowId}, found ${executions.length}`);
+						}
+						const finished = executions.filter((execution) => (FINAL_EXECUTION_STATUSES as readonly string[]).includes(execution.status));
+						return finished.length === count ? executions : undefined;
+					},
+					{ process: main.process, timeoutMs, intervalMs: 500, rethrow: (error) => error instanceof UnexpectedExecutionsError },
+				);
 			},
 			async readExecution(executionId) {
 				assertId(executionId);
-				const [summaryRow] = parseRows(
-					await query(`SELECT id, "workflowId", status, finished, mode FROM execution_entity WHERE id = ${Number(executionId)}`),
-				);
-				if (!summaryRow) throw new Error(`No execution ${executionId} in the database`);
+				const [summary] = await selectExecutions(`WHERE id = ${Number(executionId)}`);
+				if (!summary) throw new Error(`No execution ${executionId} in the database`);
 				const serialized = (await query(`SELECT data FROM execution_data WHERE "executionId" = ${Number(executionId)}`)).replace(/\n$/, '');
 				if (!serialized) throw new Error(`Execution ${executionId} has no stored data`);
-				return toStoredExecution(summaryRow, parseFlatted(install, serialized));
+				return toStoredExecution(summary, parseFlatted(install, serialized));
 			},
 			async executionsByWorker() {
 				const byExecution = new Map<string, string>();
@@ -303,7 +335,14 @@ export async function startQueueCluster(install: N8nInstall, options: QueueClust
 				return byExecution;
 			},
 			workerMemoryPeaks: () =>
-				Promise.all(workers.map(async (worker) => ({ name: worker.name, pid: worker.process.pid, peakRssKb: await peakRssKb(worker.process.pid) }))),
+				Promise.all(
+					workers.map(async (worker) => ({
+						name: worker.name,
+						pid: worker.process.pid,
+						peakRssKb: await peakRssKb(worker.process.pid),
+						children: await childMemoryPeaks(worker.process.pid),
+					})),
+				),
 			async stop() {
 				if (stopped) return;
 				stopped = true;
@@ -386,32 +425,72 @@ function parseFlatted(install: N8nInstall, serialized: string): Record<string, u
 	return flatted.parse(serialized) as Record<string, unknown>;
 }
 
-function toStoredExecution(summaryRow: string[], data: Record<string, unknown>): StoredExecution {
-	const [id, workflowId, status, finished, mode] = summaryRow;
-	const resultData = (data.resultData ?? {}) as Record<string, unknown>;
-	const runData = (resultData.runData ?? {}) as Record<string, ITaskData[]>;
+function toExecutionSummary([id, workflowId, status, finished, mode, createdAt, startedAt, stoppedAt]: string[]): ExecutionSummary {
+	const epochMs = (text: string) => (text === '' ? null : Number(text));
 	return {
 		id,
 		workflowId,
 		status,
 		finished: finished === 't',
 		mode,
+		createdAt: Number(createdAt),
+		startedAt: epochMs(startedAt),
+		stoppedAt: epochMs(stoppedAt),
+	};
+}
+
+function toStoredExecution(summary: ExecutionSummary, data: Record<string, unknown>): StoredExecution {
+	const resultData = (data.resultData ?? {}) as Record<string, unknown>;
+	const runData = (resultData.runData ?? {}) as Record<string, ITaskData[]>;
+	return {
+		...summary,
 		data,
 		runData,
 		error: resultData.error as StoredExecution['error'],
 		outputs(nodeName, runIndex = 0) {
 			const run = runData[nodeName]?.[runIndex];
-			if (!run) throw new Error(`Node "${nodeName}" has no run #${runIndex} in execution ${id}; ran: ${Object.keys(runData).join(', ') || 'none'}`);
+			if (!run) throw new Error(`Node "${nodeName}" has no run #${runIndex} in execution ${summary.id}; ran: ${Object.keys(runData).join(', ') || 'none'}`);
 			return (run.data?.main ?? []).map((items) => items ?? []);
 		},
 	};
 }
+
+/** Thrown inside a wait to stop it at once (waiting longer cannot fix it). */
+class UnexpectedExecutionsError extends Error {}
 
 async function peakRssKb(pid: number): Promise<number> {
 	const status = await fs.readFile(`/proc/${pid}/status`, 'utf8');
 	const match = /^VmHWM:\s+(\d+) kB$/m.exec(status);
 	if (!match) throw new Error(`No VmHWM in /proc/${pid}/status`);
 	return Number(match[1]);
+}
+
+/** VmHWM of every live descendant of `pid` (children from /proc/<pid>/task/<tid>/children, recursively). */
+async function childMemoryPeaks(pid: number): Promise<MemoryPeak['children']> {
+	const peaks: MemoryPeak['children'] = [];
+	const visit = async (parent: number) => {
+		for (const child of await childPids(parent)) {
+			try {
+				const command = (await fs.readFile(`/proc/${child}/cmdline`, 'utf8')).split('\0').filter(Boolean).join(' ');
+				peaks.push({ pid: child, command, peakRssKb: await peakRssKb(child) });
+			} catch {
+				continue; // exited meanwhile
+			}
+			await visit(child);
+		}
+	};
+	await visit(pid);
+	return peaks;
+}
+
+async function childPids(pid: number): Promise<number[]> {
+	const tasks = await fs.readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+	const pids: number[] = [];
+	for (const task of tasks) {
+		const text = await fs.readFile(`/proc/${pid}/task/${task}/children`, 'utf8').catch(() => '');
+		pids.push(...text.split(/\s+/).filter(Boolean).map(Number));
+	}
+	return pids;
 }
 
 if (require.main === module) {

@@ -113,6 +113,15 @@ export function freePort(): Promise<number> {
 	});
 }
 
+export interface WaitOptions {
+	/** Fail early, with the tail of its log, if this process exits. */
+	process?: ManagedProcess;
+	timeoutMs?: number;
+	intervalMs?: number;
+	/** Errors of `check` count as "not yet", except those this returns true for: they end the wait at once. */
+	rethrow?: (error: unknown) => boolean;
+}
+
 /**
  * Polls `check` until it returns a value other than undefined. Fails early if `process` exits, with the tail of
  * its log, and after `timeoutMs` (a generous ceiling for a slow shared machine, not a performance assertion).
@@ -120,11 +129,14 @@ export function freePort(): Promise<number> {
 export async function waitUntil<T>(
 	description: string,
 	check: () => Promise<T | undefined>,
-	{ process: watched, timeoutMs = 120_000, intervalMs = 250 }: { process?: ManagedProcess; timeoutMs?: number; intervalMs?: number } = {},
+	{ process: watched, timeoutMs = 120_000, intervalMs = 250, rethrow = () => false }: WaitOptions = {},
 ): Promise<T> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
-		const result = await check().catch(() => undefined);
+		const result = await check().catch((error: unknown) => {
+			if (rethrow(error)) throw error;
+			return undefined;
+		});
 		if (result !== undefined) return result;
 		if (watched && !watched.isRunning()) {
 			throw new Error(`${watched.name} exited while waiting for ${description}. Log tail:\n${await logTail(watched)}`);
