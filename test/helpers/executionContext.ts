@@ -11,7 +11,7 @@
  */
 import axios, { type AxiosRequestConfig } from 'axios';
 import { randomUUID } from 'crypto';
-import { createReadStream, mkdtempSync, readFileSync, statSync, writeFileSync } from 'fs';
+import { createReadStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
 import https from 'https';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -55,6 +55,9 @@ export interface SentRequest {
 }
 
 const binaryStoreDir = mkdtempSync(join(tmpdir(), 'commcare-binary-'));
+// Jest evaluates this module once per test file: remove that file's store after its tests, so runs leave nothing in
+// /tmp (jest stops its workers with a signal, so an 'exit' handler would not run).
+if (typeof afterAll === 'function') afterAll(() => rmSync(binaryStoreDir, { recursive: true, force: true }));
 
 /** Stores bytes the way n8n's filesystem binary-data mode does: an id, a file, metadata beside it. */
 function storeFilesystemBinary(buffer: Buffer, fileName: string, mimeType: string): IBinaryData {
