@@ -250,7 +250,7 @@ class Preflight {
 		if (!present.has(searchColumn)) {
 			this.error(
 				'missingSearchColumn',
-				`The search column '${searchColumn}' is not in the sheet. CommCare accepts the upload and then fails the whole import with '${searchColumn}'. Add the column '${searchColumn}'${createNewCases ? ' (it may be empty when only creating cases)' : ''}, or set Search Column to the header that holds the ${this.settings.searchField === 'external_id' ? 'external ids' : 'case ids'}.`,
+				`The search column '${searchColumn}' is not in the sheet. CommCare accepts the upload and then fails the whole import with '${searchColumn}'. Add the column '${searchColumn}'${createNewCases ? ' (it may be empty when only creating cases)' : ''}, or set ID Column to the header that holds the ${this.settings.searchField === 'external_id' ? 'external ids' : 'case ids'}.`,
 				{ column: searchColumn },
 			);
 		}

@@ -218,11 +218,11 @@ describe('headers', () => {
 			severity: 'error',
 			column: 'external_id',
 			message:
-				"The search column 'external_id' is not in the sheet. CommCare accepts the upload and then fails the whole import with 'external_id'. Add the column 'external_id' (it may be empty when only creating cases), or set Search Column to the header that holds the external ids.",
+				"The search column 'external_id' is not in the sheet. CommCare accepts the upload and then fails the whole import with 'external_id'. Add the column 'external_id' (it may be empty when only creating cases), or set ID Column to the header that holds the external ids.",
 		});
 		const byCaseId = { ...settings, searchField: 'case_id' as const, searchColumn: 'case_id', createNewCases: false };
 		expect(finding({ settings: byCaseId, headers: ['name'], values: { name: ['A', 'B', 'C'] } }, 'missingSearchColumn').message).toBe(
-			"The search column 'case_id' is not in the sheet. CommCare accepts the upload and then fails the whole import with 'case_id'. Add the column 'case_id', or set Search Column to the header that holds the case ids.",
+			"The search column 'case_id' is not in the sheet. CommCare accepts the upload and then fails the whole import with 'case_id'. Add the column 'case_id', or set ID Column to the header that holds the case ids.",
 		);
 	});
 
