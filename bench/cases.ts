@@ -2,32 +2,58 @@
  * The benchmark cases. Each runs alone in its own child process (`child.ts`), so its peak memory is its own.
  *
  * To add a case: append an object to `cases`. `prepare()` builds the input (the memory it holds is the baseline,
- * not counted against the case); `run()` does the measured work and says how many bytes it produced. Cases that
- * compare with each other share a `group`; the table prints groups together and `run.ts` computes the target ratios.
+ * not counted against the case); `run()` does the measured work and says how many bytes it produced; `cleanup()`
+ * (optional) runs after the measurement. Cases that compare with each other share a `group`; the table prints groups
+ * together and `run.ts` computes the target ratios. A case that needs a large file names it in `fixture`: `run.ts`
+ * makes it once (see `fixtures`), in a process of its own, before any case runs.
  */
-import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'fs';
+import axios from 'axios';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Writable } from 'stream';
 import { finished } from 'stream/promises';
 
 import * as ExcelJS from 'exceljs';
-import type { IDataObject } from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import * as XLSX from 'xlsx';
 
+import { checkSpreadsheetFile } from '../nodes/CommCareBulkImport/binaryInput';
+import { CommCareBulkImport } from '../nodes/CommCareBulkImport/CommCareBulkImport.node';
+import { planItemsUpload, writeChunkFile } from '../nodes/shared/itemsSource';
 import { preflightValueColumns, runPreflight } from '../nodes/shared/preflight';
 import { inspectItems, inspectSpreadsheet, planColumns, safeSheetName, writeItemsXlsx } from '../nodes/shared/spreadsheet';
-import type { ImportSettings } from '../nodes/shared/types';
-import { makeRows } from './data';
+import type { ImportSettings, UploadResultJson } from '../nodes/shared/types';
+import { buildUploadForm, type SpreadsheetFile } from '../nodes/shared/upload';
+import { binaryItem, runNode } from '../test/helpers/executionContext';
+import { LARGE_FILE_TARGET_BYTES, makeRows, writeLargeXlsx } from './data';
+import { startEmulatorProcess, type EmulatorProcess } from './emulatorHost';
 
 export interface BenchCase<Input = unknown> {
 	/** Stable id: the command-line name and the key in results JSON. */
 	name: string;
 	group: string;
 	description: string;
+	/** Name of a file in `fixtures` the case reads. */
+	fixture?: string;
 	prepare(): Promise<Input>;
 	run(input: Input): Promise<{ outputBytes: number }>;
+	cleanup?(input: Input): Promise<void>;
 }
+
+/** Large input files, made once by `run.ts` (`node child.js --fixture <name>`) and kept between runs. */
+export const fixtures: Record<string, { path: string; make(path: string): Promise<void> }> = {
+	largeXlsx: {
+		// The name carries a version: change it when `writeLargeXlsx` changes, so the file is made again.
+		// In node_modules/.cache, found from exceljs's folder: the same place for run.ts and for the transpiled children.
+		path: path.join(path.dirname(require.resolve('exceljs/package.json')), '..', '.cache', 'commcare-bench-fixtures', 'cases-100mb-v1.xlsx'),
+		async make(file) {
+			const out = createWriteStream(file);
+			await writeLargeXlsx(out);
+			await finished(out);
+		},
+	},
+};
 
 /** A sink that counts bytes and drops them: measures building the file, not the disk. */
 function countingSink(): Writable & { bytes: number } {
@@ -148,4 +174,194 @@ const checkCases: BenchCase[] = [
 	},
 ];
 
-export const cases: BenchCase[] = [...(buildCases as BenchCase[]), ...checkCases];
+// ---------------------------------------------------------------------------------------------------------------
+// Uploads to the emulator (in a process of its own: see emulatorHost.ts)
+
+/**
+ * Made when a case runs, in the child (plain JavaScript). run.ts, under ts-node, loads this module too, and there the
+ * import path finds the node's codex file (CommCareBulkImport.node.json) before its code.
+ */
+let bulkImportNode: CommCareBulkImport | undefined;
+const bulkImport = () => (bulkImportNode ??= new CommCareBulkImport());
+
+function credentialsFor(emulator: EmulatorProcess) {
+	return { baseUrl: emulator.baseUrl, authType: 'apiKey', username: emulator.username, apiKey: emulator.apiKey };
+}
+
+/** The single upload item of a Bulk Import run; fails the case when the node did not end in one accepted upload. */
+async function acceptedUpload(emulator: EmulatorProcess, outputs: INodeExecutionData[][]): Promise<{ json: UploadResultJson; bytes: number }> {
+	const items = outputs[0] ?? [];
+	const json = items[0]?.json as UploadResultJson | undefined;
+	if (items.length !== 1 || !json?.status_url) throw new Error(`expected one accepted upload, got ${JSON.stringify(items).slice(0, 500)}`);
+	const { contentLengths } = await emulator.uploadsReceived();
+	if (contentLengths.length !== 1) throw new Error(`the emulator received ${contentLengths.length} uploads, not 1`);
+	return { json, bytes: contentLengths[0] ?? 0 };
+}
+
+/** POSTs a prepared file the way the node does (its form, form-data, axios), without the node around it. */
+async function postFile(emulator: EmulatorProcess, settings: ImportSettings, file: SpreadsheetFile): Promise<number> {
+	const form = buildUploadForm(settings, file.fileName, await file.open(), file.knownLength);
+	const response = await axios.post(`${emulator.baseUrl}/a/${settings.projectSpace}/importer/excel/bulk_upload_api/`, form, {
+		headers: { ...form.getHeaders(), Authorization: `ApiKey ${emulator.username}:${emulator.apiKey}` },
+		maxBodyLength: Infinity,
+		maxRedirects: 0,
+	});
+	if (response.status !== 200 || typeof (response.data as { status_url?: unknown }).status_url !== 'string') {
+		throw new Error(`upload not accepted: ${response.status} ${JSON.stringify(response.data)}`);
+	}
+	const { contentLengths } = await emulator.uploadsReceived();
+	return contentLengths[0] ?? 0;
+}
+
+const itemsSettings: ImportSettings = { ...settings, projectSpace: 'demo', caseType: 'patient' };
+const itemsParameters = {
+	projectSpace: 'demo',
+	caseType: 'patient',
+	source: 'items',
+	searchField: 'external_id',
+	createNewCases: true,
+};
+
+interface ExecuteInput {
+	emulator: EmulatorProcess;
+	items: INodeExecutionData[];
+}
+
+interface PreparedFileInput {
+	emulator: EmulatorProcess;
+	file: SpreadsheetFile;
+	folder: string;
+}
+
+const executeItems: BenchCase<ExecuteInput> = {
+	name: 'executeItems',
+	group: 'execute(): 100k x 20 items to an accepted upload',
+	description: "Bulk Import's whole execute(), source Input Items: checks, .xlsx to a temporary file, streamed upload, answer",
+	async prepare() {
+		const items = makeRows().map((json) => ({ json }));
+		const emulator = await startEmulatorProcess();
+		await emulator.acceptUploads(1);
+		return { emulator, items };
+	},
+	async run({ emulator, items }) {
+		const { outputs } = await runNode({ node: bulkImport(), credentials: credentialsFor(emulator), items, parameters: itemsParameters });
+		return { outputBytes: (await acceptedUpload(emulator, outputs)).bytes };
+	},
+	cleanup: async ({ emulator }) => await emulator.close(),
+};
+
+const postPreparedFile: BenchCase<PreparedFileInput> = {
+	name: 'postPreparedFile',
+	group: 'execute(): 100k x 20 items to an accepted upload',
+	description: 'baseline: the same .xlsx, already written to disk, POSTed with form-data + axios (the transfer alone)',
+	async prepare() {
+		const rows = makeRows();
+		const folder = mkdtempSync(path.join(os.tmpdir(), 'commcare-bench-'));
+		// The file the node would send: its plan and its writer.
+		const plan = planItemsUpload(rows, itemsSettings, { columns: [], excludeColumns: [], nestedAsJson: false, rowsPerUpload: 100_000, fileName: 'cases.xlsx' });
+		const file = await writeChunkFile(plan, plan.chunks[0], folder);
+		const emulator = await startEmulatorProcess();
+		await emulator.acceptUploads(1);
+		return { emulator, file, folder };
+	},
+	async run({ emulator, file }) {
+		return { outputBytes: await postFile(emulator, itemsSettings, file) };
+	},
+	async cleanup({ emulator, folder }) {
+		await emulator.close();
+		rmSync(folder, { recursive: true, force: true });
+	},
+};
+
+interface LargeUploadInput {
+	emulator: EmulatorProcess;
+	items: INodeExecutionData[];
+}
+
+/** The 100 MB file as an input item in n8n's filesystem binary-data mode (bytes on disk, an id in the item). */
+async function largeUploadInput(): Promise<LargeUploadInput> {
+	const file = fixtures.largeXlsx.path;
+	if (statSync(file).size < LARGE_FILE_TARGET_BYTES * 0.9) throw new Error(`${file} is smaller than expected: delete it to have it made again`);
+	// The buffer is only on its way to the binary-data folder; it is released before the baseline is taken.
+	const items = [binaryItem(readFileSync(file), 'cases.xlsx', { mode: 'filesystem' })];
+	const emulator = await startEmulatorProcess();
+	await emulator.acceptUploads(1);
+	return { emulator, items };
+}
+
+const largeUploadParameters = { ...itemsParameters, source: 'binary', binaryPropertyName: 'data' };
+
+const uploadCases: Array<BenchCase<LargeUploadInput>> = [
+	{
+		name: 'uploadFileChecked',
+		group: 'upload a 100 MB .xlsx from filesystem binary mode',
+		description: 'execute(), source Spreadsheet File, checks on: the file is read for the checks, then streamed to the upload',
+		fixture: 'largeXlsx',
+		prepare: largeUploadInput,
+		async run({ emulator, items }) {
+			const { outputs } = await runNode({ node: bulkImport(), credentials: credentialsFor(emulator), items, parameters: largeUploadParameters });
+			const { json, bytes } = await acceptedUpload(emulator, outputs);
+			if (json.rowCount !== 100_000) throw new Error(`the checks counted ${json.rowCount} rows, not 100000`);
+			return { outputBytes: bytes };
+		},
+		cleanup: async ({ emulator }) => await emulator.close(),
+	},
+	{
+		name: 'uploadFileSkipChecks',
+		group: 'upload a 100 MB .xlsx from filesystem binary mode',
+		description: 'execute(), source Spreadsheet File, Skip Checks Before Upload: the file is only streamed to the upload',
+		fixture: 'largeXlsx',
+		prepare: largeUploadInput,
+		async run({ emulator, items }) {
+			const { outputs } = await runNode({
+				node: bulkImport(),
+				credentials: credentialsFor(emulator),
+				items,
+				parameters: { ...largeUploadParameters, options: { skipChecks: true } },
+			});
+			return { outputBytes: (await acceptedUpload(emulator, outputs)).bytes };
+		},
+		cleanup: async ({ emulator }) => await emulator.close(),
+	},
+	{
+		name: 'postLargeFile',
+		group: 'upload a 100 MB .xlsx from filesystem binary mode',
+		description: 'baseline: the same file streamed from disk with form-data + axios, no node (what any upload costs)',
+		fixture: 'largeXlsx',
+		async prepare() {
+			const emulator = await startEmulatorProcess();
+			await emulator.acceptUploads(1);
+			return { emulator, items: [] };
+		},
+		async run({ emulator }) {
+			const file = fixtures.largeXlsx.path;
+			const spreadsheet: SpreadsheetFile = { fileName: 'cases.xlsx', knownLength: statSync(file).size, open: async () => createReadStream(file) };
+			return { outputBytes: await postFile(emulator, itemsSettings, spreadsheet) };
+		},
+		cleanup: async ({ emulator }) => await emulator.close(),
+	},
+];
+
+const checkLargeFile: BenchCase<void> = {
+	name: 'checkLargeFile',
+	group: 'upload a 100 MB .xlsx from filesystem binary mode',
+	description: "the node's checks alone on the same file (checkSpreadsheetFile), nothing sent: the first half of uploadFileChecked",
+	fixture: 'largeXlsx',
+	async prepare() {},
+	async run() {
+		const file = fixtures.largeXlsx.path;
+		const spreadsheet: SpreadsheetFile = { fileName: 'cases.xlsx', knownLength: statSync(file).size, open: async () => createReadStream(file) };
+		const findings = await checkSpreadsheetFile(spreadsheet, itemsSettings);
+		if (findings.rowCount !== 100_000 || findings.errors.length > 0) throw new Error(`unexpected findings: ${JSON.stringify(findings).slice(0, 500)}`);
+		return { outputBytes: 0 };
+	},
+};
+
+export const cases: BenchCase[] = [
+	...(buildCases as BenchCase[]),
+	...checkCases,
+	executeItems as BenchCase,
+	postPreparedFile as BenchCase,
+	...(uploadCases as BenchCase[]),
+	checkLargeFile as BenchCase,
+];

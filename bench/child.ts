@@ -1,14 +1,16 @@
 /**
  * Runs one benchmark case in this process and prints one JSON line with its figures. Started by `run.ts` as
- * `node --expose-gc child.js <case name>`; not meant to be run by hand (but it can be).
+ * `node --expose-gc child.js <case name>`; not meant to be run by hand (but it can be). `child.js --fixture <name>`
+ * makes one of the large input files instead.
  *
  * Memory: after `prepare()` the process is garbage-collected and its resident size taken as the baseline; the
  * kernel's peak counter (VmHWM) is reset, so the peak read after `run()` belongs to the case alone. Where the reset is
  * not allowed, RSS sampled every 50 ms stands in (it misses peaks inside synchronous work).
  */
-import { readFileSync, writeFileSync } from 'fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'fs';
+import * as path from 'path';
 
-import { cases } from './cases';
+import { cases, fixtures } from './cases';
 
 export interface ChildResult {
 	name: string;
@@ -65,8 +67,8 @@ async function main(name: string): Promise<void> {
 	clearInterval(sampler);
 	sampledPeak = Math.max(sampledPeak, process.memoryUsage().rss);
 	const peak = canReset ? Math.max(kernelPeakRssBytes(), sampledPeak) : sampledPeak;
-	// Keep the input alive until after the measurement, so the baseline stays true.
-	if (input === undefined) process.stderr.write('');
+	// After the measurement: the input stays alive until here, so the baseline stays true.
+	await benchCase.cleanup?.(input);
 
 	const result: ChildResult = {
 		name,
@@ -81,7 +83,21 @@ async function main(name: string): Promise<void> {
 	process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-main(process.argv[2]).catch((error) => {
-	process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
-	process.exit(1);
-});
+async function makeFixture(name: string): Promise<void> {
+	const fixture = fixtures[name];
+	if (!fixture) throw new Error(`Unknown fixture '${name}'. Known: ${Object.keys(fixtures).join(', ')}`);
+	mkdirSync(path.dirname(fixture.path), { recursive: true });
+	// Made under another name first: an interrupted run leaves no half file behind under the real one.
+	const partial = `${fixture.path}.partial`;
+	await fixture.make(partial);
+	renameSync(partial, fixture.path);
+}
+
+(process.argv[2] === '--fixture' ? makeFixture(process.argv[3]) : main(process.argv[2])).then(
+	// Sockets kept alive for reuse would hold the process open.
+	() => process.exit(0),
+	(error) => {
+		process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+		process.exit(1);
+	},
+);

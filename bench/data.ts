@@ -3,6 +3,7 @@
  * machine), flat like items from Google Sheets or Postgres. Twenty columns: ids (some with leading zeros), names,
  * dates and date-times, numbers, booleans, free text, and some blanks.
  */
+import * as ExcelJS from 'exceljs';
 import type { IDataObject } from 'n8n-workflow';
 
 export const ROW_COUNT = 100_000;
@@ -62,4 +63,41 @@ export function makeRows(count = ROW_COUNT, seed = 20240305): IDataObject[] {
 		};
 	}
 	return rows;
+}
+
+/** Size of the large file the upload benchmark sends. */
+export const LARGE_FILE_TARGET_BYTES = 100 * 1024 * 1024;
+
+/**
+ * The 100 MB upload: the same 100,000 case rows and 20 columns, with long free-text notes (about 2,100 characters
+ * a row, as a health worker's visit notes exported from a form), written the way Excel, LibreOffice and Google Sheets
+ * write every text cell: through the shared-strings table (`xl/sharedStrings.xml`), which readers must resolve.
+ * Words come from a vocabulary of pseudo-words, so the text compresses about like prose does.
+ */
+export async function writeLargeXlsx(out: NodeJS.WritableStream, count = ROW_COUNT, seed = 20240306): Promise<void> {
+	const random = prng(seed);
+	const syllables = ['ka', 'mu', 'ti', 'no', 'se', 'ra', 'wa', 'li', 'po', 'zu', 'be', 'ha', 'ngo', 'chi', 'fe', 'ya', 'du', 'mi', 'sha', 'to'];
+	const vocabulary = Array.from({ length: 6000 }, () =>
+		Array.from({ length: 1 + Math.floor(random() * 4) }, () => syllables[Math.floor(random() * syllables.length)]).join(''),
+	);
+	const sentence = () => {
+		const words = Array.from({ length: 6 + Math.floor(random() * 14) }, () => vocabulary[Math.floor(random() * vocabulary.length)]);
+		return `${words.join(' ')}.`;
+	};
+	const notes = (chars: number) => {
+		let text = '';
+		while (text.length < chars) text += `${sentence()} `;
+		return text.trimEnd();
+	};
+	const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out as never, useSharedStrings: true, useStyles: true });
+	const sheet = workbook.addWorksheet('cases');
+	const rows = makeRows(count);
+	const columns = Object.keys(rows[0]);
+	sheet.addRow(columns).commit();
+	for (const row of rows) {
+		const values: IDataObject = { ...row, notes: notes(1800 + Math.floor(random() * 600)) };
+		sheet.addRow(columns.map((column) => (values[column] ?? null) as never)).commit();
+	}
+	sheet.commit();
+	await workbook.commit();
 }

@@ -1,7 +1,7 @@
 /**
- * Spreadsheet bytes, with exceljs's streaming writer and reader only: which columns items become, how an item value
- * becomes a cell, writing items as an `.xlsx` row by row, and reading a user's file just enough for the checks made
- * before upload (`preflight.ts`).
+ * Spreadsheet bytes, with exceljs and its parts only (its streaming writer; its zip reader, XML and CSV parsers): which
+ * columns items become, how an item value becomes a cell, writing items as an `.xlsx` row by row, and reading a user's
+ * file just enough for the checks made before upload (`preflight.ts`), streaming, in bounded memory.
  *
  * ## Value rules (items → cells). The README copies this table.
  * "CommCare stores" is the text the server keeps after import (spec §6.1: non-text cells go through Python `str()`).
@@ -36,8 +36,13 @@
  *   returns are kept (written as a character reference, which XML readers do not turn into line feeds).
  */
 import { once } from 'events';
+import { closeSync, createReadStream, createWriteStream, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'fs';
 import { createRequire } from 'module';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { pid } from 'process';
 import { PassThrough, Readable, type Transform } from 'stream';
+import { pipeline } from 'stream/promises';
 import { setImmediate as nextTurnOfEventLoop } from 'timers/promises';
 
 import * as ExcelJS from 'exceljs';
@@ -595,9 +600,8 @@ const SERVER_EMPTY_ROW_LIMIT = 1000;
 
 /**
  * Reads the first sheet's header, row count and the values of `valueColumns`, streaming: memory holds the requested
- * columns' values, not the sheet. `.xlsx` through exceljs's streaming reader (shared strings, when the file has them,
- * are cached: they are the workbook's own string table); `.csv` through the CSV parser exceljs uses (fast-csv), raw
- * text as written. `.xls` cannot be read by exceljs: the result says so in `limitation` and holds nothing else; the
+ * columns' values, not the sheet. `.xlsx` through exceljs's zip reader and XML parser (see "Reading an .xlsx for the
+ * checks" below); `.csv` through the CSV parser exceljs uses (fast-csv), raw text as written. `.xls` cannot be read by exceljs: the result says so in `limitation` and holds nothing else; the
  * input is not consumed.
  */
 export async function inspectSpreadsheet(
@@ -704,11 +708,6 @@ class RowCollector {
 		this.lastDataRow = rowNumber;
 	}
 
-	/** A collector with the same settings and nothing collected. */
-	emptyCopy(): RowCollector {
-		return new RowCollector(this.format, this.valueColumns);
-	}
-
 	finish(sheetNames: string[], limitation: string | null): SheetInspection {
 		return {
 			format: this.format,
@@ -733,111 +732,520 @@ function detached(text: string | null): string | null {
 	return text === null ? null : (' ' + text).slice(1);
 }
 
-interface ReadCell {
-	value: unknown;
-	type: number;
+// ---------------------------------------------------------------------------------------------------------------
+// Reading an .xlsx for the checks
+//
+// exceljs's WorkbookReader is not used, only parts of exceljs (its zip reader unzipper, its XML parser saxes, its
+// styles and date rules), for three reasons found with large and with uncompressed files:
+// - its loop over the zip's entries stops when unzipper emits 'end', which unzipper does as soon as its input is
+//   consumed, while entries it has already parsed still wait to be read. Small uncompressed files (what SheetJS, and so
+//   n8n's Convert to File node, writes) lost their workbook part about one time in three, and were refused as
+//   unreadable. Node's own iterator over the zip reads what is waiting first.
+// - it keeps every shared string in memory (see SharedStringTable);
+// - it builds a Row and a Cell object per value, garbage that V8 promotes faster than it collects (see readSheetXml).
+
+/** exceljs's dependencies and helpers, resolved from exceljs's folder (like fast-csv): the copies exceljs uses. */
+const requireFromExcelJs = createRequire(require.resolve('exceljs'));
+
+/** exceljs's own date rules, so that dates are told from numbers as exceljs (and the emulator, built on it) tells them. */
+interface ExcelJsUtils {
+	isDateFmt(format: string | undefined): boolean;
+	excelToDate(serial: number, date1904?: boolean): Date;
 }
 
-interface ReadRow {
-	number: number;
-	cellCount: number;
-	getCell(column: number): ReadCell;
-	eachCell(callback: (cell: ReadCell, column: number) => void): void;
+const excelJsUtils = requireFromExcelJs('./lib/utils/utils') as ExcelJsUtils;
+
+/** exceljs's reader of `xl/styles.xml`: gives each cell style (`s` attribute) its number format. */
+interface StylesReader {
+	parseStream(xml: Iterable<Buffer>): Promise<unknown>;
+	getStyleModel(id: number): { numFmt?: string } | null;
 }
 
-/** What exceljs 4.4's WorkbookReader learns from `xl/workbook.xml` and its relationships, once it has read them. */
-interface WorkbookReaderInternals {
-	model?: { sheets?: Array<{ name: string; rId: string }> };
-	properties?: object;
-	workbookRels?: Array<{ Id: string; Target: string }>;
+interface ZipEntry extends Readable {
+	path: string;
+	autodrain(): unknown;
+}
+
+function createZipParser(): NodeJS.WritableStream & AsyncIterable<ZipEntry> & { destroy(error?: Error): void } {
+	const unzipper = requireFromExcelJs('unzipper') as { Parse(options: { forceStream: boolean }): ReturnType<typeof createZipParser> };
+	return unzipper.Parse({ forceStream: true });
+}
+
+/** A temporary folder made when first needed, named like the items source's (itemsSource.ts, temporaryFolderPrefix). */
+class ScratchFolder {
+	private folder: string | null = null;
+
+	path(fileName: string): string {
+		this.folder ??= mkdtempSync(join(tmpdir(), `n8n-commcare-${pid}-`));
+		return join(this.folder, fileName);
+	}
+
+	remove(): void {
+		if (this.folder) rmSync(this.folder, { recursive: true, force: true });
+		this.folder = null;
+	}
+}
+
+const RELATIONSHIP_TYPES = {
+	worksheet: '/relationships/worksheet',
+	sharedStrings: '/relationships/sharedStrings',
+	styles: '/relationships/styles',
+};
+
+/** A `<sheet>`'s `r:id`, whatever prefix the writer bound to the relationships namespace. */
+function relationshipIdOf(attributes: Record<string, string>): string {
+	return attributes['r:id'] ?? Object.entries(attributes).find(([key]) => key.endsWith(':id'))?.[1] ?? '';
+}
+
+/** The parts of an .xlsx that reading its first sheet needs, filled in as the zip's entries arrive (in any order). */
+class WorkbookParts {
+	/** `xl/workbook.xml`: every sheet, in workbook order. */
+	sheets: Array<{ name: string; relationshipId: string }> | null = null;
+	date1904 = false;
+	/** `xl/_rels/workbook.xml.rels`: relationship id → part name and type. */
+	private relationships: Map<string, { part: string; type: string }> | null = null;
+	private styles: StylesReader | null = null;
+	private stringsRead = false;
+	private readonly dateStyles = new Map<number, boolean>();
+	readonly strings: SharedStringTable;
+
+	constructor(scratch: ScratchFolder) {
+		this.strings = new SharedStringTable(scratch);
+	}
+
+	async readWorkbook(xml: AsyncIterable<Buffer>): Promise<void> {
+		const sheets: Array<{ name: string; relationshipId: string }> = [];
+		await parseXml(xml, {
+			open: (name, attributes) => {
+				if (name === 'sheet') sheets.push({ name: attributes.name ?? '', relationshipId: relationshipIdOf(attributes) });
+				if (name === 'workbookPr') this.date1904 = attributes.date1904 === '1' || attributes.date1904 === 'true';
+			},
+		});
+		this.sheets = sheets;
+	}
+
+	async readRelationships(xml: AsyncIterable<Buffer>): Promise<void> {
+		const relationships = new Map<string, { part: string; type: string }>();
+		await parseXml(xml, {
+			open: (name, attributes) => {
+				if (name !== 'Relationship' || !attributes.Id || !attributes.Target) return;
+				// Targets are relative to xl/, or absolute from the package root.
+				const target = attributes.Target;
+				relationships.set(attributes.Id, { part: target.startsWith('/') ? target.slice(1) : `xl/${target}`, type: attributes.Type ?? '' });
+			},
+		});
+		this.relationships = relationships;
+	}
+
+	async readStyles(xml: AsyncIterable<Buffer>): Promise<void> {
+		// Read whole first: exceljs stops reading at the closing root tag, and an entry left unread stalls the zip.
+		const chunks: Buffer[] = [];
+		for await (const chunk of xml) chunks.push(chunk);
+		const StylesXform = requireFromExcelJs('./lib/xlsx/xform/style/styles-xform') as new () => StylesReader;
+		const styles = new StylesXform();
+		await styles.parseStream(chunks);
+		this.styles = styles;
+	}
+
+	/** `xl/sharedStrings.xml`: each `<si>`'s text (all its runs, not its phonetic guides) into `strings`. */
+	async readSharedStrings(xml: AsyncIterable<Buffer>): Promise<void> {
+		let text = '';
+		let collecting = false;
+		let inPhonetic = false;
+		await parseXml(xml, {
+			open: (name) => {
+				if (name === 'si') text = '';
+				else if (name === 'rPh') inPhonetic = true;
+				else if (name === 't' && !inPhonetic) collecting = true;
+			},
+			text: (value) => {
+				if (collecting) text += value;
+			},
+			close: (name) => {
+				if (name === 't') collecting = false;
+				else if (name === 'rPh') inPhonetic = false;
+				else if (name === 'si') this.strings.add(text === '' ? null : text);
+			},
+		});
+		this.stringsRead = true;
+	}
+
+	/** The part of the first worksheet in workbook order (the one the server imports); undefined while not known. */
+	firstSheetPart(): string | null | undefined {
+		if (!this.sheets || !this.relationships) return undefined;
+		for (const sheet of this.sheets) {
+			const relationship = this.relationships.get(sheet.relationshipId);
+			if (relationship?.type.endsWith(RELATIONSHIP_TYPES.worksheet)) return relationship.part;
+		}
+		return null;
+	}
+
+	/** Whether every part a sheet's cells refer to (shared strings, styles) has been read, or the workbook has none. */
+	readyForSheets(): boolean {
+		if (!this.relationships) return false;
+		const types = [...this.relationships.values()].map((relationship) => relationship.type);
+		const has = (suffix: string) => types.some((type) => type.endsWith(suffix));
+		return (this.stringsRead || !has(RELATIONSHIP_TYPES.sharedStrings)) && (this.styles !== null || !has(RELATIONSHIP_TYPES.styles));
+	}
+
+	isDateStyle(styleId: number): boolean {
+		let isDate = this.dateStyles.get(styleId);
+		if (isDate === undefined) {
+			isDate = excelJsUtils.isDateFmt(this.styles?.getStyleModel(styleId)?.numFmt);
+			this.dateStyles.set(styleId, isDate);
+		}
+		return isDate;
+	}
 }
 
 async function inspectXlsx(input: Readable, collector: RowCollector): Promise<SheetInspection> {
-	const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
-		worksheets: 'emit',
-		sharedStrings: 'cache',
-		// Styles tell dates from numbers.
-		styles: 'cache',
-		hyperlinks: 'ignore',
-		entries: 'ignore',
-	});
-	const internals = reader as unknown as WorkbookReaderInternals;
-	// A worksheet can come before xl/workbook.xml in the zip (exceljs's own in-memory writer does that). exceljs then
-	// reads `model.sheets` and `properties.model` before setting them, and fails; empty stand-ins, replaced when
-	// workbook.xml arrives, avoid that.
-	internals.model = {};
-	internals.properties = {};
-	const chosen = await readFirstSheet(reader, internals, collector).catch((error: Error) =>
-		Promise.reject(new SpreadsheetReadError(`The .xlsx file could not be read (${error.message}). Is it a valid, unprotected .xlsx file?`)),
-	);
-	const sheetNames = (internals.model?.sheets ?? []).map((sheet) => sheet.name);
-	if (sheetNames.length === 0 || !chosen) {
-		throw new SpreadsheetReadError(
-			'The file is not a readable .xlsx workbook (no sheets found). It may be password-protected, or another format with an .xlsx name.',
+	const scratch = new ScratchFolder();
+	const parts = new WorkbookParts(scratch);
+	try {
+		const found = await readFirstSheet(input, parts, collector, scratch).catch((error: Error) =>
+			Promise.reject(new SpreadsheetReadError(`The .xlsx file could not be read (${error.message}). Is it a valid, unprotected .xlsx file?`)),
 		);
+		const sheetNames = (parts.sheets ?? []).map((sheet) => sheet.name);
+		if (sheetNames.length === 0 || !found) {
+			throw new SpreadsheetReadError(
+				'The file is not a readable .xlsx workbook (no sheets found). It may be password-protected, or another format with an .xlsx name.',
+			);
+		}
+		return collector.finish(sheetNames, null);
+	} finally {
+		parts.strings.close();
+		scratch.remove();
 	}
-	return chosen.finish(sheetNames, null);
 }
 
 /**
- * Reads the first sheet in workbook order (the one the server imports) into `collector` and returns it. Zip entries
- * may come in any order: a sheet that arrives before the workbook's sheet list is read into a collector of its own,
- * in case it turns out to be the first. Returns null when no first sheet was found.
+ * Reads the zip's entries in the order they come and the first worksheet into `collector`; false when the workbook
+ * has none. A worksheet that comes before the parts it needs (the sheet list, the shared strings, the styles: Excel
+ * writes the shared strings after the sheets) is kept in a temporary file and read at the end.
  */
-async function readFirstSheet(
-	reader: AsyncIterable<unknown>,
-	internals: WorkbookReaderInternals,
-	collector: RowCollector,
-): Promise<RowCollector | null> {
-	const readSheet = async (worksheet: unknown, into: RowCollector) => {
-		for await (const row of worksheet as AsyncIterable<ReadRow>) readXlsxRow(row, into);
-	};
-	const earlySheets = new Map<string, RowCollector>();
-	for await (const worksheet of reader) {
-		const sheets = internals.model?.sheets;
-		if (sheets) {
-			// Sheets not iterated are skipped by the reader.
-			if ((worksheet as { name: string }).name !== sheets[0]?.name) continue;
-			await readSheet(worksheet, collector);
-			return collector;
+async function readFirstSheet(input: Readable, parts: WorkbookParts, collector: RowCollector, scratch: ScratchFolder): Promise<boolean> {
+	const zip = createZipParser();
+	input.on('error', (error) => zip.destroy(error));
+	input.pipe(zip);
+	const setAside = new Map<string, string>();
+	for await (const entry of zip) {
+		const part = entry.path.replace(/^\/+/, '');
+		if (part === 'xl/workbook.xml') await parts.readWorkbook(entry);
+		else if (part === 'xl/_rels/workbook.xml.rels') await parts.readRelationships(entry);
+		else if (part === 'xl/sharedStrings.xml') await parts.readSharedStrings(entry);
+		else if (part === 'xl/styles.xml') await parts.readStyles(entry);
+		else if (/^xl\/worksheets\/[^/]+\.xml$/.test(part)) {
+			const first = parts.firstSheetPart();
+			if (first !== undefined && part !== first) {
+				entry.autodrain();
+			} else if (first === part && parts.readyForSheets()) {
+				await readSheetXml(entry, collector, parts);
+				// Everything the checks need is read; the rest of the zip is not.
+				zip.destroy();
+				return true;
+			} else {
+				const file = scratch.path(`sheet-${setAside.size + 1}.xml`);
+				await pipeline(entry, createWriteStream(file));
+				setAside.set(part, file);
+			}
+		} else entry.autodrain();
+	}
+	const first = parts.firstSheetPart();
+	const file = first ? setAside.get(first) : undefined;
+	if (!file) return false;
+	await readSheetXml(createReadStream(file), collector, parts);
+	return true;
+}
+
+/** Handlers for `parseXml`; tag names without their namespace prefix (`x:row` → `row`). */
+interface XmlHandlers {
+	open?(name: string, attributes: Record<string, string>): void;
+	close?(name: string): void;
+	text?(text: string): void;
+}
+
+/** saxes, the XML parser inside exceljs. */
+interface XmlParser {
+	on(event: 'opentag', handler: (tag: { name: string; attributes: Record<string, string> }) => void): void;
+	on(event: 'closetag', handler: (tag: { name: string }) => void): void;
+	on(event: 'text', handler: (text: string) => void): void;
+	on(event: 'error', handler: (error: Error) => void): void;
+	write(chunk: string): unknown;
+	close(): unknown;
+}
+
+/**
+ * Parses XML bytes as they stream in. UTF-8 is decoded across chunk boundaries (exceljs's own parsing decodes each
+ * chunk alone, which garbles a character split between two chunks). saxes reports a self-closing tag as an opening
+ * and a closing one.
+ */
+async function parseXml(xml: AsyncIterable<Buffer | string>, handlers: XmlHandlers): Promise<void> {
+	const saxes = requireFromExcelJs('saxes') as { SaxesParser: new () => XmlParser };
+	const parser = new saxes.SaxesParser();
+	let failure: Error | undefined;
+	parser.on('error', (error) => (failure ??= error));
+	const { open, close, text } = handlers;
+	if (open) parser.on('opentag', (tag) => open(localName(tag.name), tag.attributes));
+	if (close) parser.on('closetag', (tag) => close(localName(tag.name)));
+	if (text) parser.on('text', text);
+	const decoder = new TextDecoder('utf-8');
+	for await (const chunk of xml) {
+		parser.write(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+		if (failure) throw failure;
+	}
+	parser.write(decoder.decode());
+	parser.close();
+	if (failure) throw failure;
+}
+
+/** `x:row` → `row`: some writers prefix the spreadsheet namespace. */
+function localName(name: string): string {
+	const colon = name.indexOf(':');
+	return colon === -1 ? name : name.slice(colon + 1);
+}
+
+/** Shared strings kept in memory up to this many bytes (UTF-8); the rest go to a temporary file. */
+const SHARED_STRINGS_IN_MEMORY_BYTES = 4 * 1024 * 1024;
+/** Bytes of shared strings collected before each write to the temporary file. */
+const SHARED_STRINGS_WRITE_BYTES = 256 * 1024;
+
+/**
+ * The workbook's shared strings (`xl/sharedStrings.xml`), where Excel, LibreOffice and Google Sheets put every text
+ * cell. Kept as JavaScript strings (as exceljs does), a 100 MB workbook of long notes takes half a gigabyte. The checks
+ * need, for every cell, only whether it is blank, and the text of a few columns; so this keeps one bit per string
+ * (blank or not) and the texts as UTF-8 bytes: in memory up to SHARED_STRINGS_IN_MEMORY_BYTES, after that in a
+ * temporary file, read back only for the cells whose text the checks use. Call `close()` when done.
+ */
+class SharedStringTable {
+	private count = 0;
+	/** End of string i in the table's bytes; string i starts where string i - 1 ends. 64-bit only past 4 GB. */
+	private ends: Uint32Array | Float64Array = new Uint32Array(1024);
+	private blanks = new Uint8Array(128);
+	private memory = Buffer.alloc(0);
+	private memoryUsed = 0;
+	/** Set once the memory is full: the bytes after `spilledFrom` are in the file. */
+	private spill: { fd: number; spilledFrom: number; pending: Buffer; pendingUsed: number } | null = null;
+
+	constructor(private readonly scratch: ScratchFolder) {}
+
+	get size(): number {
+		return this.count;
+	}
+
+	/** Appends the next string (its text as the server reads it; null when empty). */
+	add(text: string | null): void {
+		const index = this.count++;
+		if (index === this.ends.length) this.ends = grown(this.ends);
+		if (index >> 3 === this.blanks.length) this.blanks = grown(this.blanks);
+		if (isBlankText(text)) this.blanks[index >> 3] |= 1 << (index & 7);
+		const start = index === 0 ? 0 : this.ends[index - 1];
+		const byteLength = text ? Buffer.byteLength(text, 'utf8') : 0;
+		if (byteLength > 0) this.store(text as string, byteLength);
+		if (start + byteLength > 0xffff_ffff && this.ends instanceof Uint32Array) this.ends = Float64Array.from(this.ends);
+		this.ends[index] = start + byteLength;
+	}
+
+	isBlank(index: number): boolean {
+		return (this.blanks[index >> 3] & (1 << (index & 7))) !== 0;
+	}
+
+	/** The text of string `index`; null for an empty one or an index the table does not have (as the server reads it). */
+	text(index: number): string | null {
+		if (!(index >= 0 && index < this.count)) return null;
+		const start = index === 0 ? 0 : this.ends[index - 1];
+		const end = this.ends[index];
+		if (end === start) return null;
+		if (!this.spill || end <= this.spill.spilledFrom) return this.memory.toString('utf8', start, end);
+		this.flush();
+		const bytes = Buffer.allocUnsafe(end - start);
+		readSync(this.spill.fd, bytes, 0, bytes.length, start - this.spill.spilledFrom);
+		return bytes.toString('utf8');
+	}
+
+	/** Closes the temporary file, if there is one (the scratch folder's owner removes it). */
+	close(): void {
+		if (!this.spill) return;
+		closeSync(this.spill.fd);
+		this.spill = null;
+	}
+
+	private store(text: string, byteLength: number): void {
+		if (!this.spill && this.memoryUsed + byteLength <= SHARED_STRINGS_IN_MEMORY_BYTES) {
+			if (this.memoryUsed + byteLength > this.memory.length) {
+				const size = Math.min(SHARED_STRINGS_IN_MEMORY_BYTES, Math.max(64 * 1024, 2 * (this.memoryUsed + byteLength)));
+				const larger = Buffer.allocUnsafe(size);
+				this.memory.copy(larger, 0, 0, this.memoryUsed);
+				this.memory = larger;
+			}
+			this.memoryUsed += this.memory.write(text, this.memoryUsed, 'utf8');
+			return;
 		}
-		// exceljs names a sheet it cannot match yet after its file, xl/worksheets/sheet<N>.xml, and gives it id N.
-		const early = collector.emptyCopy();
-		await readSheet(worksheet, early);
-		earlySheets.set(String((worksheet as { id: string | number }).id), early);
+		if (!this.spill) {
+			const fd = openSync(this.scratch.path('shared-strings.bin'), 'w+');
+			this.spill = { fd, spilledFrom: this.memoryUsed, pending: Buffer.allocUnsafe(SHARED_STRINGS_WRITE_BYTES), pendingUsed: 0 };
+		}
+		const spill = this.spill;
+		if (spill.pendingUsed + byteLength > spill.pending.length) this.flush();
+		if (byteLength > spill.pending.length) {
+			writeSync(spill.fd, Buffer.from(text, 'utf8'));
+			return;
+		}
+		spill.pendingUsed += spill.pending.write(text, spill.pendingUsed, 'utf8');
 	}
-	const first = internals.model?.sheets?.[0];
-	const target = first && internals.workbookRels?.find((rel) => rel.Id === first.rId)?.Target;
-	const fileNumber = target && /sheet(\d+)\.xml$/.exec(target)?.[1];
-	return (fileNumber && earlySheets.get(fileNumber)) || null;
+
+	private flush(): void {
+		const spill = this.spill;
+		if (!spill || spill.pendingUsed === 0) return;
+		writeSync(spill.fd, spill.pending, 0, spill.pendingUsed);
+		spill.pendingUsed = 0;
+	}
 }
 
-function readXlsxRow(row: ReadRow, collector: RowCollector): void {
-	if (row.number === 1) {
-		const cells: HeaderCell[] = [];
-		for (let column = 1; column <= row.cellCount; column++) cells.push(headerCell(row.getCell(column)));
-		collector.setHeader(cells);
-		return;
-	}
-	let blank = true;
-	row.eachCell((cell) => {
-		if (blank && !isBlankText(serverText(cell.value))) blank = false;
+function grown<T extends Uint8Array | Uint32Array | Float64Array>(array: T): T {
+	const larger = new (array.constructor as new (length: number) => T)(array.length * 2);
+	larger.set(array);
+	return larger;
+}
+
+/** One cell of the row being read, as written in the sheet: its type (`t`), style (`s`) and value text. */
+interface RawCell {
+	type: string;
+	style: number;
+	/** `<v>` text, or the text of an inline string; null when the cell has none. */
+	text: string | null;
+}
+
+/**
+ * Reads a worksheet's XML (`xl/worksheets/sheetN.xml`) into `collector`, one row at a time, keeping the raw cells of
+ * that row only: exceljs's reader builds a Row and a Cell object per value, and on a 100,000-row sheet V8 promotes
+ * that short-lived garbage to its old generation faster than it collects it (the process grew by 150 MB and more).
+ * Values are read as exceljs reads them (dates by number format); beyond it, rows and cells without an `r` attribute
+ * take the next number, and inline rich text keeps all its runs.
+ */
+async function readSheetXml(xml: AsyncIterable<Buffer>, collector: RowCollector, parts: WorkbookParts): Promise<void> {
+	let inSheetData = false;
+	let rowNumber = 0;
+	let cells: RawCell[] = [];
+	let cell: RawCell | null = null;
+	let columnIndex = -1;
+	/** Collecting text: inside `<v>`, or inside `<t>` of an inline string (not of its phonetic guides). */
+	let collecting = false;
+	let inInlineString = false;
+	let inPhonetic = false;
+
+	const finishRow = () => {
+		if (rowNumber === 1) {
+			collector.setHeader(Array.from(cells, (raw) => headerCell(raw, parts)));
+		} else {
+			let blank = true;
+			for (const raw of cells) {
+				if (raw && !isBlankRawCell(raw, parts)) {
+					blank = false;
+					break;
+				}
+			}
+			collector.addRow(rowNumber, blank, (index) => (cells[index] ? serverText(cellValue(cells[index], parts)) : null));
+		}
+		cells = [];
+	};
+
+	await parseXml(xml, {
+		open(name, attributes) {
+			if (name === 'sheetData') {
+				inSheetData = true;
+			} else if (!inSheetData) {
+				return;
+			} else if (name === 'row') {
+				const number = Number.parseInt(attributes.r, 10);
+				rowNumber = Number.isInteger(number) && number > 0 ? number : rowNumber + 1;
+				columnIndex = -1;
+			} else if (name === 'c') {
+				columnIndex = attributes.r ? columnIndexOf(attributes.r) : columnIndex + 1;
+				cell = { type: attributes.t ?? 'n', style: Number.parseInt(attributes.s ?? '0', 10) || 0, text: null };
+				if (columnIndex >= 0) cells[columnIndex] = cell;
+			} else if (cell && name === 'v') {
+				cell.text = '';
+				collecting = true;
+			} else if (cell && name === 'is') {
+				cell.text = '';
+				inInlineString = true;
+			} else if (inInlineString && name === 'rPh') {
+				inPhonetic = true;
+			} else if (inInlineString && !inPhonetic && name === 't') {
+				collecting = true;
+			}
+		},
+		text(text) {
+			if (collecting && cell) cell.text += text;
+		},
+		close(name) {
+			if (name === 'sheetData') inSheetData = false;
+			else if (name === 'v' || name === 't') collecting = false;
+			else if (name === 'rPh') inPhonetic = false;
+			else if (name === 'is') inInlineString = false;
+			else if (name === 'c') cell = null;
+			else if (name === 'row' && inSheetData) finishRow();
+		},
 	});
-	collector.addRow(row.number, blank, (columnIndex) => serverText(row.getCell(columnIndex + 1).value));
 }
 
-/** exceljs `ValueType` numbers (exceljs 4.x `Enums.ValueType`). */
-const ValueType = { Null: 0, Merge: 1, Number: 2, String: 3, Date: 4, Hyperlink: 5, Formula: 6, SharedString: 7, RichText: 8, Boolean: 9, Error: 10 } as const;
+/** `AB12` → 27 (0-based column index); -1 when the reference has no column letters. */
+function columnIndexOf(reference: string): number {
+	let column = 0;
+	for (let i = 0; i < reference.length; i++) {
+		const code = reference.charCodeAt(i);
+		if (code >= 65 && code <= 90) column = column * 26 + code - 64;
+		else if (code >= 97 && code <= 122) column = column * 26 + code - 96;
+		else break;
+	}
+	return column - 1;
+}
 
-function headerCell(cell: ReadCell): HeaderCell {
-	const text = serverText(cell.value);
+/** The cell's value as exceljs would give it (`serverText` turns it into the server's text). */
+function cellValue(raw: RawCell, parts: WorkbookParts): unknown {
+	const text = raw.text;
+	if (text === null) return null;
+	switch (raw.type) {
+		case 's': {
+			const index = Number.parseInt(text, 10);
+			return Number.isInteger(index) ? parts.strings.text(index) : null;
+		}
+		case 'str':
+		case 'inlineStr':
+			return text;
+		case 'b':
+			return Number.parseInt(text, 10) !== 0;
+		case 'e':
+			return { error: text };
+		case 'd': {
+			const date = new Date(text);
+			return Number.isNaN(date.getTime()) ? text : date;
+		}
+		default: {
+			if (text.trim() === '') return null;
+			const number = Number.parseFloat(text);
+			return parts.isDateStyle(raw.style) ? excelJsUtils.excelToDate(number, parts.date1904) : number;
+		}
+	}
+}
+
+/** Whether the server reads the cell as blank; a shared string by its bit, without fetching its text. */
+function isBlankRawCell(raw: RawCell, parts: WorkbookParts): boolean {
+	if (raw.type === 's' && raw.text !== null) {
+		const index = Number.parseInt(raw.text, 10);
+		return !(index >= 0 && index < parts.strings.size) || parts.strings.isBlank(index);
+	}
+	return isBlankText(serverText(cellValue(raw, parts)));
+}
+
+function headerCell(raw: RawCell | undefined, parts: WorkbookParts): HeaderCell {
+	const value = raw ? cellValue(raw, parts) : null;
+	const text = serverText(value);
 	if (text === null) return { text: null, kind: 'blank' };
-	let value = cell.value;
-	if (cell.type === ValueType.Formula) value = (value as { result?: unknown }).result;
 	if (typeof value === 'number') return { text, kind: 'number' };
 	if (typeof value === 'boolean') return { text, kind: 'boolean' };
 	if (value instanceof Date) return { text, kind: 'date' };
-	if (cell.type === ValueType.Error) return { text, kind: 'other' };
+	if (raw?.type === 'e') return { text, kind: 'other' };
 	return { text, kind: 'text' };
 }
 
@@ -849,7 +1257,6 @@ type CsvParser = Transform;
  * parser directly, streaming). Resolved from exceljs's folder so it is exactly the copy exceljs depends on.
  */
 function createCsvParser(): CsvParser {
-	const requireFromExcelJs = createRequire(require.resolve('exceljs'));
 	const fastCsv = requireFromExcelJs('fast-csv') as { parse(options: object): CsvParser };
 	return fastCsv.parse({ headers: false, ignoreEmpty: false, trim: false });
 }

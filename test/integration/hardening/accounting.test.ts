@@ -6,8 +6,9 @@
  *   records reported as imported;
  * - every input record ends on exactly one output of CommCare Import Status, paired with its input item, on the
  *   output its row deserves; and per import, created + skipped + failed rows add up to the rows sent.
- * Source "binary" (one .xlsx per input item). The per-record items CommCare Import Status reads are built from the
- * upload items and the rows written, as the items source's per-record mode will emit them.
+ * Both sources: "binary" (one .xlsx per input item; the per-record items CommCare Import Status reads are built from
+ * the upload items and the rows written), and "items" (random records as input items, in one or several uploads,
+ * with Bulk Import's own per-record output fed to CommCare Import Status, as a workflow wires them).
  */
 import fc from 'fast-check';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
@@ -181,6 +182,111 @@ describe('accounting under random input, row errors and faults', () => {
 			server: 'each file received and queued exactly once (plus the refused attempts); status requests = polls the timelines need + one per fault',
 			lost: 'nothing: per import, created + skipped + failed = rows sent, and the case store holds exactly the records reported as imported',
 			alsoCoveredBy: ['test/integration/importStatusRecords.test.ts › routes every record of several imports on its own, for random records and random bad owners'],
+		});
+	}, 120_000);
+
+	it('input items with per-record output through both nodes: every record on exactly one output, each upload received once', async () => {
+		const totals = { runs: 0, refused: 0, multiUpload: 0, uploadFaults: 0, statusFaults: 0, byReason: { imported: 0, skippedRows: 0, rowErrors: 0 } as Record<string, number> };
+		const isBlank = (record: Row) => expectedRoute(record).reason === 'skippedRows';
+		await fc.assert(
+			fc.asyncProperty(
+				fc.array(row, { minLength: 1, maxLength: 12 }),
+				fc.constantFrom(2, 3, 100_000),
+				fc.array(uploadFault, { maxLength: 4 }),
+				fc.array(statusFault, { maxLength: 6 }),
+				fc.record({ queuedPolls: fc.nat(2), runningPolls: fc.nat(2) }),
+				async (records, rowsPerUpload, uploadFaults, statusFaults, timeline) => {
+					emulator.reset();
+					emulator.setTimeline(timeline);
+					for (const fault of uploadFaults) emulator.faults.respond('upload', 1, fault);
+					const uploadCount = Math.ceil(records.length / rowsPerUpload);
+					const uploaded = await runScenario({
+						node: bulkImport,
+						credentials: apiKeyCredential(emulator) as never,
+						items: records.map((record) => ({ json: { ...record } })),
+						parameters: { projectSpace: 'demo', caseType: 'patient', source: 'items', createNewCases: true, options: { outputPerRecord: true, rowsPerUpload } },
+					});
+					totals.runs += 1;
+
+					// An upload whose rows are all blank has nothing to import: the checks refuse the run before any upload.
+					const chunks = Array.from({ length: uploadCount }, (_, index) => records.slice(index * rowsPerUpload, (index + 1) * rowsPerUpload));
+					if (chunks.some((chunk) => chunk.every(isBlank))) {
+						expect(uploaded.error?.message).toMatch(/^The input items were not uploaded: (Upload \d+ of \d+: )?The sheet has a header row but no data rows/);
+						expect(received(emulator).all).toBe(0);
+						totals.refused += 1;
+						return;
+					}
+					expect(uploaded.error).toBeUndefined();
+					const bulkOutput = uploaded.outputs![0];
+					expect(bulkOutput.map((item) => item.pairedItem)).toEqual(records.map((_, item) => ({ item })));
+
+					// Each upload received (and queued) exactly once; the refused attempts are the only extra requests.
+					const fileNames = chunks.map((_, index) => (uploadCount === 1 ? 'cases.xlsx' : `cases_${index + 1}_of_${uploadCount}.xlsx`));
+					expect(emulator.uploads.filter((upload) => upload.status === 200).map((upload) => upload.fileName)).toEqual(fileNames);
+					expect(received(emulator)).toMatchObject({ uploadPosts: uploadCount + uploadFaults.length, importsQueued: uploadCount });
+
+					for (const fault of statusFaults) {
+						if ('drop' in fault) emulator.faults.dropConnection('status', 1);
+						else emulator.faults.respond('status', 1, fault);
+					}
+					const checked = await runScenario({
+						node: importStatus,
+						credentials: apiKeyCredential(emulator) as never,
+						items: bulkOutput,
+						parameters: { pollInterval: 0.05, timeout: 0.2, options: { maxPollInterval: 0.1 } },
+					});
+					expect(checked.error).toBeUndefined();
+
+					// Every input record on exactly one output, traced back through both nodes' pairedItem.
+					const placed = checked.outputs!.flatMap((output, index) =>
+						output.map((item) => {
+							const bulkItem = bulkOutput[(item.pairedItem as { item: number }).item];
+							return { output: OUTPUTS[index], input: (bulkItem.pairedItem as { item: number }).item, json: item.json as RecordOutcomeJson, sent: bulkItem.json as RecordResultJson };
+						}),
+					);
+					expect(placed.map((p) => p.input).sort((a, b) => a - b)).toEqual(records.map((_, index) => index));
+					for (const { output, input, json, sent } of placed) {
+						expect(sent.row).toBe((input % rowsPerUpload) + 2);
+						expect([json.outcome, json.row, json.status_url, json.record]).toEqual([output, sent.row, sent.status_url, records[input]]);
+						expect({ output, reason: json.reason }).toEqual(expectedRoute(records[input]));
+						if (json.reason === 'rowErrors') expect(json.errors).toEqual([{ ...ERROR_TEXT.invalidOwner, column: 'owner_id' }]);
+						totals.byReason[json.reason] = (totals.byReason[json.reason] ?? 0) + 1;
+					}
+
+					// Per upload: created + skipped + failed = rows sent; the case store holds exactly the successes.
+					const statusUrls = [...new Set(bulkOutput.map((item) => String(item.json.status_url)))];
+					expect(statusUrls).toHaveLength(uploadCount);
+					for (const [index, statusUrl] of statusUrls.entries()) {
+						const mine = placed.filter((p) => p.json.status_url === statusUrl);
+						expect(mine).toHaveLength(chunks[index].length);
+						const counts = mine[0].json.import as { created_count: number; match_count: number; skipped_count: number };
+						const failed = mine.filter((p) => p.json.reason === 'rowErrors').length;
+						expect(counts.created_count + counts.match_count + counts.skipped_count + failed).toBe(chunks[index].length);
+						expect(counts.created_count).toBe(mine.filter((p) => p.output === 'success').length);
+					}
+					const successes = placed.filter((p) => p.output === 'success').map((p) => records[p.input].name).sort();
+					expect(emulator.cases.byType('demo', 'patient').map((c) => c.name).sort()).toEqual(successes);
+					// One status poll per step of each upload's timeline (not one per record), plus one per fault.
+					expect(received(emulator).statusGets).toBe(uploadCount * (timeline.queuedPolls + timeline.runningPolls + 1) + statusFaults.length);
+
+					if (uploadCount > 1) totals.multiUpload += 1;
+					totals.uploadFaults += uploadFaults.length;
+					totals.statusFaults += statusFaults.length;
+				},
+			),
+			{ numRuns: 25 },
+		);
+		expect(totals.runs).toBe(25);
+		// The generators must have produced every kind of record and fault, and several uploads in one run.
+		expect(Math.min(totals.byReason.imported, totals.byReason.skippedRows, totals.byReason.rowErrors, totals.uploadFaults, totals.statusFaults, totals.multiUpload)).toBeGreaterThan(0);
+		table.record({
+			id: 'accounting.items.property',
+			area: 'Accounting',
+			case: 'fast-check, 25 runs: 1-12 random input items (valid, blank, bad owner; accents and Arabic) in uploads of 2, 3 or 100,000 rows, per-record output from Bulk Import straight into Import Status, 0-4 upload refusals (429/503), 0-6 status faults (429/502/503/504, dropped connections), random timelines',
+			userSees: 'Every input record on exactly one output of CommCare Import Status, traced back through both nodes\' pairedItem: imported on Success, blank on Warning ("skipped silently"), bad owners on Warning (reason rowErrors) with the server\'s "Invalid Owner"; a run whose upload would be all blank is refused before any request',
+			server: 'each upload received and queued exactly once (plus the refused attempts); status requests = polls the timelines need per upload (not per record) + one per fault',
+			lost: 'nothing: per upload, created + skipped + failed = rows sent, and the case store holds exactly the records reported as imported',
+			alsoCoveredBy: ['test/integration/perRecord.test.ts › every input record lands on exactly one output, on the one its row deserves (randomised)'],
 		});
 	}, 120_000);
 });

@@ -1,14 +1,17 @@
 /**
  * Issue 6, item 2: what users actually feed the nodes. Each case must end in a clear message, before any request
  * where the problem can be seen locally (the emulator counts requests), and never in a partial or silent upload.
- * Binary source only for now (the items source's bad values are in test/integration/itemsSource*.test.ts).
- * Problems in the file that the checks before upload can see (unreadable file, headers, an empty sheet) are refused
- * before any request; each such test also shows the server's own message when the checks are skipped.
+ * Both sources: files (source "Spreadsheet File"), and input items (source "Input Items", written as an .xlsx by the
+ * node). Problems in the file that the checks before upload can see (unreadable file, headers, an empty sheet) are
+ * refused before any request; each such test also shows the server's own message when the checks are skipped.
  */
 import { lookup } from 'node:dns/promises';
 import { hostname } from 'node:os';
+import { PassThrough } from 'node:stream';
 
+import * as ExcelJS from 'exceljs';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import * as XLSX from 'xlsx';
 
 import { UPLOAD_MESSAGES, type Emulator } from '../../emulator';
 import { xlsxFile } from '../../emulator/testKit';
@@ -319,6 +322,217 @@ describe('cell contents', () => {
 			userSees: 'Success: stored as the literal text, never evaluated',
 			server: serverLine(),
 			lost: 'nothing: the text arrives as typed',
+		});
+	});
+});
+
+describe('files as other tools write them', () => {
+	/** What n8n's Convert to File node does with items (SheetJS, its defaults: no compression, no shared strings). */
+	function convertToFile(rows: IDataObject[]): Buffer {
+		const workbook = XLSX.utils.book_new();
+		XLSX.utils.book_append_sheet(workbook, XLSX.utils.json_to_sheet(rows), 'Sheet1');
+		return XLSX.write(workbook, { bookType: 'xlsx', bookSST: false, type: 'buffer' }) as Buffer;
+	}
+
+	it('an .xlsx from n8n\'s Convert to File (uncompressed): checked and uploaded every time, in both binary modes', async () => {
+		const file = convertToFile([
+			{ case_id: '', name: 'Asha', village: 'Kisumu' },
+			{ case_id: '', name: 'Baraka', village: 'Siaya' },
+		]);
+		const runs = 20;
+		const refusals: string[] = [];
+		for (let run = 0; run < runs; run++) {
+			const mode: BinaryMode = run % 2 === 0 ? 'default' : 'filesystem';
+			const result = await upload({ items: [binaryItem(file, 'converted.xlsx', { mode })] });
+			if (result.error) refusals.push(`${mode}: ${result.error.message}`);
+			else expect(result.outputs![0][0].json).toMatchObject({ rowCount: 2, warnings: [] });
+		}
+		// Before the fix, the checks lost the workbook part of such files about one run in three ("not a readable
+		// .xlsx workbook"): their zip reader stopped at unzipper's early 'end'.
+		expect(refusals).toEqual([]);
+		expect(received(emulator)).toMatchObject({ uploadPosts: runs, importsQueued: runs });
+		table.record({
+			id: 'input.convertToFileXlsx',
+			area: AREA,
+			case: `An .xlsx written by n8n's Convert to File node (SheetJS: uncompressed zip, the sheet before the workbook part), uploaded ${runs} times in both binary-data modes`,
+			userSees: `Success every time: the checks read the file (rowCount 2, no warning) and it is uploaded`,
+			server: `${plural(runs, 'upload request')}, ${plural(runs, 'import')} queued`,
+			lost: 'nothing (before the fix, about one run in three was refused as "not a readable .xlsx workbook")',
+		});
+	});
+
+	it('names of 255 two-byte characters, read from disk in chunks: none is miscounted as too long', async () => {
+		// 2,000 names of 255 'é' (510 bytes each in UTF-8): about a megabyte of sheet, so many names straddle the
+		// 64 KB chunks the file is read in. Decoded chunk by chunk, a straddling 'é' became two replacement characters:
+		// a 256-character name, reported as too long.
+		const name = 'é'.repeat(255);
+		const rows = Array.from({ length: 2000 }, (_, index) => ({ case_id: '', name, visit: index + 1 }));
+		const result = await upload({ items: [binaryItem(convertToFile(rows), 'accents.xlsx', { mode: 'filesystem' })] });
+		expect(result.error).toBeUndefined();
+		const json = result.outputs![0][0].json;
+		expect(json).toMatchObject({ rowCount: 2000, warnings: [] });
+		expect(emulator.cases.byType('demo', 'patient').every((c) => c.name === name)).toBe(true);
+		table.record({
+			id: 'input.multiByteAtChunkEdges',
+			area: AREA,
+			case: "2,000 names of exactly 255 'é' (two bytes each) in an uncompressed .xlsx read from disk in 64 KB chunks",
+			userSees: 'Success, no warning: every name counted as 255 characters',
+			server: serverLine(),
+			lost: 'nothing (before the fix, names split across two chunks were garbled in the checks and warned about as too long)',
+		});
+	});
+
+	it('a workbook with megabytes of text in its shared strings (as Excel writes text): the checks read every row', async () => {
+		// Excel, LibreOffice and Google Sheets put text in xl/sharedStrings.xml, after the sheet. Past 4 MB the checks
+		// keep shared strings on disk; the last row's name is among those.
+		const chunks: Buffer[] = [];
+		const out = new PassThrough().on('data', (chunk: Buffer) => chunks.push(chunk));
+		const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: true });
+		const sheet = workbook.addWorksheet('cases');
+		sheet.addRow(['case_id', 'name', 'notes']).commit();
+		const rows = 400;
+		let textBytes = 0;
+		for (let row = 1; row <= rows; row++) {
+			const name = row === rows ? 'N'.repeat(256) : `Patient ${row}`;
+			const notes = `Visit ${row}: ${'household visited, child weighed, next visit booked. '.repeat(260)}`;
+			textBytes += Buffer.byteLength(name) + Buffer.byteLength(notes);
+			sheet.addRow(['', name, notes]).commit();
+		}
+		expect(textBytes).toBeGreaterThan(5 * 1024 * 1024);
+		sheet.commit();
+		await workbook.commit();
+		const file = Buffer.concat(chunks);
+
+		const result = await upload({ items: [binaryItem(file, 'notes.xlsx', { mode: 'filesystem' })] });
+		expect(result.error).toBeUndefined();
+		const json = result.outputs![0][0].json;
+		expect(json.rowCount).toBe(rows);
+		expect(json.warnings).toEqual([expect.objectContaining({ code: 'nameTooLong', column: 'name', rows: [rows + 1] })]);
+		const warning = (json.warnings as Array<{ message: string }>)[0].message;
+		table.record({
+			id: 'input.largeSharedStrings',
+			area: AREA,
+			case: `An .xlsx with ${(textBytes / 1024 / 1024).toFixed(1)} MB of text in its shared strings (after the sheet, as Excel writes them); the last of ${rows} rows has a 256-character name`,
+			userSees: `Success, with the warning: ${warning}`,
+			server: serverLine(),
+			lost: 'nothing: every row is checked (shared strings past 4 MB are kept on disk, not in memory)',
+		});
+	});
+});
+
+describe('input items', () => {
+	async function uploadItems(records: IDataObject[], parameters: IDataObject = {}) {
+		return await upload({ items: records.map((json) => ({ json })), parameters: { source: 'items', ...parameters } });
+	}
+
+	it('a value longer than a cell can hold (32,767 characters): refused before any request, naming the key and the item', async () => {
+		const long = 'x'.repeat(40_000);
+		const error = thrown(await uploadItems([{ name: 'Asha' }, { name: 'Baraka', notes: long }, { name: 'Chipo' }]));
+		expect(error.message).toBe(
+			"The input items were not uploaded: Key 'notes' of item 1 is 40000 characters long; a spreadsheet cell holds at most 32767. Shorten it or leave the column out.",
+		);
+		expect(error.description).toBe(CHECKS_ADVICE);
+		expect(received(emulator).all).toBe(0);
+		// With the checks skipped, the writer refuses it too, still before any request.
+		const skipped = thrown(await uploadItems([{ name: 'Baraka', notes: long }], SKIP_CHECKS));
+		expect(skipped.message).toBe(
+			"Key 'notes' of item 0 is 40000 characters long; a spreadsheet cell holds at most 32767. Shorten it or leave the column out.",
+		);
+		expect(received(emulator).all).toBe(0);
+		table.record({
+			id: 'items.cellOver32767',
+			area: AREA,
+			case: 'Input items: one value of 40,000 characters (a cell holds 32,767)',
+			userSees: error.message,
+			advice: error.description,
+			server: serverLine(),
+			lost: `${NOTHING_SENT} (with the checks skipped, the writer refuses it, also before any request)`,
+		});
+	});
+
+	it('text that looks like a formula arrives as that text, never a formula or a number', async () => {
+		const looksLikeFormulas = { link: '=HYPERLINK("http://x","y")', plus: '+1', expression: '-2+3', at: '@SUM(A1)' };
+		const result = await uploadItems([{ name: 'Asha', ...looksLikeFormulas }]);
+		expect(result.error).toBeUndefined();
+		const [stored] = emulator.cases.byType('demo', 'patient');
+		expect(stored.properties).toEqual(looksLikeFormulas);
+		table.record({
+			id: 'items.formulaText',
+			area: AREA,
+			case: `Input items with the texts ${Object.values(looksLikeFormulas).map((text) => `'${text}'`).join(', ')}`,
+			userSees: 'Success: each stored in the case exactly as given, as text',
+			server: serverLine(),
+			lost: 'nothing: written as text cells, so no spreadsheet evaluates them and no number is made of them',
+		});
+	});
+
+	it('Unicode, emoji and right-to-left text arrive intact in the case store', async () => {
+		const people = [
+			{ name: 'Zoë Ångström-Ødegård', village: 'Kisumu', note: 'naïve café, façade' },
+			{ name: '李小龍', village: '北京市', note: '𠜎𠜱 (outside the BMP)' },
+			{ name: 'مريم العربية', village: 'القاهرة', note: 'שָׁלוֹם עֲלֵיכֶם (Hebrew with points)' },
+			{ name: '👩‍⚕️ Nurse Amani 🇰🇪', village: 'Mombasa 🌊', note: '👍🏽 skin tone, ZWJ family 👨‍👩‍👧' },
+		];
+		const result = await uploadItems(people);
+		const json = onlyItem(await statusOf(result), 0);
+		expect(json.summary).toBe('Import finished: 4 cases created, 0 updated.');
+		const stored = emulator.cases.byType('demo', 'patient').map((c) => ({ name: c.name, village: c.properties.village, note: c.properties.note }));
+		expect(stored).toEqual(people);
+		table.record({
+			id: 'items.unicode',
+			area: AREA,
+			case: 'Input items with accents, CJK, characters outside the BMP, Arabic and Hebrew (right-to-left), emoji with ZWJ and skin tones',
+			userSees: `Success output: ${json.summary} Every value stored exactly`,
+			server: serverLine(),
+			lost: 'nothing: every value arrives intact',
+		});
+	});
+
+	it('a bad item in the last of several uploads: nothing is uploaded, not even the good first ones', async () => {
+		const records: IDataObject[] = Array.from({ length: 6 }, (_, index) => ({ name: `Patient ${index}` }));
+		records[5] = { name: 'Patient 5', tags: ['pregnant', 'follow-up'] };
+		const error = thrown(await uploadItems(records, { options: { rowsPerUpload: 2 } }));
+		expect(error.message).toBe(
+			"The input items were not uploaded: Upload 3 of 3: Key 'tags' of item 5 holds an array, which a spreadsheet cell cannot hold. Flatten it (e.g. with a Set node), exclude the column, or turn on the option to write nested values as JSON text.",
+		);
+		expect(received(emulator).all).toBe(0);
+		// With the checks skipped, every upload's file is still written before the first upload is sent.
+		const skipped = thrown(await uploadItems(records, { options: { rowsPerUpload: 2, skipChecks: true } }));
+		expect(skipped.message).toMatch(/^Key 'tags' of item 5 holds an array/);
+		expect(skipped.description).toBe('Nothing was sent to CommCare.');
+		expect(received(emulator).all).toBe(0);
+		table.record({
+			id: 'items.badItemInLastUpload',
+			area: AREA,
+			case: 'Six input items in uploads of 2 (Rows per Upload); item 5, in the third upload, holds an array',
+			userSees: error.message,
+			advice: error.description,
+			server: serverLine(),
+			lost: `${NOTHING_SENT}: no upload goes until every upload has been checked and written (also with the checks skipped)`,
+			alsoCoveredBy: ["test/integration/itemsSource.test.ts › checks every upload before the first is sent: a problem in the last stops them all"],
+		});
+	});
+
+	it('a nested object: refused before any request naming the key and the item; with the option, sent as JSON text', async () => {
+		const records = [{ name: 'Asha' }, { name: 'Baraka', address: { village: 'Kisumu', district: 'Kisumu East' } }];
+		const error = thrown(await uploadItems(records));
+		expect(error.message).toBe(
+			"The input items were not uploaded: Key 'address' of item 1 holds an object, which a spreadsheet cell cannot hold. Flatten it (e.g. with a Set node), exclude the column, or turn on the option to write nested values as JSON text.",
+		);
+		expect(received(emulator).all).toBe(0);
+		const server = serverLine();
+		expect((await uploadItems(records, { options: { nestedAsJson: true } })).error).toBeUndefined();
+		const baraka = emulator.cases.byType('demo', 'patient').find((c) => c.name === 'Baraka');
+		expect(baraka?.properties.address).toBe('{"village":"Kisumu","district":"Kisumu East"}');
+		table.record({
+			id: 'items.nestedObject',
+			area: AREA,
+			case: 'Input items where item 1 holds an object (address: { village, district })',
+			userSees: error.message,
+			advice: error.description,
+			server,
+			lost: `${NOTHING_SENT} (with "Nested Values as JSON" on, the object is stored as JSON text)`,
+			alsoCoveredBy: ['test/integration/itemsSource.test.ts › a nested value stops the run before any request, naming the key and the item'],
 		});
 	});
 });

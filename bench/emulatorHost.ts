@@ -1,0 +1,100 @@
+/**
+ * The CommCare HQ emulator in a process of its own, for the benchmark cases that upload: the case's process then runs
+ * only the node, so its peak memory is the node's, and what the emulator spends reading a 100 MB request is not
+ * counted against it. A case calls `startEmulatorProcess()`, which forks this file; they talk over IPC.
+ *
+ * Uploads are answered the way CommCare accepts one (HTTP 200, `{"code": 200, "message": "success", "status_url": ...}`)
+ * after the whole request has been read, but the rows are not imported: the emulator's import of 100,000 rows does not
+ * finish within the node's 300-second upload timeout (its in-memory case store finds cases by scanning all of them,
+ * so an import is quadratic in its rows), and it is the node that is measured, not the emulator.
+ */
+import { fork, type ChildProcess } from 'child_process';
+import { randomUUID } from 'crypto';
+
+import { startEmulator } from '../test/emulator';
+import { pythonJsonDumps } from '../test/emulator/pythonFormat';
+
+type HostCommand = { type: 'acceptUploads'; count: number } | { type: 'uploadsReceived' } | { type: 'close' };
+type HostRequest = HostCommand & { id: number };
+
+/** What the emulator saw of the uploads accepted so far. */
+export interface UploadsReceived {
+	/** One entry per upload request: its Content-Length (bytes), or null when it was sent chunked. */
+	contentLengths: Array<number | null>;
+}
+
+export interface EmulatorProcess {
+	baseUrl: string;
+	domain: string;
+	username: string;
+	apiKey: string;
+	/** Answers the next `count` uploads with CommCare's success (each its own status_url), without importing. */
+	acceptUploads(count: number): Promise<void>;
+	uploadsReceived(): Promise<UploadsReceived>;
+	close(): Promise<void>;
+}
+
+export async function startEmulatorProcess(): Promise<EmulatorProcess> {
+	const child: ChildProcess = fork(__filename, ['--host'], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+	const pending = new Map<number, (value: unknown) => void>();
+	let nextId = 1;
+	const ready = new Promise<{ baseUrl: string; domain: string; username: string; apiKey: string }>((resolve, reject) => {
+		child.once('error', reject);
+		child.once('exit', (code) => reject(new Error(`the emulator process exited (${code}) before it was ready`)));
+		child.on('message', (message: { id?: number; type: string; value?: unknown }) => {
+			if (message.type === 'ready') resolve(message.value as never);
+			else if (message.id !== undefined) pending.get(message.id)?.(message.value);
+		});
+	});
+	const ask = async (command: HostCommand) => {
+		const id = nextId++;
+		const answered = new Promise((resolve) => pending.set(id, resolve));
+		child.send({ ...command, id });
+		return await answered;
+	};
+	const info = await ready;
+	return {
+		...info,
+		acceptUploads: async (count) => void (await ask({ type: 'acceptUploads', count })),
+		uploadsReceived: async () => (await ask({ type: 'uploadsReceived' })) as UploadsReceived,
+		close: async () => {
+			const exited = new Promise((resolve) => child.once('exit', resolve));
+			child.send({ id: 0, type: 'close' });
+			await exited;
+		},
+	};
+}
+
+async function host(): Promise<void> {
+	const emulator = await startEmulator({ timeline: { queuedPolls: 0, runningPolls: 0 } });
+	const reply = (id: number, value: unknown = null) => process.send?.({ id, type: 'reply', value });
+	process.on('message', (request: HostRequest) => {
+		if (request.type === 'acceptUploads') {
+			for (let i = 0; i < request.count; i++) {
+				const statusUrl = `${emulator.baseUrl}/a/${emulator.domain}/importer/history/uploads/${randomUUID()}/status`;
+				emulator.faults.respond('upload', 1, {
+					status: 200,
+					headers: { 'Content-Type': 'application/json' },
+					body: pythonJsonDumps({ code: 200, message: 'success', status_url: statusUrl }),
+				});
+			}
+			reply(request.id);
+		} else if (request.type === 'uploadsReceived') {
+			const uploads = emulator.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/bulk_upload_api/'));
+			const contentLengths = uploads.map((r) => (r.headers['content-length'] === undefined ? null : Number(r.headers['content-length'])));
+			reply(request.id, { contentLengths } satisfies UploadsReceived);
+		} else {
+			void emulator.close().then(() => process.exit(0));
+		}
+	});
+	// The case's process went away: nothing left to serve.
+	process.on('disconnect', () => process.exit(0));
+	process.send?.({ type: 'ready', value: { baseUrl: emulator.baseUrl, domain: emulator.domain, username: emulator.username, apiKey: emulator.apiKey } });
+}
+
+if (require.main === module && process.argv.includes('--host')) {
+	host().catch((error: unknown) => {
+		process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+		process.exit(1);
+	});
+}
