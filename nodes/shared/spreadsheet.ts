@@ -643,6 +643,9 @@ export function inspectItems(
 		}
 		collector.addRow(offset + 2, blank, (columnIndex) => texts[columnIndex]);
 	});
+	// Unlike a file's trailing empty rows, every item is written as a row: blank items at the end are sent too, and
+	// CommCare skips them silently like any blank row, so report them.
+	collector.addTrailingBlankRows(items.length + 1);
 	return collector.finish([opts.sheetName], null);
 }
 
@@ -706,6 +709,19 @@ class RowCollector {
 		}
 		for (const [column, index] of this.valueColumnIndexes) this.values[column].push(detached(textAt(index)));
 		this.lastDataRow = rowNumber;
+	}
+
+	/**
+	 * Counts rows after the last data row, up to `lastRowNumber`, as blank data rows (rows that are sent). With no
+	 * data row at all nothing changes: the sheet stays empty, as the checks expect.
+	 */
+	addTrailingBlankRows(lastRowNumber: number): void {
+		if (this.rowsAfterGap || this.lastDataRow === 1) return;
+		for (let row = this.lastDataRow + 1; row <= lastRowNumber; row++) {
+			this.blankRows.push(row);
+			for (const column of this.valueColumnIndexes.keys()) this.values[column].push(null);
+		}
+		this.lastDataRow = Math.max(this.lastDataRow, lastRowNumber);
 	}
 
 	finish(sheetNames: string[], limitation: string | null): SheetInspection {

@@ -703,3 +703,18 @@ describe('inspectItems', () => {
 		expect(() => inspectItems([{ a: 1 }, { a: [1] }], ['a'], { ...defaults, valueColumns: [] })).toThrow("Key 'a' of item 1 holds an array");
 	});
 });
+
+describe('inspectItems: blank items at the end', () => {
+	it('reports trailing blank items as blank rows, since every item is sent as a row', () => {
+		const items = [{ external_id: 'A1', name: 'Ann' }, { external_id: 'B2', name: 'Ben' }, { external_id: '', name: '' }];
+		const inspection = inspectItems(items, ['external_id', 'name'], {
+			sheetName: 'cases',
+			textColumns: ['external_id'],
+			nestedAsJson: false,
+			valueColumns: ['external_id', 'name'],
+		});
+		expect(inspection.dataRowCount).toBe(3);
+		expect(inspection.blankRowNumbers).toEqual([4]);
+		expect(inspection.values.external_id).toEqual(['A1', 'B2', null]);
+	});
+});
