@@ -54,14 +54,8 @@ export interface PreflightIssue extends IDataObject {
 	items?: number[];
 }
 
-/**
- * Output of CommCare Bulk Import, one per upload (default mode). `status_url` is the server's, under that key,
- * so CommCare Import Status's default `={{ $json.status_url }}` just works.
- */
-export interface UploadResultJson extends IDataObject {
-	status_url: string;
-	code: number;
-	message: string;
+/** What one upload sends (or would send): the importer settings, the file and its place in a split input. */
+export interface UploadDescription extends IDataObject {
 	projectSpace: string;
 	caseType: string;
 	fileName: string;
@@ -70,11 +64,21 @@ export interface UploadResultJson extends IDataObject {
 	nameColumn: string;
 	createNewCases: boolean;
 	comment: string;
-	/** Data rows (not counting the header) in the uploaded sheet, when known; lets the status node count silent skips. */
+	/** Data rows (not counting the header) in the sheet, when known; lets the status node count silent skips. */
 	rowCount: number | null;
 	/** 1-based upload number and total when `rowsPerUpload` split the input. */
 	uploadNumber: number;
 	uploadCount: number;
+}
+
+/**
+ * Output of CommCare Bulk Import, one per upload (default mode). `status_url` is the server's, under that key,
+ * so CommCare Import Status's default `={{ $json.status_url }}` just works.
+ */
+export interface UploadResultJson extends UploadDescription {
+	status_url: string;
+	code: number;
+	message: string;
 	/** Preflight warnings that did not stop the upload. */
 	warnings: PreflightIssue[];
 }
@@ -83,24 +87,12 @@ export interface UploadResultJson extends IDataObject {
  * Output of CommCare Bulk Import with the Dry Run option: one item per upload that would be made. Nothing was sent,
  * so there is no `status_url`.
  */
-export interface DryRunResultJson extends IDataObject {
+export interface DryRunResultJson extends UploadDescription {
 	dryRun: true;
 	/** False when the checks found errors: a real run would stop before sending anything. */
 	wouldUpload: boolean;
 	/** False when the checks were skipped (then `errors` and `warnings` are empty, not clean). */
 	checked: boolean;
-	projectSpace: string;
-	caseType: string;
-	fileName: string;
-	searchField: SearchField;
-	searchColumn: string;
-	nameColumn: string;
-	createNewCases: boolean;
-	comment: string;
-	/** Data rows that would be sent, when known. */
-	rowCount: number | null;
-	uploadNumber: number;
-	uploadCount: number;
 	/** Source "Input Items": the columns in order, the sheet name, and the input items this upload would hold. */
 	columns?: string[];
 	sheetName?: string;
