@@ -10,7 +10,7 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { InvalidInputError } from '../shared/errors';
-import { runPreflight } from '../shared/preflight';
+import { checkedColumns, runPreflight } from '../shared/preflight';
 import { inspectSpreadsheet, SpreadsheetReadError, type SpreadsheetFormat } from '../shared/spreadsheet';
 import { getCommCareCredentials, type CommCareCredentials } from '../shared/transport';
 import type { ImportSettings, PreflightIssue } from '../shared/types';
@@ -106,7 +106,7 @@ export async function checkSpreadsheetFile(file: SpreadsheetFile, settings: Impo
 	const content = await file.open();
 	try {
 		const inspection = await inspectSpreadsheet(content, file.fileName.split('.').pop() as SpreadsheetFormat, {
-			valueColumns: checkedValueColumns(settings),
+			valueColumns: checkedColumns(settings),
 		}).catch((error: unknown) => (error instanceof SpreadsheetReadError ? error : Promise.reject(error)));
 		if (inspection instanceof SpreadsheetReadError) {
 			return { checked: true, rowCount: null, errors: [{ code: 'unreadableFile', message: inspection.message }], warnings: [] };
@@ -117,14 +117,6 @@ export async function checkSpreadsheetFile(file: SpreadsheetFile, settings: Impo
 		// The reader may stop after the first sheet: release the rest of the stream (an open file, for filesystem mode).
 		if (!Buffer.isBuffer(content)) (content as { destroy?: () => void }).destroy?.();
 	}
-}
-
-/**
- * The columns whose values the checks read: those `preflightValueColumns` can ask for. A file's header is not known
- * before it is read, so all of them are requested; the reader keeps only those the sheet has.
- */
-function checkedValueColumns(settings: ImportSettings): string[] {
-	return [...new Set([settings.searchColumn, settings.nameColumn, 'external_id', 'close'])];
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -9,13 +9,20 @@ import { createReadStream, createWriteStream } from 'fs';
 import { mkdtemp, rm, stat } from 'fs/promises';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { pid } from 'process';
 import { finished } from 'stream/promises';
 
 import type { IDataObject, IPairedItemData } from 'n8n-workflow';
 
 import { preflightValueColumns, runPreflight } from './preflight';
-import { CellValueError, inspectItems, planColumns, safeSheetName, writeItemsXlsx, type SheetInspection } from './spreadsheet';
+import {
+	CellValueError,
+	inspectItems,
+	planColumns,
+	safeSheetName,
+	temporaryFolderPrefix,
+	writeItemsXlsx,
+	type SheetInspection,
+} from './spreadsheet';
 import type { ImportSettings, PreflightIssue, RecordResultJson, UploadResultJson } from './types';
 import type { SpreadsheetFile } from './upload';
 
@@ -190,11 +197,6 @@ export function mergeFindings(findings: PreflightIssue[][]): PreflightIssue[] {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Files
-
-/** Temporary folders are named `n8n-commcare-<process id>-<random>`: an operator can tell whose one is. */
-export function temporaryFolderPrefix(): string {
-	return `n8n-commcare-${pid}-`;
-}
 
 /** A folder of its own in the system's temporary directory, removed after `use`, whatever happens. */
 export async function withTemporaryFolder<T>(use: (folder: string) => Promise<T>): Promise<T> {

@@ -92,11 +92,15 @@ const BUILT_IN_HEADERS = ['case_name', 'case_type'];
 /** Cells the server's CSV conversion turns into booleans or numbers (spec §6.1), which would make a header invalid. */
 const CSV_RETYPED_HEADER = /^(true|t|yes|y|false|f|no|n|nan|inf|infinity)$/i;
 
+/** Every column whose values `runPreflight` may read (a file's reader asks for all of them before it knows the header). */
+export function checkedColumns(settings: ImportSettings): string[] {
+	return [...new Set([settings.searchColumn, settings.nameColumn, 'external_id', 'close'])];
+}
+
 /** The columns whose values `runPreflight` needs, among those present in `headers`. */
 export function preflightValueColumns(settings: ImportSettings, headers: (string | null)[]): string[] {
 	const present = new Set(headers.filter((header): header is string => header !== null));
-	const wanted = [settings.searchColumn, settings.nameColumn, 'external_id', 'close'];
-	return [...new Set(wanted)].filter((column) => present.has(column));
+	return checkedColumns(settings).filter((column) => present.has(column));
 }
 
 /** The search id the server matches on (spec §6.1): text that Python's `float()` accepts becomes `str(int(...))`. */

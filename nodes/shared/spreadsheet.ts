@@ -787,12 +787,17 @@ function createZipParser(): NodeJS.WritableStream & AsyncIterable<ZipEntry> & { 
 	return unzipper.Parse({ forceStream: true });
 }
 
-/** A temporary folder made when first needed, named like the items source's (itemsSource.ts, temporaryFolderPrefix). */
+/** Temporary folders are named `n8n-commcare-<process id>-<random>`: an operator can tell whose one is. */
+export function temporaryFolderPrefix(): string {
+	return `n8n-commcare-${pid}-`;
+}
+
+/** A temporary folder made when first needed. */
 class ScratchFolder {
 	private folder: string | null = null;
 
 	path(fileName: string): string {
-		this.folder ??= mkdtempSync(join(tmpdir(), `n8n-commcare-${pid}-`));
+		this.folder ??= mkdtempSync(join(tmpdir(), temporaryFolderPrefix()));
 		return join(this.folder, fileName);
 	}
 

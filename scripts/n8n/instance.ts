@@ -7,11 +7,11 @@
 import { spawn, type ChildProcess } from 'child_process';
 import { randomBytes } from 'crypto';
 import { promises as fs } from 'fs';
-import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import type { INodeExecutionData, ITaskData } from 'n8n-workflow';
 
+import { freePort } from '../services/processes';
 import { envWithoutNpmVariables, npmCliPath, type N8nInstall } from './install';
 
 export type BinaryDataMode = 'default' | 'filesystem' | 'database';
@@ -102,7 +102,7 @@ export async function createInstance(install: N8nInstall, options: InstanceOptio
 		// `execute` prints a failed run's JSON at info level: keep it visible.
 		N8N_LOG_LEVEL: 'info',
 		// `execute` starts the task-runner broker; a port per instance lets instances run side by side.
-		N8N_RUNNERS_BROKER_PORT: String(await findFreePort()),
+		N8N_RUNNERS_BROKER_PORT: String(await freePort()),
 		...(options.binaryDataMode ? { N8N_DEFAULT_BINARY_DATA_MODE: options.binaryDataMode } : {}),
 		...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
 		...options.env,
@@ -365,15 +365,3 @@ async function readJson(file: string): Promise<Record<string, unknown>> {
 	return JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, unknown>;
 }
 
-/** A port free right now on loopback (the OS picks it). */
-function findFreePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = net.createServer();
-		server.unref();
-		server.on('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const { port } = server.address() as net.AddressInfo;
-			server.close(() => resolve(port));
-		});
-	});
-}

@@ -11,7 +11,7 @@ import ExcelJS from 'exceljs';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
-import { temporaryFolderPrefix } from '../../nodes/shared/itemsSource';
+import { temporaryFolderPrefix } from '../../nodes/shared/spreadsheet';
 import type { DryRunResultJson, PreflightIssue, RecordResultJson, UploadResultJson } from '../../nodes/shared/types';
 import { startEmulator, type Emulator } from '../emulator';
 import { runNode } from '../helpers/executionContext';
