@@ -39,7 +39,7 @@ export async function uploadEachBinaryFile(ctx: IExecuteFunctions): Promise<INod
 	const outputs: INodeExecutionData[][] = items.map(() => []);
 	let credentials: CommCareCredentials | undefined;
 	const fail = (error: unknown, itemIndex: number, fileName: string | undefined, accepted: AcceptedUpload[] = []) => {
-		const nodeError = nodeErrorFor(ctx, error, itemIndex, credentials?.secrets ?? [], accepted);
+		const nodeError = nodeErrorFor(ctx, error, itemIndex, credentials?.redactor, accepted);
 		if (!ctx.continueOnFail()) throw nodeError;
 		const context = { binaryPropertyName: binaryPropertyName(ctx, itemIndex), fileName: fileName ?? binaryFileName(ctx, itemIndex) ?? null };
 		outputs[itemIndex].push(errorItem(ctx, nodeError, [itemIndex], context, error));

@@ -5,11 +5,14 @@
  */
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
+import { withRedaction } from '../shared/redaction';
 import { uploadEachBinaryFile } from './binaryInput';
 import { uploadInputItems } from './itemsInput';
 
 export async function executeBulkImport(ctx: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-	const source = ctx.getNodeParameter('source', 0, 'binary') as 'binary' | 'items';
-	if (source === 'items') return [await uploadInputItems(ctx)];
-	return [await uploadEachBinaryFile(ctx)];
+	return await withRedaction(ctx, async () => {
+		const source = ctx.getNodeParameter('source', 0, 'binary') as 'binary' | 'items';
+		if (source === 'items') return [await uploadInputItems(ctx)];
+		return [await uploadEachBinaryFile(ctx)];
+	});
 }

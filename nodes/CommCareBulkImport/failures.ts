@@ -5,6 +5,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { InvalidInputError, toNodeError } from '../shared/errors';
+import type { Redactor } from '../shared/redaction';
 import { pairedItems } from '../shared/itemsSource';
 import type { PreflightIssue } from '../shared/types';
 
@@ -61,10 +62,10 @@ export function nodeErrorFor(
 	ctx: IExecuteFunctions,
 	error: unknown,
 	itemIndex: number,
-	secrets: readonly string[],
+	redactor: Redactor | undefined,
 	accepted: AcceptedUpload[] = [],
 ): NodeApiError | NodeOperationError {
-	const nodeError = toNodeError(ctx.getNode(), error, itemIndex, secrets);
+	const nodeError = toNodeError(ctx.getNode(), error, itemIndex, redactor);
 	const note = alreadyAcceptedNote(accepted);
 	if (note) nodeError.description = `${nodeError.description ?? ''}${note}`.trim();
 	return nodeError;

@@ -150,7 +150,7 @@ class ItemsRun {
 	 * per-record mode, so every record still reaches CommCare Import Status (its Error output); else one for all.
 	 */
 	private fail(error: unknown, itemIndexes: number[], context: IDataObject = {}): void {
-		const nodeError = nodeErrorFor(this.ctx, error, itemIndexes[0] ?? 0, this.credentials?.secrets ?? [], this.accepted);
+		const nodeError = nodeErrorFor(this.ctx, error, itemIndexes[0] ?? 0, this.credentials?.redactor, this.accepted);
 		if (!this.ctx.continueOnFail()) throw nodeError;
 		if (!this.outputPerRecord) {
 			this.output.push(errorItem(this.ctx, nodeError, itemIndexes, context, error));

@@ -7,6 +7,7 @@
 import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
 import { toNodeError } from '../shared/errors';
+import { withRedaction } from '../shared/redaction';
 import {
 	DEFAULT_CONCURRENCY,
 	fetchStatusThroughTransport,
@@ -40,6 +41,10 @@ function readPollingSettings(ctx: IExecuteFunctions): PollingOptions {
 }
 
 export async function executeImportStatus(ctx: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	return await withRedaction(ctx, async () => await checkImports(ctx));
+}
+
+async function checkImports(ctx: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = ctx.getInputData();
 	if (items.length === 0) return [[], [], []];
 	const jsons = items.map((item) => item.json);
@@ -58,6 +63,7 @@ export async function executeImportStatus(ctx: IExecuteFunctions): Promise<INode
 					itemIndex,
 					json,
 					statusUrl: typeof statusUrls[itemIndex] === 'string' ? (statusUrls[itemIndex] as string) : null,
+					pollUrl: null,
 					unpolled: unpolled({ kind: 'refused', reason }),
 				})),
 				new Map(),

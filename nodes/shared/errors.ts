@@ -3,10 +3,12 @@
  * of them. transport.ts decides WHAT happened (status, network failure, redirect); this file says it in words.
  *
  * Rules: name what was found and what to do; never dump an HTML page; never show an API key, password or
- * Authorization header (everything taken from a server or an exception passes through `redactSecrets`).
+ * Authorization header. Server text is redacted before it is cut (redaction.ts); each node redacts everything it
+ * throws or outputs once more as its very last step.
  */
 import { NodeApiError, NodeOperationError, type INode, type JsonObject } from 'n8n-workflow';
 
+import { safeExcerpt, SHAPE_REDACTOR, type Redactor } from './redaction';
 import type { CommCareCredentials, CommCareResponse, NetworkFailure } from './transport';
 
 /** A problem with what the user typed or connected (parameters, credential, input items). Nothing was sent. */
@@ -20,54 +22,21 @@ export class InvalidInputError extends Error {
 	}
 }
 
-export const REDACTED = '[redacted]';
-
-/** Header / field names whose values are secrets wherever they appear. */
-const SECRET_KEY = /^(authorization|proxy-authorization|cookie|set-cookie|x-commcarehq-otp|otp|api_?key|password)$/i;
-/** An `ApiKey user:key` header value quoted in some text. */
-const API_KEY_HEADER_VALUE = /(ApiKey\s+)[^\s:]+:[^\s"',;]+/gi;
-/** Secrets shorter than this are not searched for in text (they would mangle ordinary words). */
-const MIN_SECRET_LENGTH = 4;
-
-/**
- * Returns a copy of `value` (string, array or plain object, nested) with every secret replaced by `[redacted]`:
- * the listed secret strings wherever they occur, `ApiKey user:key` values, and the values of secret-named keys.
- */
-export function redactSecrets<T>(value: T, secrets: readonly string[]): T {
-	const searchable = secrets.filter((s) => typeof s === 'string' && s.length >= MIN_SECRET_LENGTH);
-	searchable.sort((a, b) => b.length - a.length);
-	return redactValue(value, searchable, 0) as T;
-}
-
-function redactValue(value: unknown, secrets: string[], depth: number): unknown {
-	if (typeof value === 'string') {
-		let text = value.replace(API_KEY_HEADER_VALUE, `$1${REDACTED}`);
-		for (const secret of secrets) text = text.split(secret).join(REDACTED);
-		return text;
-	}
-	if (value === null || typeof value !== 'object') return value;
-	if (depth > 8) return '[nested too deeply]';
-	if (Array.isArray(value)) return value.map((entry) => redactValue(entry, secrets, depth + 1));
-	if (Buffer.isBuffer(value)) return `[${value.length} bytes]`;
-	const out: Record<string, unknown> = {};
-	for (const [key, entry] of Object.entries(value as Record<string, unknown>)) {
-		out[key] = SECRET_KEY.test(key) ? REDACTED : redactValue(entry, secrets, depth + 1);
-	}
-	return out;
-}
-
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", apos: "'", nbsp: ' ' };
 
 function decodeEntities(text: string): string {
 	return text.replace(/&(amp|lt|gt|quot|#39|apos|nbsp);/g, (_m, name: string) => ENTITIES[name]);
 }
 
-/** The `<title>` of an HTML page, whitespace collapsed, or undefined. */
+/** The `<title>` of an HTML page, whitespace collapsed, or undefined. Not cut: cut it after redaction. */
 export function htmlTitle(html: string): string | undefined {
-	const match = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html);
+	const match = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html.slice(0, MAX_SCANNED_HTML));
 	const title = match ? decodeEntities(match[1]).replace(/\s+/g, ' ').trim() : '';
-	return title ? truncate(title, 120) : undefined;
+	return title || undefined;
 }
+
+/** Only the start of a page is searched for its title: a page is never read whole into a message. */
+const MAX_SCANNED_HTML = 64 * 1024;
 
 /** Plain text of a short HTML fragment; a link keeps its address: `<a href="u">text</a>` → `text (u)`. */
 export function htmlToPlainText(html: string): string {
@@ -86,15 +55,18 @@ export function truncate(text: string, max: number): string {
 	return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-/** One line saying what a response body was, safe to show: never raw HTML, never secrets. */
-export function describeBody(response: Pick<CommCareResponse, 'text' | 'json' | 'isHtml'>, secrets: readonly string[]): string {
+/**
+ * One line saying what a response body was, safe to show: never raw HTML, never secrets. Secrets are removed before
+ * anything is cut (a cut must not leave a piece of one); the caller's final redaction runs again on the message.
+ */
+export function describeBody(response: Pick<CommCareResponse, 'text' | 'json' | 'isHtml'>, redactor: Redactor): string {
 	if (response.isHtml) {
 		const title = htmlTitle(response.text);
-		return title ? `an HTML page titled "${redactSecrets(title, secrets)}"` : 'an HTML page';
+		return title ? `an HTML page titled "${safeExcerpt(title, 120, redactor)}"` : 'an HTML page';
 	}
-	if (response.json !== undefined) return truncate(JSON.stringify(redactSecrets(response.json, secrets)), 300);
-	const text = response.text.replace(/\s+/g, ' ').trim();
-	return text ? `"${truncate(redactSecrets(text, secrets), 300)}"` : 'an empty body';
+	if (response.json !== undefined) return safeExcerpt(JSON.stringify(redactor.value(response.json)), 300, redactor);
+	const text = response.text.slice(0, MAX_SCANNED_HTML).replace(/\s+/g, ' ').trim();
+	return text ? `"${safeExcerpt(text, 300, redactor)}"` : 'an empty body';
 }
 
 /** A URL fit for a message: no query string or fragment (they may carry tokens). */
@@ -127,21 +99,23 @@ export interface FailureContext {
 /**
  * NodeApiError's constructor rewrites messages that contain words like ECONNREFUSED or a known HTTP status, and
  * looks for a description in the response object. Ours are already written for the user: set them as they are.
+ * Everything is redacted after it is set, stack included (it repeats the message).
  */
 export function commCareApiError(
 	node: INode,
 	message: string,
-	options: { description?: string; httpCode?: string | number; itemIndex?: number; details?: JsonObject },
+	options: { description?: string; httpCode?: string | number; itemIndex?: number; details?: JsonObject; redactor?: Redactor },
 ): NodeApiError {
-	const error = new NodeApiError(node, (options.details ?? {}) as JsonObject, {
-		message,
-		description: options.description,
+	const redactor = options.redactor ?? SHAPE_REDACTOR;
+	const error = new NodeApiError(node, redactor.value(options.details ?? {}) as JsonObject, {
+		message: redactor.text(message),
+		description: options.description === undefined ? undefined : redactor.text(options.description),
 		httpCode: options.httpCode === undefined ? undefined : String(options.httpCode),
 		itemIndex: options.itemIndex,
 	});
 	error.message = message;
 	error.description = options.description;
-	return error;
+	return redactor.error(error);
 }
 
 function projectSpaceLabel(projectSpace: string | undefined): string {
@@ -161,14 +135,11 @@ export function errorForResponse(
 	context: FailureContext,
 ): NodeApiError {
 	const status = response.statusCode;
-	const { secrets } = credentials;
-	const body = describeBody(response, secrets);
-	const details = redactSecrets(
-		{ statusCode: status, url: displayUrl(response.url), body, attempts: response.attempts },
-		secrets,
-	) as JsonObject;
+	const { redactor } = credentials;
+	const body = describeBody(response, redactor);
+	const details = { statusCode: status, url: displayUrl(response.url), body, attempts: response.attempts } as JsonObject;
 	const fail = (message: string, description?: string) =>
-		commCareApiError(node, message, { description, httpCode: status, itemIndex: context.itemIndex, details });
+		commCareApiError(node, message, { description, httpCode: status, itemIndex: context.itemIndex, details, redactor });
 	const serverMessage = jsonField(response.json, 'message');
 	const serverError = jsonField(response.json, 'error');
 
@@ -177,7 +148,7 @@ export function errorForResponse(
 		const where =
 			'API keys are under your name (top right in CommCare HQ) → My Account Settings → API Keys. A mobile worker signs in as name@project.commcarehq.org.';
 		if (serverError) {
-			const said = redactSecrets(serverError, secrets);
+			const said = safeExcerpt(serverError, 300, redactor);
 			let advice = `Check the ${what} in the CommCare API credential.`;
 			if (/otp/i.test(serverError)) {
 				advice =
@@ -215,7 +186,8 @@ export function errorForResponse(
 	}
 	if (status >= 500 && serverMessage && !response.isHtml) {
 		// Caught upload errors: CommCare's own words, verbatim (spec §3). One of them (invalid column names)
-		// holds an HTML link, so the description carries a plain-text version.
+		// holds an HTML link, so the description carries a plain-text version. Both are redacted in `fail`, after
+		// the tags are gone (a secret split by tags is only whole in the plain text).
 		const plain = htmlToPlainText(serverMessage);
 		const description =
 			plain !== serverMessage
@@ -223,7 +195,7 @@ export function errorForResponse(
 				: context.operation === 'upload'
 					? 'CommCare refused the file before queueing the import; nothing was imported.'
 					: undefined;
-		return fail(redactSecrets(serverMessage, secrets), description);
+		return fail(serverMessage, description);
 	}
 	if (status === 429 || status === 502 || status === 503 || status === 504) {
 		const retryAfter = response.headers['retry-after'];
@@ -274,7 +246,7 @@ export function errorForNetworkFailure(
 	const where = new URL(context.url).origin;
 	const details = { code: failure.code, url: displayUrl(context.url), error: failure.message } as JsonObject;
 	const fail = (message: string, description?: string) =>
-		commCareApiError(node, message, { description, itemIndex: context.itemIndex, details });
+		commCareApiError(node, message, { description, itemIndex: context.itemIndex, details, redactor: credentials.redactor });
 	switch (failure.kind) {
 		case 'hostNotFound':
 			return fail(
@@ -334,7 +306,13 @@ export function errorForRedirect(
 	const target = displayUrl(location.href);
 	const details = { statusCode: response.statusCode, url: displayUrl(response.url), location: target } as JsonObject;
 	const fail = (message: string, description?: string) =>
-		commCareApiError(node, message, { description, httpCode: response.statusCode, itemIndex: context.itemIndex, details });
+		commCareApiError(node, message, {
+			description,
+			httpCode: response.statusCode,
+			itemIndex: context.itemIndex,
+			details,
+			redactor: credentials.redactor,
+		});
 	const otherOrigin = location.origin !== base.origin;
 	const suggestion = `${location.origin}${basePath}`;
 	if (context.operation === 'upload') {
@@ -360,24 +338,52 @@ export function errorForRedirect(
 }
 
 /**
- * Turns anything thrown while handling one item into an n8n error with the item index, secrets removed.
- * NodeApiError / NodeOperationError pass through (with the item index added).
+ * The error for a 3xx answer whose Location cannot be followed at all (not a valid address, bad %-escapes, a
+ * login in it). The address is not quoted: it may carry a token.
+ */
+export function errorForInvalidLocation(
+	node: INode,
+	credentials: CommCareCredentials,
+	response: CommCareResponse,
+	problem: string,
+	context: FailureContext,
+): NodeApiError {
+	const upload = context.operation === 'upload';
+	return commCareApiError(
+		node,
+		`CommCare ${upload ? 'redirected the upload' : 'answered with a redirect'} (HTTP ${response.statusCode}) to an address that cannot be followed: ${problem}. The redirect was not followed.`,
+		{
+			description: upload
+				? `${CHECK_IMPORT_HISTORY} Check the credential's Base URL (${credentials.baseUrl}): a proxy in front of CommCare may be rewriting addresses.`
+				: `Check the credential's Base URL (${credentials.baseUrl}): a proxy in front of CommCare may be rewriting addresses.`,
+			httpCode: response.statusCode,
+			itemIndex: context.itemIndex,
+			details: { statusCode: response.statusCode, url: displayUrl(response.url) } as JsonObject,
+			redactor: credentials.redactor,
+		},
+	);
+}
+
+/**
+ * Turns anything thrown while handling one item into an n8n error with the item index, secrets removed (in every
+ * field, in place). NodeApiError / NodeOperationError pass through (with the item index added).
  */
 export function toNodeError(
 	node: INode,
 	error: unknown,
 	itemIndex: number,
-	secrets: readonly string[] = [],
+	redactor: Redactor = SHAPE_REDACTOR,
 ): NodeApiError | NodeOperationError {
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
 		error.context.itemIndex ??= itemIndex;
-		return error;
+		return redactor.error(error);
 	}
 	if (error instanceof InvalidInputError) {
-		return new NodeOperationError(node, error.message, { itemIndex, description: error.description });
+		const description = error.description === undefined ? undefined : redactor.text(error.description);
+		return redactor.error(new NodeOperationError(node, redactor.text(error.message), { itemIndex, description }));
 	}
 	const message = error instanceof Error ? error.message : String(error);
-	return new NodeOperationError(node, redactSecrets(message, secrets), { itemIndex });
+	return redactor.error(new NodeOperationError(node, redactor.text(message), { itemIndex }));
 }
 
 function jsonField(json: unknown, key: string): string | undefined {

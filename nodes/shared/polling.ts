@@ -37,12 +37,16 @@ import {
  * What one status request produced:
  * - an HTTP answer (any status); `message` is the user-facing text for a status that is not 200;
  * - no answer (network failure): worth asking again;
- * - a failure that asking again will not fix (e.g. a redirect to another server).
+ * - a failure that asking again will not fix (a redirect to another server, a web page instead of a status);
+ *   `sent: false` when no request went out at all (the address was refused): that is not a poll.
  */
 export type StatusAnswer =
 	| { httpStatus: number; body: unknown; retryAfterMs: number | null; message?: string }
 	| { networkError: string }
-	| { fatalError: string; httpStatus: number | null };
+	| { fatalError: string; httpStatus: number | null; sent: boolean };
+
+/** A status body longer than this is not a CommCare status (100,000 row numbers take under 1 MB). */
+export const MAX_STATUS_BODY_BYTES = 32 * 1024 * 1024;
 
 /** `timeoutMs`: how long this one request may take (the loop keeps it within the user's timeout). */
 export type FetchStatus = (url: string, signal: AbortSignal | undefined, limits?: { timeoutMs?: number }) => Promise<StatusAnswer>;
@@ -191,7 +195,7 @@ interface Pace {
 
 /** Updates one URL's wait with an answer; returns whether the import visibly moved (new state or percent). */
 function recordAnswer(wait: UrlWait, answer: StatusAnswer, now: number, pace: Pace): boolean {
-	wait.polls += 1;
+	if (!('fatalError' in answer) || answer.sent) wait.polls += 1;
 	if ('networkError' in answer) {
 		retryLater(wait, answer.networkError, null, now, pace);
 		return false;
@@ -217,7 +221,7 @@ function recordAnswer(wait: UrlWait, answer: StatusAnswer, now: number, pace: Pa
 		wait.consecutiveFailures = 0;
 		wait.lastProblem = null;
 		wait.notBefore = now;
-		if (isTerminalState(state)) end(wait, { kind: 'finished', status: parsed.status }, now);
+		if (isTerminalState(state)) end(wait, { kind: 'finished', status: parsed.status, problem: parsed.problem }, now);
 		return moved;
 	}
 	if (isRetryableStatus(httpStatus, true)) {
@@ -290,24 +294,36 @@ export function fetchStatusThroughTransport(ctx: IExecuteFunctions, credentials:
 				projectSpace,
 				retry: { maxAttempts: 1 },
 				timeoutMs: limits?.timeoutMs,
+				maxBodyBytes: MAX_STATUS_BODY_BYTES,
 			});
 			const retryAfterMs = parseRetryAfterMs(response.headers['retry-after']) ?? null;
 			const answer = { httpStatus: response.statusCode, body: response.json ?? response.text, retryAfterMs };
+			const explain = () => errorForResponse(ctx.getNode(), credentials, response, { operation: 'status', projectSpace }).message;
+			if (response.truncated) {
+				return {
+					fatalError: `CommCare's answer to the status request was larger than ${MAX_STATUS_BODY_BYTES / 1024 / 1024} MB, which no import status is: the Base URL (${credentials.baseUrl}) may point at something other than CommCare HQ`,
+					httpStatus: response.statusCode,
+					sent: true,
+				};
+			}
+			// A login or proxy page does not turn into a status by asking again: say so now, as the upload does.
+			if (response.isHtml && response.statusCode >= 200 && response.statusCode < 300) {
+				return { fatalError: explain(), httpStatus: response.statusCode, sent: true };
+			}
 			if (response.statusCode === 200) return answer;
-			const message = errorForResponse(ctx.getNode(), credentials, response, { operation: 'status', projectSpace }).message;
-			return { ...answer, message };
+			return { ...answer, message: explain() };
 		} catch (error) {
 			// commCareRequest throws NodeOperationError when it sent nothing (a URL off the credential's origin, no
 			// credential) and NodeApiError for no answer (network, cancelled: worth asking again; a cancel is noticed by
 			// the loop) or a redirect it refuses to follow (3xx to another server, or too many). Only "no answer" is
 			// worth asking again.
 			const message = error instanceof Error ? error.message : String(error);
-			if (error instanceof NodeOperationError) return { fatalError: message, httpStatus: null };
+			if (error instanceof NodeOperationError) return { fatalError: message, httpStatus: null, sent: false };
 			const httpCode = Number((error as { httpCode?: unknown }).httpCode);
 			const refusedRedirect = httpCode >= 300 && httpCode < 400;
-			if (refusedRedirect) return { fatalError: message, httpStatus: httpCode };
+			if (refusedRedirect) return { fatalError: message, httpStatus: httpCode, sent: true };
 			// A certificate that cannot be verified will not verify on the next poll either: say so now, not at the timeout.
-			if (classifyNetworkError(error)?.kind === 'certificate') return { fatalError: message, httpStatus: null };
+			if (classifyNetworkError(error)?.kind === 'certificate') return { fatalError: message, httpStatus: null, sent: true };
 			return { networkError: message };
 		}
 	};

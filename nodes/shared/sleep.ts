@@ -7,11 +7,21 @@
  */
 import { setTimeout as wait } from 'timers/promises';
 
+/** The longest delay Node's timers take (2^31 - 1 ms, about 24.8 days): a longer one would fire at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A duration a timer can hold: not negative, not NaN, at most MAX_TIMER_MS. Every user-given duration goes through it. */
+export function clampTimerMs(ms: number): number {
+	if (Number.isNaN(ms) || ms <= 0) return 0;
+	return Math.min(Math.round(ms), MAX_TIMER_MS);
+}
+
 /** Waits `ms` milliseconds; rejects at once (with an AbortError) when `signal` is or becomes aborted. */
 export async function sleepUnlessCancelled(ms: number, signal?: AbortSignal): Promise<void> {
 	if (signal?.aborted) throw abortError();
-	if (ms <= 0) return;
-	await wait(ms, undefined, signal ? { signal } : undefined);
+	const delay = clampTimerMs(ms);
+	if (delay === 0) return;
+	await wait(delay, undefined, signal ? { signal } : undefined);
 }
 
 /** True for the errors an aborted wait or an aborted request produce (timers, fetch, axios). */

@@ -5,7 +5,7 @@
  */
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { assertSameOrigin } from './transport';
+import { checkedRequestUrl } from './transport';
 import type {
 	ImportOutcomeJson,
 	Outcome,
@@ -53,13 +53,17 @@ export function isTerminalState(state: number | null | undefined): boolean {
 // ---------------------------------------------------------------------------------------------------------------
 // Parsing a status body
 
-export type ParsedStatus = { ok: true; status: StatusResponse } | { ok: false; problem: string };
+/**
+ * A status body read: `problem` says what in an otherwise valid status could not be read (counts that are not
+ * numbers, `errors` that is not a list); such a status must not count as a clean success.
+ */
+export type ParsedStatus = { ok: true; status: StatusResponse; problem: string | null } | { ok: false; problem: string };
 
 /**
  * Validates a status body (object, JSON text or Buffer). Tolerates what real servers vary in: `progress` null or
- * missing, counts null, `column` null or `""` (normalised to null so workflows branch on one value), `rows` as
- * numeric strings (older servers). A body that is not a status object (truncated JSON, an HTML page) is reported as
- * a problem, not thrown: the poller treats it as transient and asks again.
+ * missing, counts null or numeric strings, `column` null or `""` (normalised to null so workflows branch on one
+ * value), `rows` as numeric strings (older servers). A body that is not a status object (truncated JSON, a page) is
+ * reported as a problem, not thrown: the poller treats it as transient and asks again. Markup is never quoted.
  */
 export function parseStatusBody(body: unknown): ParsedStatus {
 	let value = body;
@@ -70,7 +74,12 @@ export function parseStatusBody(body: unknown): ParsedStatus {
 		try {
 			value = JSON.parse(text);
 		} catch {
-			return { ok: false, problem: `the status response was not JSON (it starts "${preview(text)}")` };
+			return {
+				ok: false,
+				problem: text.startsWith('<')
+					? 'the status response was markup (a web page or XML), not JSON'
+					: `the status response was not JSON (it starts "${preview(text)}")`,
+			};
 		}
 	}
 	if (!isPlainObject(value)) {
@@ -80,18 +89,31 @@ export function parseStatusBody(body: unknown): ParsedStatus {
 	if (state === null) {
 		return { ok: false, problem: 'the status response has no numeric "state"' };
 	}
-	const progress = isPlainObject(value.progress) ? { percent: toNumberOrNull(value.progress.percent) } : null;
+	const progress = isPlainObject(value.progress) ? { percent: toCount(value.progress.percent).value } : null;
 	let result: StatusResponse['result'] = null;
+	const unreadable: string[] = [];
 	if (isPlainObject(value.result)) {
-		const errors = Array.isArray(value.result.errors) ? value.result.errors : [];
+		const raw = value.result;
+		const count = (key: string) => {
+			const read = toCount(raw[key]);
+			if (!read.readable) unreadable.push(`"${key}" is ${describeJson(raw[key])}`);
+			return read.value;
+		};
+		if (raw.errors !== undefined && raw.errors !== null && !Array.isArray(raw.errors)) {
+			unreadable.push(`"errors" is ${describeJson(raw.errors)}, not a list`);
+		}
+		const errors = Array.isArray(raw.errors) ? raw.errors : [];
+		if (errors.some((entry) => !isPlainObject(entry))) unreadable.push('"errors" holds entries that are not objects');
 		result = {
-			match_count: toNumberOrNull(value.result.match_count),
-			created_count: toNumberOrNull(value.result.created_count),
-			num_chunks: toNumberOrNull(value.result.num_chunks),
+			match_count: count('match_count'),
+			created_count: count('created_count'),
+			num_chunks: count('num_chunks'),
 			errors: errors.filter(isPlainObject).map(toErrorEntry),
 		};
+	} else if (value.result !== undefined && value.result !== null) {
+		unreadable.push(`"result" is ${describeJson(value.result)}`);
 	}
-	return { ok: true, status: { state, progress, result } };
+	return { ok: true, status: { state, progress, result }, problem: unreadable.length > 0 ? unreadable.join('; ') : null };
 }
 
 function toErrorEntry(raw: Record<string, unknown>): RowErrorEntry {
@@ -114,8 +136,21 @@ function toInteger(value: unknown): number | null {
 	return null;
 }
 
-function toNumberOrNull(value: unknown): number | null {
-	return typeof value === 'number' && Number.isFinite(value) ? value : null;
+/** A count: a whole number of at least 0, also as numeric text. Null (or absent) is readable as "not reported". */
+function toCount(value: unknown): { value: number | null; readable: boolean } {
+	if (value === null || value === undefined) return { value: null, readable: true };
+	const number = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+	return typeof number === 'number' && Number.isInteger(number) && number >= 0
+		? { value: number, readable: true }
+		: { value: null, readable: false };
+}
+
+/** A short, safe description of a JSON value for a message: its type, and the value when short. */
+function describeJson(value: unknown): string {
+	if (Array.isArray(value)) return 'a list';
+	if (isPlainObject(value)) return 'an object';
+	const text = JSON.stringify(value) ?? String(value);
+	return text.length <= 24 ? text : `${typeof value} ${preview(text)}`;
 }
 
 /** Empty strings become null: the newest server writes `""` where older ones wrote null. */
@@ -132,8 +167,8 @@ function preview(text: string): string {
 // How a wait ended (produced by polling.ts or by the node for items never polled)
 
 export type WaitEnd =
-	/** State 2 or 3 was reached; `status` is that last response. */
-	| { kind: 'finished'; status: StatusResponse }
+	/** State 2 or 3 was reached; `status` is that last response, `problem` what of it could not be read. */
+	| { kind: 'finished'; status: StatusResponse; problem?: string | null }
 	/** The timeout passed before a final state. `lastProblem` is the last transient failure, if the last poll failed. */
 	| { kind: 'timedOut'; lastProblem: string | null }
 	| { kind: 'notFound' }
@@ -180,15 +215,41 @@ function withoutFinalStop(text: string): string {
 const NOT_FOUND_EXPLANATION =
 	'CommCare HQ answered 404 for this status URL: the upload id is unknown, belongs to another project space, or the upload was hidden (users restricted to locations only see their own uploads)';
 
-/** Rows sent but not counted anywhere (spec §5: "rows skipped silently appear nowhere"). Null when unknowable. */
-export function countSilentSkips(rowCount: number | null, status: StatusResponse): number | null {
+/**
+ * How the server's counts account for the rows sent (spec §5: created + updated + listed in `errors` + skipped
+ * silently = rows sent). Only rows of the upload (2 to rowCount + 1) are counted as listed: a row number outside it
+ * cannot stand for a row that was sent, so it never makes the sum come out right.
+ */
+export interface RowAccounting {
+	/** Rows sent but neither created, updated nor listed; null when unknowable (no row count, no counts). */
+	skipped: number | null;
+	/** Why the counts cannot be trusted, when they do not add up; null when they do (or cannot be checked). */
+	mismatch: string | null;
+}
+
+export function accountForRows(rowCount: number | null, status: StatusResponse): RowAccounting {
 	const result = status.result;
 	if (rowCount === null || result === null || result.created_count === null || result.match_count === null) {
-		return null;
+		return { skipped: null, mismatch: null };
 	}
-	const skipped = rowCount - result.created_count - result.match_count - distinctErrorRows(result.errors).size;
-	// Negative means the row count given to us was wrong; do not invent skips from it.
-	return Math.max(0, skipped);
+	const listed = distinctErrorRows(result.errors);
+	const outside = [...listed].filter((row) => row < 2 || row > rowCount + 1).sort((a, b) => a - b);
+	const inside = listed.size - outside.length;
+	const skipped = rowCount - result.created_count - result.match_count - inside;
+	const problems: string[] = [];
+	if (outside.length > 0) {
+		problems.push(`${outside.length === 1 ? 'row' : 'rows'} ${outside.slice(0, 5).join(', ')}${outside.length > 5 ? ', …' : ''} listed in errors ${outside.length === 1 ? 'is' : 'are'} not among the ${plural(rowCount, 'data row')} sent (rows 2 to ${rowCount + 1})`);
+	}
+	if (skipped < 0) {
+		problems.push(`${result.created_count} created + ${result.match_count} updated + ${inside} listed is more than the ${plural(rowCount, 'row')} sent`);
+	}
+	if (problems.length > 0) return { skipped: null, mismatch: `CommCare's counts do not add up: ${problems.join('; ')}` };
+	return { skipped, mismatch: null };
+}
+
+/** Rows sent but not counted anywhere (spec §5: "rows skipped silently appear nowhere"). Null when unknowable. */
+export function countSilentSkips(rowCount: number | null, status: StatusResponse): number | null {
+	return accountForRows(rowCount, status).skipped;
 }
 
 export function distinctErrorRows(errors: RowErrorEntry[]): Set<number> {
@@ -197,12 +258,21 @@ export function distinctErrorRows(errors: RowErrorEntry[]): Set<number> {
 	return rows;
 }
 
-/** Why CommCare skips rows without a word (spec §6.2, §6.3), phrased for the upload's settings. */
-export function silentSkipReason(createNewCases: boolean | null): string {
+/**
+ * Why CommCare skipped rows without a word (spec §3.3, §6.2, §6.3), phrased for the upload's settings. With creation
+ * on, a single-sheet import skips only blank rows, so the other cause is multi-sheet mode: likely when the checks
+ * saw a sheet named like the case type, possible otherwise (the checks cannot know the project's other case types).
+ */
+export function silentSkipReason(createNewCases: boolean | null, upload: IDataObject = {}): string {
 	const blank = 'CommCare skips blank rows (every mapped cell empty) without reporting them';
-	return createNewCases === true
-		? `${blank}.`
-		: `${blank}, and rows whose id matched no existing case while "Create New Cases" was off.`;
+	if (createNewCases !== true) {
+		return `${blank}, and rows whose id matched no existing case while "Create New Cases" was off.`;
+	}
+	const warnings = (Array.isArray(upload.warnings) ? upload.warnings : []).filter(isPlainObject);
+	if (warnings.some((w) => w.code === 'possibleMultiSheetMode' || w.code === 'sheetNamedAfterCaseType')) {
+		return 'the file was probably imported in multi-sheet mode (every sheet named like a case type of the project), where CommCare creates cases only when sent "True", not the "on" this node sends: rows that matched no case were skipped. Rename the sheet (for example to "cases").';
+	}
+	return `${blank} (or, in multi-sheet mode, when every sheet is named like a case type of the project, rows that matched no case).`;
 }
 
 /** Reads the upload item's data-row count, if it says. */
@@ -248,33 +318,42 @@ export function classifyImport(statusUrl: string | null, upload: IDataObject, wa
 			if (status.state === ImportState.Failed) {
 				return { ...base, ...counts, outcome: 'error', reason: 'failed', summary: `Import failed: ${failureMessage(counts.errors)}` };
 			}
-			if (result === null) {
+			if (result === null || end.problem || result.created_count === null || result.match_count === null) {
+				const what = end.problem
+					? `its counts cannot be read (${end.problem})`
+					: result === null
+						? 'CommCare HQ reported no counts'
+						: 'CommCare HQ did not report how many cases were created and updated';
 				return {
 					...base,
+					...counts,
 					outcome: 'warning',
 					reason: 'noCounts',
-					summary: 'The import finished but CommCare HQ reported no counts; check the import history in CommCare HQ.',
+					summary: `The import finished but ${what}; check the import history in CommCare HQ (Data → Import Cases from Excel) to see what it did.`,
 				};
 			}
-			const skipped = countSilentSkips(rowCountOf(upload), status);
+			const accounting = accountForRows(rowCountOf(upload), status);
+			const skipped = accounting.skipped;
 			const problems: string[] = [];
 			const failedRows = distinctErrorRows(result.errors).size;
-			if (failedRows > 0 || result.errors.length > 0) {
+			const rowErrors = failedRows > 0 || result.errors.length > 0;
+			if (rowErrors) {
 				problems.push(`${plural(failedRows, 'row')} not imported (${describeErrors(result.errors)})`);
 			}
 			if (skipped !== null && skipped > 0) {
-				problems.push(
-					`${plural(skipped, 'row')} skipped silently: ${silentSkipReason(createNewCasesOf(upload))}`,
-				);
+				problems.push(`${plural(skipped, 'row')} skipped silently: ${silentSkipReason(createNewCasesOf(upload), upload)}`);
 			}
-			const countsText = `${plural(result.created_count ?? 0, 'case')} created, ${result.match_count ?? 0} updated`;
+			if (accounting.mismatch) {
+				problems.push(`${accounting.mismatch}, so which rows were imported is not known: check the import history in CommCare HQ`);
+			}
+			const countsText = `${plural(result.created_count, 'case')} created, ${result.match_count} updated`;
 			return {
 				...base,
 				...counts,
 				skipped_count: skipped,
 				outcome: problems.length > 0 ? 'warning' : 'success',
 				// Listed rows first: skipped_count still says how many were skipped too.
-				reason: failedRows > 0 || result.errors.length > 0 ? 'rowErrors' : problems.length > 0 ? 'skippedRows' : 'imported',
+				reason: rowErrors ? 'rowErrors' : accounting.mismatch ? 'noCounts' : problems.length > 0 ? 'skippedRows' : 'imported',
 				summary:
 					problems.length > 0
 						? `Import finished: ${countsText}, ${problems.join('; ')}`
@@ -453,7 +532,8 @@ export function classifyRecords(records: RecordInput[], outcome: ImportOutcomeJs
 		}
 	}
 	const unlisted = records.filter((input) => !errorsByRow.has(input.row));
-	const skipped = outcome.skipped_count ?? 0;
+	// Unknown (counts that do not add up, or no row count): no unlisted record is known to be imported.
+	const skipped = outcome.skipped_count;
 	const certainSkips = new Map<RecordInput, string>();
 	for (const input of unlisted) {
 		const reason = certainSkipReason(input);
@@ -467,8 +547,17 @@ export function classifyRecords(records: RecordInput[], outcome: ImportOutcomeJs
 			const titles = rowErrors.map((entry) => entry.title ?? entry.description).join(', ');
 			return build(input, 'warning', 'rowErrors', `Row ${input.row} not imported: ${titles}`, rowErrors);
 		}
-		if (outcome.created_count === null) {
+		if (outcome.created_count === null || (outcome.reason === 'noCounts' && outcome.outcome === 'warning')) {
 			return build(input, 'warning', 'noCounts', `Row ${input.row} imported or skipped: ${outcome.summary}`, []);
+		}
+		if (skipped === null) {
+			return build(
+				input,
+				'warning',
+				'importedOrSkipped',
+				`Row ${input.row} imported or skipped: CommCare's counts for this upload cannot be matched to its rows, so this row's fate is not known. ${outcome.summary}`,
+				[],
+			);
 		}
 		if (skipped === 0) {
 			return build(input, 'success', 'imported', `Row ${input.row} imported (created or updated)`, []);
@@ -485,7 +574,7 @@ export function classifyRecords(records: RecordInput[], outcome: ImportOutcomeJs
 			input,
 			'warning',
 			'importedOrSkipped',
-			`Row ${input.row} imported or skipped${hint}: CommCare's counts show ${plural(skipped, 'row')} of this upload skipped silently without saying which. ${silentSkipReason(createNewCasesOf(input.upload))}`,
+			`Row ${input.row} imported or skipped${hint}: CommCare's counts show ${plural(skipped, 'row')} of this upload skipped silently without saying which: ${silentSkipReason(createNewCasesOf(input.upload), input.upload)}`,
 			[],
 		);
 	});
@@ -506,39 +595,42 @@ export interface StatusCheck {
 	json: IDataObject;
 	/** The status URL as given (verbatim; spec §1: treat it as opaque), or null when the item has none. */
 	statusUrl: string | null;
+	/** The address polled: the given one, or a relative one resolved against the Base URL. Null when not polled. */
+	pollUrl: string | null;
 	/** Set when the item is decided without a request: no URL, or a URL that is refused. */
 	unpolled: WaitResult | null;
 }
 
 /**
- * Decides per item what to poll. An item without a status URL is an upstream failure; a URL that is not http(s) or
- * not on the credential's origin is never requested (the credential only goes to `baseUrl`'s origin).
+ * Decides per item what to poll. An item without a status URL is an upstream failure; a URL that is not a valid
+ * http(s) address, or not on the credential's origin, is never requested (the credential only goes to `baseUrl`'s
+ * origin). A relative URL is resolved against the Base URL.
  */
 export function planStatusChecks(jsons: IDataObject[], statusUrls: unknown[], baseUrl: string): StatusCheck[] {
 	return jsons.map((json, itemIndex) => {
 		const raw = statusUrls[itemIndex];
 		if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) {
-			return { itemIndex, json, statusUrl: null, unpolled: unpolled({ kind: 'missingStatusUrl' }) };
+			return { itemIndex, json, statusUrl: null, pollUrl: null, unpolled: unpolled({ kind: 'missingStatusUrl' }) };
 		}
 		const statusUrl = typeof raw === 'string' ? raw.trim() : JSON.stringify(raw);
 		if (typeof raw !== 'string') {
 			const reason = `the status URL must be text, but the expression gave ${statusUrl.slice(0, 80)}`;
-			return { itemIndex, json, statusUrl, unpolled: unpolled({ kind: 'refused', reason }) };
+			return { itemIndex, json, statusUrl, pollUrl: null, unpolled: unpolled({ kind: 'refused', reason }) };
 		}
 		try {
-			assertSameOrigin(statusUrl, baseUrl);
+			const pollUrl = checkedRequestUrl(statusUrl, baseUrl);
+			return { itemIndex, json, statusUrl, pollUrl, unpolled: null };
 		} catch (error) {
 			const { message, description } = error as { message: string; description?: string };
 			const reason = description ? `${message}. ${description}` : message;
-			return { itemIndex, json, statusUrl, unpolled: unpolled({ kind: 'refused', reason }) };
+			return { itemIndex, json, statusUrl, pollUrl: null, unpolled: unpolled({ kind: 'refused', reason }) };
 		}
-		return { itemIndex, json, statusUrl, unpolled: null };
 	});
 }
 
 /** The URLs the plan needs polled (each once). */
 export function urlsToPoll(checks: StatusCheck[]): string[] {
-	return [...new Set(checks.flatMap((check) => (check.unpolled === null && check.statusUrl ? [check.statusUrl] : [])))];
+	return [...new Set(checks.flatMap((check) => (check.unpolled === null && check.pollUrl ? [check.pollUrl] : [])))];
 }
 
 /**
@@ -550,7 +642,7 @@ export function outcomesForItems(
 	waits: Map<string, WaitResult>,
 ): Array<{ itemIndex: number; json: ImportOutcomeJson | RecordOutcomeJson }> {
 	const waitFor = (check: StatusCheck): WaitResult =>
-		check.unpolled ?? waits.get(check.statusUrl as string) ?? unpolled({ kind: 'timedOut', lastProblem: null });
+		check.unpolled ?? waits.get(check.pollUrl as string) ?? unpolled({ kind: 'timedOut', lastProblem: null });
 	const outcomes: Array<{ itemIndex: number; json: ImportOutcomeJson | RecordOutcomeJson }> = [];
 	const recordGroups = new Map<string, StatusCheck[]>();
 	for (const check of checks) {
@@ -559,7 +651,7 @@ export function outcomesForItems(
 			continue;
 		}
 		// Records share an import only when they share a polled URL; an unpolled record stands alone.
-		const key = check.unpolled === null ? `url:${check.statusUrl}` : `item:${check.itemIndex}`;
+		const key = check.unpolled === null ? `url:${check.pollUrl}` : `item:${check.itemIndex}`;
 		// Append in place: copying the group for every record made 100,000 records of one import take minutes.
 		const group = recordGroups.get(key);
 		if (group) group.push(check);

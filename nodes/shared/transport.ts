@@ -1,6 +1,6 @@
 /**
  * Every HTTP call to CommCare goes through `commCareRequest`. It owns:
- *  - where requests may go: the credential's Base URL, and only its origin (`assertSameOrigin`);
+ *  - where requests may go: the credential's Base URL, and only its origin (`checkedRequestUrl`);
  *  - authentication: always through n8n's `httpRequestWithAuthentication`, so n8n applies the credential;
  *  - redirects: n8n follows them by default and, by default, re-sends the credential to another origin. We switch
  *    that off and decide ourselves: same-origin redirects of idempotent GETs are followed (a few), anything else is
@@ -16,31 +16,57 @@ import {
 	type IExecuteFunctions,
 	type IHttpRequestOptions,
 } from 'n8n-workflow';
+import type { Readable } from 'stream';
 
 import {
 	InvalidInputError,
+	errorForInvalidLocation,
 	errorForNetworkFailure,
 	errorForRedirect,
-	redactSecrets,
 	type CommCareOperation,
 } from './errors';
-import { isAbortError, sleepUnlessCancelled } from './sleep';
+import { Redactor } from './redaction';
+import { clampTimerMs, isAbortError, sleepUnlessCancelled } from './sleep';
 import { CREDENTIAL_TYPE } from './types';
 
 export const DEFAULT_BASE_URL = 'https://www.commcarehq.org';
 
 // ─── Base URL and URL builders ──────────────────────────────────────────────────────────────────────────────────
 
-/** Shows a user-typed address without any `user:password@` part. */
-function safeEcho(text: string): string {
-	return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/@\s]*@/i, (_m, scheme: string | undefined) => `${scheme ?? ''}…@`);
+/**
+ * A user-typed or server-given address, fit for a message: without its query or fragment (they may carry tokens)
+ * and without anything before an `@` (a `user:password@`, even one whose password holds `/` or `?`).
+ */
+export function addressForMessage(text: string): string {
+	let shown = text.trim();
+	const query = shown.search(/[?#]/);
+	if (query !== -1) shown = `${shown.slice(0, query)}${shown[query]}…`;
+	const at = shown.lastIndexOf('@');
+	if (at !== -1) {
+		const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(shown)?.[0] ?? '';
+		shown = `${scheme}…${shown.slice(at)}`;
+	}
+	return shown.length > 120 ? `${shown.slice(0, 119)}…` : shown;
 }
+
+/** `decodeURIComponent` that gives the text back as it is when its %-escapes are malformed. */
+export function decodeSafely(text: string): string {
+	try {
+		return decodeURIComponent(text);
+	} catch {
+		return text;
+	}
+}
+
+/** A `%` not followed by two hex digits: an address no server reads as intended. */
+const MALFORMED_ESCAPE = /%(?![0-9a-f]{2})/i;
 
 /**
  * Checks and tidies the credential's Base URL: trims it and strips trailing slashes. http and https only; no
  * user:password, query or fragment. A path prefix is kept (a self-hosted server may live under one, e.g.
  * `https://example.org/commcare`), but a path into a project space (`/a/<name>/…`) is refused, since the project
- * space is a node parameter. Plain http is allowed (test servers); see `insecureBaseUrlWarning`.
+ * space is a node parameter. Plain http is allowed (test servers); see `insecureBaseUrlWarning`. Messages never
+ * repeat a password or a query the user typed.
  */
 export function normalizeBaseUrl(raw: unknown): string {
 	const text = String(raw ?? '').trim();
@@ -50,37 +76,45 @@ export function normalizeBaseUrl(raw: unknown): string {
 			`Type the address of your CommCare HQ server, e.g. ${DEFAULT_BASE_URL}`,
 		);
 	}
+	const shown = addressForMessage(text);
+	const beforeQuery = text.split(/[?#]/)[0];
+	if (beforeQuery.includes('@')) {
+		throw new InvalidInputError(
+			'The Base URL must not contain a user name or password',
+			"Put the server address only in Base URL (e.g. https://www.commcarehq.org) and the login in the credential's own fields.",
+		);
+	}
 	if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
 		throw new InvalidInputError(
-			`The Base URL '${safeEcho(text)}' does not start with https://`,
-			`Type the full address, e.g. https://${safeEcho(text).replace(/^\/+/, '')}`,
+			`The Base URL '${shown}' does not start with https://`,
+			`Type the full address, e.g. https://${shown.replace(/^\/+/, '')}`,
+		);
+	}
+	if (text.includes('?') || text.includes('#')) {
+		throw new InvalidInputError(
+			`The Base URL '${shown}' contains a query or fragment (? or #)`,
+			`Use the server address only, e.g. ${addressForMessage(beforeQuery).replace(/\/+$/, '')}`,
+		);
+	}
+	if (MALFORMED_ESCAPE.test(text)) {
+		throw new InvalidInputError(
+			`The Base URL '${shown}' has a '%' that is not followed by two hex digits`,
+			`Type the server address as it appears in your browser, e.g. ${DEFAULT_BASE_URL}`,
 		);
 	}
 	const url = parseUrl(text);
-	if (!url) throw new InvalidInputError(`The Base URL '${safeEcho(text)}' is not a valid web address`);
+	if (!url) throw new InvalidInputError(`The Base URL '${shown}' is not a valid web address`, `e.g. ${DEFAULT_BASE_URL}`);
 	if (url.protocol !== 'https:' && url.protocol !== 'http:') {
 		throw new InvalidInputError(
 			`The Base URL must start with https:// (found '${url.protocol}//')`,
 			`CommCare HQ is reached over https, e.g. ${DEFAULT_BASE_URL}`,
 		);
 	}
-	if (url.username || url.password) {
-		throw new InvalidInputError(
-			'The Base URL must not contain a user name or password',
-			"Put the server address only in Base URL (e.g. https://www.commcarehq.org) and the login in the credential's own fields.",
-		);
-	}
-	if (url.search || text.includes('?') || url.hash || text.includes('#')) {
-		throw new InvalidInputError(
-			`The Base URL '${text}' contains a query or fragment (? or #)`,
-			`Use the server address only, e.g. ${url.origin}`,
-		);
-	}
 	const path = url.pathname.replace(/\/+$/, '');
 	const project = /^(.*?)\/a\/([^/]+)/.exec(path);
 	if (project) {
 		throw new InvalidInputError(
-			`The Base URL '${text}' points into project space '${decodeURIComponent(project[2])}'`,
+			`The Base URL '${shown}' points into project space '${decodeSafely(project[2])}'`,
 			`Use the server address only (${url.origin}${project[1]}) and type the project space in the node.`,
 		);
 	}
@@ -122,7 +156,7 @@ export function validateProjectSpace(raw: unknown): string {
 	const inUrl = /\/a\/([^/?#\s]+)/.exec(text);
 	if (inUrl) {
 		throw new InvalidInputError(
-			`The project space '${text}' looks like an address: type just the name, '${decodeURIComponent(inUrl[1])}'`,
+			`The project space '${addressForMessage(text)}' looks like an address: type just the name, '${decodeSafely(inUrl[1])}'`,
 			rule,
 		);
 	}
@@ -147,19 +181,55 @@ export function bulkUploadUrl(baseUrl: string, projectSpace: string): string {
 	return `${normalizeBaseUrl(baseUrl)}/a/${encodeURIComponent(validateProjectSpace(projectSpace))}/importer/excel/bulk_upload_api/`;
 }
 
+/** Why an address is never requested: it is not a usable address, or it is on another server. */
+export class RefusedAddressError extends InvalidInputError {
+	constructor(
+		readonly reason: 'invalid' | 'otherOrigin',
+		message: string,
+		description?: string,
+	) {
+		super(message, description);
+		this.name = 'RefusedAddressError';
+	}
+}
+
 /**
- * Refuses (before anything is sent) a URL whose origin is not the Base URL's: the credential only goes there.
- * Returns the URL, parsed and re-serialised.
+ * The absolute address a request may go to, or an InvalidInputError saying why not (nothing is sent then):
+ * - a path on the server (`/a/demo/…`, as a proxy may rewrite it) is resolved against the Base URL's origin;
+ * - it must be a valid http(s) address with well-formed %-escapes and no `user:password@`;
+ * - it must be on the Base URL's origin: the credential only goes there.
+ * Messages never repeat a query string (it may carry a token). `what` names the address in messages.
  */
-export function assertSameOrigin(url: string, baseUrl: string): string {
+export function checkedRequestUrl(raw: unknown, baseUrl: string, what = 'The status URL'): string {
 	const base = new URL(normalizeBaseUrl(baseUrl));
-	const target = parseUrl(String(url ?? '').trim());
-	if (!target) throw new InvalidInputError(`'${truncateForMessage(String(url))}' is not an absolute web address`);
+	const text = String(raw ?? '').trim();
+	const shown = addressForMessage(text);
+	if (text === '') throw new RefusedAddressError('invalid', `${what} is empty`);
+	if (MALFORMED_ESCAPE.test(text)) {
+		throw new RefusedAddressError('invalid', `${what} '${shown}' is not a valid address: it has a '%' that is not followed by two hex digits`);
+	}
+	const absolute = /^[a-z][a-z0-9+.-]*:/i.test(text);
+	if (!absolute && !text.startsWith('/')) {
+		throw new RefusedAddressError(
+			'invalid',
+			`${what} '${shown}' is not a web address: it must be absolute (https://…) or a path on the CommCare server (/a/…)`,
+		);
+	}
+	// A path (`/a/…`, as a proxy may rewrite it) is resolved against the Base URL's server.
+	const target = parseUrl(text, absolute ? undefined : base.origin);
+	if (!target) throw new RefusedAddressError('invalid', `${what} '${shown}' is not a valid web address`);
 	if (target.protocol !== 'http:' && target.protocol !== 'https:') {
-		throw new InvalidInputError(`'${truncateForMessage(target.href)}' is not an http(s) address`);
+		throw new RefusedAddressError('invalid', `${what} '${shown}' is not an http(s) address`);
+	}
+	if (target.username || target.password) {
+		throw new RefusedAddressError('invalid', 
+			`${what} '${shown}' contains a user name or password`,
+			'The credential is sent in a header, never in the address: an address with a login in it is never requested.',
+		);
 	}
 	if (target.origin !== base.origin) {
-		throw new InvalidInputError(
+		throw new RefusedAddressError(
+			'otherOrigin',
 			`Refusing to send the CommCare credential to ${target.origin}: it is only sent to ${base.origin}, the origin of the credential's Base URL`,
 			'A status URL on another server is never followed. If your CommCare server is reached under another address, set the Base URL to that address.',
 		);
@@ -170,19 +240,15 @@ export function assertSameOrigin(url: string, baseUrl: string): string {
 /** The project space named in a CommCare URL (`…/a/<name>/…`), if any. */
 export function projectSpaceFromUrl(url: string): string | undefined {
 	const match = /\/a\/([^/]+)/.exec(parseUrl(url)?.pathname ?? '');
-	return match ? decodeURIComponent(match[1]) : undefined;
+	return match ? decodeSafely(match[1]) : undefined;
 }
 
-function parseUrl(text: string): URL | undefined {
+function parseUrl(text: string, base?: string): URL | undefined {
 	try {
-		return new URL(text);
+		return new URL(text, base);
 	} catch {
 		return undefined;
 	}
-}
-
-function truncateForMessage(text: string): string {
-	return text.length > 120 ? `${text.slice(0, 119)}…` : text;
 }
 
 // ─── Credentials ────────────────────────────────────────────────────────────────────────────────────────────────
@@ -192,18 +258,15 @@ export interface CommCareCredentials {
 	baseUrl: string;
 	authType: 'apiKey' | 'basicAuth';
 	username: string;
-	/** Strings that must never appear in a message or an output item (key, password, header values). */
-	secrets: string[];
+	/** Removes this credential's secrets (and anything shaped like a credential) from text: see redaction.ts. */
+	redactor: Redactor;
 }
 
 /** Reads the decrypted `commCareApi` data; throws InvalidInputError for a bad Base URL. */
 export function commCareCredentialsFrom(data: ICredentialDataDecryptedObject): CommCareCredentials {
 	const username = String(data.username ?? '').trim();
-	const apiKey = String(data.apiKey ?? '').trim();
-	const password = String(data.password ?? '');
 	const authType = data.authType === 'basicAuth' ? 'basicAuth' : 'apiKey';
-	const secrets = [apiKey, password, `${username}:${apiKey}`, Buffer.from(`${username}:${password}`).toString('base64')];
-	return { baseUrl: normalizeBaseUrl(data.baseUrl), authType, username, secrets: secrets.filter((s) => s.length > 0) };
+	return { baseUrl: normalizeBaseUrl(data.baseUrl), authType, username, redactor: Redactor.forCredential(data) };
 }
 
 export async function getCommCareCredentials(ctx: IExecuteFunctions, itemIndex = 0): Promise<CommCareCredentials> {
@@ -235,6 +298,8 @@ export interface CommCareResponse {
 	url: string;
 	/** Requests sent for this call, retries and redirects included. */
 	attempts: number;
+	/** The body was longer than the call's byte limit: `text` holds its start only. */
+	truncated: boolean;
 }
 
 function headersFrom(raw: unknown): Record<string, string> {
@@ -278,7 +343,7 @@ export function normalizeResponse(raw: unknown, url: string, attempts = 1): Comm
 		}
 	}
 	const isHtml = json === undefined && (/text\/html/i.test(contentType) || /^<(!doctype\s+html|html[\s>])/i.test(trimmed));
-	return { statusCode, headers, json, text, isHtml, url, attempts };
+	return { statusCode, headers, json, text, isHtml, url, attempts, truncated: false };
 }
 
 // ─── Retry policy ───────────────────────────────────────────────────────────────────────────────────────────────
@@ -413,13 +478,18 @@ export type RequestBody = IHttpRequestOptions['body'];
 
 export interface CommCareRequestOptions {
 	method: 'GET' | 'POST';
-	/** Absolute URL; must be on the Base URL's origin. */
+	/** Absolute URL, or relative to the Base URL; must be on the Base URL's origin (`checkedRequestUrl`). */
 	url: string;
 	/** Builds the body; called before every attempt, so a streamed body is fresh each time. */
 	body?: () => RequestBody | Promise<RequestBody>;
 	headers?: Record<string, string>;
-	/** Per attempt. Default 60 s for GET, 300 s otherwise. */
+	/**
+	 * A wall-clock deadline for the whole call, retries and redirects included: at that time the request in flight
+	 * is aborted, however slowly the server is still sending. Default 60 s for GET, 300 s otherwise.
+	 */
 	timeoutMs?: number;
+	/** The body is read up to this many bytes (the rest is dropped and `truncated` set). Default 1 MiB. */
+	maxBodyBytes?: number;
 	/**
 	 * True when sending twice is harmless (GETs). False for the upload: then a request that may have reached the
 	 * server is never resent, and a redirect is an error.
@@ -435,12 +505,18 @@ export interface CommCareRequestOptions {
 }
 
 const REDIRECT_STATUSES = [301, 302, 303, 307, 308];
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * Sends one logical request to CommCare and returns its answer, whatever the HTTP status (map unexpected ones
- * with `errorForResponse` from errors.ts). Throws NodeOperationError when the URL is not on the credential's origin
- * (nothing sent), and NodeApiError for refused redirects, network failures that outlast the retries, or
- * cancellation.
+ * with `errorForResponse` from errors.ts). Throws NodeOperationError when the URL is not one a request may go to
+ * (nothing sent), and NodeApiError for refused redirects, network failures that outlast the retries, the deadline,
+ * or cancellation.
+ *
+ * The deadline is kept by n8n's own request: the helper takes its abort signal from the context it is called on
+ * (`this.getExecutionCancelSignal()`, in n8n-core 1.x and 2.x alike), so it is called on a context whose cancel
+ * signal also fires at the deadline. The wait for it is raced against the same signal, so the deadline holds even
+ * on a host that ignored it.
  */
 export async function commCareRequest(
 	ctx: IExecuteFunctions,
@@ -451,72 +527,97 @@ export async function commCareRequest(
 	const context = { operation: options.operation, projectSpace: options.projectSpace, itemIndex: options.itemIndex };
 	let url: string;
 	try {
-		url = assertSameOrigin(options.url, credentials.baseUrl);
+		url = checkedRequestUrl(options.url, credentials.baseUrl, 'The address');
 	} catch (error) {
 		const input = error as InvalidInputError;
-		throw new NodeOperationError(node, input.message, { description: input.description, itemIndex: options.itemIndex });
+		throw credentials.redactor.error(
+			new NodeOperationError(node, credentials.redactor.text(input.message), {
+				description: input.description,
+				itemIndex: options.itemIndex,
+			}),
+		);
 	}
 	const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
 	const maxRedirects = options.maxRedirects ?? 5;
-	const signal = ctx.getExecutionCancelSignal?.();
+	const timeoutMs = clampTimerMs(options.timeoutMs ?? (options.method === 'GET' ? 60_000 : 300_000));
+	const deadline = Date.now() + timeoutMs;
+	const cancel = ctx.getExecutionCancelSignal?.();
+	const failureContext = () => ({ ...context, url, attempts, timeoutMs });
 	let attempts = 0;
 	let retries = 0;
 	let redirects = 0;
 	let waitedMs = 0;
 
-	/** Waits before retry n; false when the policy says stop. */
+	/** Waits before retry n; false when the policy or the deadline says stop. */
 	const waitBeforeRetry = async (retryAfterMs?: number): Promise<boolean> => {
 		if (attempts >= policy.maxAttempts) return false;
 		if (retryAfterMs !== undefined && retryAfterMs > policy.maxRetryAfterMs) return false;
 		const delay = retryAfterMs ?? backoffDelayMs(retries + 1, policy);
-		if (waitedMs + delay > policy.maxTotalWaitMs) return false;
+		if (waitedMs + delay > policy.maxTotalWaitMs || Date.now() + delay >= deadline) return false;
 		retries += 1;
 		waitedMs += delay;
 		ctx.logger?.debug?.(`CommCare request: retry ${retries} in ${delay} ms`, { url: new URL(url).pathname });
 		try {
-			await sleepUnlessCancelled(delay, signal);
+			await sleepUnlessCancelled(delay, cancel);
 		} catch {
 			// The wait only ends early when the execution is cancelled.
-			throw errorForNetworkFailure(node, credentials, cancelled(), { ...context, url });
+			throw errorForNetworkFailure(node, credentials, cancelled(), failureContext());
 		}
 		return true;
 	};
 
 	for (;;) {
-		if (signal?.aborted) throw errorForNetworkFailure(node, credentials, cancelled(), { ...context, url });
+		if (cancel?.aborted) throw errorForNetworkFailure(node, credentials, cancelled(), failureContext());
+		const remainingMs = deadline - Date.now();
+		if (remainingMs <= 0) throw errorForNetworkFailure(node, credentials, deadlinePassed(), failureContext());
 		attempts += 1;
+		const attemptSignal = signalAtDeadline(cancel, remainingMs);
 		const request: IHttpRequestOptions = {
 			method: options.method,
 			url,
 			headers: { Accept: 'application/json', ...(options.headers ?? {}) },
-			timeout: options.timeoutMs ?? (options.method === 'GET' ? 60_000 : 300_000),
+			// axios's own timeout only notices a silent socket: a backstop, set later than the deadline (`attemptSignal`)
+			// so that the deadline is what ends a slow request, and says so.
+			timeout: clampTimerMs(remainingMs + 5_000),
+			// The body is read here, within a byte limit and the deadline, not whole into memory by axios.
+			encoding: 'stream',
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: true,
 			disableFollowRedirect: true,
 			// Belt and braces for hosts that know the option: never carry the credential elsewhere.
 			sendCredentialsOnCrossOriginRedirect: false,
+			abortSignal: attemptSignal,
 		};
-		if (signal) request.abortSignal = signal;
 		if (options.body) request.body = await options.body();
 
-		let raw: unknown;
+		let response: CommCareResponse;
 		try {
-			raw = await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, request);
+			const requester = Object.create(ctx, { getExecutionCancelSignal: { value: () => attemptSignal } }) as IExecuteFunctions;
+			const sent = ctx.helpers.httpRequestWithAuthentication.call(requester, CREDENTIAL_TYPE, request);
+			const raw = await untilAborted(sent, attemptSignal, discardBody);
+			response = await readResponse(raw, url, attempts, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, attemptSignal);
 		} catch (error) {
-			const failure = classifyNetworkError(error) ?? (signal?.aborted ? cancelled() : undefined);
+			const failure = cancel?.aborted
+				? cancelled()
+				: attemptSignal.aborted
+					? deadlinePassed()
+					: classifyNetworkError(error);
 			if (!failure) {
 				// Not a network failure (e.g. no credential set): pass n8n's own error on, secrets removed.
 				const message = error instanceof Error ? error.message : String(error);
-				throw new NodeOperationError(node, redactSecrets(message, credentials.secrets), { itemIndex: options.itemIndex });
+				throw credentials.redactor.error(
+					new NodeOperationError(node, credentials.redactor.text(message), { itemIndex: options.itemIndex }),
+				);
 			}
-			failure.message = redactSecrets(failure.message, credentials.secrets);
+			failure.message = credentials.redactor.text(failure.message);
 			if (shouldRetryNetworkFailure(failure.kind, options.idempotent) && (await waitBeforeRetry())) continue;
-			throw errorForNetworkFailure(node, credentials, failure, { ...context, url, attempts, timeoutMs: request.timeout });
+			throw errorForNetworkFailure(node, credentials, failure, failureContext());
 		}
 
-		const response = normalizeResponse(raw, url, attempts);
 		if (REDIRECT_STATUSES.includes(response.statusCode) && response.headers.location) {
-			const location = new URL(response.headers.location, url);
+			const target = redirectTarget(response.headers.location, url);
+			if (!target.ok) throw errorForInvalidLocation(node, credentials, response, target.problem, context);
+			const location = new URL(target.url);
 			const sameOrigin = location.origin === new URL(credentials.baseUrl).origin;
 			if (!options.idempotent || !sameOrigin || redirects >= maxRedirects) {
 				throw errorForRedirect(node, credentials, response, location, context);
@@ -533,6 +634,89 @@ export async function commCareRequest(
 	}
 }
 
+/**
+ * Where a redirect points, checked like any address a request may go to (a redirect to another origin is reported
+ * by the caller, which knows what to suggest): an invalid Location is a problem to report, not a network error.
+ */
+function redirectTarget(location: string, from: string): { ok: true; url: string } | { ok: false; problem: string } {
+	if (MALFORMED_ESCAPE.test(location)) return { ok: false, problem: "it has a '%' that is not followed by two hex digits" };
+	const target = parseUrl(location.trim(), from);
+	if (!target) return { ok: false, problem: 'it is not a valid web address' };
+	if (target.protocol !== 'http:' && target.protocol !== 'https:') return { ok: false, problem: 'it is not an http(s) address' };
+	if (target.username || target.password) return { ok: false, problem: 'it contains a user name or password' };
+	return { ok: true, url: target.href };
+}
+
+/** An AbortSignal that fires when the execution is cancelled or `ms` milliseconds have passed. */
+function signalAtDeadline(cancel: AbortSignal | undefined, ms: number): AbortSignal {
+	const deadline = AbortSignal.timeout(clampTimerMs(ms));
+	return cancel ? AbortSignal.any([cancel, deadline]) : deadline;
+}
+
+/** `work`, or a rejection as soon as `signal` aborts; a late result is handed to `onLate` (to release it). */
+async function untilAborted<T>(work: Promise<T>, signal: AbortSignal, onLate: (value: T) => void): Promise<T> {
+	let onAbort: (() => void) | undefined;
+	const aborted = new Promise<never>((_resolve, reject) => {
+		onAbort = () => reject(signal.reason ?? new Error('aborted'));
+		if (signal.aborted) onAbort();
+		else signal.addEventListener('abort', onAbort, { once: true });
+	});
+	try {
+		return await Promise.race([work, aborted]);
+	} finally {
+		signal.removeEventListener('abort', onAbort!);
+		if (signal.aborted) work.then(onLate, () => undefined);
+	}
+}
+
+function isReadable(value: unknown): value is Readable {
+	return !!value && typeof (value as Readable).on === 'function' && typeof (value as Readable).read === 'function';
+}
+
+/** Releases the connection of an answer nobody will read. */
+function discardBody(raw: unknown): void {
+	const body = (raw as { body?: unknown } | undefined)?.body;
+	if (isReadable(body)) body.destroy();
+}
+
+/**
+ * Reads the answer n8n's helper resolved to into a CommCareResponse. A streamed body (what `encoding: 'stream'`
+ * gives) is read up to `maxBytes` and stopped at the deadline; hosts that ignore `encoding` give it already read.
+ */
+async function readResponse(raw: unknown, url: string, attempts: number, maxBytes: number, signal: AbortSignal): Promise<CommCareResponse> {
+	const full = (raw ?? {}) as { body?: unknown };
+	if (!isReadable(full.body)) return normalizeResponse(raw, url, attempts);
+	const stream = full.body;
+	const chunks: Buffer[] = [];
+	let size = 0;
+	let truncated = false;
+	const stop = () => stream.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+	signal.addEventListener('abort', stop, { once: true });
+	try {
+		for await (const chunk of stream) {
+			const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+			if (size + bytes.length > maxBytes) {
+				chunks.push(bytes.subarray(0, maxBytes - size));
+				size = maxBytes;
+				truncated = true;
+				break;
+			}
+			chunks.push(bytes);
+			size += bytes.length;
+		}
+	} finally {
+		signal.removeEventListener('abort', stop);
+		if (truncated) stream.destroy();
+	}
+	if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
+	return { ...normalizeResponse({ ...full, body: Buffer.concat(chunks) }, url, attempts), truncated };
+}
+
 function cancelled(): NetworkFailure {
 	return { kind: 'cancelled', code: 'ERR_CANCELED', message: 'cancelled' };
+}
+
+/** The wall-clock deadline passed with the request unanswered (or its answer unfinished). */
+function deadlinePassed(): NetworkFailure {
+	return { kind: 'maybeSent', code: 'ETIMEDOUT', message: 'the deadline passed' };
 }

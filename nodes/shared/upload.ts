@@ -11,8 +11,9 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { CHECK_IMPORT_HISTORY, InvalidInputError, errorForResponse, commCareApiError, describeBody } from './errors';
 import {
-	assertSameOrigin,
 	bulkUploadUrl,
+	checkedRequestUrl,
+	RefusedAddressError,
 	commCareRequest,
 	insecureBaseUrlWarning,
 	type CommCareCredentials,
@@ -174,13 +175,13 @@ function receiptFrom(
 		throw errorForResponse(ctx.getNode(), credentials, response, context);
 	}
 	const json = (response.json ?? {}) as Record<string, unknown>;
-	const statusUrl = typeof json.status_url === 'string' ? json.status_url.trim() : '';
-	if (!statusUrl) {
+	const givenStatusUrl = typeof json.status_url === 'string' ? json.status_url.trim() : '';
+	if (!givenStatusUrl) {
 		// A 2xx means the server took the file: the import was probably queued even though it cannot be followed
 		// (e.g. the answer was cut short). Saying "failed" here would invite a second, duplicate upload.
 		throw commCareApiError(
 			ctx.getNode(),
-			`CommCare accepted the upload (HTTP ${response.statusCode}) but its answer has no readable status_url (it answered ${describeBody(response, credentials.secrets)}): the import was probably queued, but it cannot be followed from here.`,
+			`CommCare accepted the upload (HTTP ${response.statusCode}) but its answer has no readable status_url (it answered ${describeBody(response, credentials.redactor)}): the import was probably queued, but it cannot be followed from here.`,
 			{
 				description: `${CHECK_IMPORT_HISTORY} If this happens every time, the Base URL may point at something other than CommCare HQ's API.`,
 				httpCode: response.statusCode,
@@ -191,12 +192,17 @@ function receiptFrom(
 	const warnings: PreflightIssue[] = [];
 	const insecure = insecureBaseUrlWarning(credentials.baseUrl);
 	if (insecure) warnings.push({ code: 'insecureBaseUrl', message: insecure });
+	// An absolute address is kept verbatim (CommCare's status URL is opaque); a relative one (a proxy may rewrite
+	// it so) is resolved against the Base URL, so that CommCare Import Status can call it.
+	let statusUrl = givenStatusUrl;
 	try {
-		assertSameOrigin(statusUrl, credentials.baseUrl);
+		const checked = checkedRequestUrl(givenStatusUrl, credentials.baseUrl);
+		if (!/^[a-z][a-z0-9+.-]*:/i.test(givenStatusUrl)) statusUrl = checked;
 	} catch (error) {
+		const otherOrigin = error instanceof RefusedAddressError && error.reason === 'otherOrigin';
 		warnings.push({
-			code: 'statusUrlOtherOrigin',
-			message: `CommCare queued the import but gave a status URL on another server (${(error as Error).message}). The Import Status node will refuse it; check the progress in CommCare HQ → Data → Import Cases from Excel.`,
+			code: otherOrigin ? 'statusUrlOtherOrigin' : 'statusUrlInvalid',
+			message: `CommCare queued the import but gave a status URL that will not be requested (${(error as Error).message}). The Import Status node will refuse it; check the progress in CommCare HQ → Data → Import Cases from Excel.`,
 		});
 	}
 	return {

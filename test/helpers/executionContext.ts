@@ -3,7 +3,8 @@
  * to the emulator over real sockets. What matters is copied from n8n-core (packages/core/.../request-helper-functions
  * and request-helpers/http-request.ts):
  *  - `httpRequestWithAuthentication` reads the credential, applies the credential type's `authenticate` (function or
- *    generic form), sets the execution's cancel signal as `abortSignal`, sends through axios the way
+ *    generic form), sets `this.getExecutionCancelSignal()` of the context it is called on as `abortSignal`
+ *    (replacing any the node set), sends through axios the way
  *    `convertN8nRequestToAxios` does, and wraps any thrown error in `NodeApiError(node, error)`.
  *  - like n8n, axios follows redirects unless `disableFollowRedirect` is set.
  *  - binary data in two modes: `default` (base64 in `data`) and `filesystem` (an `id`, bytes on disk, `data` unused).
@@ -236,8 +237,12 @@ export function createExecuteContext(options: ContextOptions): TestContext {
 	};
 
 	const helpers = {
-		async httpRequestWithAuthentication(credentialTypeName: string, requestOptions: IHttpRequestOptions) {
-			requestOptions.abortSignal = cancelSignal;
+		async httpRequestWithAuthentication(this: unknown, credentialTypeName: string, requestOptions: IHttpRequestOptions) {
+			// As n8n-core (1.x and 2.x): the abort signal is the cancel signal of the context the helper is called on.
+			const caller = this as { getExecutionCancelSignal?: () => AbortSignal } | undefined;
+			if (caller && typeof caller === 'object' && 'getExecutionCancelSignal' in caller) {
+				requestOptions.abortSignal = caller.getExecutionCancelSignal?.();
+			}
 			try {
 				if (!options.credentials) {
 					throw new NodeOperationError(node, `Node "${node.name}" does not have any credentials of type "${credentialTypeName}" set`);

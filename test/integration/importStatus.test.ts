@@ -201,7 +201,7 @@ describe('silent skips', () => {
 		const [warning] = jsonOf(outputs[1]);
 		expect(warning).toMatchObject({ outcome: 'warning', reason: 'skippedRows', created_count: 2, match_count: 0, skipped_count: 1, errors: [] });
 		expect(warning.summary).toBe(
-			'Import finished: 2 cases created, 0 updated, 1 row skipped silently: CommCare skips blank rows (every mapped cell empty) without reporting them.',
+			'Import finished: 2 cases created, 0 updated, 1 row skipped silently: CommCare skips blank rows (every mapped cell empty) without reporting them (or, in multi-sheet mode, when every sheet is named like a case type of the project, rows that matched no case).',
 		);
 	});
 

@@ -207,7 +207,7 @@ describe('pollStatusUrls', () => {
 		const clock = new VirtualClock();
 		const { fetchStatus, requests } = scripted(clock, {
 			denied: [{ httpStatus: 401, body: '', retryAfterMs: null, message: 'CommCare rejected the credential' }],
-			redirected: [{ fatalError: 'CommCare redirected to another server', httpStatus: 302 }],
+			redirected: [{ fatalError: 'CommCare redirected to another server', httpStatus: 302, sent: true }],
 		});
 		const results = await pollStatusUrls(['denied', 'redirected'], fetchStatus, { ...base, clock });
 		expect(requests).toHaveLength(2);

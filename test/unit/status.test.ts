@@ -5,6 +5,7 @@ import {
 	certainSkipReason,
 	classifyImport,
 	classifyRecords,
+	accountForRows,
 	countSilentSkips,
 	formatRows,
 	isRecordItem,
@@ -47,13 +48,15 @@ describe('parseStatusBody', () => {
 		expect(parseStatusBody({ state: -1, progress: { percent: null }, result: null })).toEqual({
 			ok: true,
 			status: { state: -1, progress: { percent: null }, result: null },
+			problem: null,
 		});
 		expect(parseStatusBody('{"state": 1, "progress": {"percent": 37}, "result": null}')).toEqual({
 			ok: true,
 			status: { state: 1, progress: { percent: 37 }, result: null },
+			problem: null,
 		});
 		const body = Buffer.from(JSON.stringify(success(12, 3, [ownerError([4, 7])])));
-		expect(parseStatusBody(body)).toEqual({ ok: true, status: success(12, 3, [ownerError([4, 7])]) });
+		expect(parseStatusBody(body)).toEqual({ ok: true, status: success(12, 3, [ownerError([4, 7])]), problem: null });
 	});
 
 	it('tolerates missing or null progress, null counts, "" columns and string row numbers', () => {
@@ -78,6 +81,7 @@ describe('parseStatusBody', () => {
 					errors: [{ title: null, description: "'case_id'", column: null, rows: [4, 5] }],
 				},
 			},
+			problem: null,
 		});
 		expect(parseStatusBody({ state: 1, progress: null, result: null })).toMatchObject({ ok: true, status: { progress: null } });
 	});
@@ -88,10 +92,30 @@ describe('parseStatusBody', () => {
 			const parsed = parseStatusBody(body);
 			expect(parsed.ok).toBe(false);
 		}
+		// Markup is never quoted (a login page's text is not the user's business, and may echo what it was sent).
 		expect(parseStatusBody('<html><body>Login</body></html>')).toEqual({
 			ok: false,
-			problem: 'the status response was not JSON (it starts "<html><body>Login</body></html>")',
+			problem: 'the status response was markup (a web page or XML), not JSON',
 		});
+		expect(parseStatusBody('Service temporarily down')).toEqual({
+			ok: false,
+			problem: 'the status response was not JSON (it starts "Service temporarily down")',
+		});
+	});
+
+	it('reads counts given as numeric strings', () => {
+		const parsed = parseStatusBody({ state: 2, progress: { percent: '0' }, result: { match_count: '3', created_count: ' 12 ', num_chunks: '1', errors: [] } });
+		expect(parsed).toEqual({ ok: true, status: success(12, 3), problem: null });
+	});
+
+	it.each<[string, unknown, string]>([
+		['a count that is not a number', { match_count: 'three', created_count: 1, num_chunks: 1, errors: [] }, '"match_count" is "three"'],
+		['a negative count', { match_count: -1, created_count: 1, num_chunks: 1, errors: [] }, '"match_count" is -1'],
+		['errors that is not a list', { match_count: 0, created_count: 1, num_chunks: 1, errors: { rows: [2] } }, '"errors" is an object, not a list'],
+		['errors holding text', { match_count: 0, created_count: 1, num_chunks: 1, errors: ['Invalid Owner'] }, '"errors" holds entries that are not objects'],
+	])('names what it cannot read in a result: %s', (_label, result, problem) => {
+		const parsed = parseStatusBody({ state: 2, progress: { percent: 0 }, result });
+		expect(parsed.ok && parsed.problem).toBe(problem);
 	});
 });
 
@@ -211,11 +235,19 @@ describe('classifyImport', () => {
 			);
 		});
 
-		it('with creation on only blank rows are given as the reason', () => {
+		it('with creation on, blank rows are given as the reason, and multi-sheet mode as the other possible one', () => {
 			const outcome = classifyImport(URL, { rowCount: 5, createNewCases: true }, finished(success(4, 0)));
 			expect(outcome).toMatchObject({ outcome: 'warning', reason: 'skippedRows', skipped_count: 1 });
-			expect(outcome.summary).toMatch(/1 row skipped silently: .*blank rows.*reporting them\.$/);
+			expect(outcome.summary).toMatch(/1 row skipped silently: .*blank rows.*reporting them \(or, in multi-sheet mode, when every sheet is named like a case type of the project, rows that matched no case\)\.$/);
 			expect(outcome.summary).not.toContain('Create New Cases');
+		});
+
+		it('with creation on and a sheet the checks saw named like the case type, the reason is multi-sheet mode', () => {
+			const warned = { rowCount: 5, createNewCases: true, warnings: [{ code: 'possibleMultiSheetMode', message: '…' }] };
+			const outcome = classifyImport(URL, warned, finished(success(0, 1)));
+			expect(outcome).toMatchObject({ outcome: 'warning', reason: 'skippedRows', skipped_count: 4 });
+			expect(outcome.summary).toMatch(/4 rows skipped silently: the file was probably imported in multi-sheet mode \(.*\), where CommCare creates cases only when sent "True"/);
+			expect(outcome.summary).not.toContain('blank rows');
 		});
 
 		it('without a row count skips are unknown (null) and do not make a warning', () => {
@@ -223,9 +255,27 @@ describe('classifyImport', () => {
 			expect(outcome).toMatchObject({ outcome: 'success', reason: 'imported', skipped_count: null });
 		});
 
-		it('counts above the row count never produce negative skips', () => {
-			expect(countSilentSkips(3, success(4, 1))).toBe(0);
+		it('counts above the row count are a mismatch, never a balance: no skips are invented and Success is not given', () => {
+			expect(countSilentSkips(3, success(4, 1))).toBeNull();
 			expect(countSilentSkips(null, success(4, 1))).toBeNull();
+			expect(accountForRows(3, success(4, 1))).toEqual({
+				skipped: null,
+				mismatch: "CommCare's counts do not add up: 4 created + 1 updated + 0 listed is more than the 3 rows sent",
+			});
+			const outcome = classifyImport(URL, { rowCount: 3, createNewCases: true }, finished(success(4, 1)));
+			expect(outcome).toMatchObject({ outcome: 'warning', reason: 'noCounts', skipped_count: null });
+		});
+
+		it('rows listed outside the upload (the header, or past its last row) never make the sum come out right', () => {
+			// 5 rows sent: 3 created, and rows 1 and 9 "failed": 3 + 2 = 5 would balance, but neither row was sent.
+			const status = success(3, 0, [{ title: 'Invalid Owner', description: 'x', column: 'owner_id', rows: [1, 9] }]);
+			expect(accountForRows(5, status)).toEqual({
+				skipped: null,
+				mismatch: "CommCare's counts do not add up: rows 1, 9 listed in errors are not among the 5 data rows sent (rows 2 to 6)",
+			});
+			const outcome = classifyImport(URL, { rowCount: 5, createNewCases: true }, finished(status));
+			expect(outcome).toMatchObject({ outcome: 'warning', reason: 'rowErrors', skipped_count: null });
+			expect(outcome.summary).toContain("CommCare's counts do not add up");
 		});
 	});
 

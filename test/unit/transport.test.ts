@@ -5,9 +5,10 @@
 import { NodeApiError } from 'n8n-workflow';
 
 import { n8nHttpRequest } from '../helpers/executionContext';
-import { describeBody, htmlToPlainText, redactSecrets, REDACTED } from '../../nodes/shared/errors';
+import { describeBody, htmlToPlainText } from '../../nodes/shared/errors';
+import { REDACTED, SHAPE_REDACTOR } from '../../nodes/shared/redaction';
 import {
-	assertSameOrigin,
+	checkedRequestUrl,
 	backoffDelayMs,
 	bulkUploadUrl,
 	classifyNetworkError,
@@ -121,22 +122,45 @@ describe('project space and upload URL', () => {
 	});
 });
 
-describe('assertSameOrigin', () => {
+describe('checkedRequestUrl', () => {
 	const base = 'https://www.commcarehq.org';
 
 	it('accepts URLs on the Base URL origin, default port or not', () => {
-		expect(assertSameOrigin('https://www.commcarehq.org/a/demo/x/status', base)).toBe('https://www.commcarehq.org/a/demo/x/status');
-		expect(assertSameOrigin('https://WWW.commcarehq.org:443/a/demo/', base)).toBe('https://www.commcarehq.org/a/demo/');
+		expect(checkedRequestUrl('https://www.commcarehq.org/a/demo/x/status', base)).toBe('https://www.commcarehq.org/a/demo/x/status');
+		expect(checkedRequestUrl('https://WWW.commcarehq.org:443/a/demo/', base)).toBe('https://www.commcarehq.org/a/demo/');
+	});
+
+	it("resolves a path on the server against the Base URL's origin", () => {
+		expect(checkedRequestUrl('/a/demo/status', base)).toBe('https://www.commcarehq.org/a/demo/status');
+		expect(checkedRequestUrl('/a/demo/status', 'https://example.org/commcare')).toBe('https://example.org/a/demo/status');
 	});
 
 	it.each([
 		['https://evil.example.org/a/demo/status', /Refusing to send the CommCare credential to https:\/\/evil\.example\.org/],
 		['http://www.commcarehq.org/a/demo/status', /Refusing to send the CommCare credential to http:\/\/www\.commcarehq\.org/],
 		['https://www.commcarehq.org:8443/a/demo/status', /Refusing/],
-		['/a/demo/status', /not an absolute web address/],
 		['file:///etc/passwd', /not an http\(s\) address/],
+		['http://[::1', /is not a valid web address/],
+		['not a url', /is not a web address: it must be absolute \(https:\/\/…\) or a path on the CommCare server \(\/a\/…\)/],
+		['//evil.example.org/a/demo/status', /Refusing to send the CommCare credential to https:\/\/evil\.example\.org/],
+		['https://www.commcarehq.org/a/demo/%zz/status', /'%' that is not followed by two hex digits/],
+		['https://me:pw@www.commcarehq.org/a/demo/status', /contains a user name or password/],
 	])('refuses %s', (url, message) => {
-		expect(() => assertSameOrigin(url, base)).toThrow(message);
+		expect(() => checkedRequestUrl(url, base)).toThrow(message);
+	});
+
+	it('never repeats a query or a password in its message', () => {
+		for (const url of ['https://evil.example.org/x?api_key=k-123456789', 'https://me:pa/ss-9876543@www.commcarehq.org/x']) {
+			let message = '';
+			try {
+				checkedRequestUrl(url, base);
+			} catch (error) {
+				message = `${(error as Error).message} ${(error as { description?: string }).description ?? ''}`;
+			}
+			expect(message).not.toBe('');
+			expect(message).not.toContain('k-123456789');
+			expect(message).not.toContain('9876543');
+		}
 	});
 });
 
@@ -275,29 +299,26 @@ describe('secrets', () => {
 		authType: 'apiKey',
 		username: ' me@example.org ',
 		apiKey: ' 0123456789abcdef0123456789abcdef01234567 ',
-		password: 'hunter2-password',
+		password: 'hunter2-Zq7x!Pw',
 	});
 
-	it('lists the key, the password and the header values built from them', () => {
+	it('tidies the Base URL and username, and knows the key and password to redact', () => {
 		expect(credentials.baseUrl).toBe('https://www.commcarehq.org');
 		expect(credentials.username).toBe('me@example.org');
-		expect(credentials.secrets).toEqual(
-			expect.arrayContaining([
-				'0123456789abcdef0123456789abcdef01234567',
-				'hunter2-password',
-				Buffer.from('me@example.org:hunter2-password').toString('base64'),
-			]),
+		const text = credentials.redactor.text(
+			`key 0123456789abcdef0123456789abcdef01234567, password hunter2-Zq7x!Pw, basic ${Buffer.from('me@example.org:hunter2-Zq7x!Pw').toString('base64')}`,
 		);
+		expect(text).toBe(`key ${REDACTED}, password ${REDACTED}, basic ${REDACTED}`);
 	});
 
-	it('redacts secrets in nested values and secret-named keys', () => {
+	it('redacts secrets in nested values and secret-named keys, without changing the original', () => {
 		const leaked = {
 			message: 'Authorization: ApiKey me@example.org:0123456789abcdef0123456789abcdef01234567 failed',
 			headers: { Authorization: 'Basic xyz', 'X-COMMCAREHQ-OTP': '123456', Accept: 'application/json' },
-			list: ['password was hunter2-password', 42, null],
+			list: ['password was hunter2-Zq7x!Pw', 42, null],
 			form: { api_key: 'k', username: 'me@example.org' },
 		};
-		const clean = redactSecrets(leaked, credentials.secrets);
+		const clean = credentials.redactor.value(leaked);
 		const text = JSON.stringify(clean);
 		expect(text).not.toContain('0123456789abcdef');
 		expect(text).not.toContain('hunter2');
@@ -308,14 +329,14 @@ describe('secrets', () => {
 	});
 
 	it('redacts an ApiKey header value even for a key it was not told about', () => {
-		expect(redactSecrets('sent ApiKey someone:abcdef123456, got 401', [])).toBe(`sent ApiKey ${REDACTED}, got 401`);
+		expect(SHAPE_REDACTOR.text('sent ApiKey someone:abcdef123456, got 401')).toBe(`sent ApiKey ${REDACTED}, got 401`);
 	});
 
 	it('describes bodies without dumping HTML', () => {
 		const page = '<html><head><title>Server Error (500)</title></head><body><script>secret()</script></body></html>';
-		expect(describeBody({ text: page, isHtml: true, json: undefined }, [])).toBe('an HTML page titled "Server Error (500)"');
-		expect(describeBody({ text: '', isHtml: false, json: undefined }, [])).toBe('an empty body');
-		expect(describeBody({ text: 'x'.repeat(1000), isHtml: false, json: undefined }, []).length).toBeLessThan(310);
+		expect(describeBody({ text: page, isHtml: true, json: undefined }, SHAPE_REDACTOR)).toBe('an HTML page titled "Server Error (500)"');
+		expect(describeBody({ text: '', isHtml: false, json: undefined }, SHAPE_REDACTOR)).toBe('an empty body');
+		expect(describeBody({ text: 'x'.repeat(1000), isHtml: false, json: undefined }, SHAPE_REDACTOR).length).toBeLessThan(310);
 	});
 
 	it('turns an HTML message into plain text that keeps the link address', () => {

@@ -720,8 +720,8 @@ describe('CommCare Import Status input', () => {
 			'No status URL on this item, so there is no import to check: the upload failed upstream.',
 			'No status URL on this item, so there is no import to check: the upload failed upstream.',
 			'Status URL not requested: the status URL must be text, but the expression gave 42',
-			"Status URL not requested: 'not a url' is not an absolute web address",
-			"Status URL not requested: 'ftp://example.org/status' is not an http(s) address",
+			"Status URL not requested: The status URL 'not a url' is not a web address: it must be absolute (https://…) or a path on the CommCare server (/a/…)",
+			"Status URL not requested: The status URL 'ftp://example.org/status' is not an http(s) address",
 		]);
 		expect(received(emulator).all).toBe(0);
 		table.record({

@@ -163,7 +163,7 @@ describe('faults on the upload', () => {
 	it('server slower than the upload timeout, before reading the file: not resent; "did not answer in time"', async () => {
 		emulator.faults.delay('upload', 1, 2500);
 		const error = thrown(await upload({ parameters: { options: { timeoutSeconds: 1 } } }));
-		expect(error.message).toBe(`CommCare did not answer the upload within 1 s (ECONNABORTED): ${MAYBE_QUEUED}.`);
+		expect(error.message).toBe(`CommCare did not answer the upload within 1 s (ETIMEDOUT): ${MAYBE_QUEUED}.`);
 		expect(error.description).toBe(`${CHECK_IMPORT_HISTORY} If CommCare is only slow to accept large files, raise the node's Upload Timeout option.`);
 		expect(received(emulator)).toMatchObject({ uploadPosts: 1, importsQueued: 0 });
 		table.record({
@@ -180,7 +180,7 @@ describe('faults on the upload', () => {
 	it('server slower than the upload timeout after queueing the import: not resent; "did not answer in time"', async () => {
 		emulator.faults.delay('upload', 1, 2500, { afterBodyReceived: true });
 		const error = thrown(await upload({ parameters: { options: { timeoutSeconds: 1 } } }));
-		expect(error.message).toBe(`CommCare did not answer the upload within 1 s (ECONNABORTED): ${MAYBE_QUEUED}.`);
+		expect(error.message).toBe(`CommCare did not answer the upload within 1 s (ETIMEDOUT): ${MAYBE_QUEUED}.`);
 		await eventually(() => emulator.imports.size === 1, 'the emulator to queue the import');
 		expect(received(emulator)).toMatchObject({ uploadPosts: 1, importsQueued: 1 });
 		table.record({
@@ -430,7 +430,7 @@ describe('faults on status polls', () => {
 		const json = onlyItem(result, 2);
 		expect(json).toMatchObject({ outcome: 'error', timedOut: true, polls: 1, state: null });
 		expect(json.summary).toMatch(
-			/^Gave up waiting after [\d.]+ s and 1 poll: CommCare HQ never answered with a status; last poll: CommCare at http:\/\/127\.0\.0\.1:\d+ did not answer within 1 s \(ECONNABORTED\)\. The import may still finish; check the status URL again later\.$/,
+			/^Gave up waiting after [\d.]+ s and 1 poll: CommCare HQ never answered with a status; last poll: CommCare at http:\/\/127\.0\.0\.1:\d+ did not answer within 1 s \(ETIMEDOUT\)\. The import may still finish; check the status URL again later\.$/,
 		);
 		expect(received(emulator)).toMatchObject({ statusGets: 1, uploadPosts: 1 });
 		table.record({
