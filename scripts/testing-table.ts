@@ -43,6 +43,7 @@ const AREA_ORDER = [
 	'Faults on status polls',
 	'Bad input',
 	'Credential safety',
+	'Secrets on every failure path',
 	'Accounting',
 ];
 

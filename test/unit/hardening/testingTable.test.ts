@@ -5,7 +5,7 @@
 import { readFileSync } from 'fs';
 
 import { loadOutcomeRows, renderTestingMd, TESTING_MD } from '../../../scripts/testing-table';
-import { SECRET_NEEDLES } from '../../integration/hardening/harness';
+import { SECRET_NEEDLES, secretNeedles, SWEEP_USER } from '../../integration/hardening/harness';
 
 const rows = loadOutcomeRows();
 
@@ -16,7 +16,14 @@ describe('TESTING.md', () => {
 
 	it('lists every kind of case the issue asks for, each with a test', () => {
 		const areas = new Set(rows.map((row) => row.area));
-		expect([...areas].sort()).toEqual(['Accounting', 'Bad input', 'Credential safety', 'Faults on status polls', 'Faults on the upload']);
+		expect([...areas].sort()).toEqual([
+			'Accounting',
+			'Bad input',
+			'Credential safety',
+			'Faults on status polls',
+			'Faults on the upload',
+			'Secrets on every failure path',
+		]);
 		const ids = new Set(rows.map((row) => row.id));
 		expect(ids.size).toBe(rows.length);
 		for (const id of [
@@ -39,6 +46,11 @@ describe('TESTING.md', () => {
 			'tls.selfSigned.upload',
 			'credential.statusRedirectElsewhere',
 			'accounting.binary.property',
+			'secrets.json500.everyShape',
+			'secrets.htmlTitleCut',
+			'secrets.status200.notAStatus',
+			'secrets.redirectLocation',
+			'secrets.baseUrlWithLogin',
 		]) {
 			expect(ids).toContain(id);
 		}
@@ -51,6 +63,6 @@ describe('TESTING.md', () => {
 			expect(`${row.userSees} ${row.advice ?? ''}`).not.toMatch(/<\s*(!doctype|html|head|body|title|h1)\b/i);
 		}
 		const text = `${readFileSync(TESTING_MD, 'utf8')}${JSON.stringify(rows)}`;
-		for (const needle of SECRET_NEEDLES) expect(text).not.toContain(needle);
+		for (const needle of [...SECRET_NEEDLES, ...secretNeedles(SWEEP_USER)]) expect(text).not.toContain(needle);
 	});
 });
