@@ -2,7 +2,7 @@
  * Fault injection: each knob applies to the next N requests of a kind, then stops. A request can meet one delay
  * and then one "answer" fault (respond, drop, malformed JSON); the first registered matching fault of each wins.
  */
-import type { FaultKnobs, FaultTarget, RespondFault } from './types';
+import type { FaultKnobs, FaultTarget, RespondFault, TrickleRecord } from './types';
 
 /** Which endpoint a request hit, for matching fault targets. */
 export type RequestKind = 'upload' | 'status' | 'identity' | 'other';
@@ -10,7 +10,8 @@ export type RequestKind = 'upload' | 'status' | 'identity' | 'other';
 export type AnswerFault =
 	| { kind: 'respond'; response: RespondFault }
 	| { kind: 'drop'; afterBodyReceived: boolean }
-	| { kind: 'malformedJson' };
+	| { kind: 'malformedJson' }
+	| { kind: 'trickle'; intervalMs: number; phase: 'headers' | 'body' };
 
 /** Wait `ms` before reading the request, or (afterBodyReceived) after processing it, before answering. */
 export interface DelayFault {
@@ -68,10 +69,18 @@ export class FaultController implements FaultKnobs {
 		this.answers.push({ on, remaining: n, fault: { kind: 'malformedJson' } });
 	}
 
+	readonly trickles: TrickleRecord[] = [];
+
+	trickle(on: FaultTarget, n: number, options: { intervalMs: number; phase: 'headers' | 'body' }): void {
+		checkCount(n);
+		this.answers.push({ on, remaining: n, fault: { kind: 'trickle', ...options } });
+	}
+
 	clear(): void {
 		this.answers = [];
 		this.delays = [];
 		this.goneUploads.clear();
+		this.trickles.length = 0;
 	}
 
 	/** Consumes the delay due for this request, if any (0 ms: none). */

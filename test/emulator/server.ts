@@ -230,6 +230,10 @@ export class EmulatorServer implements Emulator {
 			req.socket.destroy();
 			return;
 		}
+		if (fault?.kind === 'trickle') {
+			await this.trickle(req, res, response, kind, fault);
+			return;
+		}
 		if (fault?.kind === 'malformedJson') {
 			if (upload.record) upload.record.fault = 'malformedJson';
 			const text = response.body || '{"code": 200, "message": "success"}';
@@ -241,6 +245,42 @@ export class EmulatorServer implements Emulator {
 			return;
 		}
 		this.send(res, response);
+	}
+
+	/** Sends `response` one byte at a time (see FaultKnobs.trickle), until done or the client hangs up. */
+	private async trickle(
+		req: http.IncomingMessage,
+		res: http.ServerResponse,
+		response: EmulatorResponse,
+		kind: RequestKind,
+		fault: { intervalMs: number; phase: 'headers' | 'body' },
+	): Promise<void> {
+		const body = Buffer.from(response.body, 'utf8');
+		const head = Buffer.from(
+			`HTTP/1.1 ${response.status} ${http.STATUS_CODES[response.status] ?? ''}\r\n` +
+				Object.entries({ ...response.headers, 'Content-Length': String(body.length), Connection: 'close' })
+					.map(([name, value]) => `${name}: ${value}\r\n`)
+					.join('') +
+				'\r\n',
+		);
+		const socket = req.socket;
+		// Headers at once in the 'body' phase; everything byte by byte in the 'headers' phase.
+		const slow = fault.phase === 'headers' ? Buffer.concat([head, body]) : body;
+		const record = { kind, phase: fault.phase, bytesSent: 0, bytesTotal: slow.length, cutByClient: false };
+		this.faults.trickles.push(record);
+		res.detachSocket(socket);
+		if (fault.phase === 'body') socket.write(head);
+		this.log(`${req.method} ${req.url} -> answer trickled, one byte every ${fault.intervalMs} ms (fault)`);
+		for (const byte of slow) {
+			if (socket.destroyed || socket.writableEnded) {
+				record.cutByClient = true;
+				return;
+			}
+			socket.write(Buffer.from([byte]));
+			record.bytesSent += 1;
+			await sleep(fault.intervalMs);
+		}
+		socket.end();
 	}
 
 	private async route(ctx: HandlerContext, upload: { record?: RecordedUpload }): Promise<EmulatorResponse> {

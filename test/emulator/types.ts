@@ -143,6 +143,15 @@ export interface RespondFault {
 	headers?: Record<string, string>;
 }
 
+export interface TrickleRecord {
+	kind: string;
+	phase: 'headers' | 'body';
+	bytesSent: number;
+	bytesTotal: number;
+	/** The client closed the connection before the whole answer was sent. */
+	cutByClient: boolean;
+}
+
 export interface FaultKnobs {
 	respond(on: FaultTarget, n: number, response: RespondFault): void;
 	/** Destroy the socket without answering; with afterBodyReceived the request is processed first (an upload IS queued). */
@@ -156,6 +165,14 @@ export interface FaultKnobs {
 	statusGone(uploadId: string): void;
 	/** 200 with a truncated JSON body. */
 	malformedJson(on: FaultTarget, n: number): void;
+	/**
+	 * Process the request as usual (an upload IS queued), then send the answer one byte every `intervalMs`: the
+	 * status line and headers too (`phase: 'headers'`), or the headers at once and the body slowly (`'body'`). A
+	 * client with only an idle timeout waits for as long as it lasts. Each one is recorded in `trickles`.
+	 */
+	trickle(on: FaultTarget, n: number, options: { intervalMs: number; phase: 'headers' | 'body' }): void;
+	/** The trickled answers so far: how many bytes went out before the client closed the connection (or all). */
+	readonly trickles: TrickleRecord[];
 	clear(): void;
 }
 

@@ -194,6 +194,48 @@ describe('faults on the upload', () => {
 		});
 	});
 
+	it.each(['headers', 'body'] as const)(
+		'a server that trickles its answer (%s) one byte every 400 ms: cut at the 1.2 s Upload Timeout, not held',
+		async (phase) => {
+			emulator.faults.trickle('upload', 1, { intervalMs: 400, phase });
+			const started = Date.now();
+			const error = thrown(await upload({ parameters: { options: { timeoutSeconds: 1.2 } } }));
+			const elapsedMs = Date.now() - started;
+			expect(error.message).toBe(`CommCare did not answer the upload within 1.2 s (ETIMEDOUT): ${MAYBE_QUEUED}.`);
+			await eventually(() => emulator.faults.trickles[0]?.cutByClient === true, 'the emulator to notice the client hung up');
+			const [trickle] = emulator.faults.trickles;
+			// Counted at the server: within 1 s of the deadline, at most (1.2 s + 1 s) / 0.4 s + 1 bytes went out.
+			expect(trickle.bytesSent).toBeLessThanOrEqual(6);
+			expect(trickle.bytesTotal).toBeGreaterThan(40);
+			// A loose bound on the wall clock, to fail a hang (before this fix it held for the whole answer, 40 s and more).
+			expect(elapsedMs).toBeLessThan(10_000);
+			table.record({
+				id: `upload.trickle.${phase}`,
+				area: UPLOAD_AREA,
+				case: `The server queues the upload, then sends its answer ${phase === 'headers' ? '(status line and headers included)' : '(headers at once, then the body)'} one byte every 400 ms; Upload Timeout 1.2 s`,
+				userSees: error.message,
+				advice: error.description,
+				server: `${uploadsLine()}; the answer cut by the client after ${trickle.bytesSent > 5 ? 'more than 5' : 'at most 5'} of its ${trickle.bytesTotal > 40 ? 'over 40' : trickle.bytesTotal} bytes`,
+				lost: 'nothing, and no duplicate: the import runs once; the message says to check before re-running',
+			});
+		},
+	);
+
+	it('an Upload Timeout too long for a timer (9,999,999 s) is a long deadline, not an instant failure', async () => {
+		const result = await upload({ parameters: { options: { timeoutSeconds: 9_999_999 } } });
+		expect(result.error).toBeUndefined();
+		expect(result.outputs![0][0].json.status_url).toEqual(expect.stringContaining('/status'));
+		expect(received(emulator)).toMatchObject({ uploadPosts: 1, importsQueued: 1 });
+		table.record({
+			id: 'upload.timeoutBeyondTimers',
+			area: UPLOAD_AREA,
+			case: "Upload Timeout 9,999,999 s (beyond what Node's timers hold, 24.8 days)",
+			userSees: 'Success: the output item carries the status_url',
+			server: uploadsLine(),
+			lost: 'nothing: the duration is held at the longest timer instead of overflowing to an instant timeout',
+		});
+	});
+
 	describe.each([429, 503])('HTTP %i (refused before processing): resent', (status) => {
 		it.each([
 			['without Retry-After', undefined],
@@ -440,6 +482,49 @@ describe('faults on status polls', () => {
 			userSees: `Error output: ${json.summary}`,
 			server: statusLine(json.polls as number),
 			lost: 'nothing: the item is on Error with timedOut, the import untouched',
+		});
+	});
+
+	it.each(['headers', 'body'] as const)(
+		'a server that trickles the status answer (%s) one byte every 400 ms: the poll is cut at the 1.2 s timeout',
+		async (phase) => {
+			const upload = await queueImport();
+			emulator.faults.trickle('status', 50, { intervalMs: 400, phase });
+			const started = Date.now();
+			// Timeout 0.02 min = 1.2 s.
+			const json = onlyItem(await checkStatus(upload, { parameters: { timeout: 0.02 } }), 2);
+			const elapsedMs = Date.now() - started;
+			expect(json).toMatchObject({ outcome: 'error', reason: 'timedOut', timedOut: true, polls: 1 });
+			expect(json.summary).toMatch(/^Gave up waiting after [\d.]+ s and 1 poll: CommCare HQ never answered with a status; last poll: CommCare at http:\/\/127\.0\.0\.1:\d+ did not answer within 1\.2 s \(ETIMEDOUT\)\./);
+			await eventually(() => emulator.faults.trickles[0]?.cutByClient === true, 'the emulator to notice the client hung up');
+			expect(emulator.faults.trickles[0].bytesSent).toBeLessThanOrEqual(6);
+			expect(elapsedMs).toBeLessThan(10_000);
+			table.record({
+				id: `status.trickle.${phase}`,
+				area: STATUS_AREA,
+				case: `Every status answer is sent ${phase === 'headers' ? '(status line and headers included)' : '(headers at once, then the body)'} one byte every 400 ms; node timeout 1.2 s`,
+				userSees: `Error output: ${json.summary}`,
+				server: `${statusLine(json.polls as number)}; the answer cut by the client after at most 5 bytes`,
+				lost: 'nothing: the item is on Error with timedOut, the import untouched',
+			});
+		},
+	);
+
+	it('durations too long for a timer (Timeout and Max Poll Interval of 10^12) still poll and finish', async () => {
+		emulator.setTimeline({ queuedPolls: 1, runningPolls: 0 });
+		const upload = await queueImport();
+		const json = onlyItem(
+			await checkStatus(upload, { parameters: { pollInterval: 0.05, timeout: 1e12, options: { maxPollInterval: 1e12 } } }),
+			0,
+		);
+		expect(json).toMatchObject({ outcome: 'success', polls: 2, summary: SUCCESS });
+		table.record({
+			id: 'status.durationsBeyondTimers',
+			area: STATUS_AREA,
+			case: 'Timeout 10^12 min and Max Poll Interval 10^12 s; the import is queued for one poll',
+			userSees: `Success output: ${json.summary}`,
+			server: statusLine(json.polls as number),
+			lost: 'nothing: every wait is held at the longest timer instead of overflowing to 1 ms',
 		});
 	});
 
