@@ -42,6 +42,7 @@ const AREA_ORDER = [
 	'Faults on the upload',
 	'Faults on status polls',
 	'Bad input',
+	'No silent data loss',
 	'Credential safety',
 	'Secrets on every failure path',
 	'Accounting',

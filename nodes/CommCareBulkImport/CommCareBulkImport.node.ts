@@ -39,7 +39,7 @@ const options: INodeProperties = {
 			placeholder: 'created_at, updated_at',
 			displayOptions: onlyForItems,
 			description:
-				'Fields of the items that are not sent (comma-separated). A column left out keeps the property unchanged in CommCare, while a blank cell clears it.',
+				'Fields of the items that are not sent (comma-separated). A column left out keeps the property unchanged in CommCare, while an empty value clears it.',
 		},
 		{
 			displayName: 'Dry Run',
@@ -90,6 +90,33 @@ const options: INodeProperties = {
 			typeOptions: { minValue: 1 },
 			default: 300,
 			description: 'How long to wait for CommCare to accept the file',
+		},
+		{
+			displayName: 'When an Item Lacks a Column',
+			name: 'missingFields',
+			type: 'options',
+			default: 'stop',
+			displayOptions: onlyForItems,
+			options: [
+				{
+					name: 'Stop Before Upload',
+					value: 'stop',
+					description: 'Send nothing and name the items and the fields they lack',
+				},
+				{
+					name: 'Clear the Property',
+					value: 'clear',
+					description: 'Write a blank cell: CommCare clears that property on the case the row updates',
+				},
+				{
+					name: 'Leave the Property Unchanged',
+					value: 'keep',
+					description:
+						'Send the items in separate uploads by the fields they have, each upload without the columns its items lack',
+				},
+			],
+			description:
+				"What to do when an item has no field that other items have (or that Columns lists). Its cell would be blank, and a blank cell clears the property. Applies whether or not the checks run. Blank owner, parent, name and ID cells change nothing, so those fields may be left out.",
 		},
 		{
 			displayName: 'Write Nested Values as JSON',
@@ -153,7 +180,7 @@ const properties: INodeProperties[] = [
 	},
 	{
 		displayName:
-			'Each input item becomes one row; its fields become the columns. Text stays text (leading zeros kept), numbers stay numbers, dates become dates, and an empty value leaves a blank cell, which clears that property on update.',
+			'Each input item becomes one row; its fields become the columns. An empty value (or null) clears that property on update; a field that some items lack stops the upload unless Options → When an Item Lacks a Column says otherwise.',
 		name: 'itemsNotice',
 		type: 'notice',
 		default: '',

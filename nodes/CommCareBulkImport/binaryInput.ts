@@ -107,6 +107,7 @@ export async function checkSpreadsheetFile(file: SpreadsheetFile, settings: Impo
 	try {
 		const inspection = await inspectSpreadsheet(content, file.fileName.split('.').pop() as SpreadsheetFormat, {
 			valueColumns: checkedColumns(settings),
+			searchColumn: settings.searchColumn,
 		}).catch((error: unknown) => (error instanceof SpreadsheetReadError ? error : Promise.reject(error)));
 		if (inspection instanceof SpreadsheetReadError) {
 			return { checked: true, rowCount: null, errors: [{ code: 'unreadableFile', message: inspection.message }], warnings: [] };

@@ -27,13 +27,20 @@ import {
 	type ChunkFindings,
 	type ItemsChunk,
 	type ItemsPlan,
+	type SettingsGroup,
 } from '../shared/itemsSource';
 import { CellValueError } from '../shared/spreadsheet';
 import { getCommCareCredentials, type CommCareCredentials } from '../shared/transport';
-import type { ImportSettings } from '../shared/types';
 import { dryRunResultJson, uploadResultJson, uploadSpreadsheet, type SpreadsheetFile } from '../shared/upload';
 import { ChecksFailedError, errorItem, nodeErrorFor, type AcceptedUpload } from './failures';
-import { readImportSettings, readItemsOptions, readRunOptions, type ItemsOptions, type RunOptions } from './settings';
+import {
+	readItemsOptionsForAllItems,
+	readRunOptionsForAllItems,
+	readSettingsGroups,
+	wantsOutputPerRecord,
+	type ItemsOptions,
+	type RunOptions,
+} from './settings';
 
 export async function uploadInputItems(ctx: IExecuteFunctions): Promise<INodeExecutionData[]> {
 	const items = ctx.getInputData();
@@ -56,24 +63,27 @@ class ItemsRun {
 	) {}
 
 	async execute(): Promise<void> {
-		let settings: ImportSettings;
+		// Read first and on its own: a failure of any other setting is then still reported per record.
+		this.outputPerRecord = wantsOutputPerRecord(this.ctx);
+		let groups: SettingsGroup[];
 		let runOptions: RunOptions;
 		let itemsOptions: ItemsOptions;
 		try {
-			settings = readImportSettings(this.ctx, 0);
-			runOptions = readRunOptions(this.ctx, 0);
-			itemsOptions = readItemsOptions(this.ctx, 0);
+			groups = readSettingsGroups(this.ctx, this.items.length);
+			runOptions = readRunOptionsForAllItems(this.ctx, this.items.length);
+			itemsOptions = readItemsOptionsForAllItems(this.ctx, this.items.length);
 			this.outputPerRecord = itemsOptions.outputPerRecord;
 			if (!runOptions.dryRun) this.credentials = await getCommCareCredentials(this.ctx, 0);
 		} catch (error) {
 			return this.fail(error, this.allItems());
 		}
 
-		const plan = planItemsUpload(this.items, settings, itemsOptions);
-		const findings = plan.chunks.map((chunk) => (runOptions.checks ? checkChunk(plan, chunk, settings) : uncheckedChunk(chunk)));
-		if (runOptions.dryRun) return this.outputDryRun(plan, findings, settings);
+		const plan = planItemsUpload(this.items, groups, itemsOptions);
+		const findings = plan.chunks.map((chunk) => (runOptions.checks ? checkChunk(plan, chunk) : uncheckedChunk(chunk)));
+		if (runOptions.dryRun) return this.outputDryRun(plan, findings);
 
-		const errors = mergeFindings(findings.map((f) => f.errors));
+		// What the node will not write as asked stops the run even when the checks are skipped.
+		const errors = [...plan.refusals, ...mergeFindings(findings.map((f) => f.errors))];
 		if (errors.length > 0) {
 			const refusal = new ChecksFailedError('The input items were', errors, mergeFindings(findings.map((f) => f.warnings)));
 			// Per upload: the error item points at the items the problems name; per record, every record gets one.
@@ -92,20 +102,14 @@ class ItemsRun {
 				return this.fail(refusal, this.outputPerRecord ? this.allItems() : [error.itemIndex]);
 			}
 			for (const [index, chunk] of plan.chunks.entries()) {
-				await this.upload(plan, chunk, files[index], settings, runOptions, findings[index]);
+				await this.upload(chunk, files[index], runOptions, findings[index]);
 			}
 		});
 	}
 
-	private async upload(
-		plan: ItemsPlan,
-		chunk: ItemsChunk,
-		file: SpreadsheetFile,
-		settings: ImportSettings,
-		options: RunOptions,
-		findings: ChunkFindings,
-	): Promise<void> {
+	private async upload(chunk: ItemsChunk, file: SpreadsheetFile, options: RunOptions, findings: ChunkFindings): Promise<void> {
 		const label = chunk.uploadCount > 1 ? `upload ${chunk.uploadNumber} of ${chunk.uploadCount} (${describeChunkItems(chunk)})` : 'the upload';
+		const { settings } = chunk;
 		let json;
 		try {
 			const receipt = await uploadSpreadsheet(this.ctx, this.credentials as CommCareCredentials, settings, file, {
@@ -117,6 +121,7 @@ class ItemsRun {
 				uploadNumber: chunk.uploadNumber,
 				uploadCount: chunk.uploadCount,
 				warnings: findings.warnings,
+				columnsLeftOut: chunk.columnsLeftOut,
 			});
 		} catch (error) {
 			return this.fail(error, chunkItemIndexes(chunk), { fileName: chunk.fileName, uploadNumber: chunk.uploadNumber, uploadCount: chunk.uploadCount });
@@ -126,20 +131,24 @@ class ItemsRun {
 			this.output.push({ json, pairedItem: pairedItems(chunkItemIndexes(chunk)) });
 			return;
 		}
-		for (const record of recordResults(plan, chunk, json, json.warnings)) {
+		for (const record of recordResults(chunk, json, json.warnings)) {
 			this.output.push({ json: record.json, pairedItem: { item: record.itemIndex } });
 		}
 	}
 
-	private outputDryRun(plan: ItemsPlan, findings: ChunkFindings[], settings: ImportSettings): void {
+	private outputDryRun(plan: ItemsPlan, findings: ChunkFindings[]): void {
 		plan.chunks.forEach((chunk, index) => {
-			const json = dryRunResultJson(settings, chunk.fileName, findings[index], {
+			// Refusals concern the items of this upload, or (a nameless field, a missing field) the run as a whole.
+			const refusals = plan.refusals.filter((issue) => !issue.items || issue.items.some((item) => chunk.itemIndexes.includes(item)));
+			const chunkFindings = { ...findings[index], errors: [...refusals, ...findings[index].errors] };
+			const json = dryRunResultJson(chunk.settings, chunk.fileName, chunkFindings, {
 				uploadNumber: chunk.uploadNumber,
 				uploadCount: chunk.uploadCount,
-				columns: plan.columns,
-				sheetName: plan.sheetName,
+				columns: chunk.columns,
+				sheetName: chunk.sheetName,
 				firstItem: chunk.firstItem,
-				lastItem: chunk.firstItem + chunk.items.length - 1,
+				lastItem: chunk.itemIndexes[chunk.itemIndexes.length - 1] ?? chunk.firstItem,
+				columnsLeftOut: chunk.columnsLeftOut,
 			});
 			this.output.push({ json, pairedItem: pairedItems(chunkItemIndexes(chunk)) });
 		});

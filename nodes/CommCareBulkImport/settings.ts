@@ -3,9 +3,12 @@
  * expressions, so they are read for an item: per file for source "Spreadsheet File", from the first item for
  * source "Input Items" (all items go into one upload, so one set of settings).
  */
-import type { IExecuteFunctions } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { InvalidInputError } from '../shared/errors';
+import type { MissingFieldsMode, SettingsGroup } from '../shared/itemsSource';
+import { listWithMore } from '../shared/preflight';
+import { MAX_TIMER_MS } from '../shared/sleep';
 import { validateProjectSpace } from '../shared/transport';
 import type { ImportSettings, SearchField } from '../shared/types';
 
@@ -15,7 +18,76 @@ export const OPTION_DEFAULTS = {
 	/** CommCare's own row constant (`MAX_CASE_IMPORTER_ROWS`, spec §7). */
 	rowsPerUpload: 100_000,
 	fileName: 'cases.xlsx',
+	missingFields: 'stop' as MissingFieldsMode,
 } as const;
+
+/** The parameters that make the importer settings (what CommCare is told besides the file). */
+const SETTING_PARAMETERS = ['projectSpace', 'caseType', 'searchField', 'searchColumn', 'createNewCases', 'nameColumn', 'comment'];
+
+/** Whether a parameter (or `options.<name>`) holds an expression, which may give each item another value. */
+export function holdsExpression(ctx: IExecuteFunctions, name: string): boolean {
+	const parameters = ctx.getNode().parameters as IDataObject;
+	const value = name.startsWith('options.') ? (parameters.options as IDataObject | undefined)?.[name.slice('options.'.length)] : parameters[name];
+	return typeof value === 'string' && value.startsWith('=');
+}
+
+/**
+ * The importer settings of source "Input Items", and which items they apply to. Settings typed in are the same for
+ * every item (read once, whatever the number of items); a setting that holds an expression is evaluated for every
+ * item, and items whose settings differ go into uploads of their own (one group per distinct settings, in
+ * first-seen order): a run whose Case Type is `{{ $json.type }}` imports each item as its own type.
+ */
+export function readSettingsGroups(ctx: IExecuteFunctions, itemCount: number): SettingsGroup[] {
+	const all = Array.from({ length: itemCount }, (_item, index) => index);
+	if (itemCount <= 1 || !SETTING_PARAMETERS.some((name) => holdsExpression(ctx, name))) {
+		return [{ settings: readImportSettings(ctx, 0), itemIndexes: all }];
+	}
+	const groups = new Map<string, SettingsGroup>();
+	for (const itemIndex of all) {
+		const settings = readImportSettingsOf(ctx, itemIndex);
+		const key = JSON.stringify(settings);
+		const group = groups.get(key);
+		if (group) group.itemIndexes.push(itemIndex);
+		else groups.set(key, { settings, itemIndexes: [itemIndex] });
+	}
+	return [...groups.values()];
+}
+
+/** `readImportSettings`, with the item named in a refusal (a setting per item may be wrong for one item only). */
+function readImportSettingsOf(ctx: IExecuteFunctions, itemIndex: number): ImportSettings {
+	let refusal: InvalidInputError | undefined;
+	try {
+		return readImportSettings(ctx, itemIndex);
+	} catch (error) {
+		const input = error as InvalidInputError;
+		refusal = new InvalidInputError(`Item ${itemIndex}: ${input.message}`, input.description);
+	}
+	throw refusal;
+}
+
+/**
+ * An option that decides how the whole run is sent (or checked) must be the same for every item: read for item 0,
+ * and, when it holds an expression, for every item, refused with the items that differ.
+ */
+function sameForAllItems<T>(ctx: IExecuteFunctions, parameter: string, label: string, itemCount: number, read: (itemIndex: number) => T): T {
+	const first = read(0);
+	if (itemCount <= 1 || !holdsExpression(ctx, parameter)) return first;
+	const expected = JSON.stringify(first);
+	const differing: number[] = [];
+	let example: T | undefined;
+	for (let itemIndex = 1; itemIndex < itemCount; itemIndex++) {
+		const value = read(itemIndex);
+		if (JSON.stringify(value) !== expected) {
+			differing.push(itemIndex);
+			example ??= value;
+		}
+	}
+	if (differing.length === 0) return first;
+	throw new InvalidInputError(
+		`"${label}" must be the same for all items, but its expression gives ${JSON.stringify(first)} for item 0 and ${JSON.stringify(example)} for ${listWithMore(differing, differing.length === 1 ? 'item' : 'items')}`,
+		'This option decides how the whole run is sent, so it cannot differ between items. Use one value, or split the items into runs (for example with a Loop Over Items node) so that each run has one.',
+	);
+}
 
 /** The importer settings for one item. */
 export function readImportSettings(ctx: IExecuteFunctions, itemIndex: number): ImportSettings {
@@ -56,8 +128,18 @@ export function readRunOptions(ctx: IExecuteFunctions, itemIndex: number): RunOp
 	return {
 		dryRun: option(ctx, 'dryRun', itemIndex, false) === true,
 		checks: option(ctx, 'skipChecks', itemIndex, false) !== true,
-		timeoutMs: Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : OPTION_DEFAULTS.timeoutSeconds * 1000,
+		// Longer than a timer holds is the longest a timer holds (24.8 days), not an instant timeout.
+		timeoutMs: Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds * 1000, MAX_TIMER_MS) : OPTION_DEFAULTS.timeoutSeconds * 1000,
 	};
+}
+
+/** Source "Input Items": the run options, the same for every item (see `sameForAllItems`). */
+export function readRunOptionsForAllItems(ctx: IExecuteFunctions, itemCount: number): RunOptions {
+	const read = (name: string, label: string) => sameForAllItems(ctx, `options.${name}`, label, itemCount, (i) => option(ctx, name, i, undefined));
+	read('dryRun', 'Dry Run');
+	read('skipChecks', 'Skip Checks Before Upload');
+	read('timeoutSeconds', 'Upload Timeout (Seconds)');
+	return readRunOptions(ctx, 0);
 }
 
 /** Options of source "Input Items". */
@@ -70,6 +152,37 @@ export interface ItemsOptions {
 	outputPerRecord: boolean;
 	/** Ends in `.xlsx`. */
 	fileName: string;
+	missingFields: MissingFieldsMode;
+	/** The workflow's time zone (JS Dates are written on its clock). */
+	timeZone: string | undefined;
+}
+
+const MISSING_FIELDS_MODES: MissingFieldsMode[] = ['stop', 'clear', 'keep'];
+
+/** Source "Input Items": its options, the same for every item (see `sameForAllItems`). */
+export function readItemsOptionsForAllItems(ctx: IExecuteFunctions, itemCount: number): ItemsOptions {
+	const labels: Record<string, string> = {
+		columns: 'Columns',
+		excludeColumns: 'Columns to Exclude',
+		nestedAsJson: 'Write Nested Values as JSON',
+		rowsPerUpload: 'Rows per Upload',
+		outputPerRecord: 'Output One Item per Record',
+		fileName: 'File Name',
+		missingFields: 'When an Item Lacks a Column',
+	};
+	for (const [name, label] of Object.entries(labels)) {
+		sameForAllItems(ctx, `options.${name}`, label, itemCount, (i) => option(ctx, name, i, undefined));
+	}
+	return readItemsOptions(ctx, 0);
+}
+
+/** Whether per-record output is asked for, read without failing (so a failure can still be reported per record). */
+export function wantsOutputPerRecord(ctx: IExecuteFunctions): boolean {
+	try {
+		return option(ctx, 'outputPerRecord', 0, false) === true;
+	} catch {
+		return false;
+	}
 }
 
 export function readItemsOptions(ctx: IExecuteFunctions, itemIndex: number): ItemsOptions {
@@ -87,7 +200,27 @@ export function readItemsOptions(ctx: IExecuteFunctions, itemIndex: number): Ite
 		rowsPerUpload,
 		outputPerRecord: option(ctx, 'outputPerRecord', itemIndex, false) === true,
 		fileName: xlsxFileName(String(option(ctx, 'fileName', itemIndex, OPTION_DEFAULTS.fileName) ?? '')),
+		missingFields: missingFieldsMode(option(ctx, 'missingFields', itemIndex, OPTION_DEFAULTS.missingFields)),
+		timeZone: workflowTimeZone(ctx),
 	};
+}
+
+function missingFieldsMode(value: unknown): MissingFieldsMode {
+	if ((MISSING_FIELDS_MODES as unknown[]).includes(value)) return value as MissingFieldsMode;
+	throw new InvalidInputError(
+		`"When an Item Lacks a Column" must be one of ${MISSING_FIELDS_MODES.map((mode) => `'${mode}'`).join(', ')} (found ${JSON.stringify(value)})`,
+		"'stop' refuses the items before anything is sent, 'clear' writes a blank cell (the property is cleared), 'keep' leaves the property unchanged.",
+	);
+}
+
+/** The workflow's time zone, as `$now` uses it; undefined on a host that does not say. */
+function workflowTimeZone(ctx: IExecuteFunctions): string | undefined {
+	try {
+		const zone = ctx.getTimezone?.();
+		return typeof zone === 'string' && zone !== '' ? zone : undefined;
+	} catch {
+		return undefined;
+	}
 }
 
 function option(ctx: IExecuteFunctions, name: string, itemIndex: number, fallback: unknown): unknown {

@@ -38,6 +38,10 @@
  * | `rowsAfterBlankGap`       | warning         | the server stops reading after 1000 empty rows (§6.1)               |
  * | `dateOpenedIgnored`       | warning         | `date_opened` is dropped unless a feature flag is on (§6.5)         |
  * | `closeValueNotYes`        | warning         | only the exact text `yes` closes a case, and only on update (§6.4)  |
+ * | `missingHeaderRow`        | error           | row 1 is empty but rows below hold data: CommCare reads headers from row 1 only |
+ * | `dataWithoutHeader`       | error           | a column with data but no header: CommCare drops it with its data (§3) |
+ * | `tooManyRows`             | error           | more than 100,000 data rows, CommCare's importer limit (§7); reading stops there |
+ * | `unstorableCharactersDropped` | warning     | items: characters no .xlsx can store are left out of a value (in id columns: refused) |
  *
  * Decisions where the spec leaves room:
  * - Names and external ids over 255 characters are warnings (errors when every row has one), by the rule above: the
@@ -49,7 +53,9 @@
  * Row numbers are spreadsheet rows (header = 1); item numbers are input item indexes counted from 0, like `$itemIndex`.
  */
 import type { HeaderKind, SheetInspection } from './spreadsheet';
-import { columnLetter, isBlankText } from './spreadsheet';
+import { columnLetter, isBlankText, MAX_DATA_ROWS, serverSearchId } from './spreadsheet';
+
+export { serverSearchId };
 import type { ImportSettings, PreflightIssue } from './types';
 
 export interface PreflightInput {
@@ -66,6 +72,9 @@ export interface PreflightInput {
 	format?: SheetInspection['format'];
 	/** When set, the file could not be read and no check runs (`checksUnavailable`). */
 	limitation?: string | null;
+	dataWithoutHeader?: SheetInspection['dataWithoutHeader'];
+	rowLimitExceeded?: SheetInspection['rowLimitExceeded'];
+	unstorableCharacters?: SheetInspection['unstorableCharacters'];
 	/** Items source: the input item index of a spreadsheet row. */
 	rowToItem?: (row: number) => number;
 }
@@ -103,18 +112,6 @@ export function preflightValueColumns(settings: ImportSettings, headers: (string
 	return checkedColumns(settings).filter((column) => present.has(column));
 }
 
-/** The search id the server matches on (spec §6.1): text that Python's `float()` accepts becomes `str(int(...))`. */
-export function serverSearchId(text: string | null): string {
-	if (isBlankText(text)) return '';
-	const id = text as string;
-	if (!PYTHON_FLOAT.test(id)) return id;
-	const number = Number(id.replace(/_/g, '').trim());
-	if (!Number.isFinite(number)) return id;
-	return BigInt(Math.trunc(number)).toString();
-}
-
-const PYTHON_FLOAT = /^\s*[+-]?(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d(?:_?\d)*)?\s*$/;
-
 export function runPreflight(input: PreflightInput): PreflightResult {
 	return new Preflight(input).run();
 }
@@ -140,6 +137,13 @@ class Preflight {
 			return this.result();
 		}
 		const hasHeaders = this.input.headers.some((header) => header !== null);
+		if (!hasHeaders && this.input.dataRowCount > 0) {
+			this.error(
+				'missingHeaderRow',
+				`Row 1 is empty, but the rows below hold data: CommCare reads the column names (case properties) from row 1 only, so it would import nothing. Put the headers in row 1${this.isItems ? '' : ' (delete the empty rows above them)'}.`,
+			);
+			return this.result();
+		}
 		if (this.input.dataRowCount === 0 || !hasHeaders) {
 			this.error(
 				'emptySheet',
@@ -149,14 +153,48 @@ class Preflight {
 			);
 			if (!hasHeaders) return this.result();
 		}
+		this.checkRowLimit();
 		this.checkSheets();
 		this.checkHeaders();
+		this.checkDataWithoutHeader();
 		this.checkSpecialColumns();
 		this.checkSearchIds();
 		this.checkLengths();
 		this.checkCloseValues();
 		this.checkSkippedRows();
+		this.checkUnstorableCharacters();
 		return this.result();
+	}
+
+	private checkRowLimit(): void {
+		const exceeded = this.input.rowLimitExceeded;
+		if (!exceeded) return;
+		this.error(
+			'tooManyRows',
+			`The sheet has more than ${MAX_DATA_ROWS.toLocaleString('en')} data rows (row ${exceeded.firstRow.toLocaleString('en')} holds data, and the checks stopped reading there): CommCare's importer takes at most ${MAX_DATA_ROWS.toLocaleString('en')}. Split the rows over several files${this.isItems ? ' (lower Rows per Upload)' : ', or use Source "Input Items", which splits them by Rows per Upload'}.`,
+			{ rows: [exceeded.firstRow] },
+		);
+	}
+
+	private checkDataWithoutHeader(): void {
+		for (const { column, rows, count } of this.input.dataWithoutHeader ?? []) {
+			const more = count > rows.length ? ` and ${count - rows.length} more` : '';
+			this.error(
+				'dataWithoutHeader',
+				`Column ${columnLetter(column)} has no header but holds data (${listWithMore(rows, rows.length === 1 ? 'row' : 'rows')}${more}): CommCare drops a column without a header, and its data with it. Give the column a header (the case property it sets), or delete the column.`,
+				this.withRows({}, rows),
+			);
+		}
+	}
+
+	private checkUnstorableCharacters(): void {
+		for (const [column, rows] of Object.entries(this.input.unstorableCharacters ?? {})) {
+			this.warn(
+				'unstorableCharactersDropped',
+				`'${column}' holds characters a spreadsheet cannot store (control characters, or broken surrogate pairs) in ${this.describeRows(rows)}: they are left out of the sheet, and CommCare stores the text without them.`,
+				this.withRows({ column }, rows),
+			);
+		}
 	}
 
 	// --- sheets and headers -------------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ import { createRequire } from 'module';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { pid } from 'process';
-import { PassThrough, Readable, type Transform } from 'stream';
+import { PassThrough, Readable, Transform } from 'stream';
 import { pipeline } from 'stream/promises';
 import { setImmediate as nextTurnOfEventLoop } from 'timers/promises';
 
@@ -94,10 +94,13 @@ export function safeSheetName(caseType: string, knownNames: string[] = []): stri
 /** Excel's limit on the characters in one cell. */
 export const MAX_CELL_LENGTH = 32_767;
 
+/** The longest name or external id CommCare takes (255 characters): the longest a check needs to see past. */
+const MAX_ID_LENGTH_CHECKED = 255;
+
 /** A cell as written. A string is always a plain string cell, never a formula. */
 export type CellValue = string | number | boolean | Date | null;
 
-export type CellProblem = 'nested' | 'tooLong' | 'notFiniteNumber' | 'invalidDate';
+export type CellProblem = 'nested' | 'tooLong' | 'notFiniteNumber' | 'invalidDate' | 'unstorableCharacters';
 
 /** An item value that cannot become a cell. Names the key and the item so the user can find it. */
 export class CellValueError extends Error {
@@ -117,6 +120,11 @@ export interface CellOptions {
 	asText: boolean;
 	/** Write objects and arrays as JSON text instead of failing. */
 	nestedAsJson: boolean;
+	/**
+	 * The IANA time zone whose wall clock a JS `Date` is written in: the workflow's (what `$now` shows), so that a
+	 * Date made for midnight there is that date. Default UTC.
+	 */
+	timeZone?: string;
 }
 
 /** Turns the values of one column into cells. One per column, so the per-cell path does no set lookups. */
@@ -150,7 +158,17 @@ export class ColumnConverter {
 	private fromString(text: string, itemIndex: number): CellValue {
 		if (text === '') return null;
 		this.checkLength(text, itemIndex);
-		if (this.opts.asText) return text;
+		if (this.opts.asText) {
+			// An id that lost a character would match (or create) another case: refuse it instead.
+			if (hasUnstorableCharacters(text)) {
+				throw this.error(
+					itemIndex,
+					'unstorableCharacters',
+					`holds characters a spreadsheet cannot store (${describeUnstorable(text)}); as an id it would change without a trace. Remove them from the id`,
+				);
+			}
+			return text;
+		}
 		return parseIsoDateText(text) ?? text;
 	}
 
@@ -165,9 +183,12 @@ export class ColumnConverter {
 		return this.checkLength(JSON.stringify(value), itemIndex);
 	}
 
+	private wallClock: ((date: Date) => Date) | undefined;
+
 	private fromDate(date: Date, itemIndex: number): CellValue {
-		const time = date.getTime();
-		if (Number.isNaN(time)) throw this.error(itemIndex, 'invalidDate', 'holds an invalid date');
+		if (Number.isNaN(date.getTime())) throw this.error(itemIndex, 'invalidDate', 'holds an invalid date');
+		this.wallClock ??= wallClockIn(this.opts.timeZone);
+		const time = this.wallClock(date).getTime();
 		const wholeSeconds = new Date(time - mod(time, 1000));
 		if (this.opts.asText || time < EARLIEST_EXCEL_DATE || time >= END_OF_EXCEL_DATES) return dateText(wholeSeconds);
 		return wholeSeconds;
@@ -195,6 +216,42 @@ export class ColumnConverter {
 	private error(itemIndex: number, problem: CellProblem, what: string): CellValueError {
 		return new CellValueError(this.column, itemIndex, problem, `Key '${this.column}' of item ${itemIndex} ${what}.`);
 	}
+}
+
+/**
+ * Characters no `.xlsx` can store: control characters other than tab, line feed and carriage return; U+FFFE and
+ * U+FFFF; unpaired surrogates (which become U+FFFD). The writer drops (or replaces) them.
+ */
+const UNSTORABLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+export function hasUnstorableCharacters(text: string): boolean {
+	return UNSTORABLE.test(text);
+}
+
+/** `U+0007, U+FFFE`: the unstorable characters of a text, named by code point (they have no visible form). */
+export function describeUnstorable(text: string): string {
+	const found = new Set<string>();
+	for (const match of text.matchAll(new RegExp(UNSTORABLE.source, 'g'))) {
+		found.add(`U+${match[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`);
+		if (found.size === 3) break;
+	}
+	return [...found].join(', ');
+}
+
+/**
+ * An item's own value for a key: `undefined` for a key it does not have, even one named like a member of every
+ * object (`constructor`, `toString`), which a plain `item[key]` would find on Object.prototype.
+ */
+export function ownValue(item: IDataObject, key: string): unknown {
+	return Object.prototype.hasOwnProperty.call(item, key) ? item[key] : undefined;
+}
+
+/** Keys an item lacks if a plain lookup would still find something: the members of Object.prototype. */
+const INHERITED_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/** How to read a column's value from items: a plain lookup where it cannot find an inherited member. */
+export function columnReader(column: string): (item: IDataObject) => unknown {
+	return INHERITED_NAMES.has(column) ? (item) => ownValue(item, column) : (item) => item[column];
 }
 
 /** One value to one cell; see the table at the top. */
@@ -237,6 +294,34 @@ export function serverText(value: unknown): string | null {
 	}
 }
 
+/** The search id the server matches on (spec §6.1): text that Python's `float()` accepts becomes `str(int(...))`. */
+export function serverSearchId(text: string | null): string {
+	if (isBlankText(text)) return '';
+	const id = text as string;
+	if (!PYTHON_FLOAT.test(id)) return id;
+	const number = Number(id.replace(/_/g, '').trim());
+	if (!Number.isFinite(number)) return id;
+	return BigInt(Math.trunc(number)).toString();
+}
+
+/** Text Python's `float()` reads: digits with optional underscores between them, a fraction, an exponent. */
+const PYTHON_FLOAT = /^\s*[+-]?(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d(?:_?\d)*)?\s*$/;
+
+/**
+ * The text of a search-column cell as the server's `_parse_search_id` takes it (spec §6.1): `row[column] or ''`,
+ * so a falsy cell (a numeric 0, a boolean false) is a blank id and `True` is the number 1. `serverSearchId` then
+ * gives the id. The emulator applies the same rule to its typed cells. In a `.csv` every cell is text that the
+ * server first turns into a number where it can: numeric text equal to 0 is blank as well.
+ */
+export function searchCellText(value: unknown, format?: SheetInspection['format']): string | null {
+	if (typeof value === 'number') return value === 0 ? null : serverText(value);
+	if (typeof value === 'boolean') return value ? '1' : null;
+	if (typeof value === 'string' && format === 'csv' && PYTHON_FLOAT.test(value) && Number(value.replace(/_/g, '').trim()) === 0) {
+		return null;
+	}
+	return serverText(value);
+}
+
 /** Blank for the server: nothing, an empty string, or `---` (the case export's "no value" marker, spec §6.1). */
 export function isBlankText(text: string | null): boolean {
 	return text === null || text === '' || text.trim() === '---';
@@ -253,6 +338,35 @@ function dateText(date: Date): string {
 	if (date.getUTCHours() === 0 && date.getUTCMinutes() === 0 && date.getUTCSeconds() === 0 && ms === 0) return day;
 	const time = `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}`;
 	return ms === 0 ? `${day} ${time}` : `${day} ${time}.${pad(ms, 3)}000`;
+}
+
+/**
+ * A function giving, for a moment, a Date whose UTC clock shows the wall clock of `timeZone` at that moment (the
+ * digits a person there reads). UTC, or an unknown zone, gives the moment itself.
+ */
+function wallClockIn(timeZone: string | undefined): (date: Date) => Date {
+	if (!timeZone || /^(utc|gmt|etc\/utc|etc\/gmt|z)$/i.test(timeZone)) return (date) => date;
+	let format: Intl.DateTimeFormat;
+	try {
+		format = new Intl.DateTimeFormat('en-US', {
+			timeZone,
+			hourCycle: 'h23',
+			year: 'numeric',
+			month: 'numeric',
+			day: 'numeric',
+			hour: 'numeric',
+			minute: 'numeric',
+			second: 'numeric',
+		});
+	} catch {
+		return (date) => date;
+	}
+	return (date) => {
+		const parts: Record<string, number> = {};
+		for (const part of format.formatToParts(date)) if (part.type !== 'literal') parts[part.type] = Number(part.value);
+		const utc = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
+		return new Date(utc + date.getUTCMilliseconds());
+	};
 }
 
 /** Excel's serial dates (and Python's reading of them) agree only from 1900-03-01: the 1900 leap-year bug. */
@@ -326,6 +440,15 @@ export interface WriteItemsOptions {
 	nestedAsJson: boolean;
 	/** Index of the first row's item in the node's input, for error messages. Default 0. */
 	firstItemIndex?: number;
+	/** The input item index of each row, when the rows are not consecutive items (wins over `firstItemIndex`). */
+	itemIndexes?: readonly number[];
+	/** The workflow's time zone: JS Dates are written on its clock (see CellOptions). */
+	timeZone?: string;
+}
+
+/** The input item index of row `offset` (0 = the first data row). */
+function itemIndexFor(opts: Pick<WriteItemsOptions, 'firstItemIndex' | 'itemIndexes'>, offset: number): number {
+	return opts.itemIndexes?.[offset] ?? (opts.firstItemIndex ?? 0) + offset;
 }
 
 /**
@@ -357,17 +480,18 @@ export async function writeItemsXlsx(
 	const pendingSheetXml = sheetZipInput(sheet);
 	const textColumns = new Set(opts.textColumns);
 	const converters = columns.map(
-		(column) => new ColumnConverter(column, { asText: textColumns.has(column), nestedAsJson: opts.nestedAsJson }),
+		(column) =>
+			new ColumnConverter(column, { asText: textColumns.has(column), nestedAsJson: opts.nestedAsJson, timeZone: opts.timeZone }),
 	);
+	const readers = columns.map(columnReader);
 
-	const firstItemIndex = opts.firstItemIndex ?? 0;
 	let rowCount = 0;
 	let rowSink: RowSink | undefined;
 	// Both sinks copy the values out, so one array serves every row.
 	const cells = new Array<CellValue>(converters.length);
 	const writeRow = (item: IDataObject) => {
-		const itemIndex = firstItemIndex + rowCount;
-		for (let i = 0; i < converters.length; i++) cells[i] = converters[i].convert(item[columns[i]], itemIndex);
+		const itemIndex = itemIndexFor(opts, rowCount);
+		for (let i = 0; i < converters.length; i++) cells[i] = converters[i].convert(readers[i](item), itemIndex);
 		rowCount++;
 		(rowSink as RowSink).add(rowCount + 1, cells);
 	};
@@ -583,8 +707,17 @@ export interface SheetInspection {
 	blankRowNumbers: number[];
 	/** Non-blank rows after 1000 consecutive empty rows: the server stops reading there (spec §6.1; `.xlsx` and items, not CSV). */
 	rowsAfterGap: { firstRow: number; count: number } | null;
-	/** For each requested column present in the headers: its text per data row (index 0 = spreadsheet row 2). */
+	/**
+	 * For each requested column present in the headers: its text per data row (index 0 = spreadsheet row 2), cut to
+	 * MAX_STORED_VALUE_LENGTH characters.
+	 */
 	values: Record<string, (string | null)[]>;
+	/** Columns (0-based) with data but a blank header cell, or beyond the last header: CommCare drops them. */
+	dataWithoutHeader: Array<{ column: number; rows: number[]; count: number }>;
+	/** Set when a row after MAX_DATA_ROWS data rows holds data; reading stopped there. */
+	rowLimitExceeded: { firstRow: number } | null;
+	/** Items source: rows whose value of a column holds characters an .xlsx cannot store (dropped when written). */
+	unstorableCharacters: Record<string, number[]>;
 }
 
 /** Thrown when the file cannot be read at all. The server would reject it too (spec §3, check 4b). */
@@ -607,9 +740,9 @@ const SERVER_EMPTY_ROW_LIMIT = 1000;
 export async function inspectSpreadsheet(
 	input: NodeJS.ReadableStream | Buffer,
 	extension: SpreadsheetFormat,
-	opts: { valueColumns: string[] },
+	opts: { valueColumns: string[]; searchColumn?: string },
 ): Promise<SheetInspection> {
-	const collector = new RowCollector(extension, opts.valueColumns);
+	const collector = new RowCollector(extension, opts.valueColumns, opts.searchColumn);
 	if (extension === 'xls') {
 		return collector.finish([], 'Checks before upload are not available for .xls files (they cannot be read here). Save the file as .xlsx to have it checked.');
 	}
@@ -631,18 +764,23 @@ export function inspectItems(
 	collector.setHeader(columns.map((column) => ({ text: column === '' ? null : column, kind: column === '' ? 'blank' : 'text' })));
 	const textColumns = new Set(opts.textColumns);
 	const converters = columns.map(
-		(column) => new ColumnConverter(column, { asText: textColumns.has(column), nestedAsJson: opts.nestedAsJson }),
+		(column) =>
+			new ColumnConverter(column, { asText: textColumns.has(column), nestedAsJson: opts.nestedAsJson, timeZone: opts.timeZone }),
 	);
+	const readers = columns.map(columnReader);
 	const texts = new Array<string | null>(columns.length);
-	const firstItemIndex = opts.firstItemIndex ?? 0;
-	items.forEach((item, offset) => {
+	for (let offset = 0; offset < items.length; offset++) {
+		const item = items[offset];
 		let blank = true;
 		for (let i = 0; i < converters.length; i++) {
-			texts[i] = serverText(converters[i].convert(item[columns[i]], firstItemIndex + offset));
+			const cell = converters[i].convert(readers[i](item), itemIndexFor(opts, offset));
+			// Text columns refuse such values (the converter threw); elsewhere the writer drops the characters.
+			if (typeof cell === 'string' && hasUnstorableCharacters(cell)) collector.noteUnstorable(columns[i], offset + 2);
+			texts[i] = serverText(cell);
 			if (!isBlankText(texts[i])) blank = false;
 		}
-		collector.addRow(offset + 2, blank, (columnIndex) => texts[columnIndex]);
-	});
+		if (!collector.addRow(offset + 2, blank, (columnIndex) => texts[columnIndex])) break;
+	}
 	// Unlike a file's trailing empty rows, every item is written as a row: blank items at the end are sent too, and
 	// CommCare skips them silently like any blank row, so report them.
 	collector.addTrailingBlankRows(items.length + 1);
@@ -660,22 +798,35 @@ interface HeaderCell {
 	kind: HeaderKind;
 }
 
+/** CommCare's importer takes at most this many data rows (`MAX_CASE_IMPORTER_ROWS`, docs/…): reading stops after. */
+export const MAX_DATA_ROWS = 100_000;
+/** Rows under a blank header listed at most per column (the count says how many there are). */
+const LISTED_ROWS = 5;
+
 /**
- * Accumulates an inspection row by row, whatever the source. Keeps only the requested columns' values; blank rows
- * are held as a count until a non-blank row shows they are not trailing.
+ * Accumulates an inspection row by row, whatever the source. Keeps only the requested columns' values (each cut to
+ * what the checks need, see `storedValue`); blank rows are held as a count until a non-blank row shows they are not
+ * trailing. Its memory is bounded whatever the file holds: at most MAX_DATA_ROWS rows are kept, and `addRow` says
+ * when to stop reading.
  */
 class RowCollector {
 	private headers: HeaderCell[] = [];
 	private headerSeen = false;
+	private blankHeaderIndexes: number[] = [];
 	private readonly valueColumnIndexes = new Map<string, number>();
 	private readonly values: Record<string, (string | null)[]> = {};
 	private lastDataRow = 1;
 	private readonly blankRows: number[] = [];
 	private rowsAfterGap: { firstRow: number; count: number } | null = null;
+	private readonly blankHeaderData = new Map<number, { rows: number[]; count: number }>();
+	private rowLimitExceeded: { firstRow: number } | null = null;
+	private readonly unstorable = new Map<string, number[]>();
 
+	/** `searchColumn`: its values are read with the server's search-id rule (`searchCellText`). */
 	constructor(
 		private readonly format: SheetInspection['format'],
 		private readonly valueColumns: string[],
+		private readonly searchColumn?: string,
 	) {}
 
 	setHeader(cells: HeaderCell[]): void {
@@ -683,6 +834,7 @@ class RowCollector {
 		while (last > 0 && cells[last - 1].kind === 'blank') last--;
 		this.headers = cells.slice(0, last).map((cell) => ({ text: detached(cell.text), kind: cell.kind }));
 		this.headerSeen = true;
+		this.blankHeaderIndexes = this.headers.flatMap((cell, index) => (cell.kind === 'blank' ? [index] : []));
 		for (const column of this.valueColumns) {
 			// With duplicate headers, the first one's values (the preflight reports the duplicates anyway).
 			const index = this.headers.findIndex((cell) => cell.kind !== 'blank' && cell.text === column);
@@ -693,22 +845,63 @@ class RowCollector {
 		}
 	}
 
-	/** `rowNumber` counts from 1 = header; rows never seen (absent from the file) are blank. */
-	addRow(rowNumber: number, blank: boolean, textAt: (columnIndex: number) => string | null): void {
+	/**
+	 * `rowNumber` counts from 1 = header; rows never seen (absent from the file) are blank. `valueAt` gives a cell's
+	 * value as read (a number, a boolean, a Date, text; null when empty). `cellCount` and `isBlankAt` let it notice
+	 * data in columns without a header. Returns false when reading should stop: the sheet has more rows than
+	 * CommCare imports, and nothing after that changes what the checks say.
+	 */
+	addRow(
+		rowNumber: number,
+		blank: boolean,
+		valueAt: (columnIndex: number) => unknown,
+		cellCount = 0,
+		isBlankAt?: (columnIndex: number) => boolean,
+	): boolean {
 		if (!this.headerSeen) this.setHeader([]);
-		if (blank) return;
+		if (blank) return true;
 		const gap = rowNumber - this.lastDataRow - 1;
 		if (this.rowsAfterGap || (this.format !== 'csv' && gap >= SERVER_EMPTY_ROW_LIMIT)) {
 			if (this.rowsAfterGap) this.rowsAfterGap.count++;
 			else this.rowsAfterGap = { firstRow: rowNumber, count: 1 };
-			return;
+			return true;
 		}
+		if (rowNumber > MAX_DATA_ROWS + 1) {
+			this.rowLimitExceeded = { firstRow: rowNumber };
+			return false;
+		}
+		if (isBlankAt) this.noteDataWithoutHeader(rowNumber, cellCount, isBlankAt);
 		for (let row = this.lastDataRow + 1; row < rowNumber; row++) {
 			this.blankRows.push(row);
 			for (const column of this.valueColumnIndexes.keys()) this.values[column].push(null);
 		}
-		for (const [column, index] of this.valueColumnIndexes) this.values[column].push(detached(textAt(index)));
+		for (const [column, index] of this.valueColumnIndexes) {
+			const value = valueAt(index);
+			const text = column === this.searchColumn ? searchCellText(value, this.format) : serverText(value);
+			this.values[column].push(storedValue(text));
+		}
 		this.lastDataRow = rowNumber;
+		return true;
+	}
+
+	/** Items source: a value of `column` in `row` holds characters the writer drops (they are not stored). */
+	noteUnstorable(column: string, row: number): void {
+		const rows = this.unstorable.get(column);
+		if (rows) rows.push(row);
+		else this.unstorable.set(column, [row]);
+	}
+
+	/** Data in a column whose header is blank, or beyond the last header: CommCare drops such a column. */
+	private noteDataWithoutHeader(rowNumber: number, cellCount: number, isBlankAt: (columnIndex: number) => boolean): void {
+		const note = (index: number) => {
+			if (isBlankAt(index)) return;
+			const seen = this.blankHeaderData.get(index) ?? { rows: [], count: 0 };
+			if (seen.rows.length < LISTED_ROWS) seen.rows.push(rowNumber);
+			seen.count += 1;
+			this.blankHeaderData.set(index, seen);
+		};
+		for (const index of this.blankHeaderIndexes) if (index < cellCount) note(index);
+		for (let index = this.headers.length; index < cellCount; index++) note(index);
 	}
 
 	/**
@@ -716,12 +909,13 @@ class RowCollector {
 	 * data row at all nothing changes: the sheet stays empty, as the checks expect.
 	 */
 	addTrailingBlankRows(lastRowNumber: number): void {
-		if (this.rowsAfterGap || this.lastDataRow === 1) return;
-		for (let row = this.lastDataRow + 1; row <= lastRowNumber; row++) {
+		if (this.rowsAfterGap || this.lastDataRow === 1 || this.rowLimitExceeded) return;
+		for (let row = this.lastDataRow + 1; row <= Math.min(lastRowNumber, MAX_DATA_ROWS + 1); row++) {
 			this.blankRows.push(row);
 			for (const column of this.valueColumnIndexes.keys()) this.values[column].push(null);
 		}
-		this.lastDataRow = Math.max(this.lastDataRow, lastRowNumber);
+		this.lastDataRow = Math.max(this.lastDataRow, Math.min(lastRowNumber, MAX_DATA_ROWS + 1));
+		if (lastRowNumber > MAX_DATA_ROWS + 1) this.rowLimitExceeded = { firstRow: MAX_DATA_ROWS + 2 };
 	}
 
 	finish(sheetNames: string[], limitation: string | null): SheetInspection {
@@ -735,6 +929,9 @@ class RowCollector {
 			blankRowNumbers: this.blankRows,
 			rowsAfterGap: this.rowsAfterGap,
 			values: this.values,
+			dataWithoutHeader: [...this.blankHeaderData].sort(([a], [b]) => a - b).map(([column, seen]) => ({ column, ...seen })),
+			rowLimitExceeded: this.rowLimitExceeded,
+			unstorableCharacters: Object.fromEntries(this.unstorable),
 		};
 	}
 }
@@ -746,6 +943,26 @@ class RowCollector {
  */
 function detached(text: string | null): string | null {
 	return text === null ? null : (' ' + text).slice(1);
+}
+
+/** Stored values keep this many characters at most (code points): the checks' longest test is "over 255". */
+export const MAX_STORED_VALUE_LENGTH = MAX_ID_LENGTH_CHECKED + 2;
+
+/**
+ * A value as the checks keep it: detached from its source, and cut to MAX_STORED_VALUE_LENGTH code points (the
+ * checks ask of a long value only that it is long), so that 100,000 rows of long notes cost what ids do.
+ */
+function storedValue(text: string | null): string | null {
+	if (text === null) return null;
+	if (text.length <= MAX_STORED_VALUE_LENGTH) return detached(text);
+	let kept = '';
+	let count = 0;
+	for (const char of text) {
+		if (count === MAX_STORED_VALUE_LENGTH) break;
+		kept += char;
+		count += 1;
+	}
+	return kept;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -861,7 +1078,16 @@ class WorkbookParts {
 	async readStyles(xml: AsyncIterable<Buffer>): Promise<void> {
 		// Read whole first: exceljs stops reading at the closing root tag, and an entry left unread stalls the zip.
 		const chunks: Buffer[] = [];
-		for await (const chunk of xml) chunks.push(chunk);
+		let size = 0;
+		for await (const chunk of xml) {
+			size += chunk.length;
+			if (size > XLSX_READ_LIMITS.stylesBytes) {
+				throw new SpreadsheetReadError(
+					`The .xlsx file's styles part is larger than ${megabytes(XLSX_READ_LIMITS.stylesBytes)}: possibly not a real spreadsheet. Nothing was uploaded.`,
+				);
+			}
+			chunks.push(chunk);
+		}
 		const StylesXform = requireFromExcelJs('./lib/xlsx/xform/style/styles-xform') as new () => StylesReader;
 		const styles = new StylesXform();
 		await styles.parseStream(chunks);
@@ -880,7 +1106,7 @@ class WorkbookParts {
 				else if (name === 't' && !inPhonetic) collecting = true;
 			},
 			text: (value) => {
-				if (collecting) text += value;
+				if (collecting) text = appendCapped(text, value);
 			},
 			close: (name) => {
 				if (name === 't') collecting = false;
@@ -924,7 +1150,11 @@ async function inspectXlsx(input: Readable, collector: RowCollector): Promise<Sh
 	const parts = new WorkbookParts(scratch);
 	try {
 		const found = await readFirstSheet(input, parts, collector, scratch).catch((error: Error) =>
-			Promise.reject(new SpreadsheetReadError(`The .xlsx file could not be read (${error.message}). Is it a valid, unprotected .xlsx file?`)),
+			Promise.reject(
+				error instanceof SpreadsheetReadError
+					? error
+					: new SpreadsheetReadError(`The .xlsx file could not be read (${error.message}). Is it a valid, unprotected .xlsx file?`),
+			),
 		);
 		const sheetNames = (parts.sheets ?? []).map((sheet) => sheet.name);
 		if (sheetNames.length === 0 || !found) {
@@ -940,42 +1170,119 @@ async function inspectXlsx(input: Readable, collector: RowCollector): Promise<Sh
 }
 
 /**
+ * What reading an .xlsx may inflate. A real sheet of CommCare's largest size (100,000 rows) stays well below; a
+ * file made to inflate without end (a "zip bomb") is refused as soon as it passes one of these.
+ */
+export const XLSX_READ_LIMITS = {
+	/** Inflated bytes of one part (a worksheet, the shared strings). */
+	partBytes: 1024 * 1024 * 1024,
+	/** Inflated bytes of everything read (parts read or skipped on the way to the first sheet). */
+	totalBytes: 1536 * 1024 * 1024,
+	/**
+	 * Inflated bytes per compressed byte. Spreadsheet XML compresses about 10 times (12 for a sheet of one repeated
+	 * value, measured with this writer); deflate can reach 1,000. Checked once `ratioAfterBytes` are inflated.
+	 */
+	ratio: 200,
+	ratioAfterBytes: 32 * 1024 * 1024,
+	/** A stretch of XML without `<` or `>` (one text or attribute): Excel's longest cell, escaped, is far shorter. */
+	markuplessRun: 1024 * 1024,
+	/** `xl/styles.xml` is read whole (exceljs's reader needs it so): real ones are well under a megabyte. */
+	stylesBytes: 16 * 1024 * 1024,
+};
+
+/** Counts compressed bytes in and inflated bytes out; refuses a file past XLSX_READ_LIMITS. */
+class InflateBudget {
+	compressedBytes = 0;
+	inflatedBytes = 0;
+
+	/** `entry` as it is read, counted, failing once a limit is passed. */
+	async *meter(entry: AsyncIterable<Buffer>, part: string): AsyncIterable<Buffer> {
+		let partBytes = 0;
+		for await (const chunk of entry) {
+			partBytes += chunk.length;
+			this.inflatedBytes += chunk.length;
+			if (partBytes > XLSX_READ_LIMITS.partBytes) throw this.refusal(`its part '${part}' inflates to more than ${megabytes(XLSX_READ_LIMITS.partBytes)}`);
+			if (this.inflatedBytes > XLSX_READ_LIMITS.totalBytes) throw this.refusal(`it inflates to more than ${megabytes(XLSX_READ_LIMITS.totalBytes)}`);
+			if (this.inflatedBytes > XLSX_READ_LIMITS.ratioAfterBytes && this.inflatedBytes > XLSX_READ_LIMITS.ratio * Math.max(1, this.compressedBytes)) {
+				throw this.refusal(
+					`it inflates more than ${XLSX_READ_LIMITS.ratio} times (${megabytes(this.inflatedBytes)} from ${megabytes(this.compressedBytes)} read so far), which no real spreadsheet does`,
+				);
+			}
+			yield chunk;
+		}
+	}
+
+	private refusal(why: string): SpreadsheetReadError {
+		return new SpreadsheetReadError(`The .xlsx file was not read to the end: ${why}. It is possibly not a real spreadsheet; nothing was uploaded.`);
+	}
+}
+
+function megabytes(bytes: number): string {
+	return bytes >= 1024 * 1024 * 1024 ? `${Math.round((bytes / 1024 / 1024 / 1024) * 10) / 10} GB` : `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
+}
+
+/** Reads an entry to its end without keeping it (counted like any other: a bomb can hide in a part we skip). */
+async function drain(entry: AsyncIterable<Buffer>): Promise<void> {
+	for await (const _chunk of entry) {
+		// Only its bytes are counted.
+	}
+}
+
+/**
  * Reads the zip's entries in the order they come and the first worksheet into `collector`; false when the workbook
  * has none. A worksheet that comes before the parts it needs (the sheet list, the shared strings, the styles: Excel
- * writes the shared strings after the sheets) is kept in a temporary file and read at the end.
+ * writes the shared strings after the sheets) is kept in a temporary file and read at the end. Every entry, read
+ * or skipped, is metered against XLSX_READ_LIMITS.
  */
 async function readFirstSheet(input: Readable, parts: WorkbookParts, collector: RowCollector, scratch: ScratchFolder): Promise<boolean> {
+	const budget = new InflateBudget();
 	const zip = createZipParser();
 	input.on('error', (error) => zip.destroy(error));
+	input.on('data', (chunk: Buffer) => {
+		budget.compressedBytes += chunk.length;
+	});
 	input.pipe(zip);
 	const setAside = new Map<string, string>();
-	for await (const entry of zip) {
-		const part = entry.path.replace(/^\/+/, '');
-		if (part === 'xl/workbook.xml') await parts.readWorkbook(entry);
-		else if (part === 'xl/_rels/workbook.xml.rels') await parts.readRelationships(entry);
-		else if (part === 'xl/sharedStrings.xml') await parts.readSharedStrings(entry);
-		else if (part === 'xl/styles.xml') await parts.readStyles(entry);
-		else if (/^xl\/worksheets\/[^/]+\.xml$/.test(part)) {
-			const first = parts.firstSheetPart();
-			if (first !== undefined && part !== first) {
-				entry.autodrain();
-			} else if (first === part && parts.readyForSheets()) {
-				await readSheetXml(entry, collector, parts);
-				// Everything the checks need is read; the rest of the zip is not.
-				zip.destroy();
-				return true;
-			} else {
-				const file = scratch.path(`sheet-${setAside.size + 1}.xml`);
-				await pipeline(entry, createWriteStream(file));
-				setAside.set(part, file);
-			}
-		} else entry.autodrain();
+	try {
+		for await (const entry of zip) {
+			const part = entry.path.replace(/^\/+/, '');
+			const xml = budget.meter(entry, part);
+			if (part === 'xl/workbook.xml') await parts.readWorkbook(xml);
+			else if (part === 'xl/_rels/workbook.xml.rels') await parts.readRelationships(xml);
+			else if (part === 'xl/sharedStrings.xml') await parts.readSharedStrings(xml);
+			else if (part === 'xl/styles.xml') await parts.readStyles(xml);
+			else if (/^xl\/worksheets\/[^/]+\.xml$/.test(part)) {
+				const first = parts.firstSheetPart();
+				if (first !== undefined && part !== first) {
+					await drain(xml);
+				} else if (first === part && parts.readyForSheets()) {
+					await readSheetStoppable(xml, collector, parts);
+					// Everything the checks need is read; the rest of the zip is not.
+					return true;
+				} else {
+					const file = scratch.path(`sheet-${setAside.size + 1}.xml`);
+					await pipeline(Readable.from(xml), createWriteStream(file));
+					setAside.set(part, file);
+				}
+			} else await drain(xml);
+		}
+		const first = parts.firstSheetPart();
+		const file = first ? setAside.get(first) : undefined;
+		if (!file) return false;
+		await readSheetStoppable(createReadStream(file), collector, parts);
+		return true;
+	} finally {
+		zip.destroy();
+		input.unpipe(zip);
+		input.destroy();
 	}
-	const first = parts.firstSheetPart();
-	const file = first ? setAside.get(first) : undefined;
-	if (!file) return false;
-	await readSheetXml(createReadStream(file), collector, parts);
-	return true;
+}
+
+/** `readSheetXml`, where the collector saying "enough" ends the read normally. */
+async function readSheetStoppable(xml: AsyncIterable<Buffer>, collector: RowCollector, parts: WorkbookParts): Promise<void> {
+	await readSheetXml(xml, collector, parts).catch((error: unknown) =>
+		error instanceof StopReading ? undefined : Promise.reject(error),
+	);
 }
 
 /** Handlers for `parseXml`; tag names without their namespace prefix (`x:row` → `row`). */
@@ -1010,13 +1317,51 @@ async function parseXml(xml: AsyncIterable<Buffer | string>, handlers: XmlHandle
 	if (close) parser.on('closetag', (tag) => close(localName(tag.name)));
 	if (text) parser.on('text', text);
 	const decoder = new TextDecoder('utf-8');
+	const markup = new MarkupGuard(XLSX_READ_LIMITS.markuplessRun);
 	for await (const chunk of xml) {
-		parser.write(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+		const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+		markup.check(text);
+		parser.write(text);
 		if (failure) throw failure;
 	}
 	parser.write(decoder.decode());
 	parser.close();
 	if (failure) throw failure;
+}
+
+/**
+ * Fails once a stretch of XML without `<` or `>` grows past `max` characters: the XML parser holds a whole text (or
+ * attribute) until it ends, so without this one endless text would fill the memory.
+ */
+class MarkupGuard {
+	private run = 0;
+
+	constructor(private readonly max: number) {}
+
+	check(text: string): void {
+		const first = firstMarkup(text);
+		if (first === -1) {
+			this.run += text.length;
+		} else {
+			if (this.run + first > this.max) throw this.refusal();
+			// Inside one chunk a run cannot be longer than the chunk.
+			if (text.length > this.max && new RegExp(`[^<>]{${this.max + 1}}`).test(text)) throw this.refusal();
+			this.run = text.length - 1 - Math.max(text.lastIndexOf('<'), text.lastIndexOf('>'));
+		}
+		if (this.run > this.max) throw this.refusal();
+	}
+
+	private refusal(): SpreadsheetReadError {
+		return new SpreadsheetReadError(
+			`The .xlsx file holds a text of more than ${megabytes(this.max)} in one piece, which no spreadsheet cell can: possibly not a real spreadsheet. Nothing was uploaded.`,
+		);
+	}
+}
+
+function firstMarkup(text: string): number {
+	const open = text.indexOf('<');
+	const close = text.indexOf('>');
+	return open === -1 ? close : close === -1 ? open : Math.min(open, close);
 }
 
 /** `x:row` → `row`: some writers prefix the spreadsheet namespace. */
@@ -1165,7 +1510,14 @@ async function readSheetXml(xml: AsyncIterable<Buffer>, collector: RowCollector,
 					break;
 				}
 			}
-			collector.addRow(rowNumber, blank, (index) => (cells[index] ? serverText(cellValue(cells[index], parts)) : null));
+			const more = collector.addRow(
+				rowNumber,
+				blank,
+				(index) => (cells[index] ? cellValue(cells[index], parts) : null),
+				cells.length,
+				(index) => !cells[index] || isBlankRawCell(cells[index], parts),
+			);
+			if (!more) throw new StopReading();
 		}
 		cells = [];
 	};
@@ -1183,7 +1535,8 @@ async function readSheetXml(xml: AsyncIterable<Buffer>, collector: RowCollector,
 			} else if (name === 'c') {
 				columnIndex = attributes.r ? columnIndexOf(attributes.r) : columnIndex + 1;
 				cell = { type: attributes.t ?? 'n', style: Number.parseInt(attributes.s ?? '0', 10) || 0, text: null };
-				if (columnIndex >= 0) cells[columnIndex] = cell;
+				// Past Excel's last column (XFD) a reference is not a real cell: never index an array by it.
+				if (columnIndex >= 0 && columnIndex < MAX_COLUMNS_IN_A_SHEET) cells[columnIndex] = cell;
 			} else if (cell && name === 'v') {
 				cell.text = '';
 				collecting = true;
@@ -1197,7 +1550,7 @@ async function readSheetXml(xml: AsyncIterable<Buffer>, collector: RowCollector,
 			}
 		},
 		text(text) {
-			if (collecting && cell) cell.text += text;
+			if (collecting && cell) cell.text = appendCapped(cell.text ?? '', text);
 		},
 		close(name) {
 			if (name === 'sheetData') inSheetData = false;
@@ -1210,10 +1563,27 @@ async function readSheetXml(xml: AsyncIterable<Buffer>, collector: RowCollector,
 	});
 }
 
+/** Excel's sheets have 16,384 columns (A to XFD). */
+const MAX_COLUMNS_IN_A_SHEET = 16_384;
+
+/** `text + more`, stopped at Excel's cell limit: a cell's text is never held longer than MAX_CELL_LENGTH. */
+function appendCapped(text: string, more: string): string {
+	if (text.length >= MAX_CELL_LENGTH) return text;
+	return text.length + more.length <= MAX_CELL_LENGTH ? text + more : text + more.slice(0, MAX_CELL_LENGTH - text.length);
+}
+
+/** Thrown from inside the sheet reader when the checks have read all they need (see RowCollector.addRow). */
+class StopReading extends Error {
+	constructor() {
+		super('enough rows read');
+		this.name = 'StopReading';
+	}
+}
+
 /** `AB12` → 27 (0-based column index); -1 when the reference has no column letters. */
 function columnIndexOf(reference: string): number {
 	let column = 0;
-	for (let i = 0; i < reference.length; i++) {
+	for (let i = 0; i < reference.length && column <= MAX_COLUMNS_IN_A_SHEET; i++) {
 		const code = reference.charCodeAt(i);
 		if (code >= 65 && code <= 90) column = column * 26 + code - 64;
 		else if (code >= 97 && code <= 122) column = column * 26 + code - 96;
@@ -1271,7 +1641,7 @@ function headerCell(raw: RawCell | undefined, parts: WorkbookParts): HeaderCell 
 }
 
 /** fast-csv's parser: a Transform from bytes to arrays of field texts. */
-type CsvParser = Transform;
+type CsvParser = InstanceType<typeof Transform>;
 
 /**
  * fast-csv is the CSV engine inside exceljs (exceljs's own CSV reader builds the whole sheet in memory, so we use its
@@ -1284,12 +1654,53 @@ function createCsvParser(): CsvParser {
 
 async function inspectCsv(input: Readable, collector: RowCollector): Promise<SheetInspection> {
 	const parser = createCsvParser();
+	const lines = new LineLengthGuard(MAX_CSV_LINE_BYTES);
 	input.on('error', (error) => parser.emit('error', error));
-	input.pipe(parser);
-	await readCsvRows(parser as AsyncIterable<string[]>, collector).catch((error: Error) =>
-		Promise.reject(new SpreadsheetReadError(`The .csv file could not be read (${error.message}).`)),
-	);
+	lines.on('error', (error) => parser.emit('error', error));
+	input.pipe(lines).pipe(parser);
+	try {
+		await readCsvRows(parser as AsyncIterable<string[]>, collector).catch((error: Error) =>
+			Promise.reject(
+				error instanceof SpreadsheetReadError ? error : new SpreadsheetReadError(`The .csv file could not be read (${error.message}).`),
+			),
+		);
+	} finally {
+		// Reading may stop early (enough rows): release the rest of the file.
+		input.unpipe(lines);
+		input.destroy();
+		lines.destroy();
+	}
 	return collector.finish([], null);
+}
+
+/** A line of a .csv longer than this is not a spreadsheet row (300 columns of Excel's longest cells are shorter). */
+const MAX_CSV_LINE_BYTES = 32 * 1024 * 1024;
+
+/** Passes bytes through, failing once a stretch without a line break grows past `maxBytes`. */
+class LineLengthGuard extends Transform {
+	private sinceLineBreak = 0;
+
+	constructor(private readonly maxBytes: number) {
+		super();
+	}
+
+	override _transform(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null, data?: Buffer) => void): void {
+		const lastBreak = chunk.lastIndexOf(10);
+		if (lastBreak === -1) this.sinceLineBreak += chunk.length;
+		else {
+			const firstBreak = chunk.indexOf(10);
+			if (this.sinceLineBreak + firstBreak > this.maxBytes) return done(this.tooLong());
+			this.sinceLineBreak = chunk.length - lastBreak - 1;
+		}
+		if (this.sinceLineBreak > this.maxBytes) return done(this.tooLong());
+		done(null, chunk);
+	}
+
+	private tooLong(): SpreadsheetReadError {
+		return new SpreadsheetReadError(
+			`The .csv file has a line longer than ${this.maxBytes / 1024 / 1024} MB: possibly not a real spreadsheet. Nothing was uploaded.`,
+		);
+	}
 }
 
 async function readCsvRows(parser: AsyncIterable<string[]>, collector: RowCollector): Promise<void> {
@@ -1302,6 +1713,13 @@ async function readCsvRows(parser: AsyncIterable<string[]>, collector: RowCollec
 			continue;
 		}
 		const blank = fields.every((text) => isBlankText(text));
-		collector.addRow(rowNumber, blank, (columnIndex) => serverText(fields[columnIndex]));
+		const more = collector.addRow(
+			rowNumber,
+			blank,
+			(columnIndex) => fields[columnIndex] ?? null,
+			fields.length,
+			(columnIndex) => isBlankText(fields[columnIndex] ?? null),
+		);
+		if (!more) return;
 	}
 }

@@ -66,9 +66,11 @@ export interface UploadDescription extends IDataObject {
 	comment: string;
 	/** Data rows (not counting the header) in the sheet, when known; lets the status node count silent skips. */
 	rowCount: number | null;
-	/** 1-based upload number and total when `rowsPerUpload` split the input. */
+	/** 1-based upload number and total when the input was split (`rowsPerUpload`, settings or fields per item). */
 	uploadNumber: number;
 	uploadCount: number;
+	/** Source "Input Items", "leave the property unchanged": the run's columns this upload's items lack (not sent). */
+	columnsLeftOut?: string[];
 }
 
 /**

@@ -218,7 +218,13 @@ function receiptFrom(
 export function uploadResultJson(
 	settings: ImportSettings,
 	receipt: UploadReceipt,
-	extra: { rowCount?: number | null; uploadNumber?: number; uploadCount?: number; warnings?: PreflightIssue[] } = {},
+	extra: {
+		rowCount?: number | null;
+		uploadNumber?: number;
+		uploadCount?: number;
+		warnings?: PreflightIssue[];
+		columnsLeftOut?: string[];
+	} = {},
 ): UploadResultJson {
 	return {
 		status_url: receipt.status_url,
@@ -235,6 +241,7 @@ export function uploadResultJson(
 		rowCount: extra.rowCount ?? null,
 		uploadNumber: extra.uploadNumber ?? 1,
 		uploadCount: extra.uploadCount ?? 1,
+		...(extra.columnsLeftOut && extra.columnsLeftOut.length > 0 ? { columnsLeftOut: [...extra.columnsLeftOut] } : {}),
 		warnings: [...(extra.warnings ?? []), ...receipt.warnings],
 	};
 }
@@ -244,7 +251,7 @@ export function dryRunResultJson(
 	settings: ImportSettings,
 	fileName: string,
 	findings: { checked: boolean; rowCount: number | null; errors: PreflightIssue[]; warnings: PreflightIssue[] },
-	extra: Partial<Pick<DryRunResultJson, 'uploadNumber' | 'uploadCount' | 'columns' | 'sheetName' | 'firstItem' | 'lastItem'>> = {},
+	extra: Partial<Pick<DryRunResultJson, 'uploadNumber' | 'uploadCount' | 'columns' | 'sheetName' | 'firstItem' | 'lastItem' | 'columnsLeftOut'>> = {},
 ): DryRunResultJson {
 	return {
 		dryRun: true,
@@ -261,9 +268,11 @@ export function dryRunResultJson(
 		rowCount: findings.rowCount,
 		uploadNumber: extra.uploadNumber ?? 1,
 		uploadCount: extra.uploadCount ?? 1,
-		...(extra.columns ? { columns: extra.columns, sheetName: extra.sheetName, firstItem: extra.firstItem, lastItem: extra.lastItem } : {}),
-		errors: findings.errors,
-		warnings: findings.warnings,
+		...(extra.columns ? { columns: [...extra.columns], sheetName: extra.sheetName, firstItem: extra.firstItem, lastItem: extra.lastItem } : {}),
+		...(extra.columnsLeftOut && extra.columnsLeftOut.length > 0 ? { columnsLeftOut: [...extra.columnsLeftOut] } : {}),
+		// Copies: items of one run must never share an array (a later node changing one would change the others).
+		errors: structuredClone(findings.errors),
+		warnings: structuredClone(findings.warnings),
 	};
 }
 

@@ -5,6 +5,7 @@
 import type { KnownUser } from './auth';
 import type { Cell } from './cells';
 import { newCaseId, type InMemoryCaseStore } from './caseStore';
+import { searchCellText, serverSearchId } from '../../nodes/shared/spreadsheet';
 import { pythonStrRepr } from './pythonFormat';
 import type { Sheet } from './spreadsheet';
 import type { Case, CaseIndex, EmulatorDomain, ImportResult, StatusErrorEntry } from './types';
@@ -140,7 +141,9 @@ export function headerColumns(sheet: Sheet): HeaderColumn[] {
  */
 export function normaliseSearchId(cell: Cell | null | undefined): string {
 	if (!cell) return '';
-	if (cell.number !== undefined) return cell.number === 0 ? '' : BigInt(Math.trunc(cell.number)).toString();
+	// Typed cells: the node's own rule (its checks read search ids the same way).
+	if (cell.kind === 'bool') return serverSearchId(searchCellText(cell.number === 1));
+	if (cell.number !== undefined) return serverSearchId(searchCellText(cell.number));
 	if (cell.kind !== 'str') return cell.text; // dates and times: float() refuses them
 	if (cell.text === '') return '';
 	// Python's float() accepts surrounding whitespace and underscores between digits.

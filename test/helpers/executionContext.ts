@@ -47,6 +47,8 @@ export interface ContextOptions {
 	binaryMode?: BinaryMode;
 	/** The execution's cancel signal (n8n aborts it when the user stops the execution). */
 	cancelSignal?: AbortSignal;
+	/** The workflow's time zone, as `this.getTimezone()` gives it (default UTC). */
+	timezone?: string;
 	credentialType?: ICredentialType;
 }
 
@@ -178,6 +180,13 @@ export async function n8nHttpRequest(options: IHttpRequestOptions): Promise<unkn
 	return result.data;
 }
 
+/** Parameters as a workflow stores them: functions (per-item values in tests) become expression strings. */
+function asStoredParameters(value: unknown): unknown {
+	if (typeof value === 'function') return '={{ $json /* evaluated per item by the test */ }}';
+	if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+	return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([key, entry]) => [key, asStoredParameters(entry)]));
+}
+
 function getByPath(source: Record<string, unknown>, path: string): unknown {
 	let current: unknown = source;
 	for (const part of path.split('.')) {
@@ -219,7 +228,8 @@ export function createExecuteContext(options: ContextOptions): TestContext {
 		type: `n8n-nodes-commcare.${description.name}`,
 		typeVersion: Array.isArray(description.version) ? Math.max(...description.version) : description.version,
 		position: [0, 0],
-		parameters: (options.parameters ?? {}) as INode['parameters'],
+		// As n8n stores them: a parameter given as a function (evaluated per item) is an expression, `={{ … }}`.
+		parameters: asStoredParameters(options.parameters ?? {}) as INode['parameters'],
 	};
 	const items: INodeExecutionData[] = options.items ?? [{ json: {} }];
 	const parameters = options.parameters ?? {};
@@ -300,6 +310,7 @@ export function createExecuteContext(options: ContextOptions): TestContext {
 		getWorkflow: () => ({ id: 'test-workflow', name: 'test', active: false }),
 		continueOnFail: () => options.continueOnFail === true,
 		getExecutionCancelSignal: () => cancelSignal,
+		getTimezone: () => options.timezone ?? 'UTC',
 		onExecutionCancellation: (handler: () => unknown) => cancelSignal.addEventListener('abort', () => handler()),
 		getCredentials: async (type: string) => {
 			if (!options.credentials) {

@@ -62,7 +62,7 @@ const SUBJECT = 'The input items were not uploaded: ';
 
 describe('errors: the node stops before any request', () => {
 	it('emptySheet: every item blank', async () => {
-		const error = await refusal([{ name: '', age: null }, { name: '' }]);
+		const error = await refusal([{ name: '', age: null }, { name: '', age: '' }]);
 		expect(error.message).toBe(
 			`${SUBJECT}The sheet has a header row but no data rows: there is nothing to import. Check that the right file (or input) was used.`,
 		);
@@ -135,7 +135,7 @@ describe('errors: the node stops before any request', () => {
 	});
 
 	it('nestedValue and invalidValue: values a cell cannot hold, naming the key and the item', async () => {
-		const nested = await refusal([{ name: 'A' }, { name: 'B', visits: [1, 2] }]);
+		const nested = await refusal([{ name: 'A', visits: null }, { name: 'B', visits: [1, 2] }]);
 		expect(nested.message).toMatch(new RegExp(`^${SUBJECT}Key 'visits' of item 1 holds an array, which a spreadsheet cell cannot hold\\.`));
 		const notANumber = await refusal([{ name: 'A', score: Number.NaN }]);
 		expect(notANumber.message).toBe(`${SUBJECT}Key 'score' of item 0 holds NaN, which a spreadsheet cannot store.`);

@@ -43,28 +43,28 @@ const people = (count: number): IDataObject[] => Array.from({ length: count }, (
 describe('planItemsUpload', () => {
 	it('takes every key in first-seen order and always adds the search column, as text', () => {
 		const plan = planItemsUpload([{ name: 'A' }, { age: 3, name: 'B' }], settings, options);
-		expect(plan.columns).toEqual(['name', 'age', 'case_id']);
-		expect(plan.textColumns).toEqual(['case_id', 'external_id', 'owner_id', 'parent_id', 'parent_external_id']);
-		expect(plan.sheetName).toBe('cases');
+		expect(plan.chunks[0].columns).toEqual(['name', 'age', 'case_id']);
+		expect(plan.chunks[0].textColumns).toEqual(['case_id', 'external_id', 'owner_id', 'parent_id', 'parent_external_id']);
+		expect(plan.chunks[0].sheetName).toBe('cases');
 		expect(plan.chunks).toHaveLength(1);
 		expect(plan.chunks[0]).toMatchObject({ uploadNumber: 1, uploadCount: 1, firstItem: 0, fileName: 'cases.xlsx' });
 	});
 
 	it('a custom search column is text too, and is added when missing', () => {
 		const plan = planItemsUpload([{ name: 'A' }], { ...settings, searchField: 'external_id', searchColumn: 'patient_ref' }, options);
-		expect(plan.columns).toEqual(['name', 'patient_ref']);
-		expect(plan.textColumns[0]).toBe('patient_ref');
+		expect(plan.chunks[0].columns).toEqual(['name', 'patient_ref']);
+		expect(plan.chunks[0].textColumns[0]).toBe('patient_ref');
 	});
 
 	it('lists or excludes columns as asked; excluding the search column is left to the checks to refuse', () => {
 		const items = [{ id: 1, name: 'A', age: 3, secret: 'x' }];
-		expect(planItemsUpload(items, settings, { ...options, columns: ['age', 'name'] }).columns).toEqual(['age', 'name', 'case_id']);
-		expect(planItemsUpload(items, settings, { ...options, excludeColumns: ['id', 'secret'] }).columns).toEqual(['name', 'age', 'case_id']);
-		expect(planItemsUpload(items, settings, { ...options, excludeColumns: ['case_id'] }).columns).toEqual(['id', 'name', 'age', 'secret']);
+		expect(planItemsUpload(items, settings, { ...options, columns: ['age', 'name'] }).chunks[0].columns).toEqual(['age', 'name', 'case_id']);
+		expect(planItemsUpload(items, settings, { ...options, excludeColumns: ['id', 'secret'] }).chunks[0].columns).toEqual(['name', 'age', 'case_id']);
+		expect(planItemsUpload(items, settings, { ...options, excludeColumns: ['case_id'] }).chunks[0].columns).toEqual(['id', 'name', 'age', 'secret']);
 	});
 
 	it('never names the sheet after the case type', () => {
-		expect(planItemsUpload([{ name: 'A' }], { ...settings, caseType: 'cases' }, options).sheetName).toBe('cases_sheet');
+		expect(planItemsUpload([{ name: 'A' }], { ...settings, caseType: 'cases' }, options).chunks[0].sheetName).toBe('cases_sheet');
 	});
 
 	it('splits into uploads of rowsPerUpload items, each with its own numbered file name', () => {
@@ -87,7 +87,7 @@ describe('checkChunk', () => {
 	it('counts every item as a row sent, blank ones included, and numbers rows and items from the chunk', () => {
 		const items: IDataObject[] = [...people(7), { name: 'N'.repeat(256) }, {}, { name: 'Z' }];
 		const plan = planItemsUpload(items, settings, { ...options, rowsPerUpload: 7 });
-		const second = checkChunk(plan, plan.chunks[1], settings);
+		const second = checkChunk(plan, plan.chunks[1]);
 		expect(second.rowCount).toBe(3);
 		expect(second.errors).toEqual([]);
 		const long = second.warnings.find((w) => w.code === 'nameTooLong');
@@ -99,7 +99,7 @@ describe('checkChunk', () => {
 	it('a nested value is an error finding naming the key, the item and its row; JSON text when asked', () => {
 		const items: IDataObject[] = [{ name: 'A' }, { name: 'B', address: { city: 'Kisumu' } }];
 		const plan = planItemsUpload(items, settings, options);
-		expect(checkChunk(plan, plan.chunks[0], settings).errors).toEqual([
+		expect(checkChunk(plan, plan.chunks[0]).errors).toEqual([
 			{
 				code: 'nestedValue',
 				message: expect.stringMatching(/^Key 'address' of item 1 holds an object, which a spreadsheet cell cannot hold\./),
@@ -109,7 +109,7 @@ describe('checkChunk', () => {
 			},
 		]);
 		const asJson = planItemsUpload(items, settings, { ...options, nestedAsJson: true });
-		expect(checkChunk(asJson, asJson.chunks[0], settings).errors).toEqual([]);
+		expect(checkChunk(asJson, asJson.chunks[0]).errors).toEqual([]);
 	});
 });
 
@@ -140,7 +140,7 @@ describe('per-record items', () => {
 		const upload = { status_url: 'http://x/status', rowCount: 2, uploadNumber: 1, warnings: [] } as unknown as UploadResultJson;
 		const general = issue('dateOpenedIgnored', 'general');
 		const aboutB = issue('nameTooLong', 'about B', { items: [1], rows: [3] });
-		const results = recordResults(plan, plan.chunks[0], upload, [general, aboutB]);
+		const results = recordResults(plan.chunks[0], upload, [general, aboutB]);
 		expect(results).toEqual([
 			{ itemIndex: 0, json: { status_url: 'http://x/status', row: 2, record: { name: 'A' }, upload: { rowCount: 2, uploadNumber: 1 }, warnings: [general] } },
 			{ itemIndex: 1, json: { status_url: 'http://x/status', row: 3, record: { name: 'B' }, upload: { rowCount: 2, uploadNumber: 1 }, warnings: [general, aboutB] } },
@@ -217,7 +217,7 @@ describe('option readers', () => {
 		const defaults = Object.fromEntries((optionsCollection?.options ?? []).map((o) => [(o as { name: string }).name, (o as { default: unknown }).default]));
 		expect(defaults).toMatchObject(OPTION_DEFAULTS);
 		expect(Object.keys(defaults).sort()).toEqual(
-			['columns', 'dryRun', 'excludeColumns', 'fileName', 'nestedAsJson', 'outputPerRecord', 'rowsPerUpload', 'skipChecks', 'timeoutSeconds'],
+			['columns', 'dryRun', 'excludeColumns', 'fileName', 'missingFields', 'nestedAsJson', 'outputPerRecord', 'rowsPerUpload', 'skipChecks', 'timeoutSeconds'],
 		);
 	});
 });

@@ -543,6 +543,9 @@ describe('inspectSpreadsheet', () => {
 			dataRowCount: 4,
 			blankRowNumbers: [4],
 			rowsAfterGap: null,
+			dataWithoutHeader: [],
+			rowLimitExceeded: null,
+			unstorableCharacters: {},
 			values: { case_id: ['a1', '007', null, 'c3'], name: ['Asha', 'Bo', null, null] },
 		});
 	});
@@ -664,6 +667,9 @@ describe('inspectSpreadsheet', () => {
 			dataRowCount: 4,
 			blankRowNumbers: [3, 4],
 			rowsAfterGap: null,
+			dataWithoutHeader: [],
+			rowLimitExceeded: null,
+			unstorableCharacters: {},
 			values: { case_id: ['007', null, null, '008'], name: ['Smith, "Jo"', null, null, 'two\nlines'] },
 		});
 	});

@@ -22,6 +22,7 @@ describe('TESTING.md', () => {
 			'Credential safety',
 			'Faults on status polls',
 			'Faults on the upload',
+			'No silent data loss',
 			'Secrets on every failure path',
 		]);
 		const ids = new Set(rows.map((row) => row.id));
@@ -51,6 +52,16 @@ describe('TESTING.md', () => {
 			'secrets.status200.notAStatus',
 			'secrets.redirectLocation',
 			'secrets.baseUrlWithLogin',
+			'upload.trickle.body',
+			'status.trickle.body',
+			'dataLoss.missingKey.refused',
+			'dataLoss.missingKey.keep',
+			'dataLoss.dataUnderBlankHeader',
+			'dataLoss.headersNotInRow1',
+			'dataLoss.controlCharacters',
+			'dataLoss.prototypeKeys',
+			'settings.caseTypePerItem',
+			'defects.zeroInIdColumn',
 		]) {
 			expect(ids).toContain(id);
 		}
