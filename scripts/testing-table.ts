@@ -43,6 +43,8 @@ const AREA_ORDER = [
 	'Faults on status polls',
 	'Bad input',
 	'No silent data loss',
+	'Bounded input',
+	'Answers read strictly',
 	'Credential safety',
 	'Secrets on every failure path',
 	'Accounting',

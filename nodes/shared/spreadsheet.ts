@@ -41,7 +41,7 @@ import { createRequire } from 'module';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { pid } from 'process';
-import { PassThrough, Readable, Transform } from 'stream';
+import { Readable, Transform } from 'stream';
 import { pipeline } from 'stream/promises';
 import { setImmediate as nextTurnOfEventLoop } from 'timers/promises';
 
@@ -788,9 +788,14 @@ export function inspectItems(
 }
 
 function toReadable(input: NodeJS.ReadableStream | Buffer): Readable {
-	if (Buffer.isBuffer(input)) return new PassThrough().end(input) as PassThrough;
+	// In slices, so that a reader that stops early (or a zip parser that is behind) reads no more than it needs.
+	if (Buffer.isBuffer(input)) return Readable.from(bufferSlices(input, 64 * 1024), { objectMode: false });
 	if (input instanceof Readable) return input;
 	return new Readable().wrap(input);
+}
+
+function* bufferSlices(buffer: Buffer, size: number): Generator<Buffer> {
+	for (let start = 0; start < buffer.length; start += size) yield buffer.subarray(start, start + size);
 }
 
 interface HeaderCell {
@@ -997,10 +1002,20 @@ interface StylesReader {
 interface ZipEntry extends Readable {
 	path: string;
 	autodrain(): unknown;
+	/** What the entry's local header declares (sizes are 0 when the writer put them after the data). */
+	vars?: { compressedSize: number; uncompressedSize: number };
 }
 
-function createZipParser(): NodeJS.WritableStream & AsyncIterable<ZipEntry> & { destroy(error?: Error): void } {
-	const unzipper = requireFromExcelJs('unzipper') as { Parse(options: { forceStream: boolean }): ReturnType<typeof createZipParser> };
+type ZipParser = NodeJS.WritableStream &
+	AsyncIterable<ZipEntry> & {
+		destroy(error?: Error): void;
+		destroyed: boolean;
+		write(chunk: Buffer, callback: (error?: Error | null) => void): boolean;
+		once(event: 'close', listener: () => void): unknown;
+	};
+
+function createZipParser(): ZipParser {
+	const unzipper = requireFromExcelJs('unzipper') as { Parse(options: { forceStream: boolean }): ZipParser };
 	return unzipper.Parse({ forceStream: true });
 }
 
@@ -1195,8 +1210,25 @@ class InflateBudget {
 	compressedBytes = 0;
 	inflatedBytes = 0;
 
-	/** `entry` as it is read, counted, failing once a limit is passed. */
-	async *meter(entry: AsyncIterable<Buffer>, part: string): AsyncIterable<Buffer> {
+	/**
+	 * `entry` as it is read, counted, failing once a limit is passed. Sizes the zip declares for the entry are
+	 * checked first, so a declared bomb is refused before anything is inflated.
+	 */
+	async *meter(entry: ZipEntry, part: string): AsyncIterable<Buffer> {
+		const declared = entry.vars;
+		if (declared && declared.uncompressedSize > XLSX_READ_LIMITS.partBytes) {
+			throw this.refusal(`its part '${part}' says it inflates to ${megabytes(declared.uncompressedSize)}, more than ${megabytes(XLSX_READ_LIMITS.partBytes)}`);
+		}
+		if (
+			declared &&
+			declared.compressedSize > 0 &&
+			declared.uncompressedSize > XLSX_READ_LIMITS.ratioAfterBytes &&
+			declared.uncompressedSize > XLSX_READ_LIMITS.ratio * declared.compressedSize
+		) {
+			throw this.refusal(
+				`its part '${part}' says it inflates ${Math.round(declared.uncompressedSize / declared.compressedSize)} times (${megabytes(declared.uncompressedSize)} from ${megabytes(declared.compressedSize)}), which no real spreadsheet does`,
+			);
+		}
 		let partBytes = 0;
 		for await (const chunk of entry) {
 			partBytes += chunk.length;
@@ -1218,7 +1250,9 @@ class InflateBudget {
 }
 
 function megabytes(bytes: number): string {
-	return bytes >= 1024 * 1024 * 1024 ? `${Math.round((bytes / 1024 / 1024 / 1024) * 10) / 10} GB` : `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
+	if (bytes >= 1024 * 1024 * 1024) return `${Math.round((bytes / 1024 / 1024 / 1024) * 10) / 10} GB`;
+	if (bytes >= 1024 * 1024) return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
+	return `${Math.max(1, Math.round(bytes / 1024))} KB`;
 }
 
 /** Reads an entry to its end without keeping it (counted like any other: a bomb can hide in a part we skip). */
@@ -1237,11 +1271,9 @@ async function drain(entry: AsyncIterable<Buffer>): Promise<void> {
 async function readFirstSheet(input: Readable, parts: WorkbookParts, collector: RowCollector, scratch: ScratchFolder): Promise<boolean> {
 	const budget = new InflateBudget();
 	const zip = createZipParser();
-	input.on('error', (error) => zip.destroy(error));
-	input.on('data', (chunk: Buffer) => {
-		budget.compressedBytes += chunk.length;
-	});
-	input.pipe(zip);
+	// Fed by hand, one chunk at a time: piped, the parser would take 16 chunks ahead of what it has inflated, and
+	// the compressed count (the ratio's divisor) would run ahead of the inflated one.
+	const feeding = feedZipParser(input, zip, budget).catch((error: Error) => zip.destroy(error));
 	const setAside = new Map<string, string>();
 	try {
 		for await (const entry of zip) {
@@ -1273,9 +1305,26 @@ async function readFirstSheet(input: Readable, parts: WorkbookParts, collector: 
 		return true;
 	} finally {
 		zip.destroy();
-		input.unpipe(zip);
 		input.destroy();
+		await feeding;
 	}
+}
+
+/**
+ * Writes `input` into the zip parser, waiting for each chunk to be taken before counting and writing the next. Ends
+ * when the parser closes too: a parser destroyed early (the checks read enough) never calls back the write it holds.
+ */
+async function feedZipParser(input: Readable, zip: ZipParser, budget: InflateBudget): Promise<void> {
+	const closed = new Promise<'closed'>((resolve) => zip.once('close', () => resolve('closed')));
+	for await (const chunk of input) {
+		if (zip.destroyed) return;
+		budget.compressedBytes += (chunk as Buffer).length;
+		const taken = new Promise<'taken'>((resolve, reject) => {
+			zip.write(chunk as Buffer, (error?: Error | null) => (error ? reject(error) : resolve('taken')));
+		});
+		if ((await Promise.race([taken, closed])) === 'closed') return;
+	}
+	zip.end();
 }
 
 /** `readSheetXml`, where the collector saying "enough" ends the read normally. */
@@ -1553,7 +1602,8 @@ async function readSheetXml(xml: AsyncIterable<Buffer>, collector: RowCollector,
 			if (collecting && cell) cell.text = appendCapped(cell.text ?? '', text);
 		},
 		close(name) {
-			if (name === 'sheetData') inSheetData = false;
+			// Nothing after the rows matters to the checks (merged cells, hyperlinks, ...): stop there.
+			if (name === 'sheetData') throw new StopReading();
 			else if (name === 'v' || name === 't') collecting = false;
 			else if (name === 'rPh') inPhonetic = false;
 			else if (name === 'is') inInlineString = false;
@@ -1654,12 +1704,12 @@ function createCsvParser(): CsvParser {
 
 async function inspectCsv(input: Readable, collector: RowCollector): Promise<SheetInspection> {
 	const parser = createCsvParser();
-	const lines = new LineLengthGuard(MAX_CSV_LINE_BYTES);
+	const lines = new CsvChunker();
 	input.on('error', (error) => parser.emit('error', error));
 	lines.on('error', (error) => parser.emit('error', error));
 	input.pipe(lines).pipe(parser);
 	try {
-		await readCsvRows(parser as AsyncIterable<string[]>, collector).catch((error: Error) =>
+		await readCsvRows(parser as AsyncIterable<string[]>, collector, lines).catch((error: Error) =>
 			Promise.reject(
 				error instanceof SpreadsheetReadError ? error : new SpreadsheetReadError(`The .csv file could not be read (${error.message}).`),
 			),
@@ -1673,39 +1723,66 @@ async function inspectCsv(input: Readable, collector: RowCollector): Promise<She
 	return collector.finish([], null);
 }
 
-/** A line of a .csv longer than this is not a spreadsheet row (300 columns of Excel's longest cells are shorter). */
-const MAX_CSV_LINE_BYTES = 32 * 1024 * 1024;
+/**
+ * The longest a .csv line (and a row, which a quoted field may spread over several lines) may be: far beyond any
+ * real row (300 columns of notes), and short enough that no single row costs seconds.
+ */
+export const MAX_CSV_ROW_BYTES = 8 * 1024 * 1024;
+/** The chunker hands the CSV parser at least this much at a time (or what is left at the end). */
+const CSV_CHUNK_BYTES = 1024 * 1024;
 
-/** Passes bytes through, failing once a stretch without a line break grows past `maxBytes`. */
-class LineLengthGuard extends Transform {
+/**
+ * Regroups a .csv's bytes into chunks that end at a line break, at least CSV_CHUNK_BYTES each. fast-csv (the parser
+ * exceljs uses) parses an unfinished row again from its start with every chunk it is given, so a long row arriving
+ * in 64 KB pieces costs time quadratic in its length (8 MB: half a minute): given whole rows, it parses each once.
+ * Fails once a line, or a row (the parser says when one ends: `rowEnded`), passes MAX_CSV_ROW_BYTES.
+ */
+class CsvChunker extends Transform {
+	private pending: Buffer[] = [];
+	private pendingBytes = 0;
 	private sinceLineBreak = 0;
+	private sinceRowEnded = 0;
 
-	constructor(private readonly maxBytes: number) {
-		super();
+	/** Called by the reader for each row the parser gives. */
+	rowEnded(): void {
+		this.sinceRowEnded = 0;
 	}
 
-	override _transform(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null, data?: Buffer) => void): void {
+	override _transform(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
 		const lastBreak = chunk.lastIndexOf(10);
-		if (lastBreak === -1) this.sinceLineBreak += chunk.length;
-		else {
-			const firstBreak = chunk.indexOf(10);
-			if (this.sinceLineBreak + firstBreak > this.maxBytes) return done(this.tooLong());
-			this.sinceLineBreak = chunk.length - lastBreak - 1;
+		this.sinceLineBreak = lastBreak === -1 ? this.sinceLineBreak + chunk.length : chunk.length - lastBreak - 1;
+		this.sinceRowEnded += chunk.length;
+		if (this.sinceLineBreak > MAX_CSV_ROW_BYTES) return done(this.tooLong('line'));
+		if (this.sinceRowEnded > MAX_CSV_ROW_BYTES + CSV_CHUNK_BYTES * 2) return done(this.tooLong('row'));
+		this.pending.push(chunk);
+		this.pendingBytes += chunk.length;
+		if (lastBreak !== -1 && this.pendingBytes >= CSV_CHUNK_BYTES) {
+			const all = Buffer.concat(this.pending);
+			const cut = this.pendingBytes - (chunk.length - lastBreak - 1);
+			this.push(all.subarray(0, cut));
+			this.pending = cut < all.length ? [all.subarray(cut)] : [];
+			this.pendingBytes = all.length - cut;
 		}
-		if (this.sinceLineBreak > this.maxBytes) return done(this.tooLong());
-		done(null, chunk);
+		done();
 	}
 
-	private tooLong(): SpreadsheetReadError {
+	override _flush(done: (error?: Error | null) => void): void {
+		if (this.pendingBytes > 0) this.push(Buffer.concat(this.pending));
+		this.pending = [];
+		done();
+	}
+
+	private tooLong(what: 'line' | 'row'): SpreadsheetReadError {
 		return new SpreadsheetReadError(
-			`The .csv file has a line longer than ${this.maxBytes / 1024 / 1024} MB: possibly not a real spreadsheet. Nothing was uploaded.`,
+			`The .csv file has a ${what} longer than ${MAX_CSV_ROW_BYTES / 1024 / 1024} MB: possibly not a real spreadsheet. Nothing was uploaded.`,
 		);
 	}
 }
 
-async function readCsvRows(parser: AsyncIterable<string[]>, collector: RowCollector): Promise<void> {
+async function readCsvRows(parser: AsyncIterable<string[]>, collector: RowCollector, chunker: CsvChunker): Promise<void> {
 	let rowNumber = 0;
 	for await (const fields of parser) {
+		chunker.rowEnded();
 		rowNumber++;
 		if (rowNumber === 1) {
 			if (fields.length > 0) fields[0] = fields[0].replace(/^\uFEFF/, '');

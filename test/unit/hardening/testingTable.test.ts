@@ -18,7 +18,9 @@ describe('TESTING.md', () => {
 		const areas = new Set(rows.map((row) => row.area));
 		expect([...areas].sort()).toEqual([
 			'Accounting',
+			'Answers read strictly',
 			'Bad input',
+			'Bounded input',
 			'Credential safety',
 			'Faults on status polls',
 			'Faults on the upload',
@@ -62,6 +64,15 @@ describe('TESTING.md', () => {
 			'dataLoss.prototypeKeys',
 			'settings.caseTypePerItem',
 			'defects.zeroInIdColumn',
+			'bounds.zipBomb.streamed',
+			'bounds.zipBomb.declared',
+			'bounds.tooManyRows',
+			'bounds.csvLongLine',
+			'bounds.statusBodyTooLarge',
+			'strict.invalidStatusUrl',
+			'strict.html200',
+			'strict.counts',
+			'strict.rowsOutsideUpload',
 		]) {
 			expect(ids).toContain(id);
 		}
