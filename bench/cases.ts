@@ -26,6 +26,7 @@ import { inspectItems, inspectSpreadsheet, planColumns, safeSheetName, writeItem
 import type { ImportSettings, UploadResultJson } from '../nodes/shared/types';
 import { buildUploadForm, type SpreadsheetFile } from '../nodes/shared/upload';
 import { binaryItem, runNode } from '../test/helpers/executionContext';
+import { writeZipBomb } from '../test/helpers/zipBomb';
 import { LARGE_FILE_TARGET_BYTES, makeRows, writeLargeXlsx } from './data';
 import { startEmulatorProcess, type EmulatorProcess } from './emulatorHost';
 
@@ -43,6 +44,13 @@ export interface BenchCase<Input = unknown> {
 
 /** Large input files, made once by `run.ts` (`node child.js --fixture <name>`) and kept between runs. */
 export const fixtures: Record<string, { path: string; make(path: string): Promise<void> }> = {
+	zipBomb: {
+		// A worksheet of 1 GiB of markup, deflated as tight as deflate goes (about 1,000:1), sizes after the data.
+		path: path.join(path.dirname(require.resolve('exceljs/package.json')), '..', '.cache', 'commcare-bench-fixtures', 'zip-bomb-1gib-v1.xlsx'),
+		async make(file) {
+			await writeZipBomb(file, { inflatedBytes: 1024 * 1024 * 1024 });
+		},
+	},
 	largeXlsx: {
 		// The name carries a version: change it when `writeLargeXlsx` changes, so the file is made again.
 		// In node_modules/.cache, found from exceljs's folder: the same place for run.ts and for the transpiled children.
@@ -357,6 +365,21 @@ const checkLargeFile: BenchCase<void> = {
 	},
 };
 
+const zipBombChecked: BenchCase<void> = {
+	name: 'zipBombChecked',
+	group: 'checks on a file made to inflate to 1 GiB',
+	description: "the node's checks (checkSpreadsheetFile) on a 1 MB .xlsx whose worksheet inflates to 1 GiB: refused, nothing sent",
+	fixture: 'zipBomb',
+	async prepare() {},
+	async run() {
+		const file = fixtures.zipBomb.path;
+		const spreadsheet: SpreadsheetFile = { fileName: 'cases.xlsx', knownLength: statSync(file).size, open: async () => createReadStream(file) };
+		const findings = await checkSpreadsheetFile(spreadsheet, itemsSettings);
+		if (findings.errors[0]?.code !== 'unreadableFile') throw new Error(`the bomb was not refused: ${JSON.stringify(findings).slice(0, 300)}`);
+		return { outputBytes: 0 };
+	},
+};
+
 export const cases: BenchCase[] = [
 	...(buildCases as BenchCase[]),
 	...checkCases,
@@ -364,4 +387,5 @@ export const cases: BenchCase[] = [
 	postPreparedFile as BenchCase,
 	...(uploadCases as BenchCase[]),
 	checkLargeFile as BenchCase,
+	zipBombChecked as BenchCase,
 ];

@@ -37,6 +37,9 @@ const TARGETS = {
 	peakAboveInputMb: 150,
 	/** RSS growth while uploading the 100 MB file. */
 	uploadGrowthMb: 64,
+	/** A file made to inflate to 1 GiB: refused within this time and memory above the baseline (issue 10). */
+	zipBombSeconds: 5,
+	zipBombGrowthMb: 64,
 };
 
 interface Summary {
@@ -211,6 +214,11 @@ async function main(): Promise<void> {
 	}
 	peakAtMost(byName.get('uploadFileChecked'), TARGETS.uploadGrowthMb, 'RSS growth');
 	peakAtMost(byName.get('uploadFileSkipChecks'), TARGETS.uploadGrowthMb, 'RSS growth');
+	const bomb = byName.get('zipBombChecked');
+	if (bomb) {
+		verdicts.push({ target: `zipBombChecked: refused within ${TARGETS.zipBombSeconds} s (wall)`, value: bomb.wallSeconds, met: bomb.wallSeconds <= TARGETS.zipBombSeconds });
+		peakAtMost(bomb, TARGETS.zipBombGrowthMb, 'peak RSS above baseline');
+	}
 	const postLarge = byName.get('postLargeFile');
 	for (const name of ['uploadFileChecked', 'uploadFileSkipChecks']) {
 		const upload = byName.get(name);

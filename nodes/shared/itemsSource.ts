@@ -147,15 +147,22 @@ export function planItemsUpload(
 		const checked = columns.filter((column) => !exempt.has(column));
 		const lacking = new Map<string, { missing: string[]; itemIndexes: number[] }>();
 		const lackingByColumn = new Map<string, number[]>();
+		const none: string[] = [];
 		groupItems.forEach((item, offset) => {
-			const missing = checked.filter((column) => !hasField(item, column));
+			// Most items lack nothing: an array only for those that do.
+			let missing = none;
+			for (const column of checked) {
+				if (hasField(item, column)) continue;
+				if (missing === none) missing = [];
+				missing.push(column);
+			}
 			const itemIndex = group.itemIndexes[offset];
 			for (const column of missing) {
 				const list = lackingByColumn.get(column);
 				if (list) list.push(itemIndex);
 				else lackingByColumn.set(column, [itemIndex]);
 			}
-			const key = mode === 'keep' ? missing.join('\u0000') : '';
+			const key = mode === 'keep' && missing !== none ? missing.join('\u0000') : '';
 			const subgroup = lacking.get(key);
 			if (subgroup) subgroup.itemIndexes.push(itemIndex);
 			else lacking.set(key, { missing: mode === 'keep' ? missing : [], itemIndexes: [itemIndex] });

@@ -71,6 +71,11 @@ export interface N8nInstance {
 	/** Imports one workflow; gives it a random id when it has none. Returns the workflow id. */
 	importWorkflow(workflow: object): Promise<string>;
 	execute(workflowId: string): Promise<RunResult>;
+	/**
+	 * What n8n stored for each execution in its database (`execution_data.data`, the run as n8n serialises it),
+	 * oldest first, read with the install's own sqlite3 module: what a user's n8n keeps of a run.
+	 */
+	storedExecutionData(): Promise<string[]>;
 	/** Any other n8n CLI command, e.g. `['export:workflow', '--all']`. */
 	runCommand(args: string[]): Promise<CommandResult>;
 	cleanup(): Promise<void>;
@@ -153,6 +158,23 @@ export async function createInstance(install: N8nInstall, options: InstanceOptio
 			const raw = extractRunJson(result.stdout) ?? extractRunJson(result.stderr);
 			if (!raw) throw commandError(`n8n execute --id=${workflowId} printed no run JSON`, result);
 			return toRunResult(raw, result);
+		},
+
+		async storedExecutionData() {
+			const database = path.join(userFolder, '.n8n', 'database.sqlite');
+			const sqlite3 = path.join(install.dir, 'node_modules', 'sqlite3');
+			const script = [
+				`const sqlite3 = require(${JSON.stringify(sqlite3)});`,
+				`const db = new sqlite3.Database(${JSON.stringify(database)}, sqlite3.OPEN_READONLY);`,
+				`db.all('SELECT data FROM execution_data ORDER BY "executionId"', (error, rows) => {`,
+				'  if (error) { console.error(error.message); process.exit(1); }',
+				'  process.stdout.write(JSON.stringify(rows.map((row) => String(row.data))));',
+				'  db.close();',
+				'});',
+			].join('\n');
+			const result = await runProcess(install.nodeBin, ['-e', script], { cwd: userFolder, env, timeoutMs, running });
+			if (result.exitCode !== 0) throw commandError('reading the stored executions', result);
+			return JSON.parse(result.stdout) as string[];
 		},
 
 		async cleanup() {

@@ -35,6 +35,7 @@ import {
 } from '../../scripts/demo/workflows';
 import { ERROR_TEXT, startEmulator, userIdOf, type Emulator } from '../emulator';
 import { xlsxFile } from '../emulator/testKit';
+import { secretNeedles } from '../integration/hardening/harness';
 import { baseNodeProblems, isBaseNode, loadNodeCatalog } from './nodeCatalog';
 
 const INSTALL_TIMEOUT_MS = 20 * 60_000;
@@ -505,6 +506,28 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 				`POST /a/${emulator.domain}/importer/excel/bulk_upload_api/`,
 			]);
 			expect(emulator.cases.all()).toEqual([]);
+		},
+		RUN_TIMEOUT_MS,
+	);
+
+	test(
+		'an upload answered with a JSON 500 that echoes the key: no piece of it in the error, nor in what n8n stored',
+		async () => {
+			const header = `ApiKey ${emulator.username}:${emulator.apiKey}`;
+			const key = emulator.apiKey;
+			// The shapes that leaked before: a line break, tabs, a tag inside the key, an entity, the header whole.
+			const message = [`Bad header\n${header}`, `key:\t\t${key.slice(0, 9)}<b>${key.slice(9)}</b>`, `&amp; ${key}`].join(' | ');
+			emulator.faults.respond('upload', 1, { status: 500, body: JSON.stringify({ code: 500, message }), headers: { 'Content-Type': 'application/json' } });
+			const result = await run(n8n, 'file, JSON 500 echoing the key', fileExample('patients.xlsx'));
+
+			expect(result.error?.message).toMatch(/^Bad header ApiKey \[redacted\]/);
+			const stored = await n8n.storedExecutionData();
+			// The last execution is this run's; its error (with the redacted message) is what n8n keeps.
+			expect(stored[stored.length - 1]).toContain('[redacted]');
+			const needles = secretNeedles({ username: emulator.username, apiKey: key });
+			for (const text of [stored[stored.length - 1], JSON.stringify(result.raw), result.stdout, result.stderr]) {
+				for (const needle of needles) expect(text.includes(needle) ? needle : null).toBeNull();
+			}
 		},
 		RUN_TIMEOUT_MS,
 	);
