@@ -171,7 +171,7 @@ export class Redactor {
 	 * `keep(key, depth)` names keys whose values are not touched (the user's own row data).
 	 */
 	value<T>(value: T, keep?: (key: string, depth: number) => boolean): T {
-		return this.redactValue(value, keep, 0, new Set()) as T;
+		return this.redactValue(value, keep, 0, new Map()) as T;
 	}
 
 	/** Redacts an error in place, in every own property a user or n8n's stored execution can see. */
@@ -183,7 +183,7 @@ export class Redactor {
 			if (name === 'node') continue;
 			const descriptor = Object.getOwnPropertyDescriptor(target, name);
 			if (!descriptor || !('value' in descriptor) || !descriptor.writable) continue;
-			const redacted = SECRET_KEY.test(name) ? REDACTED : this.value(descriptor.value);
+			const redacted = this.isSecretKey(name) ? REDACTED : this.value(descriptor.value);
 			if (redacted !== descriptor.value) target[name] = redacted;
 		}
 		return error;
@@ -192,48 +192,77 @@ export class Redactor {
 	/** Every output item of a node, redacted; `record` (the user's row, as sent) is kept as it is. */
 	outputs(outputs: INodeExecutionData[][]): INodeExecutionData[][] {
 		const keepRecord = (key: string, depth: number) => depth === 0 && key === 'record';
+		// One memory for the whole output: per-record items share their warnings and repeat their upload's texts.
+		const done = new Map<object, unknown>();
 		return outputs.map((items) =>
 			items.map((item) => {
-				const json = this.value(item.json, keepRecord) as IDataObject;
+				const json = this.redactValue(item.json, keepRecord, 0, done) as IDataObject;
 				if (item.error) this.error(item.error);
 				return json === item.json ? item : { ...item, json };
 			}),
 		);
 	}
 
+	private readonly secretKeys = new Map<string, boolean>();
+
+	private isSecretKey(key: string): boolean {
+		let secret = this.secretKeys.get(key);
+		if (secret === undefined) {
+			secret = SECRET_KEY.test(key);
+			if (this.secretKeys.size < 10_000) this.secretKeys.set(key, secret);
+		}
+		return secret;
+	}
+
+	/**
+	 * `done` remembers each object's result, so an object met again (shared by several items, or a cycle) is handled
+	 * once; objects with a `keep` are not remembered (the same object elsewhere must not keep those keys).
+	 */
 	private redactValue(
 		value: unknown,
 		keep: ((key: string, depth: number) => boolean) | undefined,
 		depth: number,
-		seen: Set<unknown>,
+		done: Map<object, unknown>,
 	): unknown {
 		if (typeof value === 'string') return this.text(value);
-		if (value === null || typeof value !== 'object' || Buffer.isBuffer(value) || seen.has(value)) return value;
-		if (depth > 20) return '[nested too deeply]';
-		seen.add(value);
-		try {
-			if (Array.isArray(value)) {
-				let copy: unknown[] | undefined;
-				value.forEach((entry, index) => {
-					const redacted = this.redactValue(entry, undefined, depth + 1, seen);
-					if (redacted !== entry) (copy ??= [...value])[index] = redacted;
-				});
-				return copy ?? value;
-			}
-			if (value instanceof Error) return this.error(value);
-			// Only plain objects are rebuilt; anything else (a Date, a class instance) is shown as n8n shows it.
-			const prototype = Object.getPrototypeOf(value);
-			if (prototype !== Object.prototype && prototype !== null) return value;
-			let copy: Record<string, unknown> | undefined;
-			for (const [key, entry] of Object.entries(value as Record<string, unknown>)) {
-				if (keep?.(key, depth)) continue;
-				const redacted = SECRET_KEY.test(key) && entry !== null && entry !== undefined && entry !== '' ? REDACTED : this.redactValue(entry, undefined, depth + 1, seen);
-				if (redacted !== entry) (copy ??= { ...(value as Record<string, unknown>) })[key] = redacted;
-			}
-			return copy ?? value;
-		} finally {
-			seen.delete(value);
+		if (value === null || typeof value !== 'object' || Buffer.isBuffer(value)) return value;
+		const remember = keep === undefined;
+		if (remember) {
+			const known = done.get(value);
+			if (known !== undefined) return known;
 		}
+		if (depth > 20) return '[nested too deeply]';
+		if (value instanceof Error) return this.error(value);
+		// Only arrays and plain objects are rebuilt; anything else (a Date, a class instance) is shown as n8n shows it.
+		const prototype = Object.getPrototypeOf(value);
+		if (!Array.isArray(value) && prototype !== Object.prototype && prototype !== null) return value;
+		// Until it is done, an object met again inside itself stands for itself: a cycle ends there.
+		if (remember) done.set(value, value);
+		let result: unknown = value;
+		if (Array.isArray(value)) {
+			let copy: unknown[] | undefined;
+			for (let index = 0; index < value.length; index++) {
+				const entry = value[index];
+				const redacted = this.redactValue(entry, undefined, depth + 1, done);
+				if (redacted !== entry) (copy ??= [...value])[index] = redacted;
+			}
+			result = copy ?? value;
+		} else {
+			const object = value as Record<string, unknown>;
+			let copy: Record<string, unknown> | undefined;
+			for (const key in object) {
+				if (!Object.prototype.hasOwnProperty.call(object, key) || keep?.(key, depth)) continue;
+				const entry = object[key];
+				const redacted =
+					entry !== null && entry !== undefined && entry !== '' && this.isSecretKey(key)
+						? REDACTED
+						: this.redactValue(entry, undefined, depth + 1, done);
+				if (redacted !== entry) (copy ??= { ...object })[key] = redacted;
+			}
+			result = copy ?? value;
+		}
+		if (remember) done.set(value, result);
+		return result;
 	}
 
 	/** Replaces every stretch of the text made of 8-character pieces of a secret (whitespace runs collapsed). */

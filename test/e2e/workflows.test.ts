@@ -520,7 +520,7 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 			emulator.faults.respond('upload', 1, { status: 500, body: JSON.stringify({ code: 500, message }), headers: { 'Content-Type': 'application/json' } });
 			const result = await run(n8n, 'file, JSON 500 echoing the key', fileExample('patients.xlsx'));
 
-			expect(result.error?.message).toMatch(/^Bad header ApiKey \[redacted\]/);
+			expect(result.error?.message).toMatch(/^Bad header\nApiKey \[redacted\] \| key:\t\t\[redacted\]/);
 			const stored = await n8n.storedExecutionData();
 			// The last execution is this run's; its error (with the redacted message) is what n8n keeps.
 			expect(stored[stored.length - 1]).toContain('[redacted]');

@@ -291,6 +291,40 @@ describe('status answers read strictly', () => {
 		});
 	});
 
+	it("rows skipped in multi-sheet mode are explained by multi-sheet mode, not by blank rows", async () => {
+		// Two sheets named like case types of the project: CommCare imports each as its type and, reading "on" as
+		// "off", creates nothing. The checks warned (possibleMultiSheetMode), and the skip reason says why.
+		const file = await xlsxFile({
+			patient: [
+				['case_id', 'name'],
+				['', 'Asha'],
+				['', 'Bola'],
+			],
+			household: [['case_id', 'name']],
+		});
+		const uploaded = await runScenario({
+			node: bulkImport,
+			credentials: apiKeyCredential(emulator) as never,
+			items: [binaryItem(file, 'two-sheets.xlsx')],
+			parameters: { projectSpace: 'demo', caseType: 'patient', createNewCases: true },
+		});
+		expect((uploaded.outputs![0][0].json.warnings as IDataObject[]).map((w) => w.code)).toContain('possibleMultiSheetMode');
+		const json = onlyItem(await checkStatus(uploaded.outputs![0]), 1);
+		expect(json).toMatchObject({ reason: 'skippedRows', created_count: 0, skipped_count: 2 });
+		expect(json.summary).toBe(
+			'Import finished: 0 cases created, 0 updated, 2 rows skipped silently: the file was probably imported in multi-sheet mode (every sheet named like a case type of the project), where CommCare creates cases only when sent "True", not the "on" this node sends: rows that matched no case were skipped. Rename the sheet (for example to "cases").',
+		);
+		expect(emulator.cases.all('demo')).toHaveLength(0);
+		table.record({
+			id: 'strict.multiSheetSkipReason',
+			area: STRICT,
+			case: "A file with sheets 'patient' and 'household' (both case types of the project), Create New Cases on",
+			userSees: `Warning output: ${json.summary}`,
+			server: '1 upload, imported in multi-sheet mode: no case created',
+			lost: 'nothing silently: the reason names multi-sheet mode (before: "CommCare skips blank rows")',
+		});
+	});
+
 	it('row numbers outside the upload never balance the counts: unlisted records are "imported or skipped", never Success', async () => {
 		const upload = await queueImport([{ case_id: '', name: 'Asha' }, { case_id: '', name: 'Bola' }, { case_id: '', name: 'Chipo' }]);
 		// 3 rows sent: 1 created, and rows 1 (the header) and 9 (past the last) "failed": 1 + 2 = 3 would balance.

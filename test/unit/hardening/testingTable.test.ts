@@ -73,6 +73,8 @@ describe('TESTING.md', () => {
 			'strict.html200',
 			'strict.counts',
 			'strict.rowsOutsideUpload',
+			'strict.multiSheetSkipReason',
+			'secrets.sweep',
 		]) {
 			expect(ids).toContain(id);
 		}
