@@ -135,7 +135,7 @@ export function readRunOptions(ctx: IExecuteFunctions, itemIndex: number): RunOp
 
 /** Source "Input Items": the run options, the same for every item (see `sameForAllItems`). */
 export function readRunOptionsForAllItems(ctx: IExecuteFunctions, itemCount: number): RunOptions {
-	const read = (name: string, label: string) => sameForAllItems(ctx, `options.${name}`, label, itemCount, (i) => option(ctx, name, i, undefined));
+	const read = (name: string, label: string) => sameForAllItems(ctx, `options.${name}`, label, itemCount, (i) => option(ctx, name, i, null));
 	read('dryRun', 'Dry Run');
 	read('skipChecks', 'Skip Checks Before Upload');
 	read('timeoutSeconds', 'Upload Timeout (Seconds)');
@@ -171,7 +171,7 @@ export function readItemsOptionsForAllItems(ctx: IExecuteFunctions, itemCount: n
 		missingFields: 'When an Item Lacks a Column',
 	};
 	for (const [name, label] of Object.entries(labels)) {
-		sameForAllItems(ctx, `options.${name}`, label, itemCount, (i) => option(ctx, name, i, undefined));
+		sameForAllItems(ctx, `options.${name}`, label, itemCount, (i) => option(ctx, name, i, null));
 	}
 	return readItemsOptions(ctx, 0);
 }

@@ -323,10 +323,9 @@ export function createExecuteContext(options: ContextOptions): TestContext {
 			if (value === undefined) value = defaultFromDescription(description.properties, name);
 			if (typeof value === 'function') value = (value as (i: number, item: INodeExecutionData) => unknown)(itemIndex, items[itemIndex]);
 			value = resolveExpression(value, items[itemIndex]);
-			if (value === undefined) {
-				if (arguments.length >= 3) return fallback;
-				throw new Error(`Could not get parameter "${name}"`);
-			}
+			// As n8n-core (lodash `get` with the fallback as default): an undefined fallback is no fallback.
+			if (value === undefined) value = fallback;
+			if (value === undefined) throw new Error(`Could not get parameter "${name}"`);
 			return value;
 		},
 		logger: { debug() {}, info() {}, warn() {}, error() {} },

@@ -26,6 +26,8 @@ import {
 	onlyItem,
 	received,
 	runScenario,
+	statusOf as sharedStatusOf,
+	uploadsLine,
 	startSecretEmulator,
 	thrown,
 	useQuickRetries,
@@ -62,17 +64,8 @@ async function upload(options: { items?: INodeExecutionData[]; parameters?: IDat
 	});
 }
 
-/** Feeds a Bulk Import run's upload items to CommCare Import Status, as the workflow would. */
-async function statusOf(result: RunResult) {
-	if (!result.outputs) throw new Error(`the upload failed: ${result.error?.message}`);
-	return await runScenario({ node: importStatus, credentials: apiKeyCredential(emulator) as never, items: result.outputs[0], parameters: FAST_POLLING });
-}
-
-function serverLine(): string {
-	const seen = received(emulator);
-	if (seen.all === 0) return 'no request';
-	return `${plural(seen.uploadPosts, 'upload request')}, ${plural(seen.importsQueued, 'import')} queued`;
-}
+const statusOf = async (result: RunResult) => await sharedStatusOf(emulator, result);
+const serverLine = () => uploadsLine(emulator);
 
 const REFUSED_BY_SERVER = 'CommCare refused the file before queueing the import; nothing was imported.';
 const NOTHING_SENT = 'nothing: refused before any request';

@@ -5,13 +5,9 @@
  * otherwise. A second loopback server plays "another origin" and records whatever reaches it; a TLS proxy with a
  * self-signed certificate made at test time (openssl) plays a self-hosted CommCare.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 import type { IDataObject } from 'n8n-workflow';
 
@@ -30,6 +26,7 @@ import {
 	received,
 	runScenario,
 	SECRET_USER,
+	selfSignedCertificate,
 	startSecretEmulator,
 	thrown,
 	useQuickRetries,
@@ -285,7 +282,7 @@ describe('secrets never appear in what the user or the logs see', () => {
 });
 
 describe('TLS: certificates are verified unless the credential says otherwise', () => {
-	let dir: string;
+	let certificate: ReturnType<typeof selfSignedCertificate>;
 	let proxy: https.Server;
 	let proxyOrigin: string;
 	let tlsEmulator: Emulator;
@@ -293,15 +290,10 @@ describe('TLS: certificates are verified unless the credential says otherwise', 
 	let connections = 0;
 
 	beforeAll(async () => {
-		dir = mkdtempSync(join(tmpdir(), 'commcare-tls-'));
-		execFileSync('openssl', [
-			'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-			'-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-			'-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-		], { stdio: 'ignore' });
+		certificate = selfSignedCertificate();
 		// A self-hosted CommCare behind TLS: a proxy with the self-signed certificate in front of an emulator.
 		let target = '';
-		proxy = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (request, response) => {
+		proxy = https.createServer({ key: certificate.key, cert: certificate.cert }, (request, response) => {
 			proxiedRequests += 1;
 			const upstream = http.request(`${target}${request.url}`, { method: request.method, headers: request.headers }, (answer) => {
 				response.writeHead(answer.statusCode ?? 502, answer.headers);
@@ -327,7 +319,7 @@ describe('TLS: certificates are verified unless the credential says otherwise', 
 		await tlsEmulator.close();
 		proxy.closeAllConnections();
 		await new Promise((resolve) => proxy.close(resolve));
-		rmSync(dir, { recursive: true, force: true });
+		certificate.remove();
 	});
 
 	it('a self-signed certificate is refused by default: a clear message, no request sent', async () => {

@@ -17,12 +17,14 @@ import {
 	onlyItem,
 	received,
 	runScenario,
+	statusOf as sharedStatusOf,
+	uploadsLine,
 	startSecretEmulator,
 	thrown,
 	useQuickRetries,
 	type RunResult,
 } from './harness';
-import { outcomeTable, plural } from './outcomeTable';
+import { outcomeTable } from './outcomeTable';
 
 useQuickRetries();
 const table = outcomeTable('dataLoss');
@@ -68,16 +70,8 @@ async function sendFile(file: Buffer, name = 'patients.xlsx', parameters: IDataO
 	});
 }
 
-async function statusOf(result: RunResult) {
-	if (!result.outputs) throw new Error(`the upload failed: ${result.error?.message}`);
-	return await runScenario({ node: importStatus, credentials: apiKeyCredential(emulator) as never, items: result.outputs[0], parameters: FAST_POLLING });
-}
-
-function serverLine(): string {
-	const seen = received(emulator);
-	if (seen.all === 0) return 'no request';
-	return `${plural(seen.uploadPosts, 'upload request')}, ${plural(seen.importsQueued, 'import')} queued`;
-}
+const statusOf = async (result: RunResult) => await sharedStatusOf(emulator, result);
+const serverLine = () => uploadsLine(emulator);
 
 const NOTHING_SENT = 'nothing: refused before any request';
 // Asha's row carries her village; Bola's item has no village key at all.

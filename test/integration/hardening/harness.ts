@@ -5,8 +5,12 @@
  *
  * Every hardening scenario runs through `runScenario`, so every fault and bad input is also a secret-leak test.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBulkImport.node';
@@ -224,4 +228,30 @@ export async function eventually(condition: () => boolean, what: string, limitMs
 		if (Date.now() - start > limitMs) throw new Error(`gave up waiting for ${what}`);
 		await new Promise((resolve) => setTimeout(resolve, 10));
 	}
+}
+
+/** Feeds a Bulk Import run's output items to CommCare Import Status, as a workflow would. */
+export async function statusOf(emulator: Pick<Emulator, 'baseUrl'>, result: RunResult, parameters: IDataObject = FAST_POLLING): Promise<RunResult> {
+	if (!result.outputs) throw new Error(`the upload failed: ${result.error?.message}`);
+	return await runScenario({ node: importStatus, credentials: apiKeyCredential(emulator) as never, items: result.outputs[0], parameters });
+}
+
+/** "1 upload request, 1 import queued" (or "no request"), for the `server` column of TESTING.md. */
+export function uploadsLine(emulator: Emulator): string {
+	const seen = received(emulator);
+	if (seen.all === 0) return 'no request';
+	const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+	return `${plural(seen.uploadPosts, 'upload request')}, ${plural(seen.importsQueued, 'import')} queued`;
+}
+
+/** A self-signed certificate for 127.0.0.1, made with openssl for this test file; `remove()` deletes it. */
+export function selfSignedCertificate(): { key: Buffer; cert: Buffer; remove(): void } {
+	const dir = mkdtempSync(join(tmpdir(), 'commcare-tls-'));
+	execFileSync('openssl', [
+		'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+		'-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+		'-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+	], { stdio: 'ignore' });
+	const pair = { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
+	return { ...pair, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -10,12 +10,8 @@
  * field of the thrown error and of error items, log lines) is searched for every 8-character piece of the key, the
  * password (double space, tab, `/`, `&`, `<`, `"` in it) and both base64 header values.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 import type { IDataObject } from 'n8n-workflow';
 
@@ -31,6 +27,7 @@ import {
 	importStatus,
 	runCapturing,
 	secretNeedles,
+	selfSignedCertificate,
 	SWEEP_USER,
 	useQuickRetries,
 	type RunResult,
@@ -305,18 +302,13 @@ describe('redirects whose Location carries the secret', () => {
 });
 
 describe('no answer at all', () => {
-	let dir: string;
+	let certificate: ReturnType<typeof selfSignedCertificate>;
 	let tls: https.Server;
 	let tlsOrigin: string;
 
 	beforeAll(async () => {
-		dir = mkdtempSync(join(tmpdir(), 'commcare-sweep-tls-'));
-		execFileSync('openssl', [
-			'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-			'-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-			'-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-		], { stdio: 'ignore' });
-		tls = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_request, response) => {
+		certificate = selfSignedCertificate();
+		tls = https.createServer({ key: certificate.key, cert: certificate.cert }, (_request, response) => {
 			response.end('{}');
 		});
 		await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
@@ -325,7 +317,7 @@ describe('no answer at all', () => {
 	afterAll(async () => {
 		tls.closeAllConnections();
 		await new Promise((resolve) => tls.close(resolve));
-		rmSync(dir, { recursive: true, force: true });
+		certificate.remove();
 	});
 
 	it.each(AUTH_KINDS)('%s: connection refused, reset, a self-signed certificate; Continue On Fail off and on', async (auth) => {
