@@ -232,7 +232,7 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 				outcome: 'warning',
 				reason: 'rowErrors',
 				summary:
-					'Import finished: 1 case created, 1 updated, 2 rows not imported (Invalid Owner: rows 3, 5); 1 row skipped silently: CommCare skips blank rows (every mapped cell empty) without reporting them.',
+					'Import finished: 1 case created, 1 updated, 2 rows not imported (Invalid Owner: rows 3, 5); 1 row skipped silently: CommCare skips blank rows (every mapped cell empty) without reporting them (or, in multi-sheet mode, when every sheet is named like a case type of the project, rows that matched no case).',
 				timedOut: false,
 			};
 			expect(jsonOf(success)).toEqual([0, 2].map((index) => ({
