@@ -51,10 +51,6 @@ export function htmlToPlainText(html: string): string {
 		.trim();
 }
 
-export function truncate(text: string, max: number): string {
-	return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
 /**
  * One line saying what a response body was, safe to show: never raw HTML, never secrets. Secrets are removed before
  * anything is cut (a cut must not leave a piece of one); the caller's final redaction runs again on the message.
@@ -99,7 +95,7 @@ export interface FailureContext {
 /**
  * NodeApiError's constructor rewrites messages that contain words like ECONNREFUSED or a known HTTP status, and
  * looks for a description in the response object. Ours are already written for the user: set them as they are.
- * Everything is redacted after it is set, stack included (it repeats the message).
+ * Everything is redacted after it is set (`Redactor.error`: message, description, details, stack, every own field).
  */
 export function commCareApiError(
 	node: INode,
@@ -107,9 +103,9 @@ export function commCareApiError(
 	options: { description?: string; httpCode?: string | number; itemIndex?: number; details?: JsonObject; redactor?: Redactor },
 ): NodeApiError {
 	const redactor = options.redactor ?? SHAPE_REDACTOR;
-	const error = new NodeApiError(node, redactor.value(options.details ?? {}) as JsonObject, {
-		message: redactor.text(message),
-		description: options.description === undefined ? undefined : redactor.text(options.description),
+	const error = new NodeApiError(node, (options.details ?? {}) as JsonObject, {
+		message,
+		description: options.description,
 		httpCode: options.httpCode === undefined ? undefined : String(options.httpCode),
 		itemIndex: options.itemIndex,
 	});
@@ -379,11 +375,10 @@ export function toNodeError(
 		return redactor.error(error);
 	}
 	if (error instanceof InvalidInputError) {
-		const description = error.description === undefined ? undefined : redactor.text(error.description);
-		return redactor.error(new NodeOperationError(node, redactor.text(error.message), { itemIndex, description }));
+		return redactor.error(new NodeOperationError(node, error.message, { itemIndex, description: error.description }));
 	}
 	const message = error instanceof Error ? error.message : String(error);
-	return redactor.error(new NodeOperationError(node, redactor.text(message), { itemIndex }));
+	return redactor.error(new NodeOperationError(node, message, { itemIndex }));
 }
 
 function jsonField(json: unknown, key: string): string | undefined {

@@ -531,7 +531,7 @@ export async function commCareRequest(
 	} catch (error) {
 		const input = error as InvalidInputError;
 		throw credentials.redactor.error(
-			new NodeOperationError(node, credentials.redactor.text(input.message), {
+			new NodeOperationError(node, input.message, {
 				description: input.description,
 				itemIndex: options.itemIndex,
 			}),
@@ -606,7 +606,7 @@ export async function commCareRequest(
 				// Not a network failure (e.g. no credential set): pass n8n's own error on, secrets removed.
 				const message = error instanceof Error ? error.message : String(error);
 				throw credentials.redactor.error(
-					new NodeOperationError(node, credentials.redactor.text(message), { itemIndex: options.itemIndex }),
+					new NodeOperationError(node, message, { itemIndex: options.itemIndex }),
 				);
 			}
 			failure.message = credentials.redactor.text(failure.message);

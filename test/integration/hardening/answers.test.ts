@@ -24,6 +24,7 @@ import {
 	onlyItem,
 	received,
 	runScenario,
+	sendFile as sharedSendFile,
 	SECRET_USER,
 	startSecretEmulator,
 	thrown,
@@ -49,14 +50,7 @@ afterAll(async () => {
 	rmSync(dir, { recursive: true, force: true });
 });
 
-async function sendFile(file: Buffer, name = 'patients.xlsx', mode: 'default' | 'filesystem' = 'filesystem') {
-	return await runScenario({
-		node: bulkImport,
-		credentials: apiKeyCredential(emulator) as never,
-		items: [binaryItem(file, name, { mode })],
-		parameters: { projectSpace: 'demo', caseType: 'patient', createNewCases: true },
-	});
-}
+const sendFile = async (file: Buffer, name?: string) => await sharedSendFile(emulator, file, { name, mode: 'filesystem' });
 
 async function queueImport(rows: IDataObject[] = [{ case_id: '', name: 'Asha' }]): Promise<CreatedUpload> {
 	return await uploadToEmulator(

@@ -17,6 +17,7 @@ import {
 	onlyItem,
 	received,
 	runScenario,
+	sendFile as sharedSendFile,
 	statusOf as sharedStatusOf,
 	uploadsLine,
 	startSecretEmulator,
@@ -61,14 +62,7 @@ async function sendItems(records: IDataObject[], parameters: IDataObject = {}, e
 	});
 }
 
-async function sendFile(file: Buffer, name = 'patients.xlsx', parameters: IDataObject = {}) {
-	return await runScenario({
-		node: bulkImport,
-		credentials: apiKeyCredential(emulator) as never,
-		items: [binaryItem(file, name)],
-		parameters: { projectSpace: 'demo', caseType: 'patient', createNewCases: true, ...parameters },
-	});
-}
+const sendFile = async (file: Buffer, name?: string, parameters?: IDataObject) => await sharedSendFile(emulator, file, { name, parameters });
 
 const statusOf = async (result: RunResult) => await sharedStatusOf(emulator, result);
 const serverLine = () => uploadsLine(emulator);

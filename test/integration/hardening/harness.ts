@@ -17,7 +17,7 @@ import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBu
 import { CommCareImportStatus } from '../../../nodes/CommCareImportStatus/CommCareImportStatus.node';
 import { DEFAULT_RETRY_POLICY } from '../../../nodes/shared/transport';
 import { DEFAULT_USERS, startEmulator, type Emulator, type StartOptions } from '../../emulator';
-import { createExecuteContext, type ContextOptions } from '../../helpers/executionContext';
+import { binaryItem, createExecuteContext, type ContextOptions } from '../../helpers/executionContext';
 
 export const bulkImport = new CommCareBulkImport();
 export const importStatus = new CommCareImportStatus();
@@ -228,6 +228,20 @@ export async function eventually(condition: () => boolean, what: string, limitMs
 		if (Date.now() - start > limitMs) throw new Error(`gave up waiting for ${what}`);
 		await new Promise((resolve) => setTimeout(resolve, 10));
 	}
+}
+
+/** One run of CommCare Bulk Import on one spreadsheet file (project space demo, case type patient, creation on). */
+export async function sendFile(
+	emulator: Pick<Emulator, 'baseUrl'>,
+	file: Buffer,
+	options: { name?: string; mode?: 'default' | 'filesystem'; parameters?: IDataObject } = {},
+): Promise<RunResult> {
+	return await runScenario({
+		node: bulkImport,
+		credentials: apiKeyCredential(emulator) as never,
+		items: [binaryItem(file, options.name ?? 'patients.xlsx', { mode: options.mode })],
+		parameters: { projectSpace: 'demo', caseType: 'patient', createNewCases: true, ...options.parameters },
+	});
 }
 
 /** Feeds a Bulk Import run's output items to CommCare Import Status, as a workflow would. */
