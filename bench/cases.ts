@@ -22,7 +22,13 @@ import { checkSpreadsheetFile } from '../nodes/CommCareBulkImport/binaryInput';
 import { CommCareBulkImport } from '../nodes/CommCareBulkImport/CommCareBulkImport.node';
 import { planItemsUpload, writeChunkFile } from '../nodes/shared/itemsSource';
 import { preflightValueColumns, runPreflight } from '../nodes/shared/preflight';
-import { inspectItems, inspectSpreadsheet, planColumns, safeSheetName, writeItemsXlsx } from '../nodes/shared/spreadsheet';
+import {
+	inspectItems,
+	inspectSpreadsheet,
+	planColumns,
+	safeSheetName,
+	writeItemsXlsx,
+} from '../nodes/shared/spreadsheet';
 import type { ImportSettings, UploadResultJson } from '../nodes/shared/types';
 import { buildUploadForm, type SpreadsheetFile } from '../nodes/shared/upload';
 import { binaryItem, runNode } from '../test/helpers/executionContext';
@@ -46,7 +52,13 @@ export interface BenchCase<Input = unknown> {
 export const fixtures: Record<string, { path: string; make(path: string): Promise<void> }> = {
 	zipBomb: {
 		// A worksheet of 1 GiB of markup, deflated as tight as deflate goes (about 1,000:1), sizes after the data.
-		path: path.join(path.dirname(require.resolve('exceljs/package.json')), '..', '.cache', 'commcare-bench-fixtures', 'zip-bomb-1gib-v1.xlsx'),
+		path: path.join(
+			path.dirname(require.resolve('exceljs/package.json')),
+			'..',
+			'.cache',
+			'commcare-bench-fixtures',
+			'zip-bomb-1gib-v1.xlsx',
+		),
 		async make(file) {
 			await writeZipBomb(file, { inflatedBytes: 1024 * 1024 * 1024 });
 		},
@@ -54,7 +66,13 @@ export const fixtures: Record<string, { path: string; make(path: string): Promis
 	largeXlsx: {
 		// The name carries a version: change it when `writeLargeXlsx` changes, so the file is made again.
 		// In node_modules/.cache, found from exceljs's folder: the same place for run.ts and for the transpiled children.
-		path: path.join(path.dirname(require.resolve('exceljs/package.json')), '..', '.cache', 'commcare-bench-fixtures', 'cases-100mb-v1.xlsx'),
+		path: path.join(
+			path.dirname(require.resolve('exceljs/package.json')),
+			'..',
+			'.cache',
+			'commcare-bench-fixtures',
+			'cases-100mb-v1.xlsx',
+		),
 		async make(file) {
 			const out = createWriteStream(file);
 			await writeLargeXlsx(out);
@@ -106,10 +124,15 @@ const buildCases: Array<BenchCase<BuildInput>> = [
 		prepare: buildInput,
 		async run({ items, columns }) {
 			const out = countingSink();
-			const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: false, useSharedStrings: false });
+			const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+				stream: out,
+				useStyles: false,
+				useSharedStrings: false,
+			});
 			const sheet = workbook.addWorksheet('cases');
 			sheet.addRow(columns).commit();
-			for (const item of items) sheet.addRow(columns.map((column) => (item[column] ?? null) as ExcelJS.CellValue)).commit();
+			for (const item of items)
+				sheet.addRow(columns.map((column) => (item[column] ?? null) as ExcelJS.CellValue)).commit();
 			sheet.commit();
 			await workbook.commit();
 			return { outputBytes: out.bytes };
@@ -118,7 +141,8 @@ const buildCases: Array<BenchCase<BuildInput>> = [
 	{
 		name: 'sheetjs',
 		group: 'build .xlsx from 100k x 20 items',
-		description: "n8n Convert to File's path: SheetJS 0.18.5 json_to_sheet, then write (bookSST false, no compression: its defaults)",
+		description:
+			"n8n Convert to File's path: SheetJS 0.18.5 json_to_sheet, then write (bookSST false, no compression: its defaults)",
 		prepare: buildInput,
 		async run({ items }) {
 			const sheet = XLSX.utils.json_to_sheet(items as IDataObject[]);
@@ -166,7 +190,11 @@ const checkCases: BenchCase[] = [
 			const { items, columns } = await buildInput();
 			const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'commcare-bench-')), 'cases.xlsx');
 			const out = createWriteStream(file);
-			await writeItemsXlsx(items, columns, out, { sheetName: 'cases', textColumns: ['case_id', 'external_id'], nestedAsJson: false });
+			await writeItemsXlsx(items, columns, out, {
+				sheetName: 'cases',
+				textColumns: ['case_id', 'external_id'],
+				nestedAsJson: false,
+			});
 			await finished(out);
 			return { file, headers: columns };
 		},
@@ -197,10 +225,14 @@ function credentialsFor(emulator: EmulatorProcess) {
 }
 
 /** The single upload item of a Bulk Import run; fails the case when the node did not end in one accepted upload. */
-async function acceptedUpload(emulator: EmulatorProcess, outputs: INodeExecutionData[][]): Promise<{ json: UploadResultJson; bytes: number }> {
+async function acceptedUpload(
+	emulator: EmulatorProcess,
+	outputs: INodeExecutionData[][],
+): Promise<{ json: UploadResultJson; bytes: number }> {
 	const items = outputs[0] ?? [];
 	const json = items[0]?.json as UploadResultJson | undefined;
-	if (items.length !== 1 || !json?.status_url) throw new Error(`expected one accepted upload, got ${JSON.stringify(items).slice(0, 500)}`);
+	if (items.length !== 1 || !json?.status_url)
+		throw new Error(`expected one accepted upload, got ${JSON.stringify(items).slice(0, 500)}`);
 	const { contentLengths } = await emulator.uploadsReceived();
 	if (contentLengths.length !== 1) throw new Error(`the emulator received ${contentLengths.length} uploads, not 1`);
 	return { json, bytes: contentLengths[0] ?? 0 };
@@ -209,11 +241,15 @@ async function acceptedUpload(emulator: EmulatorProcess, outputs: INodeExecution
 /** POSTs a prepared file the way the node does (its form, form-data, axios), without the node around it. */
 async function postFile(emulator: EmulatorProcess, settings: ImportSettings, file: SpreadsheetFile): Promise<number> {
 	const form = buildUploadForm(settings, file.fileName, await file.open(), file.knownLength);
-	const response = await axios.post(`${emulator.baseUrl}/a/${settings.projectSpace}/importer/excel/bulk_upload_api/`, form, {
-		headers: { ...form.getHeaders(), Authorization: `ApiKey ${emulator.username}:${emulator.apiKey}` },
-		maxBodyLength: Infinity,
-		maxRedirects: 0,
-	});
+	const response = await axios.post(
+		`${emulator.baseUrl}/a/${settings.projectSpace}/importer/excel/bulk_upload_api/`,
+		form,
+		{
+			headers: { ...form.getHeaders(), Authorization: `ApiKey ${emulator.username}:${emulator.apiKey}` },
+			maxBodyLength: Infinity,
+			maxRedirects: 0,
+		},
+	);
 	if (response.status !== 200 || typeof (response.data as { status_url?: unknown }).status_url !== 'string') {
 		throw new Error(`upload not accepted: ${response.status} ${JSON.stringify(response.data)}`);
 	}
@@ -244,7 +280,8 @@ interface PreparedFileInput {
 const executeItems: BenchCase<ExecuteInput> = {
 	name: 'executeItems',
 	group: 'execute(): 100k x 20 items to an accepted upload',
-	description: "Bulk Import's whole execute(), source Input Items: checks, .xlsx to a temporary file, streamed upload, answer",
+	description:
+		"Bulk Import's whole execute(), source Input Items: checks, .xlsx to a temporary file, streamed upload, answer",
 	async prepare() {
 		const items = makeRows().map((json) => ({ json }));
 		const emulator = await startEmulatorProcess();
@@ -252,7 +289,12 @@ const executeItems: BenchCase<ExecuteInput> = {
 		return { emulator, items };
 	},
 	async run({ emulator, items }) {
-		const { outputs } = await runNode({ node: bulkImport(), credentials: credentialsFor(emulator), items, parameters: itemsParameters });
+		const { outputs } = await runNode({
+			node: bulkImport(),
+			credentials: credentialsFor(emulator),
+			items,
+			parameters: itemsParameters,
+		});
 		return { outputBytes: (await acceptedUpload(emulator, outputs)).bytes };
 	},
 	cleanup: async ({ emulator }) => await emulator.close(),
@@ -266,7 +308,13 @@ const postPreparedFile: BenchCase<PreparedFileInput> = {
 		const rows = makeRows();
 		const folder = mkdtempSync(path.join(os.tmpdir(), 'commcare-bench-'));
 		// The file the node would send: its plan and its writer.
-		const plan = planItemsUpload(rows, itemsSettings, { columns: [], excludeColumns: [], nestedAsJson: false, rowsPerUpload: 100_000, fileName: 'cases.xlsx' });
+		const plan = planItemsUpload(rows, itemsSettings, {
+			columns: [],
+			excludeColumns: [],
+			nestedAsJson: false,
+			rowsPerUpload: 100_000,
+			fileName: 'cases.xlsx',
+		});
 		const file = await writeChunkFile(plan, plan.chunks[0], folder);
 		const emulator = await startEmulatorProcess();
 		await emulator.acceptUploads(1);
@@ -289,7 +337,8 @@ interface LargeUploadInput {
 /** The 100 MB file as an input item in n8n's filesystem binary-data mode (bytes on disk, an id in the item). */
 async function largeUploadInput(): Promise<LargeUploadInput> {
 	const file = fixtures.largeXlsx.path;
-	if (statSync(file).size < LARGE_FILE_TARGET_BYTES * 0.9) throw new Error(`${file} is smaller than expected: delete it to have it made again`);
+	if (statSync(file).size < LARGE_FILE_TARGET_BYTES * 0.9)
+		throw new Error(`${file} is smaller than expected: delete it to have it made again`);
 	// The buffer is only on its way to the binary-data folder; it is released before the baseline is taken.
 	const items = [binaryItem(readFileSync(file), 'cases.xlsx', { mode: 'filesystem' })];
 	const emulator = await startEmulatorProcess();
@@ -303,11 +352,17 @@ const uploadCases: Array<BenchCase<LargeUploadInput>> = [
 	{
 		name: 'uploadFileChecked',
 		group: 'upload a 100 MB .xlsx from filesystem binary mode',
-		description: 'execute(), source Spreadsheet File, checks on: the file is read for the checks, then streamed to the upload',
+		description:
+			'execute(), source Spreadsheet File, checks on: the file is read for the checks, then streamed to the upload',
 		fixture: 'largeXlsx',
 		prepare: largeUploadInput,
 		async run({ emulator, items }) {
-			const { outputs } = await runNode({ node: bulkImport(), credentials: credentialsFor(emulator), items, parameters: largeUploadParameters });
+			const { outputs } = await runNode({
+				node: bulkImport(),
+				credentials: credentialsFor(emulator),
+				items,
+				parameters: largeUploadParameters,
+			});
 			const { json, bytes } = await acceptedUpload(emulator, outputs);
 			if (json.rowCount !== 100_000) throw new Error(`the checks counted ${json.rowCount} rows, not 100000`);
 			return { outputBytes: bytes };
@@ -317,7 +372,8 @@ const uploadCases: Array<BenchCase<LargeUploadInput>> = [
 	{
 		name: 'uploadFileSkipChecks',
 		group: 'upload a 100 MB .xlsx from filesystem binary mode',
-		description: 'execute(), source Spreadsheet File, Skip Checks Before Upload: the file is only streamed to the upload',
+		description:
+			'execute(), source Spreadsheet File, Skip Checks Before Upload: the file is only streamed to the upload',
 		fixture: 'largeXlsx',
 		prepare: largeUploadInput,
 		async run({ emulator, items }) {
@@ -343,7 +399,11 @@ const uploadCases: Array<BenchCase<LargeUploadInput>> = [
 		},
 		async run({ emulator }) {
 			const file = fixtures.largeXlsx.path;
-			const spreadsheet: SpreadsheetFile = { fileName: 'cases.xlsx', knownLength: statSync(file).size, open: async () => createReadStream(file) };
+			const spreadsheet: SpreadsheetFile = {
+				fileName: 'cases.xlsx',
+				knownLength: statSync(file).size,
+				open: async () => createReadStream(file),
+			};
 			return { outputBytes: await postFile(emulator, itemsSettings, spreadsheet) };
 		},
 		cleanup: async ({ emulator }) => await emulator.close(),
@@ -353,14 +413,20 @@ const uploadCases: Array<BenchCase<LargeUploadInput>> = [
 const checkLargeFile: BenchCase<void> = {
 	name: 'checkLargeFile',
 	group: 'upload a 100 MB .xlsx from filesystem binary mode',
-	description: "the node's checks alone on the same file (checkSpreadsheetFile), nothing sent: the first half of uploadFileChecked",
+	description:
+		"the node's checks alone on the same file (checkSpreadsheetFile), nothing sent: the first half of uploadFileChecked",
 	fixture: 'largeXlsx',
 	async prepare() {},
 	async run() {
 		const file = fixtures.largeXlsx.path;
-		const spreadsheet: SpreadsheetFile = { fileName: 'cases.xlsx', knownLength: statSync(file).size, open: async () => createReadStream(file) };
+		const spreadsheet: SpreadsheetFile = {
+			fileName: 'cases.xlsx',
+			knownLength: statSync(file).size,
+			open: async () => createReadStream(file),
+		};
 		const findings = await checkSpreadsheetFile(spreadsheet, itemsSettings);
-		if (findings.rowCount !== 100_000 || findings.errors.length > 0) throw new Error(`unexpected findings: ${JSON.stringify(findings).slice(0, 500)}`);
+		if (findings.rowCount !== 100_000 || findings.errors.length > 0)
+			throw new Error(`unexpected findings: ${JSON.stringify(findings).slice(0, 500)}`);
 		return { outputBytes: 0 };
 	},
 };
@@ -368,14 +434,20 @@ const checkLargeFile: BenchCase<void> = {
 const zipBombChecked: BenchCase<void> = {
 	name: 'zipBombChecked',
 	group: 'checks on a file made to inflate to 1 GiB',
-	description: "the node's checks (checkSpreadsheetFile) on a 1 MB .xlsx whose worksheet inflates to 1 GiB: refused, nothing sent",
+	description:
+		"the node's checks (checkSpreadsheetFile) on a 1 MB .xlsx whose worksheet inflates to 1 GiB: refused, nothing sent",
 	fixture: 'zipBomb',
 	async prepare() {},
 	async run() {
 		const file = fixtures.zipBomb.path;
-		const spreadsheet: SpreadsheetFile = { fileName: 'cases.xlsx', knownLength: statSync(file).size, open: async () => createReadStream(file) };
+		const spreadsheet: SpreadsheetFile = {
+			fileName: 'cases.xlsx',
+			knownLength: statSync(file).size,
+			open: async () => createReadStream(file),
+		};
 		const findings = await checkSpreadsheetFile(spreadsheet, itemsSettings);
-		if (findings.errors[0]?.code !== 'unreadableFile') throw new Error(`the bomb was not refused: ${JSON.stringify(findings).slice(0, 300)}`);
+		if (findings.errors[0]?.code !== 'unreadableFile')
+			throw new Error(`the bomb was not refused: ${JSON.stringify(findings).slice(0, 300)}`);
 		return { outputBytes: 0 };
 	},
 };

@@ -8,12 +8,62 @@ import type { IDataObject } from 'n8n-workflow';
 
 export const ROW_COUNT = 100_000;
 
-const FIRST_NAMES = ['Asha', 'Baraka', 'Chipo', 'Daudi', 'Esi', 'Farida', 'Gift', 'Halima', 'Imani', 'Juma', 'Kofi', 'Lerato', 'Musa', 'Nia', 'Obi', 'Pendo', 'Rehema', 'Sefu', 'Thandiwe', 'Zawadi'];
-const LAST_NAMES = ['Achieng', 'Banda', 'Chanda', 'Diallo', 'Eze', 'Mensah', 'Mwangi', 'Ndlovu', 'Okafor', 'Osei', 'Phiri', 'Sithole', 'Tembo', 'Wanjiru'];
-const VILLAGES = ['Kibera', 'Mathare', 'Kisumu Ndogo', 'Nyalenda', 'Obunga', 'Manyatta', 'Bondeni', 'Migosi', 'Kondele', 'Nyamasaria'];
+const FIRST_NAMES = [
+	'Asha',
+	'Baraka',
+	'Chipo',
+	'Daudi',
+	'Esi',
+	'Farida',
+	'Gift',
+	'Halima',
+	'Imani',
+	'Juma',
+	'Kofi',
+	'Lerato',
+	'Musa',
+	'Nia',
+	'Obi',
+	'Pendo',
+	'Rehema',
+	'Sefu',
+	'Thandiwe',
+	'Zawadi',
+];
+const LAST_NAMES = [
+	'Achieng',
+	'Banda',
+	'Chanda',
+	'Diallo',
+	'Eze',
+	'Mensah',
+	'Mwangi',
+	'Ndlovu',
+	'Okafor',
+	'Osei',
+	'Phiri',
+	'Sithole',
+	'Tembo',
+	'Wanjiru',
+];
+const VILLAGES = [
+	'Kibera',
+	'Mathare',
+	'Kisumu Ndogo',
+	'Nyalenda',
+	'Obunga',
+	'Manyatta',
+	'Bondeni',
+	'Migosi',
+	'Kondele',
+	'Nyamasaria',
+];
 const DISTRICTS = ['Kisumu East', 'Kisumu West', 'Nyando', 'Muhoroni', 'Seme'];
 const STATUSES = ['enrolled', 'follow_up', 'referred', 'completed', 'lost_to_follow_up'];
-const WORDS = 'visited household mother child vaccinated fever cough referred clinic follow up next week nutrition counselling water treatment bed net malaria test negative positive weight gain breastfeeding advice given'.split(' ');
+const WORDS =
+	'visited household mother child vaccinated fever cough referred clinic follow up next week nutrition counselling water treatment bed net malaria test negative positive weight gain breastfeeding advice given'.split(
+		' ',
+	);
 
 /** mulberry32: a tiny, fast, seedable PRNG, so the data is identical on every run. */
 function prng(seed: number): () => number {
@@ -76,12 +126,38 @@ export const LARGE_FILE_TARGET_BYTES = 100 * 1024 * 1024;
  */
 export async function writeLargeXlsx(out: NodeJS.WritableStream, count = ROW_COUNT, seed = 20240306): Promise<void> {
 	const random = prng(seed);
-	const syllables = ['ka', 'mu', 'ti', 'no', 'se', 'ra', 'wa', 'li', 'po', 'zu', 'be', 'ha', 'ngo', 'chi', 'fe', 'ya', 'du', 'mi', 'sha', 'to'];
+	const syllables = [
+		'ka',
+		'mu',
+		'ti',
+		'no',
+		'se',
+		'ra',
+		'wa',
+		'li',
+		'po',
+		'zu',
+		'be',
+		'ha',
+		'ngo',
+		'chi',
+		'fe',
+		'ya',
+		'du',
+		'mi',
+		'sha',
+		'to',
+	];
 	const vocabulary = Array.from({ length: 6000 }, () =>
-		Array.from({ length: 1 + Math.floor(random() * 4) }, () => syllables[Math.floor(random() * syllables.length)]).join(''),
+		Array.from({ length: 1 + Math.floor(random() * 4) }, () => syllables[Math.floor(random() * syllables.length)]).join(
+			'',
+		),
 	);
 	const sentence = () => {
-		const words = Array.from({ length: 6 + Math.floor(random() * 14) }, () => vocabulary[Math.floor(random() * vocabulary.length)]);
+		const words = Array.from(
+			{ length: 6 + Math.floor(random() * 14) },
+			() => vocabulary[Math.floor(random() * vocabulary.length)],
+		);
 		return `${words.join(' ')}.`;
 	};
 	const notes = (chars: number) => {
@@ -89,7 +165,11 @@ export async function writeLargeXlsx(out: NodeJS.WritableStream, count = ROW_COU
 		while (text.length < chars) text += `${sentence()} `;
 		return text.trimEnd();
 	};
-	const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out as never, useSharedStrings: true, useStyles: true });
+	const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+		stream: out as never,
+		useSharedStrings: true,
+		useStyles: true,
+	});
 	const sheet = workbook.addWorksheet('cases');
 	const rows = makeRows(count);
 	const columns = Object.keys(rows[0]);

@@ -35,17 +35,22 @@ export interface EmulatorProcess {
 }
 
 export async function startEmulatorProcess(): Promise<EmulatorProcess> {
-	const child: ChildProcess = fork(__filename, ['--host'], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+	const child: ChildProcess = fork(__filename, ['--host'], {
+		execArgv: [],
+		stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+	});
 	const pending = new Map<number, (value: unknown) => void>();
 	let nextId = 1;
-	const ready = new Promise<{ baseUrl: string; domain: string; username: string; apiKey: string }>((resolve, reject) => {
-		child.once('error', reject);
-		child.once('exit', (code) => reject(new Error(`the emulator process exited (${code}) before it was ready`)));
-		child.on('message', (message: { id?: number; type: string; value?: unknown }) => {
-			if (message.type === 'ready') resolve(message.value as never);
-			else if (message.id !== undefined) pending.get(message.id)?.(message.value);
-		});
-	});
+	const ready = new Promise<{ baseUrl: string; domain: string; username: string; apiKey: string }>(
+		(resolve, reject) => {
+			child.once('error', reject);
+			child.once('exit', (code) => reject(new Error(`the emulator process exited (${code}) before it was ready`)));
+			child.on('message', (message: { id?: number; type: string; value?: unknown }) => {
+				if (message.type === 'ready') resolve(message.value as never);
+				else if (message.id !== undefined) pending.get(message.id)?.(message.value);
+			});
+		},
+	);
 	const ask = async (command: HostCommand) => {
 		const id = nextId++;
 		const answered = new Promise((resolve) => pending.set(id, resolve));
@@ -81,7 +86,9 @@ async function host(): Promise<void> {
 			reply(request.id);
 		} else if (request.type === 'uploadsReceived') {
 			const uploads = emulator.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/bulk_upload_api/'));
-			const contentLengths = uploads.map((r) => (r.headers['content-length'] === undefined ? null : Number(r.headers['content-length'])));
+			const contentLengths = uploads.map((r) =>
+				r.headers['content-length'] === undefined ? null : Number(r.headers['content-length']),
+			);
 			reply(request.id, { contentLengths } satisfies UploadsReceived);
 		} else {
 			void emulator.close().then(() => process.exit(0));
@@ -89,7 +96,10 @@ async function host(): Promise<void> {
 	});
 	// The case's process went away: nothing left to serve.
 	process.on('disconnect', () => process.exit(0));
-	process.send?.({ type: 'ready', value: { baseUrl: emulator.baseUrl, domain: emulator.domain, username: emulator.username, apiKey: emulator.apiKey } });
+	process.send?.({
+		type: 'ready',
+		value: { baseUrl: emulator.baseUrl, domain: emulator.domain, username: emulator.username, apiKey: emulator.apiKey },
+	});
 }
 
 if (require.main === module && process.argv.includes('--host')) {

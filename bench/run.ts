@@ -13,7 +13,17 @@
  * leave there (binary data, temporary spreadsheets) do not pile up. Large input files are made once (`fixtures`).
  */
 import { execFile } from 'child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
+import {
+	copyFileSync,
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readdirSync,
+	readFileSync,
+	rmSync,
+	statSync,
+	writeFileSync,
+} from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
@@ -131,7 +141,13 @@ function median(values: number[]): number {
 
 function table(rows: string[][]): string {
 	const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-	return rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ')).join('\n');
+	return rows
+		.map((row) =>
+			row
+				.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column])))
+				.join('  '),
+		)
+		.join('\n');
 }
 
 async function main(): Promise<void> {
@@ -171,7 +187,16 @@ async function main(): Promise<void> {
 	const byName = new Map(summaries.map((s) => [s.name, s]));
 
 	for (const group of [...new Set(summaries.map((s) => s.group))]) {
-		const rows = [['case', 'wall s (median)', 'CPU s (median)', 'peak RSS above input, MB (max)', 'input RSS, MB', 'output or sent, MB']];
+		const rows = [
+			[
+				'case',
+				'wall s (median)',
+				'CPU s (median)',
+				'peak RSS above input, MB (max)',
+				'input RSS, MB',
+				'output or sent, MB',
+			],
+		];
 		for (const s of summaries.filter((x) => x.group === group)) {
 			rows.push([
 				s.name,
@@ -182,7 +207,9 @@ async function main(): Promise<void> {
 				(s.outputBytes / 1024 / 1024).toFixed(1),
 			]);
 		}
-		console.log(`\n${group} (${runs} run${runs === 1 ? '' : 's'} each, ${os.cpus().length} CPUs, Node ${process.version})\n${table(rows)}`);
+		console.log(
+			`\n${group} (${runs} run${runs === 1 ? '' : 's'} each, ${os.cpus().length} CPUs, Node ${process.version})\n${table(rows)}`,
+		);
 	}
 
 	const ours = byName.get('ours');
@@ -193,15 +220,28 @@ async function main(): Promise<void> {
 	if (ours && raw) {
 		ratios.oursOverRawExceljsWall = ours.wallSeconds / raw.wallSeconds;
 		ratios.oursOverRawExceljsCpu = ours.cpuSeconds / raw.cpuSeconds;
-		verdicts.push({ target: `ours / raw exceljs, wall <= ${TARGETS.oursOverRawExceljs}x`, value: ratios.oursOverRawExceljsWall, met: ratios.oursOverRawExceljsWall <= TARGETS.oursOverRawExceljs });
+		verdicts.push({
+			target: `ours / raw exceljs, wall <= ${TARGETS.oursOverRawExceljs}x`,
+			value: ratios.oursOverRawExceljsWall,
+			met: ratios.oursOverRawExceljsWall <= TARGETS.oursOverRawExceljs,
+		});
 	}
 	if (ours && sheetjs) {
 		ratios.sheetjsOverOursWall = sheetjs.wallSeconds / ours.wallSeconds;
 		ratios.sheetjsOverOursCpu = sheetjs.cpuSeconds / ours.cpuSeconds;
-		verdicts.push({ target: `sheetjs / ours, wall >= ${TARGETS.sheetjsOverOurs}x`, value: ratios.sheetjsOverOursWall, met: ratios.sheetjsOverOursWall >= TARGETS.sheetjsOverOurs });
+		verdicts.push({
+			target: `sheetjs / ours, wall >= ${TARGETS.sheetjsOverOurs}x`,
+			value: ratios.sheetjsOverOursWall,
+			met: ratios.sheetjsOverOursWall >= TARGETS.sheetjsOverOurs,
+		});
 	}
 	const peakAtMost = (summary: Summary | undefined, limitMb: number, what: string) => {
-		if (summary) verdicts.push({ target: `${summary.name}: ${what} <= ${limitMb} MB`, value: summary.peakAboveBaselineMb, met: summary.peakAboveBaselineMb <= limitMb });
+		if (summary)
+			verdicts.push({
+				target: `${summary.name}: ${what} <= ${limitMb} MB`,
+				value: summary.peakAboveBaselineMb,
+				met: summary.peakAboveBaselineMb <= limitMb,
+			});
 	};
 	peakAtMost(ours, TARGETS.peakAboveInputMb, 'peak RSS above input');
 	const executeItems = byName.get('executeItems');
@@ -216,7 +256,11 @@ async function main(): Promise<void> {
 	peakAtMost(byName.get('uploadFileSkipChecks'), TARGETS.uploadGrowthMb, 'RSS growth');
 	const bomb = byName.get('zipBombChecked');
 	if (bomb) {
-		verdicts.push({ target: `zipBombChecked: refused within ${TARGETS.zipBombSeconds} s (wall)`, value: bomb.wallSeconds, met: bomb.wallSeconds <= TARGETS.zipBombSeconds });
+		verdicts.push({
+			target: `zipBombChecked: refused within ${TARGETS.zipBombSeconds} s (wall)`,
+			value: bomb.wallSeconds,
+			met: bomb.wallSeconds <= TARGETS.zipBombSeconds,
+		});
 		peakAtMost(bomb, TARGETS.zipBombGrowthMb, 'peak RSS above baseline');
 	}
 	const postLarge = byName.get('postLargeFile');
@@ -225,7 +269,11 @@ async function main(): Promise<void> {
 		if (upload && postLarge) ratios[`${name}OverPostLargeFileWall`] = upload.wallSeconds / postLarge.wallSeconds;
 	}
 	if (Object.keys(ratios).length > 0) {
-		console.log(`\nratios: ${Object.entries(ratios).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
+		console.log(
+			`\nratios: ${Object.entries(ratios)
+				.map(([k, v]) => `${k} ${v.toFixed(2)}`)
+				.join(', ')}`,
+		);
 	}
 	for (const v of verdicts) console.log(`${v.met ? 'MET   ' : 'MISSED'}  ${v.target}: ${v.value.toFixed(2)}`);
 
@@ -235,7 +283,13 @@ async function main(): Promise<void> {
 		`${JSON.stringify(
 			{
 				date: new Date().toISOString(),
-				machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, totalMemoryMb: Math.round(os.totalmem() / 1024 / 1024), node: process.version, platform: `${os.platform()} ${os.release()}` },
+				machine: {
+					cpus: os.cpus().length,
+					cpuModel: os.cpus()[0]?.model,
+					totalMemoryMb: Math.round(os.totalmem() / 1024 / 1024),
+					node: process.version,
+					platform: `${os.platform()} ${os.release()}`,
+				},
 				runs,
 				cases: summaries,
 				ratios,

@@ -56,7 +56,7 @@ export class CommCareApi implements ICredentialType {
 			default: '',
 			placeholder: 'name@example.org',
 			description:
-				'The web user login (usually an email address) or a mobile worker\'s full username (name@project.commcarehq.org). CommCare\'s identity API, which the credential test calls, answers only web users: for a mobile worker the test fails even though imports work.',
+				"The web user login (usually an email address) or a mobile worker's full username (name@project.commcarehq.org). CommCare's identity API, which the credential test calls, answers only web users: for a mobile worker the test fails even though imports work.",
 			required: true,
 		},
 		{
@@ -84,7 +84,7 @@ export class CommCareApi implements ICredentialType {
 			type: 'boolean',
 			default: false,
 			description:
-				'Whether to connect even if the server\'s TLS certificate cannot be verified, for self-hosted servers with a private certificate',
+				"Whether to connect even if the server's TLS certificate cannot be verified, for self-hosted servers with a private certificate",
 		},
 	];
 

@@ -33,7 +33,8 @@ function parseArguments(args: string[]): DemoOptions {
 	for (const arg of args) {
 		const [name, value] = arg.split('=', 2);
 		if (name === '--ui') options.ui = true;
-		else if (name === '--n8n' && SUPPORTED_N8N_VERSIONS.includes(value as N8nVersion)) options.version = value as N8nVersion;
+		else if (name === '--n8n' && SUPPORTED_N8N_VERSIONS.includes(value as N8nVersion))
+			options.version = value as N8nVersion;
 		else if (name === '--port' && /^\d+$/.test(value ?? '')) options.port = Number(value);
 		else {
 			throw new Error(
@@ -90,8 +91,9 @@ async function main(): Promise<void> {
 		emulator = await step('Starting the CommCare HQ emulator', () => startEmulator());
 		console.log(`  ${emulator.baseUrl}  project space "${emulator.domain}", user ${emulator.username}`);
 
-		const install = await step(`Getting n8n ${options.version} ready (the first run installs it: about 5 minutes)`, () =>
-			ensureN8n(options.version),
+		const install = await step(
+			`Getting n8n ${options.version} ready (the first run installs it: about 5 minutes)`,
+			() => ensureN8n(options.version),
 		);
 		console.log(`  ${install.dir}`);
 

@@ -29,12 +29,23 @@ interface EditorAccess {
 async function main(): Promise<void> {
 	const args = process.argv.slice(2);
 	const version = args.find((arg) => arg.startsWith('--n8n='))?.slice('--n8n='.length) ?? '2.40.7';
-	const out = path.resolve(REPO_ROOT, args.find((arg) => arg.startsWith('--out='))?.slice('--out='.length) ?? 'docs/images/workflow.png');
-	if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
+	const out = path.resolve(
+		REPO_ROOT,
+		args.find((arg) => arg.startsWith('--out='))?.slice('--out='.length) ?? 'docs/images/workflow.png',
+	);
+	if (!existsSync(CHROMIUM))
+		throw new Error(`No Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
 
 	const demo = spawn(
 		process.execPath,
-		[require.resolve('ts-node/dist/bin.js'), '--transpile-only', path.join(__dirname, 'demo.ts'), '--ui', `--port=${PORT}`, `--n8n=${version}`],
+		[
+			require.resolve('ts-node/dist/bin.js'),
+			'--transpile-only',
+			path.join(__dirname, 'demo.ts'),
+			'--ui',
+			`--port=${PORT}`,
+			`--n8n=${version}`,
+		],
 		{ cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
 	);
 	const demoExited = new Promise<void>((resolve) => demo.on('exit', () => resolve()));
@@ -129,7 +140,8 @@ async function findWorkflowId(page: Page, url: string, name: string): Promise<st
 	if (!response.ok()) throw new Error(`GET /rest/workflows: HTTP ${response.status()}`);
 	const { data } = (await response.json()) as { data: Array<{ id: string; name: string }> };
 	const found = data.find((workflow) => workflow.name === name);
-	if (!found) throw new Error(`No workflow named "${name}" in the editor (found: ${data.map((w) => w.name).join(', ')})`);
+	if (!found)
+		throw new Error(`No workflow named "${name}" in the editor (found: ${data.map((w) => w.name).join(', ')})`);
 	return found.id;
 }
 

@@ -89,7 +89,7 @@ export function renderTestingMd(rows: OutcomeRow[]): string {
 		'- An upload is never sent twice by a retry. It is resent only when it certainly did not reach the server',
 		'  (connection refused) or the server refused it before processing (429, 503). Otherwise the message says the',
 		'  import may or may not have been queued and how to check, so nobody re-runs blindly.',
-		'- Status polls are retried (network errors, 429, 502, 503, 504, malformed bodies) until the node\'s timeout.',
+		"- Status polls are retried (network errors, 429, 502, 503, 504, malformed bodies) until the node's timeout.",
 		'- Problems that can be seen before sending are refused before any request.',
 		'- No value is changed or cleared that the user did not send: a missing key is refused (or, as chosen, sent',
 		'  as a blank or left out of its upload), never silently turned into a blank that clears the property.',
@@ -108,7 +108,12 @@ export function renderTestingMd(rows: OutcomeRow[]): string {
 		'',
 	];
 	for (const area of areas) {
-		lines.push(`## ${area}`, '', '| Case | What the user sees | Reached the server | Lost | Test |', '| --- | --- | --- | --- | --- |');
+		lines.push(
+			`## ${area}`,
+			'',
+			'| Case | What the user sees | Reached the server | Lost | Test |',
+			'| --- | --- | --- | --- | --- |',
+		);
 		for (const row of rows.filter((r) => r.area === area)) {
 			const sees = row.advice ? `${cell(row.userSees)}<br>*${cell(row.advice)}*` : cell(row.userSees);
 			const tests = [row.test, ...row.alsoCoveredBy].map(code).join('<br>');

@@ -64,7 +64,7 @@ const options: INodeProperties = {
 			default: false,
 			displayOptions: onlyForItems,
 			description:
-				'Whether to output one item per input item (with its upload\'s status_url and its spreadsheet row) instead of one per upload, so CommCare Import Status routes every record on its own',
+				"Whether to output one item per input item (with its upload's status_url and its spreadsheet row) instead of one per upload, so CommCare Import Status routes every record on its own",
 		},
 		{
 			displayName: 'Rows per Upload',
@@ -81,7 +81,7 @@ const options: INodeProperties = {
 			type: 'boolean',
 			default: false,
 			description:
-				"Whether to upload without first checking headers, the ID column, names and IDs the way CommCare would. Off by default: problems CommCare would refuse or fail on stop the upload before anything is sent.",
+				'Whether to upload without first checking headers, the ID column, names and IDs the way CommCare would. Off by default: problems CommCare would refuse or fail on stop the upload before anything is sent.',
 		},
 		{
 			displayName: 'Upload Timeout (Seconds)',
@@ -116,7 +116,7 @@ const options: INodeProperties = {
 				},
 			],
 			description:
-				"What to do when an item has no field that other items have (or that Columns lists). Its cell would be blank, and a blank cell clears the property. Applies whether or not the checks run. Blank owner, parent, name and ID cells change nothing, so those fields may be left out.",
+				'What to do when an item has no field that other items have (or that Columns lists). Its cell would be blank, and a blank cell clears the property. Applies whether or not the checks run. Blank owner, parent, name and ID cells change nothing, so those fields may be left out.',
 		},
 		{
 			displayName: 'Write Nested Values as JSON',

@@ -41,7 +41,10 @@ export async function uploadEachBinaryFile(ctx: IExecuteFunctions): Promise<INod
 	const fail = (error: unknown, itemIndex: number, fileName: string | undefined, accepted: AcceptedUpload[] = []) => {
 		const nodeError = nodeErrorFor(ctx, error, itemIndex, credentials?.redactor, accepted);
 		if (!ctx.continueOnFail()) throw nodeError;
-		const context = { binaryPropertyName: binaryPropertyName(ctx, itemIndex), fileName: fileName ?? binaryFileName(ctx, itemIndex) ?? null };
+		const context = {
+			binaryPropertyName: binaryPropertyName(ctx, itemIndex),
+			fileName: fileName ?? binaryFileName(ctx, itemIndex) ?? null,
+		};
 		outputs[itemIndex].push(errorItem(ctx, nodeError, [itemIndex], context, error));
 	};
 
@@ -57,7 +60,10 @@ export async function uploadEachBinaryFile(ctx: IExecuteFunctions): Promise<INod
 			fileName = file.fileName;
 			const findings = options.checks ? await checkSpreadsheetFile(file, settings) : UNCHECKED;
 			if (options.dryRun) {
-				outputs[itemIndex].push({ json: dryRunResultJson(settings, file.fileName, findings), pairedItem: { item: itemIndex } });
+				outputs[itemIndex].push({
+					json: dryRunResultJson(settings, file.fileName, findings),
+					pairedItem: { item: itemIndex },
+				});
 			} else if (findings.errors.length > 0) {
 				throw new ChecksFailedError(`'${file.fileName}' (item ${itemIndex})`, findings.errors, findings.warnings);
 			} else {
@@ -110,7 +116,12 @@ export async function checkSpreadsheetFile(file: SpreadsheetFile, settings: Impo
 			searchColumn: settings.searchColumn,
 		}).catch((error: unknown) => (error instanceof SpreadsheetReadError ? error : Promise.reject(error)));
 		if (inspection instanceof SpreadsheetReadError) {
-			return { checked: true, rowCount: null, errors: [{ code: 'unreadableFile', message: inspection.message }], warnings: [] };
+			return {
+				checked: true,
+				rowCount: null,
+				errors: [{ code: 'unreadableFile', message: inspection.message }],
+				warnings: [],
+			};
 		}
 		const { errors, warnings } = runPreflight({ settings, ...inspection });
 		return { checked: true, rowCount: inspection.limitation ? null : inspection.dataRowCount, errors, warnings };
@@ -167,7 +178,11 @@ export async function spreadsheetFromBinary(ctx: IExecuteFunctions, itemIndex: n
 	refuseEmpty(fileName, length);
 	// Read again when needed rather than kept: every file is read before the first upload, and holding all their
 	// buffers until then would multiply the memory used by a run of many files.
-	return { fileName, knownLength: length, open: async () => await ctx.helpers.getBinaryDataBuffer(itemIndex, propertyName) };
+	return {
+		fileName,
+		knownLength: length,
+		open: async () => await ctx.helpers.getBinaryDataBuffer(itemIndex, propertyName),
+	};
 }
 
 function refuseEmpty(fileName: string, size: number | undefined): void {

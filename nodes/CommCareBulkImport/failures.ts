@@ -2,7 +2,13 @@
  * How CommCare Bulk Import fails: the error that stops an upload when the checks find problems, the note that says
  * which uploads CommCare had already accepted when a later one failed, and the error items of "Continue On Fail".
  */
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, NodeApiError, NodeOperationError } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	NodeApiError,
+	NodeOperationError,
+} from 'n8n-workflow';
 
 import { InvalidInputError, toNodeError } from '../shared/errors';
 import type { Redactor } from '../shared/redaction';
@@ -31,7 +37,10 @@ export class ChecksFailedError extends InvalidInputError {
 }
 
 function checksMessage(subject: string, errors: PreflightIssue[]): string {
-	const more = errors.length > 1 ? ` (and ${errors.length - 1} more problem${errors.length > 2 ? 's' : ''}, listed in the details)` : '';
+	const more =
+		errors.length > 1
+			? ` (and ${errors.length - 1} more problem${errors.length > 2 ? 's' : ''}, listed in the details)`
+			: '';
 	return `${subject} not uploaded: ${errors[0].message}${more}`;
 }
 

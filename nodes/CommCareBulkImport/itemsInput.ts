@@ -45,7 +45,10 @@ import {
 export async function uploadInputItems(ctx: IExecuteFunctions): Promise<INodeExecutionData[]> {
 	const items = ctx.getInputData();
 	if (items.length === 0) return [];
-	const run = new ItemsRun(ctx, items.map((item) => item.json));
+	const run = new ItemsRun(
+		ctx,
+		items.map((item) => item.json),
+	);
 	await run.execute();
 	return run.output;
 }
@@ -85,7 +88,11 @@ class ItemsRun {
 		// What the node will not write as asked stops the run even when the checks are skipped.
 		const errors = [...plan.refusals, ...mergeFindings(findings.map((f) => f.errors))];
 		if (errors.length > 0) {
-			const refusal = new ChecksFailedError('The input items were', errors, mergeFindings(findings.map((f) => f.warnings)));
+			const refusal = new ChecksFailedError(
+				'The input items were',
+				errors,
+				mergeFindings(findings.map((f) => f.warnings)),
+			);
 			// Per upload: the error item points at the items the problems name; per record, every record gets one.
 			const named = refusal.itemIndexes;
 			return this.fail(refusal, this.outputPerRecord || named.length === 0 ? this.allItems() : named);
@@ -107,8 +114,16 @@ class ItemsRun {
 		});
 	}
 
-	private async upload(chunk: ItemsChunk, file: SpreadsheetFile, options: RunOptions, findings: ChunkFindings): Promise<void> {
-		const label = chunk.uploadCount > 1 ? `upload ${chunk.uploadNumber} of ${chunk.uploadCount} (${describeChunkItems(chunk)})` : 'the upload';
+	private async upload(
+		chunk: ItemsChunk,
+		file: SpreadsheetFile,
+		options: RunOptions,
+		findings: ChunkFindings,
+	): Promise<void> {
+		const label =
+			chunk.uploadCount > 1
+				? `upload ${chunk.uploadNumber} of ${chunk.uploadCount} (${describeChunkItems(chunk)})`
+				: 'the upload';
 		const { settings } = chunk;
 		let json;
 		try {
@@ -124,7 +139,11 @@ class ItemsRun {
 				columnsLeftOut: chunk.columnsLeftOut,
 			});
 		} catch (error) {
-			return this.fail(error, chunkItemIndexes(chunk), { fileName: chunk.fileName, uploadNumber: chunk.uploadNumber, uploadCount: chunk.uploadCount });
+			return this.fail(error, chunkItemIndexes(chunk), {
+				fileName: chunk.fileName,
+				uploadNumber: chunk.uploadNumber,
+				uploadCount: chunk.uploadCount,
+			});
 		}
 		this.accepted.push({ label, statusUrl: json.status_url });
 		if (!this.outputPerRecord) {
@@ -139,7 +158,9 @@ class ItemsRun {
 	private outputDryRun(plan: ItemsPlan, findings: ChunkFindings[]): void {
 		plan.chunks.forEach((chunk, index) => {
 			// Refusals concern the items of this upload, or (a nameless field, a missing field) the run as a whole.
-			const refusals = plan.refusals.filter((issue) => !issue.items || issue.items.some((item) => chunk.itemIndexes.includes(item)));
+			const refusals = plan.refusals.filter(
+				(issue) => !issue.items || issue.items.some((item) => chunk.itemIndexes.includes(item)),
+			);
 			const chunkFindings = { ...findings[index], errors: [...refusals, ...findings[index].errors] };
 			const json = dryRunResultJson(chunk.settings, chunk.fileName, chunkFindings, {
 				uploadNumber: chunk.uploadNumber,
@@ -166,7 +187,9 @@ class ItemsRun {
 			return;
 		}
 		for (const itemIndex of itemIndexes) {
-			this.output.push(errorItem(this.ctx, nodeError, [itemIndex], { ...context, record: { ...this.items[itemIndex] } }, error));
+			this.output.push(
+				errorItem(this.ctx, nodeError, [itemIndex], { ...context, record: { ...this.items[itemIndex] } }, error),
+			);
 		}
 	}
 

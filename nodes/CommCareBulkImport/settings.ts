@@ -22,12 +22,22 @@ export const OPTION_DEFAULTS = {
 } as const;
 
 /** The parameters that make the importer settings (what CommCare is told besides the file). */
-const SETTING_PARAMETERS = ['projectSpace', 'caseType', 'searchField', 'searchColumn', 'createNewCases', 'nameColumn', 'comment'];
+const SETTING_PARAMETERS = [
+	'projectSpace',
+	'caseType',
+	'searchField',
+	'searchColumn',
+	'createNewCases',
+	'nameColumn',
+	'comment',
+];
 
 /** Whether a parameter (or `options.<name>`) holds an expression, which may give each item another value. */
 export function holdsExpression(ctx: IExecuteFunctions, name: string): boolean {
 	const parameters = ctx.getNode().parameters as IDataObject;
-	const value = name.startsWith('options.') ? (parameters.options as IDataObject | undefined)?.[name.slice('options.'.length)] : parameters[name];
+	const value = name.startsWith('options.')
+		? (parameters.options as IDataObject | undefined)?.[name.slice('options.'.length)]
+		: parameters[name];
 	return typeof value === 'string' && value.startsWith('=');
 }
 
@@ -69,7 +79,13 @@ function readImportSettingsOf(ctx: IExecuteFunctions, itemIndex: number): Import
  * An option that decides how the whole run is sent (or checked) must be the same for every item: read for item 0,
  * and, when it holds an expression, for every item, refused with the items that differ.
  */
-function sameForAllItems<T>(ctx: IExecuteFunctions, parameter: string, label: string, itemCount: number, read: (itemIndex: number) => T): T {
+function sameForAllItems<T>(
+	ctx: IExecuteFunctions,
+	parameter: string,
+	label: string,
+	itemCount: number,
+	read: (itemIndex: number) => T,
+): T {
 	const first = read(0);
 	if (itemCount <= 1 || !holdsExpression(ctx, parameter)) return first;
 	const expected = JSON.stringify(first);
@@ -129,13 +145,17 @@ export function readRunOptions(ctx: IExecuteFunctions, itemIndex: number): RunOp
 		dryRun: option(ctx, 'dryRun', itemIndex, false) === true,
 		checks: option(ctx, 'skipChecks', itemIndex, false) !== true,
 		// Longer than a timer holds is the longest a timer holds (24.8 days), not an instant timeout.
-		timeoutMs: Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds * 1000, MAX_TIMER_MS) : OPTION_DEFAULTS.timeoutSeconds * 1000,
+		timeoutMs:
+			Number.isFinite(seconds) && seconds > 0
+				? Math.min(seconds * 1000, MAX_TIMER_MS)
+				: OPTION_DEFAULTS.timeoutSeconds * 1000,
 	};
 }
 
 /** Source "Input Items": the run options, the same for every item (see `sameForAllItems`). */
 export function readRunOptionsForAllItems(ctx: IExecuteFunctions, itemCount: number): RunOptions {
-	const read = (name: string, label: string) => sameForAllItems(ctx, `options.${name}`, label, itemCount, (i) => option(ctx, name, i, null));
+	const read = (name: string, label: string) =>
+		sameForAllItems(ctx, `options.${name}`, label, itemCount, (i) => option(ctx, name, i, null));
 	read('dryRun', 'Dry Run');
 	read('skipChecks', 'Skip Checks Before Upload');
 	read('timeoutSeconds', 'Upload Timeout (Seconds)');

@@ -73,7 +73,11 @@ async function checkImports(ctx: IExecuteFunctions): Promise<INodeExecutionData[
 
 	const checks = planStatusChecks(jsons, statusUrls, credentials.baseUrl);
 	try {
-		const waits = await pollStatusUrls(urlsToPoll(checks), fetchStatusThroughTransport(ctx, credentials), readPollingSettings(ctx));
+		const waits = await pollStatusUrls(
+			urlsToPoll(checks),
+			fetchStatusThroughTransport(ctx, credentials),
+			readPollingSettings(ctx),
+		);
 		return routeToOutputs(outcomesForItems(checks, waits));
 	} catch (error) {
 		if (error instanceof PollingCancelledError) throw new NodeOperationError(ctx.getNode(), error.message);

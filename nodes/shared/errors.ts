@@ -42,8 +42,9 @@ const MAX_SCANNED_HTML = 64 * 1024;
 export function htmlToPlainText(html: string): string {
 	return decodeEntities(
 		html
-			.replace(/<a\s[^>]*href\s*=\s*["']([^"']*)["'][^>]*>([\s\S]*?)<\/a>/gi, (_m, href: string, text: string) =>
-				`${text.replace(/<[^>]*>/g, '')} (${href})`,
+			.replace(
+				/<a\s[^>]*href\s*=\s*["']([^"']*)["'][^>]*>([\s\S]*?)<\/a>/gi,
+				(_m, href: string, text: string) => `${text.replace(/<[^>]*>/g, '')} (${href})`,
 			)
 			.replace(/<[^>]*>/g, ''),
 	)
@@ -100,7 +101,13 @@ export interface FailureContext {
 export function commCareApiError(
 	node: INode,
 	message: string,
-	options: { description?: string; httpCode?: string | number; itemIndex?: number; details?: JsonObject; redactor?: Redactor },
+	options: {
+		description?: string;
+		httpCode?: string | number;
+		itemIndex?: number;
+		details?: JsonObject;
+		redactor?: Redactor;
+	},
 ): NodeApiError {
 	const redactor = options.redactor ?? SHAPE_REDACTOR;
 	const error = new NodeApiError(node, (options.details ?? {}) as JsonObject, {
@@ -133,7 +140,12 @@ export function errorForResponse(
 	const status = response.statusCode;
 	const { redactor } = credentials;
 	const body = describeBody(response, redactor);
-	const details = { statusCode: status, url: displayUrl(response.url), body, attempts: response.attempts } as JsonObject;
+	const details = {
+		statusCode: status,
+		url: displayUrl(response.url),
+		body,
+		attempts: response.attempts,
+	} as JsonObject;
 	const fail = (message: string, description?: string) =>
 		commCareApiError(node, message, { description, httpCode: status, itemIndex: context.itemIndex, details, redactor });
 	const serverMessage = jsonField(response.json, 'message');
@@ -203,7 +215,8 @@ export function errorForResponse(
 			);
 		}
 		// 429 and 503 refuse a request before it is processed (that is why the upload may be resent after them).
-		const nothingImported = context.operation === 'upload' ? ' Nothing was imported, so running it again later is safe.' : '';
+		const nothingImported =
+			context.operation === 'upload' ? ' Nothing was imported, so running it again later is safe.' : '';
 		return fail(
 			`CommCare is busy or unavailable (HTTP ${status}${attemptsNote(response.attempts)}); try again later.${wait}`,
 			`The server answered ${body}.${nothingImported}`,
@@ -242,7 +255,12 @@ export function errorForNetworkFailure(
 	const where = new URL(context.url).origin;
 	const details = { code: failure.code, url: displayUrl(context.url), error: failure.message } as JsonObject;
 	const fail = (message: string, description?: string) =>
-		commCareApiError(node, message, { description, itemIndex: context.itemIndex, details, redactor: credentials.redactor });
+		commCareApiError(node, message, {
+			description,
+			itemIndex: context.itemIndex,
+			details,
+			redactor: credentials.redactor,
+		});
 	switch (failure.kind) {
 		case 'hostNotFound':
 			return fail(
@@ -256,7 +274,9 @@ export function errorForNetworkFailure(
 		case 'cancelled':
 			return fail(
 				'The execution was cancelled while talking to CommCare.',
-				context.operation === 'upload' ? `The import may or may not have been queued. ${CHECK_IMPORT_HISTORY}` : undefined,
+				context.operation === 'upload'
+					? `The import may or may not have been queued. ${CHECK_IMPORT_HISTORY}`
+					: undefined,
 			);
 		case 'notSent':
 			return fail(

@@ -136,7 +136,11 @@ export function planItemsUpload(
 		const everyItem = group.itemIndexes.length === items.length;
 		const groupItems = everyItem ? items : group.itemIndexes.map((index) => items[index]);
 		const { settings } = group;
-		let columns = planColumns(groupItems, { include: options.columns, exclude: options.excludeColumns, ensure: [settings.searchColumn] });
+		let columns = planColumns(groupItems, {
+			include: options.columns,
+			exclude: options.excludeColumns,
+			ensure: [settings.searchColumn],
+		});
 		if (columns.includes('')) {
 			const holding = group.itemIndexes.filter((index) => !isEmptyValue(ownValue(items[index], '')));
 			if (holding.length > 0) refusals.push(blankFieldNameRefusal(holding));
@@ -169,7 +173,9 @@ export function planItemsUpload(
 		});
 		if (mode === 'stop') {
 			for (const [column, itemIndexes] of lackingByColumn) {
-				refusals.push(missingFieldRefusal(column, itemIndexes, group.itemIndexes.length, options.columns.includes(column)));
+				refusals.push(
+					missingFieldRefusal(column, itemIndexes, group.itemIndexes.length, options.columns.includes(column)),
+				);
 			}
 		}
 		for (const { missing, itemIndexes } of lacking.values()) {
@@ -185,7 +191,10 @@ export function planItemsUpload(
 					sheetName: safeSheetName(settings.caseType),
 					textColumns: [...new Set([settings.searchColumn, ...ID_COLUMNS])],
 					itemIndexes: slice,
-					items: sameItems && everyItem ? items.slice(start, start + options.rowsPerUpload) : slice.map((index) => items[index]),
+					items:
+						sameItems && everyItem
+							? items.slice(start, start + options.rowsPerUpload)
+							: slice.map((index) => items[index]),
 					firstItem: slice[0] ?? 0,
 				});
 			}
@@ -196,7 +205,10 @@ export function planItemsUpload(
 		...chunk,
 		uploadNumber: index + 1,
 		uploadCount,
-		fileName: uploadCount === 1 ? options.fileName : options.fileName.replace(/\.xlsx$/, `_${index + 1}_of_${uploadCount}.xlsx`),
+		fileName:
+			uploadCount === 1
+				? options.fileName
+				: options.fileName.replace(/\.xlsx$/, `_${index + 1}_of_${uploadCount}.xlsx`),
 	}));
 	return { nestedAsJson: options.nestedAsJson, timeZone: options.timeZone, chunks, refusals };
 }
@@ -214,7 +226,12 @@ function blankFieldNameRefusal(itemIndexes: number[]): PreflightIssue {
 	};
 }
 
-function missingFieldRefusal(column: string, itemIndexes: number[], groupSize: number, listedInColumns: boolean): PreflightIssue {
+function missingFieldRefusal(
+	column: string,
+	itemIndexes: number[],
+	groupSize: number,
+	listedInColumns: boolean,
+): PreflightIssue {
 	const who =
 		itemIndexes.length === groupSize
 			? `No item has the field '${column}'${listedInColumns ? ' listed in Columns' : ''}`

@@ -49,7 +49,11 @@ export type StatusAnswer =
 export const MAX_STATUS_BODY_BYTES = 32 * 1024 * 1024;
 
 /** `timeoutMs`: how long this one request may take (the loop keeps it within the user's timeout). */
-export type FetchStatus = (url: string, signal: AbortSignal | undefined, limits?: { timeoutMs?: number }) => Promise<StatusAnswer>;
+export type FetchStatus = (
+	url: string,
+	signal: AbortSignal | undefined,
+	limits?: { timeoutMs?: number },
+) => Promise<StatusAnswer>;
 
 export interface Clock {
 	now(): number;
@@ -298,7 +302,8 @@ export function fetchStatusThroughTransport(ctx: IExecuteFunctions, credentials:
 			});
 			const retryAfterMs = parseRetryAfterMs(response.headers['retry-after']) ?? null;
 			const answer = { httpStatus: response.statusCode, body: response.json ?? response.text, retryAfterMs };
-			const explain = () => errorForResponse(ctx.getNode(), credentials, response, { operation: 'status', projectSpace }).message;
+			const explain = () =>
+				errorForResponse(ctx.getNode(), credentials, response, { operation: 'status', projectSpace }).message;
 			if (response.truncated) {
 				return {
 					fatalError: `CommCare's answer to the status request was larger than ${MAX_STATUS_BODY_BYTES / 1024 / 1024} MB, which no import status is: the Base URL (${credentials.baseUrl}) may point at something other than CommCare HQ`,
@@ -323,7 +328,8 @@ export function fetchStatusThroughTransport(ctx: IExecuteFunctions, credentials:
 			const refusedRedirect = httpCode >= 300 && httpCode < 400;
 			if (refusedRedirect) return { fatalError: message, httpStatus: httpCode, sent: true };
 			// A certificate that cannot be verified will not verify on the next poll either: say so now, not at the timeout.
-			if (classifyNetworkError(error)?.kind === 'certificate') return { fatalError: message, httpStatus: null, sent: true };
+			if (classifyNetworkError(error)?.kind === 'certificate')
+				return { fatalError: message, httpStatus: null, sent: true };
 			return { networkError: message };
 		}
 	};

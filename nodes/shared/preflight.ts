@@ -351,7 +351,12 @@ class Preflight {
 				searchColumn,
 			);
 		}
-		if (searchField === 'case_id' && createNewCases && this.input.values.external_id && searchColumn !== 'external_id') {
+		if (
+			searchField === 'case_id' &&
+			createNewCases &&
+			this.input.values.external_id &&
+			searchColumn !== 'external_id'
+		) {
 			this.checkDuplicateIds('external_id', this.input.values.external_id, 'sharedByNewCases');
 		}
 
@@ -360,7 +365,10 @@ class Preflight {
 			this.warn(
 				'searchIdsChangedByServer',
 				`CommCare reads search ids that look like numbers as whole numbers: ${examples.join(', ')}${changed.length > 3 ? ' …' : ''} (${this.describeRows(changed.map((c) => c.row))}). Those rows match (or create) the changed id, not the one written. Use ids that do not look like numbers, or store them in CommCare the way the server reads them.`,
-				this.withRows({ column: searchColumn }, changed.map((c) => c.row)),
+				this.withRows(
+					{ column: searchColumn },
+					changed.map((c) => c.row),
+				),
 			);
 		}
 	}
@@ -372,7 +380,8 @@ class Preflight {
 	): void {
 		const rowsById = new Map<string, number[]>();
 		this.eachValue(texts, (text, row) => {
-			const id = column === this.settings.searchColumn ? serverSearchId(text) : isBlankText(text) ? '' : (text as string);
+			const id =
+				column === this.settings.searchColumn ? serverSearchId(text) : isBlankText(text) ? '' : (text as string);
 			if (id === '') return;
 			const rows = rowsById.get(id);
 			if (rows) rows.push(row);
@@ -384,11 +393,11 @@ class Preflight {
 		const more = duplicates.length > 3 ? ` and ${duplicates.length - 3} more` : '';
 		const what = {
 			createsThenUpdates:
-				'The first of these rows creates (or updates) the case and the later ones update that same case, so the last row wins; if several cases already share an id, the rows fail with \'Too Many Matches\'.',
+				"The first of these rows creates (or updates) the case and the later ones update that same case, so the last row wins; if several cases already share an id, the rows fail with 'Too Many Matches'.",
 			updatesSameCase:
-				'Each of these rows updates the same case, so the last row wins; if several cases already share an id, the rows fail with \'Too Many Matches\'.',
+				"Each of these rows updates the same case, so the last row wins; if several cases already share an id, the rows fail with 'Too Many Matches'.",
 			sharedByNewCases:
-				'Rows that create cases give several cases the same external id, and later imports matching by external id will fail with \'Too Many Matches\'.',
+				"Rows that create cases give several cases the same external id, and later imports matching by external id will fail with 'Too Many Matches'.",
 		}[consequence];
 		const allRows = duplicates.flatMap(([, rows]) => rows).sort((a, b) => a - b);
 		this.warn(

@@ -39,7 +39,10 @@ const CREDENTIAL_SHAPES: Array<[RegExp, string]> = [
 	[/(\bBearer\s+)[A-Za-z0-9\-._~+/]{8,}=*/g, `$1${REDACTED}`],
 	// `scheme://user:password@host`: everything up to the last `@` of the address, when it holds a `:`.
 	[/(\b[a-z][a-z0-9+.-]*:\/\/)[^\s@"'<>]*:[^\s"'<>]*@/gi, `$1${REDACTED}@`],
-	[/([?&;](?:api[_-]?key|apikey|key|password|passwd|pwd|token|access_token|secret|otp)=)[^&#\s"'<>]*/gi, `$1${REDACTED}`],
+	[
+		/([?&;](?:api[_-]?key|apikey|key|password|passwd|pwd|token|access_token|secret|otp)=)[^&#\s"'<>]*/gi,
+		`$1${REDACTED}`,
+	],
 ];
 
 /** The strings that must never be shown, read from a decrypted `commCareApi` credential. */
@@ -72,7 +75,14 @@ function echoForms(secret: string): string[] {
 		.replace(/"/g, '&quot;')
 		.replace(/'/g, '&#39;');
 	const percent = encodeURIComponent(secret);
-	return [secret, JSON.stringify(secret).slice(1, -1), percent, percent.replace(/%20/g, '+'), html, html.replace(/&#39;/g, '&#x27;')];
+	return [
+		secret,
+		JSON.stringify(secret).slice(1, -1),
+		percent,
+		percent.replace(/%20/g, '+'),
+		html,
+		html.replace(/&#39;/g, '&#x27;'),
+	];
 }
 
 /** Every run of whitespace becomes one space: the form both secrets and texts are compared in. */

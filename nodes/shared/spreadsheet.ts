@@ -228,7 +228,8 @@ export class ColumnConverter {
  * Characters no `.xlsx` can store: control characters other than tab, line feed and carriage return; U+FFFE and
  * U+FFFF; unpaired surrogates (which become U+FFFD). The writer drops (or replaces) them.
  */
-const UNSTORABLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const UNSTORABLE =
+	/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Any control character, surrogate or U+FFFE/U+FFFF: a cheap first test (a surrogate pair, e.g. an emoji, is fine). */
 const MAYBE_UNSTORABLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
@@ -327,7 +328,12 @@ const PYTHON_FLOAT = /^\s*[+-]?(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d
 export function searchCellText(value: unknown, format?: SheetInspection['format']): string | null {
 	if (typeof value === 'number') return value === 0 ? null : serverText(value);
 	if (typeof value === 'boolean') return value ? '1' : null;
-	if (typeof value === 'string' && format === 'csv' && PYTHON_FLOAT.test(value) && Number(value.replace(/_/g, '').trim()) === 0) {
+	if (
+		typeof value === 'string' &&
+		format === 'csv' &&
+		PYTHON_FLOAT.test(value) &&
+		Number(value.replace(/_/g, '').trim()) === 0
+	) {
 		return null;
 	}
 	return serverText(value);
@@ -492,7 +498,11 @@ export async function writeItemsXlsx(
 	const textColumns = new Set(opts.textColumns);
 	const converters = columns.map(
 		(column) =>
-			new ColumnConverter(column, { asText: textColumns.has(column), nestedAsJson: opts.nestedAsJson, timeZone: opts.timeZone }),
+			new ColumnConverter(column, {
+				asText: textColumns.has(column),
+				nestedAsJson: opts.nestedAsJson,
+				timeZone: opts.timeZone,
+			}),
 	);
 	// A plain lookup per cell (the hot path); an own-property lookup only for keys named like Object.prototype's.
 	const ownLookup = columns.map(needsOwnLookup);
@@ -587,7 +597,11 @@ const ROW_BATCH_CHARS = 32 * 1024;
 function sheetXmlSink(workbook: object, sheet: object, columnCount: number): RowSink | null {
 	const worksheet = sheet as WorksheetWriterInternals;
 	const styles = (workbook as { styles?: StylesInternals }).styles;
-	if (worksheet.startedData !== true || typeof worksheet.stream?.write !== 'function' || typeof styles?.addStyleModel !== 'function') {
+	if (
+		worksheet.startedData !== true ||
+		typeof worksheet.stream?.write !== 'function' ||
+		typeof styles?.addStyleModel !== 'function'
+	) {
 		return null;
 	}
 	const stream = worksheet.stream;
@@ -643,21 +657,24 @@ const XML_SPECIAL = /[&<>"'\r\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]
 
 function escapeXmlText(text: string): string {
 	if (!XML_SPECIAL.test(text)) return text;
-	return text
-		.replace(XML_INVALID, '')
-		.replace(/&/g, '&amp;')
-		.replace(/</g, '&lt;')
-		.replace(/>/g, '&gt;')
-		.replace(/"/g, '&quot;')
-		.replace(/'/g, '&apos;')
-		// XML readers turn a raw carriage return into a line feed; a character reference survives (exceljs loses it).
-		.replace(/\r/g, '&#13;');
+	return (
+		text
+			.replace(XML_INVALID, '')
+			.replace(/&/g, '&amp;')
+			.replace(/</g, '&lt;')
+			.replace(/>/g, '&gt;')
+			.replace(/"/g, '&quot;')
+			.replace(/'/g, '&apos;')
+			// XML readers turn a raw carriage return into a line feed; a character reference survives (exceljs loses it).
+			.replace(/\r/g, '&#13;')
+	);
 }
 
 /** 0 → A, 25 → Z, 26 → AA: spreadsheet column names. */
 export function columnLetter(index: number): string {
 	let letters = '';
-	for (let n = index + 1; n > 0; n = Math.floor((n - 1) / 26)) letters = String.fromCharCode(65 + ((n - 1) % 26)) + letters;
+	for (let n = index + 1; n > 0; n = Math.floor((n - 1) / 26))
+		letters = String.fromCharCode(65 + ((n - 1) % 26)) + letters;
 	return letters;
 }
 
@@ -685,7 +702,8 @@ async function drained(zipInput: StreamWithState, out: NodeJS.WritableStream): P
 	const outEmitter = out as unknown as NodeJS.EventEmitter;
 	let onOutFailure: ((error?: Error) => void) | undefined;
 	const outFailed = new Promise<never>((_, reject) => {
-		onOutFailure = (error?: Error) => reject(error ?? new Error('The output stream closed before the sheet was written'));
+		onOutFailure = (error?: Error) =>
+			reject(error ?? new Error('The output stream closed before the sheet was written'));
 		outEmitter.once('error', onOutFailure);
 		outEmitter.once('close', onOutFailure);
 	});
@@ -758,7 +776,10 @@ export async function inspectSpreadsheet(
 ): Promise<SheetInspection> {
 	const collector = new RowCollector(extension, opts.valueColumns, opts.searchColumn);
 	if (extension === 'xls') {
-		return collector.finish([], 'Checks before upload are not available for .xls files (they cannot be read here). Save the file as .xlsx to have it checked.');
+		return collector.finish(
+			[],
+			'Checks before upload are not available for .xls files (they cannot be read here). Save the file as .xlsx to have it checked.',
+		);
 	}
 	const stream = toReadable(input);
 	if (extension === 'csv') return inspectCsv(stream, collector);
@@ -775,11 +796,17 @@ export function inspectItems(
 	opts: WriteItemsOptions & { valueColumns: string[] },
 ): SheetInspection {
 	const collector = new RowCollector('items', opts.valueColumns);
-	collector.setHeader(columns.map((column) => ({ text: column === '' ? null : column, kind: column === '' ? 'blank' : 'text' })));
+	collector.setHeader(
+		columns.map((column) => ({ text: column === '' ? null : column, kind: column === '' ? 'blank' : 'text' })),
+	);
 	const textColumns = new Set(opts.textColumns);
 	const converters = columns.map(
 		(column) =>
-			new ColumnConverter(column, { asText: textColumns.has(column), nestedAsJson: opts.nestedAsJson, timeZone: opts.timeZone }),
+			new ColumnConverter(column, {
+				asText: textColumns.has(column),
+				nestedAsJson: opts.nestedAsJson,
+				timeZone: opts.timeZone,
+			}),
 	);
 	const ownLookup = columns.map(needsOwnLookup);
 	const texts = new Array<string | null>(columns.length);
@@ -913,7 +940,11 @@ class RowCollector {
 	}
 
 	/** Data in a column whose header is blank, or beyond the last header: CommCare drops such a column. */
-	private noteDataWithoutHeader(rowNumber: number, cellCount: number, isBlankAt: (columnIndex: number) => boolean): void {
+	private noteDataWithoutHeader(
+		rowNumber: number,
+		cellCount: number,
+		isBlankAt: (columnIndex: number) => boolean,
+	): void {
 		const note = (index: number) => {
 			if (isBlankAt(index)) return;
 			const seen = this.blankHeaderData.get(index) ?? { rows: [], count: 0 };
@@ -950,7 +981,9 @@ class RowCollector {
 			blankRowNumbers: this.blankRows,
 			rowsAfterGap: this.rowsAfterGap,
 			values: this.values,
-			dataWithoutHeader: [...this.blankHeaderData].sort(([a], [b]) => a - b).map(([column, seen]) => ({ column, ...seen })),
+			dataWithoutHeader: [...this.blankHeaderData]
+				.sort(([a], [b]) => a - b)
+				.map(([column, seen]) => ({ column, ...seen })),
 			rowLimitExceeded: this.rowLimitExceeded,
 			unstorableCharacters: Object.fromEntries(this.unstorable),
 		};
@@ -1086,7 +1119,8 @@ class WorkbookParts {
 		const sheets: Array<{ name: string; relationshipId: string }> = [];
 		await parseXml(xml, {
 			open: (name, attributes) => {
-				if (name === 'sheet') sheets.push({ name: attributes.name ?? '', relationshipId: relationshipIdOf(attributes) });
+				if (name === 'sheet')
+					sheets.push({ name: attributes.name ?? '', relationshipId: relationshipIdOf(attributes) });
 				if (name === 'workbookPr') this.date1904 = attributes.date1904 === '1' || attributes.date1904 === 'true';
 			},
 		});
@@ -1100,7 +1134,10 @@ class WorkbookParts {
 				if (name !== 'Relationship' || !attributes.Id || !attributes.Target) return;
 				// Targets are relative to xl/, or absolute from the package root.
 				const target = attributes.Target;
-				relationships.set(attributes.Id, { part: target.startsWith('/') ? target.slice(1) : `xl/${target}`, type: attributes.Type ?? '' });
+				relationships.set(attributes.Id, {
+					part: target.startsWith('/') ? target.slice(1) : `xl/${target}`,
+					type: attributes.Type ?? '',
+				});
 			},
 		});
 		this.relationships = relationships;
@@ -1163,7 +1200,10 @@ class WorkbookParts {
 		if (!this.relationships) return false;
 		const types = [...this.relationships.values()].map((relationship) => relationship.type);
 		const has = (suffix: string) => types.some((type) => type.endsWith(suffix));
-		return (this.stringsRead || !has(RELATIONSHIP_TYPES.sharedStrings)) && (this.styles !== null || !has(RELATIONSHIP_TYPES.styles));
+		return (
+			(this.stringsRead || !has(RELATIONSHIP_TYPES.sharedStrings)) &&
+			(this.styles !== null || !has(RELATIONSHIP_TYPES.styles))
+		);
 	}
 
 	isDateStyle(styleId: number): boolean {
@@ -1184,7 +1224,9 @@ async function inspectXlsx(input: Readable, collector: RowCollector): Promise<Sh
 			Promise.reject(
 				error instanceof SpreadsheetReadError
 					? error
-					: new SpreadsheetReadError(`The .xlsx file could not be read (${error.message}). Is it a valid, unprotected .xlsx file?`),
+					: new SpreadsheetReadError(
+							`The .xlsx file could not be read (${error.message}). Is it a valid, unprotected .xlsx file?`,
+						),
 			),
 		);
 		const sheetNames = (parts.sheets ?? []).map((sheet) => sheet.name);
@@ -1233,7 +1275,9 @@ class InflateBudget {
 	async *meter(entry: ZipEntry, part: string): AsyncIterable<Buffer> {
 		const declared = entry.vars;
 		if (declared && declared.uncompressedSize > XLSX_READ_LIMITS.partBytes) {
-			throw this.refusal(`its part '${part}' says it inflates to ${megabytes(declared.uncompressedSize)}, more than ${megabytes(XLSX_READ_LIMITS.partBytes)}`);
+			throw this.refusal(
+				`its part '${part}' says it inflates to ${megabytes(declared.uncompressedSize)}, more than ${megabytes(XLSX_READ_LIMITS.partBytes)}`,
+			);
 		}
 		if (
 			declared &&
@@ -1249,9 +1293,14 @@ class InflateBudget {
 		for await (const chunk of entry) {
 			partBytes += chunk.length;
 			this.inflatedBytes += chunk.length;
-			if (partBytes > XLSX_READ_LIMITS.partBytes) throw this.refusal(`its part '${part}' inflates to more than ${megabytes(XLSX_READ_LIMITS.partBytes)}`);
-			if (this.inflatedBytes > XLSX_READ_LIMITS.totalBytes) throw this.refusal(`it inflates to more than ${megabytes(XLSX_READ_LIMITS.totalBytes)}`);
-			if (this.inflatedBytes > XLSX_READ_LIMITS.ratioAfterBytes && this.inflatedBytes > XLSX_READ_LIMITS.ratio * Math.max(1, this.compressedBytes)) {
+			if (partBytes > XLSX_READ_LIMITS.partBytes)
+				throw this.refusal(`its part '${part}' inflates to more than ${megabytes(XLSX_READ_LIMITS.partBytes)}`);
+			if (this.inflatedBytes > XLSX_READ_LIMITS.totalBytes)
+				throw this.refusal(`it inflates to more than ${megabytes(XLSX_READ_LIMITS.totalBytes)}`);
+			if (
+				this.inflatedBytes > XLSX_READ_LIMITS.ratioAfterBytes &&
+				this.inflatedBytes > XLSX_READ_LIMITS.ratio * Math.max(1, this.compressedBytes)
+			) {
 				throw this.refusal(
 					`it inflates more than ${XLSX_READ_LIMITS.ratio} times (${megabytes(this.inflatedBytes)} from ${megabytes(this.compressedBytes)} read so far), which no real spreadsheet does`,
 				);
@@ -1261,7 +1310,9 @@ class InflateBudget {
 	}
 
 	private refusal(why: string): SpreadsheetReadError {
-		return new SpreadsheetReadError(`The .xlsx file was not read to the end: ${why}. It is possibly not a real spreadsheet; nothing was uploaded.`);
+		return new SpreadsheetReadError(
+			`The .xlsx file was not read to the end: ${why}. It is possibly not a real spreadsheet; nothing was uploaded.`,
+		);
 	}
 }
 
@@ -1284,7 +1335,12 @@ async function drain(entry: AsyncIterable<Buffer>): Promise<void> {
  * writes the shared strings after the sheets) is kept in a temporary file and read at the end. Every entry, read
  * or skipped, is metered against XLSX_READ_LIMITS.
  */
-async function readFirstSheet(input: Readable, parts: WorkbookParts, collector: RowCollector, scratch: ScratchFolder): Promise<boolean> {
+async function readFirstSheet(
+	input: Readable,
+	parts: WorkbookParts,
+	collector: RowCollector,
+	scratch: ScratchFolder,
+): Promise<boolean> {
 	const budget = new InflateBudget();
 	const zip = createZipParser();
 	// Fed by hand, one chunk at a time: piped, the parser would take 16 chunks ahead of what it has inflated, and
@@ -1344,7 +1400,11 @@ async function feedZipParser(input: Readable, zip: ZipParser, budget: InflateBud
 }
 
 /** `readSheetXml`, where the collector saying "enough" ends the read normally. */
-async function readSheetStoppable(xml: AsyncIterable<Buffer>, collector: RowCollector, parts: WorkbookParts): Promise<void> {
+async function readSheetStoppable(
+	xml: AsyncIterable<Buffer>,
+	collector: RowCollector,
+	parts: WorkbookParts,
+): Promise<void> {
 	await readSheetXml(xml, collector, parts).catch((error: unknown) =>
 		error instanceof StopReading ? undefined : Promise.reject(error),
 	);
@@ -1513,7 +1573,12 @@ class SharedStringTable {
 		}
 		if (!this.spill) {
 			const fd = openSync(this.scratch.path('shared-strings.bin'), 'w+');
-			this.spill = { fd, spilledFrom: this.memoryUsed, pending: Buffer.allocUnsafe(SHARED_STRINGS_WRITE_BYTES), pendingUsed: 0 };
+			this.spill = {
+				fd,
+				spilledFrom: this.memoryUsed,
+				pending: Buffer.allocUnsafe(SHARED_STRINGS_WRITE_BYTES),
+				pendingUsed: 0,
+			};
 		}
 		const spill = this.spill;
 		if (spill.pendingUsed + byteLength > spill.pending.length) this.flush();
@@ -1635,7 +1700,9 @@ const MAX_COLUMNS_IN_A_SHEET = 16_384;
 /** `text + more`, stopped at Excel's cell limit: a cell's text is never held longer than MAX_CELL_LENGTH. */
 function appendCapped(text: string, more: string): string {
 	if (text.length >= MAX_CELL_LENGTH) return text;
-	return text.length + more.length <= MAX_CELL_LENGTH ? text + more : text + more.slice(0, MAX_CELL_LENGTH - text.length);
+	return text.length + more.length <= MAX_CELL_LENGTH
+		? text + more
+		: text + more.slice(0, MAX_CELL_LENGTH - text.length);
 }
 
 /** Thrown from inside the sheet reader when the checks have read all they need (see RowCollector.addRow). */
@@ -1727,7 +1794,9 @@ async function inspectCsv(input: Readable, collector: RowCollector): Promise<She
 	try {
 		await readCsvRows(parser as AsyncIterable<string[]>, collector, lines).catch((error: Error) =>
 			Promise.reject(
-				error instanceof SpreadsheetReadError ? error : new SpreadsheetReadError(`The .csv file could not be read (${error.message}).`),
+				error instanceof SpreadsheetReadError
+					? error
+					: new SpreadsheetReadError(`The .csv file could not be read (${error.message}).`),
 			),
 		);
 	} finally {
@@ -1795,7 +1864,11 @@ class CsvChunker extends Transform {
 	}
 }
 
-async function readCsvRows(parser: AsyncIterable<string[]>, collector: RowCollector, chunker: CsvChunker): Promise<void> {
+async function readCsvRows(
+	parser: AsyncIterable<string[]>,
+	collector: RowCollector,
+	chunker: CsvChunker,
+): Promise<void> {
 	let rowNumber = 0;
 	for await (const fields of parser) {
 		chunker.rowEnded();

@@ -57,7 +57,8 @@ export function isTerminalState(state: number | null | undefined): boolean {
  * A status body read: `problem` says what in an otherwise valid status could not be read (counts that are not
  * numbers, `errors` that is not a list); such a status must not count as a clean success.
  */
-export type ParsedStatus = { ok: true; status: StatusResponse; problem: string | null } | { ok: false; problem: string };
+export type ParsedStatus =
+	{ ok: true; status: StatusResponse; problem: string | null } | { ok: false; problem: string };
 
 /**
  * Validates a status body (object, JSON text or Buffer). Tolerates what real servers vary in: `progress` null or
@@ -113,7 +114,11 @@ export function parseStatusBody(body: unknown): ParsedStatus {
 	} else if (value.result !== undefined && value.result !== null) {
 		unreadable.push(`"result" is ${describeJson(value.result)}`);
 	}
-	return { ok: true, status: { state, progress, result }, problem: unreadable.length > 0 ? unreadable.join('; ') : null };
+	return {
+		ok: true,
+		status: { state, progress, result },
+		problem: unreadable.length > 0 ? unreadable.join('; ') : null,
+	};
 }
 
 function toErrorEntry(raw: Record<string, unknown>): RowErrorEntry {
@@ -238,12 +243,17 @@ export function accountForRows(rowCount: number | null, status: StatusResponse):
 	const skipped = rowCount - result.created_count - result.match_count - inside;
 	const problems: string[] = [];
 	if (outside.length > 0) {
-		problems.push(`${outside.length === 1 ? 'row' : 'rows'} ${outside.slice(0, 5).join(', ')}${outside.length > 5 ? ', …' : ''} listed in errors ${outside.length === 1 ? 'is' : 'are'} not among the ${plural(rowCount, 'data row')} sent (rows 2 to ${rowCount + 1})`);
+		problems.push(
+			`${outside.length === 1 ? 'row' : 'rows'} ${outside.slice(0, 5).join(', ')}${outside.length > 5 ? ', …' : ''} listed in errors ${outside.length === 1 ? 'is' : 'are'} not among the ${plural(rowCount, 'data row')} sent (rows 2 to ${rowCount + 1})`,
+		);
 	}
 	if (skipped < 0) {
-		problems.push(`${result.created_count} created + ${result.match_count} updated + ${inside} listed is more than the ${plural(rowCount, 'row')} sent`);
+		problems.push(
+			`${result.created_count} created + ${result.match_count} updated + ${inside} listed is more than the ${plural(rowCount, 'row')} sent`,
+		);
 	}
-	if (problems.length > 0) return { skipped: null, mismatch: `CommCare's counts do not add up: ${problems.join('; ')}` };
+	if (problems.length > 0)
+		return { skipped: null, mismatch: `CommCare's counts do not add up: ${problems.join('; ')}` };
 	return { skipped, mismatch: null };
 }
 
@@ -316,7 +326,13 @@ export function classifyImport(statusUrl: string | null, upload: IDataObject, wa
 				errors: result?.errors ?? [],
 			};
 			if (status.state === ImportState.Failed) {
-				return { ...base, ...counts, outcome: 'error', reason: 'failed', summary: `Import failed: ${failureMessage(counts.errors)}` };
+				return {
+					...base,
+					...counts,
+					outcome: 'error',
+					reason: 'failed',
+					summary: `Import failed: ${failureMessage(counts.errors)}`,
+				};
 			}
 			if (result === null || end.problem || result.created_count === null || result.match_count === null) {
 				const what = end.problem
@@ -341,10 +357,14 @@ export function classifyImport(statusUrl: string | null, upload: IDataObject, wa
 				problems.push(`${plural(failedRows, 'row')} not imported (${describeErrors(result.errors)})`);
 			}
 			if (skipped !== null && skipped > 0) {
-				problems.push(`${plural(skipped, 'row')} skipped silently: ${silentSkipReason(createNewCasesOf(upload), upload)}`);
+				problems.push(
+					`${plural(skipped, 'row')} skipped silently: ${silentSkipReason(createNewCasesOf(upload), upload)}`,
+				);
 			}
 			if (accounting.mismatch) {
-				problems.push(`${accounting.mismatch}, so which rows were imported is not known: check the import history in CommCare HQ`);
+				problems.push(
+					`${accounting.mismatch}, so which rows were imported is not known: check the import history in CommCare HQ`,
+				);
 			}
 			const countsText = `${plural(result.created_count, 'case')} created, ${result.match_count} updated`;
 			return {
@@ -353,7 +373,13 @@ export function classifyImport(statusUrl: string | null, upload: IDataObject, wa
 				skipped_count: skipped,
 				outcome: problems.length > 0 ? 'warning' : 'success',
 				// Listed rows first: skipped_count still says how many were skipped too.
-				reason: rowErrors ? 'rowErrors' : accounting.mismatch ? 'noCounts' : problems.length > 0 ? 'skippedRows' : 'imported',
+				reason: rowErrors
+					? 'rowErrors'
+					: accounting.mismatch
+						? 'noCounts'
+						: problems.length > 0
+							? 'skippedRows'
+							: 'imported',
 				summary:
 					problems.length > 0
 						? `Import finished: ${countsText}, ${problems.join('; ')}`
@@ -382,7 +408,12 @@ export function classifyImport(statusUrl: string | null, upload: IDataObject, wa
 				(end.httpStatus === 401
 					? 'CommCare HQ refused the credentials (HTTP 401): check the username and API key (or password) of the CommCare credential.'
 					: 'CommCare HQ denied access (HTTP 403): the user must be a member of the project space and have the Edit Data permission.');
-			return { ...base, outcome: 'error', reason: 'denied', summary: `${withoutFinalStop(refusal)}. ${OUTCOME_UNKNOWN}` };
+			return {
+				...base,
+				outcome: 'error',
+				reason: 'denied',
+				summary: `${withoutFinalStop(refusal)}. ${OUTCOME_UNKNOWN}`,
+			};
 		}
 		case 'httpError':
 			return {
@@ -515,9 +546,10 @@ export function classifyRecords(records: RecordInput[], outcome: ImportOutcomeJs
 	});
 
 	if (outcome.state !== ImportState.Success || outcome.outcome === 'error') {
-		const wholeImportError = outcome.errors.length > 0
-			? outcome.errors.map(({ title, description, column }) => ({ title, description, column }))
-			: [{ title: 'Import not completed', description: outcome.summary, column: null }];
+		const wholeImportError =
+			outcome.errors.length > 0
+				? outcome.errors.map(({ title, description, column }) => ({ title, description, column }))
+				: [{ title: 'Import not completed', description: outcome.summary, column: null }];
 		return records.map((input) =>
 			build(input, 'error', outcome.reason, `Row ${input.row} not imported: ${outcome.summary}`, wholeImportError),
 		);

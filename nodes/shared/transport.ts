@@ -103,7 +103,8 @@ export function normalizeBaseUrl(raw: unknown): string {
 		);
 	}
 	const url = parseUrl(text);
-	if (!url) throw new InvalidInputError(`The Base URL '${shown}' is not a valid web address`, `e.g. ${DEFAULT_BASE_URL}`);
+	if (!url)
+		throw new InvalidInputError(`The Base URL '${shown}' is not a valid web address`, `e.g. ${DEFAULT_BASE_URL}`);
 	if (url.protocol !== 'https:' && url.protocol !== 'http:') {
 		throw new InvalidInputError(
 			`The Base URL must start with https:// (found '${url.protocol}//')`,
@@ -151,7 +152,8 @@ function describeCharacters(text: string): string {
  */
 export function validateProjectSpace(raw: unknown): string {
 	const text = String(raw ?? '').trim();
-	const rule = "Project space names use lower-case letters, digits and hyphens, as in the address https://www.commcarehq.org/a/your-project/.";
+	const rule =
+		'Project space names use lower-case letters, digits and hyphens, as in the address https://www.commcarehq.org/a/your-project/.';
 	if (!text) throw new InvalidInputError('The project space is empty', rule);
 	const inUrl = /\/a\/([^/?#\s]+)/.exec(text);
 	if (inUrl) {
@@ -161,7 +163,11 @@ export function validateProjectSpace(raw: unknown): string {
 		);
 	}
 	if (PROJECT_SPACE.test(text) && !text.includes('..')) return text;
-	const suggestion = text.toLowerCase().replace(/\s+/g, '-').replace(/[^a-z0-9._:-]/g, '').replace(/\.{2,}/g, '.');
+	const suggestion = text
+		.toLowerCase()
+		.replace(/\s+/g, '-')
+		.replace(/[^a-z0-9._:-]/g, '')
+		.replace(/\.{2,}/g, '.');
 	const tryThis = PROJECT_SPACE.test(suggestion) ? ` Did you mean '${suggestion}'?` : '';
 	if (/[A-Z]/.test(text) && PROJECT_SPACE.test(text.toLowerCase())) {
 		throw new InvalidInputError(
@@ -206,7 +212,10 @@ export function checkedRequestUrl(raw: unknown, baseUrl: string, what = 'The sta
 	const shown = addressForMessage(text);
 	if (text === '') throw new RefusedAddressError('invalid', `${what} is empty`);
 	if (MALFORMED_ESCAPE.test(text)) {
-		throw new RefusedAddressError('invalid', `${what} '${shown}' is not a valid address: it has a '%' that is not followed by two hex digits`);
+		throw new RefusedAddressError(
+			'invalid',
+			`${what} '${shown}' is not a valid address: it has a '%' that is not followed by two hex digits`,
+		);
 	}
 	const absolute = /^[a-z][a-z0-9+.-]*:/i.test(text);
 	if (!absolute && !text.startsWith('/')) {
@@ -222,7 +231,8 @@ export function checkedRequestUrl(raw: unknown, baseUrl: string, what = 'The sta
 		throw new RefusedAddressError('invalid', `${what} '${shown}' is not an http(s) address`);
 	}
 	if (target.username || target.password) {
-		throw new RefusedAddressError('invalid', 
+		throw new RefusedAddressError(
+			'invalid',
 			`${what} '${shown}' contains a user name or password`,
 			'The credential is sent in a header, never in the address: an address with a login in it is never requested.',
 		);
@@ -342,7 +352,8 @@ export function normalizeResponse(raw: unknown, url: string, attempts = 1): Comm
 			json = undefined;
 		}
 	}
-	const isHtml = json === undefined && (/text\/html/i.test(contentType) || /^<(!doctype\s+html|html[\s>])/i.test(trimmed));
+	const isHtml =
+		json === undefined && (/text\/html/i.test(contentType) || /^<(!doctype\s+html|html[\s>])/i.test(trimmed));
 	return { statusCode, headers, json, text, isHtml, url, attempts, truncated: false };
 }
 
@@ -380,7 +391,11 @@ export function parseRetryAfterMs(value: string | undefined, now: number = Date.
 }
 
 /** Exponential back-off with jitter for the n-th retry (1-based): between half and all of base·2^(n-1), capped. */
-export function backoffDelayMs(retry: number, policy: RetryPolicy = DEFAULT_RETRY_POLICY, random: () => number = Math.random): number {
+export function backoffDelayMs(
+	retry: number,
+	policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+	random: () => number = Math.random,
+): number {
 	const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, retry - 1));
 	return Math.round(ceiling / 2 + (ceiling / 2) * random());
 }
@@ -414,7 +429,14 @@ export function shouldRetryNetworkFailure(kind: NetworkFailureKind, idempotent: 
 }
 
 const NOT_SENT_CODES = ['ECONNREFUSED', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL'];
-const MAYBE_SENT_CODES = ['ECONNRESET', 'ETIMEDOUT', 'ECONNABORTED', 'ESOCKETTIMEDOUT', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE'];
+const MAYBE_SENT_CODES = [
+	'ECONNRESET',
+	'ETIMEDOUT',
+	'ECONNABORTED',
+	'ESOCKETTIMEDOUT',
+	'EPIPE',
+	'ERR_STREAM_PREMATURE_CLOSE',
+];
 const CERTIFICATE_CODES = [
 	'DEPTH_ZERO_SELF_SIGNED_CERT',
 	'SELF_SIGNED_CERT_IN_CHAIN',
@@ -440,8 +462,10 @@ function collectClues(error: unknown): { codes: string[]; texts: string[]; abort
 		for (const key of ['code', 'httpCode', 'errno']) {
 			if (typeof record[key] === 'string') codes.push((record[key] as string).toUpperCase());
 		}
-		for (const key of ['message', 'description']) if (typeof record[key] === 'string') texts.push(record[key] as string);
-		if (Array.isArray(record.messages)) texts.push(...record.messages.filter((m): m is string => typeof m === 'string'));
+		for (const key of ['message', 'description'])
+			if (typeof record[key] === 'string') texts.push(record[key] as string);
+		if (Array.isArray(record.messages))
+			texts.push(...record.messages.filter((m): m is string => typeof m === 'string'));
 		visit(record.cause, depth + 1);
 		if (Array.isArray(record.errors)) for (const inner of record.errors) visit(inner, depth + 1);
 	};
@@ -592,7 +616,9 @@ export async function commCareRequest(
 
 		let response: CommCareResponse;
 		try {
-			const requester = Object.create(ctx, { getExecutionCancelSignal: { value: () => attemptSignal } }) as IExecuteFunctions;
+			const requester = Object.create(ctx, {
+				getExecutionCancelSignal: { value: () => attemptSignal },
+			}) as IExecuteFunctions;
 			const sent = ctx.helpers.httpRequestWithAuthentication.call(requester, CREDENTIAL_TYPE, request);
 			const raw = await untilAborted(sent, attemptSignal, discardBody);
 			response = await readResponse(raw, url, attempts, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, attemptSignal);
@@ -605,9 +631,7 @@ export async function commCareRequest(
 			if (!failure) {
 				// Not a network failure (e.g. no credential set): pass n8n's own error on, secrets removed.
 				const message = error instanceof Error ? error.message : String(error);
-				throw credentials.redactor.error(
-					new NodeOperationError(node, message, { itemIndex: options.itemIndex }),
-				);
+				throw credentials.redactor.error(new NodeOperationError(node, message, { itemIndex: options.itemIndex }));
 			}
 			failure.message = credentials.redactor.text(failure.message);
 			if (shouldRetryNetworkFailure(failure.kind, options.idempotent) && (await waitBeforeRetry())) continue;
@@ -639,10 +663,12 @@ export async function commCareRequest(
  * by the caller, which knows what to suggest): an invalid Location is a problem to report, not a network error.
  */
 function redirectTarget(location: string, from: string): { ok: true; url: string } | { ok: false; problem: string } {
-	if (MALFORMED_ESCAPE.test(location)) return { ok: false, problem: "it has a '%' that is not followed by two hex digits" };
+	if (MALFORMED_ESCAPE.test(location))
+		return { ok: false, problem: "it has a '%' that is not followed by two hex digits" };
 	const target = parseUrl(location.trim(), from);
 	if (!target) return { ok: false, problem: 'it is not a valid web address' };
-	if (target.protocol !== 'http:' && target.protocol !== 'https:') return { ok: false, problem: 'it is not an http(s) address' };
+	if (target.protocol !== 'http:' && target.protocol !== 'https:')
+		return { ok: false, problem: 'it is not an http(s) address' };
 	if (target.username || target.password) return { ok: false, problem: 'it contains a user name or password' };
 	return { ok: true, url: target.href };
 }
@@ -683,7 +709,13 @@ function discardBody(raw: unknown): void {
  * Reads the answer n8n's helper resolved to into a CommCareResponse. A streamed body (what `encoding: 'stream'`
  * gives) is read up to `maxBytes` and stopped at the deadline; hosts that ignore `encoding` give it already read.
  */
-async function readResponse(raw: unknown, url: string, attempts: number, maxBytes: number, signal: AbortSignal): Promise<CommCareResponse> {
+async function readResponse(
+	raw: unknown,
+	url: string,
+	attempts: number,
+	maxBytes: number,
+	signal: AbortSignal,
+): Promise<CommCareResponse> {
 	const full = (raw ?? {}) as { body?: unknown };
 	if (!isReadable(full.body)) return normalizeResponse(raw, url, attempts);
 	const stream = full.body;

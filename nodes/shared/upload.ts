@@ -251,7 +251,12 @@ export function dryRunResultJson(
 	settings: ImportSettings,
 	fileName: string,
 	findings: { checked: boolean; rowCount: number | null; errors: PreflightIssue[]; warnings: PreflightIssue[] },
-	extra: Partial<Pick<DryRunResultJson, 'uploadNumber' | 'uploadCount' | 'columns' | 'sheetName' | 'firstItem' | 'lastItem' | 'columnsLeftOut'>> = {},
+	extra: Partial<
+		Pick<
+			DryRunResultJson,
+			'uploadNumber' | 'uploadCount' | 'columns' | 'sheetName' | 'firstItem' | 'lastItem' | 'columnsLeftOut'
+		>
+	> = {},
 ): DryRunResultJson {
 	return {
 		dryRun: true,
@@ -268,7 +273,14 @@ export function dryRunResultJson(
 		rowCount: findings.rowCount,
 		uploadNumber: extra.uploadNumber ?? 1,
 		uploadCount: extra.uploadCount ?? 1,
-		...(extra.columns ? { columns: [...extra.columns], sheetName: extra.sheetName, firstItem: extra.firstItem, lastItem: extra.lastItem } : {}),
+		...(extra.columns
+			? {
+					columns: [...extra.columns],
+					sheetName: extra.sheetName,
+					firstItem: extra.firstItem,
+					lastItem: extra.lastItem,
+				}
+			: {}),
 		...(extra.columnsLeftOut && extra.columnsLeftOut.length > 0 ? { columnsLeftOut: [...extra.columnsLeftOut] } : {}),
 		// Copies: items of one run must never share an array (a later node changing one would change the others).
 		errors: structuredClone(findings.errors),

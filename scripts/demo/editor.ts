@@ -110,7 +110,9 @@ async function waitUntilHealthy(url: string, hasExited: () => boolean, logFile: 
 		}
 		await new Promise((resolve) => setTimeout(resolve, 1000));
 	}
-	throw new Error(`n8n did not answer on ${url} within ${START_TIMEOUT_MS / 1000} s. Its log (${logFile}):\n${await tail(logFile)}`);
+	throw new Error(
+		`n8n did not answer on ${url} within ${START_TIMEOUT_MS / 1000} s. Its log (${logFile}):\n${await tail(logFile)}`,
+	);
 }
 
 /** Creates the owner account (only possible while there is none). */

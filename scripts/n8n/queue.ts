@@ -223,7 +223,11 @@ export async function startQueueCluster(install: N8nInstall, options: QueueClust
 		if (options.tarball) {
 			// Like a self-hosted deployment: the package goes into every process's own nodes folder.
 			const tarball = options.tarball;
-			await Promise.all([mainInstance, ...workerSetups.map((setup) => setup.instance)].map((instance) => instance.installPackage(tarball)));
+			await Promise.all(
+				[mainInstance, ...workerSetups.map((setup) => setup.instance)].map((instance) =>
+					instance.installPackage(tarball),
+				),
+			);
 		}
 		timings.processFoldersAndPackages = lap();
 
@@ -232,7 +236,8 @@ export async function startQueueCluster(install: N8nInstall, options: QueueClust
 			const id = await mainInstance.importWorkflow(workflow);
 			if (activate) {
 				const result = await mainInstance.runCommand(['publish:workflow', `--id=${id}`]);
-				if (result.exitCode !== 0) throw new Error(`n8n publish:workflow --id=${id} failed:\n${result.stdout}${result.stderr}`);
+				if (result.exitCode !== 0)
+					throw new Error(`n8n publish:workflow --id=${id} failed:\n${result.stdout}${result.stderr}`);
 			}
 			return id;
 		};
@@ -245,7 +250,16 @@ export async function startQueueCluster(install: N8nInstall, options: QueueClust
 		timings.importsAndMigrations = lap();
 
 		const startN8n = (name: string, instance: N8nInstance, port: number, args: string[], readyLog: string) =>
-			startN8nProcess({ install, name, instance, port, args, logsDir, readyLog, onSpawn: (child) => cleanups.push(() => child.stop('SIGTERM', 30_000)) });
+			startN8nProcess({
+				install,
+				name,
+				instance,
+				port,
+				args,
+				logsDir,
+				readyLog,
+				onSpawn: (child) => cleanups.push(() => child.stop('SIGTERM', 30_000)),
+			});
 		// Main first: it runs the database migrations when no import did, and workers need the schema.
 		const main = await startN8n(MAIN_NAME, mainInstance, mainPort, ['start'], MAIN_READY_LOG);
 		const workerArgs = ['worker', ...(options.concurrency ? [`--concurrency=${options.concurrency}`] : [])];
@@ -260,12 +274,16 @@ export async function startQueueCluster(install: N8nInstall, options: QueueClust
 			assertId(workflowId);
 			await waitUntil(
 				`the main to register webhooks of workflow ${workflowId}`,
-				async () => (Number(await query(`SELECT count(*) FROM webhook_entity WHERE "workflowId" = '${workflowId}'`)) > 0 ? true : undefined),
+				async () =>
+					Number(await query(`SELECT count(*) FROM webhook_entity WHERE "workflowId" = '${workflowId}'`)) > 0
+						? true
+						: undefined,
 				{ process: main.process, timeoutMs: 90_000, intervalMs: 500 },
 			);
 		};
 		for (const [index, workflow] of (options.workflows ?? []).entries()) {
-			if (hasWebhookTrigger(workflow) && (workflow as { active?: boolean }).active === true) await waitForWebhooks(workflowIds[index]);
+			if (hasWebhookTrigger(workflow) && (workflow as { active?: boolean }).active === true)
+				await waitForWebhooks(workflowIds[index]);
 		}
 		timings.webhooksRegistered = lap();
 
@@ -309,19 +327,30 @@ export async function startQueueCluster(install: N8nInstall, options: QueueClust
 					async () => {
 						const executions = await listExecutions(workflowId);
 						if (executions.length > count) {
-							throw new UnexpectedExecutionsError(`Expected ${count} executions of workflow ${workflowId}, found ${executions.length}`);
+							throw new UnexpectedExecutionsError(
+								`Expected ${count} executions of workflow ${workflowId}, found ${executions.length}`,
+							);
 						}
-						const finished = executions.filter((execution) => (FINAL_EXECUTION_STATUSES as readonly string[]).includes(execution.status));
+						const finished = executions.filter((execution) =>
+							(FINAL_EXECUTION_STATUSES as readonly string[]).includes(execution.status),
+						);
 						return finished.length === count ? executions : undefined;
 					},
-					{ process: main.process, timeoutMs, intervalMs: 500, rethrow: (error) => error instanceof UnexpectedExecutionsError },
+					{
+						process: main.process,
+						timeoutMs,
+						intervalMs: 500,
+						rethrow: (error) => error instanceof UnexpectedExecutionsError,
+					},
 				);
 			},
 			async readExecution(executionId) {
 				assertId(executionId);
 				const [summary] = await selectExecutions(`WHERE id = ${Number(executionId)}`);
 				if (!summary) throw new Error(`No execution ${executionId} in the database`);
-				const serialized = (await query(`SELECT data FROM execution_data WHERE "executionId" = ${Number(executionId)}`)).replace(/\n$/, '');
+				const serialized = (
+					await query(`SELECT data FROM execution_data WHERE "executionId" = ${Number(executionId)}`)
+				).replace(/\n$/, '');
 				if (!serialized) throw new Error(`Execution ${executionId} has no stored data`);
 				return toStoredExecution(summary, parseFlatted(install, serialized));
 			},
@@ -373,7 +402,16 @@ interface StartN8nProcessOptions {
 }
 
 /** Spawns a long-running n8n command and waits for its readiness log line and `/healthz/readiness`. */
-async function startN8nProcess({ install, name, instance, port, args, logsDir, readyLog, onSpawn }: StartN8nProcessOptions): Promise<ClusterProcess> {
+async function startN8nProcess({
+	install,
+	name,
+	instance,
+	port,
+	args,
+	logsDir,
+	readyLog,
+	onSpawn,
+}: StartN8nProcessOptions): Promise<ClusterProcess> {
 	const child = startProcess({
 		name: `n8n ${name}`,
 		command: install.nodeBin,
@@ -383,16 +421,24 @@ async function startN8nProcess({ install, name, instance, port, args, logsDir, r
 		logFile: path.join(logsDir, `${name}.log`),
 	});
 	onSpawn(child);
-	await waitUntil(`n8n ${name} to log "${readyLog}"`, async () => ((await child.readLog()).includes(readyLog) ? true : undefined), {
-		process: child,
-		timeoutMs: 180_000,
-		intervalMs: 500,
-	});
+	await waitUntil(
+		`n8n ${name} to log "${readyLog}"`,
+		async () => ((await child.readLog()).includes(readyLog) ? true : undefined),
+		{
+			process: child,
+			timeoutMs: 180_000,
+			intervalMs: 500,
+		},
+	);
 	// Readiness means connected to the database and Redis.
-	await waitUntil(`n8n ${name} /healthz/readiness`, async () => ((await fetch(`http://127.0.0.1:${port}/healthz/readiness`)).ok ? true : undefined), {
-		process: child,
-		timeoutMs: 60_000,
-	});
+	await waitUntil(
+		`n8n ${name} /healthz/readiness`,
+		async () => ((await fetch(`http://127.0.0.1:${port}/healthz/readiness`)).ok ? true : undefined),
+		{
+			process: child,
+			timeoutMs: 60_000,
+		},
+	);
 	return { name, instance, process: child, port };
 }
 
@@ -425,7 +471,16 @@ function parseFlatted(install: N8nInstall, serialized: string): Record<string, u
 	return flatted.parse(serialized) as Record<string, unknown>;
 }
 
-function toExecutionSummary([id, workflowId, status, finished, mode, createdAt, startedAt, stoppedAt]: string[]): ExecutionSummary {
+function toExecutionSummary([
+	id,
+	workflowId,
+	status,
+	finished,
+	mode,
+	createdAt,
+	startedAt,
+	stoppedAt,
+]: string[]): ExecutionSummary {
 	const epochMs = (text: string) => (text === '' ? null : Number(text));
 	return {
 		id,
@@ -449,7 +504,10 @@ function toStoredExecution(summary: ExecutionSummary, data: Record<string, unkno
 		error: resultData.error as StoredExecution['error'],
 		outputs(nodeName, runIndex = 0) {
 			const run = runData[nodeName]?.[runIndex];
-			if (!run) throw new Error(`Node "${nodeName}" has no run #${runIndex} in execution ${summary.id}; ran: ${Object.keys(runData).join(', ') || 'none'}`);
+			if (!run)
+				throw new Error(
+					`Node "${nodeName}" has no run #${runIndex} in execution ${summary.id}; ran: ${Object.keys(runData).join(', ') || 'none'}`,
+				);
 			return (run.data?.main ?? []).map((items) => items ?? []);
 		},
 	};

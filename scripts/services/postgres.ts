@@ -52,7 +52,8 @@ function serverUser(): { uid?: number; gid?: number } {
 		.split('\n')
 		.map((line) => line.split(':'))
 		.find((fields) => fields[0] === 'postgres');
-	if (!entry) throw new Error('Running as root but there is no `postgres` OS user (Debian\'s postgresql package creates it)');
+	if (!entry)
+		throw new Error("Running as root but there is no `postgres` OS user (Debian's postgresql package creates it)");
 	return { uid: Number(entry[2]), gid: Number(entry[3]) };
 }
 
@@ -72,13 +73,20 @@ export async function startPostgres(): Promise<PostgresService> {
 	}
 
 	await runAs(owner, path.join(binDir, 'initdb'), [
-		'--pgdata', dataDir,
-		'--username', BOOTSTRAP_SUPERUSER,
-		'--pwfile', passwordFile,
-		'--auth-local', 'trust',
-		'--auth-host', 'scram-sha-256',
-		'--encoding', 'UTF8',
-		'--locale', 'C',
+		'--pgdata',
+		dataDir,
+		'--username',
+		BOOTSTRAP_SUPERUSER,
+		'--pwfile',
+		passwordFile,
+		'--auth-local',
+		'trust',
+		'--auth-host',
+		'scram-sha-256',
+		'--encoding',
+		'UTF8',
+		'--locale',
+		'C',
 		'--no-sync',
 	]);
 
@@ -86,7 +94,20 @@ export async function startPostgres(): Promise<PostgresService> {
 	const { process: serverProcess, port } = server;
 	const password = randomBytes(12).toString('hex');
 	const psqlAsSuperuser = (sql: string) =>
-		runAs(owner, path.join(binDir, 'psql'), ['-h', dir, '-p', String(port), '-U', BOOTSTRAP_SUPERUSER, '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-Atc', sql]);
+		runAs(owner, path.join(binDir, 'psql'), [
+			'-h',
+			dir,
+			'-p',
+			String(port),
+			'-U',
+			BOOTSTRAP_SUPERUSER,
+			'-d',
+			'postgres',
+			'-v',
+			'ON_ERROR_STOP=1',
+			'-Atc',
+			sql,
+		]);
 	try {
 		await psqlAsSuperuser(`CREATE ROLE ${N8N_ROLE} LOGIN PASSWORD '${password}'`);
 		await psqlAsSuperuser(`CREATE DATABASE ${N8N_DATABASE} OWNER ${N8N_ROLE}`);
@@ -104,10 +125,29 @@ export async function startPostgres(): Promise<PostgresService> {
 		database: N8N_DATABASE,
 		dir,
 		query: (sql) =>
-			run(path.join(binDir, 'psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', N8N_ROLE, '-d', N8N_DATABASE, '-v', 'ON_ERROR_STOP=1', '-AtF', '\t', '-c', sql], {
-				...process.env,
-				PGPASSWORD: password,
-			} as Record<string, string>),
+			run(
+				path.join(binDir, 'psql'),
+				[
+					'-h',
+					'127.0.0.1',
+					'-p',
+					String(port),
+					'-U',
+					N8N_ROLE,
+					'-d',
+					N8N_DATABASE,
+					'-v',
+					'ON_ERROR_STOP=1',
+					'-AtF',
+					'\t',
+					'-c',
+					sql,
+				],
+				{
+					...process.env,
+					PGPASSWORD: password,
+				} as Record<string, string>,
+			),
 		async stop() {
 			if (stopped) return;
 			stopped = true;
@@ -130,12 +170,18 @@ async function startServer(
 			name: `postgres :${port}`,
 			command: path.join(binDir, 'postgres'),
 			args: [
-				'-D', dataDir,
-				'-p', String(port),
-				'-c', 'listen_addresses=127.0.0.1',
-				'-c', `unix_socket_directories=${dir}`,
-				'-c', 'fsync=off', // throwaway data: skip disk flushes
-				'-c', 'max_connections=200', // n8n main + workers each keep a pool
+				'-D',
+				dataDir,
+				'-p',
+				String(port),
+				'-c',
+				'listen_addresses=127.0.0.1',
+				'-c',
+				`unix_socket_directories=${dir}`,
+				'-c',
+				'fsync=off', // throwaway data: skip disk flushes
+				'-c',
+				'max_connections=200', // n8n main + workers each keep a pool
 			],
 			logFile: path.join(dir, 'server.log'),
 			...owner,
@@ -143,7 +189,8 @@ async function startServer(
 		try {
 			await waitUntil(
 				`postgres on port ${port}`,
-				async () => ((await tryRun(path.join(binDir, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port)])) ? true : undefined),
+				async () =>
+					(await tryRun(path.join(binDir, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port)])) ? true : undefined,
 				{ process: serverProcess, timeoutMs: 60_000 },
 			);
 			return { process: serverProcess, port };
@@ -198,7 +245,9 @@ function run(
 if (require.main === module) {
 	(async () => {
 		const postgres = await startPostgres();
-		console.log(`postgres ready: postgresql://${postgres.user}:${postgres.password}@${postgres.host}:${postgres.port}/${postgres.database}`);
+		console.log(
+			`postgres ready: postgresql://${postgres.user}:${postgres.password}@${postgres.host}:${postgres.port}/${postgres.database}`,
+		);
 		console.log(await postgres.query('select version()'));
 		console.log('Ctrl-C to stop');
 		process.once('SIGINT', () => void postgres.stop().then(() => process.exit(0)));

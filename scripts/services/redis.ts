@@ -32,21 +32,32 @@ export async function startRedis(): Promise<RedisService> {
 			name: `redis :${port}`,
 			command: REDIS_SERVER,
 			args: [
-				'--bind', '127.0.0.1',
-				'--port', String(port),
-				'--dir', dir,
-				'--save', '', // no snapshots
-				'--appendonly', 'no',
-				'--daemonize', 'no',
-				'--protected-mode', 'yes',
+				'--bind',
+				'127.0.0.1',
+				'--port',
+				String(port),
+				'--dir',
+				dir,
+				'--save',
+				'', // no snapshots
+				'--appendonly',
+				'no',
+				'--daemonize',
+				'no',
+				'--protected-mode',
+				'yes',
 			],
 			logFile: path.join(dir, 'server.log'),
 		});
 		try {
-			await waitUntil(`redis on port ${port}`, async () => ((await sendCommand(port, ['PING'])).startsWith('+PONG') ? true : undefined), {
-				process: server,
-				timeoutMs: 30_000,
-			});
+			await waitUntil(
+				`redis on port ${port}`,
+				async () => ((await sendCommand(port, ['PING'])).startsWith('+PONG') ? true : undefined),
+				{
+					process: server,
+					timeoutMs: 30_000,
+				},
+			);
 		} catch (error) {
 			lastError = error;
 			await server.stop('SIGKILL');

@@ -124,9 +124,7 @@ describe.each(SUPPORTED_N8N_VERSIONS)('real n8n %s', (version) => {
 			const run = await instance.execute(workflowId);
 
 			expect(run.error).toBeUndefined();
-			expect(run.outputs('Hello')[0].map((item) => item.json)).toEqual([
-				{ hello: 'world', formDataVersion: '4.0.6' },
-			]);
+			expect(run.outputs('Hello')[0].map((item) => item.json)).toEqual([{ hello: 'world', formDataVersion: '4.0.6' }]);
 		},
 		RUN_TIMEOUT_MS,
 	);
@@ -206,66 +204,74 @@ describe.each(SUPPORTED_N8N_VERSIONS)('real n8n %s', (version) => {
 
 /** What a binary property looks like in a run's output, per binary data mode (`database` exists in 2.x only). */
 const binaryModeCases = SUPPORTED_N8N_VERSIONS.flatMap((version) => [
-	{ version, mode: 'default' as const, expectedId: undefined, expectedData: Buffer.from('hello file').toString('base64') },
+	{
+		version,
+		mode: 'default' as const,
+		expectedId: undefined,
+		expectedData: Buffer.from('hello file').toString('base64'),
+	},
 	{ version, mode: 'filesystem' as const, expectedId: /^filesystem-v2:/, expectedData: 'filesystem-v2' },
 	...(version.startsWith('2.')
 		? [{ version, mode: 'database' as const, expectedId: /^database:/, expectedData: 'database' }]
 		: []),
 ]);
 
-describe.each(binaryModeCases)('real n8n $version, binary data mode $mode', ({ version, mode, expectedId, expectedData }) => {
-	let instance: N8nInstance;
+describe.each(binaryModeCases)(
+	'real n8n $version, binary data mode $mode',
+	({ version, mode, expectedId, expectedData }) => {
+		let instance: N8nInstance;
 
-	beforeAll(async () => {
-		instance = await createInstance(await ensureN8n(version), { binaryDataMode: mode });
-	}, INSTALL_TIMEOUT_MS);
+		beforeAll(async () => {
+			instance = await createInstance(await ensureN8n(version), { binaryDataMode: mode });
+		}, INSTALL_TIMEOUT_MS);
 
-	afterAll(async () => {
-		await instance?.cleanup();
-	});
+		afterAll(async () => {
+			await instance?.cleanup();
+		});
 
-	test(
-		'stores a file made by Convert to File the way the mode says',
-		async () => {
-			const workflowId = await instance.importWorkflow({
-				name: `harness binary ${mode}`,
-				nodes: [
-					manualTrigger,
-					{
-						id: 'set',
-						name: 'Set Text',
-						type: 'n8n-nodes-base.set',
-						typeVersion: 3.4,
-						position: [220, 0],
-						parameters: {
-							mode: 'manual',
-							assignments: { assignments: [{ id: 'a', name: 'text', value: 'hello file', type: 'string' }] },
-							options: {},
+		test(
+			'stores a file made by Convert to File the way the mode says',
+			async () => {
+				const workflowId = await instance.importWorkflow({
+					name: `harness binary ${mode}`,
+					nodes: [
+						manualTrigger,
+						{
+							id: 'set',
+							name: 'Set Text',
+							type: 'n8n-nodes-base.set',
+							typeVersion: 3.4,
+							position: [220, 0],
+							parameters: {
+								mode: 'manual',
+								assignments: { assignments: [{ id: 'a', name: 'text', value: 'hello file', type: 'string' }] },
+								options: {},
+							},
 						},
+						{
+							id: 'file',
+							name: 'To File',
+							type: 'n8n-nodes-base.convertToFile',
+							typeVersion: 1.1,
+							position: [440, 0],
+							parameters: { operation: 'toText', sourceProperty: 'text', options: {} },
+						},
+					],
+					connections: {
+						Start: { main: [[{ node: 'Set Text', type: 'main', index: 0 }]] },
+						'Set Text': { main: [[{ node: 'To File', type: 'main', index: 0 }]] },
 					},
-					{
-						id: 'file',
-						name: 'To File',
-						type: 'n8n-nodes-base.convertToFile',
-						typeVersion: 1.1,
-						position: [440, 0],
-						parameters: { operation: 'toText', sourceProperty: 'text', options: {} },
-					},
-				],
-				connections: {
-					Start: { main: [[{ node: 'Set Text', type: 'main', index: 0 }]] },
-					'Set Text': { main: [[{ node: 'To File', type: 'main', index: 0 }]] },
-				},
-			});
+				});
 
-			const run = await instance.execute(workflowId);
+				const run = await instance.execute(workflowId);
 
-			expect(run.error).toBeUndefined();
-			const binary = run.outputs('To File')[0][0].binary?.data;
-			expect(binary?.data).toBe(expectedData);
-			if (expectedId) expect(binary?.id).toMatch(expectedId);
-			else expect(binary?.id).toBeUndefined();
-		},
-		RUN_TIMEOUT_MS,
-	);
-});
+				expect(run.error).toBeUndefined();
+				const binary = run.outputs('To File')[0][0].binary?.data;
+				expect(binary?.data).toBe(expectedData);
+				if (expectedId) expect(binary?.id).toMatch(expectedId);
+				else expect(binary?.id).toBeUndefined();
+			},
+			RUN_TIMEOUT_MS,
+		);
+	},
+);

@@ -72,11 +72,13 @@ export function baseNodeProblems(catalog: CatalogEntry[], node: WorkflowNode): s
 			const versions = property.displayOptions?.show?.['@version'];
 			return !versions || versions.some((condition) => versionMatches(condition, node.typeVersion));
 		});
-		if (!defined) problems.push(`${node.name}: parameter "${parameter}" is not defined by ${node.type} v${node.typeVersion}`);
+		if (!defined)
+			problems.push(`${node.name}: parameter "${parameter}" is not defined by ${node.type} v${node.typeVersion}`);
 	}
 	const credentialTypes = new Set((entry.credentials ?? []).map((credential) => credential.name));
 	for (const credential of Object.keys(node.credentials ?? {})) {
-		if (!credentialTypes.has(credential)) problems.push(`${node.name}: ${node.type} takes no credential "${credential}"`);
+		if (!credentialTypes.has(credential))
+			problems.push(`${node.name}: ${node.type} takes no credential "${credential}"`);
 	}
 	return problems;
 }

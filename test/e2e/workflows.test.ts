@@ -105,15 +105,28 @@ async function prepareInstance(version: N8nVersion, binaryDataMode?: BinaryDataM
 	await timed(`${label}: install package`, () => instance.installPackage(tarball));
 	await timed(`${label}: import credentials`, () =>
 		instance.importCredentials([
-			commCareCredential({ ...GOOD_CREDENTIAL, baseUrl: emulator.baseUrl, username: emulator.username, apiKey: emulator.apiKey }),
-			commCareCredential({ ...WRONG_KEY_CREDENTIAL, baseUrl: emulator.baseUrl, username: emulator.username, apiKey: WRONG_KEY }),
+			commCareCredential({
+				...GOOD_CREDENTIAL,
+				baseUrl: emulator.baseUrl,
+				username: emulator.username,
+				apiKey: emulator.apiKey,
+			}),
+			commCareCredential({
+				...WRONG_KEY_CREDENTIAL,
+				baseUrl: emulator.baseUrl,
+				username: emulator.username,
+				apiKey: WRONG_KEY,
+			}),
 		]),
 	);
 	return instance;
 }
 
 /** The spreadsheet-file example reading `fileName` from the fixtures, polling fast enough for a local server. */
-function fileExample(fileName: string, options: { credential?: typeof GOOD_CREDENTIAL; skipChecks?: boolean } = {}): WorkflowJson {
+function fileExample(
+	fileName: string,
+	options: { credential?: typeof GOOD_CREDENTIAL; skipChecks?: boolean } = {},
+): WorkflowJson {
 	const workflow = useCommCareCredential(loadExample(FILE_EXAMPLE.file), options.credential ?? GOOD_CREDENTIAL);
 	setParameters(workflow, FILE_EXAMPLE.read, { fileSelector: path.join(filesDir, fileName) });
 	setParameters(workflow, FILE_EXAMPLE.bulkImport, { projectSpace: emulator.domain });
@@ -148,18 +161,68 @@ function casesOfType(caseType: string) {
 
 /** Rows of a Google Sheet of registrations, as the Google Sheets node reads them (row_number included). */
 const SHEET_ROWS = [
-	{ row_number: 10, external_id: 'ANC-0101', name: 'Halima Omar', village: 'Kibera', owner_id: 'owner-chw-1', import_status: '', import_error: '' },
-	{ row_number: 11, external_id: 'ANC-0102', name: 'Ruth Chebet', village: 'Mathare', owner_id: 'chw-left-in-2024', import_status: '', import_error: '' },
-	{ row_number: 12, external_id: 'ANC-0103', name: 'Agnes Wambui', village: 'Kawangware', owner_id: 'owner-chw-2', import_status: '', import_error: '' },
-	{ row_number: 13, external_id: 'ANC-0104', name: 'Zainab Ali', village: 'Kibera', owner_id: 'chw-left-in-2024', import_status: '', import_error: '' },
+	{
+		row_number: 10,
+		external_id: 'ANC-0101',
+		name: 'Halima Omar',
+		village: 'Kibera',
+		owner_id: 'owner-chw-1',
+		import_status: '',
+		import_error: '',
+	},
+	{
+		row_number: 11,
+		external_id: 'ANC-0102',
+		name: 'Ruth Chebet',
+		village: 'Mathare',
+		owner_id: 'chw-left-in-2024',
+		import_status: '',
+		import_error: '',
+	},
+	{
+		row_number: 12,
+		external_id: 'ANC-0103',
+		name: 'Agnes Wambui',
+		village: 'Kawangware',
+		owner_id: 'owner-chw-2',
+		import_status: '',
+		import_error: '',
+	},
+	{
+		row_number: 13,
+		external_id: 'ANC-0104',
+		name: 'Zainab Ali',
+		village: 'Kibera',
+		owner_id: 'chw-left-in-2024',
+		import_status: '',
+		import_error: '',
+	},
 	// An empty row left in the sheet: CommCare skips it without a word.
 	{ row_number: 14, external_id: '', name: '', village: '', owner_id: '', import_status: '', import_error: '' },
 ];
 
 /** Rows of the Postgres example's query (its SELECT aliases the columns to case property names). */
 const DATABASE_ROWS = [
-	{ external_id: 'ANC-0201', name: 'Mercy Atieno', age: '23', village: 'Kibera', phone: '+254 700 000 801', expected_delivery: '2026-08-01', risk_level: 'low', owner_id: 'owner-chw-1' },
-	{ external_id: 'ANC-0202', name: 'Joy Mwangi', age: '30', village: 'Mathare', phone: '+254 700 000 802', expected_delivery: '2026-09-12', risk_level: 'high', owner_id: 'group-district-a' },
+	{
+		external_id: 'ANC-0201',
+		name: 'Mercy Atieno',
+		age: '23',
+		village: 'Kibera',
+		phone: '+254 700 000 801',
+		expected_delivery: '2026-08-01',
+		risk_level: 'low',
+		owner_id: 'owner-chw-1',
+	},
+	{
+		external_id: 'ANC-0202',
+		name: 'Joy Mwangi',
+		age: '30',
+		village: 'Mathare',
+		phone: '+254 700 000 802',
+		expected_delivery: '2026-09-12',
+		risk_level: 'high',
+		owner_id: 'group-district-a',
+	},
 ];
 
 describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emulator', (version) => {
@@ -200,7 +263,7 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 	);
 
 	test(
-		'Google Sheets rows, per record: invalid owners on Warning with CommCare\'s reason, a blank row on Warning as skipped, the rest on Success, each result written back to its own sheet row',
+		"Google Sheets rows, per record: invalid owners on Warning with CommCare's reason, a blank row on Warning as skipped, the rest on Success, each result written back to its own sheet row",
 		async () => {
 			emulator.cases.add(emulator.domain, {
 				case_type: 'patient',
@@ -235,16 +298,18 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 					'Import finished: 1 case created, 1 updated, 2 rows not imported (Invalid Owner: rows 3, 5); 1 row skipped silently: CommCare skips blank rows (every mapped cell empty) without reporting them (or, in multi-sheet mode, when every sheet is named like a case type of the project, rows that matched no case).',
 				timedOut: false,
 			};
-			expect(jsonOf(success)).toEqual([0, 2].map((index) => ({
-				outcome: 'success',
-				reason: 'imported',
-				summary: `Row ${index + 2} imported (created or updated)`,
-				status_url: statusUrl,
-				row: index + 2,
-				record: withoutSheetColumns(SHEET_ROWS[index]),
-				errors: [],
-				import: expect.objectContaining(importContext),
-			})));
+			expect(jsonOf(success)).toEqual(
+				[0, 2].map((index) => ({
+					outcome: 'success',
+					reason: 'imported',
+					summary: `Row ${index + 2} imported (created or updated)`,
+					status_url: statusUrl,
+					row: index + 2,
+					record: withoutSheetColumns(SHEET_ROWS[index]),
+					errors: [],
+					import: expect.objectContaining(importContext),
+				})),
+			);
 			// Per the node's rule, a row CommCare lists in its errors is a Warning (reason rowErrors): the import went
 			// through, the row is one to fix and send again. Warning items come in input order, the blank row last.
 			const refused = (index: number) => ({
@@ -263,7 +328,8 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 				{
 					outcome: 'warning',
 					reason: 'skippedRows',
-					summary: 'Row 6 skipped silently: blank row: every mapped cell is empty, and CommCare skips such rows without reporting them',
+					summary:
+						'Row 6 skipped silently: blank row: every mapped cell is empty, and CommCare skips such rows without reporting them',
 					status_url: statusUrl,
 					row: 6,
 					record: withoutSheetColumns(SHEET_ROWS[4]),
@@ -296,7 +362,12 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 			// At CommCare: one upload; the good rows created or updated, without the sheet's own columns.
 			expect(emulator.uploads.map((upload) => upload.status)).toEqual([200]);
 			expect(casesOfType('patient')).toEqual([
-				{ external_id: 'ANC-0103', name: 'Agnes Wambui', owner_id: 'owner-chw-2', properties: { village: 'Kawangware' } },
+				{
+					external_id: 'ANC-0103',
+					name: 'Agnes Wambui',
+					owner_id: 'owner-chw-2',
+					properties: { village: 'Kawangware' },
+				},
 				{ external_id: 'ANC-0101', name: 'Halima Omar', owner_id: 'owner-chw-1', properties: { village: 'Kibera' } },
 			]);
 		},
@@ -321,16 +392,24 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 			expect(warning).toEqual([]);
 			const statusUrl = error[0].json.status_url;
 			const failure = 'Import failed: Error: Field name "type" is reserved';
-			expect(jsonOf(error)).toEqual(rows.map((row, index) => ({
-				outcome: 'error',
-				reason: 'failed',
-				summary: `Row ${index + 2} not imported: ${failure}`,
-				status_url: statusUrl,
-				row: index + 2,
-				record: withoutSheetColumns(row),
-				errors: [{ title: null, description: 'Error: Field name "type" is reserved', column: null }],
-				import: expect.objectContaining({ outcome: 'error', reason: 'failed', state: 3, summary: failure, timedOut: false }),
-			})));
+			expect(jsonOf(error)).toEqual(
+				rows.map((row, index) => ({
+					outcome: 'error',
+					reason: 'failed',
+					summary: `Row ${index + 2} not imported: ${failure}`,
+					status_url: statusUrl,
+					row: index + 2,
+					record: withoutSheetColumns(row),
+					errors: [{ title: null, description: 'Error: Field name "type" is reserved', column: null }],
+					import: expect.objectContaining({
+						outcome: 'error',
+						reason: 'failed',
+						state: 3,
+						summary: failure,
+						timedOut: false,
+					}),
+				})),
+			);
 			expect(pairedOf(error)).toEqual([{ item: 0 }, { item: 1 }]);
 
 			// Each row gets the import's failure; the team gets one message for the whole import.
@@ -339,7 +418,9 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 				{ row_number: '11', import_status: 'import failed', import_error: failure },
 			]);
 			expect(jsonOf(result.outputs(SHEETS_EXAMPLE.alert)[0])).toEqual([
-				{ text: `CommCare import failed or could not be checked: 2 row(s) without a result.\n• ${failure} (status URL: ${statusUrl})` },
+				{
+					text: `CommCare import failed or could not be checked: 2 row(s) without a result.\n• ${failure} (status URL: ${statusUrl})`,
+				},
 			]);
 			expect(result.runData[SHEETS_EXAMPLE.onSuccess]).toBeUndefined();
 			expect(result.runData[SHEETS_EXAMPLE.onWarning]).toBeUndefined();
@@ -350,7 +431,7 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 	);
 
 	test(
-		'Postgres rows, per record: all imported, every record on Success, the SQL update gets each row\'s id',
+		"Postgres rows, per record: all imported, every record on Success, the SQL update gets each row's id",
 		async () => {
 			const workflow = useCommCareCredential(loadExample(POSTGRES_EXAMPLE.file), GOOD_CREDENTIAL);
 			replaceNode(workflow, POSTGRES_EXAMPLE.read, codeNodeReturning(DATABASE_ROWS));
@@ -379,7 +460,12 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 			expect(result.runData[POSTGRES_EXAMPLE.onError]).toBeUndefined();
 			expect(result.runData[POSTGRES_EXAMPLE.alert]).toBeUndefined();
 			expect(casesOfType('patient')).toEqual(
-				DATABASE_ROWS.map(({ external_id, name, owner_id, ...properties }) => ({ external_id, name, owner_id, properties })),
+				DATABASE_ROWS.map(({ external_id, name, owner_id, ...properties }) => ({
+					external_id,
+					name,
+					owner_id,
+					properties,
+				})),
 			);
 		},
 		RUN_TIMEOUT_MS,
@@ -388,7 +474,12 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 	test(
 		'Postgres rows, per record: a row CommCare refuses goes to Warning and Save warning stores its reason; no email',
 		async () => {
-			const refusedRow = { ...DATABASE_ROWS[1], external_id: 'ANC-0203', name: 'Faith Njoki', owner_id: 'chw-left-in-2024' };
+			const refusedRow = {
+				...DATABASE_ROWS[1],
+				external_id: 'ANC-0203',
+				name: 'Faith Njoki',
+				owner_id: 'chw-left-in-2024',
+			};
 			const rows = [...DATABASE_ROWS, refusedRow];
 			const workflow = useCommCareCredential(loadExample(POSTGRES_EXAMPLE.file), GOOD_CREDENTIAL);
 			replaceNode(workflow, POSTGRES_EXAMPLE.read, codeNodeReturning(rows));
@@ -419,7 +510,12 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 			expect(pairedOf(warning)).toEqual([{ item: 2 }]);
 			// The SQL updates' parameters, as JSON text: the refused row gets CommCare's reason, the others their id.
 			expect(jsonOf(result.outputs(POSTGRES_EXAMPLE.onWarning)[0])).toEqual([
-				{ 'options.queryReplacement': JSON.stringify([`Invalid Owner (column owner_id): ${ERROR_TEXT.invalidOwner.description}`, 'ANC-0203']) },
+				{
+					'options.queryReplacement': JSON.stringify([
+						`Invalid Owner (column owner_id): ${ERROR_TEXT.invalidOwner.description}`,
+						'ANC-0203',
+					]),
+				},
 			]);
 			expect(jsonOf(result.outputs(POSTGRES_EXAMPLE.onSuccess)[0])).toEqual([
 				{ 'options.queryReplacement': '["ANC-0201"]' },
@@ -428,7 +524,12 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 			expect(result.runData[POSTGRES_EXAMPLE.onError]).toBeUndefined();
 			expect(result.runData[POSTGRES_EXAMPLE.alert]).toBeUndefined();
 			expect(casesOfType('patient')).toEqual(
-				DATABASE_ROWS.map(({ external_id, name, owner_id, ...properties }) => ({ external_id, name, owner_id, properties })),
+				DATABASE_ROWS.map(({ external_id, name, owner_id, ...properties }) => ({
+					external_id,
+					name,
+					owner_id,
+					properties,
+				})),
 			);
 		},
 		RUN_TIMEOUT_MS,
@@ -452,7 +553,11 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 	test(
 		'spreadsheet file with a reserved column, checks skipped: CommCare fails the whole import, the upload goes to Error',
 		async () => {
-			const result = await run(n8n, 'file, reserved column, no checks', fileExample('reserved-column.xlsx', { skipChecks: true }));
+			const result = await run(
+				n8n,
+				'file, reserved column, no checks',
+				fileExample('reserved-column.xlsx', { skipChecks: true }),
+			);
 
 			expect(result.error).toBeUndefined();
 			const [success, warning, error] = result.outputs(FILE_EXAMPLE.status);
@@ -489,7 +594,11 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 	test(
 		'wrong API key: the run fails at CommCare Bulk Import with a message naming the credential',
 		async () => {
-			const result = await run(n8n, 'file, wrong API key', fileExample('patients.xlsx', { credential: WRONG_KEY_CREDENTIAL }));
+			const result = await run(
+				n8n,
+				'file, wrong API key',
+				fileExample('patients.xlsx', { credential: WRONG_KEY_CREDENTIAL }),
+			);
 
 			expect(result.exitCode).not.toBe(0);
 			expect(result.error?.message).toBe(
@@ -516,8 +625,16 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 			const header = `ApiKey ${emulator.username}:${emulator.apiKey}`;
 			const key = emulator.apiKey;
 			// The shapes that leaked before: a line break, tabs, a tag inside the key, an entity, the header whole.
-			const message = [`Bad header\n${header}`, `key:\t\t${key.slice(0, 9)}<b>${key.slice(9)}</b>`, `&amp; ${key}`].join(' | ');
-			emulator.faults.respond('upload', 1, { status: 500, body: JSON.stringify({ code: 500, message }), headers: { 'Content-Type': 'application/json' } });
+			const message = [
+				`Bad header\n${header}`,
+				`key:\t\t${key.slice(0, 9)}<b>${key.slice(9)}</b>`,
+				`&amp; ${key}`,
+			].join(' | ');
+			emulator.faults.respond('upload', 1, {
+				status: 500,
+				body: JSON.stringify({ code: 500, message }),
+				headers: { 'Content-Type': 'application/json' },
+			});
 			const result = await run(n8n, 'file, JSON 500 echoing the key', fileExample('patients.xlsx'));
 
 			expect(result.error?.message).toMatch(/^Bad header\nApiKey \[redacted\] \| key:\t\t\[redacted\]/);
@@ -619,6 +736,11 @@ async function expectSuccessfulFileImport(result: RunResult): Promise<void> {
 	expect(casesOfType('patient')).toEqual([
 		{ external_id: '', name: 'Amina Yusuf', owner_id: 'owner-chw-1', properties: { age: '34', village: 'Kibera' } },
 		{ external_id: '', name: 'Joseph Otieno', owner_id: 'owner-chw-2', properties: { age: '51', village: 'Mathare' } },
-		{ external_id: '', name: 'Grace Wanjiru', owner_id: userIdOf(emulator.username), properties: { age: '27', village: 'Kibera' } },
+		{
+			external_id: '',
+			name: 'Grace Wanjiru',
+			owner_id: userIdOf(emulator.username),
+			properties: { age: '27', village: 'Kibera' },
+		},
 	]);
 }

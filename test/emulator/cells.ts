@@ -59,4 +59,3 @@ export function utcParts(date: Date): DateParts {
 		us: date.getUTCMilliseconds() * 1000,
 	};
 }
-

@@ -21,7 +21,9 @@ async function main(): Promise<void> {
 	const stop = (signal: string): void => {
 		if (stopping) return;
 		stopping = true;
-		console.log(`${signal} received, stopping (${emulator.uploads.length} upload(s), ${emulator.cases.all().length} case(s)).`);
+		console.log(
+			`${signal} received, stopping (${emulator.uploads.length} upload(s), ${emulator.cases.all().length} case(s)).`,
+		);
 		emulator.close().then(
 			() => process.exit(0),
 			() => process.exit(1),

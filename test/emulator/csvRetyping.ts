@@ -33,7 +33,8 @@ function pythonNumberLiteral(text: string): Cell | undefined {
 		const value = intLiteralValue(text);
 		const asFloat = Number(value);
 		// Python compares int and float exactly: ints too large for a double come back as floats.
-		if (Number.isFinite(asFloat) && BigInt(asFloat) === value) return { kind: 'int', text: value.toString(), number: asFloat };
+		if (Number.isFinite(asFloat) && BigInt(asFloat) === value)
+			return { kind: 'int', text: value.toString(), number: asFloat };
 		return { kind: 'float', text: pythonFloatRepr(asFloat), number: asFloat };
 	}
 	if (FLOAT_LITERAL.test(text)) {
@@ -64,8 +65,19 @@ function monthIndex(name: string): number | undefined {
 }
 
 const MONTH_NAMES = [
-	'january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november',
-	'december', 'sept',
+	'january',
+	'february',
+	'march',
+	'april',
+	'may',
+	'june',
+	'july',
+	'august',
+	'september',
+	'october',
+	'november',
+	'december',
+	'sept',
 ];
 
 /** A word dateutil takes for a month: the full name or its first three letters (and "sept"). */
@@ -149,7 +161,9 @@ function parseDateLike(text: string): ParsedDateTime | undefined {
 		const y = fullYear(match[4]);
 		return validDate(y, m, d) ? applyTime({ y, m, d }, match.slice(5)) : undefined;
 	}
-	match = new RegExp(String.raw`^(\d{1,2})(?:st|nd|rd|th)?[ -]([a-z]{3,9})\.?,?[ -](\d{4})${timeSuffix}$`, 'i').exec(value);
+	match = new RegExp(String.raw`^(\d{1,2})(?:st|nd|rd|th)?[ -]([a-z]{3,9})\.?,?[ -](\d{4})${timeSuffix}$`, 'i').exec(
+		value,
+	);
 	if (match && monthIndex(match[2])) {
 		const base = { y: Number(match[3]), m: monthIndex(match[2]) as number, d: Number(match[1]) };
 		return validDate(base.y, base.m, base.d) ? applyTime(base, match.slice(4)) : undefined;

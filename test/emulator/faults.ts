@@ -52,7 +52,11 @@ export class FaultController implements FaultKnobs {
 
 	dropConnection(on: FaultTarget, n: number, options: { afterBodyReceived?: boolean } = {}): void {
 		checkCount(n);
-		this.answers.push({ on, remaining: n, fault: { kind: 'drop', afterBodyReceived: options.afterBodyReceived ?? false } });
+		this.answers.push({
+			on,
+			remaining: n,
+			fault: { kind: 'drop', afterBodyReceived: options.afterBodyReceived ?? false },
+		});
 	}
 
 	delay(on: FaultTarget, n: number, ms: number, options: { afterBodyReceived?: boolean } = {}): void {

@@ -65,7 +65,8 @@ const ROUTES = {
 function requestKind(path: string): RequestKind {
 	if (ROUTES.upload.test(path) || ROUTES.uploadWithoutSlash.test(path)) return 'upload';
 	if (ROUTES.status.test(path)) return 'status';
-	if (ROUTES.identity.test(path) || ROUTES.userDomains.test(path) || ROUTES.apiWithoutSlash.test(path)) return 'identity';
+	if (ROUTES.identity.test(path) || ROUTES.userDomains.test(path) || ROUTES.apiWithoutSlash.test(path))
+		return 'identity';
 	return 'other';
 }
 
@@ -127,9 +128,7 @@ export class EmulatorServer implements Emulator {
 	private timeline: Timeline;
 	private publicBaseUrl = '';
 
-	constructor(
-		private readonly options: EmulatorOptions & { log?: (line: string) => void } = {},
-	) {
+	constructor(private readonly options: EmulatorOptions & { log?: (line: string) => void } = {}) {
 		this.domains = options.domains ?? DEFAULT_DOMAINS;
 		this.users = (options.users ?? DEFAULT_USERS).map(toKnownUser);
 		this.auth = new Authenticator(this.users);
@@ -379,7 +378,9 @@ export class EmulatorServer implements Emulator {
 			);
 		} else {
 			const fileName = form.file?.fileName ?? '';
-			this.log(`upload refused (${answer.response.status}) ${domain} "${fileName}": ${answer.response.body.slice(0, 160)}`);
+			this.log(
+				`upload refused (${answer.response.status}) ${domain} "${fileName}": ${answer.response.body.slice(0, 160)}`,
+			);
 		}
 		return answer.response;
 	}
@@ -395,8 +396,13 @@ export class EmulatorServer implements Emulator {
 		const denied = checkEditData(outcome.user, ctx.headers['x-requested-with'] === 'XMLHttpRequest');
 		if (denied) return denied;
 		const record = this.imports.get(uploadId);
-		const response = answerStatus(record && record.domain === domain ? record : undefined, uploadId, this.faults.isGone(uploadId));
-		if (record && response.status === 200) this.log(`status ${uploadId}: poll ${record.polls} -> state ${record.state}`);
+		const response = answerStatus(
+			record && record.domain === domain ? record : undefined,
+			uploadId,
+			this.faults.isGone(uploadId),
+		);
+		if (record && response.status === 200)
+			this.log(`status ${uploadId}: poll ${record.polls} -> state ${record.state}`);
 		return response;
 	}
 

@@ -72,7 +72,13 @@ export async function uploadRows(
 ): Promise<RawAnswer> {
 	return postUpload(emulator, {
 		file: { name: 'cases.xlsx', data: await xlsxFile(rows) },
-		fields: { case_type: 'patient', search_field: 'case_id', search_column: 'case_id', create_new_cases: 'on', ...fields },
+		fields: {
+			case_type: 'patient',
+			search_field: 'case_id',
+			search_column: 'case_id',
+			create_new_cases: 'on',
+			...fields,
+		},
 	});
 }
 
@@ -88,11 +94,7 @@ export interface StatusBody {
 }
 
 /** GET the status URL until a terminal state (2 or 3); returns every body seen, in order. */
-export async function pollUntilDone(
-	emulator: Emulator,
-	statusUrl: string,
-	maxPolls = 50,
-): Promise<StatusBody[]> {
+export async function pollUntilDone(emulator: Emulator, statusUrl: string, maxPolls = 50): Promise<StatusBody[]> {
 	const seen: StatusBody[] = [];
 	for (let poll = 0; poll < maxPolls; poll++) {
 		const answer = await send(statusUrl, { headers: apiKeyHeader(emulator) });

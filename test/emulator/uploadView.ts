@@ -115,7 +115,8 @@ export async function handleUpload(request: UploadRequest): Promise<UploadAnswer
 	}
 	// 3. extension
 	const extension = fileExtension(file.fileName);
-	if (!(SUPPORTED_EXTENSIONS as readonly string[]).includes(extension)) return importerError(UPLOAD_MESSAGES.badExtension);
+	if (!(SUPPORTED_EXTENSIONS as readonly string[]).includes(extension))
+		return importerError(UPLOAD_MESSAGES.badExtension);
 	// 4. open the file
 	let workbook: Workbook;
 	try {

@@ -109,7 +109,11 @@ export function uploadResultItem(upload: CreatedUpload, extra: Partial<UploadRes
 
 /** The items CommCare Bulk Import outputs in per-record mode: one per row, row 2 being the first record. */
 export function recordResultItems(upload: CreatedUpload): INodeExecutionData[] {
-	const { status_url: _statusUrl, warnings: _warnings, ...uploadInfo } = uploadResultItem(upload).json as UploadResultJson;
+	const {
+		status_url: _statusUrl,
+		warnings: _warnings,
+		...uploadInfo
+	} = uploadResultItem(upload).json as UploadResultJson;
 	return upload.rows.map((record, index) => {
 		const json: RecordResultJson = {
 			status_url: upload.statusUrl,

@@ -184,7 +184,9 @@ export async function n8nHttpRequest(options: IHttpRequestOptions): Promise<unkn
 function asStoredParameters(value: unknown): unknown {
 	if (typeof value === 'function') return '={{ $json /* evaluated per item by the test */ }}';
 	if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
-	return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([key, entry]) => [key, asStoredParameters(entry)]));
+	return Object.fromEntries(
+		Object.entries(value as Record<string, unknown>).map(([key, entry]) => [key, asStoredParameters(entry)]),
+	);
 }
 
 function getByPath(source: Record<string, unknown>, path: string): unknown {
@@ -241,13 +243,21 @@ export function createExecuteContext(options: ContextOptions): TestContext {
 	const getBinary = (itemIndex: number, propertyName: string): IBinaryData => {
 		const binary = items[itemIndex]?.binary?.[propertyName];
 		if (!binary) {
-			throw new NodeOperationError(node, `This operation expects the node's input data to contain a binary file '${propertyName}', but none was found [item ${itemIndex}]`, { itemIndex });
+			throw new NodeOperationError(
+				node,
+				`This operation expects the node's input data to contain a binary file '${propertyName}', but none was found [item ${itemIndex}]`,
+				{ itemIndex },
+			);
 		}
 		return binary;
 	};
 
 	const helpers = {
-		async httpRequestWithAuthentication(this: unknown, credentialTypeName: string, requestOptions: IHttpRequestOptions) {
+		async httpRequestWithAuthentication(
+			this: unknown,
+			credentialTypeName: string,
+			requestOptions: IHttpRequestOptions,
+		) {
 			// As n8n-core (1.x and 2.x): the abort signal is the cancel signal of the context the helper is called on.
 			const caller = this as { getExecutionCancelSignal?: () => AbortSignal } | undefined;
 			if (caller && typeof caller === 'object' && 'getExecutionCancelSignal' in caller) {
@@ -255,7 +265,10 @@ export function createExecuteContext(options: ContextOptions): TestContext {
 			}
 			try {
 				if (!options.credentials) {
-					throw new NodeOperationError(node, `Node "${node.name}" does not have any credentials of type "${credentialTypeName}" set`);
+					throw new NodeOperationError(
+						node,
+						`Node "${node.name}" does not have any credentials of type "${credentialTypeName}" set`,
+					);
 				}
 				const authed = await authenticate(credentialType, { ...options.credentials }, requestOptions);
 				sent.push({ options: authed, credentialType: credentialTypeName });
@@ -321,7 +334,8 @@ export function createExecuteContext(options: ContextOptions): TestContext {
 		getNodeParameter(name: string, itemIndex: number, fallback?: unknown) {
 			let value = getByPath(parameters, name);
 			if (value === undefined) value = defaultFromDescription(description.properties, name);
-			if (typeof value === 'function') value = (value as (i: number, item: INodeExecutionData) => unknown)(itemIndex, items[itemIndex]);
+			if (typeof value === 'function')
+				value = (value as (i: number, item: INodeExecutionData) => unknown)(itemIndex, items[itemIndex]);
 			value = resolveExpression(value, items[itemIndex]);
 			// As n8n-core (lodash `get` with the fallback as default): an undefined fallback is no fallback.
 			if (value === undefined) value = fallback;

@@ -21,7 +21,9 @@ const CONTENT_TYPES = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 
 /** The worksheet: a header row, then `<x/>` elements (no rows) up to `inflatedBytes`. */
 function* worksheetXml(inflatedBytes: number): Generator<Buffer> {
-	const head = Buffer.from('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>case_id</t></is></c></row>');
+	const head = Buffer.from(
+		'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>case_id</t></is></c></row>',
+	);
 	const tail = Buffer.from('</sheetData></worksheet>');
 	const block = Buffer.from('<x/>'.repeat(16 * 1024));
 	yield head;
@@ -65,7 +67,12 @@ async function writeDeclaredZipBomb(path: string, inflatedBytes: number): Promis
 	zip.file('xl/workbook.xml', WORKBOOK);
 	zip.file('xl/_rels/workbook.xml.rels', RELATIONSHIPS);
 	zip.file('xl/worksheets/sheet1.xml', Buffer.concat([...worksheetXml(inflatedBytes)]));
-	const bytes = await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', compressionOptions: { level: 9 }, streamFiles: false });
+	const bytes = await zip.generateAsync({
+		type: 'nodebuffer',
+		compression: 'DEFLATE',
+		compressionOptions: { level: 9 },
+		streamFiles: false,
+	});
 	writeFileSync(path, bytes);
 	return bytes.length;
 }

@@ -22,7 +22,13 @@ afterAll(async () => {
 const node = new CommCareBulkImport();
 
 function apiKeyCredential(overrides: IDataObject = {}): IDataObject {
-	return { baseUrl: emulator.baseUrl, authType: 'apiKey', username: emulator.username, apiKey: emulator.apiKey, ...overrides };
+	return {
+		baseUrl: emulator.baseUrl,
+		authType: 'apiKey',
+		username: emulator.username,
+		apiKey: emulator.apiKey,
+		...overrides,
+	};
 }
 
 const patients = [
@@ -46,7 +52,9 @@ async function run(options: {
 	});
 }
 
-async function failure(options: Parameters<typeof run>[0]): Promise<{ message: string; description?: string; httpCode?: string | null }> {
+async function failure(
+	options: Parameters<typeof run>[0],
+): Promise<{ message: string; description?: string; httpCode?: string | null }> {
 	const error = await run(options).then(
 		() => undefined,
 		(e: unknown) => e,
@@ -133,7 +141,11 @@ describe('CommCare Bulk Import (binary source) against the emulator', () => {
 		expect(emulator.uploads[0].fields).toMatchObject({ search_field: 'external_id', search_column: 'patient_ref' });
 		const [updated] = emulator.cases.byType(emulator.domain, 'patient');
 		expect(updated).toMatchObject({ name: 'New name', external_id: 'P-001', properties: { age: '50' } });
-		expect(outputs[0][0].json).toMatchObject({ searchField: 'external_id', searchColumn: 'patient_ref', createNewCases: false });
+		expect(outputs[0][0].json).toMatchObject({
+			searchField: 'external_id',
+			searchColumn: 'patient_ref',
+			createNewCases: false,
+		});
 	});
 
 	it('uploads a .csv', async () => {
@@ -143,17 +155,28 @@ describe('CommCare Bulk Import (binary source) against the emulator', () => {
 		expect(emulator.cases.byType(emulator.domain, 'patient').map((c) => c.name)).toEqual(['Chege']);
 	});
 
-	it.each<BinaryMode>(['default', 'filesystem'])('reads the file in %s binary-data mode, byte for byte', async (mode) => {
-		const sheet = await xlsxFile(patients);
-		await run({ items: [binaryItem(sheet, 'patients.xlsx', { mode, property: 'spreadsheet' })], parameters: { binaryPropertyName: 'spreadsheet' } });
-		expect(emulator.uploads).toHaveLength(1);
-		expect(Buffer.compare(emulator.uploads[0].file as Buffer, sheet)).toBe(0);
-		expect(emulator.cases.byType(emulator.domain, 'patient')).toHaveLength(2);
-	});
+	it.each<BinaryMode>(['default', 'filesystem'])(
+		'reads the file in %s binary-data mode, byte for byte',
+		async (mode) => {
+			const sheet = await xlsxFile(patients);
+			await run({
+				items: [binaryItem(sheet, 'patients.xlsx', { mode, property: 'spreadsheet' })],
+				parameters: { binaryPropertyName: 'spreadsheet' },
+			});
+			expect(emulator.uploads).toHaveLength(1);
+			expect(Buffer.compare(emulator.uploads[0].file as Buffer, sheet)).toBe(0);
+			expect(emulator.cases.byType(emulator.domain, 'patient')).toHaveLength(2);
+		},
+	);
 
 	it('authenticates with Basic (username and password) too', async () => {
 		await run({
-			credentials: { baseUrl: `${emulator.baseUrl}/`, authType: 'basicAuth', username: emulator.username, password: emulator.password },
+			credentials: {
+				baseUrl: `${emulator.baseUrl}/`,
+				authType: 'basicAuth',
+				username: emulator.username,
+				password: emulator.password,
+			},
 		});
 		expect(emulator.uploads).toHaveLength(1);
 		expect(uploadRequests()[0].headers.authorization).toMatch(/^Basic /);
@@ -183,9 +206,14 @@ describe('CommCare Bulk Import (binary source) against the emulator', () => {
 				['', 'Asha', 'A'],
 			]);
 			// The checks before upload would refuse the header first (test/integration/preflightBinary.test.ts).
-			const error = await failure({ items: [binaryItem(sheet, 'bad.xlsx')], parameters: { options: { skipChecks: true } } });
+			const error = await failure({
+				items: [binaryItem(sheet, 'bad.xlsx')],
+				parameters: { options: { skipChecks: true } },
+			});
 			expect(error.message).toBe(UPLOAD_MESSAGES.invalidColumnNames(['first name']));
-			expect(error.description).toContain('case property names (https://confluence.dimagi.com/display/commcarepublic/Case+Configuration)');
+			expect(error.description).toContain(
+				'case property names (https://confluence.dimagi.com/display/commcarepublic/Case+Configuration)',
+			);
 			expect(error.description).not.toContain('<a');
 		});
 
@@ -200,15 +228,21 @@ describe('CommCare Bulk Import (binary source) against the emulator', () => {
 		});
 
 		it('says which project space is out of reach on 403 (not a member)', async () => {
-			const error = await failure({ credentials: apiKeyCredential({ username: 'outsider@example.org', apiKey: 'outsider-key' }) });
+			const error = await failure({
+				credentials: apiKeyCredential({ username: 'outsider@example.org', apiKey: 'outsider-key' }),
+			});
 			expect(error.message).toBe(
 				"No access to project space 'demo' or missing the Edit Data permission (HTTP 403): CommCare user 'outsider@example.org' must be a member of project space 'demo' with a role that has \"Edit Data\".",
 			);
 		});
 
 		it('gives the same 403 message for an HTML 403 (no Edit Data) without dumping the page', async () => {
-			const error = await failure({ credentials: apiKeyCredential({ username: 'viewer@example.org', apiKey: 'viewer-key' }) });
-			expect(error.message).toMatch(/^No access to project space 'demo' or missing the Edit Data permission \(HTTP 403\)/);
+			const error = await failure({
+				credentials: apiKeyCredential({ username: 'viewer@example.org', apiKey: 'viewer-key' }),
+			});
+			expect(error.message).toMatch(
+				/^No access to project space 'demo' or missing the Edit Data permission \(HTTP 403\)/,
+			);
 			expect(`${error.message} ${error.description}`).not.toMatch(/<[a-z!]/i);
 		});
 
@@ -253,7 +287,9 @@ describe('CommCare Bulk Import (binary source) against the emulator', () => {
 	describe('refused before any request', () => {
 		it('refuses an unsupported file type, naming it', async () => {
 			const error = await failure({ items: [binaryItem(Buffer.from('%PDF-1.4'), 'report.pdf')] });
-			expect(error.message).toBe("The file 'report.pdf' is of type '.pdf', which CommCare cannot import (supported: .xlsx, .xls, .csv)");
+			expect(error.message).toBe(
+				"The file 'report.pdf' is of type '.pdf', which CommCare cannot import (supported: .xlsx, .xls, .csv)",
+			);
 			expect(emulator.requests).toHaveLength(0);
 		});
 
@@ -272,13 +308,17 @@ describe('CommCare Bulk Import (binary source) against the emulator', () => {
 
 		it('refuses an invalid project space with a suggestion', async () => {
 			const error = await failure({ parameters: { projectSpace: 'Demo Project' } });
-			expect(error.message).toBe("The project space 'Demo Project' is not a CommCare project space name (found a space). Did you mean 'demo-project'?");
+			expect(error.message).toBe(
+				"The project space 'Demo Project' is not a CommCare project space name (found a space). Did you mean 'demo-project'?",
+			);
 			expect(emulator.requests).toHaveLength(0);
 		});
 
 		it('refuses a credential whose Base URL is not a web address', async () => {
 			const error = await failure({ credentials: apiKeyCredential({ baseUrl: 'commcare.example.org' }) });
-			expect(error.message).toBe("CommCare API credential: The Base URL 'commcare.example.org' does not start with https://");
+			expect(error.message).toBe(
+				"CommCare API credential: The Base URL 'commcare.example.org' does not start with https://",
+			);
 			expect(emulator.requests).toHaveLength(0);
 		});
 	});

@@ -23,9 +23,11 @@ const credential = new CommCareApi();
 /** n8n evaluates `={{ … }}` as JavaScript with `$credentials` in scope; plain strings stay as they are. */
 function resolve(value: unknown, credentials: ICredentialDataDecryptedObject): unknown {
 	if (typeof value !== 'string' || !value.startsWith('=')) return value;
-	return value.slice(1).replace(/\{\{([\s\S]+?)\}\}/g, (_m, code: string) =>
-		String(new Function('$credentials', `return (${code});`)(credentials)),
-	);
+	return value
+		.slice(1)
+		.replace(/\{\{([\s\S]+?)\}\}/g, (_m, code: string) =>
+			String(new Function('$credentials', `return (${code});`)(credentials)),
+		);
 }
 
 /** Runs the credential's test request and returns the HTTP status it got. */
@@ -45,7 +47,13 @@ async function testCredential(credentials: ICredentialDataDecryptedObject): Prom
 }
 
 function apiKey(overrides: ICredentialDataDecryptedObject = {}): ICredentialDataDecryptedObject {
-	return { baseUrl: emulator.baseUrl, authType: 'apiKey', username: emulator.username, apiKey: emulator.apiKey, ...overrides };
+	return {
+		baseUrl: emulator.baseUrl,
+		authType: 'apiKey',
+		username: emulator.username,
+		apiKey: emulator.apiKey,
+		...overrides,
+	};
 }
 
 describe('credential test request against the emulator', () => {

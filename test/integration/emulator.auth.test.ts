@@ -18,7 +18,13 @@ const basic = (user: string, password: string): Record<string, string> => ({
 
 async function validParts(): Promise<{ file: { name: string; data: Buffer }; fields: Record<string, string> }> {
 	return {
-		file: { name: 'cases.xlsx', data: await xlsxFile([['case_id', 'name'], ['', 'Alice']]) },
+		file: {
+			name: 'cases.xlsx',
+			data: await xlsxFile([
+				['case_id', 'name'],
+				['', 'Alice'],
+			]),
+		},
 		fields: { case_type: 'patient', create_new_cases: 'on' },
 	};
 }
@@ -48,7 +54,9 @@ describe('upload endpoint: method, then authentication, then permission', () => 
 	});
 
 	test('an unknown user with an API key: empty 401', async () => {
-		const answer = await postUpload(emulator, await validParts(), { headers: { Authorization: 'ApiKey nobody@example.org:x' } });
+		const answer = await postUpload(emulator, await validParts(), {
+			headers: { Authorization: 'ApiKey nobody@example.org:x' },
+		});
 		expect(answer.status).toBe(401);
 		expect(answer.text).toBe('');
 	});
@@ -67,12 +75,16 @@ describe('upload endpoint: method, then authentication, then permission', () => 
 	});
 
 	test('Basic with the real password is accepted', async () => {
-		const answer = await postUpload(emulator, await validParts(), { headers: basic(emulator.username, emulator.password) });
+		const answer = await postUpload(emulator, await validParts(), {
+			headers: basic(emulator.username, emulator.password),
+		});
 		expect(answer.status).toBe(200);
 	});
 
 	test('Basic with the API key as password is refused: empty 401 with a Basic challenge', async () => {
-		const answer = await postUpload(emulator, await validParts(), { headers: basic(emulator.username, emulator.apiKey) });
+		const answer = await postUpload(emulator, await validParts(), {
+			headers: basic(emulator.username, emulator.apiKey),
+		});
 		expect(answer.status).toBe(401);
 		expect(answer.text).toBe('');
 		expect(answer.headers.get('www-authenticate')).toBe('Basic realm=""');
@@ -106,7 +118,9 @@ describe('upload endpoint: method, then authentication, then permission', () => 
 	});
 
 	test('a user who is not a member of the project: empty 403', async () => {
-		const answer = await postUpload(emulator, await validParts(), { headers: { Authorization: 'ApiKey outsider@example.org:outsider-key' } });
+		const answer = await postUpload(emulator, await validParts(), {
+			headers: { Authorization: 'ApiKey outsider@example.org:outsider-key' },
+		});
 		expect(answer.status).toBe(403);
 		expect(answer.text).toBe('');
 		expect(emulator.imports.size).toBe(0);
@@ -125,7 +139,9 @@ describe('upload endpoint: method, then authentication, then permission', () => 
 	});
 
 	test('a member without Edit Data: 403 HTML page', async () => {
-		const answer = await postUpload(emulator, await validParts(), { headers: { Authorization: 'ApiKey viewer@example.org:viewer-key' } });
+		const answer = await postUpload(emulator, await validParts(), {
+			headers: { Authorization: 'ApiKey viewer@example.org:viewer-key' },
+		});
 		expect(answer.status).toBe(403);
 		expect(answer.headers.get('content-type')).toMatch(/^text\/html/);
 		expect(answer.text).toMatch(/<html/i);
@@ -144,7 +160,9 @@ describe('upload endpoint: method, then authentication, then permission', () => 
 	});
 
 	test('a mobile worker with Edit Data may upload; the cases it creates are owned by it', async () => {
-		const answer = await postUpload(emulator, await validParts(), { headers: { Authorization: 'ApiKey worker@demo.commcarehq.org:worker-key' } });
+		const answer = await postUpload(emulator, await validParts(), {
+			headers: { Authorization: 'ApiKey worker@demo.commcarehq.org:worker-key' },
+		});
 		expect(answer.status).toBe(200);
 		const [created] = emulator.cases.all('demo');
 		expect(created.owner_id).toBe(userIdOf('worker@demo.commcarehq.org'));
@@ -182,7 +200,10 @@ describe('status endpoint: authentication, then method, then permission', () => 
 	});
 
 	test('a non-member POSTing gets 403 (membership is part of authentication)', async () => {
-		const answer = await send(statusUrl(), { method: 'POST', headers: { Authorization: 'ApiKey outsider@example.org:outsider-key' } });
+		const answer = await send(statusUrl(), {
+			method: 'POST',
+			headers: { Authorization: 'ApiKey outsider@example.org:outsider-key' },
+		});
 		expect(answer.status).toBe(403);
 	});
 
@@ -215,7 +236,9 @@ describe('identity endpoints', () => {
 	});
 
 	test('the v0.5 path answers the same, and Basic auth works there', async () => {
-		const answer = await send(`${emulator.baseUrl}/api/v0.5/identity/`, { headers: basic(emulator.username, emulator.password) });
+		const answer = await send(`${emulator.baseUrl}/api/v0.5/identity/`, {
+			headers: basic(emulator.username, emulator.password),
+		});
 		expect(answer.status).toBe(200);
 		expect(JSON.parse(answer.text).username).toBe(emulator.username);
 	});
@@ -239,7 +262,9 @@ describe('identity endpoints', () => {
 	});
 
 	test('identity does not check project membership or permissions', async () => {
-		const answer = await send(`${emulator.baseUrl}/api/identity/v1/`, { headers: { Authorization: 'ApiKey outsider@example.org:outsider-key' } });
+		const answer = await send(`${emulator.baseUrl}/api/identity/v1/`, {
+			headers: { Authorization: 'ApiKey outsider@example.org:outsider-key' },
+		});
 		expect(answer.status).toBe(200);
 	});
 
@@ -249,12 +274,16 @@ describe('identity endpoints', () => {
 		expect(answer.text).toBe(
 			'{"meta": {"total_count": 2}, "objects": [{"domain_name": "demo", "project_name": "demo"}, {"domain_name": "nocases", "project_name": "nocases"}]}',
 		);
-		const outsider = await send(`${emulator.baseUrl}/api/v0.5/user_domains/`, { headers: { Authorization: 'ApiKey outsider@example.org:outsider-key' } });
+		const outsider = await send(`${emulator.baseUrl}/api/v0.5/user_domains/`, {
+			headers: { Authorization: 'ApiKey outsider@example.org:outsider-key' },
+		});
 		expect(JSON.parse(outsider.text)).toEqual({ meta: { total_count: 0 }, objects: [] });
 	});
 
 	test('query-string credentials work on identity', async () => {
-		const answer = await send(`${emulator.baseUrl}/api/identity/v1/?format=json&username=${encodeURIComponent(emulator.username)}&api_key=${emulator.apiKey}`);
+		const answer = await send(
+			`${emulator.baseUrl}/api/identity/v1/?format=json&username=${encodeURIComponent(emulator.username)}&api_key=${emulator.apiKey}`,
+		);
 		expect(answer.status).toBe(200);
 	});
 });

@@ -15,7 +15,10 @@ afterAll(() => emulator.close());
 
 const identityUrl = () => `${emulator.baseUrl}/api/identity/v1/`;
 const getIdentity = () => send(identityUrl(), { headers: apiKeyHeader(emulator) });
-const rows = [['case_id', 'name'], ['', 'Alice']];
+const rows = [
+	['case_id', 'name'],
+	['', 'Alice'],
+];
 
 describe('respond', () => {
 	test('answers the next N matching requests with the given status and Retry-After, then stops', async () => {
@@ -103,7 +106,7 @@ describe('delay', () => {
 });
 
 describe('statusGone and malformedJson', () => {
-	test('statusGone turns that upload\'s status into an empty 404 from now on', async () => {
+	test("statusGone turns that upload's status into an empty 404 from now on", async () => {
 		const upload = await uploadRows(emulator, rows);
 		const { status_url: url } = JSON.parse(upload.text);
 		const uploadId = emulator.uploads[0].uploadId as string;
@@ -144,7 +147,12 @@ describe('statusGone and malformedJson', () => {
 		await uploadRows(emulator, rows);
 		emulator.faults.respond('any', 1, { status: 500 });
 		emulator.reset();
-		expect([emulator.requests.length, emulator.uploads.length, emulator.imports.size, emulator.cases.all().length]).toEqual([0, 0, 0, 0]);
+		expect([
+			emulator.requests.length,
+			emulator.uploads.length,
+			emulator.imports.size,
+			emulator.cases.all().length,
+		]).toEqual([0, 0, 0, 0]);
 		expect((await getIdentity()).status).toBe(200);
 	});
 });

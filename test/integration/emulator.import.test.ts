@@ -34,7 +34,10 @@ const errorEntry = (title: string, column: string | null, rows: number[]) => {
 describe('§5 status timeline and body shape', () => {
 	test('queued (-1, percent null) then running (1, rising percent < 100) then finished (2, percent 0)', async () => {
 		emulator.setTimeline({ queuedPolls: 2, runningPolls: 3 });
-		const answer = await uploadRows(emulator, [['case_id', 'name'], ['', 'Alice']]);
+		const answer = await uploadRows(emulator, [
+			['case_id', 'name'],
+			['', 'Alice'],
+		]);
 		const seen = await pollUntilDone(emulator, JSON.parse(answer.text).status_url);
 		expect(seen.map((s) => s.state)).toEqual([-1, -1, 1, 1, 1, 2]);
 		expect(seen.slice(0, 2)).toEqual([
@@ -57,7 +60,10 @@ describe('§5 status timeline and body shape', () => {
 	});
 
 	test('the terminal body is repeated on further polls, byte for byte as json.dumps writes it', async () => {
-		const answer = await uploadRows(emulator, [['case_id', 'name'], ['', 'Alice']]);
+		const answer = await uploadRows(emulator, [
+			['case_id', 'name'],
+			['', 'Alice'],
+		]);
 		const url = JSON.parse(answer.text).status_url;
 		const first = await send(url, { headers: apiKeyHeader(emulator) });
 		const second = await send(url, { headers: apiKeyHeader(emulator) });
@@ -69,7 +75,10 @@ describe('§5 status timeline and body shape', () => {
 	});
 
 	test("another project's upload id answers an empty 404; a non-UUID id an HTML 500", async () => {
-		const answer = await uploadRows(emulator, [['case_id', 'name'], ['', 'Alice']]);
+		const answer = await uploadRows(emulator, [
+			['case_id', 'name'],
+			['', 'Alice'],
+		]);
 		const url: string = JSON.parse(answer.text).status_url;
 		const foreign = await send(url.replace('/a/demo/', '/a/nocases/'), { headers: apiKeyHeader(emulator) });
 		expect(foreign.status).toBe(404);
@@ -82,7 +91,10 @@ describe('§5 status timeline and body shape', () => {
 	});
 
 	test('a whole-import failure: state 3, percent 100, null counts, one description-only error', async () => {
-		const final = await importRows(emulator, [['case_id', 'type'], ['', 'x']]);
+		const final = await importRows(emulator, [
+			['case_id', 'type'],
+			['', 'x'],
+		]);
 		expect(final).toEqual({
 			state: 3,
 			progress: { percent: 100 },
@@ -119,7 +131,14 @@ describe('§6 create, update, match', () => {
 
 	test('creation is off unless create_new_cases is exactly "on"', async () => {
 		for (const value of ['true', 'True', '1', 'yes', 'ON']) {
-			const final = await importRows(emulator, [['case_id', 'name'], ['', 'Alice']], { create_new_cases: value });
+			const final = await importRows(
+				emulator,
+				[
+					['case_id', 'name'],
+					['', 'Alice'],
+				],
+				{ create_new_cases: value },
+			);
 			expect(final.result).toEqual({ match_count: 0, created_count: 0, num_chunks: 0, errors: [] });
 		}
 		expect(demoCases()).toHaveLength(0);
@@ -149,7 +168,10 @@ describe('§6 create, update, match', () => {
 
 	test('a case of another type is "not found": with creation on a new case is made', async () => {
 		const household = emulator.cases.add('demo', { case_type: 'household', name: 'Home' });
-		const final = await importRows(emulator, [['case_id', 'name'], [household.case_id, 'Alice']]);
+		const final = await importRows(emulator, [
+			['case_id', 'name'],
+			[household.case_id, 'Alice'],
+		]);
 		expect(final.result?.created_count).toBe(1);
 		expect(household.name).toBe('Home');
 		expect(emulator.cases.byType('demo', 'patient')).toHaveLength(1);
@@ -157,7 +179,10 @@ describe('§6 create, update, match', () => {
 
 	test('closed cases can be matched and updated', async () => {
 		const closed = emulator.cases.add('demo', { case_type: 'patient', closed: true });
-		const final = await importRows(emulator, [['case_id', 'status'], [closed.case_id, 'seen']]);
+		const final = await importRows(emulator, [
+			['case_id', 'status'],
+			[closed.case_id, 'seen'],
+		]);
 		expect(final.result?.match_count).toBe(1);
 		expect(closed.properties.status).toBe('seen');
 	});
@@ -290,7 +315,10 @@ describe('§6 create, update, match', () => {
 		[999, ['before', 'after']],
 		[1000, ['before']],
 	])('.xlsx reading stops after 1000 consecutive empty rows (gap of %i)', async (gap, expectedNames) => {
-		const rows: unknown[][] = [['case_id', 'name'], ['', 'before']];
+		const rows: unknown[][] = [
+			['case_id', 'name'],
+			['', 'before'],
+		];
 		for (let i = 0; i < gap; i++) rows.push([]);
 		rows.push(['', 'after']);
 		const answer = await postUpload(emulator, {
@@ -337,7 +365,15 @@ describe('§6 row errors', () => {
 	test('parents: unknown parent_id / parent_external_id, parent_type, extension rules', async () => {
 		const home = emulator.cases.add('demo', { case_type: 'household', external_id: 'home-1' });
 		const final = await importRows(emulator, [
-			['case_id', 'name', 'parent_id', 'parent_external_id', 'parent_type', 'parent_relationship_type', 'parent_identifier'],
+			[
+				'case_id',
+				'name',
+				'parent_id',
+				'parent_external_id',
+				'parent_type',
+				'parent_relationship_type',
+				'parent_identifier',
+			],
 			['', 'a', 'missing', null, 'household', 'child', null],
 			['', 'b', null, 'home-1', null, 'child', null],
 			['', 'c', null, 'home-1', 'household', 'child', null],
@@ -357,13 +393,20 @@ describe('§6 row errors', () => {
 			errorEntry('Invalid Parent ID', "Invalid value for 'parent_relationship_type' column", [6]),
 		]);
 		const byName = Object.fromEntries(demoCases().map((c) => [c.name, c]));
-		expect(byName.c.indices).toEqual({ parent: { case_id: home.case_id, case_type: 'household', relationship: 'child' } });
-		expect(byName.f.indices).toEqual({ host: { case_id: home.case_id, case_type: 'household', relationship: 'extension' } });
+		expect(byName.c.indices).toEqual({
+			parent: { case_id: home.case_id, case_type: 'household', relationship: 'child' },
+		});
+		expect(byName.f.indices).toEqual({
+			host: { case_id: home.case_id, case_type: 'household', relationship: 'extension' },
+		});
 	});
 
 	test('parent_type defaults to the imported case type', async () => {
 		const mother = emulator.cases.add('demo', { case_type: 'patient', external_id: 'mum' });
-		await importRows(emulator, [['case_id', 'name', 'parent_external_id'], ['', 'baby', 'mum']]);
+		await importRows(emulator, [
+			['case_id', 'name', 'parent_external_id'],
+			['', 'baby', 'mum'],
+		]);
 		expect(emulator.cases.all('demo').find((c) => c.name === 'baby')?.indices.parent?.case_id).toBe(mother.case_id);
 	});
 
@@ -384,7 +427,10 @@ describe('§6 row errors', () => {
 	});
 
 	test('case_name / case_type headers: Case Generation Error on creation', async () => {
-		const final = await importRows(emulator, [['case_id', 'name', 'case_name'], ['', 'a', 'b']]);
+		const final = await importRows(emulator, [
+			['case_id', 'name', 'case_name'],
+			['', 'a', 'b'],
+		]);
 		expect(final.result?.errors).toEqual([
 			{ title: 'Case Generation Error', description: "Key 'case_name' specified twice", column: null, rows: [2] },
 		]);
@@ -413,7 +459,10 @@ describe('§5/§6 whole-import failures', () => {
 		['closed', 'Error: Field name "closed" is reserved'],
 		['parent_ref', 'Error: Field name "{}" is deprecated. Please use "parent_identifier" instead.'],
 	])('a %s header fails the import with the exact description', async (header, description) => {
-		const final = await importRows(emulator, [['case_id', 'name', header], ['', 'a', 'x']]);
+		const final = await importRows(emulator, [
+			['case_id', 'name', header],
+			['', 'a', 'x'],
+		]);
 		expect(final.state).toBe(3);
 		expect(final.result?.errors).toEqual([{ title: null, description, column: null, rows: [] }]);
 		expect(demoCases()).toHaveLength(0);
@@ -423,7 +472,10 @@ describe('§5/§6 whole-import failures', () => {
 		const byCaseId = await importRows(emulator, [['name'], ['Alice']]);
 		expect(byCaseId.state).toBe(3);
 		expect(byCaseId.result?.errors[0].description).toBe("'case_id'");
-		const byExternal = await importRows(emulator, [['name'], ['Alice']], { search_field: 'external_id', search_column: 'ext' });
+		const byExternal = await importRows(emulator, [['name'], ['Alice']], {
+			search_field: 'external_id',
+			search_column: 'ext',
+		});
 		expect(byExternal.result?.errors[0].description).toBe("'ext'");
 	});
 
@@ -446,7 +498,16 @@ describe('§3.3 / §6.8 multi-sheet imports', () => {
 			domains: { demo: { caseTypes: ['household', 'patient'], owners: [], deprecatedCaseTypes: ['old'] } },
 		});
 		try {
-			const data = await xlsxFile({ old: [['case_id', 'name'], ['', 'x']], patient: [['case_id', 'name'], ['', 'p']] });
+			const data = await xlsxFile({
+				old: [
+					['case_id', 'name'],
+					['', 'x'],
+				],
+				patient: [
+					['case_id', 'name'],
+					['', 'p'],
+				],
+			});
 			const answer = await postUpload(other, { file: { name: 'c.xlsx', data }, fields: multiFields });
 			const seen = await pollUntilDone(other, JSON.parse(answer.text).status_url);
 			expect(seen[seen.length - 1].result).toEqual({
@@ -463,7 +524,15 @@ describe('§3.3 / §6.8 multi-sheet imports', () => {
 				],
 			});
 			const onlyDeprecated = await postUpload(other, {
-				file: { name: 'c.xlsx', data: await xlsxFile({ old: [['case_id', 'name'], ['', 'x']] }) },
+				file: {
+					name: 'c.xlsx',
+					data: await xlsxFile({
+						old: [
+							['case_id', 'name'],
+							['', 'x'],
+						],
+					}),
+				},
 				fields: multiFields,
 			});
 			const failed = await pollUntilDone(other, JSON.parse(onlyDeprecated.text).status_url);
@@ -475,7 +544,12 @@ describe('§3.3 / §6.8 multi-sheet imports', () => {
 	});
 
 	test('reserved headers are dropped silently in multi-sheet mode', async () => {
-		const data = await xlsxFile({ patient: [['case_id', 'name', 'type'], ['', 'p', 'x']] });
+		const data = await xlsxFile({
+			patient: [
+				['case_id', 'name', 'type'],
+				['', 'p', 'x'],
+			],
+		});
 		const answer = await postUpload(emulator, { file: { name: 'c.xlsx', data }, fields: multiFields });
 		const seen = await pollUntilDone(emulator, JSON.parse(answer.text).status_url);
 		expect(seen[seen.length - 1].state).toBe(2);
@@ -483,17 +557,29 @@ describe('§3.3 / §6.8 multi-sheet imports', () => {
 	});
 
 	test('create_new_cases missing in multi-sheet mode: HTML 500 (read strictly like the search fields)', async () => {
-		const data = await xlsxFile({ patient: [['case_id', 'name'], ['', 'p']] });
+		const data = await xlsxFile({
+			patient: [
+				['case_id', 'name'],
+				['', 'p'],
+			],
+		});
 		const { create_new_cases: _omitted, ...withoutCreate } = multiFields;
 		const answer = await postUpload(emulator, { file: { name: 'c.xlsx', data }, fields: withoutCreate });
 		expect(answer.status).toBe(500);
 		expect(answer.headers.get('content-type')).toMatch(/^text\/html/);
 	});
 
-	test('errors with the same title on two sheets: only the first sheet\'s entry is kept', async () => {
+	test("errors with the same title on two sheets: only the first sheet's entry is kept", async () => {
 		const data = await xlsxFile({
-			household: [['case_id', 'name', 'owner_id'], ['', 'h', 'bad']],
-			patient: [['case_id', 'name', 'owner_id'], ['', 'p1', ''], ['', 'p2', 'bad']],
+			household: [
+				['case_id', 'name', 'owner_id'],
+				['', 'h', 'bad'],
+			],
+			patient: [
+				['case_id', 'name', 'owner_id'],
+				['', 'p1', ''],
+				['', 'p2', 'bad'],
+			],
 		});
 		const answer = await postUpload(emulator, { file: { name: 'c.xlsx', data }, fields: multiFields });
 		const seen: StatusBody[] = await pollUntilDone(emulator, JSON.parse(answer.text).status_url);

@@ -22,19 +22,25 @@ function expectImporterError(answer: RawAnswer, message: string): void {
 	expect(answer.text).toBe(`{"code": 500, "message": ${JSON.stringify(message)}}`);
 }
 
-const goodSheet = [['case_id', 'name'], ['', 'Alice']];
+const goodSheet = [
+	['case_id', 'name'],
+	['', 'Alice'],
+];
 const fields = { case_type: 'patient', create_new_cases: 'on' };
 
 function xlsFile(sheets: Record<string, unknown[][]>): Buffer {
 	const book = XLSX.utils.book_new();
-	for (const [title, rows] of Object.entries(sheets)) XLSX.utils.book_append_sheet(book, XLSX.utils.aoa_to_sheet(rows), title);
+	for (const [title, rows] of Object.entries(sheets))
+		XLSX.utils.book_append_sheet(book, XLSX.utils.aoa_to_sheet(rows), title);
 	return XLSX.write(book, { type: 'buffer', bookType: 'xls' }) as Buffer;
 }
 
 describe('step 1: file and case_type are required', () => {
 	test('no file part', async () => {
 		expectImporterError(await postUpload(emulator, { fields }), UPLOAD_MESSAGES.missingFileOrCaseType);
-		expect(UPLOAD_MESSAGES.missingFileOrCaseType).toBe("Error: Invalid POST request. Both 'file' and 'case_type' are required");
+		expect(UPLOAD_MESSAGES.missingFileOrCaseType).toBe(
+			"Error: Invalid POST request. Both 'file' and 'case_type' are required",
+		);
 	});
 
 	test('no case_type', async () => {
@@ -43,7 +49,10 @@ describe('step 1: file and case_type are required', () => {
 	});
 
 	test('an empty case_type', async () => {
-		const answer = await postUpload(emulator, { file: { name: 'c.xlsx', data: await xlsxFile(goodSheet) }, fields: { case_type: '' } });
+		const answer = await postUpload(emulator, {
+			file: { name: 'c.xlsx', data: await xlsxFile(goodSheet) },
+			fields: { case_type: '' },
+		});
 		expectImporterError(answer, UPLOAD_MESSAGES.missingFileOrCaseType);
 	});
 
@@ -62,7 +71,10 @@ describe('step 1: file and case_type are required', () => {
 	});
 
 	test('step 1 comes before step 2', async () => {
-		expectImporterError(await postUpload(emulator, { fields: { search_field: 'bogus' } }), UPLOAD_MESSAGES.missingFileOrCaseType);
+		expectImporterError(
+			await postUpload(emulator, { fields: { search_field: 'bogus' } }),
+			UPLOAD_MESSAGES.missingFileOrCaseType,
+		);
 	});
 });
 
@@ -76,7 +88,10 @@ describe('step 2: search_field', () => {
 	});
 
 	test('step 2 comes before the extension check', async () => {
-		const answer = await postUpload(emulator, { file: { name: 'c.txt', data: 'x' }, fields: { ...fields, search_field: 'x' } });
+		const answer = await postUpload(emulator, {
+			file: { name: 'c.txt', data: 'x' },
+			fields: { ...fields, search_field: 'x' },
+		});
 		expectImporterError(answer, 'Error: Illegal value for search_field: x');
 	});
 });
@@ -88,7 +103,10 @@ describe('step 3: file extension', () => {
 	});
 
 	test('the extension check is case-insensitive', async () => {
-		const answer = await postUpload(emulator, { file: { name: 'CASES.XLSX', data: await xlsxFile(goodSheet) }, fields });
+		const answer = await postUpload(emulator, {
+			file: { name: 'CASES.XLSX', data: await xlsxFile(goodSheet) },
+			fields,
+		});
 		expect(answer.status).toBe(200);
 	});
 });
@@ -146,7 +164,11 @@ describe('step 4: opening the file', () => {
 
 describe('step 5: the project must use cases', () => {
 	test('a project with no case types and no cases', async () => {
-		const answer = await postUpload(emulator, { file: { name: 'c.xlsx', data: await xlsxFile(goodSheet) }, fields }, { domain: 'nocases' });
+		const answer = await postUpload(
+			emulator,
+			{ file: { name: 'c.xlsx', data: await xlsxFile(goodSheet) }, fields },
+			{ domain: 'nocases' },
+		);
 		expectImporterError(
 			answer,
 			'Error: Your project does not use cases yet. To import cases from Excel, you must first create an application with a case list.',
@@ -155,12 +177,20 @@ describe('step 5: the project must use cases', () => {
 
 	test('existing cases count as case types', async () => {
 		emulator.cases.add('nocases', { case_type: 'visit' });
-		const answer = await postUpload(emulator, { file: { name: 'c.xlsx', data: await xlsxFile(goodSheet) }, fields }, { domain: 'nocases' });
+		const answer = await postUpload(
+			emulator,
+			{ file: { name: 'c.xlsx', data: await xlsxFile(goodSheet) }, fields },
+			{ domain: 'nocases' },
+		);
 		expect(answer.status).toBe(200);
 	});
 
 	test('step 4 comes before step 5', async () => {
-		const answer = await postUpload(emulator, { file: { name: 'c.xlsx', data: 'not a zip' }, fields }, { domain: 'nocases' });
+		const answer = await postUpload(
+			emulator,
+			{ file: { name: 'c.xlsx', data: 'not a zip' }, fields },
+			{ domain: 'nocases' },
+		);
 		expectImporterError(answer, 'The file uploaded has the following error: File is not a zip file');
 	});
 });
@@ -171,13 +201,19 @@ describe('step 6: headers', () => {
 		`They must start with a letter, and can only contain letters, numbers and underscores. Please update the following: ${names}.`;
 
 	test('6a: invalid names are listed (spaces, slashes, leading digit or underscore, trailing space, numbers)', async () => {
-		const rows = [['case_id', 'first name', 'a/b', '1abc', '_x', 'age ', 42, 'ok-name_2'], ['', 'x', 'x', 'x', 'x', 'x', 'x', 'x']];
+		const rows = [
+			['case_id', 'first name', 'a/b', '1abc', '_x', 'age ', 42, 'ok-name_2'],
+			['', 'x', 'x', 'x', 'x', 'x', 'x', 'x'],
+		];
 		const answer = await postUpload(emulator, { file: { name: 'c.xlsx', data: await xlsxFile(rows) }, fields });
 		expectImporterError(answer, invalidMessage('first name, a/b, 1abc, _x, age , 42'));
 	});
 
 	test('6a: blank header cells are dropped, not reported', async () => {
-		const rows = [['case_id', null, 'name'], ['', 'ignored', 'Alice']];
+		const rows = [
+			['case_id', null, 'name'],
+			['', 'ignored', 'Alice'],
+		];
 		const answer = await postUpload(emulator, { file: { name: 'c.xlsx', data: await xlsxFile(rows) }, fields });
 		expect(answer.status).toBe(200);
 	});
@@ -193,8 +229,12 @@ describe('step 6: headers', () => {
 	});
 
 	test('6b: an .xlsx with only a header, or an empty .xlsx sheet, passes', async () => {
-		expect((await postUpload(emulator, { file: { name: 'c.xlsx', data: await xlsxFile([['case_id']]) }, fields })).status).toBe(200);
-		expect((await postUpload(emulator, { file: { name: 'c.xlsx', data: await xlsxFile([]) }, fields })).status).toBe(200);
+		expect(
+			(await postUpload(emulator, { file: { name: 'c.xlsx', data: await xlsxFile([['case_id']]) }, fields })).status,
+		).toBe(200);
+		expect((await postUpload(emulator, { file: { name: 'c.xlsx', data: await xlsxFile([]) }, fields })).status).toBe(
+			200,
+		);
 	});
 
 	test('6c: more than 300 columns', async () => {
@@ -205,7 +245,9 @@ describe('step 6: headers', () => {
 
 	test('6c: exactly 300 columns pass', async () => {
 		const header = ['case_id', ...Array.from({ length: 299 }, (_, i) => `p${i}`)];
-		expect((await postUpload(emulator, { file: { name: 'c.xlsx', data: await xlsxFile([header]) }, fields })).status).toBe(200);
+		expect(
+			(await postUpload(emulator, { file: { name: 'c.xlsx', data: await xlsxFile([header]) }, fields })).status,
+		).toBe(200);
 	});
 
 	test('6a is checked before 6c', async () => {
@@ -241,7 +283,9 @@ describe('step 8 / §4: success', () => {
 		const other = await startEmulator({ publicBaseUrl: 'https://www.commcarehq.org/' });
 		try {
 			const answer = await postUpload(other, { file: { name: 'c.xlsx', data: await xlsxFile(goodSheet) }, fields });
-			expect(JSON.parse(answer.text).status_url).toMatch(/^https:\/\/www\.commcarehq\.org\/a\/demo\/importer\/history\/uploads\/[0-9a-f-]{36}\/status$/);
+			expect(JSON.parse(answer.text).status_url).toMatch(
+				/^https:\/\/www\.commcarehq\.org\/a\/demo\/importer\/history\/uploads\/[0-9a-f-]{36}\/status$/,
+			);
 		} finally {
 			await other.close();
 		}
@@ -259,8 +303,12 @@ describe('step 8 / §4: success', () => {
 	});
 
 	test('xls and csv files are accepted', async () => {
-		expect((await postUpload(emulator, { file: { name: 'c.xls', data: xlsFile({ Sheet1: goodSheet }) }, fields })).status).toBe(200);
-		expect((await postUpload(emulator, { file: { name: 'c.csv', data: 'case_id,name\n,Bob\n' }, fields })).status).toBe(200);
+		expect(
+			(await postUpload(emulator, { file: { name: 'c.xls', data: xlsFile({ Sheet1: goodSheet }) }, fields })).status,
+		).toBe(200);
+		expect((await postUpload(emulator, { file: { name: 'c.csv', data: 'case_id,name\n,Bob\n' }, fields })).status).toBe(
+			200,
+		);
 		expect(emulator.cases.all('demo').map((c) => c.name)).toEqual(['Alice', 'Bob']);
 	});
 });
@@ -268,7 +316,10 @@ describe('step 8 / §4: success', () => {
 describe('§3.3 multi-sheet mode', () => {
 	test('a single sheet named after a case type without search_field/search_column: HTML 500', async () => {
 		const data = await xlsxFile({ household: goodSheet });
-		const answer = await postUpload(emulator, { file: { name: 'c.xlsx', data }, fields: { case_type: 'household', create_new_cases: 'on' } });
+		const answer = await postUpload(emulator, {
+			file: { name: 'c.xlsx', data },
+			fields: { case_type: 'household', create_new_cases: 'on' },
+		});
 		expect(answer.status).toBe(500);
 		expect(answer.headers.get('content-type')).toMatch(/^text\/html/);
 		expect(() => JSON.parse(answer.text)).toThrow();
@@ -287,12 +338,24 @@ describe('§3.3 multi-sheet mode', () => {
 
 	test('create_new_cases=True creates; each sheet is imported as its title; name_column is ignored', async () => {
 		const data = await xlsxFile({
-			household: [['case_id', 'name', 'label'], ['', 'Home 1', 'h']],
-			patient: [['case_id', 'name', 'label'], ['', 'Pat 1', 'p']],
+			household: [
+				['case_id', 'name', 'label'],
+				['', 'Home 1', 'h'],
+			],
+			patient: [
+				['case_id', 'name', 'label'],
+				['', 'Pat 1', 'p'],
+			],
 		});
 		const answer = await postUpload(emulator, {
 			file: { name: 'c.xlsx', data },
-			fields: { case_type: 'ignored', search_field: 'case_id', search_column: 'case_id', create_new_cases: 'True', name_column: 'label' },
+			fields: {
+				case_type: 'ignored',
+				search_field: 'case_id',
+				search_column: 'case_id',
+				create_new_cases: 'True',
+				name_column: 'label',
+			},
 		});
 		expect(answer.status).toBe(200);
 		const cases = emulator.cases.all('demo').map((c) => [c.case_type, c.name, c.properties.label]);
@@ -314,7 +377,10 @@ describe('§3.3 multi-sheet mode', () => {
 
 	test('one sheet that is not a case type keeps single-sheet mode', async () => {
 		const data = await xlsxFile({ household: goodSheet, Sheet2: goodSheet });
-		const answer = await postUpload(emulator, { file: { name: 'c.xlsx', data }, fields: { case_type: 'patient', create_new_cases: 'on' } });
+		const answer = await postUpload(emulator, {
+			file: { name: 'c.xlsx', data },
+			fields: { case_type: 'patient', create_new_cases: 'on' },
+		});
 		expect(answer.status).toBe(200);
 		expect(emulator.cases.all('demo').map((c) => c.case_type)).toEqual(['patient']);
 	});

@@ -32,7 +32,13 @@ afterAll(async () => {
 });
 
 function credentials(overrides: Record<string, unknown> = {}) {
-	return { baseUrl: emulator.baseUrl, authType: 'apiKey', username: emulator.username, apiKey: emulator.apiKey, ...overrides };
+	return {
+		baseUrl: emulator.baseUrl,
+		authType: 'apiKey',
+		username: emulator.username,
+		apiKey: emulator.apiKey,
+		...overrides,
+	};
 }
 
 function statusRequests(target: Emulator = emulator) {
@@ -64,7 +70,8 @@ function expectWellFormed(outputs: Outputs, inputCount: number) {
 	);
 }
 
-const people = (names: string[], extra: SheetRow = {}): SheetRow[] => names.map((name) => ({ case_id: '', name, ...extra }));
+const people = (names: string[], extra: SheetRow = {}): SheetRow[] =>
+	names.map((name) => ({ case_id: '', name, ...extra }));
 
 describe('routes', () => {
 	it('Success: state 2 without errors, with counts, polls and the upload kept', async () => {
@@ -90,7 +97,9 @@ describe('routes', () => {
 		});
 		expect(success.summary).toBe('Import finished: 3 cases created, 0 updated.');
 		expect(statusRequests()).toHaveLength(3);
-		expect(statusRequests().every((r) => r.headers.authorization === `ApiKey ${emulator.username}:${emulator.apiKey}`)).toBe(true);
+		expect(
+			statusRequests().every((r) => r.headers.authorization === `ApiKey ${emulator.username}:${emulator.apiKey}`),
+		).toBe(true);
 	});
 
 	it('Warning: state 2 with real Invalid Owner row errors', async () => {
@@ -101,17 +110,36 @@ describe('routes', () => {
 			{ case_id: '', name: 'Dana', owner_id: 'not-an-owner' },
 		];
 		const upload = await uploadToEmulator(emulator, { rows });
-		const { outputs } = await runNode({ node, credentials: credentials(), parameters: FAST, items: [uploadResultItem(upload)] });
+		const { outputs } = await runNode({
+			node,
+			credentials: credentials(),
+			parameters: FAST,
+			items: [uploadResultItem(upload)],
+		});
 		expectWellFormed(outputs, 1);
 		const [warning] = jsonOf(outputs[1]);
-		expect(warning).toMatchObject({ outcome: 'warning', reason: 'rowErrors', state: 2, created_count: 2, match_count: 0, skipped_count: 0 });
+		expect(warning).toMatchObject({
+			outcome: 'warning',
+			reason: 'rowErrors',
+			state: 2,
+			created_count: 2,
+			match_count: 0,
+			skipped_count: 0,
+		});
 		expect(warning.errors).toEqual([{ ...ERROR_TEXT.invalidOwner, column: 'owner_id', rows: [3, 5] }]);
-		expect(warning.summary).toBe('Import finished: 2 cases created, 0 updated, 2 rows not imported (Invalid Owner: rows 3, 5)');
+		expect(warning.summary).toBe(
+			'Import finished: 2 cases created, 0 updated, 2 rows not imported (Invalid Owner: rows 3, 5)',
+		);
 	});
 
 	it('Error: state 3 for a reserved "type" header, with the server description as the summary', async () => {
 		const upload = await uploadToEmulator(emulator, { rows: [{ case_id: '', name: 'Asha', type: 'x' }] });
-		const { outputs } = await runNode({ node, credentials: credentials(), parameters: FAST, items: [uploadResultItem(upload)] });
+		const { outputs } = await runNode({
+			node,
+			credentials: credentials(),
+			parameters: FAST,
+			items: [uploadResultItem(upload)],
+		});
 		expectWellFormed(outputs, 1);
 		const [error] = jsonOf(outputs[2]);
 		expect(error).toMatchObject({ outcome: 'error', reason: 'failed', state: 3, timedOut: false, created_count: null });
@@ -120,17 +148,34 @@ describe('routes', () => {
 
 	it('Error: state 3 when the search column is missing from the sheet', async () => {
 		const upload = await uploadToEmulator(emulator, { rows: [{ name: 'Asha' }] });
-		const { outputs } = await runNode({ node, credentials: credentials(), parameters: FAST, items: [uploadResultItem(upload)] });
+		const { outputs } = await runNode({
+			node,
+			credentials: credentials(),
+			parameters: FAST,
+			items: [uploadResultItem(upload)],
+		});
 		expect(jsonOf(outputs[2])[0].summary).toBe("Import failed: 'case_id'");
 	});
 
 	it('Error with timedOut: timeout 0 looks once and reports the last state and percent', async () => {
 		emulator.setTimeline({ queuedPolls: 0, runningPolls: 4 });
 		const upload = await uploadToEmulator(emulator, { rows: people(['Asha']) });
-		const { outputs } = await runNode({ node, credentials: credentials(), parameters: { pollInterval: 0.05, timeout: 0 }, items: [uploadResultItem(upload)] });
+		const { outputs } = await runNode({
+			node,
+			credentials: credentials(),
+			parameters: { pollInterval: 0.05, timeout: 0 },
+			items: [uploadResultItem(upload)],
+		});
 		expectWellFormed(outputs, 1);
 		const [error] = jsonOf(outputs[2]);
-		expect(error).toMatchObject({ outcome: 'error', reason: 'timedOut', timedOut: true, state: 1, percent: 20, polls: 1 });
+		expect(error).toMatchObject({
+			outcome: 'error',
+			reason: 'timedOut',
+			timedOut: true,
+			state: 1,
+			percent: 20,
+			polls: 1,
+		});
 		expect(error.summary).toMatch(/^Gave up waiting after .* and 1 poll: the import was still running \(20%\)\./);
 		expect(statusRequests()).toHaveLength(1);
 	});
@@ -139,7 +184,12 @@ describe('routes', () => {
 		emulator.setTimeline({ queuedPolls: 100_000, runningPolls: 1 });
 		const upload = await uploadToEmulator(emulator, { rows: people(['Asha']) });
 		const timeoutMinutes = 0.004; // 0.24 s
-		const { outputs } = await runNode({ node, credentials: credentials(), parameters: { pollInterval: 0.05, timeout: timeoutMinutes }, items: [uploadResultItem(upload)] });
+		const { outputs } = await runNode({
+			node,
+			credentials: credentials(),
+			parameters: { pollInterval: 0.05, timeout: timeoutMinutes },
+			items: [uploadResultItem(upload)],
+		});
 		const [error] = jsonOf(outputs[2]);
 		expect(error).toMatchObject({ outcome: 'error', timedOut: true, state: -1, percent: null });
 		expect(error.polls).toBeGreaterThanOrEqual(2);
@@ -151,19 +201,37 @@ describe('routes', () => {
 	it('Error: 404 says the import was not found and why', async () => {
 		const upload = await uploadToEmulator(emulator, { rows: people(['Asha']) });
 		emulator.faults.statusGone(upload.uploadId);
-		const { outputs } = await runNode({ node, credentials: credentials(), parameters: FAST, items: [uploadResultItem(upload)] });
+		const { outputs } = await runNode({
+			node,
+			credentials: credentials(),
+			parameters: FAST,
+			items: [uploadResultItem(upload)],
+		});
 		expectWellFormed(outputs, 1);
 		const [error] = jsonOf(outputs[2]);
 		expect(error).toMatchObject({ outcome: 'error', reason: 'notFound', polls: 1, state: null, timedOut: false });
-		expect(error.summary).toMatch(/^Import not found: .*unknown, belongs to another project space, or the upload was hidden/);
+		expect(error.summary).toMatch(
+			/^Import not found: .*unknown, belongs to another project space, or the upload was hidden/,
+		);
 	});
 
 	it('Error: an upstream item without status_url keeps the upstream error and sends nothing', async () => {
 		const upstream = { error: 'Error: Your spreadsheet is empty. Please try again with a different spreadsheet.' };
-		const { outputs, sent } = await runNode({ node, credentials: credentials(), parameters: FAST, items: [{ json: upstream }] });
+		const { outputs, sent } = await runNode({
+			node,
+			credentials: credentials(),
+			parameters: FAST,
+			items: [{ json: upstream }],
+		});
 		expectWellFormed(outputs, 1);
 		const [error] = jsonOf(outputs[2]);
-		expect(error).toMatchObject({ outcome: 'error', reason: 'noStatusUrl', status_url: null, polls: 0, upload: upstream });
+		expect(error).toMatchObject({
+			outcome: 'error',
+			reason: 'noStatusUrl',
+			status_url: null,
+			polls: 0,
+			upload: upstream,
+		});
 		expect(error.summary).toContain('the upload failed upstream (Error: Your spreadsheet is empty.');
 		expect(sent).toHaveLength(0);
 		expect(emulator.requests).toHaveLength(0);
@@ -171,7 +239,11 @@ describe('routes', () => {
 
 	it.each([
 		['401 (wrong API key)', { apiKey: 'wrong-key' }, /^CommCare rejected the credential \(HTTP 401\)/],
-		['403 (no Edit Data)', { username: 'viewer@example.org', apiKey: 'viewer-key' }, /^No access to project space 'demo' or missing the Edit Data permission \(HTTP 403\)/],
+		[
+			'403 (no Edit Data)',
+			{ username: 'viewer@example.org', apiKey: 'viewer-key' },
+			/^No access to project space 'demo' or missing the Edit Data permission \(HTTP 403\)/,
+		],
 		['403 (not a member)', { username: 'outsider@example.org', apiKey: 'outsider-key' }, /HTTP 403/],
 	])('Error: %s ends the wait at once for every import', async (_label, credentialOverrides, message) => {
 		emulator.setTimeline({ queuedPolls: 5, runningPolls: 5 });
@@ -195,11 +267,27 @@ describe('routes', () => {
 
 describe('silent skips', () => {
 	it('a blank row (only a case_id) is counted as skipped and makes a Warning saying why', async () => {
-		const rows: SheetRow[] = [{ case_id: '', name: 'Asha' }, { case_id: 'abc123', name: '' }, { case_id: '', name: 'Chidi' }];
+		const rows: SheetRow[] = [
+			{ case_id: '', name: 'Asha' },
+			{ case_id: 'abc123', name: '' },
+			{ case_id: '', name: 'Chidi' },
+		];
 		const upload = await uploadToEmulator(emulator, { rows });
-		const { outputs } = await runNode({ node, credentials: credentials(), parameters: FAST, items: [uploadResultItem(upload)] });
+		const { outputs } = await runNode({
+			node,
+			credentials: credentials(),
+			parameters: FAST,
+			items: [uploadResultItem(upload)],
+		});
 		const [warning] = jsonOf(outputs[1]);
-		expect(warning).toMatchObject({ outcome: 'warning', reason: 'skippedRows', created_count: 2, match_count: 0, skipped_count: 1, errors: [] });
+		expect(warning).toMatchObject({
+			outcome: 'warning',
+			reason: 'skippedRows',
+			created_count: 2,
+			match_count: 0,
+			skipped_count: 1,
+			errors: [],
+		});
 		expect(warning.summary).toBe(
 			'Import finished: 2 cases created, 0 updated, 1 row skipped silently: CommCare skips blank rows (every mapped cell empty) without reporting them (or, in multi-sheet mode, when every sheet is named like a case type of the project, rows that matched no case).',
 		);
@@ -207,9 +295,17 @@ describe('silent skips', () => {
 
 	it('unmatched rows while creation is off are counted as skipped, and the sentence names that reason', async () => {
 		const existing = emulator.cases.add(emulator.domain, { case_type: 'patient', name: 'Old' });
-		const rows: SheetRow[] = [{ case_id: existing.case_id, name: 'Renamed' }, { case_id: 'no-such-case', name: 'Ghost' }];
+		const rows: SheetRow[] = [
+			{ case_id: existing.case_id, name: 'Renamed' },
+			{ case_id: 'no-such-case', name: 'Ghost' },
+		];
 		const upload = await uploadToEmulator(emulator, { rows, createNewCases: false });
-		const { outputs } = await runNode({ node, credentials: credentials(), parameters: FAST, items: [uploadResultItem(upload)] });
+		const { outputs } = await runNode({
+			node,
+			credentials: credentials(),
+			parameters: FAST,
+			items: [uploadResultItem(upload)],
+		});
 		const [warning] = jsonOf(outputs[1]);
 		expect(warning).toMatchObject({ created_count: 0, match_count: 1, skipped_count: 1 });
 		expect(warning.summary).toContain('rows whose id matched no existing case while "Create New Cases" was off');
@@ -221,7 +317,12 @@ describe('polling', () => {
 		emulator.setTimeline({ queuedPolls: 2, runningPolls: 2 });
 		const uploads = [];
 		for (let i = 0; i < 5; i++) uploads.push(await uploadToEmulator(emulator, { rows: people([`P${i}`]) }));
-		const { outputs } = await runNode({ node, credentials: credentials(), parameters: FAST, items: uploads.map((u) => uploadResultItem(u)) });
+		const { outputs } = await runNode({
+			node,
+			credentials: credentials(),
+			parameters: FAST,
+			items: uploads.map((u) => uploadResultItem(u)),
+		});
 		expectWellFormed(outputs, 5);
 		expect(jsonOf(outputs[0]).map((o) => o.polls)).toEqual([5, 5, 5, 5, 5]);
 		const order = statusRequests().map((r) => uploadIdOf(r.path));
@@ -232,7 +333,12 @@ describe('polling', () => {
 
 	it('asks a status URL shared by several items once per round', async () => {
 		const upload = await uploadToEmulator(emulator, { rows: people(['Asha']) });
-		const { outputs } = await runNode({ node, credentials: credentials(), parameters: FAST, items: [uploadResultItem(upload), uploadResultItem(upload)] });
+		const { outputs } = await runNode({
+			node,
+			credentials: credentials(),
+			parameters: FAST,
+			items: [uploadResultItem(upload), uploadResultItem(upload)],
+		});
 		expectWellFormed(outputs, 2);
 		expect(statusRequests()).toHaveLength(3);
 	});
@@ -247,7 +353,12 @@ describe('polling', () => {
 		emulator.faults.respond('status', 1, { status: 504 });
 		emulator.faults.malformedJson('status', 1);
 		const parameters = { ...FAST, options: { maxPollInterval: 0.2 } };
-		const { outputs } = await runNode({ node, credentials: credentials(), parameters, items: [uploadResultItem(upload)] });
+		const { outputs } = await runNode({
+			node,
+			credentials: credentials(),
+			parameters,
+			items: [uploadResultItem(upload)],
+		});
 		const [success] = jsonOf(outputs[0]);
 		expect(success).toMatchObject({ outcome: 'success', created_count: 1 });
 		expect(statusRequests()).toHaveLength(7);
@@ -258,7 +369,12 @@ describe('polling', () => {
 		emulator.setTimeline({ queuedPolls: 0, runningPolls: 0 });
 		const upload = await uploadToEmulator(emulator, { rows: people(['Asha']) });
 		emulator.faults.respond('status', 1, { status: 503, retryAfter: 1 });
-		const { outputs } = await runNode({ node, credentials: credentials(), parameters: FAST, items: [uploadResultItem(upload)] });
+		const { outputs } = await runNode({
+			node,
+			credentials: credentials(),
+			parameters: FAST,
+			items: [uploadResultItem(upload)],
+		});
 		expect(jsonOf(outputs[0])[0]).toMatchObject({ outcome: 'success', polls: 2 });
 		const [refused, answered] = statusRequests();
 		expect(answered.at - refused.at).toBeGreaterThanOrEqual(1000);
@@ -290,7 +406,13 @@ describe('polling', () => {
 		const uploads = [];
 		for (let i = 0; i < 3; i++) uploads.push(await uploadToEmulator(emulator, { rows: people([`P${i}`]) }));
 		const controller = new AbortController();
-		const running = runNode({ node, credentials: credentials(), parameters: FAST, items: uploads.map((u) => uploadResultItem(u)), cancelSignal: controller.signal });
+		const running = runNode({
+			node,
+			credentials: credentials(),
+			parameters: FAST,
+			items: uploads.map((u) => uploadResultItem(u)),
+			cancelSignal: controller.signal,
+		});
 		while (statusRequests().length < 6) await new Promise((resolve) => setImmediate(resolve));
 		controller.abort();
 		await expect(running).rejects.toThrow(/cancelled/);
@@ -309,7 +431,9 @@ describe('the credential stays home', () => {
 		other = createServer((request, response) => {
 			otherRequests.push({ url: request.url, headers: request.headers });
 			response.writeHead(200, { 'Content-Type': 'application/json' });
-			response.end('{"state": 2, "progress": {"percent": 0}, "result": {"match_count": 0, "created_count": 1, "num_chunks": 1, "errors": []}}');
+			response.end(
+				'{"state": 2, "progress": {"percent": 0}, "result": {"match_count": 0, "created_count": 1, "num_chunks": 1, "errors": []}}',
+			);
 		});
 		await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
 		otherOrigin = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
@@ -319,7 +443,10 @@ describe('the credential stays home', () => {
 	});
 
 	it('a status URL handed out on another origin is never requested; its item goes to Error saying why', async () => {
-		const elsewhere = await startEmulator({ publicBaseUrl: otherOrigin, timeline: { queuedPolls: 0, runningPolls: 0 } });
+		const elsewhere = await startEmulator({
+			publicBaseUrl: otherOrigin,
+			timeline: { queuedPolls: 0, runningPolls: 0 },
+		});
 		try {
 			const foreign = await uploadToEmulator(elsewhere, { rows: people(['Asha']) });
 			expect(foreign.statusUrl.startsWith(`${otherOrigin}/`)).toBe(true);
@@ -350,8 +477,18 @@ describe('the credential stays home', () => {
 
 	it('the same host under another name or scheme is another origin too', async () => {
 		const upload = await uploadToEmulator(emulator, { rows: people(['Asha']) });
-		const variants = [upload.statusUrl.replace('127.0.0.1', 'localhost'), upload.statusUrl.replace('http://', 'https://'), 'ftp://example.org/status', 'not a url'];
-		const { outputs, sent } = await runNode({ node, credentials: credentials(), parameters: FAST, items: variants.map((status_url) => ({ json: { status_url } })) });
+		const variants = [
+			upload.statusUrl.replace('127.0.0.1', 'localhost'),
+			upload.statusUrl.replace('http://', 'https://'),
+			'ftp://example.org/status',
+			'not a url',
+		];
+		const { outputs, sent } = await runNode({
+			node,
+			credentials: credentials(),
+			parameters: FAST,
+			items: variants.map((status_url) => ({ json: { status_url } })),
+		});
 		expectWellFormed(outputs, 4);
 		expect(jsonOf(outputs[2]).map((o) => o.polls)).toEqual([0, 0, 0, 0]);
 		expect(jsonOf(outputs[2]).every((o) => o.summary.startsWith('Status URL not requested: '))).toBe(true);

@@ -29,14 +29,24 @@ afterAll(async () => {
 	await emulator.close();
 });
 
-const credentials = () => ({ baseUrl: emulator.baseUrl, authType: 'apiKey', username: emulator.username, apiKey: emulator.apiKey });
+const credentials = () => ({
+	baseUrl: emulator.baseUrl,
+	authType: 'apiKey',
+	username: emulator.username,
+	apiKey: emulator.apiKey,
+});
 
 /** Output items with the input item each one is paired with. */
 function pairUp(outputs: INodeExecutionData[][], inputs: INodeExecutionData[]) {
 	return outputs.flatMap((items, output) =>
 		items.map((item) => {
 			const index = (item.pairedItem as { item: number }).item;
-			return { output: ['success', 'warning', 'error'][output], json: item.json as RecordOutcomeJson, input: inputs[index].json as RecordResultJson, index };
+			return {
+				output: ['success', 'warning', 'error'][output],
+				json: item.json as RecordOutcomeJson,
+				input: inputs[index].json as RecordResultJson,
+				index,
+			};
 		}),
 	);
 }
@@ -105,7 +115,12 @@ describe('per-record results', () => {
 	}, 120_000);
 
 	it('a whole-import failure sends every record of that import to Error with the server description', async () => {
-		const failing = await uploadToEmulator(emulator, { rows: [{ case_id: '', name: 'A', type: 'x' }, { case_id: '', name: 'B', type: 'y' }] });
+		const failing = await uploadToEmulator(emulator, {
+			rows: [
+				{ case_id: '', name: 'A', type: 'x' },
+				{ case_id: '', name: 'B', type: 'y' },
+			],
+		});
 		const fine = await uploadToEmulator(emulator, { rows: [{ case_id: '', name: 'C' }] });
 		const items = [...recordResultItems(failing), ...recordResultItems(fine)];
 		const { outputs } = await runNode({ node, credentials: credentials(), parameters: FAST, items });
@@ -116,17 +131,30 @@ describe('per-record results', () => {
 			expect(json.import).toMatchObject({ outcome: 'error', reason: 'failed', state: 3 });
 			expect(json.reason).toBe('failed');
 		}
-		expect(paired.filter((p) => p.output === 'success').map((p) => p.json.record)).toEqual([{ case_id: '', name: 'C' }]);
+		expect(paired.filter((p) => p.output === 'success').map((p) => p.json.record)).toEqual([
+			{ case_id: '', name: 'C' },
+		]);
 	});
 
 	it('a timed-out import sends its records to Error with timedOut in their import', async () => {
 		emulator.setTimeline({ queuedPolls: 100, runningPolls: 1 });
-		const upload = await uploadToEmulator(emulator, { rows: [{ case_id: '', name: 'A' }, { case_id: '', name: 'B' }] });
+		const upload = await uploadToEmulator(emulator, {
+			rows: [
+				{ case_id: '', name: 'A' },
+				{ case_id: '', name: 'B' },
+			],
+		});
 		const items = recordResultItems(upload);
-		const { outputs } = await runNode({ node, credentials: credentials(), parameters: { pollInterval: 0.05, timeout: 0 }, items });
+		const { outputs } = await runNode({
+			node,
+			credentials: credentials(),
+			parameters: { pollInterval: 0.05, timeout: 0 },
+			items,
+		});
 		expectEveryRecordOnce(outputs, items);
 		expect(outputs[2]).toHaveLength(2);
-		for (const item of outputs[2]) expect(item.json).toMatchObject({ reason: 'timedOut', import: { timedOut: true, state: -1, polls: 1 } });
+		for (const item of outputs[2])
+			expect(item.json).toMatchObject({ reason: 'timedOut', import: { timedOut: true, state: -1, polls: 1 } });
 	});
 
 	it('when the server skipped rows it does not name, the records it could be are Warnings ("imported or skipped")', async () => {
@@ -149,13 +177,18 @@ describe('per-record results', () => {
 		expect(byRow.get(2)!.output).toBe('warning');
 		expect(byRow.get(3)!.output).toBe('warning');
 		expect([byRow.get(2)!.json.reason, byRow.get(3)!.json.reason]).toEqual(['importedOrSkipped', 'importedOrSkipped']);
-		expect(byRow.get(2)!.json.summary).toMatch(/^Row 2 imported or skipped: CommCare's counts show 1 row of this upload skipped silently/);
+		expect(byRow.get(2)!.json.summary).toMatch(
+			/^Row 2 imported or skipped: CommCare's counts show 1 row of this upload skipped silently/,
+		);
 		expect(byRow.get(2)!.json.import).toMatchObject({ match_count: 1, created_count: 0, skipped_count: 1 });
 	});
 
 	it('an empty case_id while creation is off is a certain skip, so the other records are Success', async () => {
 		const existing = emulator.cases.add(emulator.domain, { case_type: 'patient', name: 'Old' });
-		const rows: SheetRow[] = [{ case_id: existing.case_id, name: 'Renamed' }, { case_id: '', name: 'New?' }];
+		const rows: SheetRow[] = [
+			{ case_id: existing.case_id, name: 'Renamed' },
+			{ case_id: '', name: 'New?' },
+		];
 		const upload = await uploadToEmulator(emulator, { rows, createNewCases: false });
 		const items = recordResultItems(upload);
 		const { outputs } = await runNode({ node, credentials: credentials(), parameters: FAST, items });

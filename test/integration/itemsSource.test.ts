@@ -36,7 +36,11 @@ function credentials(): IDataObject {
 	return { baseUrl: emulator.baseUrl, authType: 'apiKey', username: emulator.username, apiKey: emulator.apiKey };
 }
 
-async function run(items: IDataObject[], parameters: IDataObject = {}, extra: { continueOnFail?: boolean; credentials?: IDataObject | null } = {}) {
+async function run(
+	items: IDataObject[],
+	parameters: IDataObject = {},
+	extra: { continueOnFail?: boolean; credentials?: IDataObject | null } = {},
+) {
 	return await runNode({
 		node,
 		parameters: { projectSpace: 'demo', caseType: 'patient', source: 'items', createNewCases: true, ...parameters },
@@ -151,14 +155,22 @@ describe('the file CommCare receives', () => {
 		expect(cell(2, 'link').value).toBe('=HYPERLINK("http://example.org/x","click")');
 
 		const output = json<UploadResultJson>(outputs[0][0]);
-		expect(output).toMatchObject({ rowCount: 2, fileName: 'cases.xlsx', uploadNumber: 1, uploadCount: 1, warnings: [] });
+		expect(output).toMatchObject({
+			rowCount: 2,
+			fileName: 'cases.xlsx',
+			uploadNumber: 1,
+			uploadCount: 1,
+			warnings: [],
+		});
 		expect(pairedIndexes(outputs[0][0])).toEqual([0, 1]);
 	});
 
 	it('gives cases the values CommCare stores for those cells', async () => {
 		await run(items);
 		const cases = emulator.cases.byType('demo', 'patient').sort((a, b) => a.name.localeCompare(b.name));
-		expect(cases.map((c) => ({ name: c.name, external_id: c.external_id, owner_id: c.owner_id, ...c.properties }))).toEqual([
+		expect(
+			cases.map((c) => ({ name: c.name, external_id: c.external_id, owner_id: c.owner_id, ...c.properties })),
+		).toEqual([
 			{
 				name: 'Asha',
 				external_id: '000123',
@@ -202,12 +214,22 @@ describe('the file CommCare receives', () => {
 		const { sheet } = await sheetOf(emulator.uploads[0].file);
 		expect(sheet.name).toBe('cases_sheet');
 		expect(emulator.uploads[0].fields.case_type).toBe('cases');
-		expect(emulator.cases.byType('demo', 'cases').map((c) => c.name).sort()).toEqual(['Existing', 'New']);
+		expect(
+			emulator.cases
+				.byType('demo', 'cases')
+				.map((c) => c.name)
+				.sort(),
+		).toEqual(['Existing', 'New']);
 		expect(json<UploadResultJson>(outputs[0][0]).warnings).toEqual([]);
 	});
 
 	it('always has the search column, even when no item has it (CommCare would fail the whole import)', async () => {
-		await run([{ name: 'A', village: 'Kisumu' }], { searchField: 'external_id', searchColumn: 'patient_ref', createNewCases: true, options: { skipChecks: true } });
+		await run([{ name: 'A', village: 'Kisumu' }], {
+			searchField: 'external_id',
+			searchColumn: 'patient_ref',
+			createNewCases: true,
+			options: { skipChecks: true },
+		});
 		const { headers } = await sheetOf(emulator.uploads[0].file);
 		expect(headers).toEqual(['name', 'village', 'patient_ref']);
 		expect(emulator.uploads[0].fields).toMatchObject({ search_field: 'external_id', search_column: 'patient_ref' });
@@ -226,7 +248,10 @@ describe('the file CommCare receives', () => {
 	});
 
 	it('takes the file name from the option, as .xlsx, and sends the comment', async () => {
-		const { outputs } = await run([{ name: 'A' }], { comment: 'nightly', options: { fileName: 'weekly registrations' } });
+		const { outputs } = await run([{ name: 'A' }], {
+			comment: 'nightly',
+			options: { fileName: 'weekly registrations' },
+		});
 		expect(emulator.uploads[0].fileName).toBe('weekly registrations.xlsx');
 		expect(emulator.uploads[0].fields.comment).toBe('nightly');
 		expect(json<UploadResultJson>(outputs[0][0]).fileName).toBe('weekly registrations.xlsx');
@@ -240,7 +265,9 @@ describe('the file CommCare receives', () => {
 		const accepted = emulator.uploads.filter((u) => u.status === 200);
 		expect(accepted).toHaveLength(1);
 		expect((await sheetOf(accepted[0].file)).cell(2, 'external_id').value).toBe('007');
-		expect(json<UploadResultJson>(outputs[0][0]).status_url).toBe((accepted[0].body as { status_url: string }).status_url);
+		expect(json<UploadResultJson>(outputs[0][0]).status_url).toBe(
+			(accepted[0].body as { status_url: string }).status_url,
+		);
 	});
 
 	it('leaves nothing in the temporary directory, after an accepted upload and after a failed one', async () => {
@@ -262,7 +289,9 @@ describe('the file CommCare receives', () => {
 	});
 
 	it('writes nested values as JSON text when asked', async () => {
-		await run([{ name: 'A', address: { city: 'Kisumu', zip: '40100' }, tags: ['a', 'b'] }], { options: { nestedAsJson: true } });
+		await run([{ name: 'A', address: { city: 'Kisumu', zip: '40100' }, tags: ['a', 'b'] }], {
+			options: { nestedAsJson: true },
+		});
 		expect(emulator.cases.byType('demo', 'patient')[0].properties).toEqual({
 			address: '{"city":"Kisumu","zip":"40100"}',
 			tags: '["a","b"]',
@@ -275,7 +304,11 @@ describe('rows per upload', () => {
 
 	it('splits 20 items into uploads of 7, 7 and 6 rows, each with its own status_url', async () => {
 		const { outputs } = await run(twenty, { options: { rowsPerUpload: 7 } });
-		expect(emulator.uploads.map((u) => u.fileName)).toEqual(['cases_1_of_3.xlsx', 'cases_2_of_3.xlsx', 'cases_3_of_3.xlsx']);
+		expect(emulator.uploads.map((u) => u.fileName)).toEqual([
+			'cases_1_of_3.xlsx',
+			'cases_2_of_3.xlsx',
+			'cases_3_of_3.xlsx',
+		]);
 		const results = outputs[0].map((item) => json<UploadResultJson>(item));
 		expect(results.map((r) => [r.uploadNumber, r.uploadCount, r.rowCount])).toEqual([
 			[1, 3, 7],
@@ -283,7 +316,9 @@ describe('rows per upload', () => {
 			[3, 3, 6],
 		]);
 		expect(new Set(results.map((r) => r.status_url)).size).toBe(3);
-		expect(results.map((r) => r.status_url)).toEqual(emulator.uploads.map((u) => (u.body as { status_url: string }).status_url));
+		expect(results.map((r) => r.status_url)).toEqual(
+			emulator.uploads.map((u) => (u.body as { status_url: string }).status_url),
+		);
 		expect(outputs[0].map(pairedIndexes)).toEqual([
 			[0, 1, 2, 3, 4, 5, 6],
 			[7, 8, 9, 10, 11, 12, 13],
@@ -299,7 +334,7 @@ describe('rows per upload', () => {
 		expect(emulator.cases.byType('demo', 'patient')).toHaveLength(20);
 	});
 
-	it('in per-record mode each record carries its own upload\'s status_url and its row in that upload', async () => {
+	it("in per-record mode each record carries its own upload's status_url and its row in that upload", async () => {
 		const { outputs } = await run(twenty, { options: { rowsPerUpload: 7, outputPerRecord: true } });
 		const statusUrls = emulator.uploads.map((u) => (u.body as { status_url: string }).status_url);
 		expect(outputs[0]).toHaveLength(20);
@@ -309,7 +344,11 @@ describe('rows per upload', () => {
 			expect(record.status_url).toBe(statusUrls[Math.floor(index / 7)]);
 			expect(record.row).toBe((index % 7) + 2);
 			expect(record.record).toEqual(twenty[index]);
-			expect(record.upload).toMatchObject({ uploadNumber: Math.floor(index / 7) + 1, uploadCount: 3, rowCount: index < 14 ? 7 : 6 });
+			expect(record.upload).toMatchObject({
+				uploadNumber: Math.floor(index / 7) + 1,
+				uploadCount: 3,
+				rowCount: index < 14 ? 7 : 6,
+			});
 			expect(record.upload).not.toHaveProperty('status_url');
 		});
 	});
@@ -318,14 +357,20 @@ describe('rows per upload', () => {
 		const items = [...twenty.slice(0, 19), { name: 'Last', details: { nested: true } }];
 		// The other items lack 'details': they would clear it, which is what this run asks for.
 		const error = await failure(items, { options: { rowsPerUpload: 7, missingFields: 'clear' } });
-		expect(error.message).toMatch(/^The input items were not uploaded: Upload 3 of 3: Key 'details' of item 19 holds an object/);
+		expect(error.message).toMatch(
+			/^The input items were not uploaded: Upload 3 of 3: Key 'details' of item 19 holds an object/,
+		);
 		expect(emulator.requests).toHaveLength(0);
 	});
 });
 
 describe('dry run', () => {
 	it('checks and reports what would be sent, without a request or a credential', async () => {
-		const items = [{ name: 'A', extra: 1 }, { name: 'N'.repeat(300), extra: null }, { name: 'C', extra: null }];
+		const items = [
+			{ name: 'A', extra: 1 },
+			{ name: 'N'.repeat(300), extra: null },
+			{ name: 'C', extra: null },
+		];
 		const { outputs } = await run(items, { options: { dryRun: true, rowsPerUpload: 2 } }, { credentials: null });
 		expect(emulator.requests).toHaveLength(0);
 		const reports = outputs[0].map((item) => json<DryRunResultJson>(item));
@@ -362,7 +407,11 @@ describe('dry run', () => {
 
 describe('values a spreadsheet cannot hold', () => {
 	it('a nested value stops the run before any request, naming the key and the item', async () => {
-		const error = await failure([{ name: 'A', address: null }, { name: 'B', address: null }, { name: 'C', address: { city: 'Kisumu' } }]);
+		const error = await failure([
+			{ name: 'A', address: null },
+			{ name: 'B', address: null },
+			{ name: 'C', address: { city: 'Kisumu' } },
+		]);
 		expect(error.message).toBe(
 			"The input items were not uploaded: Key 'address' of item 2 holds an object, which a spreadsheet cell cannot hold. Flatten it (e.g. with a Set node), exclude the column, or turn on the option to write nested values as JSON text.",
 		);
@@ -379,7 +428,11 @@ describe('values a spreadsheet cannot hold', () => {
 
 describe('continue on fail', () => {
 	it('checks that fail give one error item with the findings, paired to the items named', async () => {
-		const items = [{ name: 'A', type: null }, { name: 'B', type: 'x' }, { name: 'N'.repeat(300), type: 'y' }];
+		const items = [
+			{ name: 'A', type: null },
+			{ name: 'B', type: 'x' },
+			{ name: 'N'.repeat(300), type: 'y' },
+		];
 		const { outputs } = await run(items, {}, { continueOnFail: true });
 		expect(emulator.requests).toHaveLength(0);
 		expect(outputs[0]).toHaveLength(1);
@@ -403,14 +456,21 @@ describe('continue on fail', () => {
 		const items = [{ name: 'N'.repeat(300) }, { name: '' }, { name: null }];
 		const { outputs } = await run(items, {}, { continueOnFail: true });
 		const [item] = outputs[0];
-		expect((item.json.errors as PreflightIssue[]).map((e) => [e.code, e.rows, e.items])).toEqual([['nameTooLong', [2], [0]]]);
-		expect(item.json.message).toMatch(/^The input items were not uploaded: Row 2 \(item 0\) has a case name in 'name' longer than 255 characters/);
+		expect((item.json.errors as PreflightIssue[]).map((e) => [e.code, e.rows, e.items])).toEqual([
+			['nameTooLong', [2], [0]],
+		]);
+		expect(item.json.message).toMatch(
+			/^The input items were not uploaded: Row 2 \(item 0\) has a case name in 'name' longer than 255 characters/,
+		);
 		expect(item.pairedItem).toEqual({ item: 0 });
 		expect(emulator.requests).toHaveLength(0);
 	});
 
 	it('in per-record mode every record gets its own error item, with its values', async () => {
-		const items = [{ name: 'A', nested: [1] }, { name: 'B', nested: null }];
+		const items = [
+			{ name: 'A', nested: [1] },
+			{ name: 'B', nested: null },
+		];
 		const { outputs } = await run(items, { options: { outputPerRecord: true } }, { continueOnFail: true });
 		expect(outputs[0].map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
 		expect(outputs[0].map((item) => item.json.record)).toEqual(items);
@@ -427,12 +487,22 @@ describe('continue on fail', () => {
 		const { outputs } = await run(items, { options: { rowsPerUpload: 3 } }, { continueOnFail: true });
 		expect(outputs[0]).toHaveLength(2);
 		const [failed, uploaded] = outputs[0];
-		expect(failed.json).toMatchObject({ fileName: 'cases_1_of_2.xlsx', uploadNumber: 1, uploadCount: 2, httpCode: '500' });
+		expect(failed.json).toMatchObject({
+			fileName: 'cases_1_of_2.xlsx',
+			uploadNumber: 1,
+			uploadCount: 2,
+			httpCode: '500',
+		});
 		expect(failed.json.message).toMatch(/^CommCare failed with an internal error \(HTTP 500\)/);
 		expect(pairedIndexes(failed)).toEqual([0, 1, 2]);
 		expect(json<UploadResultJson>(uploaded)).toMatchObject({ uploadNumber: 2, rowCount: 2 });
 		expect(pairedIndexes(uploaded)).toEqual([3, 4]);
-		expect(emulator.cases.byType('demo', 'patient').map((c) => c.name).sort()).toEqual(['P3', 'P4']);
+		expect(
+			emulator.cases
+				.byType('demo', 'patient')
+				.map((c) => c.name)
+				.sort(),
+		).toEqual(['P3', 'P4']);
 	});
 });
 
@@ -440,7 +510,8 @@ describe('an upload failing after others were accepted', () => {
 	it('stops the run and says which uploads CommCare already accepted, so nobody re-runs them blindly', async () => {
 		// Once the first upload is accepted, the next one is answered with an error.
 		onEmulatorLog = (line) => {
-			if (line.startsWith('upload ') && emulator.imports.size === 1) emulator.faults.respond('upload', 1, { status: 500, html: true });
+			if (line.startsWith('upload ') && emulator.imports.size === 1)
+				emulator.faults.respond('upload', 1, { status: 500, html: true });
 		};
 		const items = Array.from({ length: 5 }, (_, i) => ({ name: `P${i}` }));
 		const error = await failure(items, { options: { rowsPerUpload: 3 } });

@@ -29,7 +29,12 @@ afterAll(async () => {
 	await emulator.close();
 });
 
-const credentials = () => ({ baseUrl: emulator.baseUrl, authType: 'apiKey', username: emulator.username, apiKey: emulator.apiKey });
+const credentials = () => ({
+	baseUrl: emulator.baseUrl,
+	authType: 'apiKey',
+	username: emulator.username,
+	apiKey: emulator.apiKey,
+});
 
 interface Person {
 	name: string;
@@ -51,7 +56,10 @@ const somePerson = fc.record<Person>({
 	village: fc.constantFrom('', 'Kisumu', 'Siaya'),
 });
 const BLANK: Person = { name: '', owner_id: '', village: '' };
-const person = fc.oneof({ weight: 8, arbitrary: somePerson }, { weight: 1, arbitrary: fc.constant(BLANK).map((blank) => ({ ...blank })) });
+const person = fc.oneof(
+	{ weight: 8, arbitrary: somePerson },
+	{ weight: 1, arbitrary: fc.constant(BLANK).map((blank) => ({ ...blank })) },
+);
 
 function isBlank(record: Person): boolean {
 	return record.name === '' && record.owner_id === '' && record.village === '';
@@ -114,7 +122,12 @@ async function importAndCheck(records: Person[], rowsPerUpload: number, continue
 	const placed = checked.outputs.flatMap((items, output) =>
 		items.map((item) => {
 			const bulkItem = bulkOutput[pairedItem(item)];
-			return { output: OUTPUTS[output], json: item.json as RecordOutcomeJson, bulkJson: bulkItem.json, input: pairedItem(bulkItem) };
+			return {
+				output: OUTPUTS[output],
+				json: item.json as RecordOutcomeJson,
+				bulkJson: bulkItem.json,
+				input: pairedItem(bulkItem),
+			};
 		}),
 	);
 	return { placed, bulkOutput };
@@ -122,7 +135,12 @@ async function importAndCheck(records: Person[], rowsPerUpload: number, continue
 
 describe('per-record results through both nodes', () => {
 	it('every input record lands on exactly one output, on the one its row deserves (randomised)', async () => {
-		const seen = { runs: 0, refused: 0, byReason: { imported: 0, skippedRows: 0, rowErrors: 0 } as Record<string, number>, multiUpload: 0 };
+		const seen = {
+			runs: 0,
+			refused: 0,
+			byReason: { imported: 0, skippedRows: 0, rowErrors: 0 } as Record<string, number>,
+			multiUpload: 0,
+		};
 		await fc.assert(
 			fc.asyncProperty(
 				fc.array(person, { minLength: 1, maxLength: 20 }),
@@ -173,7 +191,12 @@ describe('per-record results through both nodes', () => {
 					}
 					// The case store holds exactly the records reported as imported.
 					const imported = placed.filter((p) => p.output === 'success').map((p) => records[p.input].name);
-					expect(emulator.cases.byType('demo', 'patient').map((c) => c.name).sort()).toEqual(imported.sort());
+					expect(
+						emulator.cases
+							.byType('demo', 'patient')
+							.map((c) => c.name)
+							.sort(),
+					).toEqual(imported.sort());
 					// One status poll per upload, not per record.
 					expect(emulator.requests.filter((r) => r.path.endsWith('/status'))).toHaveLength(uploadCount);
 				},
@@ -183,7 +206,9 @@ describe('per-record results through both nodes', () => {
 		// The generators must have produced every kind of record (imported, skipped, refused by the server) and
 		// several uploads (refusals by the checks are rarer: the next test makes one for sure).
 		expect(seen.runs).toBe(30);
-		expect(Math.min(seen.byReason.imported, seen.byReason.skippedRows, seen.byReason.rowErrors, seen.multiUpload)).toBeGreaterThan(0);
+		expect(
+			Math.min(seen.byReason.imported, seen.byReason.skippedRows, seen.byReason.rowErrors, seen.multiUpload),
+		).toBeGreaterThan(0);
 	}, 120_000);
 
 	it('records the checks refuse still each land on Error, with Continue On Fail', async () => {
@@ -203,7 +228,7 @@ describe('per-record results through both nodes', () => {
 		);
 	});
 
-	it('20 records in uploads of 7: three imports, each record routed with its own row\'s error', async () => {
+	it("20 records in uploads of 7: three imports, each record routed with its own row's error", async () => {
 		const records: Person[] = Array.from({ length: 20 }, (_, i) => ({
 			name: i === 9 ? LONG_NAME : `Person${i}`,
 			owner_id: i === 3 || i === 16 ? 'nobody-bad' : 'owner-chw-1',
@@ -215,7 +240,9 @@ describe('per-record results through both nodes', () => {
 		expect(emulator.imports.size).toBe(3);
 		expect(new Set(bulkOutput.map((item) => item.json.status_url)).size).toBe(3);
 		// The long name rode along as a warning on its record.
-		expect((bulkOutput[9].json as RecordResultJson).warnings).toEqual([expect.objectContaining({ code: 'nameTooLong', items: [9] })]);
+		expect((bulkOutput[9].json as RecordResultJson).warnings).toEqual([
+			expect.objectContaining({ code: 'nameTooLong', items: [9] }),
+		]);
 		const byInput = new Map(placed.map((p) => [p.input, p]));
 		expect(byInput.size).toBe(20);
 		expect([3, 9, 16].map((i) => [i, byInput.get(i)!.output, byInput.get(i)!.json.row])).toEqual([

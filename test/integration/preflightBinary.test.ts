@@ -24,9 +24,18 @@ afterAll(async () => {
 });
 
 const node = new CommCareBulkImport();
-const credentials = () => ({ baseUrl: emulator.baseUrl, authType: 'apiKey', username: emulator.username, apiKey: emulator.apiKey });
+const credentials = () => ({
+	baseUrl: emulator.baseUrl,
+	authType: 'apiKey',
+	username: emulator.username,
+	apiKey: emulator.apiKey,
+});
 
-async function run(items: INodeExecutionData[], parameters: IDataObject = {}, extra: { continueOnFail?: boolean; noCredential?: boolean } = {}) {
+async function run(
+	items: INodeExecutionData[],
+	parameters: IDataObject = {},
+	extra: { continueOnFail?: boolean; noCredential?: boolean } = {},
+) {
 	return await runNode({
 		node,
 		parameters: { projectSpace: 'demo', caseType: 'patient', createNewCases: true, ...parameters },
@@ -57,34 +66,54 @@ const codes = (issues: PreflightIssue[]) => issues.map((issue) => issue.code);
 
 describe('errors only a file can have: the node stops before any request', () => {
 	it('nonTextHeader: a number as a header', async () => {
-		const sheet = await xlsxFile([['case_id', 'name', 2024], ['', 'Asha', 'x']]);
+		const sheet = await xlsxFile([
+			['case_id', 'name', 2024],
+			['', 'Asha', 'x'],
+		]);
 		const error = await refusal([binaryItem(sheet, 'numbers.xlsx')]);
-		expect(error.message).toMatch(/^'numbers\.xlsx' \(item 0\) not uploaded: Header '2024' \(column C\) is a number, not text\. CommCare rejects the upload/);
+		expect(error.message).toMatch(
+			/^'numbers\.xlsx' \(item 0\) not uploaded: Header '2024' \(column C\) is a number, not text\. CommCare rejects the upload/,
+		);
 	});
 
 	it('duplicateHeader: the same header twice', async () => {
-		const sheet = await xlsxFile([['case_id', 'name', 'village', 'name'], ['', 'Asha', 'Kisumu', 'A']]);
+		const sheet = await xlsxFile([
+			['case_id', 'name', 'village', 'name'],
+			['', 'Asha', 'Kisumu', 'A'],
+		]);
 		const error = await refusal([binaryItem(sheet, 'twice.xlsx')]);
-		expect(error.message).toMatch(/^'twice\.xlsx' \(item 0\) not uploaded: Header 'name' appears 2 times \(columns B, D\)\./);
+		expect(error.message).toMatch(
+			/^'twice\.xlsx' \(item 0\) not uploaded: Header 'name' appears 2 times \(columns B, D\)\./,
+		);
 	});
 
 	it('sheetNamedAfterCaseType: the only sheet named like the case type', async () => {
 		const sheet = await xlsxFile({ patient: patients });
 		const error = await refusal([binaryItem(sheet, 'patients.xlsx')]);
-		expect(error.message).toMatch(/^'patients\.xlsx' \(item 0\) not uploaded: The sheet is named 'patient', like the case type\. CommCare then switches to multi-sheet mode/);
+		expect(error.message).toMatch(
+			/^'patients\.xlsx' \(item 0\) not uploaded: The sheet is named 'patient', like the case type\. CommCare then switches to multi-sheet mode/,
+		);
 	});
 
 	it('missingSearchColumn: no column named like the search column', async () => {
 		const sheet = await xlsxFile([['name'], ['Asha']]);
 		const error = await refusal([binaryItem(sheet, 'nameonly.xlsx')]);
-		expect(error.message).toMatch(/^'nameonly\.xlsx' \(item 0\) not uploaded: The search column 'case_id' is not in the sheet\./);
+		expect(error.message).toMatch(
+			/^'nameonly\.xlsx' \(item 0\) not uploaded: The search column 'case_id' is not in the sheet\./,
+		);
 	});
 
-	it.each<BinaryMode>(['default', 'filesystem'])('reads the file for the checks in %s binary-data mode', async (mode) => {
-		const sheet = await xlsxFile([['case_id', 'name', 'type'], ['', 'Asha', 'x']]);
-		const error = await refusal([binaryItem(sheet, 'typed.xlsx', { mode })]);
-		expect(error.message).toMatch(/^'typed\.xlsx' \(item 0\) not uploaded: Column 'type' is reserved/);
-	});
+	it.each<BinaryMode>(['default', 'filesystem'])(
+		'reads the file for the checks in %s binary-data mode',
+		async (mode) => {
+			const sheet = await xlsxFile([
+				['case_id', 'name', 'type'],
+				['', 'Asha', 'x'],
+			]);
+			const error = await refusal([binaryItem(sheet, 'typed.xlsx', { mode })]);
+			expect(error.message).toMatch(/^'typed\.xlsx' \(item 0\) not uploaded: Column 'type' is reserved/);
+		},
+	);
 });
 
 describe('warnings only a file can have: the upload goes, the warning rides along', () => {
@@ -97,7 +126,8 @@ describe('warnings only a file can have: the upload goes, the warning rides alon
 		expect(warningsOf(outputs[0][0])).toEqual([
 			{
 				code: 'checksUnavailable',
-				message: 'Checks before upload are not available for .xls files (they cannot be read here). Save the file as .xlsx to have it checked.',
+				message:
+					'Checks before upload are not available for .xls files (they cannot be read here). Save the file as .xlsx to have it checked.',
 			},
 		]);
 		expect((outputs[0][0].json as UploadResultJson).rowCount).toBeNull();
@@ -105,12 +135,25 @@ describe('warnings only a file can have: the upload goes, the warning rides alon
 	});
 
 	it('possibleMultiSheetMode and extraSheetsIgnored: a second sheet named like the case type', async () => {
-		const sheet = await xlsxFile({ cases: patients, patient: [['case_id', 'name'], ['', 'Ignored']] });
+		const sheet = await xlsxFile({
+			cases: patients,
+			patient: [
+				['case_id', 'name'],
+				['', 'Ignored'],
+			],
+		});
 		const { outputs } = await run([binaryItem(sheet, 'two.xlsx')]);
 		const warnings = warningsOf(outputs[0][0]);
 		expect(codes(warnings)).toEqual(['possibleMultiSheetMode', 'extraSheetsIgnored']);
-		expect(warnings[1].message).toBe("The file has 2 sheets; only the first, 'cases', is imported. 'patient' is ignored.");
-		expect(emulator.cases.byType('demo', 'patient').map((c) => c.name).sort()).toEqual(['Asha', 'Baraka']);
+		expect(warnings[1].message).toBe(
+			"The file has 2 sheets; only the first, 'cases', is imported. 'patient' is ignored.",
+		);
+		expect(
+			emulator.cases
+				.byType('demo', 'patient')
+				.map((c) => c.name)
+				.sort(),
+		).toEqual(['Asha', 'Baraka']);
 	});
 
 	it('csvHeaderMayBeRetyped: a CSV header CommCare may read as a boolean (dry run)', async () => {
@@ -120,13 +163,20 @@ describe('warnings only a file can have: the upload goes, the warning rides alon
 		const report = outputs[0][0].json as DryRunResultJson;
 		expect(report).toMatchObject({ wouldUpload: true, rowCount: 1, errors: [] });
 		expect(report.warnings).toEqual([expect.objectContaining({ code: 'csvHeaderMayBeRetyped', column: 'yes' })]);
-		expect(report.warnings[0].message).toMatch(/^Header 'yes' \(column C\) is a word CommCare converts when it reads a CSV file/);
+		expect(report.warnings[0].message).toMatch(
+			/^Header 'yes' \(column C\) is a word CommCare converts when it reads a CSV file/,
+		);
 	});
 });
 
 describe('the row count', () => {
 	it('is read from the file, so CommCare Import Status sees the blank row CommCare skipped', async () => {
-		const sheet = await xlsxFile([['case_id', 'name'], ['', 'Asha'], ['', ''], ['', 'Chidi']]);
+		const sheet = await xlsxFile([
+			['case_id', 'name'],
+			['', 'Asha'],
+			['', ''],
+			['', 'Chidi'],
+		]);
 		const { outputs } = await run([binaryItem(sheet, 'gap.xlsx')]);
 		const upload = outputs[0][0].json as UploadResultJson;
 		expect(upload.rowCount).toBe(3);
@@ -150,7 +200,13 @@ describe('the row count', () => {
 describe('every file is checked before the first upload', () => {
 	const files = async () => [
 		binaryItem(await xlsxFile(patients), 'first.xlsx'),
-		binaryItem(await xlsxFile([['case_id', 'name', 'closed'], ['', 'Asha', 'no']]), 'second.xlsx'),
+		binaryItem(
+			await xlsxFile([
+				['case_id', 'name', 'closed'],
+				['', 'Asha', 'no'],
+			]),
+			'second.xlsx',
+		),
 		binaryItem(await xlsxFile(patients), 'third.xlsx'),
 	];
 
@@ -177,7 +233,7 @@ describe('every file is checked before the first upload', () => {
 });
 
 describe('dry run', () => {
-	it('reports each file\'s findings and row count, sending nothing and needing no credential', async () => {
+	it("reports each file's findings and row count, sending nothing and needing no credential", async () => {
 		const items = [
 			binaryItem(await xlsxFile(patients), 'good.xlsx'),
 			binaryItem(await xlsxFile([['name'], ['Asha']]), 'no-id.xlsx'),

@@ -28,7 +28,12 @@ async function run(items: IDataObject[], parameters: IDataObject) {
 	return await runNode({
 		node,
 		parameters: { projectSpace: 'demo', caseType: 'patient', source: 'items', createNewCases: true, ...parameters },
-		credentials: { baseUrl: emulator.baseUrl, authType: 'apiKey', username: emulator.username, apiKey: emulator.apiKey },
+		credentials: {
+			baseUrl: emulator.baseUrl,
+			authType: 'apiKey',
+			username: emulator.username,
+			apiKey: emulator.apiKey,
+		},
 		items: items.map((json) => ({ json })),
 	});
 }
@@ -62,7 +67,10 @@ const SUBJECT = 'The input items were not uploaded: ';
 
 describe('errors: the node stops before any request', () => {
 	it('emptySheet: every item blank', async () => {
-		const error = await refusal([{ name: '', age: null }, { name: '', age: '' }]);
+		const error = await refusal([
+			{ name: '', age: null },
+			{ name: '', age: '' },
+		]);
 		expect(error.message).toBe(
 			`${SUBJECT}The sheet has a header row but no data rows: there is nothing to import. Check that the right file (or input) was used.`,
 		);
@@ -81,12 +89,18 @@ describe('errors: the node stops before any request', () => {
 			`${SUBJECT}Column 'type' is reserved: the whole import would fail with "Error: Field name "type" is reserved". Rename or remove the column. (and 2 more problems, listed in the details)`,
 		);
 		expect(error.description).toContain("• Column 'closed' is reserved");
-		expect(error.description).toContain("• Column 'parent_ref' is reserved: the whole import would fail with \"Error: Field name \"{}\" is deprecated.");
+		expect(error.description).toContain(
+			'• Column \'parent_ref\' is reserved: the whole import would fail with "Error: Field name "{}" is deprecated.',
+		);
 	});
 
 	it('builtInHeader: case_name or case_type', async () => {
 		const error = await refusal([{ case_name: 'A' }]);
-		expect(error.message).toMatch(new RegExp(`^${SUBJECT}Column 'case_name' collides with a built-in case field: rows that create cases fail with 'Case Generation Error'`));
+		expect(error.message).toMatch(
+			new RegExp(
+				`^${SUBJECT}Column 'case_name' collides with a built-in case field: rows that create cases fail with 'Case Generation Error'`,
+			),
+		);
 		expect(error.message).toContain("case names go in the name column ('name')");
 	});
 
@@ -101,21 +115,33 @@ describe('errors: the node stops before any request', () => {
 	it('missingSearchColumn: the search column excluded', async () => {
 		const error = await refusal([{ name: 'A', case_id: '' }], { options: { excludeColumns: 'case_id' } });
 		expect(error.message).toMatch(
-			new RegExp(`^${SUBJECT}The search column 'case_id' is not in the sheet\\. CommCare accepts the upload and then fails the whole import with 'case_id'\\.`),
+			new RegExp(
+				`^${SUBJECT}The search column 'case_id' is not in the sheet\\. CommCare accepts the upload and then fails the whole import with 'case_id'\\.`,
+			),
 		);
 	});
 
 	it('blankExternalIds: matching by external id, none has one', async () => {
 		const error = await refusal([{ name: 'A', external_id: '' }, { name: 'B' }], byExternalId);
 		expect(error.message).toMatch(
-			new RegExp(`^${SUBJECT}Rows 2 and 3 \\(items 0 and 1\\) have no external id in 'external_id'\\. .*'Blank External ID'.* No row would import\\.$`),
+			new RegExp(
+				`^${SUBJECT}Rows 2 and 3 \\(items 0 and 1\\) have no external id in 'external_id'\\. .*'Blank External ID'.* No row would import\\.$`,
+			),
 		);
 	});
 
 	it('blankCaseIds: matching by case id with creation off, none has one', async () => {
-		const error = await refusal([{ name: 'A', case_id: '' }, { name: 'B', case_id: null }], { createNewCases: false });
+		const error = await refusal(
+			[
+				{ name: 'A', case_id: '' },
+				{ name: 'B', case_id: null },
+			],
+			{ createNewCases: false },
+		);
 		expect(error.message).toMatch(
-			new RegExp(`^${SUBJECT}Rows 2 and 3 \\(items 0 and 1\\) have no case id in 'case_id'\\. Matching by case id with Create New Cases off, CommCare skips such rows without an error\\.`),
+			new RegExp(
+				`^${SUBJECT}Rows 2 and 3 \\(items 0 and 1\\) have no case id in 'case_id'\\. Matching by case id with Create New Cases off, CommCare skips such rows without an error\\.`,
+			),
 		);
 	});
 
@@ -123,27 +149,38 @@ describe('errors: the node stops before any request', () => {
 		const error = await refusal([{ name: LONG }, { name: '' }, { name: `${LONG}y` }]);
 		// Item 1 is blank (nothing but an empty name): the server skips it, so it does not count.
 		expect(error.message).toMatch(
-			new RegExp(`^${SUBJECT}Rows 2 and 4 \\(items 0 and 2\\) have case names in 'name' longer than 255 characters\\. CommCare rejects those rows \\('Name Too Long'\\)\\.`),
+			new RegExp(
+				`^${SUBJECT}Rows 2 and 4 \\(items 0 and 2\\) have case names in 'name' longer than 255 characters\\. CommCare rejects those rows \\('Name Too Long'\\)\\.`,
+			),
 		);
 	});
 
 	it('externalIdTooLong: every external id over 255 characters', async () => {
 		const error = await refusal([{ name: 'A', external_id: LONG }], byExternalId);
 		expect(error.message).toMatch(
-			new RegExp(`^${SUBJECT}Row 2 \\(item 0\\) has an external id in 'external_id' longer than 255 characters\\. CommCare rejects those rows \\('External ID Too Long'\\)\\.`),
+			new RegExp(
+				`^${SUBJECT}Row 2 \\(item 0\\) has an external id in 'external_id' longer than 255 characters\\. CommCare rejects those rows \\('External ID Too Long'\\)\\.`,
+			),
 		);
 	});
 
 	it('nestedValue and invalidValue: values a cell cannot hold, naming the key and the item', async () => {
-		const nested = await refusal([{ name: 'A', visits: null }, { name: 'B', visits: [1, 2] }]);
-		expect(nested.message).toMatch(new RegExp(`^${SUBJECT}Key 'visits' of item 1 holds an array, which a spreadsheet cell cannot hold\\.`));
+		const nested = await refusal([
+			{ name: 'A', visits: null },
+			{ name: 'B', visits: [1, 2] },
+		]);
+		expect(nested.message).toMatch(
+			new RegExp(`^${SUBJECT}Key 'visits' of item 1 holds an array, which a spreadsheet cell cannot hold\\.`),
+		);
 		const notANumber = await refusal([{ name: 'A', score: Number.NaN }]);
 		expect(notANumber.message).toBe(`${SUBJECT}Key 'score' of item 0 holds NaN, which a spreadsheet cannot store.`);
 	});
 
 	it('in several uploads, says which upload a row problem is in', async () => {
 		const error = await refusal([{ name: 'A' }, { name: 'B' }, { name: LONG }], { options: { rowsPerUpload: 2 } });
-		expect(error.message).toMatch(new RegExp(`^${SUBJECT}Upload 2 of 2: Row 2 \\(item 2\\) has a case name in 'name' longer than 255`));
+		expect(error.message).toMatch(
+			new RegExp(`^${SUBJECT}Upload 2 of 2: Row 2 \\(item 2\\) has a case name in 'name' longer than 255`),
+		);
 	});
 });
 
@@ -151,16 +188,30 @@ describe('warnings: the upload goes, the warning rides along in the output', () 
 	it('missingNameColumn: creating cases without names', async () => {
 		const warning = only(await warningsOf([{ village: 'Kisumu' }]), 'missingNameColumn');
 		expect(warning).toMatchObject({ column: 'name' });
-		expect(warning.message).toMatch(/^The name column 'name' is not in the sheet, so new cases would be created with empty names\./);
+		expect(warning.message).toMatch(
+			/^The name column 'name' is not in the sheet, so new cases would be created with empty names\./,
+		);
 	});
 
 	it('nameColumnCollision: the name column and a name column', async () => {
-		const warning = only(await warningsOf([{ full_name: 'Asha A', name: 'Asha' }], { nameColumn: 'full_name' }), 'nameColumnCollision');
+		const warning = only(
+			await warningsOf([{ full_name: 'Asha A', name: 'Asha' }], { nameColumn: 'full_name' }),
+			'nameColumnCollision',
+		);
 		expect(warning.message).toMatch(/^Both the name column 'full_name' and a 'name' column are present/);
 	});
 
 	it('blankExternalIds: some rows without an external id', async () => {
-		const warning = only(await warningsOf([{ name: 'A', external_id: 'E1' }, { name: 'B', external_id: '' }], byExternalId), 'blankExternalIds');
+		const warning = only(
+			await warningsOf(
+				[
+					{ name: 'A', external_id: 'E1' },
+					{ name: 'B', external_id: '' },
+				],
+				byExternalId,
+			),
+			'blankExternalIds',
+		);
 		expect(warning).toMatchObject({ column: 'external_id', rows: [3], items: [1] });
 		expect(warning.message).toMatch(/^Row 3 \(item 1\) has no external id in 'external_id'\./);
 		// The server reports exactly that row.
@@ -168,28 +219,49 @@ describe('warnings: the upload goes, the warning rides along in the output', () 
 	});
 
 	it('duplicateExternalIds: one id on several rows', async () => {
-		const items = [{ name: 'A', external_id: 'E1' }, { name: 'B', external_id: 'E2' }, { name: 'C', external_id: 'E1' }];
+		const items = [
+			{ name: 'A', external_id: 'E1' },
+			{ name: 'B', external_id: 'E2' },
+			{ name: 'C', external_id: 'E1' },
+		];
 		const warning = only(await warningsOf(items, byExternalId), 'duplicateExternalIds');
 		expect(warning).toMatchObject({ column: 'external_id', rows: [2, 4], items: [0, 2] });
-		expect(warning.message).toMatch(/^1 external id in 'external_id' appears on more than one row: 'E1' \(rows 2 and 4 \(items 0 and 2\)\)\./);
+		expect(warning.message).toMatch(
+			/^1 external id in 'external_id' appears on more than one row: 'E1' \(rows 2 and 4 \(items 0 and 2\)\)\./,
+		);
 	});
 
 	it('searchIdsChangedByServer: number-like external ids lose their zeros at the server', async () => {
-		const warning = only(await warningsOf([{ name: 'A', external_id: '00123' }], byExternalId), 'searchIdsChangedByServer');
-		expect(warning.message).toMatch(/^CommCare reads search ids that look like numbers as whole numbers: '00123' → '123' \(row 2 \(item 0\)\)\./);
+		const warning = only(
+			await warningsOf([{ name: 'A', external_id: '00123' }], byExternalId),
+			'searchIdsChangedByServer',
+		);
+		expect(warning.message).toMatch(
+			/^CommCare reads search ids that look like numbers as whole numbers: '00123' → '123' \(row 2 \(item 0\)\)\./,
+		);
 		expect(emulator.cases.byType('demo', 'patient')[0].external_id).toBe('123');
 	});
 
 	it('blankCaseIds: some rows without a case id while creation is off', async () => {
 		const existing = emulator.cases.add('demo', { case_type: 'patient', name: 'Old' });
-		const warnings = await warningsOf([{ case_id: existing.case_id, name: 'Renamed' }, { case_id: '', name: 'New?' }], { createNewCases: false });
+		const warnings = await warningsOf(
+			[
+				{ case_id: existing.case_id, name: 'Renamed' },
+				{ case_id: '', name: 'New?' },
+			],
+			{ createNewCases: false },
+		);
 		expect(only(warnings, 'blankCaseIds')).toMatchObject({ rows: [3], items: [1], column: 'case_id' });
 		expect(emulator.cases.byType('demo', 'patient').map((c) => c.name)).toEqual(['Renamed']);
 	});
 
 	it('nameTooLong and externalIdTooLong: some rows, which the server then reports', async () => {
 		const warnings = await warningsOf(
-			[{ name: 'A', external_id: 'E1' }, { name: LONG, external_id: 'E2' }, { name: 'C', external_id: LONG }],
+			[
+				{ name: 'A', external_id: 'E1' },
+				{ name: LONG, external_id: 'E2' },
+				{ name: 'C', external_id: LONG },
+			],
 			byExternalId,
 		);
 		expect(only(warnings, 'nameTooLong')).toMatchObject({ rows: [3], items: [1], column: 'name' });
@@ -200,7 +272,9 @@ describe('warnings: the upload goes, the warning rides along in the output', () 
 	it('blankRows: a blank item between others', async () => {
 		const warning = only(await warningsOf([{ name: 'A' }, { name: '' }, { name: 'C' }]), 'blankRows');
 		expect(warning).toMatchObject({ rows: [3], items: [1] });
-		expect(warning.message).toBe('Row 3 (item 1) is blank. CommCare skips blank rows without reporting them. Remove them if they were meant to hold data.');
+		expect(warning.message).toBe(
+			'Row 3 (item 1) is blank. CommCare skips blank rows without reporting them. Remove them if they were meant to hold data.',
+		);
 	});
 
 	it('rowsAfterBlankGap: items after 1000 blank ones are never read', async () => {
@@ -217,7 +291,10 @@ describe('warnings: the upload goes, the warning rides along in the output', () 
 
 	it('closeValueNotYes: a boolean does not close a case', async () => {
 		const existing = emulator.cases.add('demo', { case_type: 'patient', name: 'Old' });
-		const warning = only(await warningsOf([{ case_id: existing.case_id, close: true }], { createNewCases: false }), 'closeValueNotYes');
+		const warning = only(
+			await warningsOf([{ case_id: existing.case_id, close: true }], { createNewCases: false }),
+			'closeValueNotYes',
+		);
 		expect(warning.message).toMatch(/^Column 'close' holds values other than 'yes' \('True'\) in row 2 \(item 0\)\./);
 		expect(emulator.cases.get('demo', existing.case_id)?.closed).toBe(false);
 	});

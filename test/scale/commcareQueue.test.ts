@@ -25,7 +25,13 @@ import * as path from 'path';
 import type { IBinaryData, IDataObject, INodeExecutionData } from 'n8n-workflow';
 import * as XLSX from 'xlsx';
 
-import { commCareCredential, FILE_EXAMPLE, POSTGRES_EXAMPLE, SHEETS_EXAMPLE, type WorkflowJson } from '../../scripts/demo/workflows';
+import {
+	commCareCredential,
+	FILE_EXAMPLE,
+	POSTGRES_EXAMPLE,
+	SHEETS_EXAMPLE,
+	type WorkflowJson,
+} from '../../scripts/demo/workflows';
 import { ensureN8n, type N8nInstall } from '../../scripts/n8n/install';
 import type { BinaryDataMode } from '../../scripts/n8n/instance';
 import { packPackage } from '../../scripts/n8n/pack';
@@ -315,7 +321,12 @@ function expectSpreadsheetRun(execution: StoredExecution, fileName: string, name
 	});
 
 	const commCareImport = emulator.imports.get(uploadIdOf(uploaded[0].json.status_url));
-	expect(commCareImport).toMatchObject({ fileName, caseType: CASE_TYPE, polls: POLLS_PER_IMPORT, finalState: expected.outcome.state });
+	expect(commCareImport).toMatchObject({
+		fileName,
+		caseType: CASE_TYPE,
+		polls: POLLS_PER_IMPORT,
+		finalState: expected.outcome.state,
+	});
 	return comparable({ uploaded: jsonOf(uploaded), outputs: outputs.map(jsonOf) }) as Record<string, unknown>;
 }
 
@@ -341,7 +352,11 @@ function expectSpreadsheetsAtCommCare(): void {
 }
 
 async function postJson(url: string, body: object): Promise<void> {
-	const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+	const response = await fetch(url, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify(body),
+	});
 	expect(response.status).toBe(200);
 	await response.text();
 }
@@ -365,7 +380,12 @@ interface ConcurrentRun {
 }
 
 /** Posts every batch's rows to the webhook at once and reads the executions back once all have finished. */
-async function runBatchesTogether(cluster: QueueCluster, workflowId: string, webhookPath: string, bodies: object[]): Promise<ConcurrentRun> {
+async function runBatchesTogether(
+	cluster: QueueCluster,
+	workflowId: string,
+	webhookPath: string,
+	bodies: object[],
+): Promise<ConcurrentRun> {
 	const memoryBefore = await cluster.workerMemoryPeaks();
 	const startedAt = Date.now();
 	await Promise.all(bodies.map((body) => postJson(cluster.webhookUrl(webhookPath), body)));
@@ -402,7 +422,11 @@ function expectEachBatchOnceAcrossWorkers(run: ConcurrentRun): Record<string, nu
 	expect(new Set(emulator.uploads.map((upload) => upload.uploadId)).size).toBe(CONCURRENT_EXECUTIONS);
 	expect(emulator.imports.size).toBe(CONCURRENT_EXECUTIONS);
 	const acceptedRows = BATCHES.flatMap(({ rows }) => rows.filter((row) => !isRefused(row)));
-	expect(casesAtCommCare().map((commCareCase) => commCareCase.external_id).sort()).toEqual(acceptedRows.map((row) => row.external_id).sort());
+	expect(
+		casesAtCommCare()
+			.map((commCareCase) => commCareCase.external_id)
+			.sort(),
+	).toEqual(acceptedRows.map((row) => row.external_id).sort());
 	return perWorker;
 }
 
@@ -427,14 +451,21 @@ function batchCases(batch: string): Array<Record<string, unknown>> {
 
 /** The cases a batch's accepted rows must have made, in the same form and order as `batchCases`. */
 function expectedBatchCases(rows: BatchRow[]): Array<Record<string, unknown>> {
-	return inExternalIdOrder(rows.filter((row) => !isRefused(row)).map(({ external_id, name, owner_id }) => ({ external_id, name, owner_id })));
+	return inExternalIdOrder(
+		rows.filter((row) => !isRefused(row)).map(({ external_id, name, owner_id }) => ({ external_id, name, owner_id })),
+	);
 }
 
 function inExternalIdOrder<T extends Record<string, unknown>>(cases: T[]): T[] {
 	return [...cases].sort((a, b) => String(a.external_id).localeCompare(String(b.external_id)));
 }
 
-function concurrencyReport(mode: BinaryDataMode, label: string, run: ConcurrentRun, perWorker: Record<string, number>): string {
+function concurrencyReport(
+	mode: BinaryDataMode,
+	label: string,
+	run: ConcurrentRun,
+	perWorker: Record<string, number>,
+): string {
 	return (
 		`[${mode}] ${label}: ${run.wallSeconds.toFixed(1)} s from the first request to the last execution's end; ` +
 		`executions per worker ${JSON.stringify(perWorker)}; worker peak memory before ${describeMemory(run.memoryBefore)}; ` +
@@ -449,9 +480,36 @@ function asSheetRows(rows: BatchRow[]): Array<Record<string, unknown>> {
 
 /** The Postgres example's query result: a new registration, one CommCare already has, one CommCare refuses, a blank row. */
 const POSTGRES_ROWS = [
-	{ external_id: 'PG-0001', name: 'Halima Abdi', age: '22', village: 'Kibera', phone: '+254 700 100 001', expected_delivery: '2026-06-01', risk_level: 'low', owner_id: 'owner-chw-1' },
-	{ external_id: 'PG-0002', name: 'Rose Akinyi', age: '35', village: 'Mathare', phone: '+254 700 100 002', expected_delivery: '2026-07-15', risk_level: 'high', owner_id: 'owner-chw-2' },
-	{ external_id: 'PG-0003', name: 'Esther Muthoni', age: '29', village: 'Kibera', phone: '+254 700 100 003', expected_delivery: '2026-08-09', risk_level: 'low', owner_id: 'chw-who-left' },
+	{
+		external_id: 'PG-0001',
+		name: 'Halima Abdi',
+		age: '22',
+		village: 'Kibera',
+		phone: '+254 700 100 001',
+		expected_delivery: '2026-06-01',
+		risk_level: 'low',
+		owner_id: 'owner-chw-1',
+	},
+	{
+		external_id: 'PG-0002',
+		name: 'Rose Akinyi',
+		age: '35',
+		village: 'Mathare',
+		phone: '+254 700 100 002',
+		expected_delivery: '2026-07-15',
+		risk_level: 'high',
+		owner_id: 'owner-chw-2',
+	},
+	{
+		external_id: 'PG-0003',
+		name: 'Esther Muthoni',
+		age: '29',
+		village: 'Kibera',
+		phone: '+254 700 100 003',
+		expected_delivery: '2026-08-09',
+		risk_level: 'low',
+		owner_id: 'chw-who-left',
+	},
 ];
 /** Imported last month: PG-0002's row updates it. */
 const EXISTING_POSTGRES_CASE = {
@@ -459,7 +517,13 @@ const EXISTING_POSTGRES_CASE = {
 	external_id: 'PG-0002',
 	name: 'Rose Akinyi',
 	owner_id: 'owner-chw-2',
-	properties: { age: '34', village: 'Mathare', phone: '+254 700 100 002', expected_delivery: '2026-07-15', risk_level: 'low' },
+	properties: {
+		age: '34',
+		village: 'Mathare',
+		phone: '+254 700 100 002',
+		expected_delivery: '2026-07-15',
+		risk_level: 'low',
+	},
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -467,259 +531,340 @@ const EXISTING_POSTGRES_CASE = {
 
 type WorkflowKey = 'fileExample' | 'fileUpload' | 'rowsToSpreadsheet' | 'sheetsExample' | 'postgresExample';
 
-describe.each(BINARY_DATA_MODES)(`n8n ${N8N_VERSION} queue mode with n8n-nodes-commcare, binary data mode "%s"`, (mode) => {
-	let cluster: QueueCluster;
-	/** Each workflow's id and webhook path in this cluster. */
-	const deployed = {} as Record<WorkflowKey, { id: string; path: string }>;
-	const results: Record<string, unknown> = {};
+describe.each(BINARY_DATA_MODES)(
+	`n8n ${N8N_VERSION} queue mode with n8n-nodes-commcare, binary data mode "%s"`,
+	(mode) => {
+		let cluster: QueueCluster;
+		/** Each workflow's id and webhook path in this cluster. */
+		const deployed = {} as Record<WorkflowKey, { id: string; path: string }>;
+		const results: Record<string, unknown> = {};
 
-	beforeAll(async () => {
-		const options = (webhookPath: string): ScaleWorkflowOptions => ({
-			webhookPath: `${webhookPath}-${mode}`,
-			credential: CREDENTIAL,
-			projectSpace: emulator.domain,
-			caseType: CASE_TYPE,
-			pollIntervalSeconds: 0.2,
-			maxPollIntervalSeconds: 0.5,
-			timeoutMinutes: 5,
-		});
-		const workflows: Record<WorkflowKey, WorkflowJson> = {
-			fileExample: fileExampleWorkflow(options('file-example'), filesDir),
-			fileUpload: fileUploadWorkflow(options('file-upload')),
-			rowsToSpreadsheet: rowsToSpreadsheetWorkflow(options('rows-to-spreadsheet')),
-			sheetsExample: rowsExampleWorkflow(SHEETS_EXAMPLE, options('sheets-example')),
-			postgresExample: rowsExampleWorkflow(POSTGRES_EXAMPLE, options('postgres-example')),
-		};
-		const startedAt = Date.now();
-		cluster = await startQueueCluster(install, {
-			workers: WORKERS,
-			concurrency: CONCURRENCY_PER_WORKER,
-			binaryDataMode: mode,
-			tarball,
-			env: { N8N_RESTRICT_FILE_ACCESS_TO: filesDir },
-			credentials: [
-				commCareCredential({ ...CREDENTIAL, baseUrl: emulator.baseUrl, username: emulator.username, apiKey: emulator.apiKey }),
-			],
-			workflows: Object.values(workflows),
-		});
-		Object.keys(workflows).forEach((key, index) => {
-			const webhook = workflows[key as WorkflowKey].nodes.find((node) => node.name === NODE.webhook)!;
-			deployed[key as WorkflowKey] = { id: cluster.workflowIds[index], path: webhook.parameters.path as string };
-		});
-		report.push(`[${mode}] cluster up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s; idle workers: ${describeMemory(await cluster.workerMemoryPeaks())}`);
-	});
-
-	afterAll(async () => {
-		await cluster?.stop();
-		comparableResults.set(mode, results);
-	});
-
-	test('the spreadsheet-file example runs on workers: all good → Success, refused owners → Warning, reserved column → Error', async () => {
-		const { id, path: webhookPath } = deployed.fileExample;
-		await Promise.all(SPREADSHEET_NAMES.map((file) => postJson(cluster.webhookUrl(webhookPath), { file })));
-		const executions = await cluster.waitForExecutions(id, SPREADSHEET_NAMES.length);
-
-		const ranOn = await cluster.executionsByWorker();
-		const byFile: Record<string, unknown> = {};
-		for (const summary of executions) {
-			expect(ranOn.get(summary.id)).toMatch(/^worker-\d$/);
-			const execution = await cluster.readExecution(summary.id);
-			const file = webhookBody(execution).file as string;
-			// The worker read the file from disk into binary data, stored the way the mode says.
-			const [[read]] = execution.outputs(FILE_EXAMPLE.read);
-			expectBinaryStoredAs(mode, read.binary?.data, spreadsheetBytes.get(file));
-			byFile[file] = expectSpreadsheetRun(execution, file, {
-				bulkImport: FILE_EXAMPLE.bulkImport,
-				status: FILE_EXAMPLE.status,
-				outcomes: [FILE_EXAMPLE.onSuccess, FILE_EXAMPLE.onWarning, FILE_EXAMPLE.onError],
+		beforeAll(async () => {
+			const options = (webhookPath: string): ScaleWorkflowOptions => ({
+				webhookPath: `${webhookPath}-${mode}`,
+				credential: CREDENTIAL,
+				projectSpace: emulator.domain,
+				caseType: CASE_TYPE,
+				pollIntervalSeconds: 0.2,
+				maxPollIntervalSeconds: 0.5,
+				timeoutMinutes: 5,
 			});
-		}
-		expect(Object.keys(byFile).sort()).toEqual([...SPREADSHEET_NAMES].sort());
-		expectSpreadsheetsAtCommCare();
-		results.fileExample = byFile;
-		results.fileExampleCases = casesAtCommCare();
-	});
-
-	test('spreadsheets posted to the main as multipart files are imported by the workers, each routed to its output', async () => {
-		const { id, path: webhookPath } = deployed.fileUpload;
-		await Promise.all(
-			SPREADSHEET_NAMES.map(async (fileName) => {
-				const form = new FormData();
-				form.append('label', fileName);
-				form.append('data', new Blob([spreadsheetBytes.get(fileName)!], { type: XLSX_MIME_TYPE }), fileName);
-				const response = await fetch(cluster.webhookUrl(webhookPath), { method: 'POST', body: form });
-				expect(response.status).toBe(200);
-				await response.text();
-			}),
-		);
-		const executions = await cluster.waitForExecutions(id, SPREADSHEET_NAMES.length);
-
-		const ranOn = await cluster.executionsByWorker();
-		const byFile: Record<string, unknown> = {};
-		for (const summary of executions) {
-			expect(ranOn.get(summary.id)).toMatch(/^worker-\d$/);
-			const execution = await cluster.readExecution(summary.id);
-			const fileName = webhookBody(execution).label as string;
-			// The main stored the file (the webhook runs there); a worker read it back for the upload.
-			const [[received]] = execution.outputs(NODE.webhook);
-			expect(received.binary?.data).toMatchObject({ fileName, fileExtension: 'xlsx' });
-			expectBinaryStoredAs(mode, received.binary?.data, spreadsheetBytes.get(fileName));
-			byFile[fileName] = expectSpreadsheetRun(execution, fileName, {
-				bulkImport: NODE.bulkImport,
-				status: NODE.status,
-				outcomes: OUTCOME_NODES,
+			const workflows: Record<WorkflowKey, WorkflowJson> = {
+				fileExample: fileExampleWorkflow(options('file-example'), filesDir),
+				fileUpload: fileUploadWorkflow(options('file-upload')),
+				rowsToSpreadsheet: rowsToSpreadsheetWorkflow(options('rows-to-spreadsheet')),
+				sheetsExample: rowsExampleWorkflow(SHEETS_EXAMPLE, options('sheets-example')),
+				postgresExample: rowsExampleWorkflow(POSTGRES_EXAMPLE, options('postgres-example')),
+			};
+			const startedAt = Date.now();
+			cluster = await startQueueCluster(install, {
+				workers: WORKERS,
+				concurrency: CONCURRENCY_PER_WORKER,
+				binaryDataMode: mode,
+				tarball,
+				env: { N8N_RESTRICT_FILE_ACCESS_TO: filesDir },
+				credentials: [
+					commCareCredential({
+						...CREDENTIAL,
+						baseUrl: emulator.baseUrl,
+						username: emulator.username,
+						apiKey: emulator.apiKey,
+					}),
+				],
+				workflows: Object.values(workflows),
 			});
-			const upload = emulator.uploads.find((candidate) => candidate.fileName === fileName)!;
-			expect(upload.fields.comment).toBe(`queue test ${fileName}`);
-		}
-		expect(Object.keys(byFile).sort()).toEqual([...SPREADSHEET_NAMES].sort());
-		expectSpreadsheetsAtCommCare();
-		results.fileUpload = byFile;
-		results.fileUploadCases = casesAtCommCare();
-	});
-
-	test(`${CONCURRENT_EXECUTIONS} uploads of spreadsheets made in the workers (Convert to File), started together: each execution gets the outcome of its own rows, each upload reaches CommCare once`, async () => {
-		const { id, path: webhookPath } = deployed.rowsToSpreadsheet;
-		const run = await runBatchesTogether(cluster, id, webhookPath, BATCHES);
-		const perWorker = expectEachBatchOnceAcrossWorkers(run);
-
-		const byBatch: Record<string, unknown> = {};
-		for (const { execution, batch } of run.executions) {
-			const { rows } = BATCHES.find((candidate) => candidate.batch === batch)!;
-			const refusedRows = rows.flatMap((row, index) => (isRefused(row) ? [index + 2] : []));
-
-			// The worker made this batch's spreadsheet, stored the way the mode says.
-			const [[spreadsheet]] = execution.outputs(NODE.toSpreadsheet);
-			expectBinaryStoredAs(mode, spreadsheet.binary?.data);
-
-			const [uploaded] = execution.outputs(NODE.bulkImport);
-			expect(jsonOf(uploaded)).toEqual([expect.objectContaining({ fileName: `${batch}.xlsx`, comment: `queue test ${batch}`, searchField: 'external_id' })]);
-			const statusUrl = uploaded[0].json.status_url as string;
-
-			// Its outcome speaks of its own rows only.
-			const outputs = execution.outputs(NODE.status);
-			const expectedOutput = refusedRows.length > 0 ? OUTPUT.warning : OUTPUT.success;
-			expect(outputs.map((items) => items.length)).toEqual([0, 1, 2].map((index) => (index === expectedOutput ? 1 : 0)));
-			expect(outputs[expectedOutput][0].json).toMatchObject({
-				outcome: refusedRows.length > 0 ? 'warning' : 'success',
-				reason: refusedRows.length > 0 ? 'rowErrors' : 'imported',
-				status_url: statusUrl,
-				state: 2,
-				created_count: rows.length - refusedRows.length,
-				match_count: 0,
-				errors: refusedRows.length > 0 ? [{ ...ERROR_TEXT.invalidOwner, column: 'owner_id', rows: refusedRows }] : [],
-				polls: POLLS_PER_IMPORT,
-				timedOut: false,
+			Object.keys(workflows).forEach((key, index) => {
+				const webhook = workflows[key as WorkflowKey].nodes.find((node) => node.name === NODE.webhook)!;
+				deployed[key as WorkflowKey] = { id: cluster.workflowIds[index], path: webhook.parameters.path as string };
 			});
-			OUTCOME_NODES.forEach((nodeName, index) => {
-				if (index === expectedOutput) expect(jsonOf(execution.outputs(nodeName)[0])).toEqual(jsonOf(outputs[expectedOutput]));
-				else expect(execution.runData[nodeName]).toBeUndefined();
-			});
-
-			// At CommCare: this execution's upload holds exactly its rows, and its cases are exactly the accepted ones.
-			const uploadId = uploadIdOf(statusUrl);
-			expect(uploadedRows(uploadId)).toEqual(rows);
-			expect(emulator.imports.get(uploadId)).toMatchObject({ fileName: `${batch}.xlsx`, comment: `queue test ${batch}`, polls: POLLS_PER_IMPORT });
-			expect(batchCases(batch)).toEqual(expectedBatchCases(rows));
-			byBatch[batch] = comparable({ uploaded: jsonOf(uploaded), outputs: outputs.map(jsonOf) });
-		}
-
-		results.rowsToSpreadsheet = byBatch;
-		results.rowsToSpreadsheetCases = casesAtCommCare();
-		report.push(concurrencyReport(mode, `${CONCURRENT_EXECUTIONS} spreadsheet uploads at once`, run, perWorker));
-	});
-
-	test(`${CONCURRENT_EXECUTIONS} runs of the Google Sheets example (input items, one item per record) started together: every record of every execution routed on its own, each upload reaches CommCare once`, async () => {
-		const { id, path: webhookPath } = deployed.sheetsExample;
-		const run = await runBatchesTogether(cluster, id, webhookPath, BATCHES.map(({ batch, rows }) => ({ batch, rows: asSheetRows(rows) })));
-		const perWorker = expectEachBatchOnceAcrossWorkers(run);
-
-		const byBatch: Record<string, unknown> = {};
-		for (const { execution, batch } of run.executions) {
-			const { rows } = BATCHES.find((candidate) => candidate.batch === batch)!;
-
-			// One item per record, all with this execution's one upload; the sheet's own columns were left out.
-			const [perRecord] = execution.outputs(SHEETS_EXAMPLE.bulkImport);
-			const statusUrl = perRecord[0]?.json.status_url as string;
-			expect(jsonOf(perRecord)).toEqual(rows.map((row, index) => expect.objectContaining({ status_url: statusUrl, row: index + 2, record: row })));
-			expect(perRecord.map((item) => item.pairedItem)).toEqual(rows.map((_, index) => ({ item: index })));
-
-			// Accepted records on Success; refused ones on Warning (the import finished, those rows failed) with
-			// CommCare's reason; nothing on Error (that is for imports that failed as a whole).
-			const [success, warning, error] = execution.outputs(SHEETS_EXAMPLE.status);
-			const recordOutcome = (row: BatchRow) =>
-				expect.objectContaining({
-					outcome: isRefused(row) ? 'warning' : 'success',
-					reason: isRefused(row) ? 'rowErrors' : 'imported',
-					status_url: statusUrl,
-					row: rows.indexOf(row) + 2,
-					record: row,
-					errors: isRefused(row) ? [{ ...ERROR_TEXT.invalidOwner, column: 'owner_id' }] : [],
-				});
-			expect(jsonOf(success)).toEqual(rows.filter((row) => !isRefused(row)).map(recordOutcome));
-			expect(jsonOf(warning)).toEqual(rows.filter(isRefused).map(recordOutcome));
-			expect(error).toEqual([]);
-			expect([...success, ...warning].map((item) => (item.pairedItem as { item: number }).item).sort((a, b) => a - b)).toEqual(
-				rows.map((_, index) => index),
+			report.push(
+				`[${mode}] cluster up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s; idle workers: ${describeMemory(await cluster.workerMemoryPeaks())}`,
 			);
-			// The example's branches (Sheets write-backs, the Slack alert), here No Operations.
-			expect(jsonOf(execution.outputs(SHEETS_EXAMPLE.onSuccess)[0])).toEqual(jsonOf(success));
-			if (warning.length > 0) expect(jsonOf(execution.outputs(SHEETS_EXAMPLE.onWarning)[0])).toEqual(jsonOf(warning));
-			else expect(execution.runData[SHEETS_EXAMPLE.onWarning]).toBeUndefined();
-			expect(execution.runData[SHEETS_EXAMPLE.onError]).toBeUndefined();
-			expect(execution.runData[SHEETS_EXAMPLE.alert]).toBeUndefined();
+		});
 
-			const uploadId = uploadIdOf(statusUrl);
-			expect(uploadedRows(uploadId)).toEqual(rows);
-			expect(emulator.imports.get(uploadId)).toMatchObject({ polls: POLLS_PER_IMPORT });
-			expect(batchCases(batch)).toEqual(expectedBatchCases(rows));
-			byBatch[batch] = comparable({ perRecord: jsonOf(perRecord), outputs: [success, warning, error].map(jsonOf) });
-		}
+		afterAll(async () => {
+			await cluster?.stop();
+			comparableResults.set(mode, results);
+		});
 
-		results.sheetsExample = byBatch;
-		results.sheetsExampleCases = casesAtCommCare();
-		report.push(concurrencyReport(mode, `${CONCURRENT_EXECUTIONS} runs of the Google Sheets example at once`, run, perWorker));
-	});
+		test('the spreadsheet-file example runs on workers: all good → Success, refused owners → Warning, reserved column → Error', async () => {
+			const { id, path: webhookPath } = deployed.fileExample;
+			await Promise.all(SPREADSHEET_NAMES.map((file) => postJson(cluster.webhookUrl(webhookPath), { file })));
+			const executions = await cluster.waitForExecutions(id, SPREADSHEET_NAMES.length);
 
-	test('the Postgres example runs on a worker: the new and the known registration on Success, the refused one on Warning', async () => {
-		const { id, path: webhookPath } = deployed.postgresExample;
-		emulator.cases.add(emulator.domain, EXISTING_POSTGRES_CASE);
-		await postJson(cluster.webhookUrl(webhookPath), { batch: 'postgres', rows: POSTGRES_ROWS });
-		const [summary] = await cluster.waitForExecutions(id, 1);
-		expect((await cluster.executionsByWorker()).get(summary.id)).toMatch(/^worker-\d$/);
-		const execution = await cluster.readExecution(summary.id);
-		expectSucceeded(execution);
+			const ranOn = await cluster.executionsByWorker();
+			const byFile: Record<string, unknown> = {};
+			for (const summary of executions) {
+				expect(ranOn.get(summary.id)).toMatch(/^worker-\d$/);
+				const execution = await cluster.readExecution(summary.id);
+				const file = webhookBody(execution).file as string;
+				// The worker read the file from disk into binary data, stored the way the mode says.
+				const [[read]] = execution.outputs(FILE_EXAMPLE.read);
+				expectBinaryStoredAs(mode, read.binary?.data, spreadsheetBytes.get(file));
+				byFile[file] = expectSpreadsheetRun(execution, file, {
+					bulkImport: FILE_EXAMPLE.bulkImport,
+					status: FILE_EXAMPLE.status,
+					outcomes: [FILE_EXAMPLE.onSuccess, FILE_EXAMPLE.onWarning, FILE_EXAMPLE.onError],
+				});
+			}
+			expect(Object.keys(byFile).sort()).toEqual([...SPREADSHEET_NAMES].sort());
+			expectSpreadsheetsAtCommCare();
+			results.fileExample = byFile;
+			results.fileExampleCases = casesAtCommCare();
+		});
 
-		const [perRecord] = execution.outputs(POSTGRES_EXAMPLE.bulkImport);
-		const statusUrl = perRecord[0]?.json.status_url as string;
-		expect(jsonOf(perRecord)).toEqual(POSTGRES_ROWS.map((row, index) => expect.objectContaining({ status_url: statusUrl, row: index + 2, record: row })));
-		const [success, warning, error] = execution.outputs(POSTGRES_EXAMPLE.status);
-		expect(jsonOf(success)).toEqual([
-			expect.objectContaining({ outcome: 'success', reason: 'imported', row: 2, record: POSTGRES_ROWS[0], errors: [] }),
-			expect.objectContaining({ outcome: 'success', reason: 'imported', row: 3, record: POSTGRES_ROWS[1], errors: [] }),
-		]);
-		expect(jsonOf(warning)).toEqual([
-			expect.objectContaining({ outcome: 'warning', reason: 'rowErrors', row: 4, record: POSTGRES_ROWS[2], errors: [{ ...ERROR_TEXT.invalidOwner, column: 'owner_id' }] }),
-		]);
-		expect(error).toEqual([]);
-		expect(success[0].json.import).toMatchObject({ created_count: 1, match_count: 1, state: 2 });
-		expect(jsonOf(execution.outputs(POSTGRES_EXAMPLE.onSuccess)[0])).toEqual(jsonOf(success));
-		expect(jsonOf(execution.outputs(POSTGRES_EXAMPLE.onWarning)[0])).toEqual(jsonOf(warning));
-		expect(execution.runData[POSTGRES_EXAMPLE.onError]).toBeUndefined();
-		expect(execution.runData[POSTGRES_EXAMPLE.alert]).toBeUndefined();
+		test('spreadsheets posted to the main as multipart files are imported by the workers, each routed to its output', async () => {
+			const { id, path: webhookPath } = deployed.fileUpload;
+			await Promise.all(
+				SPREADSHEET_NAMES.map(async (fileName) => {
+					const form = new FormData();
+					form.append('label', fileName);
+					form.append('data', new Blob([spreadsheetBytes.get(fileName)!], { type: XLSX_MIME_TYPE }), fileName);
+					const response = await fetch(cluster.webhookUrl(webhookPath), { method: 'POST', body: form });
+					expect(response.status).toBe(200);
+					await response.text();
+				}),
+			);
+			const executions = await cluster.waitForExecutions(id, SPREADSHEET_NAMES.length);
 
-		// At CommCare: PG-0001 created, PG-0002 updated with the new values, PG-0003 nowhere.
-		expect(emulator.uploads).toHaveLength(1);
-		expect(uploadedRows(uploadIdOf(statusUrl))).toEqual(POSTGRES_ROWS);
-		const { external_id: _, ...known } = POSTGRES_ROWS[1];
-		expect(casesAtCommCare()).toEqual([
-			{ name: 'Halima Abdi', external_id: 'PG-0001', owner_id: 'owner-chw-1', closed: false, properties: { age: '22', village: 'Kibera', phone: '+254 700 100 001', expected_delivery: '2026-06-01', risk_level: 'low' } },
-			{ name: known.name, external_id: 'PG-0002', owner_id: known.owner_id, closed: false, properties: { age: '35', village: 'Mathare', phone: '+254 700 100 002', expected_delivery: '2026-07-15', risk_level: 'high' } },
-		]);
-		results.postgresExample = comparable({ perRecord: jsonOf(perRecord), outputs: [success, warning, error].map(jsonOf) });
-		results.postgresExampleCases = casesAtCommCare();
-	});
-});
+			const ranOn = await cluster.executionsByWorker();
+			const byFile: Record<string, unknown> = {};
+			for (const summary of executions) {
+				expect(ranOn.get(summary.id)).toMatch(/^worker-\d$/);
+				const execution = await cluster.readExecution(summary.id);
+				const fileName = webhookBody(execution).label as string;
+				// The main stored the file (the webhook runs there); a worker read it back for the upload.
+				const [[received]] = execution.outputs(NODE.webhook);
+				expect(received.binary?.data).toMatchObject({ fileName, fileExtension: 'xlsx' });
+				expectBinaryStoredAs(mode, received.binary?.data, spreadsheetBytes.get(fileName));
+				byFile[fileName] = expectSpreadsheetRun(execution, fileName, {
+					bulkImport: NODE.bulkImport,
+					status: NODE.status,
+					outcomes: OUTCOME_NODES,
+				});
+				const upload = emulator.uploads.find((candidate) => candidate.fileName === fileName)!;
+				expect(upload.fields.comment).toBe(`queue test ${fileName}`);
+			}
+			expect(Object.keys(byFile).sort()).toEqual([...SPREADSHEET_NAMES].sort());
+			expectSpreadsheetsAtCommCare();
+			results.fileUpload = byFile;
+			results.fileUploadCases = casesAtCommCare();
+		});
+
+		test(`${CONCURRENT_EXECUTIONS} uploads of spreadsheets made in the workers (Convert to File), started together: each execution gets the outcome of its own rows, each upload reaches CommCare once`, async () => {
+			const { id, path: webhookPath } = deployed.rowsToSpreadsheet;
+			const run = await runBatchesTogether(cluster, id, webhookPath, BATCHES);
+			const perWorker = expectEachBatchOnceAcrossWorkers(run);
+
+			const byBatch: Record<string, unknown> = {};
+			for (const { execution, batch } of run.executions) {
+				const { rows } = BATCHES.find((candidate) => candidate.batch === batch)!;
+				const refusedRows = rows.flatMap((row, index) => (isRefused(row) ? [index + 2] : []));
+
+				// The worker made this batch's spreadsheet, stored the way the mode says.
+				const [[spreadsheet]] = execution.outputs(NODE.toSpreadsheet);
+				expectBinaryStoredAs(mode, spreadsheet.binary?.data);
+
+				const [uploaded] = execution.outputs(NODE.bulkImport);
+				expect(jsonOf(uploaded)).toEqual([
+					expect.objectContaining({
+						fileName: `${batch}.xlsx`,
+						comment: `queue test ${batch}`,
+						searchField: 'external_id',
+					}),
+				]);
+				const statusUrl = uploaded[0].json.status_url as string;
+
+				// Its outcome speaks of its own rows only.
+				const outputs = execution.outputs(NODE.status);
+				const expectedOutput = refusedRows.length > 0 ? OUTPUT.warning : OUTPUT.success;
+				expect(outputs.map((items) => items.length)).toEqual(
+					[0, 1, 2].map((index) => (index === expectedOutput ? 1 : 0)),
+				);
+				expect(outputs[expectedOutput][0].json).toMatchObject({
+					outcome: refusedRows.length > 0 ? 'warning' : 'success',
+					reason: refusedRows.length > 0 ? 'rowErrors' : 'imported',
+					status_url: statusUrl,
+					state: 2,
+					created_count: rows.length - refusedRows.length,
+					match_count: 0,
+					errors: refusedRows.length > 0 ? [{ ...ERROR_TEXT.invalidOwner, column: 'owner_id', rows: refusedRows }] : [],
+					polls: POLLS_PER_IMPORT,
+					timedOut: false,
+				});
+				OUTCOME_NODES.forEach((nodeName, index) => {
+					if (index === expectedOutput)
+						expect(jsonOf(execution.outputs(nodeName)[0])).toEqual(jsonOf(outputs[expectedOutput]));
+					else expect(execution.runData[nodeName]).toBeUndefined();
+				});
+
+				// At CommCare: this execution's upload holds exactly its rows, and its cases are exactly the accepted ones.
+				const uploadId = uploadIdOf(statusUrl);
+				expect(uploadedRows(uploadId)).toEqual(rows);
+				expect(emulator.imports.get(uploadId)).toMatchObject({
+					fileName: `${batch}.xlsx`,
+					comment: `queue test ${batch}`,
+					polls: POLLS_PER_IMPORT,
+				});
+				expect(batchCases(batch)).toEqual(expectedBatchCases(rows));
+				byBatch[batch] = comparable({ uploaded: jsonOf(uploaded), outputs: outputs.map(jsonOf) });
+			}
+
+			results.rowsToSpreadsheet = byBatch;
+			results.rowsToSpreadsheetCases = casesAtCommCare();
+			report.push(concurrencyReport(mode, `${CONCURRENT_EXECUTIONS} spreadsheet uploads at once`, run, perWorker));
+		});
+
+		test(`${CONCURRENT_EXECUTIONS} runs of the Google Sheets example (input items, one item per record) started together: every record of every execution routed on its own, each upload reaches CommCare once`, async () => {
+			const { id, path: webhookPath } = deployed.sheetsExample;
+			const run = await runBatchesTogether(
+				cluster,
+				id,
+				webhookPath,
+				BATCHES.map(({ batch, rows }) => ({ batch, rows: asSheetRows(rows) })),
+			);
+			const perWorker = expectEachBatchOnceAcrossWorkers(run);
+
+			const byBatch: Record<string, unknown> = {};
+			for (const { execution, batch } of run.executions) {
+				const { rows } = BATCHES.find((candidate) => candidate.batch === batch)!;
+
+				// One item per record, all with this execution's one upload; the sheet's own columns were left out.
+				const [perRecord] = execution.outputs(SHEETS_EXAMPLE.bulkImport);
+				const statusUrl = perRecord[0]?.json.status_url as string;
+				expect(jsonOf(perRecord)).toEqual(
+					rows.map((row, index) => expect.objectContaining({ status_url: statusUrl, row: index + 2, record: row })),
+				);
+				expect(perRecord.map((item) => item.pairedItem)).toEqual(rows.map((_, index) => ({ item: index })));
+
+				// Accepted records on Success; refused ones on Warning (the import finished, those rows failed) with
+				// CommCare's reason; nothing on Error (that is for imports that failed as a whole).
+				const [success, warning, error] = execution.outputs(SHEETS_EXAMPLE.status);
+				const recordOutcome = (row: BatchRow) =>
+					expect.objectContaining({
+						outcome: isRefused(row) ? 'warning' : 'success',
+						reason: isRefused(row) ? 'rowErrors' : 'imported',
+						status_url: statusUrl,
+						row: rows.indexOf(row) + 2,
+						record: row,
+						errors: isRefused(row) ? [{ ...ERROR_TEXT.invalidOwner, column: 'owner_id' }] : [],
+					});
+				expect(jsonOf(success)).toEqual(rows.filter((row) => !isRefused(row)).map(recordOutcome));
+				expect(jsonOf(warning)).toEqual(rows.filter(isRefused).map(recordOutcome));
+				expect(error).toEqual([]);
+				expect(
+					[...success, ...warning].map((item) => (item.pairedItem as { item: number }).item).sort((a, b) => a - b),
+				).toEqual(rows.map((_, index) => index));
+				// The example's branches (Sheets write-backs, the Slack alert), here No Operations.
+				expect(jsonOf(execution.outputs(SHEETS_EXAMPLE.onSuccess)[0])).toEqual(jsonOf(success));
+				if (warning.length > 0) expect(jsonOf(execution.outputs(SHEETS_EXAMPLE.onWarning)[0])).toEqual(jsonOf(warning));
+				else expect(execution.runData[SHEETS_EXAMPLE.onWarning]).toBeUndefined();
+				expect(execution.runData[SHEETS_EXAMPLE.onError]).toBeUndefined();
+				expect(execution.runData[SHEETS_EXAMPLE.alert]).toBeUndefined();
+
+				const uploadId = uploadIdOf(statusUrl);
+				expect(uploadedRows(uploadId)).toEqual(rows);
+				expect(emulator.imports.get(uploadId)).toMatchObject({ polls: POLLS_PER_IMPORT });
+				expect(batchCases(batch)).toEqual(expectedBatchCases(rows));
+				byBatch[batch] = comparable({ perRecord: jsonOf(perRecord), outputs: [success, warning, error].map(jsonOf) });
+			}
+
+			results.sheetsExample = byBatch;
+			results.sheetsExampleCases = casesAtCommCare();
+			report.push(
+				concurrencyReport(mode, `${CONCURRENT_EXECUTIONS} runs of the Google Sheets example at once`, run, perWorker),
+			);
+		});
+
+		test('the Postgres example runs on a worker: the new and the known registration on Success, the refused one on Warning', async () => {
+			const { id, path: webhookPath } = deployed.postgresExample;
+			emulator.cases.add(emulator.domain, EXISTING_POSTGRES_CASE);
+			await postJson(cluster.webhookUrl(webhookPath), { batch: 'postgres', rows: POSTGRES_ROWS });
+			const [summary] = await cluster.waitForExecutions(id, 1);
+			expect((await cluster.executionsByWorker()).get(summary.id)).toMatch(/^worker-\d$/);
+			const execution = await cluster.readExecution(summary.id);
+			expectSucceeded(execution);
+
+			const [perRecord] = execution.outputs(POSTGRES_EXAMPLE.bulkImport);
+			const statusUrl = perRecord[0]?.json.status_url as string;
+			expect(jsonOf(perRecord)).toEqual(
+				POSTGRES_ROWS.map((row, index) =>
+					expect.objectContaining({ status_url: statusUrl, row: index + 2, record: row }),
+				),
+			);
+			const [success, warning, error] = execution.outputs(POSTGRES_EXAMPLE.status);
+			expect(jsonOf(success)).toEqual([
+				expect.objectContaining({
+					outcome: 'success',
+					reason: 'imported',
+					row: 2,
+					record: POSTGRES_ROWS[0],
+					errors: [],
+				}),
+				expect.objectContaining({
+					outcome: 'success',
+					reason: 'imported',
+					row: 3,
+					record: POSTGRES_ROWS[1],
+					errors: [],
+				}),
+			]);
+			expect(jsonOf(warning)).toEqual([
+				expect.objectContaining({
+					outcome: 'warning',
+					reason: 'rowErrors',
+					row: 4,
+					record: POSTGRES_ROWS[2],
+					errors: [{ ...ERROR_TEXT.invalidOwner, column: 'owner_id' }],
+				}),
+			]);
+			expect(error).toEqual([]);
+			expect(success[0].json.import).toMatchObject({ created_count: 1, match_count: 1, state: 2 });
+			expect(jsonOf(execution.outputs(POSTGRES_EXAMPLE.onSuccess)[0])).toEqual(jsonOf(success));
+			expect(jsonOf(execution.outputs(POSTGRES_EXAMPLE.onWarning)[0])).toEqual(jsonOf(warning));
+			expect(execution.runData[POSTGRES_EXAMPLE.onError]).toBeUndefined();
+			expect(execution.runData[POSTGRES_EXAMPLE.alert]).toBeUndefined();
+
+			// At CommCare: PG-0001 created, PG-0002 updated with the new values, PG-0003 nowhere.
+			expect(emulator.uploads).toHaveLength(1);
+			expect(uploadedRows(uploadIdOf(statusUrl))).toEqual(POSTGRES_ROWS);
+			const { external_id: _, ...known } = POSTGRES_ROWS[1];
+			expect(casesAtCommCare()).toEqual([
+				{
+					name: 'Halima Abdi',
+					external_id: 'PG-0001',
+					owner_id: 'owner-chw-1',
+					closed: false,
+					properties: {
+						age: '22',
+						village: 'Kibera',
+						phone: '+254 700 100 001',
+						expected_delivery: '2026-06-01',
+						risk_level: 'low',
+					},
+				},
+				{
+					name: known.name,
+					external_id: 'PG-0002',
+					owner_id: known.owner_id,
+					closed: false,
+					properties: {
+						age: '35',
+						village: 'Mathare',
+						phone: '+254 700 100 002',
+						expected_delivery: '2026-07-15',
+						risk_level: 'high',
+					},
+				},
+			]);
+			results.postgresExample = comparable({
+				perRecord: jsonOf(perRecord),
+				outputs: [success, warning, error].map(jsonOf),
+			});
+			results.postgresExampleCases = casesAtCommCare();
+		});
+	},
+);
 
 test('every binary-data mode gives the same outputs (apart from ids and timings) and the same cases at CommCare', () => {
 	expect([...comparableResults.keys()].sort()).toEqual([...BINARY_DATA_MODES].sort());
@@ -727,7 +872,10 @@ test('every binary-data mode gives the same outputs (apart from ids and timings)
 	const everyResult = Object.keys(comparableResults.get(first)!).sort();
 	// The first mode produced all its results (a failed test leaves a gap, and the comparison would miss it).
 	expect(everyResult).toEqual(
-		['fileExample', 'fileUpload', 'rowsToSpreadsheet', 'sheetsExample', 'postgresExample'].flatMap((key) => [key, `${key}Cases`]).sort(),
+		['fileExample', 'fileUpload', 'rowsToSpreadsheet', 'sheetsExample', 'postgresExample']
+			.flatMap((key) => [key, `${key}Cases`])
+			.sort(),
 	);
-	for (const mode of others) expect({ mode, ...comparableResults.get(mode) }).toEqual({ mode, ...comparableResults.get(first) });
+	for (const mode of others)
+		expect({ mode, ...comparableResults.get(mode) }).toEqual({ mode, ...comparableResults.get(first) });
 });

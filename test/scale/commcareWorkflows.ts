@@ -223,16 +223,24 @@ function exampleOnWorkers(
 }
 
 /** examples/spreadsheet-file-to-commcare.json reading `<filesDir>/<body.file>` on the worker. */
-export function fileExampleWorkflow(options: ScaleWorkflowOptions, filesDir: string): WorkflowJson & { active: boolean } {
+export function fileExampleWorkflow(
+	options: ScaleWorkflowOptions,
+	filesDir: string,
+): WorkflowJson & { active: boolean } {
 	return exampleOnWorkers(FILE_EXAMPLE, options, (workflow) => {
-		setParameters(workflow, FILE_EXAMPLE.read, { fileSelector: `={{ ${JSON.stringify(`${filesDir}/`)} + $json.body.file }}` });
+		setParameters(workflow, FILE_EXAMPLE.read, {
+			fileSelector: `={{ ${JSON.stringify(`${filesDir}/`)} + $json.body.file }}`,
+		});
 		const bulkImport = workflow.nodes.find((candidate) => candidate.name === FILE_EXAMPLE.bulkImport)!;
 		bulkImport.parameters.options = { ...(bulkImport.parameters.options as object), skipChecks: SKIP_CHECKS_FOR_FILES };
 	});
 }
 
 /** An items example (Google Sheets, Postgres) whose read node gives the rows posted to the webhook instead. */
-export function rowsExampleWorkflow(names: ExampleNames, options: ScaleWorkflowOptions): WorkflowJson & { active: boolean } {
+export function rowsExampleWorkflow(
+	names: ExampleNames,
+	options: ScaleWorkflowOptions,
+): WorkflowJson & { active: boolean } {
 	return exampleOnWorkers(names, options, (workflow) => replaceNode(workflow, names.read, rowsFromRequestNode()));
 }
 
@@ -275,8 +283,15 @@ return items;`;
 export const GENERATED_ROW_COLUMNS = 10;
 
 /** Webhook `{ rows: N }` → N generated rows → CommCare by `route` → Import Status → Success | Warning | Error. */
-export function largeImportWorkflow(options: ScaleWorkflowOptions, route: LargeImportRoute): WorkflowJson & { active: boolean } {
-	const importSettings = { searchField: 'external_id', searchColumn: 'external_id', comment: `large import (${route})` };
+export function largeImportWorkflow(
+	options: ScaleWorkflowOptions,
+	route: LargeImportRoute,
+): WorkflowJson & { active: boolean } {
+	const importSettings = {
+		searchField: 'external_id',
+		searchColumn: 'external_id',
+		comment: `large import (${route})`,
+	};
 	const chain = [webhookNode(options.webhookPath), node(NODE.rows, 1, generatedRowsNode())];
 	if (route === 'convert-to-file') {
 		chain.push(
@@ -286,11 +301,20 @@ export function largeImportWorkflow(options: ScaleWorkflowOptions, route: LargeI
 				parameters: { operation: 'xlsx', binaryPropertyName: 'data', options: { fileName: 'generated.xlsx' } },
 			}),
 			// Checks off: they read the whole file once more, and the measurement is about the upload path.
-			bulkImportNode(options, 3, { source: 'binary', binaryPropertyName: 'data', ...importSettings, options: { skipChecks: true } }),
+			bulkImportNode(options, 3, {
+				source: 'binary',
+				binaryPropertyName: 'data',
+				...importSettings,
+				options: { skipChecks: true },
+			}),
 		);
 	} else {
 		chain.push(
-			bulkImportNode(options, 2, { source: 'items', ...importSettings, options: { outputPerRecord: route === 'items-per-record' } }),
+			bulkImportNode(options, 2, {
+				source: 'items',
+				...importSettings,
+				options: { outputPerRecord: route === 'items-per-record' },
+			}),
 		);
 	}
 	chain.push(statusNode(options, chain.length));

@@ -70,7 +70,11 @@ function answerWithoutImporting(emulator: Emulator, rows: number): void {
 	emulator.faults.respond(
 		'status',
 		1,
-		answer({ state: 2, progress: { percent: 0 }, result: { match_count: 0, created_count: rows, num_chunks: Math.ceil(rows / 100), errors: [] } }),
+		answer({
+			state: 2,
+			progress: { percent: 0 },
+			result: { match_count: 0, created_count: rows, num_chunks: Math.ceil(rows / 100), errors: [] },
+		}),
 	);
 }
 
@@ -97,7 +101,14 @@ export async function measureLargeImport(
 	const cluster = await startQueueCluster(install, {
 		workers: 1,
 		tarball,
-		credentials: [commCareCredential({ ...CREDENTIAL, baseUrl: emulator.baseUrl, username: emulator.username, apiKey: emulator.apiKey })],
+		credentials: [
+			commCareCredential({
+				...CREDENTIAL,
+				baseUrl: emulator.baseUrl,
+				username: emulator.username,
+				apiKey: emulator.apiKey,
+			}),
+		],
 		workflows: [workflow],
 	});
 	runningCluster = cluster;
@@ -105,7 +116,11 @@ export async function measureLargeImport(
 		const [workflowId] = cluster.workflowIds;
 		const url = cluster.webhookUrl(`large-${route}`);
 		const post = async (count: number) => {
-			const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rows: count }) });
+			const response = await fetch(url, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body: JSON.stringify({ rows: count }),
+			});
 			if (!response.ok) throw new Error(`webhook answered ${response.status}: ${await response.text()}`);
 		};
 
@@ -120,11 +135,18 @@ export async function measureLargeImport(
 		const executions = await cluster.waitForExecutions(workflowId, 2, { timeoutMs: 30 * 60_000 });
 		const large = executions[1];
 		const [after] = await cluster.workerMemoryPeaks();
-		const storedExecutionBytes = Number(await cluster.postgres.query(`SELECT octet_length(data) FROM execution_data WHERE "executionId" = ${Number(large.id)}`));
+		const storedExecutionBytes = Number(
+			await cluster.postgres.query(
+				`SELECT octet_length(data) FROM execution_data WHERE "executionId" = ${Number(large.id)}`,
+			),
+		);
 		const stored = await cluster.readExecution(large.id);
-		const status = large.status === 'success' ? large.status : `${large.status}: ${stored.error?.message ?? 'no error message'}`;
+		const status =
+			large.status === 'success' ? large.status : `${large.status}: ${stored.error?.message ?? 'no error message'}`;
 		const outcomes = stored.runData[NODE.status] ? stored.outputs(NODE.status).flat() : [];
-		const uploadRequests = emulator.requests.filter((request) => request.method === 'POST' && request.path.endsWith('/bulk_upload_api/'));
+		const uploadRequests = emulator.requests.filter(
+			(request) => request.method === 'POST' && request.path.endsWith('/bulk_upload_api/'),
+		);
 		const lengths = uploadRequests.map((request) => Number(request.headers['content-length']));
 		return {
 			route,
@@ -137,7 +159,9 @@ export async function measureLargeImport(
 			status,
 			casesCreated: importMode === 'real' ? emulator.cases.all().length : null,
 			// Per upload, or per record (all records of one upload carry the same import counts).
-			reportedCreated: outcomes[0]?.json.created_count ?? (outcomes[0]?.json.import as { created_count?: unknown } | undefined)?.created_count,
+			reportedCreated:
+				outcomes[0]?.json.created_count ??
+				(outcomes[0]?.json.import as { created_count?: unknown } | undefined)?.created_count,
 			uploads: uploadRequests.length,
 			uploadBytes: lengths.every(Number.isFinite) ? lengths.reduce((sum, length) => sum + length, 0) : null,
 			storedExecutionBytes,

@@ -135,7 +135,10 @@ describe.each<BinaryDataMode>(['database', 'filesystem', 'default'])(
 			console.log(
 				`[${binaryDataMode}] ${EXECUTIONS} executions in ${wallSeconds.toFixed(1)} s; per worker: ` +
 					peaks
-						.map((peak) => `${peak.name} ran ${executionsPerWorker.get(peak.name) ?? 0}, peak RSS ${Math.round(peak.peakRssKb / 1024)} MiB`)
+						.map(
+							(peak) =>
+								`${peak.name} ran ${executionsPerWorker.get(peak.name) ?? 0}, peak RSS ${Math.round(peak.peakRssKb / 1024)} MiB`,
+						)
 						.join('; '),
 			);
 		});

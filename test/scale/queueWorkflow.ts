@@ -34,7 +34,13 @@ export function queueTestWorkflow({ webhookPath, holdUrl }: QueueWorkflowOptions
 			typeVersion: 2.1,
 			position: position(0),
 			webhookId: randomUUID(),
-			parameters: { httpMethod: 'POST', path: webhookPath, responseMode: 'lastNode', responseData: 'firstEntryJson', options: {} },
+			parameters: {
+				httpMethod: 'POST',
+				path: webhookPath,
+				responseMode: 'lastNode',
+				responseData: 'firstEntryJson',
+				options: {},
+			},
 		},
 		{ name: NODE.hello, type: HELLO_NODE_TYPE, typeVersion: 1, position: position(1), parameters: {} },
 		{
@@ -53,7 +59,12 @@ export function queueTestWorkflow({ webhookPath, holdUrl }: QueueWorkflowOptions
 				assignments: {
 					assignments: [
 						{ id: randomUUID(), name: 'requestId', type: 'string', value: `={{ ${requestId} }}` },
-						{ id: randomUUID(), name: 'text', type: 'string', value: `=row of {{ ${requestId} }}: {{ $('${NODE.hello}').item.json.hello }}` },
+						{
+							id: randomUUID(),
+							name: 'text',
+							type: 'string',
+							value: `=row of {{ ${requestId} }}: {{ $('${NODE.hello}').item.json.hello }}`,
+						},
 					],
 				},
 				options: {},
@@ -64,7 +75,12 @@ export function queueTestWorkflow({ webhookPath, holdUrl }: QueueWorkflowOptions
 			type: 'n8n-nodes-base.convertToFile',
 			typeVersion: 1.1,
 			position: position(4),
-			parameters: { operation: 'toText', sourceProperty: 'text', binaryPropertyName: 'data', options: { fileName: 'rows.txt' } },
+			parameters: {
+				operation: 'toText',
+				sourceProperty: 'text',
+				binaryPropertyName: 'data',
+				options: { fileName: 'rows.txt' },
+			},
 		},
 		{
 			name: NODE.fromFile,
@@ -81,10 +97,20 @@ export function queueTestWorkflow({ webhookPath, holdUrl }: QueueWorkflowOptions
 			parameters: {
 				assignments: {
 					assignments: [
-						{ id: randomUUID(), name: 'requestId', type: 'string', value: `={{ $('${NODE.compose}').item.json.requestId }}` },
+						{
+							id: randomUUID(),
+							name: 'requestId',
+							type: 'string',
+							value: `={{ $('${NODE.compose}').item.json.requestId }}`,
+						},
 						{ id: randomUUID(), name: 'roundTrip', type: 'string', value: '={{ $json.roundTrip }}' },
 						{ id: randomUUID(), name: 'process', type: 'string', value: '={{ $env.N8N_HARNESS_PROCESS_NAME }}' },
-						{ id: randomUUID(), name: 'formDataVersion', type: 'string', value: `={{ $('${NODE.hello}').item.json.formDataVersion }}` },
+						{
+							id: randomUUID(),
+							name: 'formDataVersion',
+							type: 'string',
+							value: `={{ $('${NODE.hello}').item.json.formDataVersion }}`,
+						},
 					],
 				},
 				options: {},
@@ -92,7 +118,9 @@ export function queueTestWorkflow({ webhookPath, holdUrl }: QueueWorkflowOptions
 		},
 	];
 	const connections = Object.fromEntries(
-		nodes.slice(0, -1).map((node, index) => [node.name, { main: [[{ node: nodes[index + 1].name, type: 'main', index: 0 }]] }]),
+		nodes
+			.slice(0, -1)
+			.map((node, index) => [node.name, { main: [[{ node: nodes[index + 1].name, type: 'main', index: 0 }]] }]),
 	);
 	return { name: `Queue test ${webhookPath}`, active: true, nodes, connections, settings: {} };
 }

@@ -2,12 +2,23 @@
 import { CommCareApi } from '../../credentials/CommCareApi.credentials';
 
 const credential = new CommCareApi();
-const request = { url: 'https://www.commcarehq.org/a/demo/', method: 'GET' as const, headers: { Accept: 'application/json' } };
+const request = {
+	url: 'https://www.commcarehq.org/a/demo/',
+	method: 'GET' as const,
+	headers: { Accept: 'application/json' },
+};
 
 describe('CommCareApi credential', () => {
 	it('is the public contract: name, properties, default base URL', () => {
 		expect(credential.name).toBe('commCareApi');
-		expect(credential.properties.map((p) => p.name)).toEqual(['baseUrl', 'authType', 'username', 'apiKey', 'password', 'allowUnauthorizedCerts']);
+		expect(credential.properties.map((p) => p.name)).toEqual([
+			'baseUrl',
+			'authType',
+			'username',
+			'apiKey',
+			'password',
+			'allowUnauthorizedCerts',
+		]);
 		expect(credential.properties.find((p) => p.name === 'baseUrl')?.default).toBe('https://www.commcarehq.org');
 		for (const secret of ['apiKey', 'password']) {
 			expect(credential.properties.find((p) => p.name === secret)?.typeOptions?.password).toBe(true);
@@ -35,7 +46,10 @@ describe('CommCareApi credential', () => {
 	});
 
 	it('skips certificate checks only when asked to', async () => {
-		const out = await credential.authenticate({ authType: 'apiKey', username: 'u', apiKey: 'k', allowUnauthorizedCerts: true }, request);
+		const out = await credential.authenticate(
+			{ authType: 'apiKey', username: 'u', apiKey: 'k', allowUnauthorizedCerts: true },
+			request,
+		);
 		expect(out.skipSslCertificateValidation).toBe(true);
 	});
 

@@ -30,7 +30,7 @@ describe('pythonStrRepr / pythonBytesRepr', () => {
 		['case_id', "'case_id'"],
 		["it's", '"it\'s"'],
 		['say "hi"', '\'say "hi"\''],
-		['it\'s "x"', '\'it\\\'s "x"\''],
+		['it\'s "x"', "'it\\'s \"x\"'"],
 		['tab\there', "'tab\\there'"],
 	])('%p → %s', (text, expected) => {
 		expect(pythonStrRepr(text)).toBe(expected);

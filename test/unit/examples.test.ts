@@ -77,7 +77,9 @@ function valueProblems(
 	switch (property.type) {
 		case 'options': {
 			const allowed = (property.options ?? []).map((option) => (option as { value: unknown }).value);
-			return allowed.includes(value) ? [] : [`${where}: ${JSON.stringify(value)} is not one of ${JSON.stringify(allowed)}`];
+			return allowed.includes(value)
+				? []
+				: [`${where}: ${JSON.stringify(value)} is not one of ${JSON.stringify(allowed)}`];
 		}
 		case 'boolean':
 			return typeof value === 'boolean' ? [] : [`${where}: ${JSON.stringify(value)} is not a boolean`];
@@ -91,7 +93,8 @@ function valueProblems(
 			return Object.entries(value).flatMap(([key, inner]) => {
 				const option = options.find((candidate) => candidate.name === key);
 				if (!option) return [`${where}.${key}: not an option of this collection`];
-				if (!isOptionShown(option, rootValue)) return [`${where}.${key}: hidden by the other parameters (displayOptions)`];
+				if (!isOptionShown(option, rootValue))
+					return [`${where}.${key}: hidden by the other parameters (displayOptions)`];
 				return valueProblems(option, inner, `${where}.${key}`, rootValue);
 			});
 		}
@@ -114,7 +117,9 @@ function commCareNodeProblems(node: WorkflowNode): string[] {
 		problems.push(`typeVersion ${node.typeVersion}, the node has version ${JSON.stringify(description.version)}`);
 	}
 	for (const [name, value] of Object.entries(node.parameters)) {
-		const candidates = description.properties.filter((property) => property.name === name && property.type !== 'notice');
+		const candidates = description.properties.filter(
+			(property) => property.name === name && property.type !== 'notice',
+		);
 		if (candidates.length === 0) {
 			problems.push(`parameter "${name}" is not defined by ${description.name}`);
 			continue;
@@ -130,7 +135,8 @@ function commCareNodeProblems(node: WorkflowNode): string[] {
 	}
 	for (const property of description.properties) {
 		if (property.required && isShown(property, node, description) && !(property.name in node.parameters)) {
-			if (property.default === '' || property.default === undefined) problems.push(`required parameter "${property.name}" is not set`);
+			if (property.default === '' || property.default === undefined)
+				problems.push(`required parameter "${property.name}" is not set`);
 		}
 	}
 	const credentialNames = Object.keys(node.credentials ?? {});
@@ -231,7 +237,9 @@ describe.each(examples)('examples/%s', (fileName) => {
 		const importStatus = workflow.nodes.filter((node) => node.type === COMMCARE_NODE_TYPES.importStatus);
 		expect(bulkImport).toHaveLength(1);
 		expect(importStatus).toHaveLength(1);
-		expect(workflow.connections[bulkImport[0].name].main).toEqual([[{ node: importStatus[0].name, type: 'main', index: 0 }]]);
+		expect(workflow.connections[bulkImport[0].name].main).toEqual([
+			[{ node: importStatus[0].name, type: 'main', index: 0 }],
+		]);
 	});
 
 	test('its CommCare nodes use only parameters and values the node descriptions define and show', () => {
@@ -289,7 +297,10 @@ describe('the checks above can fail', () => {
 			'Import: options.outputPerRecord: hidden by the other parameters (displayOptions)',
 			'Import: options.timeoutSeconds: "soon" is not a number',
 		]);
-		const itemsSource = { ...bulkImport, parameters: { projectSpace: 'p', caseType: 'patient', source: 'items', binaryPropertyName: 'data' } };
+		const itemsSource = {
+			...bulkImport,
+			parameters: { projectSpace: 'p', caseType: 'patient', source: 'items', binaryPropertyName: 'data' },
+		};
 		expect(commCareNodeProblems(itemsSource)).toEqual([
 			'Import: parameter "binaryPropertyName" is set but hidden by the other parameters (displayOptions)',
 		]);

@@ -34,9 +34,19 @@ const settings: ImportSettings = {
 	comment: '',
 };
 
-const options: ItemsPlanOptions = { columns: [], excludeColumns: [], nestedAsJson: false, rowsPerUpload: 100_000, fileName: 'cases.xlsx' };
+const options: ItemsPlanOptions = {
+	columns: [],
+	excludeColumns: [],
+	nestedAsJson: false,
+	rowsPerUpload: 100_000,
+	fileName: 'cases.xlsx',
+};
 
-const issue = (code: string, message: string, extra: Partial<PreflightIssue> = {}): PreflightIssue => ({ code, message, ...extra });
+const issue = (code: string, message: string, extra: Partial<PreflightIssue> = {}): PreflightIssue => ({
+	code,
+	message,
+	...extra,
+});
 
 const people = (count: number): IDataObject[] => Array.from({ length: count }, (_, i) => ({ name: `P${i}`, age: i }));
 
@@ -44,27 +54,50 @@ describe('planItemsUpload', () => {
 	it('takes every key in first-seen order and always adds the search column, as text', () => {
 		const plan = planItemsUpload([{ name: 'A' }, { age: 3, name: 'B' }], settings, options);
 		expect(plan.chunks[0].columns).toEqual(['name', 'age', 'case_id']);
-		expect(plan.chunks[0].textColumns).toEqual(['case_id', 'external_id', 'owner_id', 'parent_id', 'parent_external_id']);
+		expect(plan.chunks[0].textColumns).toEqual([
+			'case_id',
+			'external_id',
+			'owner_id',
+			'parent_id',
+			'parent_external_id',
+		]);
 		expect(plan.chunks[0].sheetName).toBe('cases');
 		expect(plan.chunks).toHaveLength(1);
 		expect(plan.chunks[0]).toMatchObject({ uploadNumber: 1, uploadCount: 1, firstItem: 0, fileName: 'cases.xlsx' });
 	});
 
 	it('a custom search column is text too, and is added when missing', () => {
-		const plan = planItemsUpload([{ name: 'A' }], { ...settings, searchField: 'external_id', searchColumn: 'patient_ref' }, options);
+		const plan = planItemsUpload(
+			[{ name: 'A' }],
+			{ ...settings, searchField: 'external_id', searchColumn: 'patient_ref' },
+			options,
+		);
 		expect(plan.chunks[0].columns).toEqual(['name', 'patient_ref']);
 		expect(plan.chunks[0].textColumns[0]).toBe('patient_ref');
 	});
 
 	it('lists or excludes columns as asked; excluding the search column is left to the checks to refuse', () => {
 		const items = [{ id: 1, name: 'A', age: 3, secret: 'x' }];
-		expect(planItemsUpload(items, settings, { ...options, columns: ['age', 'name'] }).chunks[0].columns).toEqual(['age', 'name', 'case_id']);
-		expect(planItemsUpload(items, settings, { ...options, excludeColumns: ['id', 'secret'] }).chunks[0].columns).toEqual(['name', 'age', 'case_id']);
-		expect(planItemsUpload(items, settings, { ...options, excludeColumns: ['case_id'] }).chunks[0].columns).toEqual(['id', 'name', 'age', 'secret']);
+		expect(planItemsUpload(items, settings, { ...options, columns: ['age', 'name'] }).chunks[0].columns).toEqual([
+			'age',
+			'name',
+			'case_id',
+		]);
+		expect(
+			planItemsUpload(items, settings, { ...options, excludeColumns: ['id', 'secret'] }).chunks[0].columns,
+		).toEqual(['name', 'age', 'case_id']);
+		expect(planItemsUpload(items, settings, { ...options, excludeColumns: ['case_id'] }).chunks[0].columns).toEqual([
+			'id',
+			'name',
+			'age',
+			'secret',
+		]);
 	});
 
 	it('never names the sheet after the case type', () => {
-		expect(planItemsUpload([{ name: 'A' }], { ...settings, caseType: 'cases' }, options).chunks[0].sheetName).toBe('cases_sheet');
+		expect(planItemsUpload([{ name: 'A' }], { ...settings, caseType: 'cases' }, options).chunks[0].sheetName).toBe(
+			'cases_sheet',
+		);
 	});
 
 	it('splits into uploads of rowsPerUpload items, each with its own numbered file name', () => {
@@ -79,7 +112,9 @@ describe('planItemsUpload', () => {
 		expect(plan.chunks.flatMap((c) => c.items)).toEqual(people(20));
 		// Exactly full: no empty last upload.
 		expect(planItemsUpload(people(14), settings, { ...options, rowsPerUpload: 7 }).chunks).toHaveLength(2);
-		expect(describeChunkItems(planItemsUpload(people(8), settings, { ...options, rowsPerUpload: 7 }).chunks[1])).toBe('item 7');
+		expect(describeChunkItems(planItemsUpload(people(8), settings, { ...options, rowsPerUpload: 7 }).chunks[1])).toBe(
+			'item 7',
+		);
 	});
 });
 
@@ -102,7 +137,9 @@ describe('checkChunk', () => {
 		expect(checkChunk(plan, plan.chunks[0]).errors).toEqual([
 			{
 				code: 'nestedValue',
-				message: expect.stringMatching(/^Key 'address' of item 1 holds an object, which a spreadsheet cell cannot hold\./),
+				message: expect.stringMatching(
+					/^Key 'address' of item 1 holds an object, which a spreadsheet cell cannot hold\./,
+				),
 				column: 'address',
 				items: [1],
 				rows: [3],
@@ -114,7 +151,7 @@ describe('checkChunk', () => {
 });
 
 describe('mergeFindings', () => {
-	it('keeps one upload\'s findings as they are, without the upload number', () => {
+	it("keeps one upload's findings as they are, without the upload number", () => {
 		expect(mergeFindings([[issue('a', 'A', { uploadNumber: 1 })]])).toEqual([issue('a', 'A')]);
 	});
 
@@ -123,7 +160,10 @@ describe('mergeFindings', () => {
 		const merged = mergeFindings([
 			[{ ...header, uploadNumber: 1 }, issue('nameTooLong', 'Row 3 (item 1) …', { rows: [3], uploadNumber: 1 })],
 			[{ ...header, uploadNumber: 2 }],
-			[{ ...header, uploadNumber: 3 }, issue('emptySheet', 'The sheet has a header row but no data rows …', { uploadNumber: 3 })],
+			[
+				{ ...header, uploadNumber: 3 },
+				issue('emptySheet', 'The sheet has a header row but no data rows …', { uploadNumber: 3 }),
+			],
 		]);
 		expect(merged).toEqual([
 			header,
@@ -137,26 +177,52 @@ describe('per-record items', () => {
 	it('one per item of the upload: its row, the values sent, the upload without status_url, and its warnings', () => {
 		const items: IDataObject[] = [{ name: 'A', extra: 1 }, { name: 'B' }, { name: 'C' }];
 		const plan = planItemsUpload(items, settings, { ...options, excludeColumns: ['extra'], rowsPerUpload: 2 });
-		const upload = { status_url: 'http://x/status', rowCount: 2, uploadNumber: 1, warnings: [] } as unknown as UploadResultJson;
+		const upload = {
+			status_url: 'http://x/status',
+			rowCount: 2,
+			uploadNumber: 1,
+			warnings: [],
+		} as unknown as UploadResultJson;
 		const general = issue('dateOpenedIgnored', 'general');
 		const aboutB = issue('nameTooLong', 'about B', { items: [1], rows: [3] });
 		const results = recordResults(plan.chunks[0], upload, [general, aboutB]);
 		expect(results).toEqual([
-			{ itemIndex: 0, json: { status_url: 'http://x/status', row: 2, record: { name: 'A' }, upload: { rowCount: 2, uploadNumber: 1 }, warnings: [general] } },
-			{ itemIndex: 1, json: { status_url: 'http://x/status', row: 3, record: { name: 'B' }, upload: { rowCount: 2, uploadNumber: 1 }, warnings: [general, aboutB] } },
+			{
+				itemIndex: 0,
+				json: {
+					status_url: 'http://x/status',
+					row: 2,
+					record: { name: 'A' },
+					upload: { rowCount: 2, uploadNumber: 1 },
+					warnings: [general],
+				},
+			},
+			{
+				itemIndex: 1,
+				json: {
+					status_url: 'http://x/status',
+					row: 3,
+					record: { name: 'B' },
+					upload: { rowCount: 2, uploadNumber: 1 },
+					warnings: [general, aboutB],
+				},
+			},
 		]);
 		// Each record has its own copy of the upload (a later node changing one must not change the others).
 		expect(results[0].json.upload).not.toBe(results[1].json.upload);
 	});
 
-	it('sentValues keeps the item\'s keys that became columns, values as given', () => {
+	it("sentValues keeps the item's keys that became columns, values as given", () => {
 		expect(sentValues({ a: 1, b: null, c: 'x' }, ['b', 'a', 'z'])).toEqual({ b: null, a: 1 });
 	});
 });
 
 describe('writeChunkFile', () => {
 	it('writes the .xlsx into the folder, opens it again for each attempt, and the folder is removed afterwards', async () => {
-		const items: IDataObject[] = [{ name: 'A', external_id: '007' }, { name: 'B', external_id: 8 }];
+		const items: IDataObject[] = [
+			{ name: 'A', external_id: '007' },
+			{ name: 'B', external_id: 8 },
+		];
 		const plan = planItemsUpload(items, settings, options);
 		let folderSeen = '';
 		const bytes = await withTemporaryFolder(async (folder) => {
@@ -214,10 +280,24 @@ describe('option readers', () => {
 
 	it('the defaults the editor shows are the ones the node applies when an option is absent', () => {
 		const optionsCollection = new CommCareBulkImport().description.properties.find((p) => p.name === 'options');
-		const defaults = Object.fromEntries((optionsCollection?.options ?? []).map((o) => [(o as { name: string }).name, (o as { default: unknown }).default]));
-		expect(defaults).toMatchObject(OPTION_DEFAULTS);
-		expect(Object.keys(defaults).sort()).toEqual(
-			['columns', 'dryRun', 'excludeColumns', 'fileName', 'missingFields', 'nestedAsJson', 'outputPerRecord', 'rowsPerUpload', 'skipChecks', 'timeoutSeconds'],
+		const defaults = Object.fromEntries(
+			(optionsCollection?.options ?? []).map((o) => [
+				(o as { name: string }).name,
+				(o as { default: unknown }).default,
+			]),
 		);
+		expect(defaults).toMatchObject(OPTION_DEFAULTS);
+		expect(Object.keys(defaults).sort()).toEqual([
+			'columns',
+			'dryRun',
+			'excludeColumns',
+			'fileName',
+			'missingFields',
+			'nestedAsJson',
+			'outputPerRecord',
+			'rowsPerUpload',
+			'skipChecks',
+			'timeoutSeconds',
+		]);
 	});
 });

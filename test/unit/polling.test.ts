@@ -33,7 +33,11 @@ class VirtualClock implements Clock {
 const queued = (): StatusAnswer => ok({ state: -1, progress: { percent: null }, result: null });
 const running = (percent: number): StatusAnswer => ok({ state: 1, progress: { percent }, result: null });
 const done = (created = 1): StatusAnswer =>
-	ok({ state: 2, progress: { percent: 0 }, result: { match_count: 0, created_count: created, num_chunks: 1, errors: [] } });
+	ok({
+		state: 2,
+		progress: { percent: 0 },
+		result: { match_count: 0, created_count: created, num_chunks: 1, errors: [] },
+	});
 function ok(body: unknown): StatusAnswer {
 	return { httpStatus: 200, body, retryAfterMs: null };
 }
@@ -61,13 +65,23 @@ describe('pollStatusUrls', () => {
 	it('polls all imports together in rounds: 5 imports finishing on their third poll take 3 rounds', async () => {
 		const clock = new VirtualClock();
 		const urls = ['a', 'b', 'c', 'd', 'e'];
-		const { fetchStatus, requests } = scripted(clock, Object.fromEntries(urls.map((u) => [u, [queued(), running(50), done()]])));
+		const { fetchStatus, requests } = scripted(
+			clock,
+			Object.fromEntries(urls.map((u) => [u, [queued(), running(50), done()]])),
+		);
 		const results = await pollStatusUrls(urls, fetchStatus, { ...base, clock });
 		expect(requests).toHaveLength(15);
 		const rounds = [...new Set(requests.map((r) => r.at))];
 		expect(rounds).toHaveLength(3);
-		for (const at of rounds) expect(requests.filter((r) => r.at === at).map((r) => r.url).sort()).toEqual(urls);
-		for (const url of urls) expect(results.get(url)).toMatchObject({ end: { kind: 'finished' }, polls: 3, lastState: 2, lastPercent: 100 });
+		for (const at of rounds)
+			expect(
+				requests
+					.filter((r) => r.at === at)
+					.map((r) => r.url)
+					.sort(),
+			).toEqual(urls);
+		for (const url of urls)
+			expect(results.get(url)).toMatchObject({ end: { kind: 'finished' }, polls: 3, lastState: 2, lastPercent: 100 });
 	});
 
 	it('asks each distinct URL once per round even when listed several times', async () => {
@@ -80,12 +94,37 @@ describe('pollStatusUrls', () => {
 
 	it('backs off by the factor while nothing changes, up to the cap, and resets when progress moves', async () => {
 		const clock = new VirtualClock();
-		const script = [queued(), queued(), queued(), queued(), queued(), queued(), queued(), queued(), running(10), running(20), running(20), done()];
+		const script = [
+			queued(),
+			queued(),
+			queued(),
+			queued(),
+			queued(),
+			queued(),
+			queued(),
+			queued(),
+			running(10),
+			running(20),
+			running(20),
+			done(),
+		];
 		const { fetchStatus } = scripted(clock, { a: script });
 		await pollStatusUrls(['a'], fetchStatus, { intervalSeconds: 1, maxIntervalSeconds: 5, timeoutSeconds: 600, clock });
 		const f = BACKOFF_FACTOR;
 		// Poll 1 is news (first answer): base. Polls 2-8 unchanged: grow to the cap. Polls 9, 10 moved: base. Poll 11 unchanged.
-		expect(clock.sleeps).toEqual([1000, 1000 * f, 1000 * f * f, 1000 * f ** 3, 5000, 5000, 5000, 5000, 1000, 1000, 1000 * f]);
+		expect(clock.sleeps).toEqual([
+			1000,
+			1000 * f,
+			1000 * f * f,
+			1000 * f ** 3,
+			5000,
+			5000,
+			5000,
+			5000,
+			1000,
+			1000,
+			1000 * f,
+		]);
 	});
 
 	it('retries transient failures (network, 429, 502, 503, 504, bad JSON) without ending the wait', async () => {
@@ -95,7 +134,10 @@ describe('pollStatusUrls', () => {
 		});
 		const results = await pollStatusUrls(['a'], fetchStatus, { ...base, clock });
 		expect(requests).toHaveLength(7);
-		expect(results.get('a')).toMatchObject({ end: { kind: 'finished', status: { result: { created_count: 7 } } }, polls: 7 });
+		expect(results.get('a')).toMatchObject({
+			end: { kind: 'finished', status: { result: { created_count: 7 } } },
+			polls: 7,
+		});
 		// The next try waits for the larger of the round rhythm (x1.5 per quiet round: 1.5, 2.25, 3.375, 5.06 s...)
 		// and the URL's own back-off (doubling from the base: 1, 2, 4, 8 s...), both capped at the max interval (10 s).
 		expect(requests.slice(1).map((r, i) => r.at - requests[i].at)).toEqual([1500, 2250, 4000, 8000, 10000, 10000]);
@@ -103,7 +145,10 @@ describe('pollStatusUrls', () => {
 
 	it('honours Retry-After for that URL while the others keep their rhythm', async () => {
 		const clock = new VirtualClock();
-		const { fetchStatus, requests } = scripted(clock, { slow: [http(429, 7), done()], other: [queued(), running(1), running(2), running(3), done()] });
+		const { fetchStatus, requests } = scripted(clock, {
+			slow: [http(429, 7), done()],
+			other: [queued(), running(1), running(2), running(3), done()],
+		});
 		const start = clock.now();
 		await pollStatusUrls(['slow', 'other'], fetchStatus, { ...base, clock });
 		const slowTimes = requests.filter((r) => r.url === 'slow').map((r) => r.at - start);
@@ -115,7 +160,13 @@ describe('pollStatusUrls', () => {
 	it('keeps retrying through transient failures until the timeout, then reports the last problem', async () => {
 		const clock = new VirtualClock();
 		const { fetchStatus, requests } = scripted(clock, { a: [queued(), http(503, 30)] });
-		const results = await pollStatusUrls(['a'], fetchStatus, { intervalSeconds: 1, maxIntervalSeconds: 5, timeoutSeconds: 100, clock, random: () => 1 });
+		const results = await pollStatusUrls(['a'], fetchStatus, {
+			intervalSeconds: 1,
+			maxIntervalSeconds: 5,
+			timeoutSeconds: 100,
+			clock,
+			random: () => 1,
+		});
 		const result = results.get('a')!;
 		expect(result.end).toEqual({ kind: 'timedOut', lastProblem: 'HTTP 503, Retry-After 30 s' });
 		expect(result).toMatchObject({ lastState: -1, waitedSeconds: 100 });
@@ -140,7 +191,12 @@ describe('pollStatusUrls', () => {
 	it('times out with the last state and percent, making a last round at the deadline', async () => {
 		const clock = new VirtualClock();
 		const { fetchStatus, requests } = scripted(clock, { a: [queued(), running(37)] });
-		const results = await pollStatusUrls(['a'], fetchStatus, { intervalSeconds: 2, maxIntervalSeconds: 2, timeoutSeconds: 9, clock });
+		const results = await pollStatusUrls(['a'], fetchStatus, {
+			intervalSeconds: 2,
+			maxIntervalSeconds: 2,
+			timeoutSeconds: 9,
+			clock,
+		});
 		expect(results.get('a')).toEqual({
 			end: { kind: 'timedOut', lastProblem: null },
 			lastState: 1,
@@ -168,7 +224,9 @@ describe('pollStatusUrls', () => {
 		clock.afterSleep = () => {
 			if (clock.sleeps.length === 2) controller.abort();
 		};
-		await expect(pollStatusUrls(['a', 'b'], fetchStatus, { ...base, clock, signal: controller.signal })).rejects.toBeInstanceOf(PollingCancelledError);
+		await expect(
+			pollStatusUrls(['a', 'b'], fetchStatus, { ...base, clock, signal: controller.signal }),
+		).rejects.toBeInstanceOf(PollingCancelledError);
 		expect(requests).toHaveLength(4);
 	});
 
@@ -182,7 +240,9 @@ describe('pollStatusUrls', () => {
 			return queued();
 		};
 		const urls = Array.from({ length: 10 }, (_, i) => `u${i}`);
-		await expect(pollStatusUrls(urls, fetchStatus, { ...base, clock, concurrency: 1, signal: controller.signal })).rejects.toBeInstanceOf(PollingCancelledError);
+		await expect(
+			pollStatusUrls(urls, fetchStatus, { ...base, clock, concurrency: 1, signal: controller.signal }),
+		).rejects.toBeInstanceOf(PollingCancelledError);
 		expect(requests).toHaveLength(3);
 	});
 
@@ -211,8 +271,16 @@ describe('pollStatusUrls', () => {
 		});
 		const results = await pollStatusUrls(['denied', 'redirected'], fetchStatus, { ...base, clock });
 		expect(requests).toHaveLength(2);
-		expect(results.get('denied')!.end).toEqual({ kind: 'denied', httpStatus: 401, message: 'CommCare rejected the credential' });
-		expect(results.get('redirected')!.end).toEqual({ kind: 'httpError', httpStatus: 302, message: 'CommCare redirected to another server' });
+		expect(results.get('denied')!.end).toEqual({
+			kind: 'denied',
+			httpStatus: 401,
+			message: 'CommCare rejected the credential',
+		});
+		expect(results.get('redirected')!.end).toEqual({
+			kind: 'httpError',
+			httpStatus: 302,
+			message: 'CommCare redirected to another server',
+		});
 	});
 
 	it('treats a fetch that throws as a transient network failure', async () => {
@@ -237,7 +305,12 @@ describe('pollStatusUrls on the real clock', () => {
 			setImmediate(() => controller.abort());
 			return queued();
 		};
-		const waiting = pollStatusUrls(['a'], fetchStatus, { intervalSeconds: 60, maxIntervalSeconds: 60, timeoutSeconds: 3600, signal: controller.signal });
+		const waiting = pollStatusUrls(['a'], fetchStatus, {
+			intervalSeconds: 60,
+			maxIntervalSeconds: 60,
+			timeoutSeconds: 3600,
+			signal: controller.signal,
+		});
 		await expect(waiting).rejects.toBeInstanceOf(PollingCancelledError);
 		expect(requests).toBe(1);
 	});

@@ -52,7 +52,13 @@ it('finds nothing wrong with a clean sheet', () => {
 
 describe('the file as a whole', () => {
 	it('checksUnavailable: says nothing was checked when the file could not be read', () => {
-		const result = runPreflight({ ...clean, headers: [], dataRowCount: 0, values: {}, limitation: 'Checks before upload are not available for .xls files.' });
+		const result = runPreflight({
+			...clean,
+			headers: [],
+			dataRowCount: 0,
+			values: {},
+			limitation: 'Checks before upload are not available for .xls files.',
+		});
 		expect(result).toEqual({
 			errors: [],
 			warnings: [{ code: 'checksUnavailable', message: 'Checks before upload are not available for .xls files.' }],
@@ -70,7 +76,8 @@ describe('the file as a whole', () => {
 			errors: [
 				{
 					code: 'emptySheet',
-					message: 'The sheet is empty: it has no header row and no data. Check that the right file (or input) was used.',
+					message:
+						'The sheet is empty: it has no header row and no data. Check that the right file (or input) was used.',
 				},
 			],
 			warnings: [],
@@ -104,7 +111,11 @@ describe('the file as a whole', () => {
 describe('headers', () => {
 	it('invalidHeader: names what is wrong with each header and where', () => {
 		const changes = { headers: ['external_id', 'name', 'first name', 'age ', '1st', 'a/b', 'kg_é', null, ' x'] };
-		const messages = findings(changes, 'invalidHeader').map((issue) => [issue.severity, issue.column, issue.message.split('.')[0]]);
+		const messages = findings(changes, 'invalidHeader').map((issue) => [
+			issue.severity,
+			issue.column,
+			issue.message.split('.')[0],
+		]);
 		expect(messages).toEqual([
 			['error', 'first name', "Header 'first name' (column C) contains a space"],
 			['error', 'age ', "Header 'age ' (column D) ends with a space"],
@@ -118,9 +129,9 @@ describe('headers', () => {
 	});
 
 	it('invalidHeader: items get no column letters (users never see them)', () => {
-		expect(finding({ headers: ['external_id', 'name', 'first name'], format: 'items' }, 'invalidHeader').message).toMatch(
-			/^Header 'first name' contains a space\./,
-		);
+		expect(
+			finding({ headers: ['external_id', 'name', 'first name'], format: 'items' }, 'invalidHeader').message,
+		).toMatch(/^Header 'first name' contains a space\./);
 	});
 
 	it('nonTextHeader: numbers, dates, booleans and error values as headers', () => {
@@ -144,7 +155,10 @@ describe('headers', () => {
 	it('nonTextHeader: a numeric header read from a real .xlsx', async () => {
 		const ExcelJS = await import('exceljs');
 		const workbook = new ExcelJS.Workbook();
-		workbook.addWorksheet('cases').addRows([['external_id', 'name', 2021], ['a', 'A', 1]]);
+		workbook.addWorksheet('cases').addRows([
+			['external_id', 'name', 2021],
+			['a', 'A', 1],
+		]);
 		const inspection = await inspectSpreadsheet(Buffer.from(await workbook.xlsx.writeBuffer()), 'xlsx', {
 			valueColumns: preflightValueColumns(settings, ['external_id', 'name']),
 		});
@@ -154,7 +168,10 @@ describe('headers', () => {
 	});
 
 	it('csvHeaderMayBeRetyped: CSV headers the server may read as booleans or numbers', () => {
-		const found = findings({ headers: ['external_id', 'name', 'yes', 'NaN', 'yesterday'], format: 'csv' }, 'csvHeaderMayBeRetyped');
+		const found = findings(
+			{ headers: ['external_id', 'name', 'yes', 'NaN', 'yesterday'], format: 'csv' },
+			'csvHeaderMayBeRetyped',
+		);
 		expect(found.map((issue) => [issue.severity, issue.column])).toEqual([
 			['warning', 'yes'],
 			['warning', 'NaN'],
@@ -178,8 +195,14 @@ describe('headers', () => {
 	it('reservedHeader: type, closed and parent_ref, quoting what the server would say', () => {
 		const found = findings({ headers: ['external_id', 'name', 'type', 'closed', 'parent_ref'] }, 'reservedHeader');
 		expect(found.map((issue) => [issue.severity, issue.message])).toEqual([
-			['error', 'Column \'type\' is reserved: the whole import would fail with "Error: Field name "type" is reserved". Rename or remove the column.'],
-			['error', 'Column \'closed\' is reserved: the whole import would fail with "Error: Field name "closed" is reserved". Rename or remove the column.'],
+			[
+				'error',
+				'Column \'type\' is reserved: the whole import would fail with "Error: Field name "type" is reserved". Rename or remove the column.',
+			],
+			[
+				'error',
+				'Column \'closed\' is reserved: the whole import would fail with "Error: Field name "closed" is reserved". Rename or remove the column.',
+			],
 			[
 				'error',
 				'Column \'parent_ref\' is reserved: the whole import would fail with "Error: Field name "{}" is deprecated. Please use "parent_identifier" instead.". Rename or remove the column (use \'parent_identifier\' for the index name).',
@@ -221,7 +244,10 @@ describe('headers', () => {
 				"The search column 'external_id' is not in the sheet. CommCare accepts the upload and then fails the whole import with 'external_id'. Add the column 'external_id' (it may be empty when only creating cases), or set ID Column to the header that holds the external ids.",
 		});
 		const byCaseId = { ...settings, searchField: 'case_id' as const, searchColumn: 'case_id', createNewCases: false };
-		expect(finding({ settings: byCaseId, headers: ['name'], values: { name: ['A', 'B', 'C'] } }, 'missingSearchColumn').message).toBe(
+		expect(
+			finding({ settings: byCaseId, headers: ['name'], values: { name: ['A', 'B', 'C'] } }, 'missingSearchColumn')
+				.message,
+		).toBe(
 			"The search column 'case_id' is not in the sheet. CommCare accepts the upload and then fails the whole import with 'case_id'. Add the column 'case_id', or set ID Column to the header that holds the case ids.",
 		);
 	});
@@ -269,7 +295,10 @@ describe('headers', () => {
 describe('values', () => {
 	it('blankExternalIds: a warning naming rows and items; `---` counts as blank', () => {
 		expect(
-			finding({ values: { external_id: ['a', null, '---'], name: ['A', 'B', 'C'] }, rowToItem: (row) => row - 2 }, 'blankExternalIds'),
+			finding(
+				{ values: { external_id: ['a', null, '---'], name: ['A', 'B', 'C'] }, rowToItem: (row) => row - 2 },
+				'blankExternalIds',
+			),
 		).toEqual({
 			code: 'blankExternalIds',
 			severity: 'warning',
@@ -282,7 +311,9 @@ describe('values', () => {
 	});
 
 	it('blankExternalIds: an error when no row has an id (nothing would import)', () => {
-		expect(finding({ values: { external_id: [null, null, ''], name: ['A', 'B', 'C'] } }, 'blankExternalIds')).toMatchObject({
+		expect(
+			finding({ values: { external_id: [null, null, ''], name: ['A', 'B', 'C'] } }, 'blankExternalIds'),
+		).toMatchObject({
 			severity: 'error',
 			message:
 				"Rows 2, 3 and 4 have no external id in 'external_id'. Matching by external id, CommCare reports them as 'Blank External ID' and imports nothing from them. Fill in the ids or remove the rows. No row would import.",
@@ -290,7 +321,10 @@ describe('values', () => {
 	});
 
 	it('duplicateExternalIds: compared as the server reads them, with what happens when creating', () => {
-		const changes = { dataRowCount: 6, values: { external_id: ['a', 'b', 'a', '007', '7', 'a'], name: ['A', 'B', 'C', 'D', 'E', 'F'] } };
+		const changes = {
+			dataRowCount: 6,
+			values: { external_id: ['a', 'b', 'a', '007', '7', 'a'], name: ['A', 'B', 'C', 'D', 'E', 'F'] },
+		};
 		expect(finding(changes, 'duplicateExternalIds')).toEqual({
 			code: 'duplicateExternalIds',
 			severity: 'warning',
@@ -302,7 +336,10 @@ describe('values', () => {
 	});
 
 	it('duplicateExternalIds: when only updating', () => {
-		const changes = { settings: { ...settings, createNewCases: false }, values: { external_id: ['a', 'b', 'a'], name: ['A', 'B', 'C'] } };
+		const changes = {
+			settings: { ...settings, createNewCases: false },
+			values: { external_id: ['a', 'b', 'a'], name: ['A', 'B', 'C'] },
+		};
 		expect(finding(changes, 'duplicateExternalIds').message).toBe(
 			"1 external id in 'external_id' appears on more than one row: 'a' (rows 2 and 4). Each of these rows updates the same case, so the last row wins; if several cases already share an id, the rows fail with 'Too Many Matches'. Merge the rows or fix the ids if that is not intended.",
 		);
@@ -322,7 +359,9 @@ describe('values', () => {
 	});
 
 	it('searchIdsChangedByServer: number-like ids lose zeros, decimals and exponents', () => {
-		expect(finding({ values: { external_id: ['00123', '1e3', 'abc'], name: ['A', 'B', 'C'] } }, 'searchIdsChangedByServer')).toEqual({
+		expect(
+			finding({ values: { external_id: ['00123', '1e3', 'abc'], name: ['A', 'B', 'C'] } }, 'searchIdsChangedByServer'),
+		).toEqual({
 			code: 'searchIdsChangedByServer',
 			severity: 'warning',
 			column: 'external_id',
@@ -334,7 +373,11 @@ describe('values', () => {
 
 	it('blankCaseIds: matching by case id with creation off skips rows silently', () => {
 		const byCaseId = { ...settings, searchField: 'case_id' as const, searchColumn: 'case_id', createNewCases: false };
-		const changes = { settings: byCaseId, headers: ['case_id', 'name'], values: { case_id: ['x', null, 'y'], name: ['A', 'B', 'C'] } };
+		const changes = {
+			settings: byCaseId,
+			headers: ['case_id', 'name'],
+			values: { case_id: ['x', null, 'y'], name: ['A', 'B', 'C'] },
+		};
 		expect(finding(changes, 'blankCaseIds')).toEqual({
 			code: 'blankCaseIds',
 			severity: 'warning',
@@ -373,11 +416,16 @@ describe('values', () => {
 
 	it('nameTooLong: an error when every row has one', () => {
 		const long = 'n'.repeat(300);
-		expect(finding({ values: { external_id: ['a', 'b', 'c'], name: [long, long, long] } }, 'nameTooLong').severity).toBe('error');
+		expect(
+			finding({ values: { external_id: ['a', 'b', 'c'], name: [long, long, long] } }, 'nameTooLong').severity,
+		).toBe('error');
 	});
 
 	it('closeValueNotYes', () => {
-		const changes = { headers: ['external_id', 'name', 'close'], values: { external_id: ['a', 'b', 'c'], name: ['A', 'B', 'C'], close: ['yes', 'True', 'Yes'] } };
+		const changes = {
+			headers: ['external_id', 'name', 'close'],
+			values: { external_id: ['a', 'b', 'c'], name: ['A', 'B', 'C'], close: ['yes', 'True', 'Yes'] },
+		};
 		expect(finding(changes, 'closeValueNotYes')).toEqual({
 			code: 'closeValueNotYes',
 			severity: 'warning',
@@ -399,7 +447,8 @@ describe('values', () => {
 			code: 'blankRows',
 			severity: 'warning',
 			rows: [3, 5],
-			message: 'Rows 3 and 5 are blank. CommCare skips blank rows without reporting them. Remove them if they were meant to hold data.',
+			message:
+				'Rows 3 and 5 are blank. CommCare skips blank rows without reporting them. Remove them if they were meant to hold data.',
 		});
 		expect(finding(changes, 'rowsAfterBlankGap')).toMatchObject({
 			severity: 'warning',
@@ -419,23 +468,42 @@ describe('helpers', () => {
 
 	it('reads search ids as the server does', () => {
 		expect(['00123', '12.7', '1e3', ' 42 ', '1_000', '-0', 'abc', '12a', '', null].map(serverSearchId)).toEqual([
-			'123', '12', '1000', '42', '1000', '0', 'abc', '12a', '', '',
+			'123',
+			'12',
+			'1000',
+			'42',
+			'1000',
+			'0',
+			'abc',
+			'12a',
+			'',
+			'',
 		]);
 		expect(serverSearchId('12345678901234567890')).toBe('12345678901234567168'); // Python: str(int(float(...)))
 	});
 
 	it('asks for the values of the columns the checks use, when present', () => {
-		expect(preflightValueColumns(settings, ['external_id', 'name', 'close', 'age', null])).toEqual(['external_id', 'name', 'close']);
-		expect(preflightValueColumns({ ...settings, searchField: 'case_id', searchColumn: 'case_id' }, ['case_id', 'external_id'])).toEqual([
-			'case_id',
+		expect(preflightValueColumns(settings, ['external_id', 'name', 'close', 'age', null])).toEqual([
 			'external_id',
+			'name',
+			'close',
 		]);
+		expect(
+			preflightValueColumns({ ...settings, searchField: 'case_id', searchColumn: 'case_id' }, [
+				'case_id',
+				'external_id',
+			]),
+		).toEqual(['case_id', 'external_id']);
 	});
 });
 
 describe('with spreadsheet.ts', () => {
 	it('items: an inspection feeds the checks directly, and findings name the input items', () => {
-		const items = [{ external_id: 'a', name: 'A' }, { external_id: '', name: 'B' }, { external_id: 'c', name: 'C' }];
+		const items = [
+			{ external_id: 'a', name: 'A' },
+			{ external_id: '', name: 'B' },
+			{ external_id: 'c', name: 'C' },
+		];
 		const columns = ['external_id', 'name'];
 		const inspection = inspectItems(items, columns, {
 			sheetName: 'cases',

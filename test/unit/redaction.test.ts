@@ -63,7 +63,9 @@ describe('Redactor: what it leaves alone', () => {
 
 	it("a key's pieces that are part of the username (the username is not secret)", () => {
 		const redactor = Redactor.forCredential({ username: 'outsider@example.org', apiKey: 'outsider-key-77' });
-		expect(redactor.text("CommCare user 'outsider@example.org' must be a member")).toBe("CommCare user 'outsider@example.org' must be a member");
+		expect(redactor.text("CommCare user 'outsider@example.org' must be a member")).toBe(
+			"CommCare user 'outsider@example.org' must be a member",
+		);
 		// The key is still found by its other pieces: only the part it shares with the username may show.
 		expect(redactor.text('the key outsider-key-77 was refused')).toBe(`the key o${REDACTED} was refused`);
 	});
@@ -92,12 +94,18 @@ describe('Redactor: values, errors and outputs', () => {
 	});
 
 	it('redacts every own field of an error, its stack and cause included, but never the node', () => {
-		const error = new NodeApiError(node, { message: `echo ${KEY}`, config: { headers: { Authorization: `ApiKey ${USER}:${KEY}` } } } as never, {
-			message: `failed for ${KEY}`,
-			description: `see ${KEY.slice(0, 14)}`,
-		});
+		const error = new NodeApiError(
+			node,
+			{ message: `echo ${KEY}`, config: { headers: { Authorization: `ApiKey ${USER}:${KEY}` } } } as never,
+			{
+				message: `failed for ${KEY}`,
+				description: `see ${KEY.slice(0, 14)}`,
+			},
+		);
 		apiKeyRedactor.error(error);
-		const everything = JSON.stringify(Object.getOwnPropertyNames(error).map((name) => (name === 'node' ? null : (error as never)[name])));
+		const everything = JSON.stringify(
+			Object.getOwnPropertyNames(error).map((name) => (name === 'node' ? null : (error as never)[name])),
+		);
 		expect(everything).toContain(REDACTED);
 		for (let i = 0; i + 8 <= KEY.length; i++) expect(everything).not.toContain(KEY.slice(i, i + 8));
 		expect(error.stack).not.toContain('3f9c1e7d');
@@ -112,7 +120,10 @@ describe('Redactor: values, errors and outputs', () => {
 				{ json: { message: `upload failed: ${KEY}` }, error },
 			],
 		]);
-		expect(outputs[0][0].json).toEqual({ status_url: `https://x.org/s?api_key=${REDACTED}`, record: { note: 'the row as sent' } });
+		expect(outputs[0][0].json).toEqual({
+			status_url: `https://x.org/s?api_key=${REDACTED}`,
+			record: { note: 'the row as sent' },
+		});
 		expect(outputs[0][1].json.message).toBe(`upload failed: ${REDACTED}`);
 		expect(error.message).toBe(`upload failed: ${REDACTED}`);
 	});

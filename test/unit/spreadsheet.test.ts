@@ -27,7 +27,11 @@ import {
 
 const ROOT = path.resolve(__dirname, '../..');
 
-const defaults: WriteItemsOptions = { sheetName: 'cases', textColumns: ['case_id', 'external_id'], nestedAsJson: false };
+const defaults: WriteItemsOptions = {
+	sheetName: 'cases',
+	textColumns: ['case_id', 'external_id'],
+	nestedAsJson: false,
+};
 
 /** Writes items through `writeItemsXlsx` into memory (the stream is consumed while writing, as the contract asks). */
 async function writeToBuffer(
@@ -132,7 +136,15 @@ describe('planColumns', () => {
 });
 
 it('names columns like a spreadsheet does', () => {
-	expect([0, 25, 26, 51, 52, 701, 702].map((index) => columnLetter(index))).toEqual(['A', 'Z', 'AA', 'AZ', 'BA', 'ZZ', 'AAA']);
+	expect([0, 25, 26, 51, 52, 701, 702].map((index) => columnLetter(index))).toEqual([
+		'A',
+		'Z',
+		'AA',
+		'AZ',
+		'BA',
+		'ZZ',
+		'AAA',
+	]);
 });
 
 describe('safeSheetName', () => {
@@ -145,10 +157,14 @@ describe('safeSheetName', () => {
 
 	it('never returns the case type or a known name', () => {
 		fc.assert(
-			fc.property(fc.string(), fc.array(fc.constantFrom('cases', 'cases_sheet', 'cases_sheet_2', 'x')), (caseType, known) => {
-				const name = safeSheetName(caseType, known);
-				return ![caseType, ...known].some((taken) => taken.trim().toLowerCase() === name.toLowerCase());
-			}),
+			fc.property(
+				fc.string(),
+				fc.array(fc.constantFrom('cases', 'cases_sheet', 'cases_sheet_2', 'x')),
+				(caseType, known) => {
+					const name = safeSheetName(caseType, known);
+					return ![caseType, ...known].some((taken) => taken.trim().toLowerCase() === name.toLowerCase());
+				},
+			),
 		);
 	});
 });
@@ -198,7 +214,9 @@ describe('cell values', () => {
 			"Key 'address' of item 7 holds an object, which a spreadsheet cell cannot hold. Flatten it (e.g. with a Set node), exclude the column, or turn on the option to write nested values as JSON text.",
 		);
 		expect(() => toCell([1, 2], 'tags', 3, typed)).toThrow("Key 'tags' of item 3 holds an array");
-		expect(toCell({ village: 'Kisumu' }, 'address', 7, { asText: false, nestedAsJson: true })).toBe('{"village":"Kisumu"}');
+		expect(toCell({ village: 'Kisumu' }, 'address', 7, { asText: false, nestedAsJson: true })).toBe(
+			'{"village":"Kisumu"}',
+		);
 	});
 
 	it('refuses cells longer than Excel allows, naming the key and item, instead of truncating', () => {
@@ -206,18 +224,20 @@ describe('cell values', () => {
 		expect(() => toCell('x'.repeat(MAX_CELL_LENGTH + 1), 'notes', 12, typed)).toThrow(
 			"Key 'notes' of item 12 is 32768 characters long; a spreadsheet cell holds at most 32767. Shorten it or leave the column out.",
 		);
-		expect(() => toCell({ big: 'y'.repeat(MAX_CELL_LENGTH) }, 'blob', 1, { asText: false, nestedAsJson: true })).toThrow(
-			"Key 'blob' of item 1 is",
-		);
+		expect(() =>
+			toCell({ big: 'y'.repeat(MAX_CELL_LENGTH) }, 'blob', 1, { asText: false, nestedAsJson: true }),
+		).toThrow("Key 'blob' of item 1 is");
 	});
 
 	it('treats a Luxon DateTime like its ISO text: UTC becomes a date-time, another zone stays text', () => {
 		// luxon ships no types of its own; n8n hands these objects to Code nodes as `DateTime`.
 		const { DateTime } = require('luxon') as { DateTime: { fromISO(text: string, opts: { zone: string }): object } };
-		expect((toCell(DateTime.fromISO('2024-03-05T10:20:30', { zone: 'utc' }), 'd', 0, typed) as Date).toISOString()).toBe(
-			'2024-03-05T10:20:30.000Z',
+		expect(
+			(toCell(DateTime.fromISO('2024-03-05T10:20:30', { zone: 'utc' }), 'd', 0, typed) as Date).toISOString(),
+		).toBe('2024-03-05T10:20:30.000Z');
+		expect(toCell(DateTime.fromISO('2024-03-05T10:20:30', { zone: 'Africa/Nairobi' }), 'd', 0, typed)).toBe(
+			'2024-03-05T10:20:30.000+03:00',
 		);
-		expect(toCell(DateTime.fromISO('2024-03-05T10:20:30', { zone: 'Africa/Nairobi' }), 'd', 0, typed)).toBe('2024-03-05T10:20:30.000+03:00');
 	});
 
 	it('writes dates Excel cannot represent as the text the server would store', () => {
@@ -333,11 +353,17 @@ describe('writeItemsXlsx', () => {
 				const out = new PassThrough();
 				const chunks: Buffer[] = [];
 				out.on('data', (chunk: Buffer) => chunks.push(chunk));
-				const reference = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: false, useSharedStrings: false });
+				const reference = new ExcelJS.stream.xlsx.WorkbookWriter({
+					stream: out,
+					useStyles: false,
+					useSharedStrings: false,
+				});
 				const sheet = reference.addWorksheet('cases');
 				sheet.addRow(columns).commit();
 				items.forEach((item, index) => {
-					const cells = columns.map((column) => toCell(item[column as keyof typeof item], column, index, { asText: false, nestedAsJson: false }));
+					const cells = columns.map((column) =>
+						toCell(item[column as keyof typeof item], column, index, { asText: false, nestedAsJson: false }),
+					);
 					sheet.addRow(cells).commit();
 				});
 				sheet.commit();
@@ -363,17 +389,26 @@ describe('writeItemsXlsx', () => {
 	});
 
 	it('drops characters no .xlsx can hold, replaces unpaired surrogates and keeps carriage returns, in a file readers accept', async () => {
-		const { buffer } = await writeToBuffer([{ a: 'a\u0000b\u0007c\uFFFEd\uFFFF', b: 'x\uD800y', c: 'tab\tnew\nline\r' }], ['a', 'b', 'c']);
+		const { buffer } = await writeToBuffer(
+			[{ a: 'a\u0000b\u0007c\uFFFEd\uFFFF', b: 'x\uD800y', c: 'tab\tnew\nline\r' }],
+			['a', 'b', 'c'],
+		);
 		const row = (await readBack(buffer)).worksheets[0].getRow(2);
-		expect([row.getCell(1).value, row.getCell(2).value, row.getCell(3).value]).toEqual(['abcd', 'x\uFFFDy', 'tab\tnew\nline\r']);
+		expect([row.getCell(1).value, row.getCell(2).value, row.getCell(3).value]).toEqual([
+			'abcd',
+			'x\uFFFDy',
+			'tab\tnew\nline\r',
+		]);
 		const sheetJs = XLSX.read(buffer, { type: 'buffer' }).Sheets.cases;
 		expect([sheetJs.A2.v, sheetJs.C2.v]).toEqual(['abcd', 'tab\tnew\nline\r']);
 	});
 
 	it('throws CellValueError for a nested value, counting items from firstItemIndex', async () => {
-		await expect(
-			writeToBuffer([{ a: 1 }, { a: { b: 2 } }], ['a'], { firstItemIndex: 100 }),
-		).rejects.toMatchObject({ name: 'CellValueError', column: 'a', itemIndex: 101 });
+		await expect(writeToBuffer([{ a: 1 }, { a: { b: 2 } }], ['a'], { firstItemIndex: 100 })).rejects.toMatchObject({
+			name: 'CellValueError',
+			column: 'a',
+			itemIndex: 101,
+		});
 	});
 
 	it('accepts async iterables', async () => {
@@ -404,7 +439,12 @@ describe('writeItemsXlsx', () => {
 				setImmediate(callback);
 			},
 		});
-		const result = await writeItemsXlsx(randomRows(rowCount, () => producedRows++), ['case_id', 'note'], out, defaults);
+		const result = await writeItemsXlsx(
+			randomRows(rowCount, () => producedRows++),
+			['case_id', 'note'],
+			out,
+			defaults,
+		);
 		expect(result.rowCount).toBe(rowCount);
 		// Without pauses for the zip stream, every row would be produced before the first byte is written. With them,
 		// at most about 1 MB of XML waits for compression and 1 MB of compressed bytes for the output: ~3,000 rows.
@@ -425,7 +465,12 @@ describe('writeItemsXlsx', () => {
 				else callback();
 			},
 		});
-		const done = writeItemsXlsx(randomRows(rowCount, () => producedRows++), ['case_id', 'note'], out, defaults);
+		const done = writeItemsXlsx(
+			randomRows(rowCount, () => producedRows++),
+			['case_id', 'note'],
+			out,
+			defaults,
+		);
 
 		await untilUnchanged(() => producedRows);
 		const producedWhileBlocked = producedRows;
@@ -470,10 +515,17 @@ describe('writeItemsXlsx', () => {
 	it('keeps the typed values for any text: written then inspected, strings come back unchanged', async () => {
 		await fc.assert(
 			fc.asyncProperty(
-				fc.array(fc.oneof(fc.string({ minLength: 1 }), fc.stringMatching(/^0\d{1,9}$/), fc.stringMatching(/^=[A-Z]{1,3}\(.*\)$/)), {
-					minLength: 1,
-					maxLength: 20,
-				}),
+				fc.array(
+					fc.oneof(
+						fc.string({ minLength: 1 }),
+						fc.stringMatching(/^0\d{1,9}$/),
+						fc.stringMatching(/^=[A-Z]{1,3}\(.*\)$/),
+					),
+					{
+						minLength: 1,
+						maxLength: 20,
+					},
+				),
 				async (texts) => {
 					// exceljs drops control characters that XML 1.0 cannot hold; keep to text XML can carry.
 					const clean = texts.map((t) => t.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffe\uffff]/g, 'x'));
@@ -513,25 +565,38 @@ describe('dates do not depend on the machine time zone', () => {
 	`;
 
 	// Child processes start ts-node: generous limits (not timings) for a busy machine.
-	it.each(['America/Los_Angeles', 'Pacific/Kiritimati'])('in %s', async (timeZone) => {
-		const { stdout } = await promisify(execFile)(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {
-			cwd: ROOT,
-			env: { ...process.env, TZ: timeZone, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
-		});
-		const result = JSON.parse(stdout) as { offset: number; serials: number[]; texts: string[] };
-		expect(result.offset).not.toBe(0); // the child really ran away from UTC
-		const day = 45356; // 2024-03-05
-		expect(result.serials[0]).toBe(day);
-		expect(result.serials[1]).toBeCloseTo(day + 23.5 / 24, 9);
-		expect(result.serials[2]).toBeCloseTo(day + 0.5 / 24, 9);
-		expect(result.serials[3]).toBeCloseTo(day + 23.5 / 24, 9);
-		expect(result.texts).toEqual(['2024-03-05', '2024-03-05 23:30:00', '2024-03-05 00:30:00', '2024-03-05 23:30:00']);
-	}, 60_000);
+	it.each(['America/Los_Angeles', 'Pacific/Kiritimati'])(
+		'in %s',
+		async (timeZone) => {
+			const { stdout } = await promisify(execFile)(
+				process.execPath,
+				['-r', 'ts-node/register/transpile-only', '-e', script],
+				{
+					cwd: ROOT,
+					env: { ...process.env, TZ: timeZone, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
+				},
+			);
+			const result = JSON.parse(stdout) as { offset: number; serials: number[]; texts: string[] };
+			expect(result.offset).not.toBe(0); // the child really ran away from UTC
+			const day = 45356; // 2024-03-05
+			expect(result.serials[0]).toBe(day);
+			expect(result.serials[1]).toBeCloseTo(day + 23.5 / 24, 9);
+			expect(result.serials[2]).toBeCloseTo(day + 0.5 / 24, 9);
+			expect(result.serials[3]).toBeCloseTo(day + 23.5 / 24, 9);
+			expect(result.texts).toEqual(['2024-03-05', '2024-03-05 23:30:00', '2024-03-05 00:30:00', '2024-03-05 23:30:00']);
+		},
+		60_000,
+	);
 });
 
 describe('inspectSpreadsheet', () => {
 	it('reads an .xlsx written by writeItemsXlsx: header, count, values of the requested columns', async () => {
-		const items = [{ case_id: 'a1', name: 'Asha', age: 3 }, { case_id: '007', name: 'Bo', age: 4 }, {}, { case_id: 'c3', name: '', age: 5 }];
+		const items = [
+			{ case_id: 'a1', name: 'Asha', age: 3 },
+			{ case_id: '007', name: 'Bo', age: 4 },
+			{},
+			{ case_id: 'c3', name: '', age: 5 },
+		];
 		const { buffer } = await writeToBuffer(items, ['case_id', 'name', 'age']);
 		const inspection = await inspectSpreadsheet(buffer, 'xlsx', { valueColumns: ['case_id', 'name', 'missing'] });
 		expect(inspection).toEqual({
@@ -563,7 +628,10 @@ describe('inspectSpreadsheet', () => {
 		const household = workbook.addWorksheet('household');
 		household.addRows([['other'], ['x']]);
 		const data = workbook.addWorksheet('data');
-		data.addRows([['name', 2021, new Date(Date.UTC(2024, 0, 1)), true, null, 'age '], ['Asha', 1, 2, 3, 4, 5]]);
+		data.addRows([
+			['name', 2021, new Date(Date.UTC(2024, 0, 1)), true, null, 'age '],
+			['Asha', 1, 2, 3, 4, 5],
+		]);
 		// `orderNo` is exceljs's sheet position; its type definitions leave it out.
 		(data as unknown as { orderNo: number }).orderNo = 0;
 		(household as unknown as { orderNo: number }).orderNo = 1;
@@ -580,7 +648,10 @@ describe('inspectSpreadsheet', () => {
 		const household = workbook.addWorksheet('household'); // xl/worksheets/sheet1.xml
 		household.addRows([['other'], ['x']]);
 		const data = workbook.addWorksheet('data'); // xl/worksheets/sheet2.xml, first in the workbook
-		data.addRows([['name', 'dob'], ['Asha', new Date(Date.UTC(2020, 0, 2))]]);
+		data.addRows([
+			['name', 'dob'],
+			['Asha', new Date(Date.UTC(2020, 0, 2))],
+		]);
 		(data as unknown as { orderNo: number }).orderNo = 0;
 		(household as unknown as { orderNo: number }).orderNo = 1;
 		// SheetJS's zip reader lists the parts; contents of folders are empty.
@@ -588,12 +659,17 @@ describe('inspectSpreadsheet', () => {
 		const files: Array<readonly [string, Buffer]> = [];
 		parts.FullPaths.forEach((fullPath: string, index: number) => {
 			const entry = parts.FileIndex[index];
-			if (entry.type === 2 && entry.content) files.push([fullPath.replace(/^Root Entry\//, ''), Buffer.from(entry.content as Uint8Array)]);
+			if (entry.type === 2 && entry.content)
+				files.push([fullPath.replace(/^Root Entry\//, ''), Buffer.from(entry.content as Uint8Array)]);
 		});
 		// Shared strings, styles and relationships first, then the sheets, and the sheet list (workbook.xml) last.
 		const lastPart = (name: string) => (name === 'xl/workbook.xml' ? 2 : name.startsWith('xl/worksheets/') ? 1 : 0);
 		const reordered = [...files].sort(([a], [b]) => lastPart(a) - lastPart(b) || a.localeCompare(b));
-		expect(reordered.map(([name]) => name).slice(-3)).toEqual(['xl/worksheets/sheet1.xml', 'xl/worksheets/sheet2.xml', 'xl/workbook.xml']);
+		expect(reordered.map(([name]) => name).slice(-3)).toEqual([
+			'xl/worksheets/sheet1.xml',
+			'xl/worksheets/sheet2.xml',
+			'xl/workbook.xml',
+		]);
 
 		const inspection = await inspectSpreadsheet(storedZip(reordered), 'xlsx', { valueColumns: ['name', 'dob'] });
 		expect(inspection.sheetNames).toEqual(['data', 'household']);
@@ -618,7 +694,9 @@ describe('inspectSpreadsheet', () => {
 		sheet.getCell('A5').value = ''; // blank
 		sheet.getCell('A1004').value = 'after a gap of exactly 1000 empty rows';
 		sheet.getCell('A1010').value = 'also after';
-		const withGap = await inspectSpreadsheet(Buffer.from(await workbook.xlsx.writeBuffer()), 'xlsx', { valueColumns: [] });
+		const withGap = await inspectSpreadsheet(Buffer.from(await workbook.xlsx.writeBuffer()), 'xlsx', {
+			valueColumns: [],
+		});
 		expect(withGap.dataRowCount).toBe(2); // rows 2 and 3
 		expect(withGap.rowsAfterGap).toEqual({ firstRow: 1004, count: 2 });
 	});
@@ -643,10 +721,14 @@ describe('inspectSpreadsheet', () => {
 				process.stdout.write(JSON.stringify({ retained, count: inspection.values.id.length, last: inspection.values.id[19999] }));
 			})().catch((e) => { console.error(e); process.exit(1); });
 		`;
-		const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '-r', 'ts-node/register/transpile-only', '-e', script], {
-			cwd: ROOT,
-			env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
-		});
+		const { stdout } = await promisify(execFile)(
+			process.execPath,
+			['--expose-gc', '-r', 'ts-node/register/transpile-only', '-e', script],
+			{
+				cwd: ROOT,
+				env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, 'tsconfig.json') },
+			},
+		);
 		const result = JSON.parse(stdout) as { retained: number; count: number; last: string };
 		expect(result.count).toBe(20_000);
 		expect(result.last).toBe('case-identifier-19999');
@@ -681,9 +763,9 @@ describe('inspectSpreadsheet', () => {
 	});
 
 	it('throws SpreadsheetReadError for bytes that are not an .xlsx workbook', async () => {
-		await expect(inspectSpreadsheet(Buffer.from('just text, not a zip'), 'xlsx', { valueColumns: [] })).rejects.toBeInstanceOf(
-			SpreadsheetReadError,
-		);
+		await expect(
+			inspectSpreadsheet(Buffer.from('just text, not a zip'), 'xlsx', { valueColumns: [] }),
+		).rejects.toBeInstanceOf(SpreadsheetReadError);
 	});
 });
 
@@ -706,13 +788,19 @@ describe('inspectItems', () => {
 	});
 
 	it('throws the CellValueError the writer would, before anything is written', () => {
-		expect(() => inspectItems([{ a: 1 }, { a: [1] }], ['a'], { ...defaults, valueColumns: [] })).toThrow("Key 'a' of item 1 holds an array");
+		expect(() => inspectItems([{ a: 1 }, { a: [1] }], ['a'], { ...defaults, valueColumns: [] })).toThrow(
+			"Key 'a' of item 1 holds an array",
+		);
 	});
 });
 
 describe('inspectItems: blank items at the end', () => {
 	it('reports trailing blank items as blank rows, since every item is sent as a row', () => {
-		const items = [{ external_id: 'A1', name: 'Ann' }, { external_id: 'B2', name: 'Ben' }, { external_id: '', name: '' }];
+		const items = [
+			{ external_id: 'A1', name: 'Ann' },
+			{ external_id: 'B2', name: 'Ben' },
+			{ external_id: '', name: '' },
+		];
 		const inspection = inspectItems(items, ['external_id', 'name'], {
 			sheetName: 'cases',
 			textColumns: ['external_id'],

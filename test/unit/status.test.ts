@@ -22,11 +22,22 @@ import type { RowErrorEntry, StatusResponse } from '../../nodes/shared/types';
 const URL = 'https://www.commcarehq.org/a/demo/importer/history/uploads/3c0b2a3e/status';
 
 function finished(status: StatusResponse, extra: Partial<WaitResult> = {}): WaitResult {
-	return { end: { kind: 'finished', status }, lastState: status.state, lastPercent: 100, polls: 3, waitedSeconds: 12.5, ...extra };
+	return {
+		end: { kind: 'finished', status },
+		lastState: status.state,
+		lastPercent: 100,
+		polls: 3,
+		waitedSeconds: 12.5,
+		...extra,
+	};
 }
 
 function success(created: number, matched: number, errors: RowErrorEntry[] = []): StatusResponse {
-	return { state: 2, progress: { percent: 0 }, result: { created_count: created, match_count: matched, num_chunks: 1, errors } };
+	return {
+		state: 2,
+		progress: { percent: 0 },
+		result: { created_count: created, match_count: matched, num_chunks: 1, errors },
+	};
 }
 
 const ownerError = (rows: number[]): RowErrorEntry => ({
@@ -38,7 +49,14 @@ const ownerError = (rows: number[]): RowErrorEntry => ({
 
 describe('state names', () => {
 	it('names the importer states, -1 and 0 being queued', () => {
-		expect([-1, 0, 1, 2, 3, 7].map(stateName)).toEqual(['queued', 'queued', 'running', 'finished', 'failed', 'unknown']);
+		expect([-1, 0, 1, 2, 3, 7].map(stateName)).toEqual([
+			'queued',
+			'queued',
+			'running',
+			'finished',
+			'failed',
+			'unknown',
+		]);
 		expect([-1, 0, 1, 2, 3, 7].map(isTerminalState)).toEqual([false, false, false, true, true, false]);
 	});
 });
@@ -83,11 +101,23 @@ describe('parseStatusBody', () => {
 			},
 			problem: null,
 		});
-		expect(parseStatusBody({ state: 1, progress: null, result: null })).toMatchObject({ ok: true, status: { progress: null } });
+		expect(parseStatusBody({ state: 1, progress: null, result: null })).toMatchObject({
+			ok: true,
+			status: { progress: null },
+		});
 	});
 
 	it('reports truncated JSON, HTML pages, empty bodies and bodies without a state as problems instead of throwing', () => {
-		const cases: unknown[] = ['{"state": 2, "progress": {"perc', '<!DOCTYPE html><html>Server Error</html>', '', '  ', [1], { progress: null }, null, 42];
+		const cases: unknown[] = [
+			'{"state": 2, "progress": {"perc',
+			'<!DOCTYPE html><html>Server Error</html>',
+			'',
+			'  ',
+			[1],
+			{ progress: null },
+			null,
+			42,
+		];
 		for (const body of cases) {
 			const parsed = parseStatusBody(body);
 			expect(parsed.ok).toBe(false);
@@ -104,15 +134,31 @@ describe('parseStatusBody', () => {
 	});
 
 	it('reads counts given as numeric strings', () => {
-		const parsed = parseStatusBody({ state: 2, progress: { percent: '0' }, result: { match_count: '3', created_count: ' 12 ', num_chunks: '1', errors: [] } });
+		const parsed = parseStatusBody({
+			state: 2,
+			progress: { percent: '0' },
+			result: { match_count: '3', created_count: ' 12 ', num_chunks: '1', errors: [] },
+		});
 		expect(parsed).toEqual({ ok: true, status: success(12, 3), problem: null });
 	});
 
 	it.each<[string, unknown, string]>([
-		['a count that is not a number', { match_count: 'three', created_count: 1, num_chunks: 1, errors: [] }, '"match_count" is "three"'],
+		[
+			'a count that is not a number',
+			{ match_count: 'three', created_count: 1, num_chunks: 1, errors: [] },
+			'"match_count" is "three"',
+		],
 		['a negative count', { match_count: -1, created_count: 1, num_chunks: 1, errors: [] }, '"match_count" is -1'],
-		['errors that is not a list', { match_count: 0, created_count: 1, num_chunks: 1, errors: { rows: [2] } }, '"errors" is an object, not a list'],
-		['errors holding text', { match_count: 0, created_count: 1, num_chunks: 1, errors: ['Invalid Owner'] }, '"errors" holds entries that are not objects'],
+		[
+			'errors that is not a list',
+			{ match_count: 0, created_count: 1, num_chunks: 1, errors: { rows: [2] } },
+			'"errors" is an object, not a list',
+		],
+		[
+			'errors holding text',
+			{ match_count: 0, created_count: 1, num_chunks: 1, errors: ['Invalid Owner'] },
+			'"errors" holds entries that are not objects',
+		],
 	])('names what it cannot read in a result: %s', (_label, result, problem) => {
 		const parsed = parseStatusBody({ state: 2, progress: { percent: 0 }, result });
 		expect(parsed.ok && parsed.problem).toBe(problem);
@@ -174,14 +220,34 @@ describe('classifyImport', () => {
 	});
 
 	it('a timeout is an error with timedOut, the last state and percent', () => {
-		const wait: WaitResult = { end: { kind: 'timedOut', lastProblem: null }, lastState: 1, lastPercent: 37, polls: 20, waitedSeconds: 1800 };
+		const wait: WaitResult = {
+			end: { kind: 'timedOut', lastProblem: null },
+			lastState: 1,
+			lastPercent: 37,
+			polls: 20,
+			waitedSeconds: 1800,
+		};
 		const outcome = classifyImport(URL, upload, wait);
-		expect(outcome).toMatchObject({ outcome: 'error', reason: 'timedOut', timedOut: true, state: 1, percent: 37, polls: 20, waitedSeconds: 1800 });
+		expect(outcome).toMatchObject({
+			outcome: 'error',
+			reason: 'timedOut',
+			timedOut: true,
+			state: 1,
+			percent: 37,
+			polls: 20,
+			waitedSeconds: 1800,
+		});
 		expect(outcome.summary).toContain('Gave up waiting after 30 min and 20 polls: the import was still running (37%)');
 	});
 
 	it('a timeout after transient failures says what the last poll got', () => {
-		const wait: WaitResult = { end: { kind: 'timedOut', lastProblem: 'HTTP 503, Retry-After 30 s' }, lastState: -1, lastPercent: null, polls: 4, waitedSeconds: 60 };
+		const wait: WaitResult = {
+			end: { kind: 'timedOut', lastProblem: 'HTTP 503, Retry-After 30 s' },
+			lastState: -1,
+			lastPercent: null,
+			polls: 4,
+			waitedSeconds: 60,
+		};
 		const outcome = classifyImport(URL, upload, wait);
 		expect(outcome.summary).toContain('the import was still queued; last poll: HTTP 503, Retry-After 30 s');
 	});
@@ -194,15 +260,28 @@ describe('classifyImport', () => {
 	});
 
 	it('401 and 403 say what to check', () => {
-		expect(classifyImport(URL, upload, unpolled({ kind: 'denied', httpStatus: 401, message: null })).summary).toMatch(/refused the credentials \(HTTP 401\)/);
-		expect(classifyImport(URL, upload, unpolled({ kind: 'denied', httpStatus: 403, message: null })).summary).toMatch(/HTTP 403.*Edit Data/);
-		expect(classifyImport(URL, upload, unpolled({ kind: 'denied', httpStatus: 401, message: null })).reason).toBe('denied');
+		expect(classifyImport(URL, upload, unpolled({ kind: 'denied', httpStatus: 401, message: null })).summary).toMatch(
+			/refused the credentials \(HTTP 401\)/,
+		);
+		expect(classifyImport(URL, upload, unpolled({ kind: 'denied', httpStatus: 403, message: null })).summary).toMatch(
+			/HTTP 403.*Edit Data/,
+		);
+		expect(classifyImport(URL, upload, unpolled({ kind: 'denied', httpStatus: 401, message: null })).reason).toBe(
+			'denied',
+		);
 	});
 
 	it('an item without a status URL keeps the upstream error and is not a bare error item', () => {
 		const upstream = { error: 'Error: Your spreadsheet is empty.', fileName: 'x.xlsx' };
 		const outcome = classifyImport(null, upstream, unpolled({ kind: 'missingStatusUrl' }));
-		expect(outcome).toMatchObject({ outcome: 'error', reason: 'noStatusUrl', status_url: null, state: null, polls: 0, upload: upstream });
+		expect(outcome).toMatchObject({
+			outcome: 'error',
+			reason: 'noStatusUrl',
+			status_url: null,
+			state: null,
+			polls: 0,
+			upload: upstream,
+		});
 		expect(outcome.summary).toBe(
 			'No status URL on this item, so there is no import to check: the upload failed upstream (Error: Your spreadsheet is empty.).',
 		);
@@ -213,18 +292,30 @@ describe('classifyImport', () => {
 
 	it('a refused URL says why it was not requested', () => {
 		const outcome = classifyImport(URL, upload, unpolled({ kind: 'refused', reason: 'other origin' }));
-		expect(outcome).toMatchObject({ outcome: 'error', reason: 'refused', polls: 0, summary: 'Status URL not requested: other origin' });
+		expect(outcome).toMatchObject({
+			outcome: 'error',
+			reason: 'refused',
+			polls: 0,
+			summary: 'Status URL not requested: other origin',
+		});
 	});
 
 	it('a status check that failed for another HTTP answer says so in its reason', () => {
-		const outcome = classifyImport(URL, upload, unpolled({ kind: 'httpError', httpStatus: 500, message: 'CommCare failed (HTTP 500).' }));
+		const outcome = classifyImport(
+			URL,
+			upload,
+			unpolled({ kind: 'httpError', httpStatus: 500, message: 'CommCare failed (HTTP 500).' }),
+		);
 		expect(outcome).toMatchObject({ outcome: 'error', reason: 'statusCheckFailed' });
 	});
 
 	describe('silent skips', () => {
 		it('rows neither created, matched nor listed are a warning with skipped_count and the reason', () => {
 			// 10 rows sent: 4 created, 2 matched, rows 3 and 5 failed (row 5 twice) -> 2 skipped.
-			const errors = [ownerError([3, 5]), { title: 'Invalid Parent ID', description: 'x', column: 'parent_id', rows: [5] }];
+			const errors = [
+				ownerError([3, 5]),
+				{ title: 'Invalid Parent ID', description: 'x', column: 'parent_id', rows: [5] },
+			];
 			const outcome = classifyImport(URL, { rowCount: 10, createNewCases: false }, finished(success(4, 2, errors)));
 			expect(outcome.skipped_count).toBe(2);
 			expect(outcome.outcome).toBe('warning');
@@ -238,15 +329,23 @@ describe('classifyImport', () => {
 		it('with creation on, blank rows are given as the reason, and multi-sheet mode as the other possible one', () => {
 			const outcome = classifyImport(URL, { rowCount: 5, createNewCases: true }, finished(success(4, 0)));
 			expect(outcome).toMatchObject({ outcome: 'warning', reason: 'skippedRows', skipped_count: 1 });
-			expect(outcome.summary).toMatch(/1 row skipped silently: .*blank rows.*reporting them \(or, in multi-sheet mode, when every sheet is named like a case type of the project, rows that matched no case\)\.$/);
+			expect(outcome.summary).toMatch(
+				/1 row skipped silently: .*blank rows.*reporting them \(or, in multi-sheet mode, when every sheet is named like a case type of the project, rows that matched no case\)\.$/,
+			);
 			expect(outcome.summary).not.toContain('Create New Cases');
 		});
 
 		it('with creation on and a sheet the checks saw named like the case type, the reason is multi-sheet mode', () => {
-			const warned = { rowCount: 5, createNewCases: true, warnings: [{ code: 'possibleMultiSheetMode', message: '…' }] };
+			const warned = {
+				rowCount: 5,
+				createNewCases: true,
+				warnings: [{ code: 'possibleMultiSheetMode', message: '…' }],
+			};
 			const outcome = classifyImport(URL, warned, finished(success(0, 1)));
 			expect(outcome).toMatchObject({ outcome: 'warning', reason: 'skippedRows', skipped_count: 4 });
-			expect(outcome.summary).toMatch(/4 rows skipped silently: the file was probably imported in multi-sheet mode \(.*\), where CommCare creates cases only when sent "True"/);
+			expect(outcome.summary).toMatch(
+				/4 rows skipped silently: the file was probably imported in multi-sheet mode \(.*\), where CommCare creates cases only when sent "True"/,
+			);
 			expect(outcome.summary).not.toContain('blank rows');
 		});
 
@@ -271,7 +370,8 @@ describe('classifyImport', () => {
 			const status = success(3, 0, [{ title: 'Invalid Owner', description: 'x', column: 'owner_id', rows: [1, 9] }]);
 			expect(accountForRows(5, status)).toEqual({
 				skipped: null,
-				mismatch: "CommCare's counts do not add up: rows 1, 9 listed in errors are not among the 5 data rows sent (rows 2 to 6)",
+				mismatch:
+					"CommCare's counts do not add up: rows 1, 9 listed in errors are not among the 5 data rows sent (rows 2 to 6)",
 			});
 			const outcome = classifyImport(URL, { rowCount: 5, createNewCases: true }, finished(status));
 			expect(outcome).toMatchObject({ outcome: 'warning', reason: 'rowErrors', skipped_count: null });
@@ -291,7 +391,9 @@ describe('formatRows', () => {
 	it('shortens long row lists', () => {
 		expect(formatRows([7])).toBe('row 7');
 		expect(formatRows([2, 3])).toBe('rows 2, 3');
-		expect(formatRows(Array.from({ length: 120 }, (_, i) => i + 2))).toBe('rows 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, … (120 rows)');
+		expect(formatRows(Array.from({ length: 120 }, (_, i) => i + 2))).toBe(
+			'rows 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, … (120 rows)',
+		);
 	});
 });
 
@@ -314,7 +416,10 @@ describe('per-record classification', () => {
 	it('a listed row is a warning (rowErrors) carrying only its own entries; the others succeed', () => {
 		const upload = uploadSettings(4);
 		const input = records([{ name: 'a' }, { name: 'b' }, { name: 'c' }, { name: 'd' }], upload);
-		const errors = [ownerError([3, 5]), { title: 'Invalid Parent ID', description: 'p', column: 'parent_id', rows: [5] }];
+		const errors = [
+			ownerError([3, 5]),
+			{ title: 'Invalid Parent ID', description: 'p', column: 'parent_id', rows: [5] },
+		];
 		const outcome = classifyImport(URL, upload, finished(success(2, 0, errors)));
 		const results = classifyRecords(input, outcome);
 		expect(results.map((r) => [r.row, r.outcome, r.reason])).toEqual([
@@ -323,7 +428,9 @@ describe('per-record classification', () => {
 			[4, 'success', 'imported'],
 			[5, 'warning', 'rowErrors'],
 		]);
-		expect(results[1].errors).toEqual([{ title: 'Invalid Owner', description: ownerError([]).description, column: 'owner_id' }]);
+		expect(results[1].errors).toEqual([
+			{ title: 'Invalid Owner', description: ownerError([]).description, column: 'owner_id' },
+		]);
 		expect(results[3].errors.map((e) => e.title)).toEqual(['Invalid Owner', 'Invalid Parent ID']);
 		expect(results[1].summary).toBe('Row 3 not imported: Invalid Owner');
 		expect(results[0]).toMatchObject({ status_url: URL, record: { name: 'a' }, errors: [] });
@@ -336,19 +443,40 @@ describe('per-record classification', () => {
 		const failed: StatusResponse = {
 			state: 3,
 			progress: { percent: 100 },
-			result: { match_count: null, created_count: null, num_chunks: null, errors: [{ title: null, description: "'case_id'", column: null, rows: [] }] },
+			result: {
+				match_count: null,
+				created_count: null,
+				num_chunks: null,
+				errors: [{ title: null, description: "'case_id'", column: null, rows: [] }],
+			},
 		};
-		const results = classifyRecords(records([{ name: 'a' }, { name: 'b' }], upload), classifyImport(URL, upload, finished(failed)));
-		expect(results.map((r) => [r.outcome, r.reason])).toEqual([['error', 'failed'], ['error', 'failed']]);
+		const results = classifyRecords(
+			records([{ name: 'a' }, { name: 'b' }], upload),
+			classifyImport(URL, upload, finished(failed)),
+		);
+		expect(results.map((r) => [r.outcome, r.reason])).toEqual([
+			['error', 'failed'],
+			['error', 'failed'],
+		]);
 		expect(results[0].errors).toEqual([{ title: null, description: "'case_id'", column: null }]);
 		expect(results[0].summary).toBe("Row 2 not imported: Import failed: 'case_id'");
 	});
 
 	it('a timed-out import is an error for every record, marked timedOut in its import', () => {
 		const upload = uploadSettings(1);
-		const outcome = classifyImport(URL, upload, { end: { kind: 'timedOut', lastProblem: null }, lastState: 1, lastPercent: 50, polls: 3, waitedSeconds: 60 });
+		const outcome = classifyImport(URL, upload, {
+			end: { kind: 'timedOut', lastProblem: null },
+			lastState: 1,
+			lastPercent: 50,
+			polls: 3,
+			waitedSeconds: 60,
+		});
 		const [result] = classifyRecords(records([{ name: 'a' }], upload), outcome);
-		expect(result).toMatchObject({ outcome: 'error', reason: 'timedOut', import: { timedOut: true, state: 1, percent: 50 } });
+		expect(result).toMatchObject({
+			outcome: 'error',
+			reason: 'timedOut',
+			import: { timedOut: true, state: 1, percent: 50 },
+		});
 		expect(result.errors).toEqual([{ title: 'Import not completed', description: outcome.summary, column: null }]);
 	});
 
@@ -356,12 +484,18 @@ describe('per-record classification', () => {
 		const upload = uploadSettings(2);
 		const outcome = classifyImport(URL, upload, finished({ state: 2, progress: null, result: null }));
 		const results = classifyRecords(records([{ name: 'a' }, { name: 'b' }], upload), outcome);
-		expect(results.map((r) => [r.outcome, r.reason])).toEqual([['warning', 'noCounts'], ['warning', 'noCounts']]);
+		expect(results.map((r) => [r.outcome, r.reason])).toEqual([
+			['warning', 'noCounts'],
+			['warning', 'noCounts'],
+		]);
 	});
 
 	it('when the counts show k skips and exactly k records are blank, those are warnings and the rest succeed', () => {
 		const upload = uploadSettings(4);
-		const input = records([{ case_id: 'abc', name: '', owner_id: null }, { name: 'b' }, { case_id: '', name: '' }, { name: 'd' }], upload);
+		const input = records(
+			[{ case_id: 'abc', name: '', owner_id: null }, { name: 'b' }, { case_id: '', name: '' }, { name: 'd' }],
+			upload,
+		);
 		const results = classifyRecords(input, classifyImport(URL, upload, finished(success(2, 0))));
 		expect(results.map((r) => r.outcome)).toEqual(['warning', 'success', 'warning', 'success']);
 		expect(results.map((r) => r.reason)).toEqual(['skippedRows', 'imported', 'skippedRows', 'imported']);
@@ -370,17 +504,28 @@ describe('per-record classification', () => {
 
 	it('when the records cannot account for the skips, every unlisted record is "imported or skipped"', () => {
 		const upload = uploadSettings(3, { createNewCases: false });
-		const input = records([{ case_id: 'x1', name: 'a' }, { case_id: 'x2', name: 'b' }, { case_id: 'x3', name: 'c' }], upload);
+		const input = records(
+			[
+				{ case_id: 'x1', name: 'a' },
+				{ case_id: 'x2', name: 'b' },
+				{ case_id: 'x3', name: 'c' },
+			],
+			upload,
+		);
 		const errors = [ownerError([4])];
 		const results = classifyRecords(input, classifyImport(URL, upload, finished(success(0, 1, errors))));
 		expect(results.map((r) => r.outcome)).toEqual(['warning', 'warning', 'warning']);
 		expect(results.map((r) => r.reason)).toEqual(['importedOrSkipped', 'importedOrSkipped', 'rowErrors']);
-		expect(results[0].summary).toMatch(/^Row 2 imported or skipped: CommCare's counts show 1 row of this upload skipped silently/);
+		expect(results[0].summary).toMatch(
+			/^Row 2 imported or skipped: CommCare's counts show 1 row of this upload skipped silently/,
+		);
 	});
 
 	it('an empty case_id with creation off is a certain skip; with external_id matching the search column counts as mapped', () => {
 		const caseIdOff = { searchField: 'case_id', searchColumn: 'case_id', createNewCases: false };
-		expect(certainSkipReason({ row: 2, record: { case_id: '', name: 'a' }, upload: caseIdOff })).toMatch(/empty "case_id"/);
+		expect(certainSkipReason({ row: 2, record: { case_id: '', name: 'a' }, upload: caseIdOff })).toMatch(
+			/empty "case_id"/,
+		);
 		expect(certainSkipReason({ row: 2, record: { case_id: 'c1', name: 'a' }, upload: caseIdOff })).toBeNull();
 		const external = { searchField: 'external_id', searchColumn: 'ext', createNewCases: true };
 		expect(certainSkipReason({ row: 2, record: { ext: 'E1', name: '' }, upload: external })).toBeNull();
@@ -402,10 +547,15 @@ describe('per-record classification', () => {
 					const upload = uploadSettings(count);
 					const blankSet = new Set(blanks);
 					const input = records(
-						Array.from({ length: count }, (_, i) => (blankSet.has(i) ? { case_id: '', name: '' } : { case_id: '', name: `n${i}` })),
+						Array.from({ length: count }, (_, i) =>
+							blankSet.has(i) ? { case_id: '', name: '' } : { case_id: '', name: `n${i}` },
+						),
 						upload,
 					);
-					const errors = [ownerError(failing), { title: 'Invalid Parent ID', description: 'p', column: 'parent_id', rows: secondTitle }].filter((e) => e.rows.length > 0);
+					const errors = [
+						ownerError(failing),
+						{ title: 'Invalid Parent ID', description: 'p', column: 'parent_id', rows: secondTitle },
+					].filter((e) => e.rows.length > 0);
 					const listed = new Set([...failing, ...secondTitle]);
 					const blankUnlisted = input.filter((r) => blankSet.has(r.row - 2) && !listed.has(r.row)).length;
 					const imported = count - listed.size - blankUnlisted;
@@ -415,7 +565,10 @@ describe('per-record classification', () => {
 					expect(results.map((r) => r.row)).toEqual(input.map((r) => r.row));
 					for (const result of results) {
 						const row = result.row as number;
-						const expectedTitles = [failing.includes(row) ? 'Invalid Owner' : null, secondTitle.includes(row) ? 'Invalid Parent ID' : null].filter(Boolean);
+						const expectedTitles = [
+							failing.includes(row) ? 'Invalid Owner' : null,
+							secondTitle.includes(row) ? 'Invalid Parent ID' : null,
+						].filter(Boolean);
 						expect(result.errors.map((e) => e.title)).toEqual(expectedTitles);
 						if (listed.has(row)) expect([result.outcome, result.reason]).toEqual(['warning', 'rowErrors']);
 						else if (blankSet.has(row - 2)) expect([result.outcome, result.reason]).toEqual(['warning', 'skippedRows']);
@@ -430,7 +583,10 @@ describe('per-record classification', () => {
 
 describe('routeToOutputs', () => {
 	it('puts each outcome on its output in input order, paired with its input item', () => {
-		const make = (outcome: 'success' | 'warning' | 'error') => ({ ...classifyImport(URL, {}, unpolled({ kind: 'notFound' })), outcome });
+		const make = (outcome: 'success' | 'warning' | 'error') => ({
+			...classifyImport(URL, {}, unpolled({ kind: 'notFound' })),
+			outcome,
+		});
 		const outputs = routeToOutputs([
 			{ itemIndex: 2, json: make('error') },
 			{ itemIndex: 0, json: make('success') },

@@ -26,7 +26,14 @@ import {
 import http from 'http';
 import type { AddressInfo } from 'net';
 
-const node = { id: '1', name: 'CommCare Bulk Import', type: 'test', typeVersion: 1, position: [0, 0] as [number, number], parameters: {} };
+const node = {
+	id: '1',
+	name: 'CommCare Bulk Import',
+	type: 'test',
+	typeVersion: 1,
+	position: [0, 0] as [number, number],
+	parameters: {},
+};
 
 describe('normalizeBaseUrl', () => {
 	it.each([
@@ -92,7 +99,9 @@ describe('project space and upload URL', () => {
 	});
 
 	it('suggests the lower-case form of an upper-case name', () => {
-		expect(() => validateProjectSpace('MyProject')).toThrow("has upper-case letters; CommCare project space names are lower case: type 'myproject'");
+		expect(() => validateProjectSpace('MyProject')).toThrow(
+			"has upper-case letters; CommCare project space names are lower case: type 'myproject'",
+		);
 	});
 
 	it('names the characters found and suggests a name for spaces', () => {
@@ -126,22 +135,37 @@ describe('checkedRequestUrl', () => {
 	const base = 'https://www.commcarehq.org';
 
 	it('accepts URLs on the Base URL origin, default port or not', () => {
-		expect(checkedRequestUrl('https://www.commcarehq.org/a/demo/x/status', base)).toBe('https://www.commcarehq.org/a/demo/x/status');
-		expect(checkedRequestUrl('https://WWW.commcarehq.org:443/a/demo/', base)).toBe('https://www.commcarehq.org/a/demo/');
+		expect(checkedRequestUrl('https://www.commcarehq.org/a/demo/x/status', base)).toBe(
+			'https://www.commcarehq.org/a/demo/x/status',
+		);
+		expect(checkedRequestUrl('https://WWW.commcarehq.org:443/a/demo/', base)).toBe(
+			'https://www.commcarehq.org/a/demo/',
+		);
 	});
 
 	it("resolves a path on the server against the Base URL's origin", () => {
 		expect(checkedRequestUrl('/a/demo/status', base)).toBe('https://www.commcarehq.org/a/demo/status');
-		expect(checkedRequestUrl('/a/demo/status', 'https://example.org/commcare')).toBe('https://example.org/a/demo/status');
+		expect(checkedRequestUrl('/a/demo/status', 'https://example.org/commcare')).toBe(
+			'https://example.org/a/demo/status',
+		);
 	});
 
 	it.each([
-		['https://evil.example.org/a/demo/status', /Refusing to send the CommCare credential to https:\/\/evil\.example\.org/],
-		['http://www.commcarehq.org/a/demo/status', /Refusing to send the CommCare credential to http:\/\/www\.commcarehq\.org/],
+		[
+			'https://evil.example.org/a/demo/status',
+			/Refusing to send the CommCare credential to https:\/\/evil\.example\.org/,
+		],
+		[
+			'http://www.commcarehq.org/a/demo/status',
+			/Refusing to send the CommCare credential to http:\/\/www\.commcarehq\.org/,
+		],
 		['https://www.commcarehq.org:8443/a/demo/status', /Refusing/],
 		['file:///etc/passwd', /not an http\(s\) address/],
 		['http://[::1', /is not a valid web address/],
-		['not a url', /is not a web address: it must be absolute \(https:\/\/…\) or a path on the CommCare server \(\/a\/…\)/],
+		[
+			'not a url',
+			/is not a web address: it must be absolute \(https:\/\/…\) or a path on the CommCare server \(\/a\/…\)/,
+		],
 		['//evil.example.org/a/demo/status', /Refusing to send the CommCare credential to https:\/\/evil\.example\.org/],
 		['https://www.commcarehq.org/a/demo/%zz/status', /'%' that is not followed by two hex digits/],
 		['https://me:pw@www.commcarehq.org/a/demo/status', /contains a user name or password/],
@@ -150,7 +174,10 @@ describe('checkedRequestUrl', () => {
 	});
 
 	it('never repeats a query or a password in its message', () => {
-		for (const url of ['https://evil.example.org/x?api_key=k-123456789', 'https://me:pa/ss-9876543@www.commcarehq.org/x']) {
+		for (const url of [
+			'https://evil.example.org/x?api_key=k-123456789',
+			'https://me:pa/ss-9876543@www.commcarehq.org/x',
+		]) {
 			let message = '';
 			try {
 				checkedRequestUrl(url, base);
@@ -168,22 +195,40 @@ describe('normalizeResponse', () => {
 	const url = 'https://x.org/a/demo/';
 
 	it('takes a parsed object as JSON', () => {
-		const response = normalizeResponse({ statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: { code: 200 } }, url);
-		expect(response).toMatchObject({ statusCode: 200, json: { code: 200 }, text: '{"code":200}', isHtml: false, url, attempts: 1 });
+		const response = normalizeResponse(
+			{ statusCode: 200, headers: { 'Content-Type': 'application/json' }, body: { code: 200 } },
+			url,
+		);
+		expect(response).toMatchObject({
+			statusCode: 200,
+			json: { code: 200 },
+			text: '{"code":200}',
+			isHtml: false,
+			url,
+			attempts: 1,
+		});
 		expect(response.headers['content-type']).toBe('application/json');
 	});
 
 	it('parses a JSON string and a JSON Buffer', () => {
 		const body = '{"code": 500, "message": "Error: x"}';
-		expect(normalizeResponse({ statusCode: 500, headers: { 'content-type': 'application/json' }, body }, url).json).toEqual({ code: 500, message: 'Error: x' });
-		expect(normalizeResponse({ statusCode: 500, headers: {}, body: Buffer.from(body) }, url).json).toEqual({ code: 500, message: 'Error: x' });
+		expect(
+			normalizeResponse({ statusCode: 500, headers: { 'content-type': 'application/json' }, body }, url).json,
+		).toEqual({ code: 500, message: 'Error: x' });
+		expect(normalizeResponse({ statusCode: 500, headers: {}, body: Buffer.from(body) }, url).json).toEqual({
+			code: 500,
+			message: 'Error: x',
+		});
 		const arrayBuffer = new Uint8Array(Buffer.from(body)).buffer;
 		expect(normalizeResponse({ statusCode: 500, headers: {}, body: arrayBuffer }, url).text).toBe(body);
 	});
 
 	it('marks HTML pages and never parses them', () => {
 		const page = '<!DOCTYPE html><html><head><title>403 Forbidden</title></head><body>No</body></html>';
-		const response = normalizeResponse({ statusCode: 403, headers: { 'content-type': 'text/html; charset=utf-8' }, body: page }, url);
+		const response = normalizeResponse(
+			{ statusCode: 403, headers: { 'content-type': 'text/html; charset=utf-8' }, body: page },
+			url,
+		);
 		expect(response).toMatchObject({ isHtml: true, json: undefined, text: page });
 		expect(normalizeResponse({ statusCode: 500, headers: {}, body: page }, url).isHtml).toBe(true);
 	});
@@ -257,7 +302,10 @@ describe('classifyNetworkError', () => {
 		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 		const port = (server.address() as AddressInfo).port;
 		await new Promise((resolve) => server.close(resolve));
-		expect(classifyNetworkError(await realFailure(`http://127.0.0.1:${port}/`))).toMatchObject({ kind: 'notSent', code: 'ECONNREFUSED' });
+		expect(classifyNetworkError(await realFailure(`http://127.0.0.1:${port}/`))).toMatchObject({
+			kind: 'notSent',
+			code: 'ECONNREFUSED',
+		});
 	});
 
 	it('socket hang up: maybe sent', async () => {
@@ -273,7 +321,10 @@ describe('classifyNetworkError', () => {
 		await withServer(
 			() => undefined,
 			async (url) => {
-				expect(classifyNetworkError(await realFailure(url, 50))).toMatchObject({ kind: 'maybeSent', code: 'ECONNABORTED' });
+				expect(classifyNetworkError(await realFailure(url, 50))).toMatchObject({
+					kind: 'maybeSent',
+					code: 'ECONNABORTED',
+				});
 			},
 		);
 	});
@@ -282,13 +333,23 @@ describe('classifyNetworkError', () => {
 		const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
 		expect(classifyNetworkError(withCode('getaddrinfo ENOTFOUND x.invalid', 'ENOTFOUND'))?.kind).toBe('hostNotFound');
 		expect(classifyNetworkError(withCode('getaddrinfo EAI_AGAIN x', 'EAI_AGAIN'))?.kind).toBe('notSent');
-		expect(classifyNetworkError(Object.assign(new Error('wrapped'), { cause: withCode('self-signed certificate', 'DEPTH_ZERO_SELF_SIGNED_CERT') }))?.kind).toBe('certificate');
+		expect(
+			classifyNetworkError(
+				Object.assign(new Error('wrapped'), {
+					cause: withCode('self-signed certificate', 'DEPTH_ZERO_SELF_SIGNED_CERT'),
+				}),
+			)?.kind,
+		).toBe('certificate');
 		expect(classifyNetworkError(withCode('canceled', 'ERR_CANCELED'))?.kind).toBe('cancelled');
-		expect(classifyNetworkError(Object.assign(new Error('This operation was aborted'), { name: 'AbortError' }))?.kind).toBe('cancelled');
+		expect(
+			classifyNetworkError(Object.assign(new Error('This operation was aborted'), { name: 'AbortError' }))?.kind,
+		).toBe('cancelled');
 	});
 
 	it('leaves other errors alone', () => {
-		expect(classifyNetworkError(new Error('Node does not have any credentials of type "commCareApi" set'))).toBeUndefined();
+		expect(
+			classifyNetworkError(new Error('Node does not have any credentials of type "commCareApi" set')),
+		).toBeUndefined();
 		expect(classifyNetworkError(new TypeError('x is not a function'))).toBeUndefined();
 	});
 });
@@ -322,7 +383,11 @@ describe('secrets', () => {
 		const text = JSON.stringify(clean);
 		expect(text).not.toContain('0123456789abcdef');
 		expect(text).not.toContain('hunter2');
-		expect(clean.headers).toEqual({ Authorization: REDACTED, 'X-COMMCAREHQ-OTP': REDACTED, Accept: 'application/json' });
+		expect(clean.headers).toEqual({
+			Authorization: REDACTED,
+			'X-COMMCAREHQ-OTP': REDACTED,
+			Accept: 'application/json',
+		});
 		expect(clean.form).toEqual({ api_key: REDACTED, username: 'me@example.org' });
 		expect(clean.list).toEqual([`password was ${REDACTED}`, 42, null]);
 		expect(leaked.headers.Authorization).toBe('Basic xyz');
@@ -334,9 +399,13 @@ describe('secrets', () => {
 
 	it('describes bodies without dumping HTML', () => {
 		const page = '<html><head><title>Server Error (500)</title></head><body><script>secret()</script></body></html>';
-		expect(describeBody({ text: page, isHtml: true, json: undefined }, SHAPE_REDACTOR)).toBe('an HTML page titled "Server Error (500)"');
+		expect(describeBody({ text: page, isHtml: true, json: undefined }, SHAPE_REDACTOR)).toBe(
+			'an HTML page titled "Server Error (500)"',
+		);
 		expect(describeBody({ text: '', isHtml: false, json: undefined }, SHAPE_REDACTOR)).toBe('an empty body');
-		expect(describeBody({ text: 'x'.repeat(1000), isHtml: false, json: undefined }, SHAPE_REDACTOR).length).toBeLessThan(310);
+		expect(
+			describeBody({ text: 'x'.repeat(1000), isHtml: false, json: undefined }, SHAPE_REDACTOR).length,
+		).toBeLessThan(310);
 	});
 
 	it('turns an HTML message into plain text that keeps the link address', () => {

@@ -20,7 +20,9 @@ interface TestServer {
 	close: () => Promise<void>;
 }
 
-async function startServer(handler: (req: http.IncomingMessage, res: http.ServerResponse, hit: number) => void): Promise<TestServer> {
+async function startServer(
+	handler: (req: http.IncomingMessage, res: http.ServerResponse, hit: number) => void,
+): Promise<TestServer> {
 	const hits: TestServer['hits'] = [];
 	const server = http.createServer((req, res) => {
 		hits.push({ method: req.method ?? '', path: req.url ?? '', authorization: req.headers.authorization });
@@ -53,7 +55,16 @@ function get(url: string, extra: Partial<CommCareRequestOptions> = {}): CommCare
 }
 
 function post(url: string, extra: Partial<CommCareRequestOptions> = {}): CommCareRequestOptions {
-	return { method: 'POST', url, idempotent: false, operation: 'upload', projectSpace: 'demo', body: () => 'payload', retry: fastRetry, ...extra };
+	return {
+		method: 'POST',
+		url,
+		idempotent: false,
+		operation: 'upload',
+		projectSpace: 'demo',
+		body: () => 'payload',
+		retry: fastRetry,
+		...extra,
+	};
 }
 
 function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
@@ -78,16 +89,24 @@ describe('commCareRequest', () => {
 		const response = await commCareRequest(context, credentials, get(`${commcare.url}/api/identity/v1/`));
 		expect(response).toMatchObject({ statusCode: 200, json: { ok: true }, attempts: 1, isHtml: false });
 		expect(response.headers['x-extra']).toBe('yes');
-		expect(commcare.hits).toEqual([{ method: 'GET', path: '/api/identity/v1/', authorization: `ApiKey me@example.org:${API_KEY}` }]);
+		expect(commcare.hits).toEqual([
+			{ method: 'GET', path: '/api/identity/v1/', authorization: `ApiKey me@example.org:${API_KEY}` },
+		]);
 	});
 
 	it('returns non-2xx answers for the caller to map, without retrying them', async () => {
 		const commcare = await server((_req, res) => json(res, 500, { code: 500, message: 'Error: boom' }));
 		const { context, credentials } = setup(commcare.url);
-		const response = await commCareRequest(context, credentials, post(`${commcare.url}/a/demo/importer/excel/bulk_upload_api/`));
+		const response = await commCareRequest(
+			context,
+			credentials,
+			post(`${commcare.url}/a/demo/importer/excel/bulk_upload_api/`),
+		);
 		expect(response.statusCode).toBe(500);
 		expect(commcare.hits).toHaveLength(1);
-		expect(errorForResponse(context.getNode(), credentials, response, { operation: 'upload' }).message).toBe('Error: boom');
+		expect(errorForResponse(context.getNode(), credentials, response, { operation: 'upload' }).message).toBe(
+			'Error: boom',
+		);
 	});
 
 	describe('same-origin rule', () => {
@@ -127,7 +146,9 @@ describe('commCareRequest', () => {
 				res.end();
 			});
 			const { context, credentials } = setup(commcare.url);
-			const error = await commCareRequest(context, credentials, get(`${commcare.url}/a/demo/status`)).catch((e: Error) => e);
+			const error = await commCareRequest(context, credentials, get(`${commcare.url}/a/demo/status`)).catch(
+				(e: Error) => e,
+			);
 			expect((error as Error).message).toBe(
 				`CommCare redirected to another server (${elsewhere.url}); the credential is only sent to ${commcare.url}, so the redirect was not followed.`,
 			);
@@ -141,9 +162,9 @@ describe('commCareRequest', () => {
 				res.end();
 			});
 			const { context, credentials } = setup(commcare.url);
-			await expect(commCareRequest(context, credentials, get(`${commcare.url}/start`, { maxRedirects: 3 }))).rejects.toThrow(
-				/kept redirecting/,
-			);
+			await expect(
+				commCareRequest(context, credentials, get(`${commcare.url}/start`, { maxRedirects: 3 })),
+			).rejects.toThrow(/kept redirecting/);
 			expect(commcare.hits).toHaveLength(4);
 		});
 
@@ -154,11 +175,17 @@ describe('commCareRequest', () => {
 				res.end();
 			});
 			const { context, credentials } = setup(commcare.url);
-			const error = (await commCareRequest(context, credentials, post(`${commcare.url}/a/demo/importer/excel/bulk_upload_api/`)).catch(
-				(e: unknown) => e,
-			)) as { message: string; description: string; httpCode: string };
-			expect(error.message).toMatch(/^CommCare redirected the upload \(HTTP 301\) to .*A redirected upload is not followed/);
-			expect(error.description).toBe(`The server seems to live at ${real.url}: set the credential's Base URL to ${real.url}.`);
+			const error = (await commCareRequest(
+				context,
+				credentials,
+				post(`${commcare.url}/a/demo/importer/excel/bulk_upload_api/`),
+			).catch((e: unknown) => e)) as { message: string; description: string; httpCode: string };
+			expect(error.message).toMatch(
+				/^CommCare redirected the upload \(HTTP 301\) to .*A redirected upload is not followed/,
+			);
+			expect(error.description).toBe(
+				`The server seems to live at ${real.url}: set the credential's Base URL to ${real.url}.`,
+			);
 			expect(error.httpCode).toBe('301');
 			expect(commcare.hits).toHaveLength(1);
 			expect(real.hits).toHaveLength(0);
@@ -170,7 +197,9 @@ describe('commCareRequest', () => {
 				res.end();
 			});
 			const { context, credentials } = setup(commcare.url);
-			await expect(commCareRequest(context, credentials, post(`${commcare.url}/a/demo/importer/excel/bulk_upload_api/`))).rejects.toMatchObject({
+			await expect(
+				commCareRequest(context, credentials, post(`${commcare.url}/a/demo/importer/excel/bulk_upload_api/`)),
+			).rejects.toMatchObject({
 				message: expect.stringContaining(`to ${commcare.url}/domain/select/ instead of accepting it`),
 				description: expect.stringContaining("project space 'demo' is inactive"),
 			});
@@ -180,7 +209,9 @@ describe('commCareRequest', () => {
 
 	describe('retries', () => {
 		it('retries 503 and 502 for a GET, then returns the success', async () => {
-			const commcare = await server((_req, res, hit) => (hit === 1 ? json(res, 503, {}) : hit === 2 ? json(res, 502, {}) : json(res, 200, { ok: 1 })));
+			const commcare = await server((_req, res, hit) =>
+				hit === 1 ? json(res, 503, {}) : hit === 2 ? json(res, 502, {}) : json(res, 200, { ok: 1 }),
+			);
 			const { context, credentials } = setup(commcare.url);
 			const response = await commCareRequest(context, credentials, get(`${commcare.url}/s`));
 			expect(response).toMatchObject({ statusCode: 200, attempts: 3 });
@@ -190,7 +221,11 @@ describe('commCareRequest', () => {
 		it('gives up after maxAttempts and returns the last answer', async () => {
 			const commcare = await server((_req, res) => json(res, 503, {}));
 			const { context, credentials } = setup(commcare.url);
-			const response = await commCareRequest(context, credentials, get(`${commcare.url}/s`, { retry: { ...fastRetry, maxAttempts: 3 } }));
+			const response = await commCareRequest(
+				context,
+				credentials,
+				get(`${commcare.url}/s`, { retry: { ...fastRetry, maxAttempts: 3 } }),
+			);
 			expect(response).toMatchObject({ statusCode: 503, attempts: 3 });
 			expect(commcare.hits).toHaveLength(3);
 			expect(errorForResponse(context.getNode(), credentials, response, { operation: 'status' }).message).toBe(
@@ -199,7 +234,9 @@ describe('commCareRequest', () => {
 		});
 
 		it('honours Retry-After: 0 and stops when Retry-After asks for longer than allowed', async () => {
-			const now = await server((_req, res, hit) => (hit === 1 ? json(res, 429, {}, { 'Retry-After': '0' }) : json(res, 200, {})));
+			const now = await server((_req, res, hit) =>
+				hit === 1 ? json(res, 429, {}, { 'Retry-After': '0' }) : json(res, 200, {}),
+			);
 			const a = setup(now.url);
 			expect((await commCareRequest(a.context, a.credentials, get(`${now.url}/s`))).statusCode).toBe(200);
 			expect(now.hits).toHaveLength(2);
@@ -215,7 +252,9 @@ describe('commCareRequest', () => {
 		});
 
 		it('retries the upload after 429 and 503 (refused before processing), building a fresh body each time', async () => {
-			const commcare = await server((_req, res, hit) => (hit === 1 ? json(res, 429, {}) : hit === 2 ? json(res, 503, {}) : json(res, 200, { status_url: 'x' })));
+			const commcare = await server((_req, res, hit) =>
+				hit === 1 ? json(res, 429, {}) : hit === 2 ? json(res, 503, {}) : json(res, 200, { status_url: 'x' }),
+			);
 			const { context, credentials } = setup(commcare.url);
 			let bodies = 0;
 			const response = await commCareRequest(
@@ -232,10 +271,16 @@ describe('commCareRequest', () => {
 			for (const status of [502, 504]) {
 				const commcare = await server((_req, res) => json(res, status, {}));
 				const { context, credentials } = setup(commcare.url);
-				const response = await commCareRequest(context, credentials, post(`${commcare.url}/a/demo/importer/excel/bulk_upload_api/`));
+				const response = await commCareRequest(
+					context,
+					credentials,
+					post(`${commcare.url}/a/demo/importer/excel/bulk_upload_api/`),
+				);
 				expect(commcare.hits).toHaveLength(1);
 				const error = errorForResponse(context.getNode(), credentials, response, { operation: 'upload' });
-				expect(error.message).toBe(`The upload got HTTP ${status} from a gateway in front of CommCare: the import may or may not have been queued.`);
+				expect(error.message).toBe(
+					`The upload got HTTP ${status} from a gateway in front of CommCare: the import may or may not have been queued.`,
+				);
 				expect(error.description).toMatch(/Data → Import Cases from Excel/);
 			}
 		});
@@ -243,10 +288,14 @@ describe('commCareRequest', () => {
 		it('never resends the upload when the connection broke after sending', async () => {
 			const commcare = await server((req) => req.socket.destroy());
 			const { context, credentials, sent } = setup(commcare.url);
-			const error = (await commCareRequest(context, credentials, post(`${commcare.url}/a/demo/importer/excel/bulk_upload_api/`)).catch(
-				(e: unknown) => e,
-			)) as { message: string; description: string };
-			expect(error.message).toBe('The connection to CommCare broke during the upload (ECONNRESET): the import may or may not have been queued.');
+			const error = (await commCareRequest(
+				context,
+				credentials,
+				post(`${commcare.url}/a/demo/importer/excel/bulk_upload_api/`),
+			).catch((e: unknown) => e)) as { message: string; description: string };
+			expect(error.message).toBe(
+				'The connection to CommCare broke during the upload (ECONNRESET): the import may or may not have been queued.',
+			);
 			expect(error.description).toMatch(/Import Cases from Excel/);
 			expect(commcare.hits).toHaveLength(1);
 			expect(sent).toHaveLength(1);
@@ -265,7 +314,11 @@ describe('commCareRequest', () => {
 			servers.splice(servers.indexOf(gone), 1);
 			const { context, credentials, sent } = setup(gone.url);
 			await expect(
-				commCareRequest(context, credentials, post(`${gone.url}/a/demo/importer/excel/bulk_upload_api/`, { retry: { ...fastRetry, maxAttempts: 3 } })),
+				commCareRequest(
+					context,
+					credentials,
+					post(`${gone.url}/a/demo/importer/excel/bulk_upload_api/`, { retry: { ...fastRetry, maxAttempts: 3 } }),
+				),
 			).rejects.toMatchObject({
 				message: `Could not connect to CommCare at ${gone.url} (ECONNREFUSED, after 3 attempts): the server is down or the Base URL is wrong.`,
 				description: 'Nothing was uploaded.',
@@ -307,7 +360,12 @@ describe('commCareRequest', () => {
 		const { context, credentials } = setup(commcare.url);
 		const response = await commCareRequest(context, credentials, get(`${commcare.url}/s`));
 		const error = errorForResponse(context.getNode(), credentials, response, { operation: 'identity' });
-		const everything = JSON.stringify({ error, message: error.message, description: error.description, context: error.context });
+		const everything = JSON.stringify({
+			error,
+			message: error.message,
+			description: error.description,
+			context: error.context,
+		});
 		expect(error.message).toMatch(/^CommCare rejected the credential \(HTTP 401\)/);
 		expect(everything).not.toContain(API_KEY);
 	});
@@ -326,7 +384,11 @@ describe('uploadSpreadsheet', () => {
 			req.on('data', (chunk: Buffer) => chunks.push(chunk));
 			req.on('end', () => {
 				received.push(Buffer.concat(chunks));
-				json(res, 200, { code: 200, message: 'success', status_url: `${probe.url}/a/demo/importer/history/uploads/u1/status` });
+				json(res, 200, {
+					code: 200,
+					message: 'success',
+					status_url: `${probe.url}/a/demo/importer/history/uploads/u1/status`,
+				});
 			});
 		});
 		let opens = 0;
@@ -345,7 +407,15 @@ describe('uploadSpreadsheet', () => {
 		};
 		try {
 			const { context, credentials } = setup(probe.url);
-			const settings = { projectSpace: 'demo', caseType: 'patient', searchField: 'case_id' as const, searchColumn: 'case_id', createNewCases: true, nameColumn: 'name', comment: '' };
+			const settings = {
+				projectSpace: 'demo',
+				caseType: 'patient',
+				searchField: 'case_id' as const,
+				searchColumn: 'case_id',
+				createNewCases: true,
+				nameColumn: 'name',
+				comment: '',
+			};
 			const receipt = await uploadSpreadsheet(context, credentials, settings, file, { retry: fastRetry });
 			expect(opens).toBe(2);
 			expect(streams[0].destroyed).toBe(true);

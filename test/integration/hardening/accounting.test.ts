@@ -17,7 +17,15 @@ import type { OutcomeReason, RecordOutcomeJson, RecordResultJson, UploadResultJs
 import { ERROR_TEXT, type Emulator, type RespondFault } from '../../emulator';
 import { xlsxFile } from '../../emulator/testKit';
 import { binaryItem } from '../../helpers/executionContext';
-import { apiKeyCredential, bulkImport, importStatus, received, runScenario, startSecretEmulator, useQuickRetries } from './harness';
+import {
+	apiKeyCredential,
+	bulkImport,
+	importStatus,
+	received,
+	runScenario,
+	startSecretEmulator,
+	useQuickRetries,
+} from './harness';
 import { outcomeTable } from './outcomeTable';
 
 useQuickRetries();
@@ -45,7 +53,10 @@ const row = fc.record<Row>({
 	owner_id: fc.oneof(fc.constantFrom(...VALID_OWNERS, '', ''), fc.stringMatching(/^[a-z]{3,8}-(bad|x)[0-9]?$/)),
 });
 
-const uploadFault = fc.record<RespondFault>({ status: fc.constantFrom(429, 503), retryAfter: fc.constantFrom(undefined, 0) });
+const uploadFault = fc.record<RespondFault>({
+	status: fc.constantFrom(429, 503),
+	retryAfter: fc.constantFrom(undefined, 0),
+});
 type StatusFault = { drop: true } | RespondFault;
 const statusFault: fc.Arbitrary<StatusFault> = fc.oneof(
 	fc.record<RespondFault>({ status: fc.constantFrom(429, 502, 503, 504), retryAfter: fc.constantFrom(undefined, 0) }),
@@ -58,7 +69,8 @@ const statusFault: fc.Arbitrary<StatusFault> = fc.oneof(
  */
 function expectedRoute(record: Row): { output: (typeof OUTPUTS)[number]; reason: OutcomeReason } {
 	if (record.name === '' && record.owner_id === '') return { output: 'warning', reason: 'skippedRows' };
-	if (record.owner_id !== '' && !VALID_OWNERS.includes(record.owner_id)) return { output: 'warning', reason: 'rowErrors' };
+	if (record.owner_id !== '' && !VALID_OWNERS.includes(record.owner_id))
+		return { output: 'warning', reason: 'rowErrors' };
 	return { output: 'success', reason: 'imported' };
 }
 
@@ -78,7 +90,14 @@ function recordItems(uploadJson: UploadResultJson, rows: Row[]): INodeExecutionD
 
 describe('accounting under random input, row errors and faults', () => {
 	it('every record ends on exactly one output, counts add up, and each file was received exactly once', async () => {
-		const totals = { runs: 0, files: 0, records: 0, uploadFaults: 0, statusFaults: 0, byReason: { imported: 0, skippedRows: 0, rowErrors: 0 } as Record<string, number> };
+		const totals = {
+			runs: 0,
+			files: 0,
+			records: 0,
+			uploadFaults: 0,
+			statusFaults: 0,
+			byReason: { imported: 0, skippedRows: 0, rowErrors: 0 } as Record<string, number>,
+		};
 		await fc.assert(
 			fc.asyncProperty(
 				fc.array(fc.array(row, { minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 3 }),
@@ -92,7 +111,12 @@ describe('accounting under random input, row errors and faults', () => {
 					for (const fault of uploadFaults) emulator.faults.respond('upload', 1, fault);
 					const items: INodeExecutionData[] = [];
 					for (const [index, rows] of files.entries()) {
-						items.push(binaryItem(await xlsxFile([['case_id', 'name', 'owner_id'], ...rows.map((r) => ['', r.name, r.owner_id])]), `file-${index}.xlsx`));
+						items.push(
+							binaryItem(
+								await xlsxFile([['case_id', 'name', 'owner_id'], ...rows.map((r) => ['', r.name, r.owner_id])]),
+								`file-${index}.xlsx`,
+							),
+						);
 					}
 					const uploaded = await runScenario({
 						node: bulkImport,
@@ -118,9 +142,14 @@ describe('accounting under random input, row errors and faults', () => {
 					// Each file received (and queued) exactly once; the refused attempts are the only extra requests.
 					const accepted = emulator.uploads.filter((upload) => upload.status === 200);
 					expect(accepted.map((upload) => upload.fileName)).toEqual(files.map((_, index) => `file-${index}.xlsx`));
-					expect(received(emulator)).toMatchObject({ uploadPosts: files.length + uploadFaults.length, importsQueued: files.length });
+					expect(received(emulator)).toMatchObject({
+						uploadPosts: files.length + uploadFaults.length,
+						importsQueued: files.length,
+					});
 
-					const records = files.flatMap((rows, index) => recordItems(uploadItems[index].json as UploadResultJson, rows));
+					const records = files.flatMap((rows, index) =>
+						recordItems(uploadItems[index].json as UploadResultJson, rows),
+					);
 					for (const fault of statusFaults) {
 						if ('drop' in fault) emulator.faults.dropConnection('status', 1);
 						else emulator.faults.respond('status', 1, fault);
@@ -136,7 +165,11 @@ describe('accounting under random input, row errors and faults', () => {
 
 					// Every record on exactly one output, paired with its input, on the output its row deserves.
 					const placed = outputs.flatMap((output, index) =>
-						output.map((item) => ({ output: OUTPUTS[index], index: (item.pairedItem as { item: number }).item, json: item.json as RecordOutcomeJson })),
+						output.map((item) => ({
+							output: OUTPUTS[index],
+							index: (item.pairedItem as { item: number }).item,
+							json: item.json as RecordOutcomeJson,
+						})),
 					);
 					expect(placed.map((p) => p.index).sort((a, b) => a - b)).toEqual(records.map((_, index) => index));
 					for (const { output, index, json } of placed) {
@@ -144,22 +177,35 @@ describe('accounting under random input, row errors and faults', () => {
 						expect(json.outcome).toBe(output);
 						expect([json.row, json.record, json.status_url]).toEqual([input.row, input.record, input.status_url]);
 						expect({ output, reason: json.reason }).toEqual(expectedRoute(input.record as unknown as Row));
-						if (json.reason === 'rowErrors') expect(json.errors).toEqual([{ ...ERROR_TEXT.invalidOwner, column: 'owner_id' }]);
+						if (json.reason === 'rowErrors')
+							expect(json.errors).toEqual([{ ...ERROR_TEXT.invalidOwner, column: 'owner_id' }]);
 					}
 
 					// Per import: created + skipped + failed = rows sent, and the case store holds exactly the successes.
 					for (const [index, rows] of files.entries()) {
-						const mine = placed.filter((p) => (records[p.index].json as RecordResultJson).status_url === uploadItems[index].json.status_url);
+						const mine = placed.filter(
+							(p) => (records[p.index].json as RecordResultJson).status_url === uploadItems[index].json.status_url,
+						);
 						const counts = mine[0].json.import as { created_count: number; match_count: number; skipped_count: number };
 						const failed = mine.filter((p) => p.json.reason === 'rowErrors').length;
 						expect(counts.created_count + counts.match_count + counts.skipped_count + failed).toBe(rows.length);
 						expect(counts.created_count).toBe(mine.filter((p) => p.output === 'success').length);
 					}
-					const successes = placed.filter((p) => p.output === 'success').map((p) => String(p.json.record.name)).sort();
-					expect(emulator.cases.byType('demo', 'patient').map((c) => c.name).sort()).toEqual(successes);
+					const successes = placed
+						.filter((p) => p.output === 'success')
+						.map((p) => String(p.json.record.name))
+						.sort();
+					expect(
+						emulator.cases
+							.byType('demo', 'patient')
+							.map((c) => c.name)
+							.sort(),
+					).toEqual(successes);
 
 					// Polls: each import asked once per step of its timeline, plus one request per status fault.
-					expect(received(emulator).statusGets).toBe(files.length * (timeline.queuedPolls + timeline.runningPolls + 1) + statusFaults.length);
+					expect(received(emulator).statusGets).toBe(
+						files.length * (timeline.queuedPolls + timeline.runningPolls + 1) + statusFaults.length,
+					);
 
 					totals.runs += 1;
 					totals.files += files.length;
@@ -173,20 +219,39 @@ describe('accounting under random input, row errors and faults', () => {
 		);
 		expect(totals.runs).toBe(25);
 		// The generators must actually have produced every kind of record and fault.
-		expect(Math.min(totals.byReason.imported, totals.byReason.skippedRows, totals.byReason.rowErrors, totals.uploadFaults, totals.statusFaults)).toBeGreaterThan(0);
+		expect(
+			Math.min(
+				totals.byReason.imported,
+				totals.byReason.skippedRows,
+				totals.byReason.rowErrors,
+				totals.uploadFaults,
+				totals.statusFaults,
+			),
+		).toBeGreaterThan(0);
 		table.record({
 			id: 'accounting.binary.property',
 			area: 'Accounting',
 			case: 'fast-check, 25 runs: 1-3 .xlsx files of 1-8 random rows (valid, blank, bad owner; accents and Arabic), 0-4 upload refusals (429/503, Retry-After 0 or none), 0-6 status faults (429/502/503/504, dropped connections), random queued/running timelines',
-			userSees: 'Every record on exactly one output of CommCare Import Status: imported rows on Success, blank rows on Warning ("skipped silently"), bad owners on Warning (reason rowErrors) with the server\'s "Invalid Owner"',
-			server: 'each file received and queued exactly once (plus the refused attempts); status requests = polls the timelines need + one per fault',
+			userSees:
+				'Every record on exactly one output of CommCare Import Status: imported rows on Success, blank rows on Warning ("skipped silently"), bad owners on Warning (reason rowErrors) with the server\'s "Invalid Owner"',
+			server:
+				'each file received and queued exactly once (plus the refused attempts); status requests = polls the timelines need + one per fault',
 			lost: 'nothing: per import, created + skipped + failed = rows sent, and the case store holds exactly the records reported as imported',
-			alsoCoveredBy: ['test/integration/importStatusRecords.test.ts › routes every record of several imports on its own, for random records and random bad owners'],
+			alsoCoveredBy: [
+				'test/integration/importStatusRecords.test.ts › routes every record of several imports on its own, for random records and random bad owners',
+			],
 		});
 	}, 120_000);
 
 	it('input items with per-record output through both nodes: every record on exactly one output, each upload received once', async () => {
-		const totals = { runs: 0, refused: 0, multiUpload: 0, uploadFaults: 0, statusFaults: 0, byReason: { imported: 0, skippedRows: 0, rowErrors: 0 } as Record<string, number> };
+		const totals = {
+			runs: 0,
+			refused: 0,
+			multiUpload: 0,
+			uploadFaults: 0,
+			statusFaults: 0,
+			byReason: { imported: 0, skippedRows: 0, rowErrors: 0 } as Record<string, number>,
+		};
 		const isBlank = (record: Row) => expectedRoute(record).reason === 'skippedRows';
 		await fc.assert(
 			fc.asyncProperty(
@@ -204,14 +269,24 @@ describe('accounting under random input, row errors and faults', () => {
 						node: bulkImport,
 						credentials: apiKeyCredential(emulator) as never,
 						items: records.map((record) => ({ json: { ...record } })),
-						parameters: { projectSpace: 'demo', caseType: 'patient', source: 'items', createNewCases: true, options: { outputPerRecord: true, rowsPerUpload } },
+						parameters: {
+							projectSpace: 'demo',
+							caseType: 'patient',
+							source: 'items',
+							createNewCases: true,
+							options: { outputPerRecord: true, rowsPerUpload },
+						},
 					});
 					totals.runs += 1;
 
 					// An upload whose rows are all blank has nothing to import: the checks refuse the run before any upload.
-					const chunks = Array.from({ length: uploadCount }, (_, index) => records.slice(index * rowsPerUpload, (index + 1) * rowsPerUpload));
+					const chunks = Array.from({ length: uploadCount }, (_, index) =>
+						records.slice(index * rowsPerUpload, (index + 1) * rowsPerUpload),
+					);
 					if (chunks.some((chunk) => chunk.every(isBlank))) {
-						expect(uploaded.error?.message).toMatch(/^The input items were not uploaded: (Upload \d+ of \d+: )?The sheet has a header row but no data rows/);
+						expect(uploaded.error?.message).toMatch(
+							/^The input items were not uploaded: (Upload \d+ of \d+: )?The sheet has a header row but no data rows/,
+						);
 						expect(received(emulator).all).toBe(0);
 						totals.refused += 1;
 						return;
@@ -221,9 +296,16 @@ describe('accounting under random input, row errors and faults', () => {
 					expect(bulkOutput.map((item) => item.pairedItem)).toEqual(records.map((_, item) => ({ item })));
 
 					// Each upload received (and queued) exactly once; the refused attempts are the only extra requests.
-					const fileNames = chunks.map((_, index) => (uploadCount === 1 ? 'cases.xlsx' : `cases_${index + 1}_of_${uploadCount}.xlsx`));
-					expect(emulator.uploads.filter((upload) => upload.status === 200).map((upload) => upload.fileName)).toEqual(fileNames);
-					expect(received(emulator)).toMatchObject({ uploadPosts: uploadCount + uploadFaults.length, importsQueued: uploadCount });
+					const fileNames = chunks.map((_, index) =>
+						uploadCount === 1 ? 'cases.xlsx' : `cases_${index + 1}_of_${uploadCount}.xlsx`,
+					);
+					expect(emulator.uploads.filter((upload) => upload.status === 200).map((upload) => upload.fileName)).toEqual(
+						fileNames,
+					);
+					expect(received(emulator)).toMatchObject({
+						uploadPosts: uploadCount + uploadFaults.length,
+						importsQueued: uploadCount,
+					});
 
 					for (const fault of statusFaults) {
 						if ('drop' in fault) emulator.faults.dropConnection('status', 1);
@@ -241,15 +323,26 @@ describe('accounting under random input, row errors and faults', () => {
 					const placed = checked.outputs!.flatMap((output, index) =>
 						output.map((item) => {
 							const bulkItem = bulkOutput[(item.pairedItem as { item: number }).item];
-							return { output: OUTPUTS[index], input: (bulkItem.pairedItem as { item: number }).item, json: item.json as RecordOutcomeJson, sent: bulkItem.json as RecordResultJson };
+							return {
+								output: OUTPUTS[index],
+								input: (bulkItem.pairedItem as { item: number }).item,
+								json: item.json as RecordOutcomeJson,
+								sent: bulkItem.json as RecordResultJson,
+							};
 						}),
 					);
 					expect(placed.map((p) => p.input).sort((a, b) => a - b)).toEqual(records.map((_, index) => index));
 					for (const { output, input, json, sent } of placed) {
 						expect(sent.row).toBe((input % rowsPerUpload) + 2);
-						expect([json.outcome, json.row, json.status_url, json.record]).toEqual([output, sent.row, sent.status_url, records[input]]);
+						expect([json.outcome, json.row, json.status_url, json.record]).toEqual([
+							output,
+							sent.row,
+							sent.status_url,
+							records[input],
+						]);
 						expect({ output, reason: json.reason }).toEqual(expectedRoute(records[input]));
-						if (json.reason === 'rowErrors') expect(json.errors).toEqual([{ ...ERROR_TEXT.invalidOwner, column: 'owner_id' }]);
+						if (json.reason === 'rowErrors')
+							expect(json.errors).toEqual([{ ...ERROR_TEXT.invalidOwner, column: 'owner_id' }]);
 						totals.byReason[json.reason] = (totals.byReason[json.reason] ?? 0) + 1;
 					}
 
@@ -261,13 +354,25 @@ describe('accounting under random input, row errors and faults', () => {
 						expect(mine).toHaveLength(chunks[index].length);
 						const counts = mine[0].json.import as { created_count: number; match_count: number; skipped_count: number };
 						const failed = mine.filter((p) => p.json.reason === 'rowErrors').length;
-						expect(counts.created_count + counts.match_count + counts.skipped_count + failed).toBe(chunks[index].length);
+						expect(counts.created_count + counts.match_count + counts.skipped_count + failed).toBe(
+							chunks[index].length,
+						);
 						expect(counts.created_count).toBe(mine.filter((p) => p.output === 'success').length);
 					}
-					const successes = placed.filter((p) => p.output === 'success').map((p) => records[p.input].name).sort();
-					expect(emulator.cases.byType('demo', 'patient').map((c) => c.name).sort()).toEqual(successes);
+					const successes = placed
+						.filter((p) => p.output === 'success')
+						.map((p) => records[p.input].name)
+						.sort();
+					expect(
+						emulator.cases
+							.byType('demo', 'patient')
+							.map((c) => c.name)
+							.sort(),
+					).toEqual(successes);
 					// One status poll per step of each upload's timeline (not one per record), plus one per fault.
-					expect(received(emulator).statusGets).toBe(uploadCount * (timeline.queuedPolls + timeline.runningPolls + 1) + statusFaults.length);
+					expect(received(emulator).statusGets).toBe(
+						uploadCount * (timeline.queuedPolls + timeline.runningPolls + 1) + statusFaults.length,
+					);
 
 					if (uploadCount > 1) totals.multiUpload += 1;
 					totals.uploadFaults += uploadFaults.length;
@@ -278,15 +383,28 @@ describe('accounting under random input, row errors and faults', () => {
 		);
 		expect(totals.runs).toBe(25);
 		// The generators must have produced every kind of record and fault, and several uploads in one run.
-		expect(Math.min(totals.byReason.imported, totals.byReason.skippedRows, totals.byReason.rowErrors, totals.uploadFaults, totals.statusFaults, totals.multiUpload)).toBeGreaterThan(0);
+		expect(
+			Math.min(
+				totals.byReason.imported,
+				totals.byReason.skippedRows,
+				totals.byReason.rowErrors,
+				totals.uploadFaults,
+				totals.statusFaults,
+				totals.multiUpload,
+			),
+		).toBeGreaterThan(0);
 		table.record({
 			id: 'accounting.items.property',
 			area: 'Accounting',
 			case: 'fast-check, 25 runs: 1-12 random input items (valid, blank, bad owner; accents and Arabic) in uploads of 2, 3 or 100,000 rows, per-record output from Bulk Import straight into Import Status, 0-4 upload refusals (429/503), 0-6 status faults (429/502/503/504, dropped connections), random timelines',
-			userSees: 'Every input record on exactly one output of CommCare Import Status, traced back through both nodes\' pairedItem: imported on Success, blank on Warning ("skipped silently"), bad owners on Warning (reason rowErrors) with the server\'s "Invalid Owner"; a run whose upload would be all blank is refused before any request',
-			server: 'each upload received and queued exactly once (plus the refused attempts); status requests = polls the timelines need per upload (not per record) + one per fault',
+			userSees:
+				'Every input record on exactly one output of CommCare Import Status, traced back through both nodes\' pairedItem: imported on Success, blank on Warning ("skipped silently"), bad owners on Warning (reason rowErrors) with the server\'s "Invalid Owner"; a run whose upload would be all blank is refused before any request',
+			server:
+				'each upload received and queued exactly once (plus the refused attempts); status requests = polls the timelines need per upload (not per record) + one per fault',
 			lost: 'nothing: per upload, created + skipped + failed = rows sent, and the case store holds exactly the records reported as imported',
-			alsoCoveredBy: ['test/integration/perRecord.test.ts › every input record lands on exactly one output, on the one its row deserves (randomised)'],
+			alsoCoveredBy: [
+				'test/integration/perRecord.test.ts › every input record lands on exactly one output, on the one its row deserves (randomised)',
+			],
 		});
 	}, 120_000);
 });

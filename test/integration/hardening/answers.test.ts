@@ -13,7 +13,12 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import type { Emulator } from '../../emulator';
 import { xlsxFile } from '../../emulator/testKit';
-import { recordResultItems, uploadResultItem, uploadToEmulator, type CreatedUpload } from '../../helpers/emulatorUpload';
+import {
+	recordResultItems,
+	uploadResultItem,
+	uploadToEmulator,
+	type CreatedUpload,
+} from '../../helpers/emulatorUpload';
 import { binaryItem } from '../../helpers/executionContext';
 import { writeZipBomb } from '../../helpers/zipBomb';
 import {
@@ -50,7 +55,8 @@ afterAll(async () => {
 	rmSync(dir, { recursive: true, force: true });
 });
 
-const sendFile = async (file: Buffer, name?: string) => await sharedSendFile(emulator, file, { name, mode: 'filesystem' });
+const sendFile = async (file: Buffer, name?: string) =>
+	await sharedSendFile(emulator, file, { name, mode: 'filesystem' });
 
 async function queueImport(rows: IDataObject[] = [{ case_id: '', name: 'Asha' }]): Promise<CreatedUpload> {
 	return await uploadToEmulator(
@@ -87,7 +93,9 @@ describe('files read within fixed bounds', () => {
 			id: `bounds.zipBomb.${declareSizes ? 'declared' : 'streamed'}`,
 			area: BOUNDS,
 			case: `A ${Math.round(bytes / 1024)} KB .xlsx whose worksheet inflates to ${inflatedBytes / 1024 / 1024} MB, ${label}`,
-			userSees: error.message.replace(/\d+ times \(/, '… times (').replace(/\(\d+(\.\d)? MB from \d+ KB/, '(… MB from … KB'),
+			userSees: error.message
+				.replace(/\d+ times \(/, '… times (')
+				.replace(/\(\d+(\.\d)? MB from \d+ KB/, '(… MB from … KB'),
 			advice: error.description,
 			server: serverLine(),
 			lost: 'nothing: refused after reading at most 32 MB of it (the bench: npm run bench -- zipBombChecked)',
@@ -100,7 +108,9 @@ describe('files read within fixed bounds', () => {
 			['', 'Asha', 'x'.repeat(1_200_000)],
 		]);
 		const error = thrown(await sendFile(giant));
-		expect(error.message).toMatch(/The \.xlsx file holds a text of more than 1 MB in one piece, which no spreadsheet cell can/);
+		expect(error.message).toMatch(
+			/The \.xlsx file holds a text of more than 1 MB in one piece, which no spreadsheet cell can/,
+		);
 		// 100,000 characters (past Excel's limit, under the 1 MB guard): read, capped, and checked like any long value.
 		const long = await xlsxFile([
 			['case_id', 'name'],
@@ -139,14 +149,22 @@ describe('files read within fixed bounds', () => {
 	});
 
 	it('a .csv line longer than 8 MB is refused; one of 7 MB is read in time linear in its length', async () => {
-		const csv = Buffer.concat([Buffer.from('case_id,name,notes\n,Asha,'), Buffer.alloc(9 * 1024 * 1024, 'x'), Buffer.from('\n')]);
+		const csv = Buffer.concat([
+			Buffer.from('case_id,name,notes\n,Asha,'),
+			Buffer.alloc(9 * 1024 * 1024, 'x'),
+			Buffer.from('\n'),
+		]);
 		const error = thrown(await sendFile(csv, 'patients.csv'));
 		expect(error.message).toBe(
 			"'patients.csv' (item 0) not uploaded: The .csv file has a line longer than 8 MB: possibly not a real spreadsheet. Nothing was uploaded.",
 		);
 		expect(received(emulator).all).toBe(0);
 		// Before, a 7 MB line took fast-csv half a minute (it re-read the unfinished row with every 64 KB piece).
-		const long = Buffer.concat([Buffer.from('case_id,name,notes\n,Asha,'), Buffer.alloc(7 * 1024 * 1024, 'x'), Buffer.from('\n,Bola,y\n')]);
+		const long = Buffer.concat([
+			Buffer.from('case_id,name,notes\n,Asha,'),
+			Buffer.alloc(7 * 1024 * 1024, 'x'),
+			Buffer.from('\n,Bola,y\n'),
+		]);
 		const result = await sendFile(long, 'patients.csv');
 		expect(result.outputs![0][0].json).toMatchObject({ rowCount: 2 });
 		table.record({
@@ -161,10 +179,16 @@ describe('files read within fixed bounds', () => {
 
 	it('a status body longer than 32 MB ends the wait at once; its start is never quoted', async () => {
 		const upload = await queueImport();
-		emulator.faults.respond('status', 5, { status: 200, body: `{"state": 1, "padding": "${'x'.repeat(33 * 1024 * 1024)}"}`, headers: { 'Content-Type': 'application/json' } });
+		emulator.faults.respond('status', 5, {
+			status: 200,
+			body: `{"state": 1, "padding": "${'x'.repeat(33 * 1024 * 1024)}"}`,
+			headers: { 'Content-Type': 'application/json' },
+		});
 		const json = onlyItem(await checkStatus([uploadResultItem(upload)], { ...FAST_POLLING, timeout: 0.1 }), 2);
 		expect(json).toMatchObject({ reason: 'statusCheckFailed', polls: 1, timedOut: false });
-		expect(json.summary).toMatch(/^The status check failed \(HTTP 200\): CommCare's answer to the status request was larger than 32 MB, which no import status is/);
+		expect(json.summary).toMatch(
+			/^The status check failed \(HTTP 200\): CommCare's answer to the status request was larger than 32 MB, which no import status is/,
+		);
 		table.record({
 			id: 'bounds.statusBodyTooLarge',
 			area: BOUNDS,
@@ -180,14 +204,19 @@ describe('status answers read strictly', () => {
 	it('a status URL that is not a valid address fails at once, never as a network error, and is not a poll', async () => {
 		const upload = await queueImport();
 		const broken = [upload.statusUrl.replace('/status', '/%zz/status'), 'http://[::1', `${upload.statusUrl}%`];
-		const result = await checkStatus(broken.map((status_url) => ({ json: { ...uploadResultItem(upload).json, status_url } })), { ...FAST_POLLING, timeout: 0.05 });
+		const result = await checkStatus(
+			broken.map((status_url) => ({ json: { ...uploadResultItem(upload).json, status_url } })),
+			{ ...FAST_POLLING, timeout: 0.05 },
+		);
 		const errors = result.outputs![2].map((item) => item.json);
 		expect(errors.map((e) => [e.reason, e.polls, e.timedOut])).toEqual([
 			['refused', 0, false],
 			['refused', 0, false],
 			['refused', 0, false],
 		]);
-		expect(errors[0].summary).toMatch(/^Status URL not requested: The status URL 'http:\/\/127\.0\.0\.1:\d+\/a\/demo\/importer\/history\/uploads\/[\w-]+\/%zz\/status' is not a valid address: it has a '%' that is not followed by two hex digits$/);
+		expect(errors[0].summary).toMatch(
+			/^Status URL not requested: The status URL 'http:\/\/127\.0\.0\.1:\d+\/a\/demo\/importer\/history\/uploads\/[\w-]+\/%zz\/status' is not a valid address: it has a '%' that is not followed by two hex digits$/,
+		);
 		expect(errors[1].summary).toBe("Status URL not requested: The status URL 'http://[::1' is not a valid web address");
 		expect(received(emulator).statusGets).toBe(0);
 		table.record({
@@ -205,7 +234,9 @@ describe('status answers read strictly', () => {
 		emulator.faults.respond('status', 5, { status: 302, headers: { Location: 'http://[::1/a/demo/x' } });
 		const json = onlyItem(await checkStatus([uploadResultItem(upload)], { ...FAST_POLLING, timeout: 0.1 }), 2);
 		expect(json).toMatchObject({ reason: 'statusCheckFailed', polls: 1, timedOut: false });
-		expect(json.summary).toMatch(/^The status check failed \(HTTP 302\): CommCare answered with a redirect \(HTTP 302\) to an address that cannot be followed: it is not a valid web address\./);
+		expect(json.summary).toMatch(
+			/^The status check failed \(HTTP 302\): CommCare answered with a redirect \(HTTP 302\) to an address that cannot be followed: it is not a valid web address\./,
+		);
 		table.record({
 			id: 'strict.invalidLocation',
 			area: STRICT,
@@ -216,9 +247,13 @@ describe('status answers read strictly', () => {
 		});
 	});
 
-	it('a web page (a login or proxy page) answered with 200 ends the wait at once, with the upload\'s guidance and no markup', async () => {
+	it("a web page (a login or proxy page) answered with 200 ends the wait at once, with the upload's guidance and no markup", async () => {
 		const upload = await queueImport();
-		emulator.faults.respond('status', 5, { status: 200, html: true, body: '<!DOCTYPE html><html><head><title>Sign In</title></head><body><form>…</form></body></html>' });
+		emulator.faults.respond('status', 5, {
+			status: 200,
+			html: true,
+			body: '<!DOCTYPE html><html><head><title>Sign In</title></head><body><form>…</form></body></html>',
+		});
 		const json = onlyItem(await checkStatus([uploadResultItem(upload)], { ...FAST_POLLING, timeout: 0.1 }), 2);
 		expect(json).toMatchObject({ reason: 'statusCheckFailed', polls: 1, timedOut: false });
 		expect(json.summary).toMatch(
@@ -240,11 +275,23 @@ describe('status answers read strictly', () => {
 		const relative = new URL(upload.statusUrl).pathname;
 		const json = onlyItem(await checkStatus([{ json: { ...uploadResultItem(upload).json, status_url: relative } }]), 0);
 		expect(json).toMatchObject({ outcome: 'success', status_url: relative, polls: 1 });
-		emulator.faults.respond('upload', 1, { status: 200, body: JSON.stringify({ code: 200, message: 'success', status_url: relative }), headers: { 'Content-Type': 'application/json' } });
+		emulator.faults.respond('upload', 1, {
+			status: 200,
+			body: JSON.stringify({ code: 200, message: 'success', status_url: relative }),
+			headers: { 'Content-Type': 'application/json' },
+		});
 		const uploaded = await runScenario({
 			node: bulkImport,
 			credentials: apiKeyCredential(emulator) as never,
-			items: [binaryItem(await xlsxFile([['case_id', 'name'], ['', 'A']]), 'a.xlsx')],
+			items: [
+				binaryItem(
+					await xlsxFile([
+						['case_id', 'name'],
+						['', 'A'],
+					]),
+					'a.xlsx',
+				),
+			],
 			parameters: { projectSpace: 'demo', caseType: 'patient', createNewCases: true },
 		});
 		expect(uploaded.outputs![0][0].json).toMatchObject({ status_url: `${emulator.baseUrl}${relative}`, warnings: [] });
@@ -267,14 +314,22 @@ describe('status answers read strictly', () => {
 		];
 		const seen: string[] = [];
 		for (const result of answers) {
-			emulator.faults.respond('status', 1, { status: 200, body: JSON.stringify({ state: 2, progress: { percent: 0 }, result }), headers: { 'Content-Type': 'application/json' } });
+			emulator.faults.respond('status', 1, {
+				status: 200,
+				body: JSON.stringify({ state: 2, progress: { percent: 0 }, result }),
+				headers: { 'Content-Type': 'application/json' },
+			});
 			const outputs = (await checkStatus([uploadResultItem(upload)])).outputs!;
 			const [item] = outputs.flat();
 			seen.push(`${item.json.outcome}/${item.json.reason}: ${item.json.summary}`);
 		}
 		expect(seen[0]).toBe('success/imported: Import finished: 1 case created, 0 updated.');
-		expect(seen[1]).toBe('warning/noCounts: The import finished but its counts cannot be read ("created_count" is "one"); check the import history in CommCare HQ (Data → Import Cases from Excel) to see what it did.');
-		expect(seen[2]).toBe('warning/noCounts: The import finished but its counts cannot be read ("errors" is "Invalid Owner", not a list); check the import history in CommCare HQ (Data → Import Cases from Excel) to see what it did.');
+		expect(seen[1]).toBe(
+			'warning/noCounts: The import finished but its counts cannot be read ("created_count" is "one"); check the import history in CommCare HQ (Data → Import Cases from Excel) to see what it did.',
+		);
+		expect(seen[2]).toBe(
+			'warning/noCounts: The import finished but its counts cannot be read ("errors" is "Invalid Owner", not a list); check the import history in CommCare HQ (Data → Import Cases from Excel) to see what it did.',
+		);
 		table.record({
 			id: 'strict.counts',
 			area: STRICT,
@@ -285,7 +340,7 @@ describe('status answers read strictly', () => {
 		});
 	});
 
-	it("rows skipped in multi-sheet mode are explained by multi-sheet mode, not by blank rows", async () => {
+	it('rows skipped in multi-sheet mode are explained by multi-sheet mode, not by blank rows', async () => {
 		// Two sheets named like case types of the project: CommCare imports each as its type and, reading "on" as
 		// "off", creates nothing. The checks warned (possibleMultiSheetMode), and the skip reason says why.
 		const file = await xlsxFile({
@@ -302,7 +357,9 @@ describe('status answers read strictly', () => {
 			items: [binaryItem(file, 'two-sheets.xlsx')],
 			parameters: { projectSpace: 'demo', caseType: 'patient', createNewCases: true },
 		});
-		expect((uploaded.outputs![0][0].json.warnings as IDataObject[]).map((w) => w.code)).toContain('possibleMultiSheetMode');
+		expect((uploaded.outputs![0][0].json.warnings as IDataObject[]).map((w) => w.code)).toContain(
+			'possibleMultiSheetMode',
+		);
 		const json = onlyItem(await checkStatus(uploaded.outputs![0]), 1);
 		expect(json).toMatchObject({ reason: 'skippedRows', created_count: 0, skipped_count: 2 });
 		expect(json.summary).toBe(
@@ -320,14 +377,32 @@ describe('status answers read strictly', () => {
 	});
 
 	it('row numbers outside the upload never balance the counts: unlisted records are "imported or skipped", never Success', async () => {
-		const upload = await queueImport([{ case_id: '', name: 'Asha' }, { case_id: '', name: 'Bola' }, { case_id: '', name: 'Chipo' }]);
+		const upload = await queueImport([
+			{ case_id: '', name: 'Asha' },
+			{ case_id: '', name: 'Bola' },
+			{ case_id: '', name: 'Chipo' },
+		]);
 		// 3 rows sent: 1 created, and rows 1 (the header) and 9 (past the last) "failed": 1 + 2 = 3 would balance.
 		const errors = [{ title: 'Invalid Owner', description: 'x', column: 'owner_id', rows: [1, 9] }];
-		emulator.faults.respond('status', 1, { status: 200, body: JSON.stringify({ state: 2, progress: { percent: 0 }, result: { match_count: 0, created_count: 1, num_chunks: 1, errors } }), headers: { 'Content-Type': 'application/json' } });
+		emulator.faults.respond('status', 1, {
+			status: 200,
+			body: JSON.stringify({
+				state: 2,
+				progress: { percent: 0 },
+				result: { match_count: 0, created_count: 1, num_chunks: 1, errors },
+			}),
+			headers: { 'Content-Type': 'application/json' },
+		});
 		const outputs = (await checkStatus(recordResultItems(upload))).outputs!;
 		expect(outputs.map((output) => output.length)).toEqual([0, 3, 0]);
-		expect(outputs[1].map((item) => item.json.reason)).toEqual(['importedOrSkipped', 'importedOrSkipped', 'importedOrSkipped']);
-		expect(outputs[1][0].json.summary).toMatch(/^Row 2 imported or skipped: CommCare's counts for this upload cannot be matched to its rows/);
+		expect(outputs[1].map((item) => item.json.reason)).toEqual([
+			'importedOrSkipped',
+			'importedOrSkipped',
+			'importedOrSkipped',
+		]);
+		expect(outputs[1][0].json.summary).toMatch(
+			/^Row 2 imported or skipped: CommCare's counts for this upload cannot be matched to its rows/,
+		);
 		table.record({
 			id: 'strict.rowsOutsideUpload',
 			area: STRICT,

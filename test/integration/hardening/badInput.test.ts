@@ -54,7 +54,14 @@ const patients = [
 	['', 'Asha'],
 ];
 
-async function upload(options: { items?: INodeExecutionData[]; parameters?: IDataObject; credentials?: IDataObject; continueOnFail?: boolean } = {}) {
+async function upload(
+	options: {
+		items?: INodeExecutionData[];
+		parameters?: IDataObject;
+		credentials?: IDataObject;
+		continueOnFail?: boolean;
+	} = {},
+) {
 	return await runScenario({
 		node: bulkImport,
 		credentials: (options.credentials ?? apiKeyCredential(emulator)) as never,
@@ -98,14 +105,18 @@ describe('the file', () => {
 			advice: error.description,
 			server: serverLine(),
 			lost: NOTHING_SENT,
-			alsoCoveredBy: ['test/integration/bulkImport.test.ts › lists the binary fields the item has when the named one is missing'],
+			alsoCoveredBy: [
+				'test/integration/bulkImport.test.ts › lists the binary fields the item has when the named one is missing',
+			],
 		});
 	});
 
 	it('a PDF renamed .xlsx: refused before any request (it cannot be read); the server says "not a zip file"', async () => {
 		const items = [binaryItem(Buffer.from('%PDF-1.4\n%âãÏÓ\n1 0 obj\n<<>>\nendobj\n'), 'report.xlsx')];
 		const error = thrown(await upload({ items }));
-		expect(error.message).toMatch(/^'report\.xlsx' \(item 0\) not uploaded: The \.xlsx file could not be read \(.+\)\. Is it a valid, unprotected \.xlsx file\?$/);
+		expect(error.message).toMatch(
+			/^'report\.xlsx' \(item 0\) not uploaded: The \.xlsx file could not be read \(.+\)\. Is it a valid, unprotected \.xlsx file\?$/,
+		);
 		expect(error.description).toBe(CHECKS_ADVICE);
 		expect(received(emulator).all).toBe(0);
 		const server = serverLine();
@@ -123,10 +134,15 @@ describe('the file', () => {
 
 	it('a password-protected .xlsx: refused before any request; the server gives its password message', async () => {
 		// An encrypted .xlsx is an OLE2 container, whatever its extension: what the server (and the emulator) detect.
-		const encrypted = Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(4096)]);
+		const encrypted = Buffer.concat([
+			Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]),
+			Buffer.alloc(4096),
+		]);
 		const items = [binaryItem(encrypted, 'locked.xlsx')];
 		const error = thrown(await upload({ items }));
-		expect(error.message).toMatch(/^'locked\.xlsx' \(item 0\) not uploaded: The \.xlsx file could not be read \(.+\)\. Is it a valid, unprotected \.xlsx file\?$/);
+		expect(error.message).toMatch(
+			/^'locked\.xlsx' \(item 0\) not uploaded: The \.xlsx file could not be read \(.+\)\. Is it a valid, unprotected \.xlsx file\?$/,
+		);
 		expect(error.description).toBe(CHECKS_ADVICE);
 		expect(received(emulator).all).toBe(0);
 		const server = serverLine();
@@ -142,19 +158,22 @@ describe('the file', () => {
 		});
 	});
 
-	it.each<BinaryMode>(['default', 'filesystem'])('an empty file (%s binary mode): refused before any request', async (mode) => {
-		const error = thrown(await upload({ items: [binaryItem(Buffer.alloc(0), 'empty.xlsx', { mode })] }));
-		expect(error.message).toBe("The file 'empty.xlsx' is empty (0 bytes); there is nothing to import");
-		expect(received(emulator).all).toBe(0);
-		table.record({
-			id: `input.emptyFile.${mode}`,
-			area: AREA,
-			case: `An empty (0-byte) .xlsx, binary data ${mode === 'default' ? 'in memory' : 'on disk (filesystem mode)'}`,
-			userSees: error.message,
-			server: serverLine(),
-			lost: NOTHING_SENT,
-		});
-	});
+	it.each<BinaryMode>(['default', 'filesystem'])(
+		'an empty file (%s binary mode): refused before any request',
+		async (mode) => {
+			const error = thrown(await upload({ items: [binaryItem(Buffer.alloc(0), 'empty.xlsx', { mode })] }));
+			expect(error.message).toBe("The file 'empty.xlsx' is empty (0 bytes); there is nothing to import");
+			expect(received(emulator).all).toBe(0);
+			table.record({
+				id: `input.emptyFile.${mode}`,
+				area: AREA,
+				case: `An empty (0-byte) .xlsx, binary data ${mode === 'default' ? 'in memory' : 'on disk (filesystem mode)'}`,
+				userSees: error.message,
+				server: serverLine(),
+				lost: NOTHING_SENT,
+			});
+		},
+	);
 
 	it('a sheet with only the header row: refused before any request; with the checks skipped, an empty Success', async () => {
 		const items = [binaryItem(await xlsxFile([['case_id', 'name']]), 'header-only.xlsx')];
@@ -181,8 +200,13 @@ describe('the file', () => {
 	});
 
 	it('301 columns: refused before any request (the server says "too many columns"); 300 columns are accepted', async () => {
-		const header = (count: number) => ['case_id', 'name', ...Array.from({ length: count - 2 }, (_, i) => `property_${i + 1}`)];
-		const sheet = async (count: number) => xlsxFile([header(count), header(count).map((column) => (column === 'case_id' ? '' : 'x'))]);
+		const header = (count: number) => [
+			'case_id',
+			'name',
+			...Array.from({ length: count - 2 }, (_, i) => `property_${i + 1}`),
+		];
+		const sheet = async (count: number) =>
+			xlsxFile([header(count), header(count).map((column) => (column === 'case_id' ? '' : 'x'))]);
 		const items = [binaryItem(await sheet(301), 'wide.xlsx')];
 		const error = thrown(await upload({ items }));
 		expect(error.message).toBe(
@@ -206,7 +230,7 @@ describe('the file', () => {
 		});
 	});
 
-	it('invalid header names: refused before any request, naming every one; the server\'s message is plain text too', async () => {
+	it("invalid header names: refused before any request, naming every one; the server's message is plain text too", async () => {
 		const sheet = await xlsxFile([
 			['case_id', 'name', 'first name', '2nd_visit', 'weight/kg', 'prénom'],
 			['', 'Asha', 'A', 'x', '50', 'Asha'],
@@ -239,7 +263,9 @@ describe('the file', () => {
 			advice: error.description,
 			server,
 			lost: `${NOTHING_SENT} (with the checks skipped, the server refuses it, naming all three, in plain text)`,
-			alsoCoveredBy: ['test/integration/bulkImport.test.ts › keeps the HTML-bearing column-name message verbatim, with a plain-text description'],
+			alsoCoveredBy: [
+				'test/integration/bulkImport.test.ts › keeps the HTML-bearing column-name message verbatim, with a plain-text description',
+			],
 		});
 	});
 });
@@ -252,12 +278,19 @@ describe('cell contents', () => {
 			{ name: 'مريم العربية', village: 'القاهرة', note: 'שָׁלוֹם עֲלֵיכֶם (Hebrew with points)' },
 			{ name: '👩‍⚕️ Nurse Amani 🇰🇪', village: 'Mombasa 🌊', note: '👍🏽 skin tone, ZWJ family 👨‍👩‍👧' },
 		];
-		const sheet = await xlsxFile([['case_id', 'name', 'village', 'note'], ...people.map((p) => ['', p.name, p.village, p.note])]);
+		const sheet = await xlsxFile([
+			['case_id', 'name', 'village', 'note'],
+			...people.map((p) => ['', p.name, p.village, p.note]),
+		]);
 		const result = await upload({ items: [binaryItem(sheet, 'unicode.xlsx')] });
 		const json = onlyItem(await statusOf(result), 0);
 		expect(json.summary).toBe('Import finished: 4 cases created, 0 updated.');
-		const stored = emulator.cases.byType('demo', 'patient').map((c) => ({ name: c.name, village: c.properties.village, note: c.properties.note }));
-		expect(stored.sort((a, b) => a.name.localeCompare(b.name))).toEqual([...people].sort((a, b) => a.name.localeCompare(b.name)));
+		const stored = emulator.cases
+			.byType('demo', 'patient')
+			.map((c) => ({ name: c.name, village: c.properties.village, note: c.properties.note }));
+		expect(stored.sort((a, b) => a.name.localeCompare(b.name))).toEqual(
+			[...people].sort((a, b) => a.name.localeCompare(b.name)),
+		);
 		table.record({
 			id: 'input.unicode',
 			area: AREA,
@@ -268,10 +301,13 @@ describe('cell contents', () => {
 		});
 	});
 
-	it('a cell longer than 32,767 characters (Excel\'s limit) in the user\'s file arrives whole', async () => {
+	it("a cell longer than 32,767 characters (Excel's limit) in the user's file arrives whole", async () => {
 		const long = 'Lorem ipsum dolor sit amet. '.repeat(1500);
 		expect(long.length).toBeGreaterThan(32_767);
-		const sheet = await xlsxFile([['case_id', 'name', 'notes'], ['', 'Asha', long]]);
+		const sheet = await xlsxFile([
+			['case_id', 'name', 'notes'],
+			['', 'Asha', long],
+		]);
 		const result = await upload({ items: [binaryItem(sheet, 'long.xlsx')] });
 		const json = onlyItem(await statusOf(result), 0);
 		expect(emulator.cases.byType('demo', 'patient')[0].properties.notes).toBe(long);
@@ -286,10 +322,20 @@ describe('cell contents', () => {
 	});
 
 	it('a case name longer than 255 characters: that row is reported (Warning), the others import', async () => {
-		const sheet = await xlsxFile([['case_id', 'name'], ['', 'Asha'], ['', 'N'.repeat(256)], ['', 'Baraka']]);
+		const sheet = await xlsxFile([
+			['case_id', 'name'],
+			['', 'Asha'],
+			['', 'N'.repeat(256)],
+			['', 'Baraka'],
+		]);
 		const json = onlyItem(await statusOf(await upload({ items: [binaryItem(sheet, 'names.xlsx')] })), 1);
 		expect(json.summary).toBe('Import finished: 2 cases created, 0 updated, 1 row not imported (Name Too Long: row 3)');
-		expect(emulator.cases.byType('demo', 'patient').map((c) => c.name).sort()).toEqual(['Asha', 'Baraka']);
+		expect(
+			emulator.cases
+				.byType('demo', 'patient')
+				.map((c) => c.name)
+				.sort(),
+		).toEqual(['Asha', 'Baraka']);
 		table.record({
 			id: 'input.nameOver255',
 			area: AREA,
@@ -301,8 +347,18 @@ describe('cell contents', () => {
 	});
 
 	it.each([
-		['xlsx', async () => await xlsxFile([['case_id', 'name', 'link', 'sum'], ['', 'Asha', '=HYPERLINK("http://example.org/x","click")', '=1+1']])],
-		['csv', async () => Buffer.from('case_id,name,link,sum\n,Asha,"=HYPERLINK(""http://example.org/x"",""click"")",=1+1\n')],
+		[
+			'xlsx',
+			async () =>
+				await xlsxFile([
+					['case_id', 'name', 'link', 'sum'],
+					['', 'Asha', '=HYPERLINK("http://example.org/x","click")', '=1+1'],
+				]),
+		],
+		[
+			'csv',
+			async () => Buffer.from('case_id,name,link,sum\n,Asha,"=HYPERLINK(""http://example.org/x"",""click"")",=1+1\n'),
+		],
 	])('text that looks like a formula stays text (.%s)', async (extension, build) => {
 		const result = await upload({ items: [binaryItem(await build(), `formulas.${extension}`)] });
 		expect(result.error).toBeUndefined();
@@ -327,7 +383,7 @@ describe('files as other tools write them', () => {
 		return XLSX.write(workbook, { bookType: 'xlsx', bookSST: false, type: 'buffer' }) as Buffer;
 	}
 
-	it('an .xlsx from n8n\'s Convert to File (uncompressed): checked and uploaded every time, in both binary modes', async () => {
+	it("an .xlsx from n8n's Convert to File (uncompressed): checked and uploaded every time, in both binary modes", async () => {
 		const file = convertToFile([
 			{ case_id: '', name: 'Asha', village: 'Kisumu' },
 			{ case_id: '', name: 'Baraka', village: 'Siaya' },
@@ -420,7 +476,13 @@ describe('input items', () => {
 
 	it('a value longer than a cell can hold (32,767 characters): refused before any request, naming the key and the item', async () => {
 		const long = 'x'.repeat(40_000);
-		const error = thrown(await uploadItems([{ name: 'Asha', notes: '' }, { name: 'Baraka', notes: long }, { name: 'Chipo', notes: '' }]));
+		const error = thrown(
+			await uploadItems([
+				{ name: 'Asha', notes: '' },
+				{ name: 'Baraka', notes: long },
+				{ name: 'Chipo', notes: '' },
+			]),
+		);
 		expect(error.message).toBe(
 			"The input items were not uploaded: Key 'notes' of item 1 is 40000 characters long; a spreadsheet cell holds at most 32767. Shorten it or leave the column out.",
 		);
@@ -452,7 +514,9 @@ describe('input items', () => {
 		table.record({
 			id: 'items.formulaText',
 			area: AREA,
-			case: `Input items with the texts ${Object.values(looksLikeFormulas).map((text) => `'${text}'`).join(', ')}`,
+			case: `Input items with the texts ${Object.values(looksLikeFormulas)
+				.map((text) => `'${text}'`)
+				.join(', ')}`,
 			userSees: 'Success: each stored in the case exactly as given, as text',
 			server: serverLine(),
 			lost: 'nothing: written as text cells, so no spreadsheet evaluates them and no number is made of them',
@@ -469,7 +533,9 @@ describe('input items', () => {
 		const result = await uploadItems(people);
 		const json = onlyItem(await statusOf(result), 0);
 		expect(json.summary).toBe('Import finished: 4 cases created, 0 updated.');
-		const stored = emulator.cases.byType('demo', 'patient').map((c) => ({ name: c.name, village: c.properties.village, note: c.properties.note }));
+		const stored = emulator.cases
+			.byType('demo', 'patient')
+			.map((c) => ({ name: c.name, village: c.properties.village, note: c.properties.note }));
 		expect(stored).toEqual(people);
 		table.record({
 			id: 'items.unicode',
@@ -502,12 +568,17 @@ describe('input items', () => {
 			advice: error.description,
 			server: serverLine(),
 			lost: `${NOTHING_SENT}: no upload goes until every upload has been checked and written (also with the checks skipped)`,
-			alsoCoveredBy: ["test/integration/itemsSource.test.ts › checks every upload before the first is sent: a problem in the last stops them all"],
+			alsoCoveredBy: [
+				'test/integration/itemsSource.test.ts › checks every upload before the first is sent: a problem in the last stops them all',
+			],
 		});
 	});
 
 	it('a nested object: refused before any request naming the key and the item; with the option, sent as JSON text', async () => {
-		const records = [{ name: 'Asha', address: null }, { name: 'Baraka', address: { village: 'Kisumu', district: 'Kisumu East' } }];
+		const records = [
+			{ name: 'Asha', address: null },
+			{ name: 'Baraka', address: { village: 'Kisumu', district: 'Kisumu East' } },
+		];
 		const error = thrown(await uploadItems(records));
 		expect(error.message).toBe(
 			"The input items were not uploaded: Key 'address' of item 1 holds an object, which a spreadsheet cell cannot hold. Flatten it (e.g. with a Set node), exclude the column, or turn on the option to write nested values as JSON text.",
@@ -525,23 +596,39 @@ describe('input items', () => {
 			advice: error.description,
 			server,
 			lost: `${NOTHING_SENT} (with "Nested Values as JSON" on, the object is stored as JSON text)`,
-			alsoCoveredBy: ['test/integration/itemsSource.test.ts › a nested value stops the run before any request, naming the key and the item'],
+			alsoCoveredBy: [
+				'test/integration/itemsSource.test.ts › a nested value stops the run before any request, naming the key and the item',
+			],
 		});
 	});
 });
 
 describe('parameters', () => {
 	it.each([
-		['demo/other', "The project space 'demo/other' is not a CommCare project space name (found '/'). Did you mean 'demoother'?"],
+		[
+			'demo/other',
+			"The project space 'demo/other' is not a CommCare project space name (found '/'). Did you mean 'demoother'?",
+		],
 		['../demo', "The project space '../demo' is not a CommCare project space name (found '/', '..')."],
-		['my project', "The project space 'my project' is not a CommCare project space name (found a space). Did you mean 'my-project'?"],
-		['Demo', "The project space 'Demo' has upper-case letters; CommCare project space names are lower case: type 'demo'"],
+		[
+			'my project',
+			"The project space 'my project' is not a CommCare project space name (found a space). Did you mean 'my-project'?",
+		],
+		[
+			'Demo',
+			"The project space 'Demo' has upper-case letters; CommCare project space names are lower case: type 'demo'",
+		],
 		['   ', 'The project space is empty'],
-		['https://www.commcarehq.org/a/demo/', "The project space 'https://www.commcarehq.org/a/demo/' looks like an address: type just the name, 'demo'"],
+		[
+			'https://www.commcarehq.org/a/demo/',
+			"The project space 'https://www.commcarehq.org/a/demo/' looks like an address: type just the name, 'demo'",
+		],
 	])('project space %j: refused before any request', async (projectSpace, message) => {
 		const error = thrown(await upload({ parameters: { projectSpace } }));
 		expect(error.message).toBe(message);
-		expect(error.description).toBe('Project space names use lower-case letters, digits and hyphens, as in the address https://www.commcarehq.org/a/your-project/.');
+		expect(error.description).toBe(
+			'Project space names use lower-case letters, digits and hyphens, as in the address https://www.commcarehq.org/a/your-project/.',
+		);
 		expect(received(emulator).all).toBe(0);
 		table.record({
 			id: `input.projectSpace.${JSON.stringify(projectSpace)}`,
@@ -574,17 +661,25 @@ describe('parameters', () => {
 	});
 
 	it('a bad second item after a good first one: every item is checked first, so nothing is uploaded', async () => {
-		const items = [binaryItem(await xlsxFile(patients), 'first.xlsx'), binaryItem(await xlsxFile(patients), 'second.xlsx')];
-		const result = await upload({ items, parameters: { projectSpace: (index: number) => (index === 0 ? 'demo' : 'Demo Project') } });
+		const items = [
+			binaryItem(await xlsxFile(patients), 'first.xlsx'),
+			binaryItem(await xlsxFile(patients), 'second.xlsx'),
+		];
+		const result = await upload({
+			items,
+			parameters: { projectSpace: (index: number) => (index === 0 ? 'demo' : 'Demo Project') },
+		});
 		const error = thrown(result);
-		expect(error.message).toBe("The project space 'Demo Project' is not a CommCare project space name (found a space). Did you mean 'demo-project'?");
+		expect(error.message).toBe(
+			"The project space 'Demo Project' is not a CommCare project space name (found a space). Did you mean 'demo-project'?",
+		);
 		// Every item's settings and file are read and checked before the first upload: a re-run after fixing the
 		// second item cannot import the first one twice.
 		expect(received(emulator).all).toBe(0);
 		table.record({
 			id: 'input.badSecondItem',
 			area: AREA,
-			case: 'Two files; the second item\'s project space (an expression) is invalid; Continue On Fail off',
+			case: "Two files; the second item's project space (an expression) is invalid; Continue On Fail off",
 			userSees: error.message,
 			server: serverLine(),
 			lost: `${NOTHING_SENT}: every item is checked before the first upload, so a re-run imports each file once`,
@@ -597,7 +692,9 @@ describe('the Base URL', () => {
 		const result = await upload({ credentials: apiKeyCredential({ baseUrl: `  ${emulator.baseUrl}/// ` }) });
 		expect(result.error).toBeUndefined();
 		const [item] = result.outputs![0];
-		expect(item.json.status_url).toEqual(expect.stringMatching(new RegExp(`^${emulator.baseUrl}/a/demo/importer/history/uploads/`)));
+		expect(item.json.status_url).toEqual(
+			expect.stringMatching(new RegExp(`^${emulator.baseUrl}/a/demo/importer/history/uploads/`)),
+		);
 		expect(item.json.warnings).toEqual([]);
 		expect(emulator.requests.map((r) => r.path)).toEqual(['/a/demo/importer/excel/bulk_upload_api/']);
 		table.record({
@@ -607,7 +704,9 @@ describe('the Base URL', () => {
 			userSees: 'Success: the upload item, no warning',
 			server: serverLine(),
 			lost: 'nothing',
-			alsoCoveredBy: ['test/integration/credential.test.ts › tolerates spaces and trailing slashes around the Base URL'],
+			alsoCoveredBy: [
+				'test/integration/credential.test.ts › tolerates spaces and trailing slashes around the Base URL',
+			],
 		});
 	});
 
@@ -631,8 +730,12 @@ describe('the Base URL', () => {
 
 	it('with a path into a project space: refused before any request, saying what to type', async () => {
 		const error = thrown(await upload({ credentials: apiKeyCredential({ baseUrl: `${emulator.baseUrl}/a/demo/` }) }));
-		expect(error.message).toBe(`CommCare API credential: The Base URL '${emulator.baseUrl}/a/demo/' points into project space 'demo'`);
-		expect(error.description).toBe(`Use the server address only (${emulator.baseUrl}) and type the project space in the node.`);
+		expect(error.message).toBe(
+			`CommCare API credential: The Base URL '${emulator.baseUrl}/a/demo/' points into project space 'demo'`,
+		);
+		expect(error.description).toBe(
+			`Use the server address only (${emulator.baseUrl}) and type the project space in the node.`,
+		);
 		expect(received(emulator).all).toBe(0);
 		table.record({
 			id: 'baseUrl.projectSpacePath',
@@ -647,7 +750,10 @@ describe('the Base URL', () => {
 
 	it.each([
 		['htps://commcare.example.org', "CommCare API credential: The Base URL must start with https:// (found 'htps://')"],
-		['commcare.example.org', "CommCare API credential: The Base URL 'commcare.example.org' does not start with https://"],
+		[
+			'commcare.example.org',
+			"CommCare API credential: The Base URL 'commcare.example.org' does not start with https://",
+		],
 	])('%j: refused before any request', async (baseUrl, message) => {
 		const error = thrown(await upload({ credentials: apiKeyCredential({ baseUrl }) }));
 		expect(error.message).toBe(message);
@@ -704,8 +810,19 @@ describe('the Base URL', () => {
 
 describe('CommCare Import Status input', () => {
 	it('items without a usable status URL go to Error one by one, and nothing is requested', async () => {
-		const items = [{}, { status_url: '' }, { status_url: 42 }, { status_url: 'not a url' }, { status_url: 'ftp://example.org/status' }].map((json) => ({ json: json as IDataObject }));
-		const result = await runScenario({ node: importStatus, credentials: apiKeyCredential(emulator) as never, items, parameters: FAST_POLLING });
+		const items = [
+			{},
+			{ status_url: '' },
+			{ status_url: 42 },
+			{ status_url: 'not a url' },
+			{ status_url: 'ftp://example.org/status' },
+		].map((json) => ({ json: json as IDataObject }));
+		const result = await runScenario({
+			node: importStatus,
+			credentials: apiKeyCredential(emulator) as never,
+			items,
+			parameters: FAST_POLLING,
+		});
 		const errors = result.outputs![2];
 		expect(errors.map((item) => item.pairedItem)).toEqual([0, 1, 2, 3, 4].map((item) => ({ item })));
 		const summaries = errors.map((item) => String(item.json.summary));

@@ -50,7 +50,9 @@ beforeAll(async () => {
 		elsewhereRequests.push({ method: request.method, url: request.url, headers: request.headers });
 		request.resume();
 		response.writeHead(200, { 'Content-Type': 'application/json' });
-		response.end('{"code": 200, "message": "success", "status_url": "http://127.0.0.1:1/x", "state": 2, "progress": {"percent": 0}, "result": {"match_count": 0, "created_count": 1, "num_chunks": 1, "errors": []}}');
+		response.end(
+			'{"code": 200, "message": "success", "status_url": "http://127.0.0.1:1/x", "state": 2, "progress": {"percent": 0}, "result": {"match_count": 0, "created_count": 1, "num_chunks": 1, "errors": []}}',
+		);
 	});
 	await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
 	elsewhereOrigin = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}`;
@@ -81,7 +83,12 @@ async function upload(credentials: IDataObject = apiKeyCredential(emulator)) {
 }
 
 async function queueImport(): Promise<CreatedUpload> {
-	const access = { baseUrl: emulator.baseUrl, domain: 'demo', username: SECRET_USER.username, apiKey: SECRET_USER.apiKey };
+	const access = {
+		baseUrl: emulator.baseUrl,
+		domain: 'demo',
+		username: SECRET_USER.username,
+		apiKey: SECRET_USER.apiKey,
+	};
 	return await uploadToEmulator(access, { rows: [{ case_id: '', name: 'Asha' }] });
 }
 
@@ -116,14 +123,27 @@ describe('the credential only goes to the Base URL origin', () => {
 			userSees: `Error output: ${String(json.summary).split(emulator.baseUrl).join('BASE').split(elsewhereOrigin).join('OTHER')}`,
 			server: elsewhereLine(),
 			lost: 'nothing: the item is on Error saying why; the credential stayed home',
-			alsoCoveredBy: ['test/integration/importStatus.test.ts › a status URL handed out on another origin is never requested; its item goes to Error saying why'],
+			alsoCoveredBy: [
+				'test/integration/importStatus.test.ts › a status URL handed out on another origin is never requested; its item goes to Error saying why',
+			],
 		});
 	});
 
 	it('a status poll redirected to another origin: not followed, Error at once', async () => {
 		const upload = await queueImport();
-		emulator.faults.respond('status', 1, { status: 302, headers: { Location: `${elsewhereOrigin}/a/demo/importer/history/uploads/${upload.uploadId}/status` } });
-		const json = onlyItem(await runScenario({ node: importStatus, credentials: apiKeyCredential(emulator) as never, items: [uploadResultItem(upload)], parameters: FAST_POLLING }), 2);
+		emulator.faults.respond('status', 1, {
+			status: 302,
+			headers: { Location: `${elsewhereOrigin}/a/demo/importer/history/uploads/${upload.uploadId}/status` },
+		});
+		const json = onlyItem(
+			await runScenario({
+				node: importStatus,
+				credentials: apiKeyCredential(emulator) as never,
+				items: [uploadResultItem(upload)],
+				parameters: FAST_POLLING,
+			}),
+			2,
+		);
 		expect(json.summary).toBe(
 			`The status check failed (HTTP 302): CommCare redirected to another server (${elsewhereOrigin}); the credential is only sent to ${emulator.baseUrl}, so the redirect was not followed. The import itself may have finished or may still finish: check CommCare HQ → Data → Import Cases from Excel before uploading the same rows again.`,
 		);
@@ -136,18 +156,30 @@ describe('the credential only goes to the Base URL origin', () => {
 			userSees: `Error output: ${String(json.summary).split(emulator.baseUrl).join('BASE').split(elsewhereOrigin).join('OTHER')}`,
 			server: elsewhereLine(),
 			lost: 'nothing: the item is on Error; the credential stayed home',
-			alsoCoveredBy: ['test/unit/transportRequest.test.ts › never follows a redirect to another origin, so the credential stays home'],
+			alsoCoveredBy: [
+				'test/unit/transportRequest.test.ts › never follows a redirect to another origin, so the credential stays home',
+			],
 		});
 	});
 
 	it('a status poll redirected within the origin is followed, with the credential', async () => {
 		const upload = await queueImport();
 		emulator.faults.respond('status', 1, { status: 302, headers: { Location: new URL(upload.statusUrl).pathname } });
-		const json = onlyItem(await runScenario({ node: importStatus, credentials: apiKeyCredential(emulator) as never, items: [uploadResultItem(upload)], parameters: FAST_POLLING }), 0);
+		const json = onlyItem(
+			await runScenario({
+				node: importStatus,
+				credentials: apiKeyCredential(emulator) as never,
+				items: [uploadResultItem(upload)],
+				parameters: FAST_POLLING,
+			}),
+			0,
+		);
 		expect(json.summary).toBe('Import finished: 1 case created, 0 updated.');
 		const statusGets = emulator.requests.filter((r) => r.path.endsWith('/status'));
 		expect(statusGets).toHaveLength(2);
-		expect(statusGets.every((r) => r.headers.authorization === `ApiKey ${SECRET_USER.username}:${SECRET_USER.apiKey}`)).toBe(true);
+		expect(
+			statusGets.every((r) => r.headers.authorization === `ApiKey ${SECRET_USER.username}:${SECRET_USER.apiKey}`),
+		).toBe(true);
 		table.record({
 			id: 'credential.statusRedirectSameOrigin',
 			area: AREA,
@@ -166,14 +198,21 @@ describe('the credential only goes to the Base URL origin', () => {
 		const error = thrown(await upload());
 		const target = new URL(location(), emulator.baseUrl).href;
 		if (where === 'another origin') {
-			expect(error.message).toBe(`CommCare redirected the upload (HTTP ${status}) to ${target}. A redirected upload is not followed: it would arrive as a GET without the file.`);
-			expect(error.description).toBe(`The server seems to live at ${elsewhereOrigin}: set the credential's Base URL to ${elsewhereOrigin}.`);
+			expect(error.message).toBe(
+				`CommCare redirected the upload (HTTP ${status}) to ${target}. A redirected upload is not followed: it would arrive as a GET without the file.`,
+			);
+			expect(error.description).toBe(
+				`The server seems to live at ${elsewhereOrigin}: set the credential's Base URL to ${elsewhereOrigin}.`,
+			);
 		} else {
-			expect(error.message).toBe(`CommCare redirected the upload (HTTP ${status}) to ${target} instead of accepting it. A redirected upload is not followed: it would arrive as a GET without the file.`);
+			expect(error.message).toBe(
+				`CommCare redirected the upload (HTTP ${status}) to ${target} instead of accepting it. A redirected upload is not followed: it would arrive as a GET without the file.`,
+			);
 		}
 		expect(elsewhereRequests).toHaveLength(0);
 		expect(received(emulator)).toMatchObject({ uploadPosts: 1, importsQueued: 0 });
-		const hide = (text: string | null | undefined) => (text ?? '').split(emulator.baseUrl).join('BASE').split(elsewhereOrigin).join('OTHER');
+		const hide = (text: string | null | undefined) =>
+			(text ?? '').split(emulator.baseUrl).join('BASE').split(elsewhereOrigin).join('OTHER');
 		table.record({
 			id: `credential.uploadRedirect.${status}`,
 			area: AREA,
@@ -182,7 +221,9 @@ describe('the credential only goes to the Base URL origin', () => {
 			advice: hide(error.description),
 			server: `${plural(received(emulator).uploadPosts, 'upload request')} to the Base URL, 0 imports; ${elsewhereLine()}`,
 			lost: 'nothing: nothing was queued, and the credential stayed home',
-			alsoCoveredBy: ['test/unit/transportRequest.test.ts › treats a redirect of the upload as an error and suggests the Base URL from the Location'],
+			alsoCoveredBy: [
+				'test/unit/transportRequest.test.ts › treats a redirect of the upload as an error and suggests the Base URL from the Location',
+			],
 		});
 	});
 });
@@ -192,9 +233,25 @@ describe('secrets never appear in what the user or the logs see', () => {
 	const basic = `Basic ${Buffer.from(`${SECRET_USER.username}:${SECRET_USER.password}`).toString('base64')}`;
 
 	it.each([
-		['a JSON 500 whose message quotes the Authorization header and the key', 'apiKey', { status: 500, body: `{"code": 500, "message": "Bad header ${header}; key ${SECRET_USER.apiKey} refused"}` }],
-		['an HTML 500 page whose title holds the key', 'apiKey', { status: 500, html: true, body: `<!DOCTYPE html><html><head><title>Error for ${SECRET_USER.apiKey}</title></head><body>${header}</body></html>` }],
-		['a plain-text 400 echoing the Basic header and the password', 'basicAuth', { status: 400, body: `Rejected: Authorization: ${basic} (password ${SECRET_USER.password})` }],
+		[
+			'a JSON 500 whose message quotes the Authorization header and the key',
+			'apiKey',
+			{ status: 500, body: `{"code": 500, "message": "Bad header ${header}; key ${SECRET_USER.apiKey} refused"}` },
+		],
+		[
+			'an HTML 500 page whose title holds the key',
+			'apiKey',
+			{
+				status: 500,
+				html: true,
+				body: `<!DOCTYPE html><html><head><title>Error for ${SECRET_USER.apiKey}</title></head><body>${header}</body></html>`,
+			},
+		],
+		[
+			'a plain-text 400 echoing the Basic header and the password',
+			'basicAuth',
+			{ status: 400, body: `Rejected: Authorization: ${basic} (password ${SECRET_USER.password})` },
+		],
 	])('an upload answered with %s: redacted', async (label, authType, response) => {
 		emulator.faults.respond('upload', 1, response);
 		const result = await upload(authType === 'basicAuth' ? basicCredential(emulator) : apiKeyCredential(emulator));
@@ -216,7 +273,15 @@ describe('secrets never appear in what the user or the logs see', () => {
 	it('a status poll answered with a JSON 500 quoting the key: redacted in the Error item', async () => {
 		const upload = await queueImport();
 		emulator.faults.respond('status', 1, { status: 500, body: `{"code": 500, "message": "boom for ${header}"}` });
-		const json = onlyItem(await runScenario({ node: importStatus, credentials: apiKeyCredential(emulator) as never, items: [uploadResultItem(upload)], parameters: FAST_POLLING }), 2);
+		const json = onlyItem(
+			await runScenario({
+				node: importStatus,
+				credentials: apiKeyCredential(emulator) as never,
+				items: [uploadResultItem(upload)],
+				parameters: FAST_POLLING,
+			}),
+			2,
+		);
 		expect(json.summary).toMatch(/^The status check failed \(HTTP 500\): boom for ApiKey \[redacted\]\. /);
 		table.record({
 			id: 'credential.echoedSecret.status',
@@ -264,7 +329,10 @@ describe('secrets never appear in what the user or the logs see', () => {
 		expect(denied.message).toBe(
 			`CommCare rejected the credential (HTTP 401): check the username and API key in the CommCare API credential (user '${SECRET_USER.username}').`,
 		);
-		const withPassword = emulator.baseUrl.replace('http://', `http://${encodeURIComponent(SECRET_USER.username)}:${SECRET_USER.password}@`);
+		const withPassword = emulator.baseUrl.replace(
+			'http://',
+			`http://${encodeURIComponent(SECRET_USER.username)}:${SECRET_USER.password}@`,
+		);
 		const refused = thrown(await upload(apiKeyCredential(emulator, { baseUrl: withPassword })));
 		expect(refused.message).toBe('CommCare API credential: The Base URL must not contain a user name or password');
 		expect(received(emulator).uploadPosts).toBe(1);
@@ -276,7 +344,9 @@ describe('secrets never appear in what the user or the logs see', () => {
 			advice: refused.description,
 			server: '1 upload request (refused with 401, nothing queued); none for the Base URL with a password',
 			lost: 'nothing',
-			alsoCoveredBy: ['test/integration/bulkImport.test.ts › says the credential was rejected on 401, never showing the key'],
+			alsoCoveredBy: [
+				'test/integration/bulkImport.test.ts › says the credential was rejected on 401, never showing the key',
+			],
 		});
 	});
 });
@@ -295,10 +365,14 @@ describe('TLS: certificates are verified unless the credential says otherwise', 
 		let target = '';
 		proxy = https.createServer({ key: certificate.key, cert: certificate.cert }, (request, response) => {
 			proxiedRequests += 1;
-			const upstream = http.request(`${target}${request.url}`, { method: request.method, headers: request.headers }, (answer) => {
-				response.writeHead(answer.statusCode ?? 502, answer.headers);
-				answer.pipe(response);
-			});
+			const upstream = http.request(
+				`${target}${request.url}`,
+				{ method: request.method, headers: request.headers },
+				(answer) => {
+					response.writeHead(answer.statusCode ?? 502, answer.headers);
+					answer.pipe(response);
+				},
+			);
 			upstream.on('error', () => response.destroy());
 			request.pipe(upstream);
 		});
@@ -307,7 +381,10 @@ describe('TLS: certificates are verified unless the credential says otherwise', 
 		});
 		await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
 		proxyOrigin = `https://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-		tlsEmulator = await startSecretEmulator({ publicBaseUrl: proxyOrigin, timeline: { queuedPolls: 0, runningPolls: 0 } });
+		tlsEmulator = await startSecretEmulator({
+			publicBaseUrl: proxyOrigin,
+			timeline: { queuedPolls: 0, runningPolls: 0 },
+		});
 		target = tlsEmulator.baseUrl;
 	});
 	beforeEach(() => {
@@ -325,7 +402,9 @@ describe('TLS: certificates are verified unless the credential says otherwise', 
 	it('a self-signed certificate is refused by default: a clear message, no request sent', async () => {
 		const error = thrown(await upload(apiKeyCredential({ baseUrl: proxyOrigin })));
 		expect(error.message).toBe(`Could not verify the TLS certificate of ${proxyOrigin} (DEPTH_ZERO_SELF_SIGNED_CERT).`);
-		expect(error.description).toBe("For a self-hosted CommCare server with a private certificate, turn on 'Ignore SSL Issues (Insecure)' in the CommCare API credential.");
+		expect(error.description).toBe(
+			"For a self-hosted CommCare server with a private certificate, turn on 'Ignore SSL Issues (Insecure)' in the CommCare API credential.",
+		);
 		// The connection was made, the certificate refused during the handshake: no HTTP request, so no header, went out.
 		expect(connections).toBe(1);
 		expect(proxiedRequests).toBe(0);
@@ -375,8 +454,18 @@ describe('TLS: certificates are verified unless the credential says otherwise', 
 		const credentials = apiKeyCredential({ baseUrl: proxyOrigin }, { allowUnauthorizedCerts: true });
 		const uploaded = await upload(credentials);
 		expect(uploaded.error).toBeUndefined();
-		expect(uploaded.outputs![0][0].json.status_url).toEqual(expect.stringMatching(new RegExp(`^${proxyOrigin}/a/demo/`)));
-		const json = onlyItem(await runScenario({ node: importStatus, credentials: credentials as never, items: uploaded.outputs![0], parameters: FAST_POLLING }), 0);
+		expect(uploaded.outputs![0][0].json.status_url).toEqual(
+			expect.stringMatching(new RegExp(`^${proxyOrigin}/a/demo/`)),
+		);
+		const json = onlyItem(
+			await runScenario({
+				node: importStatus,
+				credentials: credentials as never,
+				items: uploaded.outputs![0],
+				parameters: FAST_POLLING,
+			}),
+			0,
+		);
 		expect(json.summary).toBe('Import finished: 1 case created, 0 updated.');
 		expect(tlsEmulator.uploads).toHaveLength(1);
 		expect(tlsEmulator.cases.all('demo')).toHaveLength(1);

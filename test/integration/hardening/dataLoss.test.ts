@@ -42,8 +42,18 @@ afterAll(async () => {
 });
 
 function seed(): void {
-	emulator.cases.add('demo', { case_id: 'c-asha', case_type: 'patient', name: 'Asha', properties: { village: 'Kisumu', phone: '0700' } });
-	emulator.cases.add('demo', { case_id: 'c-bola', case_type: 'patient', name: 'Bola', properties: { village: 'Siaya', phone: '0711' } });
+	emulator.cases.add('demo', {
+		case_id: 'c-asha',
+		case_type: 'patient',
+		name: 'Asha',
+		properties: { village: 'Kisumu', phone: '0700' },
+	});
+	emulator.cases.add('demo', {
+		case_id: 'c-bola',
+		case_type: 'patient',
+		name: 'Bola',
+		properties: { village: 'Siaya', phone: '0711' },
+	});
 }
 
 function stored(caseId: string): IDataObject {
@@ -52,7 +62,11 @@ function stored(caseId: string): IDataObject {
 	return { name: found.name, ...found.properties };
 }
 
-async function sendItems(records: IDataObject[], parameters: IDataObject = {}, extra: { continueOnFail?: boolean; timezone?: string } = {}) {
+async function sendItems(
+	records: IDataObject[],
+	parameters: IDataObject = {},
+	extra: { continueOnFail?: boolean; timezone?: string } = {},
+) {
 	return await runScenario({
 		node: bulkImport,
 		credentials: apiKeyCredential(emulator) as never,
@@ -62,7 +76,8 @@ async function sendItems(records: IDataObject[], parameters: IDataObject = {}, e
 	});
 }
 
-const sendFile = async (file: Buffer, name?: string, parameters?: IDataObject) => await sharedSendFile(emulator, file, { name, parameters });
+const sendFile = async (file: Buffer, name?: string, parameters?: IDataObject) =>
+	await sharedSendFile(emulator, file, { name, parameters });
 
 const statusOf = async (result: RunResult) => await sharedStatusOf(emulator, result);
 const serverLine = () => uploadsLine(emulator);
@@ -84,7 +99,9 @@ describe('an item without a field other items have', () => {
 		expect(received(emulator).all).toBe(0);
 		expect(stored('c-bola')).toEqual({ name: 'Bola', village: 'Siaya', phone: '0711' });
 		// Also with the checks skipped: it is how the node writes the sheet, not a check of CommCare's.
-		expect(thrown(await sendItems(UPDATES, { options: { skipChecks: true } })).message).toMatch(/^The input items were not uploaded: Item 1 has no field 'village'/);
+		expect(thrown(await sendItems(UPDATES, { options: { skipChecks: true } })).message).toMatch(
+			/^The input items were not uploaded: Item 1 has no field 'village'/,
+		);
 		expect(received(emulator).all).toBe(0);
 		table.record({
 			id: 'dataLoss.missingKey.refused',
@@ -103,14 +120,17 @@ describe('an item without a field other items have', () => {
 		expect(result.outputs![0].map((item) => item.json.columnsLeftOut ?? [])).toEqual([[], ['village']]);
 		expect(result.outputs![0].map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
 		const outcomes = (await statusOf(result)).outputs![0].map((item) => item.json.summary);
-		expect(outcomes).toEqual(['Import finished: 0 cases created, 1 updated.', 'Import finished: 0 cases created, 1 updated.']);
+		expect(outcomes).toEqual([
+			'Import finished: 0 cases created, 1 updated.',
+			'Import finished: 0 cases created, 1 updated.',
+		]);
 		expect(stored('c-asha')).toEqual({ name: 'Asha', village: 'Bondo', phone: '0700' });
 		expect(stored('c-bola')).toEqual({ name: 'Bola', village: 'Siaya', phone: '0711' });
 		const sentHeaders = emulator.uploads.map((upload) => upload.fileName);
 		table.record({
 			id: 'dataLoss.missingKey.keep',
 			area: AREA,
-			case: "The same items with When an Item Lacks a Column = Leave the Property Unchanged",
+			case: 'The same items with When an Item Lacks a Column = Leave the Property Unchanged',
 			userSees: `2 upload items (${sentHeaders.join(', ')}), the second with columnsLeftOut ["village"]; Import Status: ${outcomes.join(' / ')}`,
 			server: serverLine(),
 			lost: "nothing: Bola's village is still Siaya, Asha's is Bondo",
@@ -157,7 +177,9 @@ describe('an item without a field other items have', () => {
 	it('a Columns entry that no item has is refused too; "leave unchanged" drops the column', async () => {
 		seed();
 		const error = thrown(await sendItems(UPDATES, { options: { columns: 'case_id, name, phone' } }));
-		expect(error.message).toMatch(/^The input items were not uploaded: No item has the field 'phone' listed in Columns: their cell would be blank/);
+		expect(error.message).toMatch(
+			/^The input items were not uploaded: No item has the field 'phone' listed in Columns: their cell would be blank/,
+		);
 		expect(received(emulator).all).toBe(0);
 		const kept = await sendItems(UPDATES, { options: { columns: 'case_id, name, phone', missingFields: 'keep' } });
 		await statusOf(kept);
@@ -176,8 +198,18 @@ describe('an item without a field other items have', () => {
 
 describe('fields and headers CommCare would drop', () => {
 	it('an item field named "" that holds data is refused; one without data is left out', async () => {
-		const error = thrown(await sendItems([{ name: 'Asha', '': 'loose note' }, { name: 'Bola', '': '' }], { createNewCases: true }));
-		expect(error.message).toMatch(/^The input items were not uploaded: Item 0 has a field whose name is empty \(""\), holding data: it would become a column without a header, which CommCare drops with its data\./);
+		const error = thrown(
+			await sendItems(
+				[
+					{ name: 'Asha', '': 'loose note' },
+					{ name: 'Bola', '': '' },
+				],
+				{ createNewCases: true },
+			),
+		);
+		expect(error.message).toMatch(
+			/^The input items were not uploaded: Item 0 has a field whose name is empty \(""\), holding data: it would become a column without a header, which CommCare drops with its data\./,
+		);
 		expect(received(emulator).all).toBe(0);
 		const fine = await sendItems([{ name: 'Asha', '': '' }], { createNewCases: true });
 		expect(fine.error).toBeUndefined();
@@ -260,15 +292,25 @@ describe('values an .xlsx cannot store', () => {
 		});
 	});
 
-	it('keys named like Object.prototype members are read as the item\'s own fields only', async () => {
-		const ok = await sendItems([
-			{ name: 'Asha', constructor: 'kept' },
-			{ name: 'Bola', constructor: 'also kept' },
-		], { createNewCases: true });
+	it("keys named like Object.prototype members are read as the item's own fields only", async () => {
+		const ok = await sendItems(
+			[
+				{ name: 'Asha', constructor: 'kept' },
+				{ name: 'Bola', constructor: 'also kept' },
+			],
+			{ createNewCases: true },
+		);
 		await statusOf(ok);
-		expect(emulator.cases.byType('demo', 'patient').map((c) => c.properties.constructor)).toEqual(['kept', 'also kept']);
-		const error = thrown(await sendItems([{ name: 'Asha' }], { createNewCases: true, options: { columns: 'name, toString' } }));
-		expect(error.message).toMatch(/^The input items were not uploaded: No item has the field 'toString' listed in Columns/);
+		expect(emulator.cases.byType('demo', 'patient').map((c) => c.properties.constructor)).toEqual([
+			'kept',
+			'also kept',
+		]);
+		const error = thrown(
+			await sendItems([{ name: 'Asha' }], { createNewCases: true, options: { columns: 'name, toString' } }),
+		);
+		expect(error.message).toMatch(
+			/^The input items were not uploaded: No item has the field 'toString' listed in Columns/,
+		);
 		table.record({
 			id: 'dataLoss.prototypeKeys',
 			area: AREA,
@@ -282,14 +324,18 @@ describe('values an .xlsx cannot store', () => {
 	it("a JS Date at midnight in the workflow's time zone is written as that date", async () => {
 		// Midnight of 5 March 2024 in Nairobi (UTC+3) is 21:00 UTC on the 4th.
 		const midnight = new Date('2024-03-04T21:00:00.000Z');
-		const result = await sendItems([{ name: 'Asha', dob: midnight, seen: new Date('2024-03-05T11:30:15.000Z') }], { createNewCases: true }, { timezone: 'Africa/Nairobi' });
+		const result = await sendItems(
+			[{ name: 'Asha', dob: midnight, seen: new Date('2024-03-05T11:30:15.000Z') }],
+			{ createNewCases: true },
+			{ timezone: 'Africa/Nairobi' },
+		);
 		await statusOf(result);
 		const [asha] = emulator.cases.byType('demo', 'patient');
 		expect(asha.properties).toMatchObject({ dob: '2024-03-05', seen: '2024-03-05 14:30:15' });
 		table.record({
 			id: 'dataLoss.dateInWorkflowZone',
 			area: AREA,
-			case: "Input items with JS Dates, workflow time zone Africa/Nairobi: midnight of 5 March there, and 14:30:15 there",
+			case: 'Input items with JS Dates, workflow time zone Africa/Nairobi: midnight of 5 March there, and 14:30:15 there',
 			userSees: 'Success: dob stored as 2024-03-05, seen as 2024-03-05 14:30:15',
 			server: serverLine(),
 			lost: "nothing: the date is the workflow's date (before, the UTC clock made it 2024-03-04 21:00:00)",
@@ -305,7 +351,11 @@ describe('settings per item', () => {
 				{ name: 'Home 1', kind: 'household' },
 				{ name: 'Bola', kind: 'patient' },
 			],
-			{ createNewCases: true, caseType: (_index: number, item: INodeExecutionData) => item.json.kind, options: { excludeColumns: 'kind' } },
+			{
+				createNewCases: true,
+				caseType: (_index: number, item: INodeExecutionData) => item.json.kind,
+				options: { excludeColumns: 'kind' },
+			},
 		);
 		const uploads = result.outputs![0].map((item) => [item.json.caseType, item.pairedItem]);
 		expect(uploads).toEqual([
@@ -332,7 +382,9 @@ describe('settings per item', () => {
 				options: { rowsPerUpload: (index: number) => (index === 0 ? 10 : 1) },
 			}),
 		);
-		expect(error.message).toBe('"Rows per Upload" must be the same for all items, but its expression gives 10 for item 0 and 1 for items 1 and 2');
+		expect(error.message).toBe(
+			'"Rows per Upload" must be the same for all items, but its expression gives 10 for item 0 and 1 for items 1 and 2',
+		);
 		expect(received(emulator).all).toBe(0);
 		table.record({
 			id: 'settings.optionDiffersPerItem',
@@ -348,10 +400,19 @@ describe('settings per item', () => {
 
 describe('smaller defects', () => {
 	it('per-record mode with Continue On Fail and an invalid setting gives one error item per record', async () => {
-		const result = await sendItems([{ name: 'A' }, { name: 'B' }, { name: 'C' }], { projectSpace: 'My Project', options: { outputPerRecord: true } }, { continueOnFail: true });
+		const result = await sendItems(
+			[{ name: 'A' }, { name: 'B' }, { name: 'C' }],
+			{ projectSpace: 'My Project', options: { outputPerRecord: true } },
+			{ continueOnFail: true },
+		);
 		expect(result.outputs![0].map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 		expect(result.outputs![0].map((item) => (item.json.record as IDataObject).name)).toEqual(['A', 'B', 'C']);
-		const statuses = await runScenario({ node: importStatus, credentials: apiKeyCredential(emulator) as never, items: result.outputs![0], parameters: FAST_POLLING });
+		const statuses = await runScenario({
+			node: importStatus,
+			credentials: apiKeyCredential(emulator) as never,
+			items: result.outputs![0],
+			parameters: FAST_POLLING,
+		});
 		expect(statuses.outputs![2]).toHaveLength(3);
 		table.record({
 			id: 'defects.perRecordInvalidSetting',
@@ -390,13 +451,27 @@ describe('smaller defects', () => {
 			await runScenario({
 				node: bulkImport,
 				credentials: apiKeyCredential(emulator, { baseUrl: `${emulator.baseUrl}/a/%E0%A4%A/` }) as never,
-				items: [binaryItem(await xlsxFile([['case_id', 'name'], ['', 'A']]), 'p.xlsx')],
+				items: [
+					binaryItem(
+						await xlsxFile([
+							['case_id', 'name'],
+							['', 'A'],
+						]),
+						'p.xlsx',
+					),
+				],
 				parameters: { projectSpace: 'demo', caseType: 'patient' },
 			}),
 		);
-		expect(badBase.message).toMatch(/^CommCare API credential: The Base URL '.*' has a '%' that is not followed by two hex digits$/);
-		const badSpace = thrown(await sendItems([{ name: 'A' }], { projectSpace: 'https://www.commcarehq.org/a/%E0%A4%A/' }));
-		expect(badSpace.message).toBe("The project space 'https://www.commcarehq.org/a/%E0%A4%A/' looks like an address: type just the name, '%E0%A4%A'");
+		expect(badBase.message).toMatch(
+			/^CommCare API credential: The Base URL '.*' has a '%' that is not followed by two hex digits$/,
+		);
+		const badSpace = thrown(
+			await sendItems([{ name: 'A' }], { projectSpace: 'https://www.commcarehq.org/a/%E0%A4%A/' }),
+		);
+		expect(badSpace.message).toBe(
+			"The project space 'https://www.commcarehq.org/a/%E0%A4%A/' looks like an address: type just the name, '%E0%A4%A'",
+		);
 		expect(received(emulator).all).toBe(0);
 		table.record({
 			id: 'defects.malformedEscape',
@@ -409,7 +484,10 @@ describe('smaller defects', () => {
 	});
 
 	it('dry-run items never share an array', async () => {
-		const file = await xlsxFile([['case_id', 'name'], ['', 'A']]);
+		const file = await xlsxFile([
+			['case_id', 'name'],
+			['', 'A'],
+		]);
 		const result = await runScenario({
 			node: bulkImport,
 			credentials: apiKeyCredential(emulator) as never,

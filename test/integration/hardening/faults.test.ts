@@ -79,7 +79,9 @@ describe('faults on the upload', () => {
 		const port = await closedPort();
 		const result = await upload({ credentials: apiKeyCredential({ baseUrl: `http://127.0.0.1:${port}` }) as never });
 		const error = thrown(result);
-		expect(error.message).toBe(`Could not connect to CommCare at http://127.0.0.1:${port} (ECONNREFUSED, after 5 attempts): the server is down or the Base URL is wrong.`);
+		expect(error.message).toBe(
+			`Could not connect to CommCare at http://127.0.0.1:${port} (ECONNREFUSED, after 5 attempts): the server is down or the Base URL is wrong.`,
+		);
 		expect(error.description).toBe('Nothing was uploaded.');
 		expect(result.logs.filter((line) => line.includes('CommCare request: retry'))).toHaveLength(4);
 		expect(received(emulator).all).toBe(0);
@@ -107,7 +109,9 @@ describe('faults on the upload', () => {
 		const server = await (late as Promise<Emulator>);
 		try {
 			expect(result.error).toBeUndefined();
-			expect(result.outputs?.[0][0].json.status_url).toEqual(expect.stringContaining(`http://127.0.0.1:${port}/a/demo/`));
+			expect(result.outputs?.[0][0].json.status_url).toEqual(
+				expect.stringContaining(`http://127.0.0.1:${port}/a/demo/`),
+			);
 			expect(server.uploads).toHaveLength(1);
 			expect(server.imports.size).toBe(1);
 			expect(server.cases.byType('demo', 'patient')).toHaveLength(2);
@@ -156,7 +160,9 @@ describe('faults on the upload', () => {
 			advice: error.description,
 			server: uploadsLine(),
 			lost: 'nothing, and no duplicate: the import ran once; the message says to check the import history before re-running',
-			alsoCoveredBy: ['test/integration/bulkImport.test.ts › does not resend when the connection dropped after the server read the upload'],
+			alsoCoveredBy: [
+				'test/integration/bulkImport.test.ts › does not resend when the connection dropped after the server read the upload',
+			],
 		});
 	});
 
@@ -164,7 +170,9 @@ describe('faults on the upload', () => {
 		emulator.faults.delay('upload', 1, 2500);
 		const error = thrown(await upload({ parameters: { options: { timeoutSeconds: 1 } } }));
 		expect(error.message).toBe(`CommCare did not answer the upload within 1 s (ETIMEDOUT): ${MAYBE_QUEUED}.`);
-		expect(error.description).toBe(`${CHECK_IMPORT_HISTORY} If CommCare is only slow to accept large files, raise the node's Upload Timeout option.`);
+		expect(error.description).toBe(
+			`${CHECK_IMPORT_HISTORY} If CommCare is only slow to accept large files, raise the node's Upload Timeout option.`,
+		);
 		expect(received(emulator)).toMatchObject({ uploadPosts: 1, importsQueued: 0 });
 		table.record({
 			id: 'upload.slowBeforeReading',
@@ -202,7 +210,10 @@ describe('faults on the upload', () => {
 			const error = thrown(await upload({ parameters: { options: { timeoutSeconds: 1.2 } } }));
 			const elapsedMs = Date.now() - started;
 			expect(error.message).toBe(`CommCare did not answer the upload within 1.2 s (ETIMEDOUT): ${MAYBE_QUEUED}.`);
-			await eventually(() => emulator.faults.trickles[0]?.cutByClient === true, 'the emulator to notice the client hung up');
+			await eventually(
+				() => emulator.faults.trickles[0]?.cutByClient === true,
+				'the emulator to notice the client hung up',
+			);
 			const [trickle] = emulator.faults.trickles;
 			// Counted at the server: within 1 s of the deadline, at most (1.2 s + 1 s) / 0.4 s + 1 bytes went out.
 			expect(trickle.bytesSent).toBeLessThanOrEqual(6);
@@ -251,13 +262,16 @@ describe('faults on the upload', () => {
 				id: `upload.${status}.once.${retryAfter === undefined ? 'noRetryAfter' : 'retryAfter'}`,
 				area: UPLOAD_AREA,
 				case: `HTTP ${status} once, ${label}`,
-				userSees: 'Success: resent after the refusal' + (retryAfter === undefined ? ' (back-off)' : ' (after Retry-After)'),
+				userSees:
+					'Success: resent after the refusal' + (retryAfter === undefined ? ' (back-off)' : ' (after Retry-After)'),
 				server: uploadsLine(),
 				lost: 'nothing: imported once',
 				alsoCoveredBy:
 					status === 503
 						? ['test/integration/bulkImport.test.ts › resends the file after a 503 that refused it, and succeeds']
-						: ['test/integration/bulkImport.test.ts › resends a streamed (filesystem-mode) file after a 429 with a fresh stream'],
+						: [
+								'test/integration/bulkImport.test.ts › resends a streamed (filesystem-mode) file after a 429 with a fresh stream',
+							],
 			});
 		});
 	});
@@ -266,7 +280,9 @@ describe('faults on the upload', () => {
 		emulator.faults.respond('upload', 50, { status: 429 });
 		const error = thrown(await upload());
 		expect(error.message).toBe('CommCare is busy or unavailable (HTTP 429, after 5 attempts); try again later.');
-		expect(error.description).toBe('The server answered an empty body. Nothing was imported, so running it again later is safe.');
+		expect(error.description).toBe(
+			'The server answered an empty body. Nothing was imported, so running it again later is safe.',
+		);
 		expect(received(emulator)).toMatchObject({ uploadPosts: 5, importsQueued: 0 });
 		table.record({
 			id: 'upload.429.always',
@@ -282,8 +298,12 @@ describe('faults on the upload', () => {
 	it('HTTP 503 asking to wait an hour: not waited for, reported with the Retry-After', async () => {
 		emulator.faults.respond('upload', 50, { status: 503, retryAfter: 3600 });
 		const error = thrown(await upload());
-		expect(error.message).toBe('CommCare is busy or unavailable (HTTP 503); try again later. CommCare asked to wait (Retry-After: 3600).');
-		expect(error.description).toBe('The server answered an empty body. Nothing was imported, so running it again later is safe.');
+		expect(error.message).toBe(
+			'CommCare is busy or unavailable (HTTP 503); try again later. CommCare asked to wait (Retry-After: 3600).',
+		);
+		expect(error.description).toBe(
+			'The server answered an empty body. Nothing was imported, so running it again later is safe.',
+		);
 		expect(received(emulator)).toMatchObject({ uploadPosts: 1, importsQueued: 0 });
 		table.record({
 			id: 'upload.503.retryAfterTooLong',
@@ -315,7 +335,9 @@ describe('faults on the upload', () => {
 				advice: error.description,
 				server: uploadsLine(),
 				lost: 'nothing: not resent; the user is told to check before re-running',
-				alsoCoveredBy: ['test/unit/transportRequest.test.ts › does not retry the upload after a 502 or 504 (a gateway may have passed it on)'],
+				alsoCoveredBy: [
+					'test/unit/transportRequest.test.ts › does not retry the upload after a 502 or 504 (a gateway may have passed it on)',
+				],
 			});
 		});
 	});
@@ -323,8 +345,12 @@ describe('faults on the upload', () => {
 	it('an HTML 500 page: summarised (title only), never resent', async () => {
 		emulator.faults.respond('upload', 5, { status: 500, html: true });
 		const error = thrown(await upload());
-		expect(error.message).toBe('CommCare failed with an internal error (HTTP 500) and sent an HTML page titled "500 Error" instead of a message.');
-		expect(error.description).toMatch(/^Nothing says whether the import was queued: check CommCare HQ → Data → Import Cases from Excel/);
+		expect(error.message).toBe(
+			'CommCare failed with an internal error (HTTP 500) and sent an HTML page titled "500 Error" instead of a message.',
+		);
+		expect(error.description).toMatch(
+			/^Nothing says whether the import was queued: check CommCare HQ → Data → Import Cases from Excel/,
+		);
 		expectNoMarkup(`${error.message} ${error.description}`);
 		expect(received(emulator)).toMatchObject({ uploadPosts: 1, importsQueued: 0 });
 		table.record({
@@ -372,13 +398,19 @@ describe('faults on the upload', () => {
 			continueOnFail: true,
 		});
 		const out = result.outputs?.[0] ?? [];
-		expect(out.map((item) => [item.pairedItem, item.json.fileName, item.json.status_url === undefined ? 'error' : 'ok'])).toEqual([
+		expect(
+			out.map((item) => [item.pairedItem, item.json.fileName, item.json.status_url === undefined ? 'error' : 'ok']),
+		).toEqual([
 			[{ item: 0 }, 'a.xlsx', 'error'],
 			[{ item: 1 }, 'b.xlsx', 'error'],
 			[{ item: 2 }, 'c.xlsx', 'ok'],
 		]);
 		// Every file queued exactly once: the dropped answers were never followed by a second upload.
-		expect(emulator.uploads.filter((u) => u.status === 200).map((u) => u.fileName)).toEqual(['a.xlsx', 'b.xlsx', 'c.xlsx']);
+		expect(emulator.uploads.filter((u) => u.status === 200).map((u) => u.fileName)).toEqual([
+			'a.xlsx',
+			'b.xlsx',
+			'c.xlsx',
+		]);
 		expect(received(emulator)).toMatchObject({ uploadPosts: 4, importsQueued: 3 });
 		expect(out[1].json.error).toBe(`The connection to CommCare broke during the upload (ECONNRESET): ${MAYBE_QUEUED}.`);
 		table.record({
@@ -402,7 +434,10 @@ async function queueImport(): Promise<CreatedUpload> {
 	return await uploadToEmulator(access(), { rows: [{ case_id: '', name: 'Asha' }] });
 }
 
-async function checkStatus(upload: CreatedUpload, options: Partial<ScenarioOptions> & { parameters?: IDataObject } = {}) {
+async function checkStatus(
+	upload: CreatedUpload,
+	options: Partial<ScenarioOptions> & { parameters?: IDataObject } = {},
+) {
 	return await runScenario({
 		node: importStatus,
 		credentials: apiKeyCredential(emulator) as never,
@@ -434,7 +469,9 @@ describe('faults on status polls', () => {
 		expect(json).toMatchObject({ outcome: 'error', timedOut: true, state: null });
 		expect(json.polls).toBeGreaterThan(1);
 		expect(json.summary).toMatch(
-			new RegExp(`^Gave up waiting after [\\d.]+ s and \\d+ polls: CommCare HQ never answered with a status; last poll: Could not connect to CommCare at http://127.0.0.1:${port} \\(ECONNREFUSED\\): the server is down or the Base URL is wrong\\. The import may still finish; check the status URL again later\\.$`),
+			new RegExp(
+				`^Gave up waiting after [\\d.]+ s and \\d+ polls: CommCare HQ never answered with a status; last poll: Could not connect to CommCare at http://127.0.0.1:${port} \\(ECONNREFUSED\\): the server is down or the Base URL is wrong\\. The import may still finish; check the status URL again later\\.$`,
+			),
 		);
 		table.record({
 			id: 'status.connectionRefused',
@@ -460,7 +497,9 @@ describe('faults on status polls', () => {
 			userSees: `Success output: ${json.summary}`,
 			server: statusLine(json.polls as number),
 			lost: 'nothing',
-			alsoCoveredBy: ['test/integration/importStatus.test.ts › rides out network drops, 429, 502, 503, 504 and truncated JSON without ending the wait'],
+			alsoCoveredBy: [
+				'test/integration/importStatus.test.ts › rides out network drops, 429, 502, 503, 504 and truncated JSON without ending the wait',
+			],
 		});
 	});
 
@@ -495,8 +534,13 @@ describe('faults on status polls', () => {
 			const json = onlyItem(await checkStatus(upload, { parameters: { timeout: 0.02 } }), 2);
 			const elapsedMs = Date.now() - started;
 			expect(json).toMatchObject({ outcome: 'error', reason: 'timedOut', timedOut: true, polls: 1 });
-			expect(json.summary).toMatch(/^Gave up waiting after [\d.]+ s and 1 poll: CommCare HQ never answered with a status; last poll: CommCare at http:\/\/127\.0\.0\.1:\d+ did not answer within 1\.2 s \(ETIMEDOUT\)\./);
-			await eventually(() => emulator.faults.trickles[0]?.cutByClient === true, 'the emulator to notice the client hung up');
+			expect(json.summary).toMatch(
+				/^Gave up waiting after [\d.]+ s and 1 poll: CommCare HQ never answered with a status; last poll: CommCare at http:\/\/127\.0\.0\.1:\d+ did not answer within 1\.2 s \(ETIMEDOUT\)\./,
+			);
+			await eventually(
+				() => emulator.faults.trickles[0]?.cutByClient === true,
+				'the emulator to notice the client hung up',
+			);
 			expect(emulator.faults.trickles[0].bytesSent).toBeLessThanOrEqual(6);
 			expect(elapsedMs).toBeLessThan(10_000);
 			table.record({
@@ -514,7 +558,9 @@ describe('faults on status polls', () => {
 		emulator.setTimeline({ queuedPolls: 1, runningPolls: 0 });
 		const upload = await queueImport();
 		const json = onlyItem(
-			await checkStatus(upload, { parameters: { pollInterval: 0.05, timeout: 1e12, options: { maxPollInterval: 1e12 } } }),
+			await checkStatus(upload, {
+				parameters: { pollInterval: 0.05, timeout: 1e12, options: { maxPollInterval: 1e12 } },
+			}),
 			0,
 		);
 		expect(json).toMatchObject({ outcome: 'success', polls: 2, summary: SUCCESS });
@@ -548,8 +594,13 @@ describe('faults on status polls', () => {
 				lost: 'nothing',
 				alsoCoveredBy:
 					retryAfter === undefined
-						? ['test/integration/importStatus.test.ts › rides out network drops, 429, 502, 503, 504 and truncated JSON without ending the wait']
-						: ['test/integration/importStatus.test.ts › never asks again before Retry-After', 'test/unit/polling.test.ts › honours Retry-After for that URL while the others keep their rhythm'],
+						? [
+								'test/integration/importStatus.test.ts › rides out network drops, 429, 502, 503, 504 and truncated JSON without ending the wait',
+							]
+						: [
+								'test/integration/importStatus.test.ts › never asks again before Retry-After',
+								'test/unit/polling.test.ts › honours Retry-After for that URL while the others keep their rhythm',
+							],
 			});
 		});
 	});
@@ -559,7 +610,9 @@ describe('faults on status polls', () => {
 		emulator.faults.respond('status', 500, { status: 503, retryAfter: 0 });
 		const json = onlyItem(await checkStatus(upload), 2);
 		expect(json).toMatchObject({ outcome: 'error', timedOut: true, state: null });
-		expect(json.summary).toMatch(/^Gave up waiting after [\d.]+ s and \d+ polls: CommCare HQ never answered with a status; last poll: HTTP 503, Retry-After 0 s\. The import may still finish; check the status URL again later\.$/);
+		expect(json.summary).toMatch(
+			/^Gave up waiting after [\d.]+ s and \d+ polls: CommCare HQ never answered with a status; last poll: HTTP 503, Retry-After 0 s\. The import may still finish; check the status URL again later\.$/,
+		);
 		expect(received(emulator).uploadPosts).toBe(1);
 		table.record({
 			id: 'status.503.always',
@@ -596,7 +649,9 @@ describe('faults on status polls', () => {
 		const json = onlyItem(await checkStatus(upload), 2);
 		expect(json).toMatchObject({ outcome: 'error', timedOut: true });
 		expect(json.polls).toBeGreaterThan(1);
-		expect(json.summary).toMatch(/; last poll: the status response was not JSON \(it starts "\{"state": 2, .*"\)\. The import may still finish; check the status URL again later\.$/);
+		expect(json.summary).toMatch(
+			/; last poll: the status response was not JSON \(it starts "\{"state": 2, .*"\)\. The import may still finish; check the status URL again later\.$/,
+		);
 		table.record({
 			id: 'status.malformedJson.always',
 			area: STATUS_AREA,
@@ -604,7 +659,9 @@ describe('faults on status polls', () => {
 			userSees: `Error output: ${json.summary}`,
 			server: `a poll every back-off step until the timeout; ${plural(received(emulator).uploadPosts, 'upload')}, never resent`,
 			lost: 'nothing: the item is on Error with timedOut, the import untouched',
-			alsoCoveredBy: ['test/integration/importStatus.test.ts › rides out network drops, 429, 502, 503, 504 and truncated JSON without ending the wait'],
+			alsoCoveredBy: [
+				'test/integration/importStatus.test.ts › rides out network drops, 429, 502, 503, 504 and truncated JSON without ending the wait',
+			],
 		});
 	});
 
@@ -614,7 +671,9 @@ describe('faults on status polls', () => {
 		const json = onlyItem(await checkStatus(upload), 2);
 		expect(json).toMatchObject({ outcome: 'error', timedOut: true, state: -1 });
 		expect(json.polls).toBeGreaterThan(1);
-		expect(json.summary).toMatch(/^Gave up waiting after [\d.]+ s and \d+ polls: the import was still queued\. The import may still finish; check the status URL again later\.$/);
+		expect(json.summary).toMatch(
+			/^Gave up waiting after [\d.]+ s and \d+ polls: the import was still queued\. The import may still finish; check the status URL again later\.$/,
+		);
 		table.record({
 			id: 'status.staysQueued',
 			area: STATUS_AREA,
@@ -622,7 +681,9 @@ describe('faults on status polls', () => {
 			userSees: `Error output: ${json.summary}`,
 			server: `a poll per interval until the timeout; ${plural(received(emulator).uploadPosts, 'upload')}, never resent`,
 			lost: 'nothing: the item is on Error with timedOut; the import may still finish',
-			alsoCoveredBy: ['test/integration/importStatus.test.ts › Error with timedOut: a queued import is asked until the timeout, and the polls are counted'],
+			alsoCoveredBy: [
+				'test/integration/importStatus.test.ts › Error with timedOut: a queued import is asked until the timeout, and the polls are counted',
+			],
 		});
 	});
 

@@ -36,8 +36,18 @@ export const SECRET_USER = {
  */
 export function secretNeedles(user: { username: string; apiKey?: string; password?: string }): string[] {
 	const collapse = (text: string) => text.replace(/\s+/g, ' ');
-	const secrets = [user.apiKey ?? '', user.password ?? '', `${user.username}:${user.password ?? ''}`, `${user.username}:${user.apiKey ?? ''}`];
-	const parts = [secrets[0], secrets[1], Buffer.from(secrets[2]).toString('base64'), Buffer.from(secrets[3]).toString('base64')]
+	const secrets = [
+		user.apiKey ?? '',
+		user.password ?? '',
+		`${user.username}:${user.password ?? ''}`,
+		`${user.username}:${user.apiKey ?? ''}`,
+	];
+	const parts = [
+		secrets[0],
+		secrets[1],
+		Buffer.from(secrets[2]).toString('base64'),
+		Buffer.from(secrets[3]).toString('base64'),
+	]
 		.map((secret) => collapse(secret.trim()))
 		.filter((secret) => secret.length > 0);
 	const needles = new Set<string>();
@@ -87,11 +97,23 @@ export async function startSecretEmulator(options: StartOptions = {}): Promise<E
 }
 
 export function apiKeyCredential(emulator: Pick<Emulator, 'baseUrl'>, overrides: IDataObject = {}): IDataObject {
-	return { baseUrl: emulator.baseUrl, authType: 'apiKey', username: SECRET_USER.username, apiKey: SECRET_USER.apiKey, ...overrides };
+	return {
+		baseUrl: emulator.baseUrl,
+		authType: 'apiKey',
+		username: SECRET_USER.username,
+		apiKey: SECRET_USER.apiKey,
+		...overrides,
+	};
 }
 
 export function basicCredential(emulator: Pick<Emulator, 'baseUrl'>, overrides: IDataObject = {}): IDataObject {
-	return { baseUrl: emulator.baseUrl, authType: 'basicAuth', username: SECRET_USER.username, password: SECRET_USER.password, ...overrides };
+	return {
+		baseUrl: emulator.baseUrl,
+		authType: 'basicAuth',
+		username: SECRET_USER.username,
+		password: SECRET_USER.password,
+		...overrides,
+	};
 }
 
 /** What one node run left behind, for the user and for an operator reading the logs. */
@@ -157,7 +179,12 @@ export function deepText(value: unknown, seen = new Set<unknown>(), depth = 0): 
 
 /** Everything a run exposed, as one searchable text (outputs, the error and its whole tree, logs). */
 export function exposedText(result: RunResult): string {
-	return [deepText(result.outputs), deepText(result.error), result.error ? JSON.stringify(result.error) : '', ...result.logs].join('\n');
+	return [
+		deepText(result.outputs),
+		deepText(result.error),
+		result.error ? JSON.stringify(result.error) : '',
+		...result.logs,
+	].join('\n');
 }
 
 /** Fails when any secret needle appears anywhere the run exposed (whitespace runs compared as one space). */
@@ -166,7 +193,10 @@ export function expectNoSecrets(result: RunResult, needles: readonly string[] = 
 	for (const needle of needles) {
 		const at = text.indexOf(needle);
 		if (at === -1) continue;
-		const context = text.slice(Math.max(0, at - 200), at + needle.length + 60).split(needle).join('«SECRET»');
+		const context = text
+			.slice(Math.max(0, at - 200), at + needle.length + 60)
+			.split(needle)
+			.join('«SECRET»');
 		throw new Error(`A secret leaked (${needle.length} characters) in: ${context}`);
 	}
 }
@@ -193,7 +223,8 @@ export function received(emulator: Emulator) {
 
 /** The thrown error, or a failure of the test when the run did not throw. */
 export function thrown(result: RunResult): NonNullable<RunResult['error']> {
-	if (!result.error) throw new Error(`expected the node to fail, but it returned ${JSON.stringify(result.outputs)?.slice(0, 300)}`);
+	if (!result.error)
+		throw new Error(`expected the node to fail, but it returned ${JSON.stringify(result.outputs)?.slice(0, 300)}`);
 	return result.error;
 }
 
@@ -245,9 +276,18 @@ export async function sendFile(
 }
 
 /** Feeds a Bulk Import run's output items to CommCare Import Status, as a workflow would. */
-export async function statusOf(emulator: Pick<Emulator, 'baseUrl'>, result: RunResult, parameters: IDataObject = FAST_POLLING): Promise<RunResult> {
+export async function statusOf(
+	emulator: Pick<Emulator, 'baseUrl'>,
+	result: RunResult,
+	parameters: IDataObject = FAST_POLLING,
+): Promise<RunResult> {
 	if (!result.outputs) throw new Error(`the upload failed: ${result.error?.message}`);
-	return await runScenario({ node: importStatus, credentials: apiKeyCredential(emulator) as never, items: result.outputs[0], parameters });
+	return await runScenario({
+		node: importStatus,
+		credentials: apiKeyCredential(emulator) as never,
+		items: result.outputs[0],
+		parameters,
+	});
 }
 
 /** "1 upload request, 1 import queued" (or "no request"), for the `server` column of TESTING.md. */
@@ -261,11 +301,29 @@ export function uploadsLine(emulator: Emulator): string {
 /** A self-signed certificate for 127.0.0.1, made with openssl for this test file; `remove()` deletes it. */
 export function selfSignedCertificate(): { key: Buffer; cert: Buffer; remove(): void } {
 	const dir = mkdtempSync(join(tmpdir(), 'commcare-tls-'));
-	execFileSync('openssl', [
-		'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-		'-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-		'-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-	], { stdio: 'ignore' });
+	execFileSync(
+		'openssl',
+		[
+			'req',
+			'-x509',
+			'-newkey',
+			'ec',
+			'-pkeyopt',
+			'ec_paramgen_curve:prime256v1',
+			'-nodes',
+			'-days',
+			'1',
+			'-subj',
+			'/CN=127.0.0.1',
+			'-addext',
+			'subjectAltName=IP:127.0.0.1',
+			'-keyout',
+			join(dir, 'key.pem'),
+			'-out',
+			join(dir, 'cert.pem'),
+		],
+		{ stdio: 'ignore' },
+	);
 	const pair = { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
 	return { ...pair, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -14,7 +14,10 @@ const UPDATING = process.env.UPDATE_TESTING_TABLE === '1';
 /** Makes a message comparable across runs: ports, ids and measured durations vary, the words do not. */
 export function normalise(text: string): string {
 	return text
-		.replace(/\b(https?):\/\/(127\.0\.0\.1|localhost|\[::1\]|[a-z0-9-]+):\d{2,5}/gi, (_m, scheme: string, host: string) => `${scheme}://${host}:PORT`)
+		.replace(
+			/\b(https?):\/\/(127\.0\.0\.1|localhost|\[::1\]|[a-z0-9-]+):\d{2,5}/gi,
+			(_m, scheme: string, host: string) => `${scheme}://${host}:PORT`,
+		)
 		.replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<id>')
 		.replace(/after \d+(\.\d+)? (s|min) and \d+ polls?/g, 'after … s and … polls')
 		.replace(/\b(retry \d+ in) \d+ ms/g, '$1 … ms');

@@ -64,7 +64,13 @@ afterAll(async () => {
 function credential(kind: AuthKind, overrides: IDataObject = {}): IDataObject {
 	return kind === 'apiKey'
 		? { baseUrl: emulator.baseUrl, authType: 'apiKey', username: USER.username, apiKey: USER.apiKey, ...overrides }
-		: { baseUrl: emulator.baseUrl, authType: 'basicAuth', username: USER.username, password: USER.password, ...overrides };
+		: {
+				baseUrl: emulator.baseUrl,
+				authType: 'basicAuth',
+				username: USER.username,
+				password: USER.password,
+				...overrides,
+			};
 }
 
 /** The credential echoed in every shape that leaked before. */
@@ -140,7 +146,13 @@ async function uploadItems(auth: AuthKind): Promise<RunResult> {
 		node: bulkImport,
 		credentials: credential(auth) as never,
 		items: [{ json: { case_id: '', name: 'Asha' } }, { json: { case_id: '', name: 'Bola' } }],
-		parameters: { projectSpace: 'demo', caseType: 'patient', createNewCases: true, source: 'items', options: { outputPerRecord: true } },
+		parameters: {
+			projectSpace: 'demo',
+			caseType: 'patient',
+			createNewCases: true,
+			source: 'items',
+			options: { outputPerRecord: true },
+		},
 		continueOnFail: true,
 	});
 }
@@ -166,18 +178,17 @@ function shown(result: RunResult): string {
 const STATUSES = [401, 403, 404, 405, 429, 500, 502, 503];
 
 describe('the upload answered with an error that echoes the credential', () => {
-	it.each(AUTH_KINDS.flatMap((auth) => STATUSES.flatMap((status) => BODY_KINDS.map((kind) => [auth, status, kind] as const))))(
-		'%s: HTTP %i with a %s body, Continue On Fail off and on',
-		async (auth, status, kind) => {
-			for (const continueOnFail of [false, true]) {
-				emulator.reset();
-				emulator.faults.respond('upload', 5, { status, ...body(kind, auth, status) });
-				const result = await upload(auth, continueOnFail);
-				if (continueOnFail) expect(result.outputs?.[0][0].json.error).toEqual(expect.any(String));
-				else expect(result.error?.message).toEqual(expect.any(String));
-			}
-		},
-	);
+	it.each(
+		AUTH_KINDS.flatMap((auth) => STATUSES.flatMap((status) => BODY_KINDS.map((kind) => [auth, status, kind] as const))),
+	)('%s: HTTP %i with a %s body, Continue On Fail off and on', async (auth, status, kind) => {
+		for (const continueOnFail of [false, true]) {
+			emulator.reset();
+			emulator.faults.respond('upload', 5, { status, ...body(kind, auth, status) });
+			const result = await upload(auth, continueOnFail);
+			if (continueOnFail) expect(result.outputs?.[0][0].json.error).toEqual(expect.any(String));
+			else expect(result.error?.message).toEqual(expect.any(String));
+		}
+	});
 
 	it('a JSON 500 whose message has a line break, spaces, a tab, a tag and an entity: message and description clean', async () => {
 		let requests = 0;
@@ -191,8 +202,9 @@ describe('the upload answered with an error that echoes the credential', () => {
 		table.record({
 			id: 'secrets.json500.everyShape',
 			area: AREA,
-			case: "The upload answered a JSON 500 whose message holds the Authorization header and the secret with a line break, a run of spaces, a tab, a tag and an entity in it (API key and Basic)",
-			userSees: 'CommCare’s message with every piece of the secret as [redacted], in the message and the plain-text description alike',
+			case: 'The upload answered a JSON 500 whose message holds the Authorization header and the secret with a line break, a run of spaces, a tab, a tag and an entity in it (API key and Basic)',
+			userSees:
+				'CommCare’s message with every piece of the secret as [redacted], in the message and the plain-text description alike',
 			server: `${requests} upload requests (one per credential kind), refused`,
 			lost: 'nothing: no 8-character piece of the key, the password or the header in any field',
 		});
@@ -201,7 +213,9 @@ describe('the upload answered with an error that echoes the credential', () => {
 	it('an HTML page whose title, cut at 120 characters, ends inside the header: no prefix of it shows', async () => {
 		emulator.faults.respond('upload', 1, { status: 500, ...body('html', 'apiKey', 500) });
 		const result = await upload('apiKey', false);
-		expect(result.error?.message).toMatch(/^CommCare failed with an internal error \(HTTP 500\) and sent an HTML page titled "Server trouble .*(…|\[redacted\])/);
+		expect(result.error?.message).toMatch(
+			/^CommCare failed with an internal error \(HTTP 500\) and sent an HTML page titled "Server trouble .*(…|\[redacted\])/,
+		);
 		table.record({
 			id: 'secrets.htmlTitleCut',
 			area: AREA,
@@ -223,53 +237,63 @@ describe('the upload answered with an error that echoes the credential', () => {
 });
 
 describe('a status poll answered with an error that echoes the credential', () => {
-	it.each(AUTH_KINDS.flatMap((auth) => STATUSES.flatMap((status) => BODY_KINDS.map((kind) => [auth, status, kind] as const))))(
-		'%s: HTTP %i with a %s body',
-		async (auth, status, kind) => {
-			emulator.faults.respond('status', 5, { status, ...body(kind, auth, status) });
-			const result = await poll(auth);
-			expect(result.outputs?.[2]).toHaveLength(1);
+	it.each(
+		AUTH_KINDS.flatMap((auth) => STATUSES.flatMap((status) => BODY_KINDS.map((kind) => [auth, status, kind] as const))),
+	)('%s: HTTP %i with a %s body', async (auth, status, kind) => {
+		emulator.faults.respond('status', 5, { status, ...body(kind, auth, status) });
+		const result = await poll(auth);
+		expect(result.outputs?.[2]).toHaveLength(1);
+	});
+
+	it.each(AUTH_KINDS)(
+		'%s: a 200 that is not a status (text quoting the secret, an HTML page), or a status whose errors quote it',
+		async (auth) => {
+			const shapes = echoes(auth);
+			const answers = [
+				{ status: 200, body: shapes.join('\n'), headers: { 'Content-Type': 'text/plain' } },
+				{ status: 200, ...body('html', auth, 200) },
+				{
+					status: 200,
+					headers: { 'Content-Type': 'application/json' },
+					body: JSON.stringify({
+						state: 2,
+						progress: { percent: 0 },
+						result: {
+							match_count: 0,
+							created_count: 0,
+							num_chunks: 1,
+							errors: [{ title: shapes[0], description: shapes.join(' '), column: shapes[1], rows: [2] }],
+						},
+					}),
+				},
+			];
+			const summaries: string[] = [];
+			for (const answer of answers) {
+				emulator.reset();
+				emulator.faults.respond('status', 5, answer);
+				const result = await poll(auth);
+				summaries.push(String(result.outputs!.flat()[0].json.summary));
+			}
+			if (auth === 'apiKey') {
+				table.record({
+					id: 'secrets.status200.notAStatus',
+					area: AREA,
+					case: 'A status poll answered 200 with text starting with the secret; with an HTML page; with a status whose row errors quote the header and the secret',
+					userSees: summaries.join(' / '),
+					server: '1 status request each',
+					lost: 'nothing: the text is not quoted, the page not shown, the row errors redacted',
+				});
+			}
 		},
 	);
-
-	it.each(AUTH_KINDS)('%s: a 200 that is not a status (text quoting the secret, an HTML page), or a status whose errors quote it', async (auth) => {
-		const shapes = echoes(auth);
-		const answers = [
-			{ status: 200, body: shapes.join('\n'), headers: { 'Content-Type': 'text/plain' } },
-			{ status: 200, ...body('html', auth, 200) },
-			{
-				status: 200,
-				headers: { 'Content-Type': 'application/json' },
-				body: JSON.stringify({
-					state: 2,
-					progress: { percent: 0 },
-					result: { match_count: 0, created_count: 0, num_chunks: 1, errors: [{ title: shapes[0], description: shapes.join(' '), column: shapes[1], rows: [2] }] },
-				}),
-			},
-		];
-		const summaries: string[] = [];
-		for (const answer of answers) {
-			emulator.reset();
-			emulator.faults.respond('status', 5, answer);
-			const result = await poll(auth);
-			summaries.push(String(result.outputs!.flat()[0].json.summary));
-		}
-		if (auth === 'apiKey') {
-			table.record({
-				id: 'secrets.status200.notAStatus',
-				area: AREA,
-				case: 'A status poll answered 200 with text starting with the secret; with an HTML page; with a status whose row errors quote the header and the secret',
-				userSees: summaries.join(' / '),
-				server: '1 status request each',
-				lost: 'nothing: the text is not quoted, the page not shown, the row errors redacted',
-			});
-		}
-	});
 });
 
 describe('redirects whose Location carries the secret', () => {
 	const locations = (secret: string): Array<[string, string]> => [
-		['a path and a query on the same server', `/a/demo/${encodeURIComponent(secret)}/?api_key=${encodeURIComponent(secret)}`],
+		[
+			'a path and a query on the same server',
+			`/a/demo/${encodeURIComponent(secret)}/?api_key=${encodeURIComponent(secret)}`,
+		],
 		['another server', `http://elsewhere.invalid/${encodeURIComponent(secret)}?api_key=${encodeURIComponent(secret)}`],
 		['an invalid address', `http://[::1/${encodeURIComponent(secret)}`],
 		['a bad %-escape', `/a/demo/%zz/${encodeURIComponent(secret)}`],
@@ -320,24 +344,35 @@ describe('no answer at all', () => {
 		certificate.remove();
 	});
 
-	it.each(AUTH_KINDS)('%s: connection refused, reset, a self-signed certificate; Continue On Fail off and on', async (auth) => {
-		const refused = `http://127.0.0.1:${await closedPort()}`;
-		for (const continueOnFail of [false, true]) {
-			await upload(auth, continueOnFail, { baseUrl: refused });
-			await upload(auth, continueOnFail, { baseUrl: tlsOrigin });
-			emulator.reset();
-			emulator.faults.dropConnection('upload', 1);
-			await upload(auth, continueOnFail);
-		}
-		emulator.faults.dropConnection('status', 5);
-		await poll(auth);
-		await sweep({ node: importStatus, credentials: credential(auth, { baseUrl: tlsOrigin }) as never, items: [{ json: { status_url: `${tlsOrigin}/a/demo/x/status` } }], parameters: { timeout: 0 } });
-	});
+	it.each(AUTH_KINDS)(
+		'%s: connection refused, reset, a self-signed certificate; Continue On Fail off and on',
+		async (auth) => {
+			const refused = `http://127.0.0.1:${await closedPort()}`;
+			for (const continueOnFail of [false, true]) {
+				await upload(auth, continueOnFail, { baseUrl: refused });
+				await upload(auth, continueOnFail, { baseUrl: tlsOrigin });
+				emulator.reset();
+				emulator.faults.dropConnection('upload', 1);
+				await upload(auth, continueOnFail);
+			}
+			emulator.faults.dropConnection('status', 5);
+			await poll(auth);
+			await sweep({
+				node: importStatus,
+				credentials: credential(auth, { baseUrl: tlsOrigin }) as never,
+				items: [{ json: { status_url: `${tlsOrigin}/a/demo/x/status` } }],
+				parameters: { timeout: 0 },
+			});
+		},
+	);
 });
 
 describe('a Base URL with a login or a key in it', () => {
 	const baseUrls = (secret: string): Array<[string, () => string]> => [
-		['a password holding /', () => emulator.baseUrl.replace('http://', `http://${encodeURIComponent(USER.username)}:${secret}@`)],
+		[
+			'a password holding /',
+			() => emulator.baseUrl.replace('http://', `http://${encodeURIComponent(USER.username)}:${secret}@`),
+		],
 		['an api_key query', () => `${emulator.baseUrl}/?api_key=${encodeURIComponent(secret)}`],
 		['a login and a bad %-escape', () => emulator.baseUrl.replace('http://', `http://me:${secret}%zz@`)],
 	];

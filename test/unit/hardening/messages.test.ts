@@ -10,27 +10,57 @@ import { classifyImport, unpolled } from '../../../nodes/shared/status';
 import { commCareCredentialsFrom, normalizeResponse } from '../../../nodes/shared/transport';
 
 const node = { name: 'CommCare', type: 'test', typeVersion: 1, position: [0, 0], parameters: {} } as unknown as INode;
-const credentials = commCareCredentialsFrom({ baseUrl: 'https://commcare.example.org', username: 'me@example.org', apiKey: 'k3y-0123456789' });
+const credentials = commCareCredentialsFrom({
+	baseUrl: 'https://commcare.example.org',
+	username: 'me@example.org',
+	apiKey: 'k3y-0123456789',
+});
 const url = 'https://commcare.example.org/a/demo/importer/excel/bulk_upload_api/';
 
 describe('no answer in time', () => {
-	it.each(['ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT'])('%s on the upload: "did not answer within", may or may not be queued', (code) => {
-		const error = errorForNetworkFailure(node, credentials, { kind: 'maybeSent', code, message: 'timeout of 2500ms exceeded' }, { operation: 'upload', url, timeoutMs: 2500 });
-		expect(error.message).toBe(`CommCare did not answer the upload within 2.5 s (${code}): the import may or may not have been queued.`);
-		expect(error.description).toBe(`${CHECK_IMPORT_HISTORY} If CommCare is only slow to accept large files, raise the node's Upload Timeout option.`);
-	});
+	it.each(['ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT'])(
+		'%s on the upload: "did not answer within", may or may not be queued',
+		(code) => {
+			const error = errorForNetworkFailure(
+				node,
+				credentials,
+				{ kind: 'maybeSent', code, message: 'timeout of 2500ms exceeded' },
+				{ operation: 'upload', url, timeoutMs: 2500 },
+			);
+			expect(error.message).toBe(
+				`CommCare did not answer the upload within 2.5 s (${code}): the import may or may not have been queued.`,
+			);
+			expect(error.description).toBe(
+				`${CHECK_IMPORT_HISTORY} If CommCare is only slow to accept large files, raise the node's Upload Timeout option.`,
+			);
+		},
+	);
 
 	it('without a known timeout says "in time"; a status poll gets no upload advice', () => {
 		const failure = { kind: 'maybeSent' as const, code: 'ECONNABORTED', message: 'timeout' };
-		expect(errorForNetworkFailure(node, credentials, failure, { operation: 'upload', url }).message).toMatch(/^CommCare did not answer the upload in time \(ECONNABORTED\)/);
-		const status = errorForNetworkFailure(node, credentials, failure, { operation: 'status', url, timeoutMs: 1000, attempts: 1 });
+		expect(errorForNetworkFailure(node, credentials, failure, { operation: 'upload', url }).message).toMatch(
+			/^CommCare did not answer the upload in time \(ECONNABORTED\)/,
+		);
+		const status = errorForNetworkFailure(node, credentials, failure, {
+			operation: 'status',
+			url,
+			timeoutMs: 1000,
+			attempts: 1,
+		});
 		expect(status.message).toBe('CommCare at https://commcare.example.org did not answer within 1 s (ECONNABORTED)');
 		expect(status.description).toBeUndefined();
 	});
 
 	it('a reset connection is still "broke during the upload"', () => {
-		const error = errorForNetworkFailure(node, credentials, { kind: 'maybeSent', code: 'ECONNRESET', message: 'socket hang up' }, { operation: 'upload', url, timeoutMs: 1000 });
-		expect(error.message).toBe('The connection to CommCare broke during the upload (ECONNRESET): the import may or may not have been queued.');
+		const error = errorForNetworkFailure(
+			node,
+			credentials,
+			{ kind: 'maybeSent', code: 'ECONNRESET', message: 'socket hang up' },
+			{ operation: 'upload', url, timeoutMs: 1000 },
+		);
+		expect(error.message).toBe(
+			'The connection to CommCare broke during the upload (ECONNRESET): the import may or may not have been queued.',
+		);
 	});
 });
 
@@ -40,16 +70,23 @@ describe('refused before processing', () => {
 		expect(errorForResponse(node, credentials, response, { operation: 'upload' }).description).toBe(
 			'The server answered an empty body. Nothing was imported, so running it again later is safe.',
 		);
-		expect(errorForResponse(node, credentials, response, { operation: 'status' }).description).toBe('The server answered an empty body.');
+		expect(errorForResponse(node, credentials, response, { operation: 'status' }).description).toBe(
+			'The server answered an empty body.',
+		);
 	});
 });
 
 describe('status outcomes that leave the import unknown', () => {
 	const statusUrl = 'https://commcare.example.org/a/demo/importer/history/uploads/x/status';
-	const unknown = 'The import itself may have finished or may still finish: check CommCare HQ → Data → Import Cases from Excel before uploading the same rows again.';
+	const unknown =
+		'The import itself may have finished or may still finish: check CommCare HQ → Data → Import Cases from Excel before uploading the same rows again.';
 
 	it('an HTTP error says the import may have finished, without a doubled full stop', () => {
-		const outcome = classifyImport(statusUrl, {}, unpolled({ kind: 'httpError', httpStatus: 500, message: 'CommCare failed (HTTP 500).' }));
+		const outcome = classifyImport(
+			statusUrl,
+			{},
+			unpolled({ kind: 'httpError', httpStatus: 500, message: 'CommCare failed (HTTP 500).' }),
+		);
 		expect(outcome.summary).toBe(`The status check failed (HTTP 500): CommCare failed (HTTP 500). ${unknown}`);
 	});
 
@@ -60,7 +97,11 @@ describe('status outcomes that leave the import unknown', () => {
 	});
 
 	it('a timeout whose last problem ends in a full stop reads as one sentence', () => {
-		const outcome = classifyImport(statusUrl, {}, unpolled({ kind: 'timedOut', lastProblem: 'The connection failed (ECONNRESET); try again later.' }));
+		const outcome = classifyImport(
+			statusUrl,
+			{},
+			unpolled({ kind: 'timedOut', lastProblem: 'The connection failed (ECONNRESET); try again later.' }),
+		);
 		expect(outcome.summary).toBe(
 			'Gave up waiting after 0 s and 0 polls: CommCare HQ never answered with a status; last poll: The connection failed (ECONNRESET); try again later. The import may still finish; check the status URL again later.',
 		);

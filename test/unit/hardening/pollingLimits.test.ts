@@ -23,7 +23,11 @@ function virtualClock(): Clock & { time: number } {
 	return clock;
 }
 
-const queued: StatusAnswer = { httpStatus: 200, body: { state: -1, progress: { percent: null }, result: null }, retryAfterMs: null };
+const queued: StatusAnswer = {
+	httpStatus: 200,
+	body: { state: -1, progress: { percent: null }, result: null },
+	retryAfterMs: null,
+};
 
 function recordingFetch(clock: { time: number }, requestMs: number) {
 	const limits: Array<number | undefined> = [];
@@ -39,7 +43,13 @@ describe('per-request timeout of status polls', () => {
 	it('is the time left before the deadline, capped at a minute and never below the floor', async () => {
 		const clock = virtualClock();
 		const { fetchStatus, limits } = recordingFetch(clock, 0);
-		const result = await pollStatusUrls(['a'], fetchStatus, { intervalSeconds: 30, maxIntervalSeconds: 30, timeoutSeconds: 100, clock, random: () => 1 });
+		const result = await pollStatusUrls(['a'], fetchStatus, {
+			intervalSeconds: 30,
+			maxIntervalSeconds: 30,
+			timeoutSeconds: 100,
+			clock,
+			random: () => 1,
+		});
 		expect(result.get('a')!.end.kind).toBe('timedOut');
 		// Polls at 0, 30, 60, 90 s and a last one at the deadline (100 s).
 		expect(limits).toEqual([MAX_REQUEST_TIMEOUT_MS, MAX_REQUEST_TIMEOUT_MS, 40_000, 10_000, MIN_REQUEST_TIMEOUT_MS]);
@@ -54,7 +64,13 @@ describe('per-request timeout of status polls', () => {
 			clock.time += given?.timeoutMs ?? 60_000;
 			return { networkError: 'timeout' };
 		};
-		const result = await pollStatusUrls(['a'], fetchStatus, { intervalSeconds: 1, maxIntervalSeconds: 1, timeoutSeconds: 5, clock, random: () => 1 });
+		const result = await pollStatusUrls(['a'], fetchStatus, {
+			intervalSeconds: 1,
+			maxIntervalSeconds: 1,
+			timeoutSeconds: 5,
+			clock,
+			random: () => 1,
+		});
 		expect(result.get('a')).toMatchObject({ end: { kind: 'timedOut', lastProblem: 'timeout' }, polls: 1 });
 		expect(limits).toEqual([5000]);
 		expect(clock.time).toBe(5000);
