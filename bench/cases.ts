@@ -18,19 +18,16 @@ import * as ExcelJS from 'exceljs';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import * as XLSX from 'xlsx';
 
-import { checkSpreadsheetFile } from '../nodes/CommCareBulkImport/binaryInput';
+import { checkSpreadsheetFile } from '../nodes/CommCareBulkImport/sources/fileSource';
 import { CommCareBulkImport } from '../nodes/CommCareBulkImport/CommCareBulkImport.node';
-import { planItemsUpload, writeChunkFile } from '../nodes/shared/itemsSource';
-import { preflightValueColumns, runPreflight } from '../nodes/shared/preflight';
-import {
-	inspectItems,
-	inspectSpreadsheet,
-	planColumns,
-	safeSheetName,
-	writeItemsXlsx,
-} from '../nodes/shared/spreadsheet';
-import type { ImportSettings, UploadResultJson } from '../nodes/shared/types';
-import { buildUploadForm, type SpreadsheetFile } from '../nodes/shared/upload';
+import { planItemsUpload, writeChunkFile } from '../nodes/CommCareBulkImport/sources/itemsPlan';
+import { preflightValueColumns, runPreflight } from '../nodes/CommCareBulkImport/checks/runChecks';
+import { planColumns, safeSheetName } from '../nodes/CommCareBulkImport/spreadsheet/columns';
+import { inspectItems, inspectSpreadsheet } from '../nodes/CommCareBulkImport/spreadsheet/inspectFile';
+import { writeItemsXlsx } from '../nodes/CommCareBulkImport/spreadsheet/writer';
+import type { ImportSettings } from '../nodes/CommCareBulkImport/importSettings';
+import type { UploadResultJson } from '../nodes/shared/outputContract';
+import { buildUploadForm, type SpreadsheetFile } from '../nodes/CommCareBulkImport/upload';
 import { binaryItem, runNode } from '../test/helpers/executionContext';
 import { writeZipBomb } from '../test/helpers/zipBomb';
 import { LARGE_FILE_TARGET_BYTES, makeRows, writeLargeXlsx } from './data';

@@ -7,6 +7,7 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 
+import { CREDENTIAL_TYPE } from '../shared/transport/credentialType';
 import { executeBulkImport } from './execute';
 
 // Parameter and option names are the public contract (stored in users' workflows): never rename one once released.
@@ -250,7 +251,7 @@ export class CommCareBulkImport implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'commCareApi', required: true }],
+		credentials: [{ name: CREDENTIAL_TYPE, required: true }],
 		properties,
 	};
 

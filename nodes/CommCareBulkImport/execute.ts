@@ -5,9 +5,9 @@
  */
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import { withRedaction } from '../shared/redaction';
-import { uploadEachBinaryFile } from './binaryInput';
-import { uploadInputItems } from './itemsInput';
+import { withRedaction } from '../shared/withRedaction';
+import { uploadEachBinaryFile } from './sources/fileSource';
+import { uploadInputItems } from './sources/itemsSource';
 
 export async function executeBulkImport(ctx: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	return await withRedaction(ctx, async () => {

@@ -10,10 +10,11 @@ import type {
 	NodeOperationError,
 } from 'n8n-workflow';
 
-import { InvalidInputError, toNodeError } from '../shared/errors';
+import { toNodeError } from '../shared/errors';
+import { InvalidInputError } from '../shared/invalidInputError';
 import type { Redactor } from '../shared/redaction';
-import { pairedItems } from '../shared/itemsSource';
-import type { PreflightIssue } from '../shared/types';
+import { pairedItems } from './sources/itemsPlan';
+import type { PreflightIssue } from '../shared/outputContract';
 
 /**
  * The checks before upload found errors: nothing is sent. `subject` names what was refused ("'a.xlsx' (item 0)",

@@ -5,12 +5,12 @@
  */
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
-import { InvalidInputError } from '../shared/errors';
-import type { MissingFieldsMode, SettingsGroup } from '../shared/itemsSource';
-import { listWithMore } from '../shared/preflight';
+import { InvalidInputError } from '../shared/invalidInputError';
+import type { MissingFieldsMode, SettingsGroup } from './sources/itemsPlan';
+import { listWithMore } from '../shared/messages';
 import { MAX_TIMER_MS } from '../shared/sleep';
-import { validateProjectSpace } from '../shared/transport';
-import type { ImportSettings, SearchField } from '../shared/types';
+import { validateProjectSpace } from '../shared/transport/addresses';
+import type { ImportSettings, SearchField } from './importSettings';
 
 /** Defaults of the options collection (the node description shows the same values). */
 export const OPTION_DEFAULTS = {

@@ -6,6 +6,7 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 
+import { CREDENTIAL_TYPE } from '../shared/transport/credentialType';
 import { executeImportStatus, MIN_POLL_INTERVAL_SECONDS } from './execute';
 
 /**
@@ -26,7 +27,7 @@ export class CommCareImportStatus implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main, NodeConnectionTypes.Main],
 		outputNames: ['Success', 'Warning', 'Error'],
-		credentials: [{ name: 'commCareApi', required: true }],
+		credentials: [{ name: CREDENTIAL_TYPE, required: true }],
 		properties: [
 			{
 				displayName:

@@ -7,16 +7,17 @@
 import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
 import { toNodeError } from '../shared/errors';
-import { withRedaction } from '../shared/redaction';
+import { withRedaction } from '../shared/withRedaction';
 import {
 	DEFAULT_CONCURRENCY,
 	fetchStatusThroughTransport,
 	pollStatusUrls,
 	PollingCancelledError,
 	type PollingOptions,
-} from '../shared/polling';
-import { outcomesForItems, planStatusChecks, routeToOutputs, unpolled, urlsToPoll } from '../shared/status';
-import { getCommCareCredentials } from '../shared/transport';
+} from './polling';
+import { unpolled } from './importOutcome';
+import { outcomesForItems, planStatusChecks, routeToOutputs, urlsToPoll } from './routing';
+import { getCommCareCredentials } from '../shared/transport/credentials';
 
 /** Below one second only makes sense against a local server (tests, the emulator); the back-off still applies. */
 export const MIN_POLL_INTERVAL_SECONDS = 0.05;

@@ -8,19 +8,11 @@
  */
 import { NodeApiError, NodeOperationError, type INode, type JsonObject } from 'n8n-workflow';
 
+import { InvalidInputError } from './invalidInputError';
 import { safeExcerpt, SHAPE_REDACTOR, type Redactor } from './redaction';
-import type { CommCareCredentials, CommCareResponse, NetworkFailure } from './transport';
-
-/** A problem with what the user typed or connected (parameters, credential, input items). Nothing was sent. */
-export class InvalidInputError extends Error {
-	constructor(
-		message: string,
-		readonly description?: string,
-	) {
-		super(message);
-		this.name = 'InvalidInputError';
-	}
-}
+import type { CommCareCredentials } from './transport/credentials';
+import type { NetworkFailure } from './transport/networkFailure';
+import type { CommCareResponse } from './transport/response';
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", apos: "'", nbsp: ' ' };
 

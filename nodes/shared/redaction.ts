@@ -15,9 +15,7 @@
  * Whatever the credential, it also removes what has the shape of a credential: `ApiKey user:key` and `Basic …`
  * header values, the `user:password@` of a URL, and the value of query parameters such as `api_key=`.
  */
-import type { ICredentialDataDecryptedObject, IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
-
-import { CREDENTIAL_TYPE } from './types';
+import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 export const REDACTED = '[redacted]';
 
@@ -315,26 +313,4 @@ export function safeExcerpt(text: string, max: number, redactor: Redactor = SHAP
 	const marker = redacted.lastIndexOf(REDACTED, cut);
 	if (marker !== -1 && marker + REDACTED.length > cut) cut = marker;
 	return `${redacted.slice(0, cut)}…`;
-}
-
-/**
- * Runs a node's work and redacts, as the very last step, every output item and whatever it throws: the one place
- * both nodes pass through on the way out, so no path can skip it. Without a usable credential (a dry run, a node
- * without one) there is no secret to know, and credential shapes are still removed.
- */
-export async function withRedaction(
-	ctx: IExecuteFunctions,
-	run: () => Promise<INodeExecutionData[][]>,
-): Promise<INodeExecutionData[][]> {
-	let redactor = SHAPE_REDACTOR;
-	try {
-		redactor = Redactor.forCredential((await ctx.getCredentials(CREDENTIAL_TYPE)) as ICredentialDataDecryptedObject);
-	} catch {
-		// No credential: the node itself reports that, if it needs one.
-	}
-	try {
-		return redactor.outputs(await run());
-	} catch (error) {
-		throw redactor.error(error);
-	}
 }

@@ -5,7 +5,7 @@
 import type { KnownUser } from './auth';
 import type { Cell } from './cells';
 import { newCaseId, type InMemoryCaseStore } from './caseStore';
-import { searchCellText, serverSearchId } from '../../nodes/shared/spreadsheet';
+import { searchCellText, serverSearchId } from '../../nodes/CommCareBulkImport/spreadsheet/serverText';
 import { pythonStrRepr } from './pythonFormat';
 import type { Sheet } from './spreadsheet';
 import type { Case, CaseIndex, EmulatorDomain, ImportResult, StatusErrorEntry } from './types';

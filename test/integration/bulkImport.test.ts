@@ -5,7 +5,7 @@
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
-import type { UploadResultJson } from '../../nodes/shared/types';
+import type { UploadResultJson } from '../../nodes/shared/outputContract';
 import { startEmulator, UPLOAD_MESSAGES, type Emulator } from '../emulator';
 import { xlsxFile } from '../emulator/testKit';
 import { binaryItem, runNode, type BinaryMode } from '../helpers/executionContext';

@@ -11,8 +11,13 @@ import ExcelJS from 'exceljs';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
-import { temporaryFolderPrefix } from '../../nodes/shared/spreadsheet';
-import type { DryRunResultJson, PreflightIssue, RecordResultJson, UploadResultJson } from '../../nodes/shared/types';
+import { temporaryFolderPrefix } from '../../nodes/CommCareBulkImport/temporaryFolder';
+import type {
+	DryRunResultJson,
+	PreflightIssue,
+	RecordResultJson,
+	UploadResultJson,
+} from '../../nodes/shared/outputContract';
 import { startEmulator, type Emulator } from '../emulator';
 import { runNode } from '../helpers/executionContext';
 

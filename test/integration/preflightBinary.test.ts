@@ -9,7 +9,12 @@ import * as XLSX from 'xlsx';
 
 import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
 import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareImportStatus.node';
-import type { DryRunResultJson, ImportOutcomeJson, PreflightIssue, UploadResultJson } from '../../nodes/shared/types';
+import type {
+	DryRunResultJson,
+	ImportOutcomeJson,
+	PreflightIssue,
+	UploadResultJson,
+} from '../../nodes/shared/outputContract';
 import { startEmulator, type Emulator } from '../emulator';
 import { xlsxFile } from '../emulator/testKit';
 import { binaryItem, runNode, type BinaryMode } from '../helpers/executionContext';

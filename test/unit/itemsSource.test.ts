@@ -1,5 +1,5 @@
 /**
- * The items source's pure parts (nodes/shared/itemsSource.ts) and the option readers of CommCare Bulk Import:
+ * The items source's pure parts (nodes/CommCareBulkImport/sources/) and the option readers of CommCare Bulk Import:
  * columns and uploads planned, checks per upload, findings of several uploads merged, per-record items, the file
  * written to a temporary folder that is removed afterwards.
  */
@@ -21,8 +21,9 @@ import {
 	withTemporaryFolder,
 	writeChunkFile,
 	type ItemsPlanOptions,
-} from '../../nodes/shared/itemsSource';
-import type { ImportSettings, PreflightIssue, UploadResultJson } from '../../nodes/shared/types';
+} from '../../nodes/CommCareBulkImport/sources/itemsPlan';
+import type { ImportSettings } from '../../nodes/CommCareBulkImport/importSettings';
+import type { PreflightIssue, UploadResultJson } from '../../nodes/shared/outputContract';
 
 const settings: ImportSettings = {
 	projectSpace: 'demo',

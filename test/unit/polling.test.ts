@@ -9,7 +9,7 @@ import {
 	type Clock,
 	type FetchStatus,
 	type StatusAnswer,
-} from '../../nodes/shared/polling';
+} from '../../nodes/CommCareImportStatus/polling';
 
 class VirtualClock implements Clock {
 	time = 1_000_000;

@@ -1,12 +1,10 @@
-import {
-	listWithMore,
-	preflightValueColumns,
-	runPreflight,
-	serverSearchId,
-	type PreflightInput,
-} from '../../nodes/shared/preflight';
-import { inspectItems, inspectSpreadsheet } from '../../nodes/shared/spreadsheet';
-import type { ImportSettings, PreflightIssue } from '../../nodes/shared/types';
+import { type PreflightInput } from '../../nodes/CommCareBulkImport/checks/report';
+import { preflightValueColumns, runPreflight } from '../../nodes/CommCareBulkImport/checks/runChecks';
+import { serverSearchId } from '../../nodes/CommCareBulkImport/spreadsheet/serverText';
+import { listWithMore } from '../../nodes/shared/messages';
+import { inspectItems, inspectSpreadsheet } from '../../nodes/CommCareBulkImport/spreadsheet/inspectFile';
+import type { ImportSettings } from '../../nodes/CommCareBulkImport/importSettings';
+import type { PreflightIssue } from '../../nodes/shared/outputContract';
 
 const settings: ImportSettings = {
 	projectSpace: 'demo',

@@ -9,21 +9,13 @@ import fc from 'fast-check';
 import type { IDataObject } from 'n8n-workflow';
 import * as XLSX from 'xlsx';
 
-import {
-	CellValueError,
-	MAX_CELL_LENGTH,
-	columnLetter,
-	SpreadsheetReadError,
-	inspectItems,
-	inspectSpreadsheet,
-	parseIsoDateText,
-	planColumns,
-	safeSheetName,
-	serverText,
-	toCell,
-	writeItemsXlsx,
-	type WriteItemsOptions,
-} from '../../nodes/shared/spreadsheet';
+import { columnLetter, planColumns, safeSheetName } from '../../nodes/CommCareBulkImport/spreadsheet/columns';
+import { parseIsoDateText } from '../../nodes/CommCareBulkImport/spreadsheet/dates';
+import { inspectItems, inspectSpreadsheet } from '../../nodes/CommCareBulkImport/spreadsheet/inspectFile';
+import { SpreadsheetReadError } from '../../nodes/CommCareBulkImport/spreadsheet/inspection';
+import { serverText } from '../../nodes/CommCareBulkImport/spreadsheet/serverText';
+import { CellValueError, MAX_CELL_LENGTH, toCell } from '../../nodes/CommCareBulkImport/spreadsheet/values';
+import { writeItemsXlsx, type WriteItemsOptions } from '../../nodes/CommCareBulkImport/spreadsheet/writer';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -548,7 +540,8 @@ describe('dates do not depend on the machine time zone', () => {
 	const script = `
 		const { PassThrough } = require('stream');
 		const XLSX = require('xlsx');
-		const { writeItemsXlsx, inspectSpreadsheet } = require('./nodes/shared/spreadsheet.ts');
+		const { writeItemsXlsx } = require('./nodes/CommCareBulkImport/spreadsheet/writer.ts');
+		const { inspectSpreadsheet } = require('./nodes/CommCareBulkImport/spreadsheet/inspectFile.ts');
 		(async () => {
 			const out = new PassThrough(); const chunks = []; out.on('data', (c) => chunks.push(c));
 			const items = [{ dob: '2024-03-05', visit: '2024-03-05T23:30:00', utc: '2024-03-05T00:30:00Z', js: new Date(Date.UTC(2024, 2, 5, 23, 30)) }];
@@ -706,7 +699,8 @@ describe('inspectSpreadsheet', () => {
 		// time limit is generous (ts-node starts there), not a timing.
 		const script = `
 			const { PassThrough } = require('stream');
-			const { writeItemsXlsx, inspectSpreadsheet } = require('./nodes/shared/spreadsheet.ts');
+			const { writeItemsXlsx } = require('./nodes/CommCareBulkImport/spreadsheet/writer.ts');
+		const { inspectSpreadsheet } = require('./nodes/CommCareBulkImport/spreadsheet/inspectFile.ts');
 			(async () => {
 				const out = new PassThrough(); const chunks = []; out.on('data', (c) => chunks.push(c));
 				const rows = Array.from({ length: 20000 }, (_, i) => ({ id: 'case-identifier-' + i, note: ('note ' + i + ' ').repeat(100) }));

@@ -2,22 +2,22 @@ import fc from 'fast-check';
 import type { IDataObject } from 'n8n-workflow';
 
 import {
-	certainSkipReason,
 	classifyImport,
-	classifyRecords,
 	accountForRows,
 	countSilentSkips,
 	formatRows,
-	isRecordItem,
-	isTerminalState,
-	parseStatusBody,
-	routeToOutputs,
-	stateName,
 	unpolled,
-	type RecordInput,
 	type WaitResult,
-} from '../../nodes/shared/status';
-import type { RowErrorEntry, StatusResponse } from '../../nodes/shared/types';
+} from '../../nodes/CommCareImportStatus/importOutcome';
+import {
+	certainSkipReason,
+	classifyRecords,
+	isRecordItem,
+	type RecordInput,
+} from '../../nodes/CommCareImportStatus/recordOutcomes';
+import { routeToOutputs } from '../../nodes/CommCareImportStatus/routing';
+import { isTerminalState, parseStatusBody, stateName } from '../../nodes/CommCareImportStatus/statusBody';
+import type { RowErrorEntry, StatusResponse } from '../../nodes/shared/outputContract';
 
 const URL = 'https://www.commcarehq.org/a/demo/importer/history/uploads/3c0b2a3e/status';
 

@@ -1,5 +1,5 @@
 /**
- * Pure logic of nodes/shared/transport.ts and errors.ts: URL building and validation, the same-origin rule,
+ * Pure logic of nodes/shared/transport/ and errors.ts: URL building and validation, the same-origin rule,
  * response normalisation, retry classification, Retry-After, back-off and secret redaction.
  */
 import { NodeApiError } from 'n8n-workflow';
@@ -9,20 +9,22 @@ import { describeBody, htmlToPlainText } from '../../nodes/shared/errors';
 import { REDACTED, SHAPE_REDACTOR } from '../../nodes/shared/redaction';
 import {
 	checkedRequestUrl,
-	backoffDelayMs,
 	bulkUploadUrl,
-	classifyNetworkError,
-	commCareCredentialsFrom,
-	DEFAULT_RETRY_POLICY,
 	insecureBaseUrlWarning,
-	isRetryableStatus,
 	normalizeBaseUrl,
-	normalizeResponse,
-	parseRetryAfterMs,
 	projectSpaceFromUrl,
-	shouldRetryNetworkFailure,
 	validateProjectSpace,
-} from '../../nodes/shared/transport';
+} from '../../nodes/shared/transport/addresses';
+import { commCareCredentialsFrom } from '../../nodes/shared/transport/credentials';
+import { classifyNetworkError } from '../../nodes/shared/transport/networkFailure';
+import { normalizeResponse } from '../../nodes/shared/transport/response';
+import {
+	backoffDelayMs,
+	DEFAULT_RETRY_POLICY,
+	isRetryableStatus,
+	parseRetryAfterMs,
+	shouldRetryNetworkFailure,
+} from '../../nodes/shared/transport/retryPolicy';
 import http from 'http';
 import type { AddressInfo } from 'net';
 

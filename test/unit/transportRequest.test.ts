@@ -9,8 +9,9 @@ import { Readable } from 'stream';
 
 import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
 import { errorForResponse } from '../../nodes/shared/errors';
-import { commCareCredentialsFrom, commCareRequest, type CommCareRequestOptions } from '../../nodes/shared/transport';
-import { uploadSpreadsheet } from '../../nodes/shared/upload';
+import { commCareCredentialsFrom } from '../../nodes/shared/transport/credentials';
+import { commCareRequest, type CommCareRequestOptions } from '../../nodes/shared/transport/request';
+import { uploadSpreadsheet } from '../../nodes/CommCareBulkImport/upload';
 import { createExecuteContext } from '../helpers/executionContext';
 
 interface TestServer {

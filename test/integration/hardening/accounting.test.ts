@@ -13,7 +13,12 @@
 import fc from 'fast-check';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import type { OutcomeReason, RecordOutcomeJson, RecordResultJson, UploadResultJson } from '../../../nodes/shared/types';
+import type {
+	OutcomeReason,
+	RecordOutcomeJson,
+	RecordResultJson,
+	UploadResultJson,
+} from '../../../nodes/shared/outputContract';
 import { ERROR_TEXT, type Emulator, type RespondFault } from '../../emulator';
 import { xlsxFile } from '../../emulator/testKit';
 import { binaryItem } from '../../helpers/executionContext';

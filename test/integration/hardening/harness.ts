@@ -15,7 +15,7 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBulkImport.node';
 import { CommCareImportStatus } from '../../../nodes/CommCareImportStatus/CommCareImportStatus.node';
-import { DEFAULT_RETRY_POLICY } from '../../../nodes/shared/transport';
+import { DEFAULT_RETRY_POLICY } from '../../../nodes/shared/transport/retryPolicy';
 import { DEFAULT_USERS, startEmulator, type Emulator, type StartOptions } from '../../emulator';
 import { binaryItem, createExecuteContext, type ContextOptions } from '../../helpers/executionContext';
 

@@ -6,8 +6,9 @@
 import type { INode } from 'n8n-workflow';
 
 import { CHECK_IMPORT_HISTORY, errorForNetworkFailure, errorForResponse } from '../../../nodes/shared/errors';
-import { classifyImport, unpolled } from '../../../nodes/shared/status';
-import { commCareCredentialsFrom, normalizeResponse } from '../../../nodes/shared/transport';
+import { classifyImport, unpolled } from '../../../nodes/CommCareImportStatus/importOutcome';
+import { commCareCredentialsFrom } from '../../../nodes/shared/transport/credentials';
+import { normalizeResponse } from '../../../nodes/shared/transport/response';
 
 const node = { name: 'CommCare', type: 'test', typeVersion: 1, position: [0, 0], parameters: {} } as unknown as INode;
 const credentials = commCareCredentialsFrom({

@@ -10,7 +10,7 @@ import {
 	type Clock,
 	type FetchStatus,
 	type StatusAnswer,
-} from '../../../nodes/shared/polling';
+} from '../../../nodes/CommCareImportStatus/polling';
 
 function virtualClock(): Clock & { time: number } {
 	const clock = {

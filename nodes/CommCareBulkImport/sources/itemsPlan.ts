@@ -13,19 +13,17 @@ import { finished } from 'stream/promises';
 
 import type { IDataObject, IPairedItemData } from 'n8n-workflow';
 
-import { listWithMore, preflightValueColumns, runPreflight } from './preflight';
-import {
-	CellValueError,
-	inspectItems,
-	ownValue,
-	planColumns,
-	safeSheetName,
-	temporaryFolderPrefix,
-	writeItemsXlsx,
-	type SheetInspection,
-} from './spreadsheet';
-import type { ImportSettings, PreflightIssue, RecordResultJson, UploadResultJson } from './types';
-import type { SpreadsheetFile } from './upload';
+import { listWithMore } from '../../shared/messages';
+import { preflightValueColumns, runPreflight } from '../checks/runChecks';
+import { planColumns, safeSheetName } from '../spreadsheet/columns';
+import { inspectItems } from '../spreadsheet/inspectFile';
+import { type SheetInspection } from '../spreadsheet/inspection';
+import { CellValueError, ownValue } from '../spreadsheet/values';
+import { writeItemsXlsx } from '../spreadsheet/writer';
+import { temporaryFolderPrefix } from '../temporaryFolder';
+import type { PreflightIssue, RecordResultJson, UploadResultJson } from '../../shared/outputContract';
+import type { ImportSettings } from '../importSettings';
+import type { SpreadsheetFile } from '../upload';
 
 /** Columns always written as text, whatever the item holds: ids keep their leading zeros and never become numbers. */
 export const ID_COLUMNS = ['case_id', 'external_id', 'owner_id', 'parent_id', 'parent_external_id'];

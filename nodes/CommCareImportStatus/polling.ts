@@ -19,19 +19,20 @@
  */
 import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
 
-import { errorForResponse } from './errors';
-import { sleepUnlessCancelled } from './sleep';
-import { isTerminalState, ImportState, parseStatusBody, type WaitEnd, type WaitResult } from './status';
+import { errorForResponse } from '../shared/errors';
+import { sleepUnlessCancelled } from '../shared/sleep';
+import { type WaitEnd, type WaitResult } from './importOutcome';
+import { isTerminalState, ImportState, parseStatusBody } from './statusBody';
+import { projectSpaceFromUrl } from '../shared/transport/addresses';
+import { type CommCareCredentials } from '../shared/transport/credentials';
+import { classifyNetworkError } from '../shared/transport/networkFailure';
+import { commCareRequest } from '../shared/transport/request';
 import {
 	backoffDelayMs,
-	classifyNetworkError,
-	commCareRequest,
 	DEFAULT_RETRY_POLICY,
 	isRetryableStatus,
 	parseRetryAfterMs,
-	projectSpaceFromUrl,
-	type CommCareCredentials,
-} from './transport';
+} from '../shared/transport/retryPolicy';
 
 /**
  * What one status request produced:

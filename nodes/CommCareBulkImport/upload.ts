@@ -9,18 +9,20 @@
 import FormData from 'form-data';
 import type { IExecuteFunctions } from 'n8n-workflow';
 
-import { CHECK_IMPORT_HISTORY, InvalidInputError, errorForResponse, commCareApiError, describeBody } from './errors';
+import { CHECK_IMPORT_HISTORY, errorForResponse, commCareApiError, describeBody } from '../shared/errors';
+import { InvalidInputError } from '../shared/invalidInputError';
 import {
 	bulkUploadUrl,
 	checkedRequestUrl,
 	RefusedAddressError,
-	commCareRequest,
 	insecureBaseUrlWarning,
-	type CommCareCredentials,
-	type CommCareResponse,
-	type RetryPolicy,
-} from './transport';
-import type { DryRunResultJson, ImportSettings, PreflightIssue, UploadResultJson } from './types';
+} from '../shared/transport/addresses';
+import { type CommCareCredentials } from '../shared/transport/credentials';
+import { commCareRequest } from '../shared/transport/request';
+import { type CommCareResponse } from '../shared/transport/response';
+import { type RetryPolicy } from '../shared/transport/retryPolicy';
+import type { DryRunResultJson, PreflightIssue, UploadResultJson } from '../shared/outputContract';
+import type { ImportSettings } from './importSettings';
 
 /** File types CommCare's importer reads, decided by the file name's extension (spec §3, check 3). */
 export const SUPPORTED_EXTENSIONS = ['xlsx', 'xls', 'csv'] as const;

@@ -1,24 +1,9 @@
 /**
- * The shapes that travel between our two nodes and the server. These are part of the public contract: users
- * reference these keys in expressions (`$json.status_url`, `$json.errors`), so rename nothing once released.
+ * The public output contract: the JSON both nodes put on their items. Users' workflows read these keys (`status_url`,
+ * `outcome`, `rows`, ...), so a key is never renamed or removed; new keys may be added.
  */
 import type { IDataObject } from 'n8n-workflow';
-
-/** Credential type name, stored in users' workflows. */
-export const CREDENTIAL_TYPE = 'commCareApi';
-
-export type SearchField = 'case_id' | 'external_id';
-
-/** Everything the upload sends besides the file (spec §3). */
-export interface ImportSettings {
-	projectSpace: string;
-	caseType: string;
-	searchField: SearchField;
-	searchColumn: string;
-	createNewCases: boolean;
-	nameColumn: string;
-	comment: string;
-}
+import type { SearchField } from './../CommCareBulkImport/importSettings';
 
 /** One row-level (or whole-import) error entry exactly as the status endpoint reports it (spec §5). */
 export interface RowErrorEntry extends IDataObject {

@@ -12,7 +12,7 @@
  */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import { InvalidInputError } from '../shared/errors';
+import { InvalidInputError } from '../../shared/invalidInputError';
 import {
 	checkChunk,
 	chunkItemIndexes,
@@ -28,11 +28,11 @@ import {
 	type ItemsChunk,
 	type ItemsPlan,
 	type SettingsGroup,
-} from '../shared/itemsSource';
-import { CellValueError } from '../shared/spreadsheet';
-import { getCommCareCredentials, type CommCareCredentials } from '../shared/transport';
-import { dryRunResultJson, uploadResultJson, uploadSpreadsheet, type SpreadsheetFile } from '../shared/upload';
-import { ChecksFailedError, errorItem, nodeErrorFor, type AcceptedUpload } from './failures';
+} from './itemsPlan';
+import { CellValueError } from '../spreadsheet/values';
+import { getCommCareCredentials, type CommCareCredentials } from '../../shared/transport/credentials';
+import { dryRunResultJson, uploadResultJson, uploadSpreadsheet, type SpreadsheetFile } from '../upload';
+import { ChecksFailedError, errorItem, nodeErrorFor, type AcceptedUpload } from '../failures';
 import {
 	readItemsOptionsForAllItems,
 	readRunOptionsForAllItems,
@@ -40,7 +40,7 @@ import {
 	wantsOutputPerRecord,
 	type ItemsOptions,
 	type RunOptions,
-} from './settings';
+} from '../settings';
 
 export async function uploadInputItems(ctx: IExecuteFunctions): Promise<INodeExecutionData[]> {
 	const items = ctx.getInputData();

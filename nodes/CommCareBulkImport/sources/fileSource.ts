@@ -9,20 +9,17 @@
  */
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import { InvalidInputError } from '../shared/errors';
-import { checkedColumns, runPreflight } from '../shared/preflight';
-import { inspectSpreadsheet, SpreadsheetReadError, type SpreadsheetFormat } from '../shared/spreadsheet';
-import { getCommCareCredentials, type CommCareCredentials } from '../shared/transport';
-import type { ImportSettings, PreflightIssue } from '../shared/types';
-import {
-	dryRunResultJson,
-	uploadFileName,
-	uploadResultJson,
-	uploadSpreadsheet,
-	type SpreadsheetFile,
-} from '../shared/upload';
-import { ChecksFailedError, errorItem, nodeErrorFor, type AcceptedUpload } from './failures';
-import { readImportSettings, readRunOptions, type RunOptions } from './settings';
+import { InvalidInputError } from '../../shared/invalidInputError';
+import { checkedColumns, runPreflight } from '../checks/runChecks';
+import { inspectSpreadsheet } from '../spreadsheet/inspectFile';
+import { type SpreadsheetFormat } from '../spreadsheet/formats';
+import { SpreadsheetReadError } from '../spreadsheet/inspection';
+import { getCommCareCredentials, type CommCareCredentials } from '../../shared/transport/credentials';
+import type { PreflightIssue } from '../../shared/outputContract';
+import type { ImportSettings } from '../importSettings';
+import { dryRunResultJson, uploadFileName, uploadResultJson, uploadSpreadsheet, type SpreadsheetFile } from '../upload';
+import { ChecksFailedError, errorItem, nodeErrorFor, type AcceptedUpload } from '../failures';
+import { readImportSettings, readRunOptions, type RunOptions } from '../settings';
 
 /** A file read and checked, waiting for its upload. */
 interface PreparedFile {

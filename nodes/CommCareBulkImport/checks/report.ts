@@ -1,0 +1,105 @@
+/** Where the checks put what they find: one severity rule, row and item numbers, lists that stay short. */
+import { listWithMore } from '../../shared/messages';
+import type { HeaderKind, SheetInspection } from '../spreadsheet/inspection';
+import { columnLetter } from '../spreadsheet/columns';
+import { isBlankText } from '../spreadsheet/serverText';
+import type { PreflightIssue } from '../../shared/outputContract';
+import type { ImportSettings } from '../importSettings';
+
+export interface PreflightInput {
+	settings: ImportSettings;
+	headers: (string | null)[];
+	/** Kinds of the header cells (`SheetInspection.headerKinds`); all text when absent. */
+	headerKinds?: HeaderKind[];
+	sheetNames: string[];
+	dataRowCount: number;
+	/** Texts of the columns `preflightValueColumns` names, per data row (index 0 = row 2). */
+	values: Record<string, (string | null)[]>;
+	blankRowNumbers?: number[];
+	rowsAfterGap?: SheetInspection['rowsAfterGap'];
+	format?: SheetInspection['format'];
+	/** When set, the file could not be read and no check runs (`checksUnavailable`). */
+	limitation?: string | null;
+	dataWithoutHeader?: SheetInspection['dataWithoutHeader'];
+	rowLimitExceeded?: SheetInspection['rowLimitExceeded'];
+	unstorableCharacters?: SheetInspection['unstorableCharacters'];
+	/** Items source: the input item index of a spreadsheet row. */
+	rowToItem?: (row: number) => number;
+}
+
+export interface PreflightResult {
+	errors: PreflightIssue[];
+	warnings: PreflightIssue[];
+}
+
+export class CheckReport {
+	readonly errors: PreflightIssue[] = [];
+	readonly warnings: PreflightIssue[] = [];
+	readonly settings: ImportSettings;
+	readonly blankRows: Set<number>;
+	readonly isItems: boolean;
+
+	constructor(readonly input: PreflightInput) {
+		this.settings = input.settings;
+		this.blankRows = new Set(input.blankRowNumbers ?? []);
+		this.isItems = input.format === 'items';
+	}
+
+	/** Calls back for each non-blank data row (blank rows are skipped by the server and reported once, elsewhere). */
+	eachValue(texts: (string | null)[], callback: (text: string | null, row: number) => void): void {
+		texts.forEach((text, index) => {
+			const row = index + 2;
+			if (!this.blankRows.has(row)) callback(text, row);
+		});
+	}
+
+	rowsWhere(texts: (string | null)[], test: (text: string) => boolean): number[] {
+		const rows: number[] = [];
+		this.eachValue(texts, (text, row) => {
+			if (!isBlankText(text) && test(text as string)) rows.push(row);
+		});
+		return rows;
+	}
+
+	/** A row-level finding: an error when it hits every non-blank data row (nothing would import), else a warning. */
+	rowIssue(code: string, rows: number[], message: string, column: string): void {
+		const nonBlankRows = this.input.dataRowCount - this.blankRows.size;
+		const everyRow = rows.length >= nonBlankRows;
+		const full = everyRow ? `${message} No row would import.` : message;
+		const issue = this.withRows({ code, message: full, column }, rows);
+		(everyRow ? this.errors : this.warnings).push(issue);
+	}
+
+	withRows<T extends Partial<PreflightIssue>>(issue: T, rows: number[]): T {
+		const result: T & Partial<PreflightIssue> = { ...issue, rows };
+		if (this.input.rowToItem) result.items = rows.map(this.input.rowToItem);
+		return result;
+	}
+
+	/** `rows 2, 5, 9 and 14 more` — plus the item indexes for items. Capitalised at the start of a sentence. */
+	describeRows(rows: number[], sentenceStart = false): string {
+		let text = listWithMore(rows, rows.length === 1 ? 'row' : 'rows');
+		if (this.input.rowToItem) {
+			const items = rows.map(this.input.rowToItem);
+			text += ` (${listWithMore(items, items.length === 1 ? 'item' : 'items')})`;
+		}
+		return sentenceStart ? text.charAt(0).toUpperCase() + text.slice(1) : text;
+	}
+
+	/** `'age ' (column C)` for a file; just `'age '` for items, whose columns the user never sees as letters. */
+	columnLabel(header: string, index: number): string {
+		return this.isItems ? `'${header}'` : `'${header}' (column ${columnLetter(index)})`;
+	}
+
+	error(code: string, message: string, extra: Partial<PreflightIssue> = {}): void {
+		this.errors.push({ code, message, ...extra });
+	}
+
+	warn(code: string, message: string, extra: Partial<PreflightIssue> = {}): void {
+		this.warnings.push({ code, message, ...extra });
+	}
+
+	result(): PreflightResult {
+		return { errors: this.errors, warnings: this.warnings };
+	}
+}

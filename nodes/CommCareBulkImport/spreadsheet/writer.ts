@@ -1,0 +1,149 @@
+/** Writes items as an `.xlsx`, row by row, streaming into the upload, in bounded memory. */
+import { once } from 'events';
+import { setImmediate as nextTurnOfEventLoop } from 'timers/promises';
+import * as ExcelJS from 'exceljs';
+import type { IDataObject } from 'n8n-workflow';
+import { type RowSink, type StreamWithState, exceljsRowSink, sheetXmlSink, sheetZipInput } from './exceljsInternals';
+import { type CellValue, ColumnConverter, needsOwnLookup, ownValue } from './values';
+
+export interface WriteItemsOptions {
+	/** See `safeSheetName`: never a case type. */
+	sheetName: string;
+	/** Columns always written as text (search column, ids). */
+	textColumns: string[];
+	/** Objects and arrays become JSON text instead of an error. */
+	nestedAsJson: boolean;
+	/** Index of the first row's item in the node's input, for error messages. Default 0. */
+	firstItemIndex?: number;
+	/** The input item index of each row, when the rows are not consecutive items (wins over `firstItemIndex`). */
+	itemIndexes?: readonly number[];
+	/** The workflow's time zone: JS Dates are written on its clock (see CellOptions). */
+	timeZone?: string;
+}
+
+/** The input item index of row `offset` (0 = the first data row). */
+export function itemIndexFor(opts: Pick<WriteItemsOptions, 'firstItemIndex' | 'itemIndexes'>, offset: number): number {
+	return opts.itemIndexes?.[offset] ?? (opts.firstItemIndex ?? 0) + offset;
+}
+
+/**
+ * How much sheet XML may wait for compression before the writer pauses. The worksheet's stream accepts rows without
+ * ever pushing back, so a loop that never pauses would buffer the whole sheet (about 1 KB a row) in memory.
+ */
+const MAX_PENDING_SHEET_BYTES = 1024 * 1024;
+/** Below that, a turn of the event loop every 64 KB keeps compression busy alongside row production. */
+const YIELD_EVERY_BYTES = 64 * 1024;
+
+/**
+ * Writes the header row and one row per item to `out` as an `.xlsx`, row by row, so memory stays bounded whatever
+ * the number of rows. `out` must be consumed while this runs (a file, or a request being sent): the writer waits for
+ * compressed bytes to leave, so an `out` nobody reads makes it wait forever.
+ * Throws `CellValueError` for a value the rules refuse; `out` then holds an unfinished file and should be discarded.
+ */
+export async function writeItemsXlsx(
+	rows: AsyncIterable<IDataObject> | Iterable<IDataObject>,
+	columns: string[],
+	out: NodeJS.WritableStream,
+	opts: WriteItemsOptions,
+): Promise<{ rowCount: number }> {
+	const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+		stream: out as unknown as import('stream').Stream,
+		useStyles: false,
+		useSharedStrings: false,
+	});
+	const sheet = workbook.addWorksheet(opts.sheetName);
+	const pendingSheetXml = sheetZipInput(sheet);
+	const textColumns = new Set(opts.textColumns);
+	const converters = columns.map(
+		(column) =>
+			new ColumnConverter(column, {
+				asText: textColumns.has(column),
+				nestedAsJson: opts.nestedAsJson,
+				timeZone: opts.timeZone,
+			}),
+	);
+	// A plain lookup per cell (the hot path); an own-property lookup only for keys named like Object.prototype's.
+	const ownLookup = columns.map(needsOwnLookup);
+
+	let rowCount = 0;
+	let rowSink: RowSink | undefined;
+	// Both sinks copy the values out, so one array serves every row.
+	const cells = new Array<CellValue>(converters.length);
+	const writeRow = (item: IDataObject) => {
+		const itemIndex = itemIndexFor(opts, rowCount);
+		for (let i = 0; i < converters.length; i++) {
+			cells[i] = converters[i].convert(ownLookup[i] ? ownValue(item, columns[i]) : item[columns[i]], itemIndex);
+		}
+		rowCount++;
+		(rowSink as RowSink).add(rowCount + 1, cells);
+	};
+	// Checked after every row, awaited only when needed: a promise per row would cost more than the check.
+	let pendingAtLastYield = 0;
+	const compressionIsBehind = () => {
+		if (!pendingSheetXml) return rowCount % 1000 === 0;
+		const pending = pendingBytes(pendingSheetXml);
+		return pending > MAX_PENDING_SHEET_BYTES || pending - pendingAtLastYield >= YIELD_EVERY_BYTES;
+	};
+	const letCompressionCatchUp = async () => {
+		if (pendingSheetXml && pendingBytes(pendingSheetXml) > MAX_PENDING_SHEET_BYTES) {
+			await drained(pendingSheetXml, out);
+		} else {
+			// One turn of the event loop hands the next chunk to zlib, which then compresses on another thread
+			// while this one goes on producing rows.
+			await nextTurnOfEventLoop();
+		}
+		pendingAtLastYield = pendingSheetXml ? pendingBytes(pendingSheetXml) : 0;
+	};
+	let finished = false;
+	try {
+		// The header goes through exceljs's own row writer, which also opens the sheet's data section.
+		sheet.addRow(columns).commit();
+		rowSink = sheetXmlSink(workbook, sheet, columns.length) ?? exceljsRowSink(sheet);
+		if (Symbol.iterator in rows) {
+			// A plain loop for arrays and other sync iterables: `for await` would also cost a promise per row.
+			for (const item of rows as Iterable<IDataObject>) {
+				writeRow(item);
+				if (compressionIsBehind()) await letCompressionCatchUp();
+			}
+		} else {
+			for await (const item of rows) {
+				writeRow(item);
+				if (compressionIsBehind()) await letCompressionCatchUp();
+			}
+		}
+		rowSink.flush();
+		sheet.commit();
+		await workbook.commit();
+		finished = true;
+	} finally {
+		// On failure, stop the zip stream so `out` ends (truncated) instead of waiting for rows that never come.
+		if (!finished) (workbook as unknown as { zip?: { abort?: () => void } }).zip?.abort?.();
+	}
+	return { rowCount };
+}
+
+export function pendingBytes(stream: StreamWithState): number {
+	return stream._writableState?.length ?? 0;
+}
+
+/** Resolves when the zip input has drained; rejects if `out` fails or closes first (no hang on a dead upload). */
+async function drained(zipInput: StreamWithState, out: NodeJS.WritableStream): Promise<void> {
+	const state = out as { destroyed?: boolean; errored?: Error | null };
+	if (state.destroyed) throw state.errored ?? new Error('The output stream closed before the sheet was written');
+	const outEmitter = out as unknown as NodeJS.EventEmitter;
+	let onOutFailure: ((error?: Error) => void) | undefined;
+	const outFailed = new Promise<never>((_, reject) => {
+		onOutFailure = (error?: Error) =>
+			reject(error ?? new Error('The output stream closed before the sheet was written'));
+		outEmitter.once('error', onOutFailure);
+		outEmitter.once('close', onOutFailure);
+	});
+	try {
+		await Promise.race([once(zipInput, 'drain'), outFailed]);
+	} finally {
+		outEmitter.removeListener('error', onOutFailure!);
+		outEmitter.removeListener('close', onOutFailure!);
+	}
+}
+
+// Reading a user's file (or items) for the checks before upload

@@ -1,0 +1,148 @@
+/** Per-record mode: one import's outcome turned into one outcome per record (input item) of that upload. */
+import type { IDataObject } from 'n8n-workflow';
+import { plural } from '../shared/messages';
+import type { ImportOutcomeJson, Outcome, OutcomeReason, RecordOutcomeJson } from '../shared/outputContract';
+import { createNewCasesOf, silentSkipReason } from './importOutcome';
+import { ImportState, isPlainObject } from './statusBody';
+
+/** A record item from CommCare Bulk Import's per-record mode, as this node reads it. */
+export interface RecordInput {
+	row: number;
+	record: IDataObject;
+	/** The record's upload settings (searchField, searchColumn, createNewCases, rowCount). */
+	upload: IDataObject;
+}
+
+export function isRecordItem(json: IDataObject): boolean {
+	return typeof json.row === 'number' && isPlainObject(json.record);
+}
+
+/**
+ * Why a record is certainly skipped by the server, judged from the record alone, or null (spec §6.2, §6.3):
+ * - every mapped value is empty (the search column is not a mapped value when matching by case_id);
+ * - matching by case_id with an empty id while creation is off: nothing can match, nothing may be created.
+ * (An empty id when matching by external_id is not silent: the server reports "Blank External ID".)
+ */
+export function certainSkipReason(input: RecordInput): string | null {
+	const searchField = input.upload.searchField === 'external_id' ? 'external_id' : 'case_id';
+	const searchColumn = typeof input.upload.searchColumn === 'string' ? input.upload.searchColumn : searchField;
+	const mapped = Object.entries(input.record).filter(([key]) => searchField === 'external_id' || key !== searchColumn);
+	if (mapped.every(([, value]) => isEmptyCell(value))) {
+		return 'blank row: every mapped cell is empty, and CommCare skips such rows without reporting them';
+	}
+	if (searchField === 'case_id' && input.upload.createNewCases === false && isEmptyCell(input.record[searchColumn])) {
+		return `empty "${searchColumn}" while "Create New Cases" is off: nothing to update and nothing may be created`;
+	}
+	return null;
+}
+
+function isEmptyCell(value: unknown): boolean {
+	return value === null || value === undefined || value === '';
+}
+
+/**
+ * Routes every record of one import (rule documented in the README, "Per-record results"):
+ * - whole import not finished with state 2 (failed, timed out, 404, refused...) -> error for every record, with
+ *   the import's failure as its error;
+ * - row listed in `errors` -> warning, with that row's entries: the server did not import it, but the import as a
+ *   whole went through, so this is a row to fix and send again (the same route as an import with row errors);
+ *   Error stays for what needs an alert: the import itself failed, timed out or could not be checked;
+ * - otherwise, when the counts show no silent skip -> success;
+ * - when they show k silent skips and exactly k of the records are certain skips (see `certainSkipReason`) -> those
+ *   are warnings ("skipped"), the rest success;
+ * - when they show k skips that the records cannot account for -> every unlisted record is a warning
+ *   ("imported or skipped"): the server does not say which rows it skipped, and we will not guess.
+ */
+export function classifyRecords(records: RecordInput[], outcome: ImportOutcomeJson): RecordOutcomeJson[] {
+	const importSummary = importContext(outcome);
+	const build = (
+		input: RecordInput,
+		result: Outcome,
+		reason: OutcomeReason,
+		summary: string,
+		errors: IDataObject[],
+	): RecordOutcomeJson => ({
+		outcome: result,
+		reason,
+		summary,
+		status_url: outcome.status_url,
+		row: input.row,
+		record: input.record,
+		errors,
+		import: importSummary,
+	});
+
+	if (outcome.state !== ImportState.Success || outcome.outcome === 'error') {
+		const wholeImportError =
+			outcome.errors.length > 0
+				? outcome.errors.map(({ title, description, column }) => ({ title, description, column }))
+				: [{ title: 'Import not completed', description: outcome.summary, column: null }];
+		return records.map((input) =>
+			build(input, 'error', outcome.reason, `Row ${input.row} not imported: ${outcome.summary}`, wholeImportError),
+		);
+	}
+
+	const errorsByRow = new Map<number, IDataObject[]>();
+	for (const entry of outcome.errors) {
+		for (const row of entry.rows) {
+			const list = errorsByRow.get(row) ?? [];
+			list.push({ title: entry.title, description: entry.description, column: entry.column });
+			errorsByRow.set(row, list);
+		}
+	}
+	const unlisted = records.filter((input) => !errorsByRow.has(input.row));
+	// Unknown (counts that do not add up, or no row count): no unlisted record is known to be imported.
+	const skipped = outcome.skipped_count;
+	const certainSkips = new Map<RecordInput, string>();
+	for (const input of unlisted) {
+		const reason = certainSkipReason(input);
+		if (reason !== null) certainSkips.set(input, reason);
+	}
+	const skipsAccountedFor = skipped === certainSkips.size;
+
+	return records.map((input) => {
+		const rowErrors = errorsByRow.get(input.row);
+		if (rowErrors) {
+			const titles = rowErrors.map((entry) => entry.title ?? entry.description).join(', ');
+			return build(input, 'warning', 'rowErrors', `Row ${input.row} not imported: ${titles}`, rowErrors);
+		}
+		if (outcome.created_count === null || (outcome.reason === 'noCounts' && outcome.outcome === 'warning')) {
+			return build(input, 'warning', 'noCounts', `Row ${input.row} imported or skipped: ${outcome.summary}`, []);
+		}
+		if (skipped === null) {
+			return build(
+				input,
+				'warning',
+				'importedOrSkipped',
+				`Row ${input.row} imported or skipped: CommCare's counts for this upload cannot be matched to its rows, so this row's fate is not known. ${outcome.summary}`,
+				[],
+			);
+		}
+		if (skipped === 0) {
+			return build(input, 'success', 'imported', `Row ${input.row} imported (created or updated)`, []);
+		}
+		if (skipsAccountedFor) {
+			const reason = certainSkips.get(input);
+			return reason === undefined
+				? build(input, 'success', 'imported', `Row ${input.row} imported (created or updated)`, [])
+				: build(input, 'warning', 'skippedRows', `Row ${input.row} skipped silently: ${reason}`, []);
+		}
+		const reason = certainSkips.get(input);
+		const hint = reason === undefined ? '' : ` (probably skipped: ${reason})`;
+		return build(
+			input,
+			'warning',
+			'importedOrSkipped',
+			`Row ${input.row} imported or skipped${hint}: CommCare's counts show ${plural(skipped, 'row')} of this upload skipped silently without saying which: ${silentSkipReason(createNewCasesOf(input.upload), input.upload)}`,
+			[],
+		);
+	});
+}
+
+/** What a record item carries about its import: everything but the (possibly huge) error list and upload item. */
+function importContext(outcome: ImportOutcomeJson): IDataObject {
+	const { errors: _errors, upload: _upload, ...rest } = outcome;
+	return rest;
+}
+
+// Input items -> what to poll -> one outcome per item

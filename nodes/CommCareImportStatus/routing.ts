@@ -1,0 +1,105 @@
+/** Input items → the status URLs to poll → one outcome per item, routed to the Success, Warning and Error outputs. */
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import { checkedRequestUrl } from '../shared/transport/addresses';
+import type { ImportOutcomeJson, Outcome, RecordOutcomeJson } from '../shared/outputContract';
+import { type WaitResult, classifyImport, unpolled } from './importOutcome';
+import { classifyRecords, isRecordItem } from './recordOutcomes';
+import { isPlainObject } from './statusBody';
+
+/** One input item and what to do with it. */
+export interface StatusCheck {
+	itemIndex: number;
+	json: IDataObject;
+	/** The status URL as given (verbatim; spec §1: treat it as opaque), or null when the item has none. */
+	statusUrl: string | null;
+	/** The address polled: the given one, or a relative one resolved against the Base URL. Null when not polled. */
+	pollUrl: string | null;
+	/** Set when the item is decided without a request: no URL, or a URL that is refused. */
+	unpolled: WaitResult | null;
+}
+
+/**
+ * Decides per item what to poll. An item without a status URL is an upstream failure; a URL that is not a valid
+ * http(s) address, or not on the credential's origin, is never requested (the credential only goes to `baseUrl`'s
+ * origin). A relative URL is resolved against the Base URL.
+ */
+export function planStatusChecks(jsons: IDataObject[], statusUrls: unknown[], baseUrl: string): StatusCheck[] {
+	return jsons.map((json, itemIndex) => {
+		const raw = statusUrls[itemIndex];
+		if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) {
+			return { itemIndex, json, statusUrl: null, pollUrl: null, unpolled: unpolled({ kind: 'missingStatusUrl' }) };
+		}
+		const statusUrl = typeof raw === 'string' ? raw.trim() : JSON.stringify(raw);
+		if (typeof raw !== 'string') {
+			const reason = `the status URL must be text, but the expression gave ${statusUrl.slice(0, 80)}`;
+			return { itemIndex, json, statusUrl, pollUrl: null, unpolled: unpolled({ kind: 'refused', reason }) };
+		}
+		try {
+			const pollUrl = checkedRequestUrl(statusUrl, baseUrl);
+			return { itemIndex, json, statusUrl, pollUrl, unpolled: null };
+		} catch (error) {
+			const { message, description } = error as { message: string; description?: string };
+			const reason = description ? `${message}. ${description}` : message;
+			return { itemIndex, json, statusUrl, pollUrl: null, unpolled: unpolled({ kind: 'refused', reason }) };
+		}
+	});
+}
+
+/** The URLs the plan needs polled (each once). */
+export function urlsToPoll(checks: StatusCheck[]): string[] {
+	return [...new Set(checks.flatMap((check) => (check.unpolled === null && check.pollUrl ? [check.pollUrl] : [])))];
+}
+
+/**
+ * One outcome per item: an upload item gets its import's outcome; record items (per-record mode) of the same
+ * import are classified together, each on its own row.
+ */
+export function outcomesForItems(
+	checks: StatusCheck[],
+	waits: Map<string, WaitResult>,
+): Array<{ itemIndex: number; json: ImportOutcomeJson | RecordOutcomeJson }> {
+	const waitFor = (check: StatusCheck): WaitResult =>
+		check.unpolled ?? waits.get(check.pollUrl as string) ?? unpolled({ kind: 'timedOut', lastProblem: null });
+	const outcomes: Array<{ itemIndex: number; json: ImportOutcomeJson | RecordOutcomeJson }> = [];
+	const recordGroups = new Map<string, StatusCheck[]>();
+	for (const check of checks) {
+		if (!isRecordItem(check.json)) {
+			outcomes.push({ itemIndex: check.itemIndex, json: classifyImport(check.statusUrl, check.json, waitFor(check)) });
+			continue;
+		}
+		// Records share an import only when they share a polled URL; an unpolled record stands alone.
+		const key = check.unpolled === null ? `url:${check.pollUrl}` : `item:${check.itemIndex}`;
+		// Append in place: copying the group for every record made 100,000 records of one import take minutes.
+		const group = recordGroups.get(key);
+		if (group) group.push(check);
+		else recordGroups.set(key, [check]);
+	}
+	for (const group of recordGroups.values()) {
+		const inputs = group.map((check) => ({
+			row: check.json.row as number,
+			record: check.json.record as IDataObject,
+			upload: isPlainObject(check.json.upload) ? (check.json.upload as IDataObject) : {},
+		}));
+		const importOutcome = classifyImport(group[0].statusUrl, inputs[0].upload, waitFor(group[0]));
+		classifyRecords(inputs, importOutcome).forEach((json, index) => {
+			outcomes.push({ itemIndex: group[index].itemIndex, json });
+		});
+	}
+	return outcomes;
+}
+
+// Outputs
+
+export const OUTPUT_INDEX: Record<Outcome, number> = { success: 0, warning: 1, error: 2 };
+
+/** Puts each outcome on its output (Success, Warning, Error), linked to the input item it came from. */
+export function routeToOutputs(
+	outcomes: Array<{ itemIndex: number; json: ImportOutcomeJson | RecordOutcomeJson }>,
+): INodeExecutionData[][] {
+	const outputs: INodeExecutionData[][] = [[], [], []];
+	const ordered = [...outcomes].sort((a, b) => a.itemIndex - b.itemIndex);
+	for (const { itemIndex, json } of ordered) {
+		outputs[OUTPUT_INDEX[json.outcome]].push({ json, pairedItem: { item: itemIndex } });
+	}
+	return outputs;
+}

@@ -1,0 +1,18 @@
+/** Wording helpers both nodes' messages use, so a list of rows reads the same everywhere. */
+
+const SHOWN_IN_LISTS = 5;
+
+/** `rows 2, 5, 9, 11, 12 and 14 more`; `row 2`; `rows 2 and 5`. */
+export function listWithMore(numbers: number[], noun: string): string {
+	if (numbers.length === 0) return `no ${noun}`;
+	if (numbers.length <= SHOWN_IN_LISTS) {
+		if (numbers.length === 1) return `${noun} ${numbers[0]}`;
+		return `${noun} ${numbers.slice(0, -1).join(', ')} and ${numbers[numbers.length - 1]}`;
+	}
+	return `${noun} ${numbers.slice(0, SHOWN_IN_LISTS).join(', ')} and ${numbers.length - SHOWN_IN_LISTS} more`;
+}
+
+/** `1 row`, `3 rows`. */
+export function plural(count: number, noun: string): string {
+	return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}

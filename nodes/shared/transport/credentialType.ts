@@ -1,0 +1,2 @@
+/** Credential type name, stored in users' workflows. */
+export const CREDENTIAL_TYPE = 'commCareApi';
