@@ -20,8 +20,8 @@ import * as XLSX from 'xlsx';
 
 import { checkSpreadsheetFile } from '../nodes/CommCareBulkImport/sources/fileSource';
 import { CommCareBulkImport } from '../nodes/CommCareBulkImport/CommCareBulkImport.node';
-import { planItemsUpload, writeChunkFile } from '../nodes/CommCareBulkImport/sources/itemsPlan';
-import { preflightValueColumns, runPreflight } from '../nodes/CommCareBulkImport/checks/runChecks';
+import { planItemsUpload, writeItemsUploadFile } from '../nodes/CommCareBulkImport/sources/itemsPlan';
+import { checkedValueColumns, runChecks } from '../nodes/CommCareBulkImport/checks/runChecks';
 import { planColumns, safeSheetName } from '../nodes/CommCareBulkImport/spreadsheet/columns';
 import { inspectItems, inspectSpreadsheet } from '../nodes/CommCareBulkImport/spreadsheet/inspectFile';
 import { writeItemsXlsx } from '../nodes/CommCareBulkImport/spreadsheet/writer';
@@ -165,7 +165,7 @@ const checkCases: BenchCase[] = [
 	{
 		name: 'checkItems',
 		group: 'checks before upload, 100k x 20',
-		description: 'inspectItems + runPreflight on the items (what the items source does before writing)',
+		description: 'inspectItems + runChecks on the items (what the items source does before writing)',
 		prepare: buildInput,
 		async run(input) {
 			const { items, columns } = input as BuildInput;
@@ -173,16 +173,16 @@ const checkCases: BenchCase[] = [
 				sheetName: 'cases',
 				textColumns: ['case_id', 'external_id'],
 				nestedAsJson: false,
-				valueColumns: preflightValueColumns(settings, columns),
+				valueColumns: checkedValueColumns(settings, columns),
 			});
-			runPreflight({ settings, ...inspection, rowToItem: (row) => row - 2 });
+			runChecks({ settings, ...inspection, rowToItem: (row) => row - 2 });
 			return { outputBytes: 0 };
 		},
 	},
 	{
 		name: 'checkXlsxFile',
 		group: 'checks before upload, 100k x 20',
-		description: 'inspectSpreadsheet (exceljs streaming reader) + runPreflight on a 100k-row .xlsx file read from disk',
+		description: 'inspectSpreadsheet (exceljs streaming reader) + runChecks on a 100k-row .xlsx file read from disk',
 		async prepare() {
 			const { items, columns } = await buildInput();
 			const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'commcare-bench-')), 'cases.xlsx');
@@ -198,9 +198,9 @@ const checkCases: BenchCase[] = [
 		async run(input) {
 			const { file, headers } = input as { file: string; headers: string[] };
 			const inspection = await inspectSpreadsheet(createReadStream(file), 'xlsx', {
-				valueColumns: preflightValueColumns(settings, headers),
+				valueColumns: checkedValueColumns(settings, headers),
 			});
-			runPreflight({ settings, ...inspection });
+			runChecks({ settings, ...inspection });
 			rmSync(path.dirname(file), { recursive: true, force: true });
 			return { outputBytes: 0 };
 		},
@@ -312,7 +312,7 @@ const postPreparedFile: BenchCase<PreparedFileInput> = {
 			rowsPerUpload: 100_000,
 			fileName: 'cases.xlsx',
 		});
-		const file = await writeChunkFile(plan, plan.chunks[0], folder);
+		const file = await writeItemsUploadFile(plan, plan.uploads[0], folder);
 		const emulator = await startEmulatorProcess();
 		await emulator.acceptUploads(1);
 		return { emulator, file, folder };

@@ -1,18 +1,23 @@
 /**
- * What CommCare Bulk Import does when it runs: source "Spreadsheet File" uploads the file of each input item
- * (binaryInput.ts); source "Input Items" writes all input items as the rows of one spreadsheet and uploads it
- * (itemsInput.ts). Both check the data before anything is sent (shared/preflight.ts).
+ * What CommCare Bulk Import does when it runs: the source (a file per input item, or the input items as rows) runs
+ * through the one upload pipeline (pipeline.ts), and everything that leaves the node is redacted last.
  */
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
+import { DEFAULT_RETRY_POLICY } from '../shared/transport/retryPolicy';
 import { withRedaction } from '../shared/withRedaction';
-import { uploadEachBinaryFile } from './sources/fileSource';
-import { uploadInputItems } from './sources/itemsSource';
+import { runPipeline, type BulkImportServices } from './pipeline';
+import { FileSource } from './sources/fileSource';
+import { ItemsSource } from './sources/itemsSource';
 
-export async function executeBulkImport(ctx: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+const DEFAULT_SERVICES: BulkImportServices = Object.freeze({ retryPolicy: DEFAULT_RETRY_POLICY });
+
+export async function executeBulkImport(
+	ctx: IExecuteFunctions,
+	services: BulkImportServices = DEFAULT_SERVICES,
+): Promise<INodeExecutionData[][]> {
 	return await withRedaction(ctx, async () => {
 		const source = ctx.getNodeParameter('source', 0, 'binary') as 'binary' | 'items';
-		if (source === 'items') return [await uploadInputItems(ctx)];
-		return [await uploadEachBinaryFile(ctx)];
+		return [await runPipeline(ctx, source === 'items' ? new ItemsSource(ctx) : new FileSource(ctx), services)];
 	});
 }

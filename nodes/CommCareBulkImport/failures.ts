@@ -4,6 +4,7 @@
  */
 import type {
 	IDataObject,
+	IPairedItemData,
 	IExecuteFunctions,
 	INodeExecutionData,
 	NodeApiError,
@@ -13,8 +14,7 @@ import type {
 import { toNodeError } from '../shared/errors';
 import { InvalidInputError } from '../shared/invalidInputError';
 import type { Redactor } from '../shared/redaction';
-import { pairedItems } from './sources/itemsPlan';
-import type { PreflightIssue } from '../shared/outputContract';
+import type { CheckFinding } from '../shared/outputContract';
 
 /**
  * The checks before upload found errors: nothing is sent. `subject` names what was refused ("'a.xlsx' (item 0)",
@@ -24,8 +24,8 @@ import type { PreflightIssue } from '../shared/outputContract';
 export class ChecksFailedError extends InvalidInputError {
 	constructor(
 		subject: string,
-		readonly errors: PreflightIssue[],
-		readonly warnings: PreflightIssue[],
+		readonly errors: CheckFinding[],
+		readonly warnings: CheckFinding[],
 	) {
 		super(checksMessage(subject, errors), checksDescription(errors));
 		this.name = 'ChecksFailedError';
@@ -37,7 +37,7 @@ export class ChecksFailedError extends InvalidInputError {
 	}
 }
 
-function checksMessage(subject: string, errors: PreflightIssue[]): string {
+function checksMessage(subject: string, errors: CheckFinding[]): string {
 	const more =
 		errors.length > 1
 			? ` (and ${errors.length - 1} more problem${errors.length > 2 ? 's' : ''}, listed in the details)`
@@ -45,7 +45,7 @@ function checksMessage(subject: string, errors: PreflightIssue[]): string {
 	return `${subject} not uploaded: ${errors[0].message}${more}`;
 }
 
-function checksDescription(errors: PreflightIssue[]): string {
+function checksDescription(errors: CheckFinding[]): string {
 	const list = errors.length > 1 ? `The problems:\n${errors.map((issue) => `• ${issue.message}`).join('\n')}\n` : '';
 	return `${list}Nothing was sent to CommCare: the checks before upload found what CommCare would refuse or fail on. Fix the data and run again, or turn on Options → Skip Checks Before Upload to send it as it is.`;
 }
@@ -119,4 +119,9 @@ export function errorItem(
 		json.warnings = originalError.warnings;
 	}
 	return { json, error, pairedItem: pairedItems(itemIndexes) };
+}
+
+/** n8n's `pairedItem` for an output item that stands for these input items. */
+export function pairedItems(indexes: number[]): IPairedItemData | IPairedItemData[] {
+	return indexes.length === 1 ? { item: indexes[0] } : indexes.map((item) => ({ item }));
 }

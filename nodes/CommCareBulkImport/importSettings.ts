@@ -12,3 +12,44 @@ export interface ImportSettings {
 	nameColumn: string;
 	comment: string;
 }
+
+/**
+ * What to do with an item that lacks a field other items have (or that Columns lists): its cell would be blank,
+ * and a blank cell clears that property on the case the row updates (spec §6.1).
+ * - `stop`: refuse before anything is sent, naming the column and the items (the default);
+ * - `clear`: write the blank cell (the property is cleared);
+ * - `keep`: leave the property unchanged: items are split into uploads by the fields they have, and each upload
+ *   has only the columns its items carry.
+ */
+export type MissingFieldsMode = 'stop' | 'clear' | 'keep';
+
+/** Items that share the importer settings (one group per distinct value of per-item expressions). */
+export interface SettingsGroup {
+	settings: ImportSettings;
+	/** Input item indexes, in order. */
+	itemIndexes: number[];
+}
+
+/** Options that apply to both sources. */
+export interface RunOptions {
+	/** Check, report, send nothing. */
+	dryRun: boolean;
+	/** Run the checks before upload (on unless the user skips them). */
+	checks: boolean;
+	timeoutMs: number;
+}
+
+/** Options of source "Input Items". */
+export interface ItemsOptions {
+	/** Exactly these columns, in this order (empty: every key of the items, in first-seen order). */
+	columns: string[];
+	excludeColumns: string[];
+	nestedAsJson: boolean;
+	rowsPerUpload: number;
+	outputPerRecord: boolean;
+	/** Ends in `.xlsx`. */
+	fileName: string;
+	missingFields: MissingFieldsMode;
+	/** The workflow's time zone (JS Dates are written on its clock). */
+	timeZone: string | undefined;
+}

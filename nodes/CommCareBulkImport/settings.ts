@@ -6,11 +6,17 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { InvalidInputError } from '../shared/invalidInputError';
-import type { MissingFieldsMode, SettingsGroup } from './sources/itemsPlan';
 import { listWithMore } from '../shared/messages';
 import { MAX_TIMER_MS } from '../shared/sleep';
 import { validateProjectSpace } from '../shared/transport/addresses';
-import type { ImportSettings, SearchField } from './importSettings';
+import type {
+	ImportSettings,
+	ItemsOptions,
+	MissingFieldsMode,
+	RunOptions,
+	SearchField,
+	SettingsGroup,
+} from './importSettings';
 
 /** Defaults of the options collection (the node description shows the same values). */
 export const OPTION_DEFAULTS = {
@@ -130,15 +136,6 @@ export function readImportSettings(ctx: IExecuteFunctions, itemIndex: number): I
 	};
 }
 
-/** Options that apply to both sources. */
-export interface RunOptions {
-	/** Check, report, send nothing. */
-	dryRun: boolean;
-	/** Run the checks before upload (on unless the user skips them). */
-	checks: boolean;
-	timeoutMs: number;
-}
-
 export function readRunOptions(ctx: IExecuteFunctions, itemIndex: number): RunOptions {
 	const seconds = Number(option(ctx, 'timeoutSeconds', itemIndex, OPTION_DEFAULTS.timeoutSeconds));
 	return {
@@ -160,21 +157,6 @@ export function readRunOptionsForAllItems(ctx: IExecuteFunctions, itemCount: num
 	read('skipChecks', 'Skip Checks Before Upload');
 	read('timeoutSeconds', 'Upload Timeout (Seconds)');
 	return readRunOptions(ctx, 0);
-}
-
-/** Options of source "Input Items". */
-export interface ItemsOptions {
-	/** Exactly these columns, in this order (empty: every key of the items, in first-seen order). */
-	columns: string[];
-	excludeColumns: string[];
-	nestedAsJson: boolean;
-	rowsPerUpload: number;
-	outputPerRecord: boolean;
-	/** Ends in `.xlsx`. */
-	fileName: string;
-	missingFields: MissingFieldsMode;
-	/** The workflow's time zone (JS Dates are written on its clock). */
-	timeZone: string | undefined;
 }
 
 const MISSING_FIELDS_MODES: MissingFieldsMode[] = ['stop', 'clear', 'keep'];

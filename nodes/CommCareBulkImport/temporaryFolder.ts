@@ -1,5 +1,6 @@
-/** Temporary folders for spilled data, named so that an operator can tell whose they are. */
+/** Temporary folders (uploads written from items, spilled shared strings), named so an operator can tell whose they are. */
 import { mkdtempSync, rmSync } from 'fs';
+import { mkdtemp, rm } from 'fs/promises';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { pid } from 'process';
@@ -21,5 +22,15 @@ export class ScratchFolder {
 	remove(): void {
 		if (this.folder) rmSync(this.folder, { recursive: true, force: true });
 		this.folder = null;
+	}
+}
+
+/** A folder of its own in the system's temporary directory, removed after `use`, whatever happens. */
+export async function withTemporaryFolder<T>(use: (folder: string) => Promise<T>): Promise<T> {
+	const folder = await mkdtemp(join(tmpdir(), temporaryFolderPrefix()));
+	try {
+		return await use(folder);
+	} finally {
+		await rm(folder, { recursive: true, force: true });
 	}
 }

@@ -21,7 +21,7 @@ import { type CommCareCredentials } from '../shared/transport/credentials';
 import { commCareRequest } from '../shared/transport/request';
 import { type CommCareResponse } from '../shared/transport/response';
 import { type RetryPolicy } from '../shared/transport/retryPolicy';
-import type { DryRunResultJson, PreflightIssue, UploadResultJson } from '../shared/outputContract';
+import type { DryRunResultJson, CheckFinding, UploadResultJson } from '../shared/outputContract';
 import type { ImportSettings } from './importSettings';
 
 /** File types CommCare's importer reads, decided by the file name's extension (spec §3, check 3). */
@@ -117,14 +117,14 @@ export interface UploadReceipt {
 	message: string;
 	fileName: string;
 	/** Things worth knowing that did not stop the upload. */
-	warnings: PreflightIssue[];
+	warnings: CheckFinding[];
 }
 
 export interface UploadOptions {
 	itemIndex?: number;
 	timeoutMs?: number;
-	/** Overrides of transport's retry policy (tests use tiny back-offs). */
-	retry?: Partial<RetryPolicy>;
+	/** The retry policy (DEFAULT_RETRY_POLICY unless given). */
+	retry?: RetryPolicy;
 }
 
 /**
@@ -191,7 +191,7 @@ function receiptFrom(
 			},
 		);
 	}
-	const warnings: PreflightIssue[] = [];
+	const warnings: CheckFinding[] = [];
 	const insecure = insecureBaseUrlWarning(credentials.baseUrl);
 	if (insecure) warnings.push({ code: 'insecureBaseUrl', message: insecure });
 	// An absolute address is kept verbatim (CommCare's status URL is opaque); a relative one (a proxy may rewrite
@@ -224,7 +224,7 @@ export function uploadResultJson(
 		rowCount?: number | null;
 		uploadNumber?: number;
 		uploadCount?: number;
-		warnings?: PreflightIssue[];
+		warnings?: CheckFinding[];
 		columnsLeftOut?: string[];
 	} = {},
 ): UploadResultJson {
@@ -252,7 +252,7 @@ export function uploadResultJson(
 export function dryRunResultJson(
 	settings: ImportSettings,
 	fileName: string,
-	findings: { checked: boolean; rowCount: number | null; errors: PreflightIssue[]; warnings: PreflightIssue[] },
+	findings: { checked: boolean; rowCount: number | null; errors: CheckFinding[]; warnings: CheckFinding[] },
 	extra: Partial<
 		Pick<
 			DryRunResultJson,

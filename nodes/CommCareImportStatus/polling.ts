@@ -6,7 +6,7 @@
  *   nothing moved it grows by BACKOFF_FACTOR up to the cap. Queued and running imports thus cost few requests.
  * - Transient failures (network errors, 429, 502, 503, 504, a body that is not a status) are asked again later with
  *   their own back-off (transport's `backoffDelayMs`), never before the server's Retry-After, and never end the wait
- *   before the timeout. That is why polls go through `commCareRequest` with its own retries off: its retry budget
+ *   before the timeout. That is why polls go through `sendRequest` with its own retries off: its retry budget
  *   is per call, while a poll's budget is the user's timeout.
  * - 401/403, 404, an unverifiable TLS certificate and other HTTP errors end the wait for that URL at once.
  * - No single request may outlast the timeout by much: each gets the time left (see MIN/MAX_REQUEST_TIMEOUT_MS).
@@ -17,7 +17,7 @@
  * The HTTP request itself is injected (`fetchStatus`), so the loop knows nothing of credentials or n8n, and tests
  * can drive it with a virtual clock; `fetchStatusThroughTransport` is the real one.
  */
-import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
+import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { errorForResponse } from '../shared/errors';
 import { sleepUnlessCancelled } from '../shared/sleep';
@@ -25,11 +25,12 @@ import { type WaitEnd, type WaitResult } from './importOutcome';
 import { isTerminalState, ImportState, parseStatusBody } from './statusBody';
 import { projectSpaceFromUrl } from '../shared/transport/addresses';
 import { type CommCareCredentials } from '../shared/transport/credentials';
-import { classifyNetworkError } from '../shared/transport/networkFailure';
-import { commCareRequest } from '../shared/transport/request';
+import { sendRequest } from '../shared/transport/request';
 import {
 	backoffDelayMs,
-	DEFAULT_RETRY_POLICY,
+	NO_RETRIES,
+	retryPolicyWith,
+	type RetryPolicy,
 	isRetryableStatus,
 	parseRetryAfterMs,
 } from '../shared/transport/retryPolicy';
@@ -123,7 +124,14 @@ export async function pollStatusUrls(
 	const signal = options.signal;
 	const baseMs = Math.max(0, options.intervalSeconds * 1000);
 	const capMs = Math.max(baseMs, options.maxIntervalSeconds * 1000);
-	const pace: Pace = { baseMs, capMs, random: options.random ?? Math.random };
+	// Transient failures back off by the transport's rules, paced by the user's intervals; the timeout is the budget.
+	const transientBackoff = retryPolicyWith({
+		baseDelayMs: baseMs,
+		maxDelayMs: capMs,
+		maxAttempts: Number.POSITIVE_INFINITY,
+		maxTotalWaitMs: Number.POSITIVE_INFINITY,
+	});
+	const pace: Pace = { transientBackoff, random: options.random ?? Math.random };
 	const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
 	const start = clock.now();
 	const deadline = start + Math.max(0, options.timeoutSeconds * 1000);
@@ -191,10 +199,9 @@ export async function pollStatusUrls(
 	);
 }
 
-/** The loop's pace: base interval, cap, and the jitter source for transient back-off. */
+/** How a URL that failed for now is asked again: the retry policy and the jitter source (tests pin it). */
 interface Pace {
-	baseMs: number;
-	capMs: number;
+	transientBackoff: RetryPolicy;
 	random: () => number;
 }
 
@@ -248,8 +255,7 @@ function recordAnswer(wait: UrlWait, answer: StatusAnswer, now: number, pace: Pa
 function retryLater(wait: UrlWait, problem: string, retryAfterMs: number | null, now: number, pace: Pace): void {
 	wait.consecutiveFailures += 1;
 	wait.lastProblem = retryAfterMs !== null ? `${problem}, Retry-After ${retryAfterMs / 1000} s` : problem;
-	const policy = { ...DEFAULT_RETRY_POLICY, baseDelayMs: pace.baseMs, maxDelayMs: pace.capMs };
-	const backoffMs = backoffDelayMs(wait.consecutiveFailures, policy, pace.random);
+	const backoffMs = backoffDelayMs(wait.consecutiveFailures, pace.transientBackoff, pace.random);
 	wait.notBefore = now + Math.max(backoffMs, retryAfterMs ?? 0);
 }
 
@@ -283,55 +289,49 @@ async function forEachLimited<T, R>(
 }
 
 /**
- * The real `fetchStatus`: a GET through `commCareRequest` (credential applied by n8n, same-origin rule, same-origin
- * redirects only), with transport's retries off because the loop above owns retrying. Messages for refused
- * answers come from errors.ts.
+ * The real `fetchStatus`: a GET through transport's `sendRequest` (credential applied by n8n, same-origin rule,
+ * same-origin redirects only) with no retries of its own, since the loop above owns retrying. Its answer is mapped
+ * one to one: an HTTP answer, no answer (worth asking again unless the certificate cannot be verified), or refused.
  */
 export function fetchStatusThroughTransport(ctx: IExecuteFunctions, credentials: CommCareCredentials): FetchStatus {
 	return async (url, _signal, limits) => {
 		const projectSpace = projectSpaceFromUrl(url);
-		try {
-			const response = await commCareRequest(ctx, credentials, {
-				method: 'GET',
-				url,
-				idempotent: true,
-				operation: 'status',
-				projectSpace,
-				retry: { maxAttempts: 1 },
-				timeoutMs: limits?.timeoutMs,
-				maxBodyBytes: MAX_STATUS_BODY_BYTES,
-			});
-			const retryAfterMs = parseRetryAfterMs(response.headers['retry-after']) ?? null;
-			const answer = { httpStatus: response.statusCode, body: response.json ?? response.text, retryAfterMs };
-			const explain = () =>
-				errorForResponse(ctx.getNode(), credentials, response, { operation: 'status', projectSpace }).message;
-			if (response.truncated) {
-				return {
-					fatalError: `CommCare's answer to the status request was larger than ${MAX_STATUS_BODY_BYTES / 1024 / 1024} MB, which no import status is: the Base URL (${credentials.baseUrl}) may point at something other than CommCare HQ`,
-					httpStatus: response.statusCode,
-					sent: true,
-				};
-			}
-			// A login or proxy page does not turn into a status by asking again: say so now, as the upload does.
-			if (response.isHtml && response.statusCode >= 200 && response.statusCode < 300) {
-				return { fatalError: explain(), httpStatus: response.statusCode, sent: true };
-			}
-			if (response.statusCode === 200) return answer;
-			return { ...answer, message: explain() };
-		} catch (error) {
-			// commCareRequest throws NodeOperationError when it sent nothing (a URL off the credential's origin, no
-			// credential) and NodeApiError for no answer (network, cancelled: worth asking again; a cancel is noticed by
-			// the loop) or a redirect it refuses to follow (3xx to another server, or too many). Only "no answer" is
-			// worth asking again.
-			const message = error instanceof Error ? error.message : String(error);
-			if (error instanceof NodeOperationError) return { fatalError: message, httpStatus: null, sent: false };
-			const httpCode = Number((error as { httpCode?: unknown }).httpCode);
-			const refusedRedirect = httpCode >= 300 && httpCode < 400;
-			if (refusedRedirect) return { fatalError: message, httpStatus: httpCode, sent: true };
-			// A certificate that cannot be verified will not verify on the next poll either: say so now, not at the timeout.
-			if (classifyNetworkError(error)?.kind === 'certificate')
-				return { fatalError: message, httpStatus: null, sent: true };
-			return { networkError: message };
+		const answer = await sendRequest(ctx, credentials, {
+			method: 'GET',
+			url,
+			idempotent: true,
+			operation: 'status',
+			projectSpace,
+			retry: NO_RETRIES,
+			timeoutMs: limits?.timeoutMs,
+			maxBodyBytes: MAX_STATUS_BODY_BYTES,
+		});
+		if (answer.kind === 'refused') {
+			return { fatalError: answer.error.message, httpStatus: answer.httpStatus, sent: answer.sent };
 		}
+		if (answer.kind === 'noAnswer') {
+			// A certificate that cannot be verified will not verify on the next poll either: say so now, not at the timeout.
+			if (answer.failure.kind === 'certificate')
+				return { fatalError: answer.error.message, httpStatus: null, sent: true };
+			return { networkError: answer.error.message };
+		}
+		const { response } = answer;
+		const retryAfterMs = parseRetryAfterMs(response.headers['retry-after']) ?? null;
+		const reply = { httpStatus: response.statusCode, body: response.json ?? response.text, retryAfterMs };
+		const explain = () =>
+			errorForResponse(ctx.getNode(), credentials, response, { operation: 'status', projectSpace }).message;
+		if (response.truncated) {
+			return {
+				fatalError: `CommCare's answer to the status request was larger than ${MAX_STATUS_BODY_BYTES / 1024 / 1024} MB, which no import status is: the Base URL (${credentials.baseUrl}) may point at something other than CommCare HQ`,
+				httpStatus: response.statusCode,
+				sent: true,
+			};
+		}
+		// A login or proxy page does not turn into a status by asking again: say so now, as the upload does.
+		if (response.isHtml && response.statusCode >= 200 && response.statusCode < 300) {
+			return { fatalError: explain(), httpStatus: response.statusCode, sent: true };
+		}
+		if (response.statusCode === 200) return reply;
+		return { ...reply, message: explain() };
 	};
 }

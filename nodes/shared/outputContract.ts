@@ -28,7 +28,7 @@ export interface StatusResponse {
 }
 
 /** A finding of the checks made before upload (both sources). */
-export interface PreflightIssue extends IDataObject {
+export interface CheckFinding extends IDataObject {
 	/** Stable machine code, e.g. `invalidHeader`, `missingSearchColumn`. */
 	code: string;
 	message: string;
@@ -67,7 +67,7 @@ export interface UploadResultJson extends UploadDescription {
 	code: number;
 	message: string;
 	/** Preflight warnings that did not stop the upload. */
-	warnings: PreflightIssue[];
+	warnings: CheckFinding[];
 }
 
 /**
@@ -85,8 +85,8 @@ export interface DryRunResultJson extends UploadDescription {
 	sheetName?: string;
 	firstItem?: number;
 	lastItem?: number;
-	errors: PreflightIssue[];
-	warnings: PreflightIssue[];
+	errors: CheckFinding[];
+	warnings: CheckFinding[];
 }
 
 /**
@@ -102,7 +102,7 @@ export interface RecordResultJson extends IDataObject {
 	/** The upload this record went in (same keys as UploadResultJson minus status_url/warnings). */
 	upload: IDataObject;
 	/** Checks-before-upload warnings about this record, or about its whole upload. */
-	warnings?: PreflightIssue[];
+	warnings?: CheckFinding[];
 }
 
 export type Outcome = 'success' | 'warning' | 'error';

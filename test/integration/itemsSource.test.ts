@@ -14,7 +14,7 @@ import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkI
 import { temporaryFolderPrefix } from '../../nodes/CommCareBulkImport/temporaryFolder';
 import type {
 	DryRunResultJson,
-	PreflightIssue,
+	CheckFinding,
 	RecordResultJson,
 	UploadResultJson,
 } from '../../nodes/shared/outputContract';
@@ -461,7 +461,7 @@ describe('continue on fail', () => {
 		const items = [{ name: 'N'.repeat(300) }, { name: '' }, { name: null }];
 		const { outputs } = await run(items, {}, { continueOnFail: true });
 		const [item] = outputs[0];
-		expect((item.json.errors as PreflightIssue[]).map((e) => [e.code, e.rows, e.items])).toEqual([
+		expect((item.json.errors as CheckFinding[]).map((e) => [e.code, e.rows, e.items])).toEqual([
 			['nameTooLong', [2], [0]],
 		]);
 		expect(item.json.message).toMatch(

@@ -12,7 +12,7 @@ import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareI
 import type {
 	DryRunResultJson,
 	ImportOutcomeJson,
-	PreflightIssue,
+	CheckFinding,
 	UploadResultJson,
 } from '../../nodes/shared/outputContract';
 import { startEmulator, type Emulator } from '../emulator';
@@ -67,7 +67,7 @@ const patients = [
 ];
 
 const warningsOf = (item: INodeExecutionData) => (item.json as UploadResultJson).warnings;
-const codes = (issues: PreflightIssue[]) => issues.map((issue) => issue.code);
+const codes = (issues: CheckFinding[]) => issues.map((issue) => issue.code);
 
 describe('errors only a file can have: the node stops before any request', () => {
 	it('nonTextHeader: a number as a header', async () => {

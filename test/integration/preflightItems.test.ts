@@ -8,7 +8,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
-import type { PreflightIssue, UploadResultJson } from '../../nodes/shared/outputContract';
+import type { CheckFinding, UploadResultJson } from '../../nodes/shared/outputContract';
 import { startEmulator, type Emulator } from '../emulator';
 import { runNode } from '../helpers/executionContext';
 
@@ -50,13 +50,13 @@ async function refusal(items: IDataObject[], parameters: IDataObject = {}) {
 }
 
 /** Runs the node expecting the upload to go: the output's warnings, after asserting the one upload. */
-async function warningsOf(items: IDataObject[], parameters: IDataObject = {}): Promise<PreflightIssue[]> {
+async function warningsOf(items: IDataObject[], parameters: IDataObject = {}): Promise<CheckFinding[]> {
 	const { outputs } = await run(items, parameters);
 	expect(emulator.uploads.filter((u) => u.status === 200)).toHaveLength(1);
 	return (outputs[0][0].json as UploadResultJson).warnings;
 }
 
-function only(warnings: PreflightIssue[], code: string): PreflightIssue {
+function only(warnings: CheckFinding[], code: string): CheckFinding {
 	const found = warnings.filter((w) => w.code === code);
 	expect(found).toHaveLength(1);
 	return found[0];

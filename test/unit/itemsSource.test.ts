@@ -10,20 +10,17 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
 import { columnList, OPTION_DEFAULTS, xlsxFileName } from '../../nodes/CommCareBulkImport/settings';
+import { checkItemsUpload, mergeFindings } from '../../nodes/CommCareBulkImport/sources/itemsChecks';
 import {
-	checkChunk,
-	chunkItemIndexes,
-	describeChunkItems,
-	mergeFindings,
+	describeUploadItems,
 	planItemsUpload,
-	recordResults,
-	sentValues,
-	withTemporaryFolder,
-	writeChunkFile,
+	writeItemsUploadFile,
 	type ItemsPlanOptions,
 } from '../../nodes/CommCareBulkImport/sources/itemsPlan';
+import { recordResults, sentValues } from '../../nodes/CommCareBulkImport/sources/recordResults';
+import { withTemporaryFolder } from '../../nodes/CommCareBulkImport/temporaryFolder';
 import type { ImportSettings } from '../../nodes/CommCareBulkImport/importSettings';
-import type { PreflightIssue, UploadResultJson } from '../../nodes/shared/outputContract';
+import type { CheckFinding, UploadResultJson } from '../../nodes/shared/outputContract';
 
 const settings: ImportSettings = {
 	projectSpace: 'demo',
@@ -43,7 +40,7 @@ const options: ItemsPlanOptions = {
 	fileName: 'cases.xlsx',
 };
 
-const issue = (code: string, message: string, extra: Partial<PreflightIssue> = {}): PreflightIssue => ({
+const issue = (code: string, message: string, extra: Partial<CheckFinding> = {}): CheckFinding => ({
 	code,
 	message,
 	...extra,
@@ -54,17 +51,17 @@ const people = (count: number): IDataObject[] => Array.from({ length: count }, (
 describe('planItemsUpload', () => {
 	it('takes every key in first-seen order and always adds the search column, as text', () => {
 		const plan = planItemsUpload([{ name: 'A' }, { age: 3, name: 'B' }], settings, options);
-		expect(plan.chunks[0].columns).toEqual(['name', 'age', 'case_id']);
-		expect(plan.chunks[0].textColumns).toEqual([
+		expect(plan.uploads[0].columns).toEqual(['name', 'age', 'case_id']);
+		expect(plan.uploads[0].textColumns).toEqual([
 			'case_id',
 			'external_id',
 			'owner_id',
 			'parent_id',
 			'parent_external_id',
 		]);
-		expect(plan.chunks[0].sheetName).toBe('cases');
-		expect(plan.chunks).toHaveLength(1);
-		expect(plan.chunks[0]).toMatchObject({ uploadNumber: 1, uploadCount: 1, firstItem: 0, fileName: 'cases.xlsx' });
+		expect(plan.uploads[0].sheetName).toBe('cases');
+		expect(plan.uploads).toHaveLength(1);
+		expect(plan.uploads[0]).toMatchObject({ uploadNumber: 1, uploadCount: 1, firstItem: 0, fileName: 'cases.xlsx' });
 	});
 
 	it('a custom search column is text too, and is added when missing', () => {
@@ -73,21 +70,21 @@ describe('planItemsUpload', () => {
 			{ ...settings, searchField: 'external_id', searchColumn: 'patient_ref' },
 			options,
 		);
-		expect(plan.chunks[0].columns).toEqual(['name', 'patient_ref']);
-		expect(plan.chunks[0].textColumns[0]).toBe('patient_ref');
+		expect(plan.uploads[0].columns).toEqual(['name', 'patient_ref']);
+		expect(plan.uploads[0].textColumns[0]).toBe('patient_ref');
 	});
 
 	it('lists or excludes columns as asked; excluding the search column is left to the checks to refuse', () => {
 		const items = [{ id: 1, name: 'A', age: 3, secret: 'x' }];
-		expect(planItemsUpload(items, settings, { ...options, columns: ['age', 'name'] }).chunks[0].columns).toEqual([
+		expect(planItemsUpload(items, settings, { ...options, columns: ['age', 'name'] }).uploads[0].columns).toEqual([
 			'age',
 			'name',
 			'case_id',
 		]);
 		expect(
-			planItemsUpload(items, settings, { ...options, excludeColumns: ['id', 'secret'] }).chunks[0].columns,
+			planItemsUpload(items, settings, { ...options, excludeColumns: ['id', 'secret'] }).uploads[0].columns,
 		).toEqual(['name', 'age', 'case_id']);
-		expect(planItemsUpload(items, settings, { ...options, excludeColumns: ['case_id'] }).chunks[0].columns).toEqual([
+		expect(planItemsUpload(items, settings, { ...options, excludeColumns: ['case_id'] }).uploads[0].columns).toEqual([
 			'id',
 			'name',
 			'age',
@@ -96,34 +93,34 @@ describe('planItemsUpload', () => {
 	});
 
 	it('never names the sheet after the case type', () => {
-		expect(planItemsUpload([{ name: 'A' }], { ...settings, caseType: 'cases' }, options).chunks[0].sheetName).toBe(
+		expect(planItemsUpload([{ name: 'A' }], { ...settings, caseType: 'cases' }, options).uploads[0].sheetName).toBe(
 			'cases_sheet',
 		);
 	});
 
 	it('splits into uploads of rowsPerUpload items, each with its own numbered file name', () => {
 		const plan = planItemsUpload(people(20), settings, { ...options, rowsPerUpload: 7 });
-		expect(plan.chunks.map((c) => [c.uploadNumber, c.uploadCount, c.firstItem, c.items.length, c.fileName])).toEqual([
+		expect(plan.uploads.map((c) => [c.uploadNumber, c.uploadCount, c.firstItem, c.items.length, c.fileName])).toEqual([
 			[1, 3, 0, 7, 'cases_1_of_3.xlsx'],
 			[2, 3, 7, 7, 'cases_2_of_3.xlsx'],
 			[3, 3, 14, 6, 'cases_3_of_3.xlsx'],
 		]);
-		expect(chunkItemIndexes(plan.chunks[2])).toEqual([14, 15, 16, 17, 18, 19]);
-		expect(describeChunkItems(plan.chunks[1])).toBe('items 7 to 13');
-		expect(plan.chunks.flatMap((c) => c.items)).toEqual(people(20));
+		expect(plan.uploads[2].itemIndexes).toEqual([14, 15, 16, 17, 18, 19]);
+		expect(describeUploadItems(plan.uploads[1])).toBe('items 7 to 13');
+		expect(plan.uploads.flatMap((c) => c.items)).toEqual(people(20));
 		// Exactly full: no empty last upload.
-		expect(planItemsUpload(people(14), settings, { ...options, rowsPerUpload: 7 }).chunks).toHaveLength(2);
-		expect(describeChunkItems(planItemsUpload(people(8), settings, { ...options, rowsPerUpload: 7 }).chunks[1])).toBe(
+		expect(planItemsUpload(people(14), settings, { ...options, rowsPerUpload: 7 }).uploads).toHaveLength(2);
+		expect(describeUploadItems(planItemsUpload(people(8), settings, { ...options, rowsPerUpload: 7 }).uploads[1])).toBe(
 			'item 7',
 		);
 	});
 });
 
-describe('checkChunk', () => {
+describe('checkItemsUpload', () => {
 	it('counts every item as a row sent, blank ones included, and numbers rows and items from the chunk', () => {
 		const items: IDataObject[] = [...people(7), { name: 'N'.repeat(256) }, {}, { name: 'Z' }];
 		const plan = planItemsUpload(items, settings, { ...options, rowsPerUpload: 7 });
-		const second = checkChunk(plan, plan.chunks[1]);
+		const second = checkItemsUpload(plan, plan.uploads[1]);
 		expect(second.rowCount).toBe(3);
 		expect(second.errors).toEqual([]);
 		const long = second.warnings.find((w) => w.code === 'nameTooLong');
@@ -135,7 +132,7 @@ describe('checkChunk', () => {
 	it('a nested value is an error finding naming the key, the item and its row; JSON text when asked', () => {
 		const items: IDataObject[] = [{ name: 'A' }, { name: 'B', address: { city: 'Kisumu' } }];
 		const plan = planItemsUpload(items, settings, options);
-		expect(checkChunk(plan, plan.chunks[0]).errors).toEqual([
+		expect(checkItemsUpload(plan, plan.uploads[0]).errors).toEqual([
 			{
 				code: 'nestedValue',
 				message: expect.stringMatching(
@@ -147,7 +144,7 @@ describe('checkChunk', () => {
 			},
 		]);
 		const asJson = planItemsUpload(items, settings, { ...options, nestedAsJson: true });
-		expect(checkChunk(asJson, asJson.chunks[0]).errors).toEqual([]);
+		expect(checkItemsUpload(asJson, asJson.uploads[0]).errors).toEqual([]);
 	});
 });
 
@@ -186,7 +183,7 @@ describe('per-record items', () => {
 		} as unknown as UploadResultJson;
 		const general = issue('dateOpenedIgnored', 'general');
 		const aboutB = issue('nameTooLong', 'about B', { items: [1], rows: [3] });
-		const results = recordResults(plan.chunks[0], upload, [general, aboutB]);
+		const results = recordResults(plan.uploads[0], upload, [general, aboutB]);
 		expect(results).toEqual([
 			{
 				itemIndex: 0,
@@ -218,7 +215,7 @@ describe('per-record items', () => {
 	});
 });
 
-describe('writeChunkFile', () => {
+describe('writeItemsUploadFile', () => {
 	it('writes the .xlsx into the folder, opens it again for each attempt, and the folder is removed afterwards', async () => {
 		const items: IDataObject[] = [
 			{ name: 'A', external_id: '007' },
@@ -228,7 +225,7 @@ describe('writeChunkFile', () => {
 		let folderSeen = '';
 		const bytes = await withTemporaryFolder(async (folder) => {
 			folderSeen = folder;
-			const file = await writeChunkFile(plan, plan.chunks[0], folder);
+			const file = await writeItemsUploadFile(plan, plan.uploads[0], folder);
 			expect(file.fileName).toBe('cases.xlsx');
 			const read = async () => {
 				const stream = (await file.open()) as NodeJS.ReadableStream;
@@ -255,7 +252,7 @@ describe('writeChunkFile', () => {
 		await expect(
 			withTemporaryFolder(async (folder) => {
 				folderSeen = folder;
-				return await writeChunkFile(plan, plan.chunks[0], folder);
+				return await writeItemsUploadFile(plan, plan.uploads[0], folder);
 			}),
 		).rejects.toThrow("Key 'name' of item 1 holds an array");
 		expect(existsSync(folderSeen)).toBe(false);

@@ -1,10 +1,10 @@
-import { type PreflightInput } from '../../nodes/CommCareBulkImport/checks/report';
-import { preflightValueColumns, runPreflight } from '../../nodes/CommCareBulkImport/checks/runChecks';
+import { type CheckInput } from '../../nodes/CommCareBulkImport/checks/report';
+import { checkedValueColumns, runChecks } from '../../nodes/CommCareBulkImport/checks/runChecks';
 import { serverSearchId } from '../../nodes/CommCareBulkImport/spreadsheet/serverText';
 import { listWithMore } from '../../nodes/shared/messages';
 import { inspectItems, inspectSpreadsheet } from '../../nodes/CommCareBulkImport/spreadsheet/inspectFile';
 import type { ImportSettings } from '../../nodes/CommCareBulkImport/importSettings';
-import type { PreflightIssue } from '../../nodes/shared/outputContract';
+import type { CheckFinding } from '../../nodes/shared/outputContract';
 
 const settings: ImportSettings = {
 	projectSpace: 'demo',
@@ -17,7 +17,7 @@ const settings: ImportSettings = {
 };
 
 /** Three clean rows matched by external id: no findings. Each test changes one thing. */
-const clean: PreflightInput = {
+const clean: CheckInput = {
 	settings,
 	headers: ['external_id', 'name', 'age'],
 	sheetNames: ['cases'],
@@ -29,8 +29,8 @@ const clean: PreflightInput = {
 type Severity = 'error' | 'warning';
 
 /** Runs the checks and returns every finding with the given code, with its severity. */
-function findings(changes: Partial<PreflightInput>, code: string): Array<PreflightIssue & { severity: Severity }> {
-	const { errors, warnings } = runPreflight({ ...clean, ...changes });
+function findings(changes: Partial<CheckInput>, code: string): Array<CheckFinding & { severity: Severity }> {
+	const { errors, warnings } = runChecks({ ...clean, ...changes });
 	return [
 		...errors.map((issue) => ({ ...issue, severity: 'error' as const })),
 		...warnings.map((issue) => ({ ...issue, severity: 'warning' as const })),
@@ -38,19 +38,19 @@ function findings(changes: Partial<PreflightInput>, code: string): Array<Preflig
 }
 
 /** The single finding with this code. */
-function finding(changes: Partial<PreflightInput>, code: string): PreflightIssue & { severity: Severity } {
+function finding(changes: Partial<CheckInput>, code: string): CheckFinding & { severity: Severity } {
 	const found = findings(changes, code);
 	expect(found).toHaveLength(1);
 	return found[0];
 }
 
 it('finds nothing wrong with a clean sheet', () => {
-	expect(runPreflight(clean)).toEqual({ errors: [], warnings: [] });
+	expect(runChecks(clean)).toEqual({ errors: [], warnings: [] });
 });
 
 describe('the file as a whole', () => {
 	it('checksUnavailable: says nothing was checked when the file could not be read', () => {
-		const result = runPreflight({
+		const result = runChecks({
 			...clean,
 			headers: [],
 			dataRowCount: 0,
@@ -70,7 +70,7 @@ describe('the file as a whole', () => {
 			message:
 				'The sheet has a header row but no data rows: there is nothing to import. Check that the right file (or input) was used.',
 		});
-		expect(runPreflight({ ...clean, headers: [], dataRowCount: 0, values: {} })).toEqual({
+		expect(runChecks({ ...clean, headers: [], dataRowCount: 0, values: {} })).toEqual({
 			errors: [
 				{
 					code: 'emptySheet',
@@ -133,7 +133,7 @@ describe('headers', () => {
 	});
 
 	it('nonTextHeader: numbers, dates, booleans and error values as headers', () => {
-		const changes: Partial<PreflightInput> = {
+		const changes: Partial<CheckInput> = {
 			headers: ['external_id', 'name', '2021', 'True', '2024-01-01', '#N/A'],
 			headerKinds: ['text', 'text', 'number', 'boolean', 'date', 'other'],
 		};
@@ -158,9 +158,9 @@ describe('headers', () => {
 			['a', 'A', 1],
 		]);
 		const inspection = await inspectSpreadsheet(Buffer.from(await workbook.xlsx.writeBuffer()), 'xlsx', {
-			valueColumns: preflightValueColumns(settings, ['external_id', 'name']),
+			valueColumns: checkedValueColumns(settings, ['external_id', 'name']),
 		});
-		expect(runPreflight({ settings, ...inspection }).errors).toEqual([
+		expect(runChecks({ settings, ...inspection }).errors).toEqual([
 			expect.objectContaining({ code: 'nonTextHeader', column: '2021' }),
 		]);
 	});
@@ -481,16 +481,13 @@ describe('helpers', () => {
 	});
 
 	it('asks for the values of the columns the checks use, when present', () => {
-		expect(preflightValueColumns(settings, ['external_id', 'name', 'close', 'age', null])).toEqual([
+		expect(checkedValueColumns(settings, ['external_id', 'name', 'close', 'age', null])).toEqual([
 			'external_id',
 			'name',
 			'close',
 		]);
 		expect(
-			preflightValueColumns({ ...settings, searchField: 'case_id', searchColumn: 'case_id' }, [
-				'case_id',
-				'external_id',
-			]),
+			checkedValueColumns({ ...settings, searchField: 'case_id', searchColumn: 'case_id' }, ['case_id', 'external_id']),
 		).toEqual(['case_id', 'external_id']);
 	});
 });
@@ -507,9 +504,9 @@ describe('with spreadsheet.ts', () => {
 			sheetName: 'cases',
 			textColumns: ['external_id'],
 			nestedAsJson: false,
-			valueColumns: preflightValueColumns(settings, columns),
+			valueColumns: checkedValueColumns(settings, columns),
 		});
-		const result = runPreflight({ settings, ...inspection, rowToItem: (row) => row - 2 });
+		const result = runChecks({ settings, ...inspection, rowToItem: (row) => row - 2 });
 		expect(result.errors).toEqual([]);
 		expect(result.warnings).toEqual([expect.objectContaining({ code: 'blankExternalIds', rows: [3], items: [1] })]);
 	});

@@ -10,7 +10,8 @@ import { Readable } from 'stream';
 import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
 import { errorForResponse } from '../../nodes/shared/errors';
 import { commCareCredentialsFrom } from '../../nodes/shared/transport/credentials';
-import { commCareRequest, type CommCareRequestOptions } from '../../nodes/shared/transport/request';
+import { commCareRequest, sendRequest, type CommCareRequestOptions } from '../../nodes/shared/transport/request';
+import { DEFAULT_RETRY_POLICY, NO_RETRIES, retryPolicyWith } from '../../nodes/shared/transport/retryPolicy';
 import { uploadSpreadsheet } from '../../nodes/CommCareBulkImport/upload';
 import { createExecuteContext } from '../helpers/executionContext';
 
@@ -43,7 +44,7 @@ async function startServer(
 }
 
 const API_KEY = '0123456789abcdef0123456789abcdef01234567';
-const fastRetry = { baseDelayMs: 1, maxDelayMs: 5 };
+const fastRetry = retryPolicyWith({ baseDelayMs: 1, maxDelayMs: 5 });
 
 function setup(baseUrl: string, cancelSignal?: AbortSignal) {
 	const data = { baseUrl, authType: 'apiKey', username: 'me@example.org', apiKey: API_KEY };
@@ -225,7 +226,7 @@ describe('commCareRequest', () => {
 			const response = await commCareRequest(
 				context,
 				credentials,
-				get(`${commcare.url}/s`, { retry: { ...fastRetry, maxAttempts: 3 } }),
+				get(`${commcare.url}/s`, { retry: retryPolicyWith({ ...fastRetry, maxAttempts: 3 }) }),
 			);
 			expect(response).toMatchObject({ statusCode: 503, attempts: 3 });
 			expect(commcare.hits).toHaveLength(3);
@@ -318,7 +319,9 @@ describe('commCareRequest', () => {
 				commCareRequest(
 					context,
 					credentials,
-					post(`${gone.url}/a/demo/importer/excel/bulk_upload_api/`, { retry: { ...fastRetry, maxAttempts: 3 } }),
+					post(`${gone.url}/a/demo/importer/excel/bulk_upload_api/`, {
+						retry: retryPolicyWith({ ...fastRetry, maxAttempts: 3 }),
+					}),
 				),
 			).rejects.toMatchObject({
 				message: `Could not connect to CommCare at ${gone.url} (ECONNREFUSED, after 3 attempts): the server is down or the Base URL is wrong.`,
@@ -428,5 +431,54 @@ describe('uploadSpreadsheet', () => {
 			commcare.closeAllConnections();
 			await new Promise((resolve) => commcare.close(resolve));
 		}
+	});
+});
+
+describe('sendRequest answers instead of throwing', () => {
+	it('an HTTP answer of any status is a response, whatever the status', async () => {
+		const commcare = await server((_req, res) => json(res, 404, { error: 'gone' }));
+		const { context, credentials } = setup(commcare.url);
+		const answer = await sendRequest(context, credentials, get(`${commcare.url}/s`));
+		expect(answer.kind).toBe('response');
+		expect(answer.kind === 'response' && answer.response.statusCode).toBe(404);
+	});
+
+	it('an address off the credential origin is refused, unsent, with the error to show', async () => {
+		const commcare = await server((_req, res) => json(res, 200, {}));
+		const { context, credentials } = setup(commcare.url);
+		const answer = await sendRequest(context, credentials, get('http://elsewhere.example/s'));
+		expect(answer).toMatchObject({ kind: 'refused', sent: false, httpStatus: null });
+		expect(answer.kind === 'refused' && answer.error.message).toMatch(/Base URL/);
+		expect(commcare.hits).toHaveLength(0);
+	});
+
+	it('a redirect to another server is refused as sent, with its status, and not followed', async () => {
+		const other = await server((_req, res) => json(res, 200, {}));
+		const commcare = await server((_req, res) => {
+			res.writeHead(302, { Location: `${other.url}/login` });
+			res.end();
+		});
+		const { context, credentials } = setup(commcare.url);
+		const answer = await sendRequest(context, credentials, get(`${commcare.url}/s`));
+		expect(answer).toMatchObject({ kind: 'refused', sent: true, httpStatus: 302 });
+		expect(other.hits).toHaveLength(0);
+	});
+
+	it('no server: no answer, after the attempts the policy allows (NO_RETRIES: one)', async () => {
+		const gone = await server((_req, res) => json(res, 200, {}));
+		const url = gone.url;
+		await gone.close();
+		servers.splice(servers.indexOf(gone), 1);
+		const { context, credentials } = setup(url);
+		const answer = await sendRequest(context, credentials, get(`${url}/s`, { retry: NO_RETRIES }));
+		expect(answer).toMatchObject({ kind: 'noAnswer', failure: { kind: 'notSent' } });
+		expect(answer.kind === 'noAnswer' && answer.error.message).toMatch(/1 attempt|could not connect|refused/i);
+	});
+
+	it('the default policy is frozen: nothing can change it for everyone', () => {
+		expect(Object.isFrozen(DEFAULT_RETRY_POLICY)).toBe(true);
+		expect(Object.isFrozen(NO_RETRIES)).toBe(true);
+		expect(() => Object.assign(DEFAULT_RETRY_POLICY, { baseDelayMs: 1 })).toThrow(TypeError);
+		expect(retryPolicyWith({ maxAttempts: 2 })).toEqual({ ...DEFAULT_RETRY_POLICY, maxAttempts: 2 });
 	});
 });

@@ -3,17 +3,17 @@ import { listWithMore } from '../../shared/messages';
 import type { HeaderKind, SheetInspection } from '../spreadsheet/inspection';
 import { columnLetter } from '../spreadsheet/columns';
 import { isBlankText } from '../spreadsheet/serverText';
-import type { PreflightIssue } from '../../shared/outputContract';
+import type { CheckFinding } from '../../shared/outputContract';
 import type { ImportSettings } from '../importSettings';
 
-export interface PreflightInput {
+export interface CheckInput {
 	settings: ImportSettings;
 	headers: (string | null)[];
 	/** Kinds of the header cells (`SheetInspection.headerKinds`); all text when absent. */
 	headerKinds?: HeaderKind[];
 	sheetNames: string[];
 	dataRowCount: number;
-	/** Texts of the columns `preflightValueColumns` names, per data row (index 0 = row 2). */
+	/** Texts of the columns `checkedValueColumns` names, per data row (index 0 = row 2). */
 	values: Record<string, (string | null)[]>;
 	blankRowNumbers?: number[];
 	rowsAfterGap?: SheetInspection['rowsAfterGap'];
@@ -27,19 +27,19 @@ export interface PreflightInput {
 	rowToItem?: (row: number) => number;
 }
 
-export interface PreflightResult {
-	errors: PreflightIssue[];
-	warnings: PreflightIssue[];
+export interface CheckResult {
+	errors: CheckFinding[];
+	warnings: CheckFinding[];
 }
 
 export class CheckReport {
-	readonly errors: PreflightIssue[] = [];
-	readonly warnings: PreflightIssue[] = [];
+	readonly errors: CheckFinding[] = [];
+	readonly warnings: CheckFinding[] = [];
 	readonly settings: ImportSettings;
 	readonly blankRows: Set<number>;
 	readonly isItems: boolean;
 
-	constructor(readonly input: PreflightInput) {
+	constructor(readonly input: CheckInput) {
 		this.settings = input.settings;
 		this.blankRows = new Set(input.blankRowNumbers ?? []);
 		this.isItems = input.format === 'items';
@@ -70,8 +70,8 @@ export class CheckReport {
 		(everyRow ? this.errors : this.warnings).push(issue);
 	}
 
-	withRows<T extends Partial<PreflightIssue>>(issue: T, rows: number[]): T {
-		const result: T & Partial<PreflightIssue> = { ...issue, rows };
+	withRows<T extends Partial<CheckFinding>>(issue: T, rows: number[]): T {
+		const result: T & Partial<CheckFinding> = { ...issue, rows };
 		if (this.input.rowToItem) result.items = rows.map(this.input.rowToItem);
 		return result;
 	}
@@ -91,15 +91,26 @@ export class CheckReport {
 		return this.isItems ? `'${header}'` : `'${header}' (column ${columnLetter(index)})`;
 	}
 
-	error(code: string, message: string, extra: Partial<PreflightIssue> = {}): void {
+	error(code: string, message: string, extra: Partial<CheckFinding> = {}): void {
 		this.errors.push({ code, message, ...extra });
 	}
 
-	warn(code: string, message: string, extra: Partial<PreflightIssue> = {}): void {
+	warn(code: string, message: string, extra: Partial<CheckFinding> = {}): void {
 		this.warnings.push({ code, message, ...extra });
 	}
 
-	result(): PreflightResult {
+	result(): CheckResult {
 		return { errors: this.errors, warnings: this.warnings };
 	}
+}
+
+export interface CheckFindings {
+	checked: boolean;
+	/**
+	 * Data rows sent: for items one per item, blank ones included (the server skips those, Import Status counts them);
+	 * for a file up to its last non-blank row, or null when it could not be read.
+	 */
+	rowCount: number | null;
+	errors: CheckFinding[];
+	warnings: CheckFinding[];
 }

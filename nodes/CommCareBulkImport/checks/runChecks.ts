@@ -1,6 +1,6 @@
 /**
  * The checks the server would make, made before uploading (spec §3, §3.3, §5, §6), on what `spreadsheet.ts` read
- * from a file or from items (`SheetInspection`). Pure: no I/O, so `runPreflight({ settings, ...inspection })` is all
+ * from a file or from items (`SheetInspection`). Pure: no I/O, so `runChecks({ settings, ...inspection })` is all
  * a caller does.
  *
  * One severity rule for every check:
@@ -54,7 +54,7 @@
  */
 import type { ImportSettings } from '../importSettings';
 import { checkHeaders, checkSpecialColumns } from './headerChecks';
-import { CheckReport, type PreflightInput, type PreflightResult } from './report';
+import { CheckReport, type CheckInput, type CheckResult } from './report';
 import { checkDataWithoutHeader, checkRowLimit, checkSheets } from './sheetChecks';
 import {
 	checkCloseValues,
@@ -64,18 +64,18 @@ import {
 	checkUnstorableCharacters,
 } from './valueChecks';
 
-/** Every column whose values `runPreflight` may read (a file's reader asks for all of them before it knows the header). */
+/** Every column whose values `runChecks` may read (a file's reader asks for all of them before it knows the header). */
 export function checkedColumns(settings: ImportSettings): string[] {
 	return [...new Set([settings.searchColumn, settings.nameColumn, 'external_id', 'close'])];
 }
 
-/** The columns whose values `runPreflight` needs, among those present in `headers`. */
-export function preflightValueColumns(settings: ImportSettings, headers: (string | null)[]): string[] {
+/** The columns whose values `runChecks` needs, among those present in `headers`. */
+export function checkedValueColumns(settings: ImportSettings, headers: (string | null)[]): string[] {
 	const present = new Set(headers.filter((header): header is string => header !== null));
 	return checkedColumns(settings).filter((column) => present.has(column));
 }
 
-export function runPreflight(input: PreflightInput): PreflightResult {
+export function runChecks(input: CheckInput): CheckResult {
 	const report = new CheckReport(input);
 	if (report.input.limitation) {
 		report.warn('checksUnavailable', report.input.limitation);

@@ -7,105 +7,99 @@
  * (filesystem, S3, database) is streamed, once for the checks and again, fresh, for the upload; one without
  * (in-memory) is read as a Buffer.
  */
-import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { InvalidInputError } from '../../shared/invalidInputError';
-import { checkedColumns, runPreflight } from '../checks/runChecks';
-import { inspectSpreadsheet } from '../spreadsheet/inspectFile';
-import { type SpreadsheetFormat } from '../spreadsheet/formats';
-import { SpreadsheetReadError } from '../spreadsheet/inspection';
-import { getCommCareCredentials, type CommCareCredentials } from '../../shared/transport/credentials';
-import type { PreflightIssue } from '../../shared/outputContract';
+import type { CheckFindings } from '../checks/report';
+import { checkedColumns, runChecks } from '../checks/runChecks';
 import type { ImportSettings } from '../importSettings';
-import { dryRunResultJson, uploadFileName, uploadResultJson, uploadSpreadsheet, type SpreadsheetFile } from '../upload';
-import { ChecksFailedError, errorItem, nodeErrorFor, type AcceptedUpload } from '../failures';
-import { readImportSettings, readRunOptions, type RunOptions } from '../settings';
+import type { Failure, PlannedUpload, SourcePlan, UploadSource } from '../pipeline';
+import { readImportSettings, readRunOptions } from '../settings';
+import type { SpreadsheetFormat } from '../spreadsheet/formats';
+import { inspectSpreadsheet } from '../spreadsheet/inspectFile';
+import { SpreadsheetReadError } from '../spreadsheet/inspection';
+import { dryRunResultJson, uploadFileName, type SpreadsheetFile } from '../upload';
 
-/** A file read and checked, waiting for its upload. */
-interface PreparedFile {
-	itemIndex: number;
-	settings: ImportSettings;
-	options: RunOptions;
-	file: SpreadsheetFile;
-	findings: FileFindings;
-}
+/** Source "Spreadsheet File" as the pipeline runs it. */
+export class FileSource implements UploadSource {
+	readonly outputPerRecord = false;
+	private readonly files = new Map<PlannedUpload, SpreadsheetFile>();
 
-export async function uploadEachBinaryFile(ctx: IExecuteFunctions): Promise<INodeExecutionData[]> {
-	const items = ctx.getInputData();
-	// The output of each input item, so error items keep their place among the uploads.
-	const outputs: INodeExecutionData[][] = items.map(() => []);
-	let credentials: CommCareCredentials | undefined;
-	const fail = (error: unknown, itemIndex: number, fileName: string | undefined, accepted: AcceptedUpload[] = []) => {
-		const nodeError = nodeErrorFor(ctx, error, itemIndex, credentials?.redactor, accepted);
-		if (!ctx.continueOnFail()) throw nodeError;
-		const context = {
-			binaryPropertyName: binaryPropertyName(ctx, itemIndex),
-			fileName: fileName ?? binaryFileName(ctx, itemIndex) ?? null,
-		};
-		outputs[itemIndex].push(errorItem(ctx, nodeError, [itemIndex], context, error));
-	};
+	constructor(private readonly ctx: IExecuteFunctions) {}
 
-	const prepared: PreparedFile[] = [];
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		let fileName: string | undefined;
-		try {
-			const options = readRunOptions(ctx, itemIndex);
-			// A dry run sends nothing, so it needs no credential.
-			if (!options.dryRun) credentials ??= await getCommCareCredentials(ctx, itemIndex);
-			const settings = readImportSettings(ctx, itemIndex);
-			const file = await spreadsheetFromBinary(ctx, itemIndex);
-			fileName = file.fileName;
-			const findings = options.checks ? await checkSpreadsheetFile(file, settings) : UNCHECKED;
-			if (options.dryRun) {
-				outputs[itemIndex].push({
-					json: dryRunResultJson(settings, file.fileName, findings),
-					pairedItem: { item: itemIndex },
-				});
-			} else if (findings.errors.length > 0) {
-				throw new ChecksFailedError(`'${file.fileName}' (item ${itemIndex})`, findings.errors, findings.warnings);
-			} else {
-				prepared.push({ itemIndex, settings, options, file, findings });
+	/** Every item's settings and file, every file checked: a bad second file stops the run before the first goes. */
+	async plan(credentials: (itemIndex: number) => Promise<unknown>): Promise<SourcePlan> {
+		const plan: SourcePlan = { uploads: [], failures: [] };
+		for (let itemIndex = 0; itemIndex < this.ctx.getInputData().length; itemIndex++) {
+			let fileName: string | undefined;
+			try {
+				const options = readRunOptions(this.ctx, itemIndex);
+				// A dry run sends nothing, so it needs no credential.
+				if (!options.dryRun) await credentials(itemIndex);
+				const settings = readImportSettings(this.ctx, itemIndex);
+				const file = await spreadsheetFromBinary(this.ctx, itemIndex);
+				fileName = file.fileName;
+				const findings = options.checks ? await checkSpreadsheetFile(file, settings) : UNCHECKED;
+				const upload: PlannedUpload = {
+					itemIndexes: [itemIndex],
+					slot: itemIndex,
+					settings,
+					options,
+					fileName,
+					subject: `'${fileName}' (item ${itemIndex})`,
+					label: `item ${itemIndex} ('${fileName}')`,
+					findings,
+					dryRunJson: dryRunResultJson(settings, fileName, findings),
+					resultExtras: {},
+					errorContext: this.errorContext(itemIndex, fileName),
+				};
+				this.files.set(upload, file);
+				plan.uploads.push(upload);
+				if (!options.dryRun && findings.errors.length > 0 && !this.ctx.continueOnFail()) break;
+			} catch (error) {
+				const context = this.errorContext(itemIndex, fileName);
+				plan.failures.push({ error, itemIndexes: [itemIndex], slot: itemIndex, context });
+				// Without Continue On Fail this failure stops the run: the files after it need not be read.
+				if (!this.ctx.continueOnFail()) break;
 			}
-		} catch (error) {
-			fail(error, itemIndex, fileName);
 		}
+		return plan;
 	}
 
-	const accepted: AcceptedUpload[] = [];
-	for (const { itemIndex, settings, options, file, findings } of prepared) {
-		try {
-			const receipt = await uploadSpreadsheet(ctx, credentials as CommCareCredentials, settings, file, {
-				itemIndex,
-				timeoutMs: options.timeoutMs,
-			});
-			const json = uploadResultJson(settings, receipt, { rowCount: findings.rowCount, warnings: findings.warnings });
-			outputs[itemIndex].push({ json, pairedItem: { item: itemIndex } });
-			accepted.push({ label: `item ${itemIndex} ('${file.fileName}')`, statusUrl: receipt.status_url });
-		} catch (error) {
-			fail(error, itemIndex, file.fileName, accepted);
-		}
+	async file(upload: PlannedUpload): Promise<SpreadsheetFile> {
+		return this.files.get(upload) as SpreadsheetFile;
 	}
-	return outputs.flat();
+
+	fileFailure(error: unknown, upload: PlannedUpload): Failure {
+		return { error, itemIndexes: upload.itemIndexes, slot: upload.slot, context: upload.errorContext };
+	}
+
+	recordItems(): INodeExecutionData[] {
+		return [];
+	}
+
+	record(itemIndex: number): IDataObject {
+		return this.ctx.getInputData()[itemIndex]?.json ?? {};
+	}
+
+	private errorContext(itemIndex: number, fileName: string | undefined): IDataObject {
+		return {
+			binaryPropertyName: binaryPropertyName(this.ctx, itemIndex),
+			fileName: fileName ?? binaryFileName(this.ctx, itemIndex) ?? null,
+		};
+	}
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Checks
 
-export interface FileFindings {
-	checked: boolean;
-	/** Data rows (up to the last non-blank one), when the file could be read; lets Import Status count silent skips. */
-	rowCount: number | null;
-	errors: PreflightIssue[];
-	warnings: PreflightIssue[];
-}
-
-const UNCHECKED: FileFindings = { checked: false, rowCount: null, errors: [], warnings: [] };
+const UNCHECKED: CheckFindings = { checked: false, rowCount: null, errors: [], warnings: [] };
 
 /**
  * Reads the file's first sheet (streaming) and runs the checks the server would make. A file that cannot be read
  * at all is an error finding: the server would refuse it too.
  */
-export async function checkSpreadsheetFile(file: SpreadsheetFile, settings: ImportSettings): Promise<FileFindings> {
+export async function checkSpreadsheetFile(file: SpreadsheetFile, settings: ImportSettings): Promise<CheckFindings> {
 	const content = await file.open();
 	try {
 		const inspection = await inspectSpreadsheet(content, file.fileName.split('.').pop() as SpreadsheetFormat, {
@@ -120,7 +114,7 @@ export async function checkSpreadsheetFile(file: SpreadsheetFile, settings: Impo
 				warnings: [],
 			};
 		}
-		const { errors, warnings } = runPreflight({ settings, ...inspection });
+		const { errors, warnings } = runChecks({ settings, ...inspection });
 		return { checked: true, rowCount: inspection.limitation ? null : inspection.dataRowCount, errors, warnings };
 	} finally {
 		// The reader may stop after the first sheet: release the rest of the stream (an open file, for filesystem mode).

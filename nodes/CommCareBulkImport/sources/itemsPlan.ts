@@ -6,60 +6,27 @@
  * Value rules (how an item value becomes a cell) are in `spreadsheet.ts`; the checks in `preflight.ts`.
  */
 import { createReadStream, createWriteStream } from 'fs';
-import { mkdtemp, rm, stat } from 'fs/promises';
-import { tmpdir } from 'os';
+import { stat } from 'fs/promises';
 import { join } from 'path';
 import { finished } from 'stream/promises';
-
-import type { IDataObject, IPairedItemData } from 'n8n-workflow';
-
+import type { IDataObject } from 'n8n-workflow';
 import { listWithMore } from '../../shared/messages';
-import { preflightValueColumns, runPreflight } from '../checks/runChecks';
 import { planColumns, safeSheetName } from '../spreadsheet/columns';
-import { inspectItems } from '../spreadsheet/inspectFile';
-import { type SheetInspection } from '../spreadsheet/inspection';
-import { CellValueError, ownValue } from '../spreadsheet/values';
+import { ownValue } from '../spreadsheet/values';
 import { writeItemsXlsx } from '../spreadsheet/writer';
-import { temporaryFolderPrefix } from '../temporaryFolder';
-import type { PreflightIssue, RecordResultJson, UploadResultJson } from '../../shared/outputContract';
-import type { ImportSettings } from '../importSettings';
+import type { CheckFinding } from '../../shared/outputContract';
+import type { ImportSettings, ItemsOptions, SettingsGroup } from '../importSettings';
 import type { SpreadsheetFile } from '../upload';
 
 /** Columns always written as text, whatever the item holds: ids keep their leading zeros and never become numbers. */
 export const ID_COLUMNS = ['case_id', 'external_id', 'owner_id', 'parent_id', 'parent_external_id'];
 
-/**
- * What to do with an item that lacks a field other items have (or that Columns lists): its cell would be blank,
- * and a blank cell clears that property on the case the row updates (spec §6.1).
- * - `stop`: refuse before anything is sent, naming the column and the items (the default);
- * - `clear`: write the blank cell (the property is cleared);
- * - `keep`: leave the property unchanged: items are split into uploads by the fields they have, and each upload
- *   has only the columns its items carry.
- */
-export type MissingFieldsMode = 'stop' | 'clear' | 'keep';
-
-export interface ItemsPlanOptions {
-	/** Exactly these columns, in this order (empty: every key of the items, in first-seen order). */
-	columns: string[];
-	excludeColumns: string[];
-	nestedAsJson: boolean;
-	rowsPerUpload: number;
-	/** The generated file's name, ending in `.xlsx`. */
-	fileName: string;
-	missingFields?: MissingFieldsMode;
-	/** The workflow's time zone: JS Dates are written on its clock. */
-	timeZone?: string;
-}
-
-/** Items that share the importer settings (one group per distinct value of per-item expressions). */
-export interface SettingsGroup {
-	settings: ImportSettings;
-	/** Input item indexes, in order. */
-	itemIndexes: number[];
-}
+/** The items options the plan uses (`missingFields` defaults to `stop`; no time zone means UTC). */
+export type ItemsPlanOptions = Omit<ItemsOptions, 'outputPerRecord' | 'missingFields' | 'timeZone'> &
+	Partial<Pick<ItemsOptions, 'missingFields' | 'timeZone'>>;
 
 /** One upload: some of the input items, in order, with the settings and columns they share. */
-export interface ItemsChunk {
+export interface ItemsUpload {
 	/** 1-based, over the whole run. */
 	uploadNumber: number;
 	uploadCount: number;
@@ -82,9 +49,9 @@ export interface ItemsChunk {
 export interface ItemsPlan {
 	nestedAsJson: boolean;
 	timeZone?: string;
-	chunks: ItemsChunk[];
+	uploads: ItemsUpload[];
 	/** Values the node will not write as asked: a field without a name that holds data; missing fields (`stop`). */
-	refusals: PreflightIssue[];
+	refusals: CheckFinding[];
 }
 
 /**
@@ -127,8 +94,8 @@ export function planItemsUpload(
 		? settingsOrGroups
 		: [{ settings: settingsOrGroups, itemIndexes: items.map((_item, index) => index) }];
 	const mode = options.missingFields ?? 'stop';
-	const refusals: PreflightIssue[] = [];
-	const planned: Array<Omit<ItemsChunk, 'uploadNumber' | 'uploadCount' | 'fileName'>> = [];
+	const refusals: CheckFinding[] = [];
+	const planned: Array<Omit<ItemsUpload, 'uploadNumber' | 'uploadCount' | 'fileName'>> = [];
 
 	for (const group of groups) {
 		const everyItem = group.itemIndexes.length === items.length;
@@ -199,8 +166,8 @@ export function planItemsUpload(
 		}
 	}
 	const uploadCount = Math.max(1, planned.length);
-	const chunks = planned.map((chunk, index) => ({
-		...chunk,
+	const uploads = planned.map((upload, index) => ({
+		...upload,
 		uploadNumber: index + 1,
 		uploadCount,
 		fileName:
@@ -208,14 +175,14 @@ export function planItemsUpload(
 				? options.fileName
 				: options.fileName.replace(/\.xlsx$/, `_${index + 1}_of_${uploadCount}.xlsx`),
 	}));
-	return { nestedAsJson: options.nestedAsJson, timeZone: options.timeZone, chunks, refusals };
+	return { nestedAsJson: options.nestedAsJson, timeZone: options.timeZone, uploads, refusals };
 }
 
 function isEmptyValue(value: unknown): boolean {
 	return value === undefined || value === null || value === '';
 }
 
-function blankFieldNameRefusal(itemIndexes: number[]): PreflightIssue {
+function blankFieldNameRefusal(itemIndexes: number[]): CheckFinding {
 	return {
 		code: 'blankFieldName',
 		message: `${capitalised(listWithMore(itemIndexes, itemIndexes.length === 1 ? 'item' : 'items'))} ${itemIndexes.length === 1 ? 'has' : 'have'} a field whose name is empty (""), holding data: it would become a column without a header, which CommCare drops with its data. Rename the field (for example with an Edit Fields (Set) node).`,
@@ -229,7 +196,7 @@ function missingFieldRefusal(
 	itemIndexes: number[],
 	groupSize: number,
 	listedInColumns: boolean,
-): PreflightIssue {
+): CheckFinding {
 	const who =
 		itemIndexes.length === groupSize
 			? `No item has the field '${column}'${listedInColumns ? ' listed in Columns' : ''}`
@@ -246,142 +213,34 @@ function capitalised(text: string): string {
 	return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-/** Input item indexes of a chunk, in order. */
-export function chunkItemIndexes(chunk: ItemsChunk): number[] {
-	return chunk.itemIndexes;
-}
-
-/** n8n's `pairedItem` for an output item that stands for these input items. */
-export function pairedItems(indexes: number[]): IPairedItemData | IPairedItemData[] {
-	return indexes.length === 1 ? { item: indexes[0] } : indexes.map((item) => ({ item }));
-}
-
 /** `items 7 to 13` (or `item 7`); `items 3, 5, 9, 11, 12 and 4 more` when they are not consecutive. */
-export function describeChunkItems(chunk: ItemsChunk): string {
-	const indexes = chunk.itemIndexes;
-	const first = indexes[0] ?? chunk.firstItem;
+export function describeUploadItems(upload: ItemsUpload): string {
+	const indexes = upload.itemIndexes;
+	const first = indexes[0] ?? upload.firstItem;
 	const last = indexes[indexes.length - 1] ?? first;
 	if (last === first) return `item ${first}`;
 	if (last - first + 1 === indexes.length) return `items ${first} to ${last}`;
 	return listWithMore(indexes, 'items');
 }
 
-export interface ChunkFindings {
-	checked: boolean;
-	/** Data rows sent: one per item, blank ones included (the server skips those, Import Status counts them). */
-	rowCount: number;
-	errors: PreflightIssue[];
-	warnings: PreflightIssue[];
-}
-
 /**
- * The checks of one upload, on the cells that would be written. A value the rules refuse (an object, a cell over
- * Excel's limit...) is an error finding naming the key and the item.
- */
-export function checkChunk(plan: ItemsPlan, chunk: ItemsChunk): ChunkFindings {
-	const { settings } = chunk;
-	const inspection = inspectItemsOrRefusal(chunk.items, chunk.columns, {
-		sheetName: chunk.sheetName,
-		textColumns: chunk.textColumns,
-		nestedAsJson: plan.nestedAsJson,
-		itemIndexes: chunk.itemIndexes,
-		timeZone: plan.timeZone,
-		valueColumns: preflightValueColumns(settings, chunk.columns),
-	});
-	let findings =
-		inspection instanceof CellValueError
-			? { errors: [cellValueIssue(inspection, chunk)], warnings: [] }
-			: runPreflight({ settings, ...inspection, rowToItem: (row) => chunk.itemIndexes[row - 2] });
-	if (chunk.uploadCount > 1) {
-		// Row numbers count within each upload's sheet: say which upload.
-		const tag = (issue: PreflightIssue) => ({ ...issue, uploadNumber: chunk.uploadNumber });
-		findings = { errors: findings.errors.map(tag), warnings: findings.warnings.map(tag) };
-	}
-	return { checked: true, rowCount: chunk.items.length, ...findings };
-}
-
-/** `inspectItems`, with a value the rules refuse returned instead of thrown. */
-function inspectItemsOrRefusal(...args: Parameters<typeof inspectItems>): SheetInspection | CellValueError {
-	try {
-		return inspectItems(...args);
-	} catch (error) {
-		if (error instanceof CellValueError) return error;
-		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- a bug, not a user error: the node wraps it (toNodeError)
-		throw error;
-	}
-}
-
-export function uncheckedChunk(chunk: ItemsChunk): ChunkFindings {
-	return { checked: false, rowCount: chunk.items.length, errors: [], warnings: [] };
-}
-
-/** A refused value as a finding: `nestedValue` for an object or array, `invalidValue` for the rest. */
-export function cellValueIssue(error: CellValueError, chunk?: ItemsChunk): PreflightIssue {
-	const issue: PreflightIssue = {
-		code: error.problem === 'nested' ? 'nestedValue' : 'invalidValue',
-		message: error.message,
-		column: error.column,
-		items: [error.itemIndex],
-	};
-	if (chunk) issue.rows = [chunk.itemIndexes.indexOf(error.itemIndex) + 2];
-	return issue;
-}
-
-/**
- * The findings of several uploads as one list: a finding every upload has (about the columns, which all uploads
- * share) once; the others once per upload, prefixed with the upload (row numbers count within each upload's sheet).
- */
-export function mergeFindings(findings: PreflightIssue[][]): PreflightIssue[] {
-	const keyOf = (issue: PreflightIssue) => `${issue.code}|${issue.column ?? ''}|${issue.message}`;
-	const uploadsWith = new Map<string, number>();
-	for (const issues of findings) {
-		for (const key of new Set(issues.map(keyOf))) uploadsWith.set(key, (uploadsWith.get(key) ?? 0) + 1);
-	}
-	const merged: PreflightIssue[] = [];
-	const added = new Set<string>();
-	findings.forEach((issues, index) => {
-		for (const issue of issues) {
-			const key = keyOf(issue);
-			const { uploadNumber: _uploadNumber, ...rest } = issue;
-			if (findings.length === 1) merged.push(rest);
-			else if (uploadsWith.get(key) !== findings.length) {
-				merged.push({ ...issue, message: `Upload ${index + 1} of ${findings.length}: ${issue.message}` });
-			} else if (!added.has(key)) {
-				added.add(key);
-				merged.push(rest);
-			}
-		}
-	});
-	return merged;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Files
-
-/** A folder of its own in the system's temporary directory, removed after `use`, whatever happens. */
-export async function withTemporaryFolder<T>(use: (folder: string) => Promise<T>): Promise<T> {
-	const folder = await mkdtemp(join(tmpdir(), temporaryFolderPrefix()));
-	try {
-		return await use(folder);
-	} finally {
-		await rm(folder, { recursive: true, force: true });
-	}
-}
-
-/**
- * Writes the chunk as an `.xlsx` into `folder` (streaming: memory holds a few rows, not the sheet) and returns it as
+ * Writes the upload as an `.xlsx` into `folder` (streaming: memory holds a few rows, not the sheet) and returns it as
  * a file `uploadSpreadsheet` can open again for a retry. Throws `CellValueError` for a refused value.
  */
-export async function writeChunkFile(plan: ItemsPlan, chunk: ItemsChunk, folder: string): Promise<SpreadsheetFile> {
-	const path = join(folder, `upload-${chunk.uploadNumber}.xlsx`);
+export async function writeItemsUploadFile(
+	plan: ItemsPlan,
+	upload: ItemsUpload,
+	folder: string,
+): Promise<SpreadsheetFile> {
+	const path = join(folder, `upload-${upload.uploadNumber}.xlsx`);
 	const out = createWriteStream(path);
 	let written = false;
 	try {
-		await writeItemsXlsx(chunk.items, chunk.columns, out, {
-			sheetName: chunk.sheetName,
-			textColumns: chunk.textColumns,
+		await writeItemsXlsx(upload.items, upload.columns, out, {
+			sheetName: upload.sheetName,
+			textColumns: upload.textColumns,
 			nestedAsJson: plan.nestedAsJson,
-			itemIndexes: chunk.itemIndexes,
+			itemIndexes: upload.itemIndexes,
 			timeZone: plan.timeZone,
 		});
 		await finished(out);
@@ -391,46 +250,7 @@ export async function writeChunkFile(plan: ItemsPlan, chunk: ItemsChunk, folder:
 		if (!written) out.destroy();
 	}
 	const { size } = await stat(path);
-	return { fileName: chunk.fileName, knownLength: size, open: async () => createReadStream(path) };
+	return { fileName: upload.fileName, knownLength: size, open: async () => createReadStream(path) };
 }
 
-// ---------------------------------------------------------------------------------------------------------------
 // Per-record output
-
-/**
- * One output item per record of an accepted upload (types.ts `RecordResultJson`). `record` holds the item's keys
- * among the sheet's columns: what was sent, which is what Import Status judges a blank row by. `warnings` are the
- * upload's warnings that name this record, or no record at all.
- */
-export function recordResults(
-	chunk: ItemsChunk,
-	upload: UploadResultJson,
-	warnings: PreflightIssue[],
-): Array<{ itemIndex: number; json: RecordResultJson }> {
-	const { status_url: statusUrl, warnings: _warnings, ...uploadInfo } = upload;
-	const general = warnings.filter((issue) => issue.items === undefined);
-	const byItem = new Map<number, PreflightIssue[]>();
-	for (const issue of warnings) {
-		for (const item of issue.items ?? []) byItem.set(item, [...(byItem.get(item) ?? []), issue]);
-	}
-	return chunk.items.map((item, offset) => {
-		const itemIndex = chunk.itemIndexes[offset];
-		return {
-			itemIndex,
-			json: {
-				status_url: statusUrl,
-				row: offset + 2,
-				record: sentValues(item, chunk.columns),
-				upload: { ...uploadInfo },
-				warnings: [...general, ...(byItem.get(itemIndex) ?? [])],
-			},
-		};
-	});
-}
-
-/** The item's own keys that became columns, with their values as given. */
-export function sentValues(item: IDataObject, columns: string[]): IDataObject {
-	const record: IDataObject = {};
-	for (const column of columns) if (Object.prototype.hasOwnProperty.call(item, column)) record[column] = item[column];
-	return record;
-}

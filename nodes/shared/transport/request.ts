@@ -1,16 +1,17 @@
 /**
- * Every HTTP call to CommCare goes through `commCareRequest`. It owns:
+ * Every HTTP call to CommCare goes through `sendRequest`, which answers instead of throwing (`RequestAnswer`). It owns:
  *  - where requests may go: the credential's Base URL, and only its origin (`checkedRequestUrl`);
  *  - authentication: always through n8n's `httpRequestWithAuthentication`, so n8n applies the credential;
  *  - redirects: n8n follows them by default and, by default, re-sends the credential to another origin. We switch
  *    that off and decide ourselves: same-origin redirects of idempotent GETs are followed (a few), anything else is
- *    an error that says what to fix;
- *  - retries: idempotent requests retry transient failures with back-off; the upload POST retries only when the
- *    server certainly did not receive it, so an import is never queued twice;
- *  - response bodies: object, string or Buffer (it depends on the n8n version) become one `CommCareResponse`.
- * Messages for failures live in errors.ts.
+ *    refused with a message that says what to fix;
+ *  - retries, by the one policy of retryPolicy.ts (passed in; the frozen default otherwise): idempotent requests
+ *    retry transient failures with back-off; the upload POST retries only when the server certainly did not receive
+ *    it, so an import is never queued twice;
+ *  - a wall-clock deadline for the whole call, and bodies read within a byte limit.
+ * `commCareRequest` is the same call for callers that want the answer's failures thrown. Messages live in errors.ts.
  */
-import { NodeOperationError, type IExecuteFunctions, type IHttpRequestOptions } from 'n8n-workflow';
+import { NodeOperationError, type IExecuteFunctions, type IHttpRequestOptions, type NodeApiError } from 'n8n-workflow';
 import type { Readable } from 'stream';
 import { errorForInvalidLocation, errorForNetworkFailure, errorForRedirect, type CommCareOperation } from '../errors';
 import { InvalidInputError } from '../invalidInputError';
@@ -54,7 +55,8 @@ export interface CommCareRequestOptions {
 	operation: CommCareOperation;
 	projectSpace?: string;
 	itemIndex?: number;
-	retry?: Partial<RetryPolicy>;
+	/** The retry policy; DEFAULT_RETRY_POLICY unless given (the polling loop passes NO_RETRIES: it retries itself). */
+	retry?: RetryPolicy;
 	/** Same-origin redirects followed at most (idempotent requests only). */
 	maxRedirects?: number;
 }
@@ -63,21 +65,43 @@ const REDIRECT_STATUSES = [301, 302, 303, 307, 308];
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 /**
- * Sends one logical request to CommCare and returns its answer, whatever the HTTP status (map unexpected ones
- * with `errorForResponse` from errors.ts). Throws NodeOperationError when the URL is not one a request may go to
- * (nothing sent), and NodeApiError for refused redirects, network failures that outlast the retries, the deadline,
- * or cancellation.
+ * What one logical request came to (retries and same-origin redirects included):
+ * - `response`: an HTTP answer, whatever its status (map an unexpected one with `errorForResponse`);
+ * - `noAnswer`: a network failure that outlasted the retries, the deadline, or the execution's cancel;
+ * - `refused`: nothing worth waiting for: the address is not one a request may go to, or n8n could not send it
+ *   (`sent: false`), or the server redirected where we do not follow (`sent: true`, with its status).
+ * Each failure carries the error to show, already worded and redacted.
+ */
+export type RequestAnswer =
+	| { kind: 'response'; response: CommCareResponse }
+	| { kind: 'noAnswer'; failure: NetworkFailure; error: NodeApiError }
+	| { kind: 'refused'; sent: boolean; httpStatus: number | null; error: NodeApiError | NodeOperationError };
+
+/** Like `sendRequest`, with its failures thrown (NodeOperationError: nothing sent; NodeApiError otherwise). */
+export async function commCareRequest(
+	ctx: IExecuteFunctions,
+	credentials: CommCareCredentials,
+	options: CommCareRequestOptions,
+): Promise<CommCareResponse> {
+	const answer = await sendRequest(ctx, credentials, options);
+	if (answer.kind === 'response') return answer.response;
+	throw answer.error;
+}
+
+/**
+ * Sends one logical request to CommCare and says what came of it; never throws for the server's or the network's
+ * doing.
  *
  * The deadline is kept by n8n's own request: the helper takes its abort signal from the context it is called on
  * (`this.getExecutionCancelSignal()`, in n8n-core 1.x and 2.x alike), so it is called on a context whose cancel
  * signal also fires at the deadline. The wait for it is raced against the same signal, so the deadline holds even
  * on a host that ignored it.
  */
-export async function commCareRequest(
+export async function sendRequest(
 	ctx: IExecuteFunctions,
 	credentials: CommCareCredentials,
 	options: CommCareRequestOptions,
-): Promise<CommCareResponse> {
+): Promise<RequestAnswer> {
 	const node = ctx.getNode();
 	const context = { operation: options.operation, projectSpace: options.projectSpace, itemIndex: options.itemIndex };
 	let url: string;
@@ -85,26 +109,30 @@ export async function commCareRequest(
 		url = checkedRequestUrl(options.url, credentials.baseUrl, 'The address');
 	} catch (error) {
 		const input = error as InvalidInputError;
-		throw credentials.redactor.error(
-			new NodeOperationError(node, input.message, {
-				description: input.description,
-				itemIndex: options.itemIndex,
-			}),
-		);
+		const refusal = new NodeOperationError(node, input.message, {
+			description: input.description,
+			itemIndex: options.itemIndex,
+		});
+		return { kind: 'refused', sent: false, httpStatus: null, error: credentials.redactor.error(refusal) };
 	}
-	const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+	const policy = options.retry ?? DEFAULT_RETRY_POLICY;
 	const maxRedirects = options.maxRedirects ?? 5;
 	const timeoutMs = clampTimerMs(options.timeoutMs ?? (options.method === 'GET' ? 60_000 : 300_000));
 	const deadline = Date.now() + timeoutMs;
 	const cancel = ctx.getExecutionCancelSignal?.();
 	const failureContext = () => ({ ...context, url, attempts, timeoutMs });
+	const noAnswer = (failure: NetworkFailure): RequestAnswer => ({
+		kind: 'noAnswer',
+		failure,
+		error: errorForNetworkFailure(node, credentials, failure, failureContext()),
+	});
 	let attempts = 0;
 	let retries = 0;
 	let redirects = 0;
 	let waitedMs = 0;
 
-	/** Waits before retry n; false when the policy or the deadline says stop. */
-	const waitBeforeRetry = async (retryAfterMs?: number): Promise<boolean> => {
+	/** Waits before retry n; false when the policy or the deadline says stop; null when cancelled meanwhile. */
+	const waitBeforeRetry = async (retryAfterMs?: number): Promise<boolean | null> => {
 		if (attempts >= policy.maxAttempts) return false;
 		if (retryAfterMs !== undefined && retryAfterMs > policy.maxRetryAfterMs) return false;
 		const delay = retryAfterMs ?? backoffDelayMs(retries + 1, policy);
@@ -116,15 +144,15 @@ export async function commCareRequest(
 			await sleepUnlessCancelled(delay, cancel);
 		} catch {
 			// The wait only ends early when the execution is cancelled.
-			throw errorForNetworkFailure(node, credentials, cancelled(), failureContext());
+			return null;
 		}
 		return true;
 	};
 
 	for (;;) {
-		if (cancel?.aborted) throw errorForNetworkFailure(node, credentials, cancelled(), failureContext());
+		if (cancel?.aborted) return noAnswer(cancelled());
 		const remainingMs = deadline - Date.now();
-		if (remainingMs <= 0) throw errorForNetworkFailure(node, credentials, deadlinePassed(), failureContext());
+		if (remainingMs <= 0) return noAnswer(deadlinePassed());
 		attempts += 1;
 		const attemptSignal = signalAtDeadline(cancel, remainingMs);
 		const request: IHttpRequestOptions = {
@@ -162,20 +190,31 @@ export async function commCareRequest(
 			if (!failure) {
 				// Not a network failure (e.g. no credential set): pass n8n's own error on, secrets removed.
 				const message = error instanceof Error ? error.message : String(error);
-				throw credentials.redactor.error(new NodeOperationError(node, message, { itemIndex: options.itemIndex }));
+				const refusal = new NodeOperationError(node, message, { itemIndex: options.itemIndex });
+				return { kind: 'refused', sent: false, httpStatus: null, error: credentials.redactor.error(refusal) };
 			}
 			failure.message = credentials.redactor.text(failure.message);
-			if (shouldRetryNetworkFailure(failure.kind, options.idempotent) && (await waitBeforeRetry())) continue;
-			throw errorForNetworkFailure(node, credentials, failure, failureContext());
+			if (shouldRetryNetworkFailure(failure.kind, options.idempotent)) {
+				const retrying = await waitBeforeRetry();
+				if (retrying === null) return noAnswer(cancelled());
+				if (retrying) continue;
+			}
+			return noAnswer(failure);
 		}
 
 		if (REDIRECT_STATUSES.includes(response.statusCode) && response.headers.location) {
 			const target = redirectTarget(response.headers.location, url);
-			if (!target.ok) throw errorForInvalidLocation(node, credentials, response, target.problem, context);
+			const refused = (error: NodeApiError): RequestAnswer => ({
+				kind: 'refused',
+				sent: true,
+				httpStatus: response.statusCode,
+				error,
+			});
+			if (!target.ok) return refused(errorForInvalidLocation(node, credentials, response, target.problem, context));
 			const location = new URL(target.url);
 			const sameOrigin = location.origin === new URL(credentials.baseUrl).origin;
 			if (!options.idempotent || !sameOrigin || redirects >= maxRedirects) {
-				throw errorForRedirect(node, credentials, response, location, context);
+				return refused(errorForRedirect(node, credentials, response, location, context));
 			}
 			redirects += 1;
 			url = location.href;
@@ -183,9 +222,11 @@ export async function commCareRequest(
 		}
 		if (isRetryableStatus(response.statusCode, options.idempotent)) {
 			const retryAfterMs = parseRetryAfterMs(response.headers['retry-after']);
-			if (await waitBeforeRetry(retryAfterMs)) continue;
+			const retrying = await waitBeforeRetry(retryAfterMs);
+			if (retrying === null) return noAnswer(cancelled());
+			if (retrying) continue;
 		}
-		return response;
+		return { kind: 'response', response };
 	}
 }
 

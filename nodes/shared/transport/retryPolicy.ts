@@ -1,26 +1,38 @@
-/** What is retried, how often and how long to wait: the one retry policy every request and every poll follows. */
+/**
+ * What is retried, how often and how long to wait: the one set of retry rules every request and every status poll
+ * follows. A policy is a frozen value passed to the caller that retries (transport, or the polling loop with its
+ * pace); its budgets are per call (attempts, total waiting) on top of the call's wall-clock deadline.
+ */
 import type { NetworkFailureKind } from './networkFailure';
 
 export interface RetryPolicy {
 	/** Requests at most, the first one included. */
-	maxAttempts: number;
+	readonly maxAttempts: number;
 	/** First back-off; doubles per retry. */
-	baseDelayMs: number;
+	readonly baseDelayMs: number;
 	/** Longest single back-off. */
-	maxDelayMs: number;
+	readonly maxDelayMs: number;
 	/** A longer Retry-After ends the retrying (the caller reports it) instead of blocking the workflow. */
-	maxRetryAfterMs: number;
+	readonly maxRetryAfterMs: number;
 	/** Total waiting across all retries of one call. */
-	maxTotalWaitMs: number;
+	readonly maxTotalWaitMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
 	maxAttempts: 5,
 	baseDelayMs: 1000,
 	maxDelayMs: 30_000,
 	maxRetryAfterMs: 120_000,
 	maxTotalWaitMs: 180_000,
-};
+});
+
+/** One attempt, no retry: for a caller that retries itself (the polling loop). */
+export const NO_RETRIES: RetryPolicy = retryPolicyWith({ maxAttempts: 1 });
+
+/** The default policy with some budgets changed, frozen like it. */
+export function retryPolicyWith(changes: Partial<RetryPolicy>): RetryPolicy {
+	return Object.freeze({ ...DEFAULT_RETRY_POLICY, ...changes });
+}
 
 /** `Retry-After` as milliseconds from `now` (seconds or an HTTP date; never negative), or undefined. */
 export function parseRetryAfterMs(value: string | undefined, now: number = Date.now()): number | undefined {

@@ -22,18 +22,9 @@ import type {
 import { ERROR_TEXT, type Emulator, type RespondFault } from '../../emulator';
 import { xlsxFile } from '../../emulator/testKit';
 import { binaryItem } from '../../helpers/executionContext';
-import {
-	apiKeyCredential,
-	bulkImport,
-	importStatus,
-	received,
-	runScenario,
-	startSecretEmulator,
-	useQuickRetries,
-} from './harness';
+import { apiKeyCredential, bulkImport, importStatus, received, runScenario, startSecretEmulator } from './harness';
 import { outcomeTable } from './outcomeTable';
 
-useQuickRetries();
 const table = outcomeTable('accounting');
 
 const VALID_OWNERS = ['owner-chw-1', 'owner-chw-2', 'group-district-a'];

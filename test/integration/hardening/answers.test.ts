@@ -33,11 +33,9 @@ import {
 	SECRET_USER,
 	startSecretEmulator,
 	thrown,
-	useQuickRetries,
 } from './harness';
 import { outcomeTable, plural } from './outcomeTable';
 
-useQuickRetries();
 const table = outcomeTable('answers');
 const BOUNDS = 'Bounded input';
 const STRICT = 'Answers read strictly';

@@ -30,12 +30,10 @@ import {
 	uploadsLine,
 	startSecretEmulator,
 	thrown,
-	useQuickRetries,
 	type RunResult,
 } from './harness';
 import { outcomeTable, plural } from './outcomeTable';
 
-useQuickRetries();
 const table = outcomeTable('badInput');
 const AREA = 'Bad input';
 

@@ -29,11 +29,9 @@ import {
 	selfSignedCertificate,
 	startSecretEmulator,
 	thrown,
-	useQuickRetries,
 } from './harness';
 import { outcomeTable, plural } from './outcomeTable';
 
-useQuickRetries();
 const table = outcomeTable('credentialSafety');
 const AREA = 'Credential safety';
 

@@ -22,12 +22,10 @@ import {
 	uploadsLine,
 	startSecretEmulator,
 	thrown,
-	useQuickRetries,
 	type RunResult,
 } from './harness';
 import { outcomeTable } from './outcomeTable';
 
-useQuickRetries();
 const table = outcomeTable('dataLoss');
 const AREA = 'No silent data loss';
 

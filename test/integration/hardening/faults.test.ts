@@ -26,12 +26,10 @@ import {
 	SECRET_USER,
 	startSecretEmulator,
 	thrown,
-	useQuickRetries,
 	type ScenarioOptions,
 } from './harness';
 import { outcomeTable, plural } from './outcomeTable';
 
-useQuickRetries();
 const table = outcomeTable('faults');
 
 let emulator: Emulator;

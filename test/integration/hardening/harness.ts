@@ -11,15 +11,29 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType } from 'n8n-workflow';
 
 import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBulkImport.node';
 import { CommCareImportStatus } from '../../../nodes/CommCareImportStatus/CommCareImportStatus.node';
-import { DEFAULT_RETRY_POLICY } from '../../../nodes/shared/transport/retryPolicy';
+import { executeBulkImport } from '../../../nodes/CommCareBulkImport/execute';
+import { retryPolicyWith } from '../../../nodes/shared/transport/retryPolicy';
 import { DEFAULT_USERS, startEmulator, type Emulator, type StartOptions } from '../../emulator';
 import { binaryItem, createExecuteContext, type ContextOptions } from '../../helpers/executionContext';
 
-export const bulkImport = new CommCareBulkImport();
+/**
+ * Transport back-off shrunk for these suites, passed to the node's run as n8n's would be passed the default: only
+ * waiting times change; attempts, the Retry-After ceiling and every retry rule stay the product's. The suites assert
+ * counts, never durations.
+ */
+export const QUICK_RETRIES = retryPolicyWith({ baseDelayMs: 5, maxDelayMs: 20 });
+
+/** CommCare Bulk Import: its description, and its run with QUICK_RETRIES. */
+export const bulkImport: INodeType = {
+	description: new CommCareBulkImport().description,
+	async execute(this: IExecuteFunctions) {
+		return await executeBulkImport(this, { retryPolicy: QUICK_RETRIES });
+	},
+};
 export const importStatus = new CommCareImportStatus();
 
 /** The night-run user: a key and a password nobody could mistake for ordinary text. */
@@ -79,15 +93,6 @@ export const SWEEP_USER = {
  * timeout" cases end quickly; cases that must finish pass a longer one.
  */
 export const FAST_POLLING = { pollInterval: 0.05, timeout: 0.01, options: { maxPollInterval: 0.1 } };
-
-/**
- * Transport back-off shrunk for this test process (each jest test file has its own module registry, so no other
- * suite sees it). Only waiting times change: attempts, the Retry-After ceiling and every retry rule stay the
- * product's. The suites assert counts, never durations.
- */
-export function useQuickRetries(): void {
-	Object.assign(DEFAULT_RETRY_POLICY, { baseDelayMs: 5, maxDelayMs: 20 });
-}
 
 export async function startSecretEmulator(options: StartOptions = {}): Promise<Emulator> {
 	return await startEmulator({

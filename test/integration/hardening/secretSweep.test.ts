@@ -29,12 +29,10 @@ import {
 	secretNeedles,
 	selfSignedCertificate,
 	SWEEP_USER,
-	useQuickRetries,
 	type RunResult,
 } from './harness';
 import { outcomeTable } from './outcomeTable';
 
-useQuickRetries();
 const table = outcomeTable('secretSweep');
 const AREA = 'Secrets on every failure path';
 
