@@ -7,6 +7,7 @@
  * together and `run.ts` computes the target ratios. A case that needs a large file names it in `fixture`: `run.ts`
  * makes it once (see `fixtures`), in a process of its own, before any case runs.
  */
+import { validateProjectSpace } from '../nodes/CommCareBulkImport/projectSpace';
 import axios from 'axios';
 import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'fs';
 import * as os from 'os';
@@ -27,7 +28,7 @@ import { inspectItems, inspectSpreadsheet } from '../nodes/CommCareBulkImport/sp
 import { writeItemsXlsx } from '../nodes/CommCareBulkImport/spreadsheet/writer';
 import type { ImportSettings } from '../nodes/CommCareBulkImport/importSettings';
 import type { UploadResultJson } from '../nodes/shared/outputContract';
-import { buildUploadForm, type SpreadsheetFile } from '../nodes/CommCareBulkImport/upload';
+import { buildUploadForm, uploadFileName, type SpreadsheetFile } from '../nodes/CommCareBulkImport/upload';
 import { binaryItem, runNode } from '../test/helpers/executionContext';
 import { writeZipBomb } from '../test/helpers/zipBomb';
 import { LARGE_FILE_TARGET_BYTES, makeRows, writeLargeXlsx } from './data';
@@ -152,7 +153,7 @@ const buildCases: Array<BenchCase<BuildInput>> = [
 ];
 
 const settings: ImportSettings = {
-	projectSpace: 'demo',
+	projectSpace: validateProjectSpace('demo'),
 	caseType: 'patient',
 	searchField: 'external_id',
 	searchColumn: 'external_id',
@@ -254,9 +255,9 @@ async function postFile(emulator: EmulatorProcess, settings: ImportSettings, fil
 	return contentLengths[0] ?? 0;
 }
 
-const itemsSettings: ImportSettings = { ...settings, projectSpace: 'demo', caseType: 'patient' };
+const itemsSettings: ImportSettings = { ...settings, projectSpace: validateProjectSpace('demo'), caseType: 'patient' };
 const itemsParameters = {
-	projectSpace: 'demo',
+	projectSpace: validateProjectSpace('demo'),
 	caseType: 'patient',
 	source: 'items',
 	searchField: 'external_id',
@@ -310,7 +311,7 @@ const postPreparedFile: BenchCase<PreparedFileInput> = {
 			excludeColumns: [],
 			nestedAsJson: false,
 			rowsPerUpload: 100_000,
-			fileName: 'cases.xlsx',
+			fileName: uploadFileName('cases.xlsx'),
 		});
 		const file = await writeItemsUploadFile(plan, plan.uploads[0], folder);
 		const emulator = await startEmulatorProcess();
@@ -397,7 +398,7 @@ const uploadCases: Array<BenchCase<LargeUploadInput>> = [
 		async run({ emulator }) {
 			const file = fixtures.largeXlsx.path;
 			const spreadsheet: SpreadsheetFile = {
-				fileName: 'cases.xlsx',
+				fileName: uploadFileName('cases.xlsx'),
 				knownLength: statSync(file).size,
 				open: async () => createReadStream(file),
 			};
@@ -417,7 +418,7 @@ const checkLargeFile: BenchCase<void> = {
 	async run() {
 		const file = fixtures.largeXlsx.path;
 		const spreadsheet: SpreadsheetFile = {
-			fileName: 'cases.xlsx',
+			fileName: uploadFileName('cases.xlsx'),
 			knownLength: statSync(file).size,
 			open: async () => createReadStream(file),
 		};
@@ -438,7 +439,7 @@ const zipBombChecked: BenchCase<void> = {
 	async run() {
 		const file = fixtures.zipBomb.path;
 		const spreadsheet: SpreadsheetFile = {
-			fileName: 'cases.xlsx',
+			fileName: uploadFileName('cases.xlsx'),
 			knownLength: statSync(file).size,
 			open: async () => createReadStream(file),
 		};

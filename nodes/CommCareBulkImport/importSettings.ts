@@ -1,10 +1,11 @@
 /** What one import asks of CommCare: the Bulk Import node's parameters, read and checked once (settings.ts). */
+import type { ProjectSpace } from '../shared/transport/addresses';
 
 export type SearchField = 'case_id' | 'external_id';
 
 /** Everything the upload sends besides the file (spec §3). */
 export interface ImportSettings {
-	projectSpace: string;
+	projectSpace: ProjectSpace;
 	caseType: string;
 	searchField: SearchField;
 	searchColumn: string;

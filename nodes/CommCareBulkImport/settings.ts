@@ -8,7 +8,7 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { InvalidInputError } from '../shared/invalidInputError';
 import { listWithMore } from '../shared/messages';
 import { MAX_TIMER_MS } from '../shared/sleep';
-import { validateProjectSpace } from '../shared/transport/addresses';
+import { validateProjectSpace } from './projectSpace';
 import type {
 	ImportSettings,
 	ItemsOptions,

@@ -40,9 +40,12 @@ const EXTENSION_BY_MIME_TYPE: Record<string, SpreadsheetExtension> = {
 	'text/csv': 'csv',
 };
 
+/** A file name `uploadFileName` accepted: a type CommCare imports, its extension in lower case. */
+export type UploadFileName = string & { readonly __checked: 'UploadFileName' };
+
 export interface SpreadsheetFile {
-	/** Name sent to CommCare, extension already checked and lower-cased (see `uploadFileName`). */
-	fileName: string;
+	/** Name sent to CommCare, checked once when the file was made (see `uploadFileName`). */
+	fileName: UploadFileName;
 	/** Size in bytes when known (lets form-data send a Content-Length). */
 	knownLength?: number;
 	/** The content: a Buffer, or a new stream each call (a retry needs an unread one). */
@@ -57,13 +60,14 @@ export interface SpreadsheetFile {
 export function uploadFileName(
 	fileName: string | undefined,
 	hints: { fileExtension?: string; mimeType?: string } = {},
-): string {
+): UploadFileName {
 	const name = (fileName ?? '').trim();
 	const dot = name.lastIndexOf('.');
 	const supported = SUPPORTED_EXTENSIONS.map((e) => `.${e}`).join(', ');
 	if (dot > 0 && dot < name.length - 1) {
 		const extension = name.slice(dot + 1).toLowerCase();
-		if ((SUPPORTED_EXTENSIONS as readonly string[]).includes(extension)) return `${name.slice(0, dot)}.${extension}`;
+		if ((SUPPORTED_EXTENSIONS as readonly string[]).includes(extension))
+			return `${name.slice(0, dot)}.${extension}` as UploadFileName;
 		throw new InvalidInputError(
 			`The file '${name}' is of type '.${extension}', which CommCare cannot import (supported: ${supported})`,
 			'Save or convert it as .xlsx first (for example with the Convert to File node), or switch Source to "Input Items".',
@@ -72,7 +76,7 @@ export function uploadFileName(
 	const fromHints =
 		(hints.fileExtension && SUPPORTED_EXTENSIONS.find((e) => e === hints.fileExtension?.toLowerCase())) ||
 		EXTENSION_BY_MIME_TYPE[(hints.mimeType ?? '').split(';')[0].trim().toLowerCase()];
-	if (fromHints) return `${name || 'cases'}.${fromHints}`;
+	if (fromHints) return `${name || 'cases'}.${fromHints}` as UploadFileName;
 	const found = hints.mimeType ? `MIME type '${hints.mimeType}'` : 'no file extension';
 	throw new InvalidInputError(
 		`Cannot tell the type of the file '${name || '(no name)'}' (${found}); CommCare imports ${supported}`,
@@ -90,7 +94,7 @@ function extensionOf(fileName: string): SpreadsheetExtension {
  */
 export function buildUploadForm(
 	settings: ImportSettings,
-	fileName: string,
+	fileName: UploadFileName,
 	content: Buffer | NodeJS.ReadableStream,
 	knownLength?: number,
 ): FormData {
@@ -138,8 +142,7 @@ export async function uploadSpreadsheet(
 	file: SpreadsheetFile,
 	options: UploadOptions = {},
 ): Promise<UploadReceipt> {
-	// Checked here too, so every source gets the same refusal and a lower-case extension.
-	const fileName = uploadFileName(file.fileName);
+	const { fileName } = file;
 	let opened: Buffer | NodeJS.ReadableStream | undefined;
 	let response: CommCareResponse;
 	try {

@@ -1,6 +1,6 @@
 /** Input items → the status URLs to poll → one outcome per item, routed to the Success, Warning and Error outputs. */
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
-import { checkedRequestUrl } from '../shared/transport/addresses';
+import { checkedRequestUrl, type BaseUrl } from '../shared/transport/addresses';
 import type { ImportOutcomeJson, Outcome, RecordOutcomeJson } from '../shared/outputContract';
 import { type WaitResult, classifyImport, unpolled } from './importOutcome';
 import { classifyRecords, isRecordItem } from './recordOutcomes';
@@ -23,7 +23,7 @@ export interface StatusCheck {
  * http(s) address, or not on the credential's origin, is never requested (the credential only goes to `baseUrl`'s
  * origin). A relative URL is resolved against the Base URL.
  */
-export function planStatusChecks(jsons: IDataObject[], statusUrls: unknown[], baseUrl: string): StatusCheck[] {
+export function planStatusChecks(jsons: IDataObject[], statusUrls: unknown[], baseUrl: BaseUrl): StatusCheck[] {
 	return jsons.map((json, itemIndex) => {
 		const raw = statusUrls[itemIndex];
 		if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) {

@@ -3,6 +3,7 @@
  * columns and uploads planned, checks per upload, findings of several uploads merged, per-record items, the file
  * written to a temporary folder that is removed afterwards.
  */
+import { validateProjectSpace } from '../../nodes/CommCareBulkImport/projectSpace';
 import { existsSync } from 'fs';
 
 import ExcelJS from 'exceljs';
@@ -23,7 +24,7 @@ import type { ImportSettings } from '../../nodes/CommCareBulkImport/importSettin
 import type { CheckFinding, UploadResultJson } from '../../nodes/shared/outputContract';
 
 const settings: ImportSettings = {
-	projectSpace: 'demo',
+	projectSpace: validateProjectSpace('demo'),
 	caseType: 'patient',
 	searchField: 'case_id',
 	searchColumn: 'case_id',

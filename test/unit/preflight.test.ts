@@ -1,3 +1,4 @@
+import { validateProjectSpace } from '../../nodes/CommCareBulkImport/projectSpace';
 import { type CheckInput } from '../../nodes/CommCareBulkImport/checks/report';
 import { checkedValueColumns, runChecks } from '../../nodes/CommCareBulkImport/checks/runChecks';
 import { serverSearchId } from '../../nodes/CommCareBulkImport/spreadsheet/serverText';
@@ -7,7 +8,7 @@ import type { ImportSettings } from '../../nodes/CommCareBulkImport/importSettin
 import type { CheckFinding } from '../../nodes/shared/outputContract';
 
 const settings: ImportSettings = {
-	projectSpace: 'demo',
+	projectSpace: validateProjectSpace('demo'),
 	caseType: 'patient',
 	searchField: 'external_id',
 	searchColumn: 'external_id',

@@ -7,13 +7,13 @@ import { NodeApiError } from 'n8n-workflow';
 import { n8nHttpRequest } from '../helpers/executionContext';
 import { describeBody, htmlToPlainText } from '../../nodes/shared/errors';
 import { REDACTED, SHAPE_REDACTOR } from '../../nodes/shared/redaction';
+import { validateProjectSpace } from '../../nodes/CommCareBulkImport/projectSpace';
 import {
 	checkedRequestUrl,
 	bulkUploadUrl,
 	insecureBaseUrlWarning,
 	normalizeBaseUrl,
 	projectSpaceFromUrl,
-	validateProjectSpace,
 } from '../../nodes/shared/transport/addresses';
 import { commCareCredentialsFrom } from '../../nodes/shared/transport/credentials';
 import { classifyNetworkError } from '../../nodes/shared/transport/networkFailure';
@@ -88,12 +88,12 @@ describe('normalizeBaseUrl', () => {
 
 describe('project space and upload URL', () => {
 	it('builds the upload URL with its trailing slash, keeping a path prefix', () => {
-		expect(bulkUploadUrl('https://www.commcarehq.org/', 'demo')).toBe(
+		expect(bulkUploadUrl(normalizeBaseUrl('https://www.commcarehq.org/'), validateProjectSpace('demo'))).toBe(
 			'https://www.commcarehq.org/a/demo/importer/excel/bulk_upload_api/',
 		);
-		expect(bulkUploadUrl('https://example.org/commcare', ' my-project-2 ')).toBe(
-			'https://example.org/commcare/a/my-project-2/importer/excel/bulk_upload_api/',
-		);
+		expect(
+			bulkUploadUrl(normalizeBaseUrl('https://example.org/commcare'), validateProjectSpace(' my-project-2 ')),
+		).toBe('https://example.org/commcare/a/my-project-2/importer/excel/bulk_upload_api/');
 	});
 
 	it('accepts legacy names with dots and underscores', () => {
@@ -134,7 +134,7 @@ describe('project space and upload URL', () => {
 });
 
 describe('checkedRequestUrl', () => {
-	const base = 'https://www.commcarehq.org';
+	const base = normalizeBaseUrl('https://www.commcarehq.org');
 
 	it('accepts URLs on the Base URL origin, default port or not', () => {
 		expect(checkedRequestUrl('https://www.commcarehq.org/a/demo/x/status', base)).toBe(
@@ -147,7 +147,7 @@ describe('checkedRequestUrl', () => {
 
 	it("resolves a path on the server against the Base URL's origin", () => {
 		expect(checkedRequestUrl('/a/demo/status', base)).toBe('https://www.commcarehq.org/a/demo/status');
-		expect(checkedRequestUrl('/a/demo/status', 'https://example.org/commcare')).toBe(
+		expect(checkedRequestUrl('/a/demo/status', normalizeBaseUrl('https://example.org/commcare'))).toBe(
 			'https://example.org/a/demo/status',
 		);
 	});

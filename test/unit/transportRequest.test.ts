@@ -3,6 +3,7 @@
  * same-origin rule, retries (counted, with tiny back-offs), the upload's no-double-send rule, and cancellation.
  * Small purpose-built servers play CommCare here because the emulator does not redirect.
  */
+import { validateProjectSpace } from '../../nodes/CommCareBulkImport/projectSpace';
 import http from 'http';
 import type { AddressInfo } from 'net';
 import { Readable } from 'stream';
@@ -12,7 +13,7 @@ import { errorForResponse } from '../../nodes/shared/errors';
 import { commCareCredentialsFrom } from '../../nodes/shared/transport/credentials';
 import { commCareRequest, sendRequest, type CommCareRequestOptions } from '../../nodes/shared/transport/request';
 import { DEFAULT_RETRY_POLICY, NO_RETRIES, retryPolicyWith } from '../../nodes/shared/transport/retryPolicy';
-import { uploadSpreadsheet } from '../../nodes/CommCareBulkImport/upload';
+import { uploadFileName, uploadSpreadsheet } from '../../nodes/CommCareBulkImport/upload';
 import { createExecuteContext } from '../helpers/executionContext';
 
 interface TestServer {
@@ -398,7 +399,7 @@ describe('uploadSpreadsheet', () => {
 		let opens = 0;
 		const streams: Readable[] = [];
 		const file = {
-			fileName: 'Rows.CSV',
+			fileName: uploadFileName('Rows.CSV'),
 			knownLength: fileBytes.length,
 			open: async () => {
 				opens += 1;
@@ -412,7 +413,7 @@ describe('uploadSpreadsheet', () => {
 		try {
 			const { context, credentials } = setup(probe.url);
 			const settings = {
-				projectSpace: 'demo',
+				projectSpace: validateProjectSpace('demo'),
 				caseType: 'patient',
 				searchField: 'case_id' as const,
 				searchColumn: 'case_id',

@@ -16,7 +16,7 @@ import { ownValue } from '../spreadsheet/values';
 import { writeItemsXlsx } from '../spreadsheet/writer';
 import type { CheckFinding } from '../../shared/outputContract';
 import type { ImportSettings, ItemsOptions, SettingsGroup } from '../importSettings';
-import type { SpreadsheetFile } from '../upload';
+import { uploadFileName, type SpreadsheetFile } from '../upload';
 
 /** Columns always written as text, whatever the item holds: ids keep their leading zeros and never become numbers. */
 export const ID_COLUMNS = ['case_id', 'external_id', 'owner_id', 'parent_id', 'parent_external_id'];
@@ -250,7 +250,7 @@ export async function writeItemsUploadFile(
 		if (!written) out.destroy();
 	}
 	const { size } = await stat(path);
-	return { fileName: upload.fileName, knownLength: size, open: async () => createReadStream(path) };
+	return { fileName: uploadFileName(upload.fileName), knownLength: size, open: async () => createReadStream(path) };
 }
 
 // Per-record output

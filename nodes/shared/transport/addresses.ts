@@ -4,6 +4,12 @@
  */
 import { InvalidInputError } from '../invalidInputError';
 
+/** A Base URL as `normalizeBaseUrl` returns it: checked once, trusted after that (only that function makes one). */
+export type BaseUrl = string & { readonly __checked: 'BaseUrl' };
+
+/** A project space name checked once (Bulk Import's settings): put in URLs as it is. */
+export type ProjectSpace = string & { readonly __checked: 'ProjectSpace' };
+
 export const DEFAULT_BASE_URL = 'https://www.commcarehq.org';
 
 /**
@@ -41,7 +47,7 @@ export const MALFORMED_ESCAPE = /%(?![0-9a-f]{2})/i;
  * space is a node parameter. Plain http is allowed (test servers); see `insecureBaseUrlWarning`. Messages never
  * repeat a password or a query the user typed.
  */
-export function normalizeBaseUrl(raw: unknown): string {
+export function normalizeBaseUrl(raw: unknown): BaseUrl {
 	const text = String(raw ?? '').trim();
 	if (!text) {
 		throw new InvalidInputError(
@@ -92,7 +98,7 @@ export function normalizeBaseUrl(raw: unknown): string {
 			`Use the server address only (${url.origin}${project[1]}) and type the project space in the node.`,
 		);
 	}
-	return `${url.origin}${path}`;
+	return `${url.origin}${path}` as BaseUrl;
 }
 
 const LOOPBACK_HOSTS = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
@@ -107,57 +113,9 @@ export function insecureBaseUrlWarning(baseUrl: string): string | undefined {
 	return `The credential's Base URL uses plain http (${url.origin}): the API key and the case data travel unencrypted. Use https unless this is a test server.`;
 }
 
-/** Legacy CommCare names may also hold `.`, `_` or `:`; new ones are lower-case letters, digits and hyphens. */
-const PROJECT_SPACE = /^[a-z0-9][a-z0-9._:-]*$/;
-
-function describeCharacters(text: string): string {
-	const found = new Set<string>();
-	for (const char of text) {
-		if (!/[a-z0-9._:-]/.test(char)) found.add(/\s/.test(char) ? 'a space' : `'${char}'`);
-	}
-	if (text.includes('..')) found.add("'..'");
-	return [...found].join(', ');
-}
-
-/**
- * Checks a project space name ("domain") and returns it trimmed. Refuses empty names, names with `/`, `..`,
- * spaces or upper case, saying what was found and what to type instead.
- */
-export function validateProjectSpace(raw: unknown): string {
-	const text = String(raw ?? '').trim();
-	const rule =
-		'Project space names use lower-case letters, digits and hyphens, as in the address https://www.commcarehq.org/a/your-project/.';
-	if (!text) throw new InvalidInputError('The project space is empty', rule);
-	const inUrl = /\/a\/([^/?#\s]+)/.exec(text);
-	if (inUrl) {
-		throw new InvalidInputError(
-			`The project space '${addressForMessage(text)}' looks like an address: type just the name, '${decodeSafely(inUrl[1])}'`,
-			rule,
-		);
-	}
-	if (PROJECT_SPACE.test(text) && !text.includes('..')) return text;
-	const suggestion = text
-		.toLowerCase()
-		.replace(/\s+/g, '-')
-		.replace(/[^a-z0-9._:-]/g, '')
-		.replace(/\.{2,}/g, '.');
-	const tryThis = PROJECT_SPACE.test(suggestion) ? ` Did you mean '${suggestion}'?` : '';
-	if (/[A-Z]/.test(text) && PROJECT_SPACE.test(text.toLowerCase())) {
-		throw new InvalidInputError(
-			`The project space '${text}' has upper-case letters; CommCare project space names are lower case: type '${text.toLowerCase()}'`,
-			rule,
-		);
-	}
-	const found = describeCharacters(text.toLowerCase()) || 'characters that cannot start a name';
-	throw new InvalidInputError(
-		`The project space '${text}' is not a CommCare project space name (found ${found}).${tryThis}`,
-		rule,
-	);
-}
-
 /** `POST` target of the Bulk Upload Case Data API. The trailing slash matters (spec §1). */
-export function bulkUploadUrl(baseUrl: string, projectSpace: string): string {
-	return `${normalizeBaseUrl(baseUrl)}/a/${encodeURIComponent(validateProjectSpace(projectSpace))}/importer/excel/bulk_upload_api/`;
+export function bulkUploadUrl(baseUrl: BaseUrl, projectSpace: ProjectSpace): string {
+	return `${baseUrl}/a/${encodeURIComponent(projectSpace)}/importer/excel/bulk_upload_api/`;
 }
 
 /** Why an address is never requested: it is not a usable address, or it is on another server. */
@@ -179,8 +137,8 @@ export class RefusedAddressError extends InvalidInputError {
  * - it must be on the Base URL's origin: the credential only goes there.
  * Messages never repeat a query string (it may carry a token). `what` names the address in messages.
  */
-export function checkedRequestUrl(raw: unknown, baseUrl: string, what = 'The status URL'): string {
-	const base = new URL(normalizeBaseUrl(baseUrl));
+export function checkedRequestUrl(raw: unknown, baseUrl: BaseUrl, what = 'The status URL'): string {
+	const base = new URL(baseUrl);
 	const text = String(raw ?? '').trim();
 	const shown = addressForMessage(text);
 	if (text === '') throw new RefusedAddressError('invalid', `${what} is empty`);

@@ -3,11 +3,11 @@ import { NodeOperationError, type ICredentialDataDecryptedObject, type IExecuteF
 import { InvalidInputError } from '../invalidInputError';
 import { Redactor } from '../redaction';
 import { CREDENTIAL_TYPE } from './credentialType';
-import { normalizeBaseUrl } from './addresses';
+import { normalizeBaseUrl, type BaseUrl } from './addresses';
 
 export interface CommCareCredentials {
-	/** Normalised (see `normalizeBaseUrl`). */
-	baseUrl: string;
+	/** Checked and normalised once (see `normalizeBaseUrl`). */
+	baseUrl: BaseUrl;
 	authType: 'apiKey' | 'basicAuth';
 	username: string;
 	/** Removes this credential's secrets (and anything shaped like a credential) from text: see redaction.ts. */
