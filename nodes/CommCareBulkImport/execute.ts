@@ -6,6 +6,7 @@ import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { DEFAULT_RETRY_POLICY } from '../shared/transport/retryPolicy';
 import { withRedaction } from '../shared/withRedaction';
+import { DEFAULTS } from './description';
 import { runPipeline, type BulkImportServices } from './pipeline';
 import { FileSource } from './sources/fileSource';
 import { ItemsSource } from './sources/itemsSource';
@@ -17,7 +18,7 @@ export async function executeBulkImport(
 	services: BulkImportServices = DEFAULT_SERVICES,
 ): Promise<INodeExecutionData[][]> {
 	return await withRedaction(ctx, async () => {
-		const source = ctx.getNodeParameter('source', 0, 'binary') as 'binary' | 'items';
+		const source = ctx.getNodeParameter('source', 0, DEFAULTS.source) as 'binary' | 'items';
 		return [await runPipeline(ctx, source === 'items' ? new ItemsSource(ctx) : new FileSource(ctx), services)];
 	});
 }

@@ -6,6 +6,7 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { InvalidInputError } from '../shared/invalidInputError';
+import { DEFAULTS } from './description';
 import { listWithMore } from '../shared/messages';
 import { MAX_TIMER_MS } from '../shared/sleep';
 import { validateProjectSpace } from './projectSpace';
@@ -17,15 +18,6 @@ import type {
 	SearchField,
 	SettingsGroup,
 } from './importSettings';
-
-/** Defaults of the options collection (the node description shows the same values). */
-export const OPTION_DEFAULTS = {
-	timeoutSeconds: 300,
-	/** CommCare's own row constant (`MAX_CASE_IMPORTER_ROWS`, spec §7). */
-	rowsPerUpload: 100_000,
-	fileName: 'cases.xlsx',
-	missingFields: 'stop' as MissingFieldsMode,
-} as const;
 
 /** The parameters that make the importer settings (what CommCare is told besides the file). */
 const SETTING_PARAMETERS = [
@@ -117,7 +109,7 @@ export function readImportSettings(ctx: IExecuteFunctions, itemIndex: number): I
 	const projectSpace = validateProjectSpace(text('projectSpace', ''));
 	const caseType = text('caseType', '');
 	if (!caseType) throw new InvalidInputError('The case type is empty', 'Type the case type to import, e.g. patient.');
-	const searchField = text('searchField', 'case_id');
+	const searchField = text('searchField', DEFAULTS.searchField);
 	if (searchField !== 'case_id' && searchField !== 'external_id') {
 		throw new InvalidInputError(
 			`"Match Cases By" must be case_id or external_id (found '${searchField}')`,
@@ -130,22 +122,20 @@ export function readImportSettings(ctx: IExecuteFunctions, itemIndex: number): I
 		searchField: searchField as SearchField,
 		// Empty means "the column named like the search field", which is also CommCare's own default.
 		searchColumn: text('searchColumn', '') || searchField,
-		createNewCases: ctx.getNodeParameter('createNewCases', itemIndex, false) === true,
-		nameColumn: text('nameColumn', 'name') || 'name',
+		createNewCases: ctx.getNodeParameter('createNewCases', itemIndex, DEFAULTS.createNewCases) === true,
+		nameColumn: text('nameColumn', DEFAULTS.nameColumn) || DEFAULTS.nameColumn,
 		comment: String(ctx.getNodeParameter('comment', itemIndex, '') ?? ''),
 	};
 }
 
 export function readRunOptions(ctx: IExecuteFunctions, itemIndex: number): RunOptions {
-	const seconds = Number(option(ctx, 'timeoutSeconds', itemIndex, OPTION_DEFAULTS.timeoutSeconds));
+	const seconds = Number(option(ctx, 'timeoutSeconds', itemIndex, DEFAULTS.timeoutSeconds));
 	return {
-		dryRun: option(ctx, 'dryRun', itemIndex, false) === true,
-		checks: option(ctx, 'skipChecks', itemIndex, false) !== true,
+		dryRun: option(ctx, 'dryRun', itemIndex, DEFAULTS.dryRun) === true,
+		checks: option(ctx, 'skipChecks', itemIndex, DEFAULTS.skipChecks) !== true,
 		// Longer than a timer holds is the longest a timer holds (24.8 days), not an instant timeout.
 		timeoutMs:
-			Number.isFinite(seconds) && seconds > 0
-				? Math.min(seconds * 1000, MAX_TIMER_MS)
-				: OPTION_DEFAULTS.timeoutSeconds * 1000,
+			Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds * 1000, MAX_TIMER_MS) : DEFAULTS.timeoutSeconds * 1000,
 	};
 }
 
@@ -181,28 +171,28 @@ export function readItemsOptionsForAllItems(ctx: IExecuteFunctions, itemCount: n
 /** Whether per-record output is asked for, read without failing (so a failure can still be reported per record). */
 export function wantsOutputPerRecord(ctx: IExecuteFunctions): boolean {
 	try {
-		return option(ctx, 'outputPerRecord', 0, false) === true;
+		return option(ctx, 'outputPerRecord', 0, DEFAULTS.outputPerRecord) === true;
 	} catch {
 		return false;
 	}
 }
 
 export function readItemsOptions(ctx: IExecuteFunctions, itemIndex: number): ItemsOptions {
-	const rowsPerUpload = Number(option(ctx, 'rowsPerUpload', itemIndex, OPTION_DEFAULTS.rowsPerUpload));
+	const rowsPerUpload = Number(option(ctx, 'rowsPerUpload', itemIndex, DEFAULTS.rowsPerUpload));
 	if (!Number.isInteger(rowsPerUpload) || rowsPerUpload < 1) {
 		throw new InvalidInputError(
 			`"Rows per Upload" must be a whole number of at least 1 (found ${JSON.stringify(rowsPerUpload)})`,
-			`Leave it at ${OPTION_DEFAULTS.rowsPerUpload.toLocaleString('en')}, CommCare's own limit, unless smaller imports are wanted.`,
+			`Leave it at ${DEFAULTS.rowsPerUpload.toLocaleString('en')}, CommCare's own limit, unless smaller imports are wanted.`,
 		);
 	}
 	return {
 		columns: columnList(option(ctx, 'columns', itemIndex, '')),
 		excludeColumns: columnList(option(ctx, 'excludeColumns', itemIndex, '')),
-		nestedAsJson: option(ctx, 'nestedAsJson', itemIndex, false) === true,
+		nestedAsJson: option(ctx, 'nestedAsJson', itemIndex, DEFAULTS.nestedAsJson) === true,
 		rowsPerUpload,
-		outputPerRecord: option(ctx, 'outputPerRecord', itemIndex, false) === true,
-		fileName: xlsxFileName(String(option(ctx, 'fileName', itemIndex, OPTION_DEFAULTS.fileName) ?? '')),
-		missingFields: missingFieldsMode(option(ctx, 'missingFields', itemIndex, OPTION_DEFAULTS.missingFields)),
+		outputPerRecord: option(ctx, 'outputPerRecord', itemIndex, DEFAULTS.outputPerRecord) === true,
+		fileName: xlsxFileName(String(option(ctx, 'fileName', itemIndex, DEFAULTS.fileName) ?? '')),
+		missingFields: missingFieldsMode(option(ctx, 'missingFields', itemIndex, DEFAULTS.missingFields)),
 		timeZone: workflowTimeZone(ctx),
 	};
 }
@@ -241,5 +231,5 @@ export function columnList(value: unknown): string[] {
  */
 export function xlsxFileName(raw: string): string {
 	const base = (raw.trim().split(/[\\/]/).pop() ?? '').replace(/\.(xlsx|xls|csv)$/i, '').trim();
-	return base === '' ? OPTION_DEFAULTS.fileName : `${base}.xlsx`;
+	return base === '' ? DEFAULTS.fileName : `${base}.xlsx`;
 }

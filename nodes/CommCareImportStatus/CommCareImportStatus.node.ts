@@ -7,7 +7,8 @@ import {
 } from 'n8n-workflow';
 
 import { CREDENTIAL_TYPE } from '../shared/transport/credentialType';
-import { executeImportStatus, MIN_POLL_INTERVAL_SECONDS } from './execute';
+import { importStatusProperties } from './description';
+import { executeImportStatus } from './execute';
 
 /**
  * Waits for CommCare case imports to finish (polling each `status_url` from CommCare Bulk Import) and routes every
@@ -28,67 +29,7 @@ export class CommCareImportStatus implements INodeType {
 		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main, NodeConnectionTypes.Main],
 		outputNames: ['Success', 'Warning', 'Error'],
 		credentials: [{ name: CREDENTIAL_TYPE, required: true }],
-		properties: [
-			{
-				displayName:
-					"Success: the import finished and every row was imported (per record: this row was). Warning: it finished, but rows were refused or skipped (per record: this row); 'reason' says which, and 'errors' holds CommCare's reason for refused rows: fix them and send them again. Error: the import as a whole failed, timed out, or could not be checked.",
-				name: 'outputsNotice',
-				type: 'notice',
-				default: '',
-			},
-			{
-				displayName: 'Status URL',
-				name: 'statusUrl',
-				type: 'string',
-				default: '={{ $json.status_url }}',
-				required: true,
-				description:
-					"The import's status address returned by CommCare Bulk Import. It must be on the credential's server; other addresses are never requested.",
-			},
-			{
-				displayName: 'Poll Interval (Seconds)',
-				name: 'pollInterval',
-				type: 'number',
-				default: 5,
-				typeOptions: { minValue: MIN_POLL_INTERVAL_SECONDS, numberPrecision: 2 },
-				description:
-					'How often to ask at first. While nothing changes the interval grows, up to Max Poll Interval; it goes back to this when an import moves. All imports of a run are asked together.',
-			},
-			{
-				displayName: 'Timeout (Minutes)',
-				name: 'timeout',
-				type: 'number',
-				default: 30,
-				typeOptions: { minValue: 0, numberPrecision: 2 },
-				description:
-					'How long to wait for the imports to finish. Unfinished imports then go to Error with timedOut set (they may still finish later). 0 = check once without waiting.',
-			},
-			{
-				displayName: 'Options',
-				name: 'options',
-				type: 'collection',
-				placeholder: 'Add Option',
-				default: {},
-				options: [
-					{
-						displayName: 'Max Poll Interval (Seconds)',
-						name: 'maxPollInterval',
-						type: 'number',
-						default: 60,
-						typeOptions: { minValue: MIN_POLL_INTERVAL_SECONDS, numberPrecision: 2 },
-						description: 'The longest wait between two checks while nothing changes',
-					},
-					{
-						displayName: 'Max Parallel Requests',
-						name: 'concurrency',
-						type: 'number',
-						default: 4,
-						typeOptions: { minValue: 1, maxValue: 10 },
-						description: 'How many status requests may run at once when many imports are checked',
-					},
-				],
-			},
-		],
+		properties: importStatusProperties,
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

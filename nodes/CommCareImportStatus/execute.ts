@@ -8,22 +8,11 @@ import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } f
 
 import { toNodeError } from '../shared/errors';
 import { withRedaction } from '../shared/withRedaction';
-import {
-	DEFAULT_CONCURRENCY,
-	fetchStatusThroughTransport,
-	pollStatusUrls,
-	PollingCancelledError,
-	type PollingOptions,
-} from './polling';
+import { fetchStatusThroughTransport, pollStatusUrls, PollingCancelledError, type PollingOptions } from './polling';
+import { DEFAULTS, MIN_POLL_INTERVAL_SECONDS } from './description';
 import { unpolled } from './importOutcome';
 import { outcomesForItems, planStatusChecks, routeToOutputs, urlsToPoll } from './routing';
 import { getCommCareCredentials } from '../shared/transport/credentials';
-
-/** Below one second only makes sense against a local server (tests, the emulator); the back-off still applies. */
-export const MIN_POLL_INTERVAL_SECONDS = 0.05;
-const DEFAULT_POLL_INTERVAL_SECONDS = 5;
-const DEFAULT_TIMEOUT_MINUTES = 30;
-const DEFAULT_MAX_POLL_INTERVAL_SECONDS = 60;
 
 /** Settings of the one polling loop, read from the first item (they cannot differ per item). */
 function readPollingSettings(ctx: IExecuteFunctions): PollingOptions {
@@ -31,12 +20,12 @@ function readPollingSettings(ctx: IExecuteFunctions): PollingOptions {
 		const value = Number(ctx.getNodeParameter(name, 0, fallback));
 		return Number.isFinite(value) ? value : fallback;
 	};
-	const intervalSeconds = Math.max(MIN_POLL_INTERVAL_SECONDS, number('pollInterval', DEFAULT_POLL_INTERVAL_SECONDS));
+	const intervalSeconds = Math.max(MIN_POLL_INTERVAL_SECONDS, number('pollInterval', DEFAULTS.pollInterval));
 	return {
 		intervalSeconds,
-		maxIntervalSeconds: Math.max(intervalSeconds, number('options.maxPollInterval', DEFAULT_MAX_POLL_INTERVAL_SECONDS)),
-		timeoutSeconds: Math.max(0, number('timeout', DEFAULT_TIMEOUT_MINUTES) * 60),
-		concurrency: Math.max(1, Math.floor(number('options.concurrency', DEFAULT_CONCURRENCY))),
+		maxIntervalSeconds: Math.max(intervalSeconds, number('options.maxPollInterval', DEFAULTS.maxPollInterval)),
+		timeoutSeconds: Math.max(0, number('timeout', DEFAULTS.timeout) * 60),
+		concurrency: Math.max(1, Math.floor(number('options.concurrency', DEFAULTS.concurrency))),
 		signal: ctx.getExecutionCancelSignal?.(),
 	};
 }

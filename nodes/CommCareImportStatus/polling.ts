@@ -21,6 +21,7 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { errorForResponse } from '../shared/errors';
 import { sleepUnlessCancelled } from '../shared/sleep';
+import { DEFAULTS } from './description';
 import { type WaitEnd, type WaitResult } from './importOutcome';
 import { isTerminalState, ImportState, parseStatusBody } from './statusBody';
 import { projectSpaceFromUrl } from '../shared/transport/addresses';
@@ -81,7 +82,6 @@ export interface PollingOptions {
 
 /** Growth of the interval per round without any change. */
 export const BACKOFF_FACTOR = 1.5;
-export const DEFAULT_CONCURRENCY = 4;
 /**
  * One status request may take at most the time left before the user's timeout, but never less than the floor (a
  * last look at the deadline still gets a fair chance) nor more than the ceiling (transport's GET default).
@@ -132,7 +132,7 @@ export async function pollStatusUrls(
 		maxTotalWaitMs: Number.POSITIVE_INFINITY,
 	});
 	const pace: Pace = { transientBackoff, random: options.random ?? Math.random };
-	const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
+	const concurrency = Math.max(1, options.concurrency ?? DEFAULTS.concurrency);
 	const start = clock.now();
 	const deadline = start + Math.max(0, options.timeoutSeconds * 1000);
 

@@ -12,6 +12,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { InvalidInputError } from '../../shared/invalidInputError';
 import type { CheckFindings } from '../checks/report';
 import { checkedColumns, runChecks } from '../checks/runChecks';
+import { DEFAULTS } from '../description';
 import type { ImportSettings } from '../importSettings';
 import type { Failure, PlannedUpload, SourcePlan, UploadSource } from '../pipeline';
 import { readImportSettings, readRunOptions } from '../settings';
@@ -126,7 +127,7 @@ export async function checkSpreadsheetFile(file: SpreadsheetFile, settings: Impo
 // Reading the binary
 
 export function binaryPropertyName(ctx: IExecuteFunctions, itemIndex: number): string {
-	return String(ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data')).trim();
+	return String(ctx.getNodeParameter('binaryPropertyName', itemIndex, DEFAULTS.binaryPropertyName)).trim();
 }
 
 function binaryFileName(ctx: IExecuteFunctions, itemIndex: number): string | undefined {

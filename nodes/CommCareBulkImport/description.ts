@@ -1,0 +1,246 @@
+/** CommCare Bulk Import's parameters, as the editor shows them, with their defaults. */
+import type { INodeProperties } from 'n8n-workflow';
+
+import { parameterDefault } from '../shared/parameterDefaults';
+
+// Parameter and option names are the public contract (stored in users' workflows): never rename one once released.
+// Defaults are written here only: DEFAULTS below reads them back for the code that reads the parameters.
+
+const onlyForItems = { show: { '/source': ['items'] } };
+
+const options: INodeProperties = {
+	displayName: 'Options',
+	name: 'options',
+	type: 'collection',
+	placeholder: 'Add Option',
+	default: {},
+	options: [
+		{
+			displayName: 'Columns',
+			name: 'columns',
+			type: 'string',
+			default: '',
+			placeholder: 'name, age, village',
+			displayOptions: onlyForItems,
+			description:
+				'Only these fields of the items become columns, in this order (comma-separated). Leave empty to use every field found in the items, in the order first seen.',
+		},
+		{
+			displayName: 'Columns to Exclude',
+			name: 'excludeColumns',
+			type: 'string',
+			default: '',
+			placeholder: 'created_at, updated_at',
+			displayOptions: onlyForItems,
+			description:
+				'Fields of the items that are not sent (comma-separated). A column left out keeps the property unchanged in CommCare, while an empty value clears it.',
+		},
+		{
+			displayName: 'Dry Run',
+			name: 'dryRun',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to only run the checks and output what would be uploaded, with the problems found, without sending anything to CommCare',
+		},
+		{
+			displayName: 'File Name',
+			name: 'fileName',
+			type: 'string',
+			default: 'cases.xlsx',
+			displayOptions: onlyForItems,
+			description: "Name of the generated .xlsx file, as shown in CommCare HQ's import history",
+		},
+		{
+			displayName: 'Output One Item per Record',
+			name: 'outputPerRecord',
+			type: 'boolean',
+			default: false,
+			displayOptions: onlyForItems,
+			description:
+				"Whether to output one item per input item (with its upload's status_url and its spreadsheet row) instead of one per upload, so CommCare Import Status routes every record on its own",
+		},
+		{
+			displayName: 'Rows per Upload',
+			name: 'rowsPerUpload',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 100000,
+			displayOptions: onlyForItems,
+			description: 'Split more input items than this into several uploads, each with its own status_url',
+		},
+		{
+			displayName: 'Skip Checks Before Upload',
+			name: 'skipChecks',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to upload without first checking headers, the ID column, names and IDs the way CommCare would. Off by default: problems CommCare would refuse or fail on stop the upload before anything is sent.',
+		},
+		{
+			displayName: 'Upload Timeout (Seconds)',
+			name: 'timeoutSeconds',
+			type: 'number',
+			typeOptions: { minValue: 1 },
+			default: 300,
+			description: 'How long to wait for CommCare to accept the file',
+		},
+		{
+			displayName: 'When an Item Lacks a Column',
+			name: 'missingFields',
+			type: 'options',
+			default: 'stop',
+			displayOptions: onlyForItems,
+			options: [
+				{
+					name: 'Stop Before Upload',
+					value: 'stop',
+					description: 'Send nothing and name the items and the fields they lack',
+				},
+				{
+					name: 'Clear the Property',
+					value: 'clear',
+					description: 'Write a blank cell: CommCare clears that property on the case the row updates',
+				},
+				{
+					name: 'Leave the Property Unchanged',
+					value: 'keep',
+					description:
+						'Send the items in separate uploads by the fields they have, each upload without the columns its items lack',
+				},
+			],
+			description:
+				'What to do when an item has no field that other items have (or that Columns lists). Its cell would be blank, and a blank cell clears the property. Applies whether or not the checks run. Blank owner, parent, name and ID cells change nothing, so those fields may be left out.',
+		},
+		{
+			displayName: 'Write Nested Values as JSON',
+			name: 'nestedAsJson',
+			type: 'boolean',
+			default: false,
+			displayOptions: onlyForItems,
+			description:
+				'Whether to write objects and arrays in the items as JSON text. When off, such a value stops the upload with a message naming the field and the item.',
+		},
+	],
+};
+
+export const bulkImportProperties: INodeProperties[] = [
+	{
+		displayName: 'Project Space',
+		name: 'projectSpace',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'my-project',
+		description:
+			'The CommCare project space (domain), as in the address https://www.commcarehq.org/a/&lt;project-space&gt;/',
+	},
+	{
+		displayName: 'Case Type',
+		name: 'caseType',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'patient',
+		description: 'The case type to create or update, e.g. patient or household',
+	},
+	{
+		displayName: 'Source',
+		name: 'source',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{
+				name: 'Spreadsheet File',
+				value: 'binary',
+				description: 'Upload the .xlsx, .xls or .csv file of each input item',
+			},
+			{
+				name: 'Input Items',
+				value: 'items',
+				description: 'Write the input items as the rows of one spreadsheet and upload it',
+			},
+		],
+		default: 'binary',
+	},
+	{
+		displayName: 'Input Binary Field',
+		name: 'binaryPropertyName',
+		type: 'string',
+		default: 'data',
+		required: true,
+		displayOptions: { show: { source: ['binary'] } },
+		hint: 'The name of the input binary field containing the spreadsheet to upload',
+	},
+	{
+		displayName:
+			'Each input item becomes one row; its fields become the columns. An empty value (or null) clears that property on update; a field that some items lack stops the upload unless Options → When an Item Lacks a Column says otherwise.',
+		name: 'itemsNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { source: ['items'] } },
+	},
+	{
+		displayName: 'Match Cases By',
+		name: 'searchField',
+		type: 'options',
+		options: [
+			{ name: 'Case ID', value: 'case_id', description: "Match rows to cases by CommCare's case ID" },
+			{ name: 'External ID', value: 'external_id', description: 'Match rows to cases of this type by external ID' },
+		],
+		default: 'case_id',
+		description: 'How CommCare finds the existing case each row updates',
+	},
+	{
+		displayName: 'ID Column',
+		name: 'searchColumn',
+		type: 'string',
+		default: '',
+		placeholder: 'case_id',
+		description:
+			'Header of the column holding the ID to match. Leave empty to use the column named like "Match Cases By" (case_id or external_id). The column must exist in the sheet, even when it is empty.',
+	},
+	{
+		displayName: 'Create New Cases',
+		name: 'createNewCases',
+		type: 'boolean',
+		default: false,
+		description:
+			'Whether to create a new case for each row that matches no existing case. When off, such rows are skipped.',
+	},
+	{
+		displayName: 'Name Column',
+		name: 'nameColumn',
+		type: 'string',
+		default: 'name',
+		description: 'Header of the column holding the case name',
+	},
+	{
+		displayName: 'Comment',
+		name: 'comment',
+		type: 'string',
+		default: '',
+		description: "A note shown with this upload in CommCare HQ's import history",
+	},
+	options,
+];
+
+const shown = <T extends INodeProperties['default']>(path: string) => parameterDefault<T>(bulkImportProperties, path);
+
+/** The defaults above, for the code that reads the parameters (settings.ts). */
+export const DEFAULTS = {
+	source: shown<'binary' | 'items'>('source'),
+	binaryPropertyName: shown<string>('binaryPropertyName'),
+	searchField: shown<string>('searchField'),
+	createNewCases: shown<boolean>('createNewCases'),
+	nameColumn: shown<string>('nameColumn'),
+	dryRun: shown<boolean>('options.dryRun'),
+	skipChecks: shown<boolean>('options.skipChecks'),
+	timeoutSeconds: shown<number>('options.timeoutSeconds'),
+	/** CommCare's own row limit (`MAX_CASE_IMPORTER_ROWS`, docs/commcare-api.md). */
+	rowsPerUpload: shown<number>('options.rowsPerUpload'),
+	fileName: shown<string>('options.fileName'),
+	missingFields: shown<'stop' | 'clear' | 'keep'>('options.missingFields'),
+	outputPerRecord: shown<boolean>('options.outputPerRecord'),
+	nestedAsJson: shown<boolean>('options.nestedAsJson'),
+} as const;

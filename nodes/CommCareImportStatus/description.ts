@@ -1,0 +1,81 @@
+/** CommCare Import Status's parameters, as the editor shows them, with their defaults. */
+import type { INodeProperties } from 'n8n-workflow';
+
+import { parameterDefault } from '../shared/parameterDefaults';
+
+/** Below one second only makes sense against a local server (tests, the emulator); the back-off still applies. */
+export const MIN_POLL_INTERVAL_SECONDS = 0.05;
+
+// Parameter and option names are the public contract (stored in users' workflows): never rename one once released.
+export const importStatusProperties: INodeProperties[] = [
+	{
+		displayName:
+			"Success: the import finished and every row was imported (per record: this row was). Warning: it finished, but rows were refused or skipped (per record: this row); 'reason' says which, and 'errors' holds CommCare's reason for refused rows: fix them and send them again. Error: the import as a whole failed, timed out, or could not be checked.",
+		name: 'outputsNotice',
+		type: 'notice',
+		default: '',
+	},
+	{
+		displayName: 'Status URL',
+		name: 'statusUrl',
+		type: 'string',
+		default: '={{ $json.status_url }}',
+		required: true,
+		description:
+			"The import's status address returned by CommCare Bulk Import. It must be on the credential's server; other addresses are never requested.",
+	},
+	{
+		displayName: 'Poll Interval (Seconds)',
+		name: 'pollInterval',
+		type: 'number',
+		default: 5,
+		typeOptions: { minValue: MIN_POLL_INTERVAL_SECONDS, numberPrecision: 2 },
+		description:
+			'How often to ask at first. While nothing changes the interval grows, up to Max Poll Interval; it goes back to this when an import moves. All imports of a run are asked together.',
+	},
+	{
+		displayName: 'Timeout (Minutes)',
+		name: 'timeout',
+		type: 'number',
+		default: 30,
+		typeOptions: { minValue: 0, numberPrecision: 2 },
+		description:
+			'How long to wait for the imports to finish. Unfinished imports then go to Error with timedOut set (they may still finish later). 0 = check once without waiting.',
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{
+				displayName: 'Max Poll Interval (Seconds)',
+				name: 'maxPollInterval',
+				type: 'number',
+				default: 60,
+				typeOptions: { minValue: MIN_POLL_INTERVAL_SECONDS, numberPrecision: 2 },
+				description: 'The longest wait between two checks while nothing changes',
+			},
+			{
+				displayName: 'Max Parallel Requests',
+				name: 'concurrency',
+				type: 'number',
+				default: 4,
+				typeOptions: { minValue: 1, maxValue: 10 },
+				description: 'How many status requests may run at once when many imports are checked',
+			},
+		],
+	},
+];
+
+const shown = (path: string) => parameterDefault<number>(importStatusProperties, path);
+
+/** The defaults above, for the code that reads the parameters (execute.ts). */
+export const DEFAULTS = {
+	pollInterval: shown('pollInterval'),
+	/** Minutes. */
+	timeout: shown('timeout'),
+	maxPollInterval: shown('options.maxPollInterval'),
+	concurrency: shown('options.concurrency'),
+} as const;
