@@ -11,8 +11,8 @@
 import { fork, type ChildProcess } from 'child_process';
 import { randomUUID } from 'crypto';
 
-import { startEmulator } from '../test/emulator';
-import { pythonJsonDumps } from '../test/emulator/pythonFormat';
+import { startEmulator } from '../emulator';
+import { pythonJsonDumps } from '../emulator/pythonFormat';
 
 type HostCommand = { type: 'acceptUploads'; count: number } | { type: 'uploadsReceived' } | { type: 'close' };
 type HostRequest = HostCommand & { id: number };

@@ -36,7 +36,7 @@ import type { ChildResult } from './child';
 const ROOT = path.resolve(__dirname, '..');
 const BUILD_DIR = path.join(ROOT, 'node_modules', '.cache', 'commcare-bench');
 /** Folders whose TypeScript a case may import. */
-const SOURCE_DIRS = ['bench', 'nodes', 'credentials', 'test/emulator', 'test/helpers'];
+const SOURCE_DIRS = ['bench', 'nodes', 'credentials', 'emulator', 'test/helpers'];
 const RESULTS_FILE = path.join(ROOT, 'bench', 'results', 'latest.json');
 
 /** Targets from issue 4, as ratios of the same run. */

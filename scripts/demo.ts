@@ -14,13 +14,13 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { ensureN8n, SUPPORTED_N8N_VERSIONS, type N8nVersion } from './n8n/install';
-import { createInstance, type N8nInstance } from './n8n/instance';
-import { packPackage } from './n8n/pack';
+import { ensureN8n, SUPPORTED_N8N_VERSIONS, type N8nVersion } from '../test/harness/n8n/install';
+import { createInstance, type N8nInstance } from '../test/harness/n8n/instance';
+import { packPackage } from '../test/harness/n8n/pack';
 import { startEditor, type RunningEditor } from './demo/editor';
 import { runDemoImport, printOutcome } from './demo/run';
-import { commCareCredential, exampleFileNames, loadExample, useCommCareCredential } from './demo/workflows';
-import { startEmulator, type Emulator } from '../test/emulator';
+import { commCareCredential, exampleFileNames, loadExample, useCommCareCredential } from '../examples/workflows';
+import { startEmulator, type Emulator } from '../emulator';
 
 interface DemoOptions {
 	version: N8nVersion;

@@ -13,7 +13,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { chromium, type Page } from 'playwright-core';
 
-import { REPO_ROOT } from './n8n/pack';
+import { REPO_ROOT } from '../test/harness/n8n/pack';
 import { DEMO_WORKFLOW_NAME } from './demo/run';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -3,7 +3,7 @@ import type { ProjectSpace } from '../shared/transport/addresses';
 
 export type SearchField = 'case_id' | 'external_id';
 
-/** Everything the upload sends besides the file (spec §3). */
+/** Everything the upload sends besides the file (docs/commcare-api.md §3). */
 export interface ImportSettings {
 	projectSpace: ProjectSpace;
 	caseType: string;
@@ -16,7 +16,7 @@ export interface ImportSettings {
 
 /**
  * What to do with an item that lacks a field other items have (or that Columns lists): its cell would be blank,
- * and a blank cell clears that property on the case the row updates (spec §6.1).
+ * and a blank cell clears that property on the case the row updates (docs/commcare-api.md §6.1).
  * - `stop`: refuse before anything is sent, naming the column and the items (the default);
  * - `clear`: write the blank cell (the property is cleared);
  * - `keep`: leave the property unchanged: items are split into uploads by the fields they have, and each upload

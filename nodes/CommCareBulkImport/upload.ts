@@ -1,6 +1,6 @@
 /**
- * The upload itself: the multipart body of CommCare's Bulk Upload Case Data API (spec §3), sent through
- * transport.ts, and the 200 answer turned into the node's output (`UploadResultJson`).
+ * The upload itself: the multipart body of CommCare's Bulk Upload Case Data API (docs/commcare-api.md §3), sent through
+ * transport/, and the 200 answer turned into the node's output (`UploadResultJson`).
  *
  * Both sources use it: a user's file (binary input) and the .xlsx written from input items (a temporary file). A
  * file is given as a `SpreadsheetFile` whose `open()` yields a Buffer or a fresh stream, so large files stream and a
@@ -9,7 +9,8 @@
 import FormData from 'form-data';
 import type { IExecuteFunctions } from 'n8n-workflow';
 
-import { CHECK_IMPORT_HISTORY, errorForResponse, commCareApiError, describeBody } from '../shared/errors';
+import { CHECK_IMPORT_HISTORY, errorForResponse, commCareApiError } from '../shared/errors';
+import { describeBody } from '../shared/responseText';
 import { InvalidInputError } from '../shared/invalidInputError';
 import {
 	bulkUploadUrl,
@@ -24,7 +25,7 @@ import { type RetryPolicy } from '../shared/transport/retryPolicy';
 import type { DryRunResultJson, CheckFinding, UploadResultJson } from '../shared/outputContract';
 import type { ImportSettings } from './importSettings';
 
-/** File types CommCare's importer reads, decided by the file name's extension (spec §3, check 3). */
+/** File types CommCare's importer reads, decided by the file name's extension (docs/commcare-api.md §3, check 3). */
 export const SUPPORTED_EXTENSIONS = ['xlsx', 'xls', 'csv'] as const;
 export type SpreadsheetExtension = (typeof SUPPORTED_EXTENSIONS)[number];
 
@@ -54,7 +55,7 @@ export interface SpreadsheetFile {
 
 /**
  * The file name to send: the given name with its extension in lower case (the server's later steps may not
- * accept `.XLSX`; spec §8.7). A name without extension gets one from the binary's extension or MIME type.
+ * accept `.XLSX`; docs/commcare-api.md §8). A name without extension gets one from the binary's extension or MIME type.
  * Refuses types CommCare cannot import, naming the type found.
  */
 export function uploadFileName(
@@ -89,7 +90,7 @@ function extensionOf(fileName: string): SpreadsheetExtension {
 }
 
 /**
- * The multipart body. `search_field` and `search_column` are always sent (spec §3.3); `create_new_cases=on` only
+ * The multipart body. `search_field` and `search_column` are always sent (docs/commcare-api.md §3.3); `create_new_cases=on` only
  * when creation is wanted (any other value means off); `comment` only when there is one.
  */
 export function buildUploadForm(
@@ -219,7 +220,7 @@ function receiptFrom(
 	};
 }
 
-/** The output item of one upload (types.ts `UploadResultJson`). */
+/** The output item of one upload (`UploadResultJson` in the output contract). */
 export function uploadResultJson(
 	settings: ImportSettings,
 	receipt: UploadReceipt,
@@ -251,7 +252,7 @@ export function uploadResultJson(
 	};
 }
 
-/** The output item of an upload that a dry run would make (types.ts `DryRunResultJson`). */
+/** The output item of an upload that a dry run would make (`DryRunResultJson` in the output contract). */
 export function dryRunResultJson(
 	settings: ImportSettings,
 	fileName: string,

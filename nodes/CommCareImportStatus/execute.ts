@@ -1,5 +1,5 @@
 /**
- * CommCare Import Status, run: read the settings once for the run, decide per item what to poll (status.ts), poll
+ * CommCare Import Status, run: read the settings once for the run, decide per item what to poll (routing.ts), poll
  * all distinct status URLs together in one loop (polling.ts), then route one outcome per item to Success / Warning /
  * Error. Failures of an import are items on the Error output, not thrown errors; only a missing credential or a
  * cancelled execution stop the node.

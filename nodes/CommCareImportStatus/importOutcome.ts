@@ -56,7 +56,7 @@ const NOT_FOUND_EXPLANATION =
 	'CommCare HQ answered 404 for this status URL: the upload id is unknown, belongs to another project space, or the upload was hidden (users restricted to locations only see their own uploads)';
 
 /**
- * How the server's counts account for the rows sent (spec §5: created + updated + listed in `errors` + skipped
+ * How the server's counts account for the rows sent (docs/commcare-api.md §5: created + updated + listed in `errors` + skipped
  * silently = rows sent). Only rows of the upload (2 to rowCount + 1) are counted as listed: a row number outside it
  * cannot stand for a row that was sent, so it never makes the sum come out right.
  */
@@ -92,7 +92,7 @@ export function accountForRows(rowCount: number | null, status: StatusResponse):
 	return { skipped, mismatch: null };
 }
 
-/** Rows sent but not counted anywhere (spec §5: "rows skipped silently appear nowhere"). Null when unknowable. */
+/** Rows sent but not counted anywhere (docs/commcare-api.md §5: "rows skipped silently appear nowhere"). Null when unknowable. */
 export function countSilentSkips(rowCount: number | null, status: StatusResponse): number | null {
 	return accountForRows(rowCount, status).skipped;
 }
@@ -104,7 +104,7 @@ export function distinctErrorRows(errors: RowErrorEntry[]): Set<number> {
 }
 
 /**
- * Why CommCare skipped rows without a word (spec §3.3, §6.2, §6.3), phrased for the upload's settings. With creation
+ * Why CommCare skipped rows without a word (docs/commcare-api.md §3.3, §6.2, §6.3), phrased for the upload's settings. With creation
  * on, a single-sheet import skips only blank rows, so the other cause is multi-sheet mode: likely when the checks
  * saw a sheet named like the case type, possible otherwise (the checks cannot know the project's other case types).
  */
@@ -269,7 +269,7 @@ export function classifyImport(statusUrl: string | null, upload: IDataObject, wa
 	}
 }
 
-/** The server's descriptions of a whole-import failure, joined (spec §5: only `description` is set). */
+/** The server's descriptions of a whole-import failure, joined (docs/commcare-api.md §5: only `description` is set). */
 function failureMessage(errors: RowErrorEntry[]): string {
 	const texts = errors.map((entry) => entry.description ?? entry.title).filter((text): text is string => !!text);
 	return texts.length > 0 ? texts.join('; ') : 'CommCare HQ gave no reason';

@@ -18,7 +18,7 @@ export function isRecordItem(json: IDataObject): boolean {
 }
 
 /**
- * Why a record is certainly skipped by the server, judged from the record alone, or null (spec §6.2, §6.3):
+ * Why a record is certainly skipped by the server, judged from the record alone, or null (docs/commcare-api.md §6.2, §6.3):
  * - every mapped value is empty (the search column is not a mapped value when matching by case_id);
  * - matching by case_id with an empty id while creation is off: nothing can match, nothing may be created.
  * (An empty id when matching by external_id is not silent: the server reports "Blank External ID".)

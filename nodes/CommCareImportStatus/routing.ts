@@ -10,7 +10,7 @@ import { isPlainObject } from './statusBody';
 export interface StatusCheck {
 	itemIndex: number;
 	json: IDataObject;
-	/** The status URL as given (verbatim; spec §1: treat it as opaque), or null when the item has none. */
+	/** The status URL as given (verbatim; docs/commcare-api.md §1: treat it as opaque), or null when the item has none. */
 	statusUrl: string | null;
 	/** The address polled: the given one, or a relative one resolved against the Base URL. Null when not polled. */
 	pollUrl: string | null;

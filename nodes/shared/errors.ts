@@ -1,72 +1,18 @@
 /**
  * Every message a user sees when talking to CommCare goes wrong, in one place, plus the guard that keeps secrets out
- * of them. transport.ts decides WHAT happened (status, network failure, redirect); this file says it in words.
+ * of them. transport/ decides WHAT happened (status, network failure, redirect); this file says it in words.
  *
  * Rules: name what was found and what to do; never dump an HTML page; never show an API key, password or
  * Authorization header. Server text is redacted before it is cut (redaction.ts); each node redacts everything it
  * throws or outputs once more as its very last step.
  */
 import { NodeApiError, NodeOperationError, type INode, type JsonObject } from 'n8n-workflow';
-
 import { InvalidInputError } from './invalidInputError';
 import { safeExcerpt, SHAPE_REDACTOR, type Redactor } from './redaction';
 import type { CommCareCredentials } from './transport/credentials';
 import type { NetworkFailure } from './transport/networkFailure';
 import type { CommCareResponse } from './transport/response';
-
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", apos: "'", nbsp: ' ' };
-
-function decodeEntities(text: string): string {
-	return text.replace(/&(amp|lt|gt|quot|#39|apos|nbsp);/g, (_m, name: string) => ENTITIES[name]);
-}
-
-/** The `<title>` of an HTML page, whitespace collapsed, or undefined. Not cut: cut it after redaction. */
-export function htmlTitle(html: string): string | undefined {
-	const match = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html.slice(0, MAX_SCANNED_HTML));
-	const title = match ? decodeEntities(match[1]).replace(/\s+/g, ' ').trim() : '';
-	return title || undefined;
-}
-
-/** Only the start of a page is searched for its title: a page is never read whole into a message. */
-const MAX_SCANNED_HTML = 64 * 1024;
-
-/** Plain text of a short HTML fragment; a link keeps its address: `<a href="u">text</a>` → `text (u)`. */
-export function htmlToPlainText(html: string): string {
-	return decodeEntities(
-		html
-			.replace(
-				/<a\s[^>]*href\s*=\s*["']([^"']*)["'][^>]*>([\s\S]*?)<\/a>/gi,
-				(_m, href: string, text: string) => `${text.replace(/<[^>]*>/g, '')} (${href})`,
-			)
-			.replace(/<[^>]*>/g, ''),
-	)
-		.replace(/\s+/g, ' ')
-		.trim();
-}
-
-/**
- * One line saying what a response body was, safe to show: never raw HTML, never secrets. Secrets are removed before
- * anything is cut (a cut must not leave a piece of one); the caller's final redaction runs again on the message.
- */
-export function describeBody(response: Pick<CommCareResponse, 'text' | 'json' | 'isHtml'>, redactor: Redactor): string {
-	if (response.isHtml) {
-		const title = htmlTitle(response.text);
-		return title ? `an HTML page titled "${safeExcerpt(title, 120, redactor)}"` : 'an HTML page';
-	}
-	if (response.json !== undefined) return safeExcerpt(JSON.stringify(redactor.value(response.json)), 300, redactor);
-	const text = response.text.slice(0, MAX_SCANNED_HTML).replace(/\s+/g, ' ').trim();
-	return text ? `"${safeExcerpt(text, 300, redactor)}"` : 'an empty body';
-}
-
-/** A URL fit for a message: no query string or fragment (they may carry tokens). */
-export function displayUrl(url: string): string {
-	try {
-		const parsed = new URL(url);
-		return `${parsed.origin}${parsed.pathname}`;
-	} catch {
-		return '(an invalid URL)';
-	}
-}
+import { describeBody, displayUrl, htmlToPlainText } from './responseText';
 
 /** Where to look when it is unclear whether CommCare queued an upload. */
 export const CHECK_IMPORT_HISTORY =
@@ -185,7 +131,7 @@ export function errorForResponse(
 		);
 	}
 	if (status >= 500 && serverMessage && !response.isHtml) {
-		// Caught upload errors: CommCare's own words, verbatim (spec §3). One of them (invalid column names)
+		// Caught upload errors: CommCare's own words, verbatim (docs/commcare-api.md §3). One of them (invalid column names)
 		// holds an HTML link, so the description carries a plain-text version. Both are redacted in `fail`, after
 		// the tags are gone (a secret split by tags is only whole in the plain text).
 		const plain = htmlToPlainText(serverMessage);

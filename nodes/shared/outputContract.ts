@@ -5,7 +5,7 @@
 import type { IDataObject } from 'n8n-workflow';
 import type { SearchField } from './../CommCareBulkImport/importSettings';
 
-/** One row-level (or whole-import) error entry exactly as the status endpoint reports it (spec §5). */
+/** One row-level (or whole-import) error entry exactly as the status endpoint reports it (docs/commcare-api.md §5). */
 export interface RowErrorEntry extends IDataObject {
 	title: string | null;
 	description: string | null;
@@ -15,7 +15,7 @@ export interface RowErrorEntry extends IDataObject {
 	rows: number[];
 }
 
-/** Body of `GET status_url` (spec §5). */
+/** Body of `GET status_url` (docs/commcare-api.md §5). */
 export interface StatusResponse {
 	state: number;
 	progress: { percent: number | null } | null;
@@ -66,7 +66,7 @@ export interface UploadResultJson extends UploadDescription {
 	status_url: string;
 	code: number;
 	message: string;
-	/** Preflight warnings that did not stop the upload. */
+	/** Warnings of the checks before upload, which did not stop it. */
 	warnings: CheckFinding[];
 }
 

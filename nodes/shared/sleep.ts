@@ -1,5 +1,5 @@
 /**
- * One abort-aware sleep for the whole package (retry back-off in transport.ts, polling in the status node).
+ * One abort-aware sleep for the whole package (retry back-off in transport/, polling in the status node).
  *
  * Why not n8n-workflow's `sleepWithAbort`: the host n8n supplies n8n-workflow at run time, and that export is missing
  * from some supported hosts (2.40.x). Node's own promise timers take an AbortSignal and clear the timer on abort, so

@@ -4,10 +4,10 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import type { N8nInstance } from '../n8n/instance';
-import type { Case, Emulator } from '../../test/emulator';
+import type { N8nInstance } from '../../test/harness/n8n/instance';
+import type { Case, Emulator } from '../../emulator';
 import { DEMO_IMPORT, EXISTING_CASE, MISTAKES, SAMPLE_RECORDS } from './records';
-import { SHEETS_EXAMPLE, sheetsExampleWithRecords } from './workflows';
+import { SHEETS_EXAMPLE, sheetsExampleWithRecords } from '../../examples/workflows';
 
 export const DEMO_WORKFLOW_NAME = 'CommCare demo: antenatal care registrations';
 

@@ -1,5 +1,5 @@
 /** How the harness finds the run JSON in `n8n execute --rawOutput` output, which mixes it with log lines. */
-import { extractRunJson } from '../../scripts/n8n/instance';
+import { extractRunJson } from '../harness/n8n/instance';
 
 const run = { data: { resultData: { runData: { Start: [] } } }, status: 'success' };
 const pretty = JSON.stringify(run, null, 2);

@@ -1,7 +1,7 @@
 /**
  * Proves the real-n8n harness on both supported n8n lines: a plain workflow runs, a community package installed the
  * way n8n installs one is loaded (with its own dependencies) and a failed run comes back with its error.
- * Installs are cached (scripts/n8n/install.ts); the first run on a machine takes several minutes per version.
+ * Installs are cached (test/harness/n8n/install.ts); the first run on a machine takes several minutes per version.
  */
 import { promises as fs } from 'fs';
 import * as http from 'http';
@@ -9,9 +9,9 @@ import type { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 
-import { ensureN8n, SUPPORTED_N8N_VERSIONS } from '../../scripts/n8n/install';
-import { createInstance, type N8nInstance } from '../../scripts/n8n/instance';
-import { packPackage, REPO_ROOT } from '../../scripts/n8n/pack';
+import { ensureN8n, SUPPORTED_N8N_VERSIONS } from '../harness/n8n/install';
+import { createInstance, type N8nInstance } from '../harness/n8n/instance';
+import { packPackage, REPO_ROOT } from '../harness/n8n/pack';
 
 const INSTALL_TIMEOUT_MS = 20 * 60_000;
 const RUN_TIMEOUT_MS = 4 * 60_000;

@@ -6,8 +6,8 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 
-import type { N8nInstall } from '../../scripts/n8n/install';
-import type { WorkflowNode } from '../../scripts/demo/workflows';
+import type { N8nInstall } from '../harness/n8n/install';
+import type { WorkflowNode } from '../../examples/workflows';
 
 interface CatalogProperty {
 	name: string;

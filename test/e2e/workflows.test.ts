@@ -3,7 +3,7 @@
  *
  * The package is built and packed once for the whole file and installed into each n8n the way n8n installs a
  * community package. The emulator runs in this jest process on loopback; n8n (a child process) reaches it over HTTP.
- * Nodes that need an outside service are swapped for local nodes of the same name (scripts/demo/workflows.ts): the
+ * Nodes that need an outside service are swapped for local nodes of the same name (examples/workflows.ts): the
  * Google Sheets and Postgres sources become Code nodes giving the same item shape; sheet updates, SQL updates, Slack
  * and email become Set nodes computing what they would write or send, so the examples' expressions run too.
  *
@@ -14,9 +14,9 @@ import * as os from 'os';
 import * as path from 'path';
 import type { INodeExecutionData } from 'n8n-workflow';
 
-import { ensureN8n, SUPPORTED_N8N_VERSIONS, type N8nVersion } from '../../scripts/n8n/install';
-import { createInstance, type BinaryDataMode, type N8nInstance, type RunResult } from '../../scripts/n8n/instance';
-import { packPackage } from '../../scripts/n8n/pack';
+import { ensureN8n, SUPPORTED_N8N_VERSIONS, type N8nVersion } from '../harness/n8n/install';
+import { createInstance, type BinaryDataMode, type N8nInstance, type RunResult } from '../harness/n8n/instance';
+import { packPackage } from '../harness/n8n/pack';
 import {
 	codeNodeReturning,
 	commCareCredential,
@@ -32,9 +32,9 @@ import {
 	sheetsExampleWithRecords,
 	useCommCareCredential,
 	type WorkflowJson,
-} from '../../scripts/demo/workflows';
-import { ERROR_TEXT, startEmulator, userIdOf, type Emulator } from '../emulator';
-import { xlsxFile } from '../emulator/testKit';
+} from '../../examples/workflows';
+import { ERROR_TEXT, startEmulator, userIdOf, type Emulator } from '../../emulator';
+import { xlsxFile } from '../../emulator/testKit';
 import { secretNeedles } from '../integration/hardening/harness';
 import { baseNodeProblems, isBaseNode, loadNodeCatalog } from './nodeCatalog';
 
@@ -76,7 +76,7 @@ beforeAll(async () => {
 			['', 'Grace Wanjiru', 27, 'Kibera', ''],
 		]),
 	);
-	// A reserved `type` column: CommCare accepts the upload, then fails the whole import (spec §5, §6.5).
+	// A reserved `type` column: CommCare accepts the upload, then fails the whole import (docs/commcare-api.md §5, §6.5).
 	await fs.writeFile(
 		path.join(filesDir, 'reserved-column.xlsx'),
 		await xlsxFile([
@@ -378,7 +378,7 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 		'Google Sheets rows, the whole import fails: every row on Error, the failure written to each row, one Slack alert',
 		async () => {
 			// A column named "type" that nobody noticed, with the checks before upload switched off: CommCare accepts the
-			// upload and then fails the whole import (spec §5, §6.5).
+			// upload and then fails the whole import (docs/commcare-api.md §5, §6.5).
 			const rows = SHEET_ROWS.slice(0, 2).map((row) => ({ ...row, type: 'anc' }));
 			const workflow = sheetsExampleWithRecords(rows, GOOD_CREDENTIAL, emulator.domain);
 			const options = findNode(workflow, SHEETS_EXAMPLE.bulkImport).parameters.options as Record<string, unknown>;

@@ -6,8 +6,8 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
 import type { UploadResultJson } from '../../nodes/shared/outputContract';
-import { startEmulator, UPLOAD_MESSAGES, type Emulator } from '../emulator';
-import { xlsxFile } from '../emulator/testKit';
+import { startEmulator, UPLOAD_MESSAGES, type Emulator } from '../../emulator';
+import { xlsxFile } from '../../emulator/testKit';
 import { binaryItem, runNode, type BinaryMode } from '../helpers/executionContext';
 
 let emulator: Emulator;
@@ -205,7 +205,7 @@ describe('CommCare Bulk Import (binary source) against the emulator', () => {
 				['case_id', 'name', 'first name'],
 				['', 'Asha', 'A'],
 			]);
-			// The checks before upload would refuse the header first (test/integration/preflightBinary.test.ts).
+			// The checks before upload would refuse the header first (test/integration/checksFile.test.ts).
 			const error = await failure({
 				items: [binaryItem(sheet, 'bad.xlsx')],
 				parameters: { options: { skipChecks: true } },

@@ -6,7 +6,7 @@
 import type { ICredentialDataDecryptedObject, IHttpRequestOptions } from 'n8n-workflow';
 
 import { CommCareApi } from '../../credentials/CommCareApi.credentials';
-import { startEmulator, type Emulator } from '../emulator';
+import { startEmulator, type Emulator } from '../../emulator';
 import { n8nHttpRequest } from '../helpers/executionContext';
 
 let emulator: Emulator;

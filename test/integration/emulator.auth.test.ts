@@ -1,8 +1,8 @@
 /**
- * The emulator's authentication and permission answers (spec §2) and the identity endpoints, over real HTTP.
+ * The emulator's authentication and permission answers (docs/commcare-api.md §2) and the identity endpoints, over real HTTP.
  */
-import { startEmulator, userIdOf, type Emulator } from '../emulator';
-import { apiKeyHeader, postUpload, send, uploadForm, uploadUrl, xlsxFile } from '../emulator/testKit';
+import { startEmulator, userIdOf, type Emulator } from '../../emulator';
+import { apiKeyHeader, postUpload, send, uploadForm, uploadUrl, xlsxFile } from '../../emulator/testKit';
 
 let emulator: Emulator;
 

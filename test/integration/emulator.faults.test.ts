@@ -2,8 +2,8 @@
  * The emulator's fault knobs: each applies to the next N matching requests and then stops; faulted requests are
  * still recorded.
  */
-import { startEmulator, type Emulator } from '../emulator';
-import { apiKeyHeader, pollUntilDone, send, uploadRows } from '../emulator/testKit';
+import { startEmulator, type Emulator } from '../../emulator';
+import { apiKeyHeader, pollUntilDone, send, uploadRows } from '../../emulator/testKit';
 
 let emulator: Emulator;
 

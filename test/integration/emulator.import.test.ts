@@ -1,8 +1,8 @@
 /**
- * The emulator's import semantics (spec §5, §6), driven over HTTP: upload, poll the status URL through the
+ * The emulator's import semantics (docs/commcare-api.md §5, §6), driven over HTTP: upload, poll the status URL through the
  * timeline, then look at the status body and the case store.
  */
-import { ERROR_TEXT, startEmulator, userIdOf, type Emulator } from '../emulator';
+import { ERROR_TEXT, startEmulator, userIdOf, type Emulator } from '../../emulator';
 import {
 	apiKeyHeader,
 	importRows,
@@ -12,7 +12,7 @@ import {
 	uploadRows,
 	xlsxFile,
 	type StatusBody,
-} from '../emulator/testKit';
+} from '../../emulator/testKit';
 
 let emulator: Emulator;
 

@@ -1,10 +1,10 @@
 /**
- * The upload endpoint's validation table (spec §3), in order and byte for byte, and its success answer (§4).
+ * The upload endpoint's validation table (docs/commcare-api.md §3), in order and byte for byte, and its success answer (§4).
  */
 import * as XLSX from 'xlsx';
 import ExcelJS from 'exceljs';
-import { startEmulator, UPLOAD_MESSAGES, type Emulator } from '../emulator';
-import { apiKeyHeader, postUpload, send, uploadUrl, xlsxFile, type RawAnswer } from '../emulator/testKit';
+import { startEmulator, UPLOAD_MESSAGES, type Emulator } from '../../emulator';
+import { apiKeyHeader, postUpload, send, uploadUrl, xlsxFile, type RawAnswer } from '../../emulator/testKit';
 
 let emulator: Emulator;
 

@@ -10,7 +10,7 @@ import type { INodeExecutionData } from 'n8n-workflow';
 
 import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareImportStatus.node';
 import type { ImportOutcomeJson } from '../../nodes/shared/outputContract';
-import { ERROR_TEXT, startEmulator, type Emulator } from '../emulator';
+import { ERROR_TEXT, startEmulator, type Emulator } from '../../emulator';
 import { uploadResultItem, uploadToEmulator, type SheetRow } from '../helpers/emulatorUpload';
 import { runNode } from '../helpers/executionContext';
 

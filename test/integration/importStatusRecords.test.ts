@@ -8,7 +8,7 @@ import type { INodeExecutionData } from 'n8n-workflow';
 
 import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareImportStatus.node';
 import type { RecordOutcomeJson, RecordResultJson } from '../../nodes/shared/outputContract';
-import { ERROR_TEXT, startEmulator, type Emulator } from '../emulator';
+import { ERROR_TEXT, startEmulator, type Emulator } from '../../emulator';
 import { recordResultItems, uploadToEmulator, type SheetRow } from '../helpers/emulatorUpload';
 import { runNode } from '../helpers/executionContext';
 

@@ -2,7 +2,7 @@
  * CommCare Bulk Import, source "Input Items", against the emulator over real HTTP: the file the server received
  * (read back with exceljs: cell types, sheet name), the cases it made of it, the options (columns, file name,
  * rows per upload, dry run, nested values), and failures (continue on fail, an upload failing after others were
- * accepted). The checks' messages are in preflightItems.test.ts; per-record routing in perRecord.test.ts.
+ * accepted). The checks' messages are in checksItems.test.ts; per-record routing in perRecord.test.ts.
  */
 import { readdirSync } from 'fs';
 import { tmpdir } from 'os';
@@ -18,7 +18,7 @@ import type {
 	RecordResultJson,
 	UploadResultJson,
 } from '../../nodes/shared/outputContract';
-import { startEmulator, type Emulator } from '../emulator';
+import { startEmulator, type Emulator } from '../../emulator';
 import { runNode } from '../helpers/executionContext';
 
 /** Called with every line the emulator logs (lets a test act between two uploads of one run). */

@@ -11,7 +11,7 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
 import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareImportStatus.node';
 import type { OutcomeReason, RecordOutcomeJson, RecordResultJson } from '../../nodes/shared/outputContract';
-import { ERROR_TEXT, startEmulator, type Emulator } from '../emulator';
+import { ERROR_TEXT, startEmulator, type Emulator } from '../../emulator';
 import { runNode } from '../helpers/executionContext';
 
 const bulkImport = new CommCareBulkImport();
@@ -66,7 +66,7 @@ function isBlank(record: Person): boolean {
 }
 
 /**
- * What CommCare does with the row (spec §6.2, §6.6, §6.9): skip a blank one, refuse a long name, then a bad owner.
+ * What CommCare does with the row (docs/commcare-api.md §6.2, §6.6, §6.9): skip a blank one, refuse a long name, then a bad owner.
  * A refused row is a Warning (rowErrors), not an Error: the import went through, the row is one to fix and resend.
  */
 function expected(record: Person): { output: Output; reason: OutcomeReason; error?: string } {

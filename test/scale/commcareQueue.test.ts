@@ -31,13 +31,13 @@ import {
 	POSTGRES_EXAMPLE,
 	SHEETS_EXAMPLE,
 	type WorkflowJson,
-} from '../../scripts/demo/workflows';
-import { ensureN8n, type N8nInstall } from '../../scripts/n8n/install';
-import type { BinaryDataMode } from '../../scripts/n8n/instance';
-import { packPackage } from '../../scripts/n8n/pack';
-import { startQueueCluster, type MemoryPeak, type QueueCluster, type StoredExecution } from '../../scripts/n8n/queue';
-import { ERROR_TEXT, startEmulator, userIdOf, type Emulator } from '../emulator';
-import { xlsxFile } from '../emulator/testKit';
+} from '../../examples/workflows';
+import { ensureN8n, type N8nInstall } from '../harness/n8n/install';
+import type { BinaryDataMode } from '../harness/n8n/instance';
+import { packPackage } from '../harness/n8n/pack';
+import { startQueueCluster, type MemoryPeak, type QueueCluster, type StoredExecution } from '../harness/n8n/queue';
+import { ERROR_TEXT, startEmulator, userIdOf, type Emulator } from '../../emulator';
+import { xlsxFile } from '../../emulator/testKit';
 import {
 	fileExampleWorkflow,
 	fileUploadWorkflow,
@@ -128,7 +128,7 @@ const SPREADSHEETS: Record<string, { rows: string[][]; expected: ExpectedImport 
 			],
 		},
 	},
-	// A reserved `type` column: CommCare accepts the upload, then fails the whole import (spec §5, §6.5).
+	// A reserved `type` column: CommCare accepts the upload, then fails the whole import (docs/commcare-api.md §5, §6.5).
 	'reserved-column.xlsx': {
 		rows: [
 			['case_id', 'name', 'type'],

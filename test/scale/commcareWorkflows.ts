@@ -9,7 +9,7 @@
  *                   → Convert to File "Rows to Spreadsheet" (.xlsx made in the worker)
  *                   → CommCare Bulk Import (source binary) → CommCare Import Status → Success | Warning | Error
  * and the examples of examples/, their Manual Trigger swapped for a webhook and their outside services for local
- * nodes of the same names (scripts/demo/workflows.ts): the spreadsheet-file example reads `<filesDir>/<body.file>`
+ * nodes of the same names (examples/workflows.ts): the spreadsheet-file example reads `<filesDir>/<body.file>`
  * on the worker; the Google Sheets and Postgres examples get their rows from the webhook's JSON `{ rows }`.
  */
 import { randomUUID } from 'crypto';
@@ -25,7 +25,7 @@ import {
 	useCommCareCredential,
 	type WorkflowJson,
 	type WorkflowNode,
-} from '../../scripts/demo/workflows';
+} from '../../examples/workflows';
 
 export const NODE = {
 	webhook: 'Webhook',

@@ -19,11 +19,11 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { commCareCredential } from '../../scripts/demo/workflows';
-import { ensureN8n, type N8nInstall } from '../../scripts/n8n/install';
-import { packPackage } from '../../scripts/n8n/pack';
-import { startQueueCluster, type MemoryPeak, type QueueCluster } from '../../scripts/n8n/queue';
-import { startEmulator, type Emulator } from '../emulator';
+import { commCareCredential } from '../../examples/workflows';
+import { ensureN8n, type N8nInstall } from '../harness/n8n/install';
+import { packPackage } from '../harness/n8n/pack';
+import { startQueueCluster, type MemoryPeak, type QueueCluster } from '../harness/n8n/queue';
+import { startEmulator, type Emulator } from '../../emulator';
 import { GENERATED_ROW_COLUMNS, largeImportWorkflow, NODE, type LargeImportRoute } from './commcareWorkflows';
 
 const CREDENTIAL = { id: 'largeImportCommCare', name: 'CommCare (emulator)' };

@@ -11,10 +11,10 @@
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { ensureN8n, type N8nInstall } from '../../scripts/n8n/install';
-import type { BinaryDataMode } from '../../scripts/n8n/instance';
-import { packPackage, REPO_ROOT } from '../../scripts/n8n/pack';
-import { startQueueCluster, type QueueCluster } from '../../scripts/n8n/queue';
+import { ensureN8n, type N8nInstall } from '../harness/n8n/install';
+import type { BinaryDataMode } from '../harness/n8n/instance';
+import { packPackage, REPO_ROOT } from '../harness/n8n/pack';
+import { startQueueCluster, type QueueCluster } from '../harness/n8n/queue';
 import { startHoldServer, type HoldServer } from './holdServer';
 import { NODE, queueTestWorkflow } from './queueWorkflow';
 

@@ -2,11 +2,11 @@
  * The pure Python-compatibility rules inside the emulator: formatting (json.dumps, repr), CSV re-typing, search-id
  * normalisation and UTF-8 error texts. Expected values are what CPython 3 prints for the same input.
  */
-import { numberCell } from '../emulator/cells';
-import { csvCellValue } from '../emulator/csvRetyping';
-import { normaliseSearchId } from '../emulator/importer';
-import { pythonBytesRepr, pythonFloatRepr, pythonJsonDumps, pythonStrRepr } from '../emulator/pythonFormat';
-import { utf8ErrorDetail } from '../emulator/spreadsheet';
+import { numberCell } from '../../emulator/cells';
+import { csvCellValue } from '../../emulator/csvRetyping';
+import { normaliseSearchId } from '../../emulator/importer';
+import { pythonBytesRepr, pythonFloatRepr, pythonJsonDumps, pythonStrRepr } from '../../emulator/pythonFormat';
+import { utf8ErrorDetail } from '../../emulator/spreadsheet';
 
 describe('pythonFloatRepr', () => {
 	test.each([

@@ -16,7 +16,7 @@ import {
 	loadExample,
 	type WorkflowJson,
 	type WorkflowNode,
-} from '../../scripts/demo/workflows';
+} from '../../examples/workflows';
 
 const descriptions: Record<string, INodeTypeDescription> = {
 	[COMMCARE_NODE_TYPES.bulkImport]: new CommCareBulkImport().description,

@@ -2,7 +2,7 @@
 import { columnLetter } from '../spreadsheet/columns';
 import { CheckReport } from './report';
 
-/** Server limits (spec §3, §6.9). */
+/** Server limits (docs/commcare-api.md §3, §6.9). */
 export const MAX_COLUMNS = 300;
 /** A valid case property name for the server: Python's `^[a-zA-Z][\w_-]*$`, where `\w` is Unicode-aware. */
 const VALID_HEADER = /^[a-zA-Z][\p{L}\p{N}_-]*$/u;
@@ -14,7 +14,7 @@ const RESERVED_HEADERS: Record<string, string> = {
 };
 const BUILT_IN_HEADERS = ['case_name', 'case_type'];
 
-/** Cells the server's CSV conversion turns into booleans or numbers (spec §6.1), which would make a header invalid. */
+/** Cells the server's CSV conversion turns into booleans or numbers (docs/commcare-api.md §6.1), which would make a header invalid. */
 const CSV_RETYPED_HEADER = /^(true|t|yes|y|false|f|no|n|nan|inf|infinity)$/i;
 
 export function checkHeaders(report: CheckReport): void {

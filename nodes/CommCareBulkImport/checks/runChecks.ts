@@ -1,5 +1,5 @@
 /**
- * The checks the server would make, made before uploading (spec §3, §3.3, §5, §6), on what `spreadsheet.ts` read
+ * The checks the server would make, made before uploading (docs/commcare-api.md §3, §3.3, §5, §6), on what `spreadsheet/` read
  * from a file or from items (`SheetInspection`). Pure: no I/O, so `runChecks({ settings, ...inspection })` is all
  * a caller does.
  *
@@ -43,7 +43,7 @@
  * | `tooManyRows`             | error           | more than 100,000 data rows, CommCare's importer limit (§7); reading stops there |
  * | `unstorableCharactersDropped` | warning     | items: characters no .xlsx can store are left out of a value (in id columns: refused) |
  *
- * Decisions where the spec leaves room:
+ * Decisions where CommCare's behaviour leaves room:
  * - Names and external ids over 255 characters are warnings (errors when every row has one), by the rule above: the
  *   server reports exactly those rows (`Name Too Long`), the others import, and per-record results route them.
  * - Blank external ids: the same (`Blank External ID` for those rows only).

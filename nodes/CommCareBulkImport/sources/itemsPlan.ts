@@ -1,9 +1,9 @@
 /**
  * Source "Input Items", the parts that need no n8n context: which columns and uploads the items become, the checks
  * of each upload, writing each upload's `.xlsx` to a temporary file, and the per-record output items.
- * `nodes/CommCareBulkImport/itemsInput.ts` runs them in order and talks to CommCare.
+ * `itemsSource.ts` hands them to the upload pipeline.
  *
- * Value rules (how an item value becomes a cell) are in `spreadsheet.ts`; the checks in `preflight.ts`.
+ * Value rules (how an item value becomes a cell) are in `../spreadsheet/values.ts`; the checks in `../checks/`.
  */
 import { createReadStream, createWriteStream } from 'fs';
 import { stat } from 'fs/promises';
@@ -34,7 +34,7 @@ export interface ItemsUpload {
 	columns: string[];
 	/** Columns other uploads of the run have and this one's items lack ("leave the property unchanged"). */
 	columnsLeftOut: string[];
-	/** Never a case type: that would switch the server into multi-sheet mode (spec §3.3). */
+	/** Never a case type: that would switch the server into multi-sheet mode (docs/commcare-api.md §3.3). */
 	sheetName: string;
 	textColumns: string[];
 	/** Input item index of each row: row 2 is `itemIndexes[0]`. */
@@ -55,7 +55,7 @@ export interface ItemsPlan {
 }
 
 /**
- * Columns where a blank cell changes nothing on an existing case (spec §6.4): the search column (never a property),
+ * Columns where a blank cell changes nothing on an existing case (docs/commcare-api.md §6.4): the search column (never a property),
  * the name (written only when not empty), the owner columns (changed only when given), the parent columns (an index
  * is set only from a value) and `close` (only `yes` closes). An item without such a field loses nothing.
  */
@@ -82,7 +82,7 @@ function hasField(item: IDataObject, column: string): boolean {
 /**
  * The uploads of a run. For each group of items sharing their settings: the columns (`include`, or the union of
  * the items' keys in first-seen order, minus `exclude`; the search column always, empty when no item has it:
- * without it CommCare accepts the upload and then fails the whole import, spec §6.1), what to do with items that
+ * without it CommCare accepts the upload and then fails the whole import, docs/commcare-api.md §6.1), what to do with items that
  * lack a column (`missingFields`), then `rowsPerUpload` items per upload.
  */
 export function planItemsUpload(

@@ -6,7 +6,7 @@ export interface ColumnPlanOptions {
 	include?: string[];
 	/** Dropped from the plan, whatever else says. */
 	exclude?: string[];
-	/** Appended when missing (e.g. the search column, which the server needs even when empty: spec §6.1). */
+	/** Appended when missing (e.g. the search column, which the server needs even when empty: docs/commcare-api.md §6.1). */
 	ensure?: string[];
 }
 
@@ -28,7 +28,7 @@ export function planColumns(items: Iterable<IDataObject>, opts: ColumnPlanOption
 
 /**
  * Never name the sheet after a case type: a workbook whose every sheet is named like a case type of the project
- * switches the server into multi-sheet mode (spec §3.3). `cases`, unless that is the case type or another known name.
+ * switches the server into multi-sheet mode (docs/commcare-api.md §3.3). `cases`, unless that is the case type or another known name.
  */
 export function safeSheetName(caseType: string, knownNames: string[] = []): string {
 	const taken = new Set([caseType, ...knownNames].map((name) => name.trim().toLowerCase()));

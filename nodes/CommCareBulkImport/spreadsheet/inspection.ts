@@ -3,7 +3,7 @@ import type { SheetFormat } from './formats';
 import { searchCellText, serverText } from './serverText';
 import { MAX_ID_LENGTH_CHECKED } from './values';
 
-/** What kind of value a header cell holds. The server rejects non-text headers (spec §3, check 6a). */
+/** What kind of value a header cell holds. The server rejects non-text headers (docs/commcare-api.md §3, check 6a). */
 export type HeaderKind = 'text' | 'blank' | 'number' | 'date' | 'boolean' | 'other';
 
 export interface SheetInspection {
@@ -20,7 +20,7 @@ export interface SheetInspection {
 	dataRowCount: number;
 	/** Blank rows (spreadsheet numbers) between the header and the last non-blank row: the server skips them. */
 	blankRowNumbers: number[];
-	/** Non-blank rows after 1000 consecutive empty rows: the server stops reading there (spec §6.1; `.xlsx` and items, not CSV). */
+	/** Non-blank rows after 1000 consecutive empty rows: the server stops reading there (docs/commcare-api.md §6.1; `.xlsx` and items, not CSV). */
 	rowsAfterGap: { firstRow: number; count: number } | null;
 	/**
 	 * For each requested column present in the headers: its text per data row (index 0 = spreadsheet row 2), cut to
@@ -35,7 +35,7 @@ export interface SheetInspection {
 	unstorableCharacters: Record<string, number[]>;
 }
 
-/** Thrown when the file cannot be read at all. The server would reject it too (spec §3, check 4b). */
+/** Thrown when the file cannot be read at all. The server would reject it too (docs/commcare-api.md §3, check 4b). */
 export class SpreadsheetReadError extends Error {
 	constructor(message: string) {
 		super(message);
@@ -89,7 +89,7 @@ export class RowCollector {
 		this.headerSeen = true;
 		this.blankHeaderIndexes = this.headers.flatMap((cell, index) => (cell.kind === 'blank' ? [index] : []));
 		for (const column of this.valueColumns) {
-			// With duplicate headers, the first one's values (the preflight reports the duplicates anyway).
+			// With duplicate headers, the first one's values (the checks report the duplicates anyway).
 			const index = this.headers.findIndex((cell) => cell.kind !== 'blank' && cell.text === column);
 			if (index >= 0 && !this.valueColumnIndexes.has(column)) {
 				this.valueColumnIndexes.set(column, index);

@@ -3,7 +3,7 @@ import { dateText } from './dates';
 import type { SheetFormat } from './formats';
 
 /**
- * The text CommCare stores for a cell value (spec §6.1), also for values read back by exceljs (rich text, hyperlinks,
+ * The text CommCare stores for a cell value (docs/commcare-api.md §6.1), also for values read back by exceljs (rich text, hyperlinks,
  * formulas with their cached results, errors). `null` for a blank cell. Numbers are shown as JavaScript prints them,
  * which matches Python's `str()` except for exponent notation of very large or very small numbers.
  */
@@ -37,7 +37,7 @@ export function serverText(value: unknown): string | null {
 	}
 }
 
-/** The search id the server matches on (spec §6.1): text that Python's `float()` accepts becomes `str(int(...))`. */
+/** The search id the server matches on (docs/commcare-api.md §6.1): text that Python's `float()` accepts becomes `str(int(...))`. */
 export function serverSearchId(text: string | null): string {
 	if (isBlankText(text)) return '';
 	const id = text as string;
@@ -51,7 +51,7 @@ export function serverSearchId(text: string | null): string {
 const PYTHON_FLOAT = /^\s*[+-]?(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d(?:_?\d)*)?\s*$/;
 
 /**
- * The text of a search-column cell as the server's `_parse_search_id` takes it (spec §6.1): `row[column] or ''`,
+ * The text of a search-column cell as the server's `_parse_search_id` takes it (docs/commcare-api.md §6.1): `row[column] or ''`,
  * so a falsy cell (a numeric 0, a boolean false) is a blank id and `True` is the number 1. `serverSearchId` then
  * gives the id. The emulator applies the same rule to its typed cells. In a `.csv` every cell is text that the
  * server first turns into a number where it can: numeric text equal to 0 is blank as well.
@@ -70,7 +70,7 @@ export function searchCellText(value: unknown, format?: SheetFormat): string | n
 	return serverText(value);
 }
 
-/** Blank for the server: nothing, an empty string, or `---` (the case export's "no value" marker, spec §6.1). */
+/** Blank for the server: nothing, an empty string, or `---` (the case export's "no value" marker, docs/commcare-api.md §6.1). */
 export function isBlankText(text: string | null): boolean {
 	return text === null || text === '' || text.trim() === '---';
 }

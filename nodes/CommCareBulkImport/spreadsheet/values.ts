@@ -1,10 +1,10 @@
 /**
  * Spreadsheet bytes, with exceljs and its parts only (its streaming writer; its zip reader, XML and CSV parsers): which
  * columns items become, how an item value becomes a cell, writing items as an `.xlsx` row by row, and reading a user's
- * file just enough for the checks made before upload (`preflight.ts`), streaming, in bounded memory.
+ * file just enough for the checks made before upload (`../checks/`), streaming, in bounded memory.
  *
  * ## Value rules (items → cells). The README copies this table.
- * "CommCare stores" is the text the server keeps after import (spec §6.1: non-text cells go through Python `str()`).
+ * "CommCare stores" is the text the server keeps after import (docs/commcare-api.md §6.1: non-text cells go through Python `str()`).
  *
  * | Item value                                             | Cell written                | CommCare stores                   |
  * | ------------------------------------------------------ | --------------------------- | --------------------------------- |
@@ -17,7 +17,7 @@
  * | ISO date-time with another offset, e.g. `…T14:30:00+02:00` | text, exactly as given  | the same text                     |
  * | JS `Date`                                              | date-time of its wall clock in the workflow's time zone | as the date-time row |
  * | `null`, `""`                                           | blank                       | `""`: **on update a blank clears the property**, on purpose |
- * | key missing (or `undefined`)                           | refused by default; blank, or left out, by option (itemsSource.ts) | — |
+ * | key missing (or `undefined`)                           | refused by default; blank, or left out, by option (sources/itemsPlan.ts) | — |
  * | unstorable characters (control, lone surrogates)       | in a text (ID) column: error naming key and item; elsewhere dropped, with a warning | the text without them |
  * | object or array                                        | error naming key and item   | —, or JSON text with `nestedAsJson` |
  * | text over 32,767 characters (Excel's cell limit)       | error naming key and item   | —                                 |
@@ -30,7 +30,7 @@
  * - Dates: the wall-clock digits the user wrote are the digits CommCare stores. Strings without an offset, or in UTC,
  *   are converted from their digits (never through the machine's time zone); a string with another offset stays text,
  *   because picking a zone for it would change its digits. Seconds are the finest unit kept: milliseconds are dropped,
- *   so CommCare stores `YYYY-MM-DD HH:MM:SS` as spec §6.1 says. Dates before 1900-03-01 or after 9999 (outside what
+ *   so CommCare stores `YYYY-MM-DD HH:MM:SS` as docs/commcare-api.md §6.1 says. Dates before 1900-03-01 or after 9999 (outside what
  *   Excel serial dates represent faithfully) are written as the text the server would have stored.
  * - Text is never turned into a formula: every string is written as a plain string cell, `=` or not.
  * - Characters XML cannot hold (control characters other than tab, newline and carriage return; U+FFFE, U+FFFF) are

@@ -113,7 +113,7 @@ export function insecureBaseUrlWarning(baseUrl: string): string | undefined {
 	return `The credential's Base URL uses plain http (${url.origin}): the API key and the case data travel unencrypted. Use https unless this is a test server.`;
 }
 
-/** `POST` target of the Bulk Upload Case Data API. The trailing slash matters (spec §1). */
+/** `POST` target of the Bulk Upload Case Data API. The trailing slash matters (docs/commcare-api.md §1). */
 export function bulkUploadUrl(baseUrl: BaseUrl, projectSpace: ProjectSpace): string {
 	return `${baseUrl}/a/${encodeURIComponent(projectSpace)}/importer/excel/bulk_upload_api/`;
 }

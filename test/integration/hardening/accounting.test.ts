@@ -19,8 +19,8 @@ import type {
 	RecordResultJson,
 	UploadResultJson,
 } from '../../../nodes/shared/outputContract';
-import { ERROR_TEXT, type Emulator, type RespondFault } from '../../emulator';
-import { xlsxFile } from '../../emulator/testKit';
+import { ERROR_TEXT, type Emulator, type RespondFault } from '../../../emulator';
+import { xlsxFile } from '../../../emulator/testKit';
 import { binaryItem } from '../../helpers/executionContext';
 import { apiKeyCredential, bulkImport, importStatus, received, runScenario, startSecretEmulator } from './harness';
 import { outcomeTable } from './outcomeTable';
@@ -60,7 +60,7 @@ const statusFault: fc.Arbitrary<StatusFault> = fc.oneof(
 );
 
 /**
- * What CommCare should do with a row (spec §6.2, §6.6): skip a blank one, refuse a bad owner, create the rest.
+ * What CommCare should do with a row (docs/commcare-api.md §6.2, §6.6): skip a blank one, refuse a bad owner, create the rest.
  * A refused row is a Warning too (reason rowErrors): the import went through, the row is one to fix and resend.
  */
 function expectedRoute(record: Row): { output: (typeof OUTPUTS)[number]; reason: OutcomeReason } {

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import type { Emulator } from '../../emulator';
-import { xlsxFile } from '../../emulator/testKit';
+import type { Emulator } from '../../../emulator';
+import { xlsxFile } from '../../../emulator/testKit';
 import {
 	recordResultItems,
 	uploadResultItem,

@@ -13,8 +13,8 @@ import * as ExcelJS from 'exceljs';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import * as XLSX from 'xlsx';
 
-import { UPLOAD_MESSAGES, type Emulator } from '../../emulator';
-import { xlsxFile } from '../../emulator/testKit';
+import { UPLOAD_MESSAGES, type Emulator } from '../../../emulator';
+import { xlsxFile } from '../../../emulator/testKit';
 import { binaryItem, type BinaryMode } from '../../helpers/executionContext';
 import {
 	apiKeyCredential,

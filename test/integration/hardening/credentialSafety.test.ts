@@ -11,8 +11,8 @@ import type { AddressInfo } from 'node:net';
 
 import type { IDataObject } from 'n8n-workflow';
 
-import type { Emulator } from '../../emulator';
-import { xlsxFile } from '../../emulator/testKit';
+import type { Emulator } from '../../../emulator';
+import { xlsxFile } from '../../../emulator/testKit';
 import { uploadResultItem, uploadToEmulator, type CreatedUpload } from '../../helpers/emulatorUpload';
 import { binaryItem } from '../../helpers/executionContext';
 import {

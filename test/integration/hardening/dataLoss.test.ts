@@ -6,8 +6,8 @@
  */
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import type { Emulator } from '../../emulator';
-import { xlsxFile } from '../../emulator/testKit';
+import type { Emulator } from '../../../emulator';
+import { xlsxFile } from '../../../emulator/testKit';
 import { binaryItem } from '../../helpers/executionContext';
 import {
 	apiKeyCredential,

@@ -17,7 +17,7 @@ import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBu
 import { CommCareImportStatus } from '../../../nodes/CommCareImportStatus/CommCareImportStatus.node';
 import { executeBulkImport } from '../../../nodes/CommCareBulkImport/execute';
 import { retryPolicyWith } from '../../../nodes/shared/transport/retryPolicy';
-import { DEFAULT_USERS, startEmulator, type Emulator, type StartOptions } from '../../emulator';
+import { DEFAULT_USERS, startEmulator, type Emulator, type StartOptions } from '../../../emulator';
 import { binaryItem, createExecuteContext, type ContextOptions } from '../../helpers/executionContext';
 
 /**

@@ -2,12 +2,12 @@
  * The rows of TESTING.md, recorded by the tests that produce them. Each hardening test calls `table.record(...)`
  * with what it observed. Normally the row must equal the committed one in `outcomes/<suite>.json` (so a changed
  * message or count fails the test until the table is regenerated); with UPDATE_TESTING_TABLE=1 the rows are
- * written instead and TESTING.md is re-rendered (scripts/testing-table.ts).
+ * written instead and TESTING.md is re-rendered (test/harness/testingTable.ts).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import { join, relative } from 'path';
 
-import { OUTCOMES_DIR, ROOT, writeTestingMd, type OutcomeRow } from '../../../scripts/testing-table';
+import { OUTCOMES_DIR, ROOT, writeTestingMd, type OutcomeRow } from '../../harness/testingTable';
 
 const UPDATING = process.env.UPDATE_TESTING_TABLE === '1';
 

@@ -15,8 +15,8 @@ import type { AddressInfo } from 'node:net';
 
 import type { IDataObject } from 'n8n-workflow';
 
-import { startEmulator, DEFAULT_USERS, type Emulator } from '../../emulator';
-import { xlsxFile } from '../../emulator/testKit';
+import { startEmulator, DEFAULT_USERS, type Emulator } from '../../../emulator';
+import { xlsxFile } from '../../../emulator/testKit';
 import { uploadResultItem, uploadToEmulator } from '../../helpers/emulatorUpload';
 import { binaryItem } from '../../helpers/executionContext';
 import {

@@ -1,10 +1,10 @@
 /**
- * TESTING.md is generated from the outcomes the hardening suites record (scripts/testing-table.ts). This keeps the
+ * TESTING.md is generated from the outcomes the hardening suites record (test/harness/testingTable.ts). This keeps the
  * committed table and the committed outcomes in step, and checks the promises the table makes about itself.
  */
 import { readFileSync } from 'fs';
 
-import { loadOutcomeRows, renderTestingMd, TESTING_MD } from '../../../scripts/testing-table';
+import { loadOutcomeRows, renderTestingMd, TESTING_MD } from '../../harness/testingTable';
 import { SECRET_NEEDLES, secretNeedles, SWEEP_USER } from '../../integration/hardening/harness';
 
 const rows = loadOutcomeRows();

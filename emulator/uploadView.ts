@@ -1,5 +1,5 @@
 /**
- * `bulk_case_upload_api` after authentication (spec §3, §4): the validation steps in the server's order, each
+ * `bulk_case_upload_api` after authentication (docs/commcare-api.md §3, §4): the validation steps in the server's order, each
  * caught failure a 500 with `{"code": 500, "message": ...}`; success queues the import and returns `status_url`.
  */
 import { randomUUID } from 'node:crypto';
@@ -87,7 +87,7 @@ export function invalidColumnNames(sheet: Sheet): string[] {
 	return invalid;
 }
 
-/** Case types the project "knows": applications, existing cases and the data dictionary (spec §3.3). */
+/** Case types the project "knows": applications, existing cases and the data dictionary (docs/commcare-api.md §3.3). */
 function knownCaseTypes(request: UploadRequest): Set<string> {
 	const known = new Set(request.domainConfig.caseTypes);
 	for (const type of request.domainConfig.deprecatedCaseTypes ?? []) known.add(type);

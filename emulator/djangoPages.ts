@@ -1,6 +1,6 @@
 /**
  * The non-JSON answers the real server gives (Django pages, challenges). Their exact bytes are unconfirmed
- * (spec §8 point 4); what matters to clients is the status, the headers and that the body is not JSON.
+ * (docs/commcare-api.md §8 point 4); what matters to clients is the status, the headers and that the body is not JSON.
  */
 
 export interface EmulatorResponse {
@@ -60,7 +60,7 @@ export function appendSlashRedirect(pathWithSlash: string, search: string): Emul
 	return { status: 301, headers: { 'Content-Type': HTML, Location: pathWithSlash + search }, body: '' };
 }
 
-/** CommCare's "no permissions" answer: an HTML page, or plain text for XHR requests (spec §2). */
+/** CommCare's "no permissions" answer: an HTML page, or plain text for XHR requests (docs/commcare-api.md §2). */
 export function noPermissionResponse(isXhr: boolean): EmulatorResponse {
 	if (isXhr) {
 		return {

@@ -1,7 +1,7 @@
 /**
  * Builds and packs a package the way it would be published, so end-to-end tests install the real tarball.
  *
- * CLI: npx ts-node --transpile-only scripts/n8n/pack.ts [--skip-build] [packageDir]
+ * CLI: npx ts-node --transpile-only test/harness/n8n/pack.ts [--skip-build] [packageDir]
  */
 import { execFile } from 'child_process';
 import { promises as fs } from 'fs';
@@ -11,8 +11,8 @@ import { promisify } from 'util';
 
 const execFileAsync = promisify(execFile);
 
-/** The checkout root (this file lives in scripts/n8n/). */
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+/** The checkout root (this file lives in test/harness/n8n/). */
+export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 export interface PackOptions {
 	/** Package folder to pack; defaults to the checkout root (n8n-nodes-commcare). */

@@ -2,14 +2,14 @@
  * The checks before upload (nodes/CommCareBulkImport/checks/, the table in runChecks.ts) through CommCare Bulk Import with source
  * "Input Items", against the emulator. An error stops the node before any request (the emulator counts them: 0),
  * with a message naming the column, the rows and the item indexes; a warning rides along in the output item while
- * the upload goes. The file source's checks are in preflightBinary.test.ts; the logic of each check is unit-tested
- * in test/unit/preflight.test.ts.
+ * the upload goes. The file source's checks are in checksFile.test.ts; the logic of each check is unit-tested
+ * in test/unit/checks.test.ts.
  */
 import type { IDataObject } from 'n8n-workflow';
 
 import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
 import type { CheckFinding, UploadResultJson } from '../../nodes/shared/outputContract';
-import { startEmulator, type Emulator } from '../emulator';
+import { startEmulator, type Emulator } from '../../emulator';
 import { runNode } from '../helpers/executionContext';
 
 let emulator: Emulator;

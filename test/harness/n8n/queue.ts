@@ -3,7 +3,7 @@
  * Debian's packages), one `n8n start` main and N `n8n worker` processes sharing them.
  *
  * Each process has its own N8N_USER_FOLDER (like one container each) with the community package installed in
- * `<userFolder>/.n8n/nodes/node_modules/<name>` (scripts/n8n/instance.ts does that install the way n8n does).
+ * `<userFolder>/.n8n/nodes/node_modules/<name>` (test/harness/n8n/instance.ts does that install the way n8n does).
  * They share what a real deployment shares: the database, Redis, the encryption key, and (for `filesystem`
  * binary data, which n8n only supports in queue mode on a shared volume) one binary-data folder.
  *
@@ -12,7 +12,7 @@
  * log ("Worker started execution <id>").
  *
  * CLI (start a cluster and leave it running until Ctrl-C):
- *   npx ts-node --transpile-only scripts/n8n/queue.ts [--workers=2] [--binary-data-mode=database] [--tarball=x.tgz]
+ *   npx ts-node --transpile-only test/harness/n8n/queue.ts [--workers=2] [--binary-data-mode=database] [--tarball=x.tgz]
  */
 import { randomBytes } from 'crypto';
 import { existsSync, mkdtempSync, promises as fs } from 'fs';

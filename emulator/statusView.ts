@@ -1,5 +1,5 @@
 /**
- * `case_upload_status` (spec §5): reveals an import's stored outcome along its timeline — queued (-1) for
+ * `case_upload_status` (docs/commcare-api.md §5): reveals an import's stored outcome along its timeline — queued (-1) for
  * `queuedPolls` GETs, running (1, rising percent) for `runningPolls` GETs, then the terminal state.
  */
 import { emptyResponse, serverErrorPage, type EmulatorResponse } from './djangoPages';
@@ -34,7 +34,7 @@ export function answerStatus(record: ImportRecord | undefined, uploadId: string,
 		return jsonResponse(200, { state: 1, progress: { percent: record.percent }, result: null });
 	}
 	record.state = record.finalState;
-	// A finished import reports percent 0; a failed one 100 (spec §5, progress.percent).
+	// A finished import reports percent 0; a failed one 100 (docs/commcare-api.md §5, progress.percent).
 	record.percent = record.finalState === 2 ? 0 : 100;
 	return jsonResponse(200, { state: record.state, progress: { percent: record.percent }, result: record.result });
 }

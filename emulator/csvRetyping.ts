@@ -1,6 +1,6 @@
 /**
  * CommCare re-types every CSV cell before importing it (`format_str_to_its_type` in
- * `corehq/util/workbook_reading/adapters/utils.py`, spec §6.1 CSV bullet), in this order: empty → blank; a Python
+ * `corehq/util/workbook_reading/adapters/utils.py`, docs/commcare-api.md §6.1 CSV bullet), in this order: empty → blank; a Python
  * number literal → number (integral values become ints, so `2.0` → `2`); something dateutil parses → date, time
  * or date-time; true/t/yes/y and false/f/no/n → booleans; `50%` → 0.5; anything else stays text.
  * Dates cover the common shapes dateutil reads (ISO, slashes month-first, month names, times), not all of them.

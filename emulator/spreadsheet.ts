@@ -1,6 +1,6 @@
 /**
  * Reads an uploaded file the way CommCare's `corehq/util/workbook_reading` does: `.xlsx` (openpyxl there, exceljs
- * here), `.xls` (xlrd there, SheetJS here) and `.csv` (Python's csv module plus a re-typing heuristic, spec §6.1).
+ * here), `.xls` (xlrd there, SheetJS here) and `.csv` (Python's csv module plus a re-typing heuristic, docs/commcare-api.md §6.1).
  * Each cell becomes a typed value plus the text Python's `str()` would give it.
  */
 import ExcelJS from 'exceljs';
@@ -34,7 +34,7 @@ export class SpreadsheetError extends Error {
 
 /** First 8 bytes of an OLE2/CFB container: what a password-protected .xlsx (and any .xls) starts with. */
 const CFB_MAGIC = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
-/** openpyxl stops a sheet after this many consecutive empty rows (spec §6.1). */
+/** openpyxl stops a sheet after this many consecutive empty rows (docs/commcare-api.md §6.1). */
 const XLSX_EMPTY_ROW_LIMIT = 1000;
 
 export const SUPPORTED_EXTENSIONS = ['csv', 'xls', 'xlsx'] as const;

@@ -1,6 +1,6 @@
 /**
  * The HTTP front of the emulator: routing like CommCare's URL patterns, request recording, fault injection, and
- * the decorator order of each view (spec §2).
+ * the decorator order of each view (docs/commcare-api.md §2).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -493,7 +493,7 @@ describe('helpers', () => {
 	});
 });
 
-describe('with spreadsheet.ts', () => {
+describe('with the spreadsheet reader', () => {
 	it('items: an inspection feeds the checks directly, and findings name the input items', () => {
 		const items = [
 			{ external_id: 'a', name: 'A' },

@@ -3,7 +3,7 @@
  * 127.0.0.1 and a free port, nothing persisted, its working folder a temp dir. The machine's own Redis service
  * (if any) is never touched.
  *
- * CLI (for trying things by hand): npx ts-node --transpile-only scripts/services/redis.ts
+ * CLI (for trying things by hand): npx ts-node --transpile-only test/harness/services/redis.ts
  */
 import { existsSync, mkdtempSync, promises as fs } from 'fs';
 import * as net from 'net';

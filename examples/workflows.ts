@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync } from 'fs';
 import * as path from 'path';
 
-import { REPO_ROOT } from '../n8n/pack';
+import { REPO_ROOT } from '../test/harness/n8n/pack';
 
 export const EXAMPLES_DIR = path.join(REPO_ROOT, 'examples');
 

@@ -1,5 +1,5 @@
 /**
- * Credential checks of the upload and status views (CommCare's `api_auth()` decorator, spec §2) and of the
+ * Credential checks of the upload and status views (CommCare's `api_auth()` decorator, docs/commcare-api.md §2) and of the
  * tastypie identity resources. Each check returns either the user or the exact failure answer.
  */
 import { createHash, randomBytes } from 'node:crypto';

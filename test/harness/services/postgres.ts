@@ -7,7 +7,7 @@
  * Debian's package creates. The bootstrap superuser is reachable only through the private socket; n8n gets its
  * own login role with a password (scram over TCP), owning its own database.
  *
- * CLI (for trying things by hand): npx ts-node --transpile-only scripts/services/postgres.ts
+ * CLI (for trying things by hand): npx ts-node --transpile-only test/harness/services/postgres.ts
  */
 import { spawn } from 'child_process';
 import { randomBytes } from 'crypto';

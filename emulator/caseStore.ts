@@ -39,7 +39,7 @@ export class InMemoryCaseStore implements CaseStore {
 		return created;
 	}
 
-	/** Case types of the project's existing cases (they count as "known" case types, spec §3 step 5 and §3.3). */
+	/** Case types of the project's existing cases (they count as "known" case types, docs/commcare-api.md §3 step 5 and §3.3). */
 	caseTypesIn(domain: string): Set<string> {
 		return new Set(this.all(domain).map((c) => c.case_type));
 	}
