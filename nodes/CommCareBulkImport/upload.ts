@@ -24,18 +24,15 @@ import { type CommCareResponse } from '../shared/transport/response';
 import { type RetryPolicy } from '../shared/transport/retryPolicy';
 import type { DryRunResultJson, CheckFinding, UploadResultJson } from '../shared/outputContract';
 import type { ImportSettings } from './importSettings';
+import { formatOf, SPREADSHEET_FORMATS, type SpreadsheetFormat } from './spreadsheet/formats';
 
-/** File types CommCare's importer reads, decided by the file name's extension (docs/commcare-api.md §3, check 3). */
-export const SUPPORTED_EXTENSIONS = ['xlsx', 'xls', 'csv'] as const;
-export type SpreadsheetExtension = (typeof SUPPORTED_EXTENSIONS)[number];
-
-const CONTENT_TYPES: Record<SpreadsheetExtension, string> = {
+const CONTENT_TYPES: Record<SpreadsheetFormat, string> = {
 	xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
 	xls: 'application/vnd.ms-excel',
 	csv: 'text/csv',
 };
 
-const EXTENSION_BY_MIME_TYPE: Record<string, SpreadsheetExtension> = {
+const EXTENSION_BY_MIME_TYPE: Record<string, SpreadsheetFormat> = {
 	'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'xlsx',
 	'application/vnd.ms-excel': 'xls',
 	'text/csv': 'csv',
@@ -64,10 +61,10 @@ export function uploadFileName(
 ): UploadFileName {
 	const name = (fileName ?? '').trim();
 	const dot = name.lastIndexOf('.');
-	const supported = SUPPORTED_EXTENSIONS.map((e) => `.${e}`).join(', ');
+	const supported = SPREADSHEET_FORMATS.map((e) => `.${e}`).join(', ');
 	if (dot > 0 && dot < name.length - 1) {
 		const extension = name.slice(dot + 1).toLowerCase();
-		if ((SUPPORTED_EXTENSIONS as readonly string[]).includes(extension))
+		if ((SPREADSHEET_FORMATS as readonly string[]).includes(extension))
 			return `${name.slice(0, dot)}.${extension}` as UploadFileName;
 		throw new InvalidInputError(
 			`The file '${name}' is of type '.${extension}', which CommCare cannot import (supported: ${supported})`,
@@ -75,7 +72,7 @@ export function uploadFileName(
 		);
 	}
 	const fromHints =
-		(hints.fileExtension && SUPPORTED_EXTENSIONS.find((e) => e === hints.fileExtension?.toLowerCase())) ||
+		(hints.fileExtension && SPREADSHEET_FORMATS.find((e) => e === hints.fileExtension?.toLowerCase())) ||
 		EXTENSION_BY_MIME_TYPE[(hints.mimeType ?? '').split(';')[0].trim().toLowerCase()];
 	if (fromHints) return `${name || 'cases'}.${fromHints}` as UploadFileName;
 	const found = hints.mimeType ? `MIME type '${hints.mimeType}'` : 'no file extension';
@@ -83,10 +80,6 @@ export function uploadFileName(
 		`Cannot tell the type of the file '${name || '(no name)'}' (${found}); CommCare imports ${supported}`,
 		'Give the file a name ending in .xlsx, .xls or .csv.',
 	);
-}
-
-function extensionOf(fileName: string): SpreadsheetExtension {
-	return fileName.slice(fileName.lastIndexOf('.') + 1).toLowerCase() as SpreadsheetExtension;
 }
 
 /**
@@ -108,7 +101,7 @@ export function buildUploadForm(
 	if (settings.comment !== '') form.append('comment', settings.comment);
 	form.append('file', content, {
 		filename: fileName,
-		contentType: CONTENT_TYPES[extensionOf(fileName)],
+		contentType: CONTENT_TYPES[formatOf(fileName)],
 		// form-data measures a Buffer itself; a stream of unknown length would be sent chunked.
 		...(knownLength !== undefined && !Buffer.isBuffer(content) ? { knownLength } : {}),
 	});

@@ -27,10 +27,8 @@ export interface CheckInput {
 	rowToItem?: (row: number) => number;
 }
 
-export interface CheckResult {
-	errors: CheckFinding[];
-	warnings: CheckFinding[];
-}
+/** What the checks found: errors stop the upload, warnings ride along (the severity rule is in runChecks.ts). */
+export type CheckResult = Pick<CheckFindings, 'errors' | 'warnings'>;
 
 export class CheckReport {
 	readonly errors: CheckFinding[] = [];

@@ -16,7 +16,7 @@ import { DEFAULTS } from '../description';
 import type { ImportSettings } from '../importSettings';
 import type { Failure, PlannedUpload, SourcePlan, UploadSource } from '../pipeline';
 import { readImportSettings, readRunOptions } from '../settings';
-import type { SpreadsheetFormat } from '../spreadsheet/formats';
+import { formatOf } from '../spreadsheet/formats';
 import { inspectSpreadsheet } from '../spreadsheet/inspectFile';
 import { SpreadsheetReadError } from '../spreadsheet/inspection';
 import { dryRunResultJson, uploadFileName, type SpreadsheetFile } from '../upload';
@@ -103,7 +103,7 @@ const UNCHECKED: CheckFindings = { checked: false, rowCount: null, errors: [], w
 export async function checkSpreadsheetFile(file: SpreadsheetFile, settings: ImportSettings): Promise<CheckFindings> {
 	const content = await file.open();
 	try {
-		const inspection = await inspectSpreadsheet(content, file.fileName.split('.').pop() as SpreadsheetFormat, {
+		const inspection = await inspectSpreadsheet(content, formatOf(file.fileName), {
 			valueColumns: checkedColumns(settings),
 			searchColumn: settings.searchColumn,
 		}).catch((error: unknown) => (error instanceof SpreadsheetReadError ? error : Promise.reject(error)));
