@@ -2,7 +2,7 @@
  * The upload itself: the multipart body of CommCare's Bulk Upload Case Data API (docs/commcare-api.md §3), sent through
  * transport/, and the 200 answer turned into the node's output (`UploadResultJson`).
  *
- * Both sources use it: a user's file (binary input) and the .xlsx written from input items (a temporary file). A
+ * Both sources use it: a user's file (source "Spreadsheet File") and the .xlsx written from input items (a temporary file). A
  * file is given as a `SpreadsheetFile` whose `open()` yields a Buffer or a fresh stream, so large files stream and a
  * retried request gets an unread body.
  */
