@@ -1,5 +1,8 @@
 /** The `commCareApi` credential: the Authorization header it produces and the shape of its test request. */
 import { CommCareApi } from '../../credentials/CommCareApi.credentials';
+import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
+import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareImportStatus.node';
+import { CREDENTIAL_TYPE } from '../../nodes/shared/transport/credentialType';
 
 const credential = new CommCareApi();
 const request = {
@@ -11,6 +14,11 @@ const request = {
 describe('CommCareApi credential', () => {
 	it('is the public contract: name, properties, default base URL', () => {
 		expect(credential.name).toBe('commCareApi');
+		// The nodes ask for it (and send requests with it) by the one constant.
+		expect(CREDENTIAL_TYPE).toBe(credential.name);
+		for (const node of [new CommCareBulkImport(), new CommCareImportStatus()]) {
+			expect(node.description.credentials).toEqual([{ name: credential.name, required: true }]);
+		}
 		expect(credential.properties.map((p) => p.name)).toEqual([
 			'baseUrl',
 			'authType',
