@@ -19,8 +19,7 @@ import {
 	wantsOutputPerRecord,
 } from '../settings';
 import { CellValueError } from '../spreadsheet/values';
-import type { SpreadsheetFile } from '../upload';
-import { dryRunResultJson } from '../upload';
+import { dryRunResultJson, type SpreadsheetFile } from '../upload';
 import { checkItemsUpload, mergeFindings, uncheckedItemsUpload } from './itemsChecks';
 import {
 	describeUploadItems,

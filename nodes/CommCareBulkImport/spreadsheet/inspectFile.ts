@@ -5,7 +5,7 @@ import { inspectCsv } from './csv';
 import { type SpreadsheetFormat } from './formats';
 import { RowCollector, type SheetInspection } from './inspection';
 import { isBlankText, serverText } from './serverText';
-import { ColumnConverter, hasUnstorableCharacters, needsOwnLookup, ownValue } from './values';
+import { columnConverters, hasUnstorableCharacters, ownValue } from './values';
 import { type WriteItemsOptions, itemIndexFor } from './writer';
 import { inspectXlsx } from './xlsxReader';
 
@@ -45,16 +45,7 @@ export function inspectItems(
 	collector.setHeader(
 		columns.map((column) => ({ text: column === '' ? null : column, kind: column === '' ? 'blank' : 'text' })),
 	);
-	const textColumns = new Set(opts.textColumns);
-	const converters = columns.map(
-		(column) =>
-			new ColumnConverter(column, {
-				asText: textColumns.has(column),
-				nestedAsJson: opts.nestedAsJson,
-				timeZone: opts.timeZone,
-			}),
-	);
-	const ownLookup = columns.map(needsOwnLookup);
+	const { converters, ownLookup } = columnConverters(columns, opts);
 	const texts = new Array<string | null>(columns.length);
 	for (let offset = 0; offset < items.length; offset++) {
 		const item = items[offset];

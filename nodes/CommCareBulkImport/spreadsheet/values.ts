@@ -214,6 +214,26 @@ export function needsOwnLookup(column: string): boolean {
 	return INHERITED_NAMES.has(column);
 }
 
+/**
+ * The converters of a sheet's columns, and which columns need an own-property lookup: built the same way for the
+ * writer and for the checks, so the checks see the cells that will be written.
+ */
+export function columnConverters(
+	columns: string[],
+	opts: { textColumns: string[]; nestedAsJson: boolean; timeZone?: string },
+): { converters: ColumnConverter[]; ownLookup: boolean[] } {
+	const textColumns = new Set(opts.textColumns);
+	const converters = columns.map(
+		(column) =>
+			new ColumnConverter(column, {
+				asText: textColumns.has(column),
+				nestedAsJson: opts.nestedAsJson,
+				timeZone: opts.timeZone,
+			}),
+	);
+	return { converters, ownLookup: columns.map(needsOwnLookup) };
+}
+
 /** One value to one cell; see the table at the top. */
 export function toCell(value: unknown, column: string, itemIndex: number, opts: CellOptions): CellValue {
 	return new ColumnConverter(column, opts).convert(value, itemIndex);

@@ -4,7 +4,7 @@ import { setImmediate as nextTurnOfEventLoop } from 'timers/promises';
 import * as ExcelJS from 'exceljs';
 import type { IDataObject } from 'n8n-workflow';
 import { type RowSink, type StreamWithState, exceljsRowSink, sheetXmlSink, sheetZipInput } from './exceljsInternals';
-import { type CellValue, ColumnConverter, needsOwnLookup, ownValue } from './values';
+import { type CellValue, columnConverters, ownValue } from './values';
 
 export interface WriteItemsOptions {
 	/** See `safeSheetName`: never a case type. */
@@ -53,17 +53,8 @@ export async function writeItemsXlsx(
 	});
 	const sheet = workbook.addWorksheet(opts.sheetName);
 	const pendingSheetXml = sheetZipInput(sheet);
-	const textColumns = new Set(opts.textColumns);
-	const converters = columns.map(
-		(column) =>
-			new ColumnConverter(column, {
-				asText: textColumns.has(column),
-				nestedAsJson: opts.nestedAsJson,
-				timeZone: opts.timeZone,
-			}),
-	);
 	// A plain lookup per cell (the hot path); an own-property lookup only for keys named like Object.prototype's.
-	const ownLookup = columns.map(needsOwnLookup);
+	const { converters, ownLookup } = columnConverters(columns, opts);
 
 	let rowCount = 0;
 	let rowSink: RowSink | undefined;
