@@ -14,6 +14,7 @@ export interface KnownUser {
 	password?: string;
 	domains: string[];
 	canEditData: boolean;
+	canAccessApi: boolean;
 	webUser: boolean;
 	firstName: string;
 	lastName: string;
@@ -28,6 +29,7 @@ export function toKnownUser(user: EmulatorUser): KnownUser {
 		password: user.password,
 		domains: [...user.domains],
 		canEditData: user.canEditData ?? true,
+		canAccessApi: user.canAccessApi ?? true,
 		webUser: user.webUser ?? true,
 		firstName: user.firstName ?? '',
 		lastName: user.lastName ?? '',
@@ -142,4 +144,9 @@ export function checkMembership(user: KnownUser, domain: string, domainExists: b
 /** `require_permission(edit_data)`. */
 export function checkEditData(user: KnownUser, isXhr: boolean): EmulatorResponse | undefined {
 	return user.canEditData ? undefined : noPermissionResponse(isXhr);
+}
+
+/** `require_permission(access_api)`: the role's "Access APIs" permission, same answer as edit_data's. */
+export function checkAccessApi(user: KnownUser, isXhr: boolean): EmulatorResponse | undefined {
+	return user.canAccessApi ? undefined : noPermissionResponse(isXhr);
 }

@@ -87,3 +87,33 @@ export function badRequestText(text: string): EmulatorResponse {
 export function escapeHtml(text: string): string {
 	return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
+
+/**
+ * What `requires_privilege_with_fallback(API_ACCESS)` shows when the plan lacks API access: the "Upgrade Required"
+ * page, HTML, status 200 as far as the code shows (docs/commcare-api.md §9.2 row 6).
+ */
+export function upgradeRequiredPage(): EmulatorResponse {
+	return {
+		status: 200,
+		headers: { 'Content-Type': HTML },
+		body: htmlPage(
+			'Upgrade Required | CommCare HQ',
+			'Upgrade Required',
+			'This feature is not available on your current CommCare plan. Please upgrade your subscription to use it.',
+		),
+	};
+}
+
+/** `allow_cors`: an OPTIONS request is answered at once, before any authentication. */
+export function corsPreflight(): EmulatorResponse {
+	return {
+		status: 200,
+		headers: {
+			'Content-Type': HTML,
+			'Access-Control-Allow-Origin': '*',
+			'Access-Control-Allow-Methods': 'GET, POST, PUT, OPTIONS',
+			'Access-Control-Allow-Headers': 'Content-Type, Authorization',
+		},
+		body: '',
+	};
+}

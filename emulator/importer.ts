@@ -330,6 +330,7 @@ class SheetImporter {
 			if (externalId) existing.external_id = externalId;
 			if (index) existing.indices[index.identifier] = index.index;
 			if (close === 'yes') existing.closed = true;
+			this.ctx.cases.touch(existing);
 			this.rowOutcome.set(rowNumber, 'updated');
 		} else {
 			if (externalId) this.uncreatedExternalIds.add(externalId);
@@ -362,7 +363,7 @@ class SheetImporter {
 			const found = cases.get(domain, searchId);
 			return found && found.case_type === caseType ? found : undefined; // other type = not found
 		}
-		const matches = cases.byType(domain, caseType).filter((c) => c.external_id === searchId);
+		const matches = cases.withExternalId(domain, searchId).filter((c) => c.case_type === caseType);
 		if (matches.length > 1) throw rowError('tooManyMatches', null);
 		return matches[0];
 	}
@@ -410,7 +411,7 @@ class SheetImporter {
 				found = candidate && candidate.case_type === parent.parentType ? candidate : undefined;
 			} else {
 				const matches = parent.parentType
-					? cases.byType(domain, parent.parentType).filter((c) => c.external_id === searchId)
+					? cases.withExternalId(domain, searchId).filter((c) => c.case_type === parent.parentType)
 					: [];
 				found = matches.length === 1 ? matches[0] : undefined;
 			}

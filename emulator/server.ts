@@ -4,25 +4,30 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Authenticator, checkEditData, checkMembership, toKnownUser, type KnownUser } from './auth';
+import { Authenticator, checkAccessApi, checkEditData, checkMembership, toKnownUser, type KnownUser } from './auth';
+import { answerBulkFetch, answerCaseByExternalId, answerCaseById, type CaseApiRequest } from './caseApiView';
 import { InMemoryCaseStore } from './caseStore';
 import {
 	appendSlashErrorPage,
 	appendSlashRedirect,
+	corsPreflight,
 	emptyResponse,
 	notFoundPage,
 	serverErrorPage,
+	upgradeRequiredPage,
 	type EmulatorResponse,
 } from './djangoPages';
 import { FaultController, type RequestKind } from './faults';
 import { answerIdentity, answerUserDomains } from './identityView';
 import { parseForm } from './multipart';
+import { CaseSearchIndex } from './searchIndex';
 import { answerStatus } from './statusView';
 import type {
 	Emulator,
 	EmulatorDomain,
 	EmulatorOptions,
 	EmulatorUser,
+	IndexLag,
 	ImportRecord,
 	RecordedRequest,
 	RecordedUpload,
@@ -60,11 +65,24 @@ const ROUTES = {
 	identity: /^\/api\/(?:identity\/v1|v0\.5\/identity)\/$/,
 	userDomains: /^\/api\/(?:user_domains\/v1|v0\.5\/user_domains)\/$/,
 	apiWithoutSlash: /^\/api\/(?:identity\/v1|v0\.5\/identity|user_domains\/v1|v0\.5\/user_domains)$/,
+	// Case API v2, tried in Django's order (docs/commcare-api.md §9.1): bulk fetch (slash required), a case id (slash
+	// optional, so "bulk-fetch" without its slash lands here), then an external id (any characters, slash required).
+	bulkFetch: new RegExp(String.raw`^/a/${DOMAIN}/api/(?:case/v2|v0\.6/case)/bulk-fetch/$`),
+	caseById: new RegExp(String.raw`^/a/${DOMAIN}/api/case/v2/([\w\-,]+)/?$`),
+	caseByExternalId: new RegExp(String.raw`^/a/${DOMAIN}/api/case/v2/ext/(.+)/$`),
+	caseByExternalIdWithoutSlash: new RegExp(String.raw`^/a/${DOMAIN}/api/case/v2/ext/(.+[^/])$`),
 };
+
+function isCaseApi(path: string): boolean {
+	return [ROUTES.bulkFetch, ROUTES.caseById, ROUTES.caseByExternalId, ROUTES.caseByExternalIdWithoutSlash].some(
+		(route) => route.test(path),
+	);
+}
 
 function requestKind(path: string): RequestKind {
 	if (ROUTES.upload.test(path) || ROUTES.uploadWithoutSlash.test(path)) return 'upload';
 	if (ROUTES.status.test(path)) return 'status';
+	if (isCaseApi(path)) return 'caseApi';
 	if (ROUTES.identity.test(path) || ROUTES.userDomains.test(path) || ROUTES.apiWithoutSlash.test(path))
 		return 'identity';
 	return 'other';
@@ -117,7 +135,8 @@ export class EmulatorServer implements Emulator {
 	password: string;
 	readonly requests: RecordedRequest[] = [];
 	readonly uploads: RecordedUpload[] = [];
-	readonly cases = new InMemoryCaseStore();
+	readonly searchIndex = new CaseSearchIndex();
+	readonly cases = new InMemoryCaseStore((written) => this.searchIndex.write(written));
 	readonly imports = new Map<string, ImportRecord>();
 	readonly faults = new FaultController();
 
@@ -133,6 +152,7 @@ export class EmulatorServer implements Emulator {
 		this.users = (options.users ?? DEFAULT_USERS).map(toKnownUser);
 		this.auth = new Authenticator(this.users);
 		this.timeline = { ...(options.timeline ?? DEFAULT_TIMELINE) };
+		this.searchIndex.setLag(options.indexLag ?? {});
 		const main =
 			this.users.find((u) => u.webUser && u.canEditData && u.apiKey && u.domains.some((d) => d in this.domains)) ??
 			this.users[0];
@@ -162,11 +182,20 @@ export class EmulatorServer implements Emulator {
 		this.timeline = { queuedPolls: t.queuedPolls, runningPolls: t.runningPolls };
 	}
 
+	setIndexLag(lag: IndexLag): void {
+		this.searchIndex.setLag(lag);
+	}
+
+	get caseApiReads(): number {
+		return this.searchIndex.readCount;
+	}
+
 	reset(): void {
 		this.requests.length = 0;
 		this.uploads.length = 0;
 		this.imports.clear();
 		this.cases.clear();
+		this.searchIndex.clear();
 		this.faults.clear();
 	}
 
@@ -294,6 +323,7 @@ export class EmulatorServer implements Emulator {
 		}
 		match = ROUTES.status.exec(ctx.path);
 		if (match) return this.statusView(ctx, match[1], match[2]);
+		if (isCaseApi(ctx.path)) return this.caseApiView(ctx);
 		if (ROUTES.identity.test(ctx.path) || ROUTES.userDomains.test(ctx.path)) {
 			if (method !== 'GET') return emptyResponse(405, { Allow: 'GET' });
 			const user = this.auth.authenticateApiResource({
@@ -404,6 +434,47 @@ export class EmulatorServer implements Emulator {
 		if (record && response.status === 200)
 			this.log(`status ${uploadId}: poll ${record.polls} -> state ${record.state}`);
 		return response;
+	}
+
+	/**
+	 * The Case API's decorators, outermost first (docs/commcare-api.md §9.2): CORS (OPTIONS answered at once), api_auth
+	 * without credentials in the query or form (mobile workers allowed), edit_data, access_api, then the plan's
+	 * API access ("Upgrade Required" page). The throttle's 429 is a fault (`faults.respond('caseApi', …)`).
+	 */
+	private caseApiView(ctx: HandlerContext): EmulatorResponse {
+		const method = ctx.req.method ?? 'GET';
+		if (method === 'OPTIONS') return corsPreflight();
+		const withoutSlash = ROUTES.caseByExternalIdWithoutSlash.exec(ctx.path);
+		if (withoutSlash && !ROUTES.caseByExternalId.test(ctx.path) && !ROUTES.caseById.test(ctx.path)) {
+			if (['POST', 'PUT', 'PATCH'].includes(method)) return appendSlashErrorPage(ctx.headers.host ?? '', ctx.path);
+			return appendSlashRedirect(`${ctx.path}/`, ctx.url.search);
+		}
+		const outcome = this.auth.authenticate({ authorization: ctx.headers.authorization, query: {}, form: {} });
+		if (!outcome.ok) return this.logged(ctx, outcome.response);
+		const domain = (ROUTES.bulkFetch.exec(ctx.path) ??
+			ROUTES.caseById.exec(ctx.path) ??
+			ROUTES.caseByExternalId.exec(ctx.path)) as RegExpExecArray;
+		const denied =
+			checkMembership(outcome.user, domain[1], domain[1] in this.domains) ??
+			checkEditData(outcome.user, ctx.headers['x-requested-with'] === 'XMLHttpRequest') ??
+			checkAccessApi(outcome.user, ctx.headers['x-requested-with'] === 'XMLHttpRequest');
+		if (denied) return this.logged(ctx, denied);
+		if (this.domains[domain[1]].apiAccess === false) return this.logged(ctx, upgradeRequiredPage());
+		this.searchIndex.beginRead();
+		const request: CaseApiRequest = {
+			domain: domain[1],
+			method,
+			params: ctx.url.searchParams,
+			body: ctx.body,
+			store: this.cases,
+			index: this.searchIndex,
+		};
+		let match = ROUTES.bulkFetch.exec(ctx.path);
+		if (match) return this.logged(ctx, answerBulkFetch(request));
+		match = ROUTES.caseById.exec(ctx.path);
+		if (match) return this.logged(ctx, answerCaseById(request, match[2]));
+		match = ROUTES.caseByExternalId.exec(ctx.path) as RegExpExecArray;
+		return this.logged(ctx, answerCaseByExternalId(request, decodeURIComponent(match[2])));
 	}
 
 	private logged(ctx: HandlerContext, response: EmulatorResponse): EmulatorResponse {

@@ -11,6 +11,8 @@ export interface EmulatorUser {
 	canEditData?: boolean;
 	/** Default true; false = mobile worker (the identity endpoint answers 401). */
 	webUser?: boolean;
+	/** The role's "Access APIs" permission, needed by the Case API (docs/commcare-api.md §9.2). Default true. */
+	canAccessApi?: boolean;
 	/** Stable user id (as returned by the identity endpoint and usable as `owner_id`); generated when absent. */
 	id?: string;
 	firstName?: string;
@@ -24,6 +26,17 @@ export interface EmulatorDomain {
 	owners: string[];
 	/** Case types deprecated in the data dictionary (multi-sheet imports skip their sheets). */
 	deprecatedCaseTypes?: string[];
+	/** The plan includes API access (else the Case API answers an "Upgrade Required" page). Default true. */
+	apiAccess?: boolean;
+}
+
+/**
+ * How far the case-search index (what bulk fetch and the case-id GET read) lags behind the database: a write is
+ * seen only once both `ms` milliseconds and `reads` further read requests have passed. Default: no lag.
+ */
+export interface IndexLag {
+	ms?: number;
+	reads?: number;
 }
 
 export interface Timeline {
@@ -41,6 +54,7 @@ export interface EmulatorOptions {
 	timeline?: Timeline;
 	/** Origin used to build `status_url` (like CommCare's BASE_ADDRESS); default: the emulator's own baseUrl. */
 	publicBaseUrl?: string;
+	indexLag?: IndexLag;
 }
 
 export interface RecordedRequest {
@@ -80,6 +94,11 @@ export interface Case {
 	external_id: string;
 	owner_id: string;
 	closed: boolean;
+	/** CommCare timestamps (`2021-02-18T10:59:00.123000Z`); set when the case is added or touched. */
+	date_opened: string;
+	last_modified: string;
+	server_last_modified: string;
+	date_closed: string | null;
 	properties: Record<string, string>;
 	/** Keyed by index identifier (`parent` by default). */
 	indices: Record<string, CaseIndex>;
@@ -91,7 +110,11 @@ export interface CaseStore {
 	all(domain?: string): Case[];
 	byType(domain: string, caseType: string): Case[];
 	get(domain: string, caseId: string): Case | undefined;
+	/** Every case of the project with this external id (any type, open or closed). */
+	withExternalId(domain: string, externalId: string): Case[];
 	add(domain: string, partialCase: PartialCase): Case;
+	/** Records a change made to a stored case (new modification times; the search index sees it after its lag). */
+	touch(changed: Case): void;
 	clear(): void;
 }
 
@@ -129,7 +152,7 @@ export interface ImportRecord {
 	username: string;
 }
 
-export type FaultTarget = 'upload' | 'status' | 'identity' | 'any';
+export type FaultTarget = 'upload' | 'status' | 'identity' | 'caseApi' | 'any';
 
 export interface RespondFault {
 	status: number;
@@ -190,6 +213,10 @@ export interface Emulator {
 	imports: Map<string, ImportRecord>;
 	faults: FaultKnobs;
 	setTimeline(t: Timeline): void;
+	/** From now on, writes reach the case-search index after this lag. */
+	setIndexLag(lag: IndexLag): void;
+	/** Case API requests answered so far (bulk fetch and single lookups), after auth. */
+	readonly caseApiReads: number;
 	/** Clears requests, uploads, imports, cases and faults; keeps the configuration. */
 	reset(): void;
 	close(): Promise<void>;
