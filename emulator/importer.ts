@@ -5,7 +5,8 @@
 import type { KnownUser } from './auth';
 import type { Cell } from './cells';
 import { newCaseId, type InMemoryCaseStore } from './caseStore';
-import { searchCellText, serverSearchId } from '../nodes/CommCareBulkImport/spreadsheet/serverText';
+import { searchCellText } from '../nodes/CommCareBulkImport/spreadsheet/serverText';
+import { serverSearchId } from '../nodes/shared/searchIds';
 import { pythonStrRepr } from './pythonFormat';
 import type { Sheet } from './spreadsheet';
 import type { Case, CaseIndex, EmulatorDomain, ImportResult, StatusErrorEntry } from './types';

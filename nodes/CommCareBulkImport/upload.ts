@@ -114,6 +114,8 @@ export interface UploadReceipt {
 	code: number;
 	message: string;
 	fileName: string;
+	/** When CommCare accepted the upload, by its own clock (the answer's Date header), or null. */
+	acceptedAt: string | null;
 	/** Things worth knowing that did not stop the upload. */
 	warnings: CheckFinding[];
 }
@@ -209,8 +211,18 @@ function receiptFrom(
 		code: typeof json.code === 'number' ? json.code : response.statusCode,
 		message: typeof json.message === 'string' ? json.message : '',
 		fileName,
+		acceptedAt: serverTime(response.headers.date),
 		warnings,
 	};
+}
+
+/**
+ * The server's Date header as ISO 8601, or null. The Import Status node compares case times with it (both are the
+ * server's clock, so the machine's clock never matters); it has whole seconds only.
+ */
+function serverTime(date: string | undefined): string | null {
+	const time = date === undefined ? NaN : Date.parse(date);
+	return Number.isNaN(time) ? null : new Date(time).toISOString();
 }
 
 /** The output item of one upload (`UploadResultJson` in the output contract). */
@@ -241,6 +253,7 @@ export function uploadResultJson(
 		uploadNumber: extra.uploadNumber ?? 1,
 		uploadCount: extra.uploadCount ?? 1,
 		...(extra.columnsLeftOut && extra.columnsLeftOut.length > 0 ? { columnsLeftOut: [...extra.columnsLeftOut] } : {}),
+		acceptedAt: receipt.acceptedAt,
 		warnings: [...(extra.warnings ?? []), ...receipt.warnings],
 	};
 }

@@ -1,7 +1,7 @@
 import { validateProjectSpace } from '../../nodes/CommCareBulkImport/projectSpace';
 import { type CheckInput } from '../../nodes/CommCareBulkImport/checks/report';
 import { checkedValueColumns, runChecks } from '../../nodes/CommCareBulkImport/checks/runChecks';
-import { serverSearchId } from '../../nodes/CommCareBulkImport/spreadsheet/serverText';
+import { serverSearchId } from '../../nodes/shared/searchIds';
 import { listWithMore } from '../../nodes/shared/messages';
 import { inspectItems, inspectSpreadsheet } from '../../nodes/CommCareBulkImport/spreadsheet/inspectFile';
 import type { ImportSettings } from '../../nodes/CommCareBulkImport/importSettings';

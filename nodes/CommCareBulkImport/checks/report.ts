@@ -2,7 +2,7 @@
 import { listWithMore } from '../../shared/messages';
 import type { HeaderKind, SheetInspection } from '../spreadsheet/inspection';
 import { columnLetter } from '../spreadsheet/columns';
-import { isBlankText } from '../spreadsheet/serverText';
+import { isBlankText } from '../../shared/searchIds';
 import type { CheckFinding } from '../../shared/outputContract';
 import type { ImportSettings } from '../importSettings';
 

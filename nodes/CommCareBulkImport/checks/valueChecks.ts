@@ -1,5 +1,5 @@
 /** Checks on the values of the rows: search ids, lengths, `close`, skipped rows, characters a sheet cannot store. */
-import { isBlankText, serverSearchId } from '../spreadsheet/serverText';
+import { isBlankText, serverSearchId } from '../../shared/searchIds';
 import { CheckReport } from './report';
 
 export const MAX_ID_LENGTH = 255;

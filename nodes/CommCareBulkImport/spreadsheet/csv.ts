@@ -2,7 +2,7 @@
 import { Readable, Transform } from 'stream';
 import { createCsvParser } from './exceljsInternals';
 import { RowCollector, type SheetInspection, SpreadsheetReadError } from './inspection';
-import { isBlankText } from './serverText';
+import { isBlankText } from '../../shared/searchIds';
 
 export async function inspectCsv(input: Readable, collector: RowCollector): Promise<SheetInspection> {
 	const parser = createCsvParser();

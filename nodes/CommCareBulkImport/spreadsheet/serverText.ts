@@ -1,6 +1,7 @@
 /** The text CommCare stores for a cell, and the search id it matches on: what the checks compare. */
 import { dateText } from './dates';
 import type { SheetFormat } from './formats';
+import { PYTHON_FLOAT } from '../../shared/searchIds';
 
 /**
  * The text CommCare stores for a cell value (docs/commcare-api.md §6.1), also for values read back by exceljs (rich text, hyperlinks,
@@ -37,19 +38,6 @@ export function serverText(value: unknown): string | null {
 	}
 }
 
-/** The search id the server matches on (docs/commcare-api.md §6.1): text that Python's `float()` accepts becomes `str(int(...))`. */
-export function serverSearchId(text: string | null): string {
-	if (isBlankText(text)) return '';
-	const id = text as string;
-	if (!PYTHON_FLOAT.test(id)) return id;
-	const number = Number(id.replace(/_/g, '').trim());
-	if (!Number.isFinite(number)) return id;
-	return BigInt(Math.trunc(number)).toString();
-}
-
-/** Text Python's `float()` reads: digits with optional underscores between them, a fraction, an exponent. */
-const PYTHON_FLOAT = /^\s*[+-]?(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d(?:_?\d)*)?\s*$/;
-
 /**
  * The text of a search-column cell as the server's `_parse_search_id` takes it (docs/commcare-api.md §6.1): `row[column] or ''`,
  * so a falsy cell (a numeric 0, a boolean false) is a blank id and `True` is the number 1. `serverSearchId` then
@@ -68,11 +56,6 @@ export function searchCellText(value: unknown, format?: SheetFormat): string | n
 		return null;
 	}
 	return serverText(value);
-}
-
-/** Blank for the server: nothing, an empty string, or `---` (the case export's "no value" marker, docs/commcare-api.md §6.1). */
-export function isBlankText(text: string | null): boolean {
-	return text === null || text === '' || text.trim() === '---';
 }
 
 export function booleanText(value: boolean): string {

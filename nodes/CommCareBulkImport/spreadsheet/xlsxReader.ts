@@ -17,7 +17,8 @@ import { ScratchFolder } from '../temporaryFolder';
 import { type ZipParser, createZipParser, excelJsUtils } from './exceljsInternals';
 import { InflateBudget, drain } from './inflateBudget';
 import { type HeaderCell, RowCollector, type SheetInspection, SpreadsheetReadError, StopReading } from './inspection';
-import { isBlankText, serverText } from './serverText';
+import { serverText } from './serverText';
+import { isBlankText } from '../../shared/searchIds';
 import { WorkbookParts, appendCapped } from './xlsxParts';
 import { parseXml } from './xmlParser';
 
