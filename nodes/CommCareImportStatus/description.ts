@@ -58,6 +58,23 @@ export const importStatusProperties: INodeProperties[] = [
 				description: 'The longest wait between two checks while nothing changes',
 			},
 			{
+				displayName: 'Look Up Case IDs',
+				name: 'lookUpCaseIds',
+				type: 'boolean',
+				default: true,
+				description:
+					"Whether to look up each record's CommCare case once its import finished (per-record mode), adding case_id, case and caseLookup to it, and telling imported rows from rows that matched no case. Needs the Access APIs permission; without it the outcomes stay as they are and a warning says what to grant.",
+			},
+			{
+				displayName: 'Case Lookup Wait (Seconds)',
+				name: 'caseLookupWait',
+				type: 'number',
+				default: 60,
+				typeOptions: { minValue: 0, numberPrecision: 2 },
+				description:
+					"How long to wait for CommCare's search index to show the imported cases, which it does a little after an import. Stops as soon as CommCare's counts are met.",
+			},
+			{
 				displayName: 'Max Parallel Requests',
 				name: 'concurrency',
 				type: 'number',
@@ -78,4 +95,7 @@ export const DEFAULTS = {
 	timeout: shown('timeout'),
 	maxPollInterval: shown('options.maxPollInterval'),
 	concurrency: shown('options.concurrency'),
+	lookUpCaseIds: parameterDefault<boolean>(importStatusProperties, 'options.lookUpCaseIds'),
+	/** Seconds. */
+	caseLookupWait: shown('options.caseLookupWait'),
 } as const;

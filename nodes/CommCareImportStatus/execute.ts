@@ -8,10 +8,12 @@ import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } f
 
 import { toNodeError } from '../shared/errors';
 import { withRedaction } from '../shared/withRedaction';
-import { fetchStatusThroughTransport, pollStatusUrls, PollingCancelledError, type PollingOptions } from './polling';
+import { PollingCancelledError } from './concurrency';
+import { fetchStatusThroughTransport, pollStatusUrls, type PollingOptions } from './polling';
 import { DEFAULTS, MIN_POLL_INTERVAL_SECONDS } from './description';
 import { unpolled } from './importOutcome';
-import { outcomesForItems, planStatusChecks, routeToOutputs, urlsToPoll } from './routing';
+import { outcomesForItems, planStatusChecks, recordGroups, routeToOutputs, urlsToPoll } from './routing';
+import { lookUpCaseIds } from './caseLookup/lookUpImports';
 import { getCommCareCredentials } from '../shared/transport/credentials';
 
 /** Settings of the one polling loop, read from the first item (they cannot differ per item). */
@@ -63,12 +65,18 @@ async function checkImports(ctx: IExecuteFunctions): Promise<INodeExecutionData[
 
 	const checks = planStatusChecks(jsons, statusUrls, credentials.baseUrl);
 	try {
-		const waits = await pollStatusUrls(
-			urlsToPoll(checks),
-			fetchStatusThroughTransport(ctx, credentials),
-			readPollingSettings(ctx),
-		);
-		return routeToOutputs(outcomesForItems(checks, waits));
+		const polling = readPollingSettings(ctx);
+		const waits = await pollStatusUrls(urlsToPoll(checks), fetchStatusThroughTransport(ctx, credentials), polling);
+		const groups = recordGroups(checks, waits);
+		if (groups.length === 0 || !ctx.getNodeParameter('options.lookUpCaseIds', 0, DEFAULTS.lookUpCaseIds)) {
+			return routeToOutputs(outcomesForItems(checks, waits, undefined, groups));
+		}
+		const lookups = await lookUpCaseIds(ctx, credentials, groups, {
+			waitSeconds: Math.max(0, Number(ctx.getNodeParameter('options.caseLookupWait', 0, DEFAULTS.caseLookupWait)) || 0),
+			concurrency: polling.concurrency ?? DEFAULTS.concurrency,
+			signal: polling.signal,
+		});
+		return routeToOutputs(outcomesForItems(checks, waits, (group) => lookups.get(group), groups));
 	} catch (error) {
 		if (error instanceof PollingCancelledError) throw new NodeOperationError(ctx.getNode(), error.message);
 		throw toNodeError(ctx.getNode(), error, 0);

@@ -21,6 +21,7 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { errorForResponse } from '../shared/errors';
 import { sleepUnlessCancelled } from '../shared/sleep';
+import { forEachLimited, throwIfCancelled } from './concurrency';
 import { DEFAULTS } from './description';
 import { type WaitEnd, type WaitResult } from './importOutcome';
 import { isTerminalState, ImportState, parseStatusBody } from './statusBody';
@@ -88,13 +89,6 @@ export const BACKOFF_FACTOR = 1.5;
  */
 export const MIN_REQUEST_TIMEOUT_MS = 1000;
 export const MAX_REQUEST_TIMEOUT_MS = 60_000;
-
-export class PollingCancelledError extends Error {
-	constructor() {
-		super('The execution was cancelled while waiting for the import status');
-		this.name = 'PollingCancelledError';
-	}
-}
 
 export const systemClock: Clock = { now: () => Date.now(), sleep: sleepUnlessCancelled };
 
@@ -262,30 +256,6 @@ function retryLater(wait: UrlWait, problem: string, retryAfterMs: number | null,
 function end(wait: UrlWait, how: WaitEnd, now: number): void {
 	wait.end = how;
 	wait.endedAt = now;
-}
-
-function throwIfCancelled(signal: AbortSignal | undefined): void {
-	if (signal?.aborted) throw new PollingCancelledError();
-}
-
-/** Runs `task` over `items` with at most `limit` running at once; starts nothing new once cancelled. */
-async function forEachLimited<T, R>(
-	items: T[],
-	limit: number,
-	signal: AbortSignal | undefined,
-	task: (item: T) => Promise<R>,
-): Promise<R[]> {
-	const results: R[] = new Array(items.length);
-	let next = 0;
-	const worker = async () => {
-		while (next < items.length) {
-			throwIfCancelled(signal);
-			const index = next++;
-			results[index] = await task(items[index]);
-		}
-	};
-	await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-	return results;
 }
 
 /**

@@ -2,8 +2,10 @@
 import type { IDataObject } from 'n8n-workflow';
 import { plural } from '../shared/messages';
 import type { ImportOutcomeJson, Outcome, OutcomeReason, RecordOutcomeJson } from '../shared/outputContract';
-import { createNewCasesOf, silentSkipReason } from './importOutcome';
+import { createNewCasesOf, distinctErrorRows, silentSkipReason } from './importOutcome';
 import { ImportState, isPlainObject } from './statusBody';
+import { caseFields, NOT_IMPORTED, NOT_RUN, notLookedUp, type CaseFields } from './caseLookup/lookupJson';
+import type { GroupLookup, RecordLookup } from './caseLookup/lookupResult';
 
 /** A record item from CommCare Bulk Import's per-record mode, as this node reads it. */
 export interface RecordInput {
@@ -36,6 +38,18 @@ export function certainSkipReason(input: RecordInput): string | null {
 	return null;
 }
 
+/** The records worth a case lookup: of an import that finished, neither listed in its errors nor certainly skipped. */
+export function recordsToLookUp(records: RecordInput[], outcome: ImportOutcomeJson): RecordInput[] {
+	if (!importFinished(outcome)) return [];
+	const listed = distinctErrorRows(outcome.errors);
+	return records.filter((input) => !listed.has(input.row) && certainSkipReason(input) === null);
+}
+
+/** State 2 and not an error: the rows were processed, so their cases can be looked up. */
+export function importFinished(outcome: ImportOutcomeJson): boolean {
+	return outcome.state === ImportState.Success && outcome.outcome !== 'error';
+}
+
 function isEmptyCell(value: unknown): boolean {
 	return value === null || value === undefined || value === '';
 }
@@ -52,15 +66,24 @@ function isEmptyCell(value: unknown): boolean {
  *   are warnings ("skipped"), the rest success;
  * - when they show k skips that the records cannot account for -> every unlisted record is a warning
  *   ("imported or skipped"): the server does not say which rows it skipped, and we will not guess.
+ * With the case lookup (`lookup`, "Look Up Case IDs"), facts come first: a record whose case was found is imported;
+ * one whose id matched no case with "Create New Cases" off was skipped (`notMatched`), and counts as a known skip;
+ * every other record is routed by the rules above. Each record then also carries `case_id`, `case`, `caseLookup`.
  */
-export function classifyRecords(records: RecordInput[], outcome: ImportOutcomeJson): RecordOutcomeJson[] {
+export function classifyRecords(
+	records: RecordInput[],
+	outcome: ImportOutcomeJson,
+	lookup?: GroupLookup,
+): RecordOutcomeJson[] {
 	const importSummary = importContext(outcome);
+	const lookupRan = lookup !== undefined;
 	const build = (
 		input: RecordInput,
 		result: Outcome,
 		reason: OutcomeReason,
 		summary: string,
 		errors: IDataObject[],
+		caseInfo?: CaseFields,
 	): RecordOutcomeJson => ({
 		outcome: result,
 		reason,
@@ -70,15 +93,23 @@ export function classifyRecords(records: RecordInput[], outcome: ImportOutcomeJs
 		record: input.record,
 		errors,
 		import: importSummary,
+		...(lookupRan ? (caseInfo ?? caseFieldsOf(input, lookup)) : {}),
 	});
 
-	if (outcome.state !== ImportState.Success || outcome.outcome === 'error') {
+	if (!importFinished(outcome)) {
 		const wholeImportError =
 			outcome.errors.length > 0
 				? outcome.errors.map(({ title, description, column }) => ({ title, description, column }))
 				: [{ title: 'Import not completed', description: outcome.summary, column: null }];
 		return records.map((input) =>
-			build(input, 'error', outcome.reason, `Row ${input.row} not imported: ${outcome.summary}`, wholeImportError),
+			build(
+				input,
+				'error',
+				outcome.reason,
+				`Row ${input.row} not imported: ${outcome.summary}`,
+				wholeImportError,
+				notLookedUp('notRun', NOT_RUN),
+			),
 		);
 	}
 
@@ -98,13 +129,33 @@ export function classifyRecords(records: RecordInput[], outcome: ImportOutcomeJs
 		const reason = certainSkipReason(input);
 		if (reason !== null) certainSkips.set(input, reason);
 	}
-	const skipsAccountedFor = skipped === certainSkips.size;
+	const createNewCases = createNewCasesOf(unlisted[0]?.upload ?? {});
+	const notMatched = (fact: RecordLookup | undefined) =>
+		createNewCases === false && (fact?.kind === 'notFound' || fact?.kind === 'otherCaseType');
+	const knownSkips = certainSkips.size + unlisted.filter((input) => notMatched(lookup?.byRow.get(input.row))).length;
+	const skipsAccountedFor = skipped === knownSkips;
 
 	return records.map((input) => {
 		const rowErrors = errorsByRow.get(input.row);
 		if (rowErrors) {
 			const titles = rowErrors.map((entry) => entry.title ?? entry.description).join(', ');
-			return build(input, 'warning', 'rowErrors', `Row ${input.row} not imported: ${titles}`, rowErrors);
+			return build(
+				input,
+				'warning',
+				'rowErrors',
+				`Row ${input.row} not imported: ${titles}`,
+				rowErrors,
+				notLookedUp('notImported', NOT_IMPORTED),
+			);
+		}
+		const fact = lookup?.byRow.get(input.row);
+		if (fact?.kind === 'found') {
+			const action = fact.action ?? 'created or updated';
+			return build(input, 'success', 'imported', `Row ${input.row} imported: case ${fact.found.case_id} ${action}`, []);
+		}
+		if (notMatched(fact)) {
+			const why = caseFieldsOf(input, lookup).caseLookup.message;
+			return build(input, 'warning', 'notMatched', `Row ${input.row} skipped: ${why}`, []);
 		}
 		if (outcome.created_count === null || (outcome.reason === 'noCounts' && outcome.outcome === 'warning')) {
 			return build(input, 'warning', 'noCounts', `Row ${input.row} imported or skipped: ${outcome.summary}`, []);
@@ -137,6 +188,15 @@ export function classifyRecords(records: RecordInput[], outcome: ImportOutcomeJs
 			[],
 		);
 	});
+}
+
+/** A record's case keys: its lookup, a certain skip's "not imported", or the lookup's failure. */
+function caseFieldsOf(input: RecordInput, lookup: GroupLookup | undefined): CaseFields {
+	if (!lookup) return notLookedUp('notRun', NOT_RUN);
+	if (lookup.unavailable) return notLookedUp('unavailable', lookup.unavailable.message);
+	const fact = lookup.byRow.get(input.row);
+	if (fact) return caseFields(fact, lookup, input.upload);
+	return notLookedUp('notImported', NOT_IMPORTED);
 }
 
 /** What a record item carries about its import: everything but the (possibly huge) error list and upload item. */

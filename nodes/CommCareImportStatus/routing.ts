@@ -3,7 +3,8 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { checkedRequestUrl, type BaseUrl } from '../shared/transport/addresses';
 import type { ImportOutcomeJson, Outcome, RecordOutcomeJson } from '../shared/outputContract';
 import { type WaitResult, classifyImport, unpolled } from './importOutcome';
-import { classifyRecords, isRecordItem } from './recordOutcomes';
+import { classifyRecords, isRecordItem, type RecordInput } from './recordOutcomes';
+import type { GroupLookup } from './caseLookup/lookupResult';
 import { isPlainObject } from './statusBody';
 
 /** One input item and what to do with it. */
@@ -50,39 +51,63 @@ export function urlsToPoll(checks: StatusCheck[]): string[] {
 	return [...new Set(checks.flatMap((check) => (check.unpolled === null && check.pollUrl ? [check.pollUrl] : [])))];
 }
 
-/**
- * One outcome per item: an upload item gets its import's outcome; record items (per-record mode) of the same
- * import are classified together, each on its own row.
- */
-export function outcomesForItems(
-	checks: StatusCheck[],
-	waits: Map<string, WaitResult>,
-): Array<{ itemIndex: number; json: ImportOutcomeJson | RecordOutcomeJson }> {
-	const waitFor = (check: StatusCheck): WaitResult =>
-		check.unpolled ?? waits.get(check.pollUrl as string) ?? unpolled({ kind: 'timedOut', lastProblem: null });
-	const outcomes: Array<{ itemIndex: number; json: ImportOutcomeJson | RecordOutcomeJson }> = [];
-	const recordGroups = new Map<string, StatusCheck[]>();
+/** The record items (per-record mode) of one import, classified together. */
+export interface RecordGroup {
+	key: string;
+	checks: StatusCheck[];
+	inputs: RecordInput[];
+	/** The polled status URL (null when the records were not polled). */
+	pollUrl: string | null;
+	importOutcome: ImportOutcomeJson;
+}
+
+function waitFor(check: StatusCheck, waits: Map<string, WaitResult>): WaitResult {
+	return check.unpolled ?? waits.get(check.pollUrl as string) ?? unpolled({ kind: 'timedOut', lastProblem: null });
+}
+
+/** The record items grouped by import (records share an import only when they share a polled URL). */
+export function recordGroups(checks: StatusCheck[], waits: Map<string, WaitResult>): RecordGroup[] {
+	const byKey = new Map<string, StatusCheck[]>();
 	for (const check of checks) {
-		if (!isRecordItem(check.json)) {
-			outcomes.push({ itemIndex: check.itemIndex, json: classifyImport(check.statusUrl, check.json, waitFor(check)) });
-			continue;
-		}
-		// Records share an import only when they share a polled URL; an unpolled record stands alone.
+		if (!isRecordItem(check.json)) continue;
 		const key = check.unpolled === null ? `url:${check.pollUrl}` : `item:${check.itemIndex}`;
 		// Append in place: copying the group for every record made 100,000 records of one import take minutes.
-		const group = recordGroups.get(key);
+		const group = byKey.get(key);
 		if (group) group.push(check);
-		else recordGroups.set(key, [check]);
+		else byKey.set(key, [check]);
 	}
-	for (const group of recordGroups.values()) {
+	return [...byKey.entries()].map(([key, group]) => {
 		const inputs = group.map((check) => ({
 			row: check.json.row as number,
 			record: check.json.record as IDataObject,
 			upload: isPlainObject(check.json.upload) ? (check.json.upload as IDataObject) : {},
 		}));
-		const importOutcome = classifyImport(group[0].statusUrl, inputs[0].upload, waitFor(group[0]));
-		classifyRecords(inputs, importOutcome).forEach((json, index) => {
-			outcomes.push({ itemIndex: group[index].itemIndex, json });
+		const importOutcome = classifyImport(group[0].statusUrl, inputs[0].upload, waitFor(group[0], waits));
+		return { key, checks: group, inputs, pollUrl: group[0].unpolled === null ? group[0].pollUrl : null, importOutcome };
+	});
+}
+
+/**
+ * One outcome per item: an upload item gets its import's outcome; record items (per-record mode) of the same
+ * import are classified together, each on its own row, with their case lookup when there was one (`lookupOf`).
+ */
+export function outcomesForItems(
+	checks: StatusCheck[],
+	waits: Map<string, WaitResult>,
+	lookupOf?: (group: RecordGroup) => GroupLookup | undefined,
+	groups: RecordGroup[] = recordGroups(checks, waits),
+): Array<{ itemIndex: number; json: ImportOutcomeJson | RecordOutcomeJson }> {
+	const outcomes: Array<{ itemIndex: number; json: ImportOutcomeJson | RecordOutcomeJson }> = [];
+	for (const check of checks) {
+		if (isRecordItem(check.json)) continue;
+		outcomes.push({
+			itemIndex: check.itemIndex,
+			json: classifyImport(check.statusUrl, check.json, waitFor(check, waits)),
+		});
+	}
+	for (const group of groups) {
+		classifyRecords(group.inputs, group.importOutcome, lookupOf?.(group)).forEach((json, index) => {
+			outcomes.push({ itemIndex: group.checks[index].itemIndex, json });
 		});
 	}
 	return outcomes;

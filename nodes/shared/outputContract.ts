@@ -66,6 +66,11 @@ export interface UploadResultJson extends UploadDescription {
 	status_url: string;
 	code: number;
 	message: string;
+	/**
+	 * When CommCare accepted the upload, by the server's clock (its Date header, whole seconds), ISO 8601; null when
+	 * it sent none. Import Status compares the cases' times with it to tell created from updated.
+	 */
+	acceptedAt: string | null;
 	/** Warnings of the checks before upload, which did not stop it. */
 	warnings: CheckFinding[];
 }
@@ -119,6 +124,7 @@ export type Outcome = 'success' | 'warning' | 'error';
  * | `rowErrors`         | warning | rows listed in the server's errors (import: some of its rows, even with skips too; record: its own row): fix and resend |
  * | `skippedRows`       | warning | rows skipped silently (import: some of its rows; record: this row, certainly: blank, or no id with creation off) |
  * | `importedOrSkipped` | warning | records only: the counts show silent skips the records cannot be matched to     |
+ * | `notMatched`        | warning | records only, with the case lookup: no case has this row's id and "Create New Cases" was off, so CommCare skipped it |
  * | `noCounts`          | warning | state 2 but the server reported no counts                                      |
  * | `failed`            | error   | state 3: the whole import failed (the server's description is in `errors`)     |
  * | `timedOut`          | error   | no final state before the node's timeout; the import may still finish          |
@@ -133,6 +139,7 @@ export type OutcomeReason =
 	| 'rowErrors'
 	| 'skippedRows'
 	| 'importedOrSkipped'
+	| 'notMatched'
 	| 'noCounts'
 	| 'failed'
 	| 'timedOut'
@@ -178,4 +185,55 @@ export interface RecordOutcomeJson extends IDataObject {
 	errors: IDataObject[];
 	/** The import this record belongs to: state, counts, timedOut, polls. */
 	import: IDataObject;
+	/** With "Look Up Case IDs" (else absent): the CommCare case ID of this row's case, or null when not known. */
+	case_id?: string | null;
+	/** With "Look Up Case IDs": the case as CommCare's Case API gave it, or null. */
+	case?: CaseSummaryJson | null;
+	/** With "Look Up Case IDs": how the case was found, or why not. */
+	caseLookup?: CaseLookupJson;
+}
+
+/** One case, as much of it as a record item carries (Case API v2 fields; null when CommCare did not send one). */
+export interface CaseSummaryJson extends IDataObject {
+	case_id: string;
+	case_type: string | null;
+	case_name: string | null;
+	external_id: string | null;
+	owner_id: string | null;
+	closed: boolean | null;
+	date_opened: string | null;
+	date_closed: string | null;
+	server_last_modified: string | null;
+}
+
+/**
+ * | result             | meaning                                                                                       |
+ * | ------------------ | --------------------------------------------------------------------------------------------- |
+ * | `found`            | the row's case; `action` says `created` or `updated` when the case's times prove it           |
+ * | `notFound`         | no case of the upload's type has the row's id (after waiting for CommCare's search index)     |
+ * | `notVisible`       | CommCare's counts show more cases imported than its search index showed when the wait ended  |
+ * | `otherCaseType`    | the row's case_id is a case of another type, which the importer treats as no match           |
+ * | `sharedExternalId` | several cases of the type share the row's external id: none is given (`caseIds` lists them)   |
+ * | `noId`             | nothing to look the case up by (e.g. a new case from a row without a case_id)                 |
+ * | `notImported`      | the row was not imported (listed in errors, or skipped as blank): it has no case              |
+ * | `notRun`           | the import did not finish, so nothing was looked up                                           |
+ * | `unavailable`      | the lookup could not run (permission, plan, rate limit): `message` says what to grant or fix |
+ */
+export interface CaseLookupJson extends IDataObject {
+	result:
+		| 'found'
+		| 'notFound'
+		| 'notVisible'
+		| 'otherCaseType'
+		| 'sharedExternalId'
+		| 'noId'
+		| 'notImported'
+		| 'notRun'
+		| 'unavailable';
+	action: 'created' | 'updated' | null;
+	message: string;
+	/** The search index had not caught up with this import when the wait ended. */
+	indexBehind: boolean;
+	/** `sharedExternalId`: the cases that share the external id. */
+	caseIds?: string[];
 }

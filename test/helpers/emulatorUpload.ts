@@ -40,6 +40,8 @@ export interface CreatedUpload {
 	settings: Required<Omit<UploadOptions, 'rows' | 'columns' | 'sheetName'>>;
 	rowCount: number;
 	rows: SheetRow[];
+	/** The answer's Date header as ISO 8601 (what Bulk Import puts in `acceptedAt`). */
+	acceptedAt: string | null;
 }
 
 export function columnsOf(rows: SheetRow[]): string[] {
@@ -82,7 +84,9 @@ export async function uploadToEmulator(emulator: EmulatorAccess, options: Upload
 	}
 	const statusUrl: string = response.data.status_url;
 	const uploadId = /uploads\/([\w-]+)/.exec(statusUrl)?.[1] ?? statusUrl;
-	return { statusUrl, uploadId, settings, rowCount: options.rows.length, rows: options.rows };
+	const date = Date.parse(String(response.headers.date ?? ''));
+	const acceptedAt = Number.isNaN(date) ? null : new Date(date).toISOString();
+	return { statusUrl, uploadId, settings, rowCount: options.rows.length, rows: options.rows, acceptedAt };
 }
 
 /** The item CommCare Bulk Import outputs for one upload (UploadResultJson). */
@@ -102,6 +106,7 @@ export function uploadResultItem(upload: CreatedUpload, extra: Partial<UploadRes
 		rowCount: upload.rowCount,
 		uploadNumber: 1,
 		uploadCount: 1,
+		acceptedAt: upload.acceptedAt,
 		warnings: [],
 		...extra,
 	};

@@ -220,6 +220,8 @@ export interface TestContext {
 	/** Every request the node asked n8n to make (after authentication was applied). */
 	sent: SentRequest[];
 	node: INode;
+	/** What the node passed to `this.addExecutionHints` (shown above the output in the editor). */
+	hints: Array<{ message: string; type?: string; location?: string }>;
 }
 
 export function createExecuteContext(options: ContextOptions): TestContext {
@@ -238,6 +240,7 @@ export function createExecuteContext(options: ContextOptions): TestContext {
 	const credentialType = options.credentialType ?? new CommCareApi();
 	const cancelController = new AbortController();
 	const cancelSignal = options.cancelSignal ?? cancelController.signal;
+	const hints: TestContext['hints'] = [];
 	const sent: SentRequest[] = [];
 
 	const getBinary = (itemIndex: number, propertyName: string): IBinaryData => {
@@ -344,15 +347,16 @@ export function createExecuteContext(options: ContextOptions): TestContext {
 		},
 		logger: { debug() {}, info() {}, warn() {}, error() {} },
 		sendMessageToUI() {},
+		addExecutionHints: (...added: TestContext['hints']) => hints.push(...added),
 		helpers,
 	} as unknown as IExecuteFunctions;
 
-	return { context, sent, node };
+	return { context, sent, node, hints };
 }
 
 /** Runs a node's `execute()` in the stand-in context and returns its outputs plus what it sent. */
 export async function runNode(options: ContextOptions) {
 	const test = createExecuteContext(options);
 	const outputs = (await options.node.execute!.call(test.context)) as INodeExecutionData[][];
-	return { outputs, sent: test.sent, node: test.node };
+	return { outputs, sent: test.sent, node: test.node, hints: test.hints };
 }

@@ -157,7 +157,7 @@ describe('per-record results', () => {
 			expect(item.json).toMatchObject({ reason: 'timedOut', import: { timedOut: true, state: -1, polls: 1 } });
 	});
 
-	it('when the server skipped rows it does not name, the records it could be are Warnings ("imported or skipped")', async () => {
+	it('without the case lookup, when the server skipped rows it does not name, the records it could be are Warnings ("imported or skipped")', async () => {
 		const existing = emulator.cases.add(emulator.domain, { case_type: 'patient', name: 'Old' });
 		const other = emulator.cases.add(emulator.domain, { case_type: 'patient', name: 'Other' });
 		const rows: SheetRow[] = [
@@ -167,8 +167,11 @@ describe('per-record results', () => {
 		];
 		const upload = await uploadToEmulator(emulator, { rows, createNewCases: false });
 		const items = recordResultItems(upload);
-		const { outputs } = await runNode({ node, credentials: credentials(), parameters: FAST, items });
+		const parameters = { ...FAST, options: { lookUpCaseIds: false } };
+		const { outputs } = await runNode({ node, credentials: credentials(), parameters, items });
 		const paired = expectEveryRecordOnce(outputs, items);
+		expect(paired.every((p) => !('case_id' in p.json) && !('caseLookup' in p.json))).toBe(true);
+		expect(emulator.requests.some((request) => request.path.includes('/api/case/'))).toBe(false);
 		const byRow = new Map(paired.map((p) => [p.json.row, p]));
 		// Row 4 matched but is listed (Invalid Owner); rows 2 and 3: one matched, one skipped, and nothing says which.
 		expect(byRow.get(4)!.output).toBe('warning');

@@ -2,10 +2,10 @@
  * The polling loop on a virtual clock: `sleep` advances time instantly and records what was scheduled, so the
  * back-off, Retry-After and timeout rules are checked exactly and without waiting. Requests are scripted per URL.
  */
+import { PollingCancelledError } from '../../nodes/CommCareImportStatus/concurrency';
 import {
 	BACKOFF_FACTOR,
 	pollStatusUrls,
-	PollingCancelledError,
 	type Clock,
 	type FetchStatus,
 	type StatusAnswer,

@@ -118,6 +118,18 @@ export function bulkUploadUrl(baseUrl: BaseUrl, projectSpace: ProjectSpace): str
 	return `${baseUrl}/a/${encodeURIComponent(projectSpace)}/importer/excel/bulk_upload_api/`;
 }
 
+/**
+ * Where the Case API of an import's project space is (`…/a/<project>/api`, no trailing slash): beside its status URL,
+ * which names the project space the import ran in and keeps any path prefix of a self-hosted server; from the Base
+ * URL and the upload's project space when the status URL has another shape.
+ */
+export function caseApiBase(statusUrl: string | null, baseUrl: BaseUrl, projectSpace: string): string {
+	const url = statusUrl ? parseUrl(statusUrl) : undefined;
+	const match = url ? /^(.*?\/a\/[^/]+)\/importer\//.exec(url.pathname) : null;
+	if (url && match) return `${url.origin}${match[1]}/api`;
+	return `${baseUrl}/a/${encodeURIComponent(projectSpace)}/api`;
+}
+
 /** Why an address is never requested: it is not a usable address, or it is on another server. */
 export class RefusedAddressError extends InvalidInputError {
 	constructor(

@@ -1,0 +1,81 @@
+/**
+ * "Look Up Case IDs": after the wait, the records of every finished import are looked up (`lookUpRecords`), one
+ * import after the other, within one wait for CommCare's search index shared by all. A lookup that cannot run is
+ * said once, as an execution hint, and on each of its records; it never changes an import's outcome.
+ */
+import type { IExecuteFunctions } from 'n8n-workflow';
+
+import { caseApiBase } from '../../shared/transport/addresses';
+import type { CommCareCredentials } from '../../shared/transport/credentials';
+import { sleepUnlessCancelled } from '../../shared/sleep';
+import { throwIfCancelled } from '../concurrency';
+import { importFinished, recordsToLookUp } from '../recordOutcomes';
+import type { RecordGroup } from '../routing';
+import { caseApiThroughTransport } from './caseApi';
+import type { GroupLookup } from './lookupResult';
+import { lookUpRecords } from './lookUpRecords';
+
+export interface CaseLookupSettings {
+	/** How long to wait for CommCare's search index to show the imported cases. */
+	waitSeconds: number;
+	concurrency: number;
+	signal?: AbortSignal;
+}
+
+const NOTHING_LOOKED_UP: GroupLookup = Object.freeze({
+	unavailable: null,
+	byRow: new Map(),
+	indexBehind: false,
+	requests: 0,
+	waitedSeconds: 0,
+});
+
+export async function lookUpCaseIds(
+	ctx: IExecuteFunctions,
+	credentials: CommCareCredentials,
+	groups: RecordGroup[],
+	settings: CaseLookupSettings,
+): Promise<Map<RecordGroup, GroupLookup>> {
+	const lookups = new Map<RecordGroup, GroupLookup>();
+	const deadline = Date.now() + settings.waitSeconds * 1000;
+	const hints = new Set<string>();
+	for (const group of groups) {
+		throwIfCancelled(settings.signal);
+		if (!importFinished(group.importOutcome)) {
+			lookups.set(group, NOTHING_LOOKED_UP);
+			continue;
+		}
+		const upload = group.inputs[0].upload;
+		const projectSpace = typeof upload.projectSpace === 'string' ? upload.projectSpace : '';
+		const api = caseApiThroughTransport(ctx, credentials, {
+			apiBase: caseApiBase(group.pollUrl, credentials.baseUrl, projectSpace),
+			projectSpace,
+			concurrency: settings.concurrency,
+			signal: settings.signal,
+		});
+		const lookup = await lookUpRecords(
+			api,
+			{
+				candidates: recordsToLookUp(group.inputs, group.importOutcome),
+				recordCount: group.inputs.length,
+				outcome: group.importOutcome,
+				upload,
+			},
+			{ deadline, now: Date.now, sleep: async (ms) => await pause(ms, settings.signal) },
+		);
+		throwIfCancelled(settings.signal);
+		if (lookup.unavailable) hints.add(lookup.unavailable.message);
+		lookups.set(group, lookup);
+	}
+	if (hints.size > 0 && typeof ctx.addExecutionHints === 'function') {
+		ctx.addExecutionHints(
+			...[...hints].map((message) => ({ message, type: 'warning' as const, location: 'outputPane' as const })),
+		);
+	}
+	return lookups;
+}
+
+async function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+	// The wait only ends early when the execution is cancelled: that stops the node like a cancelled poll.
+	await sleepUnlessCancelled(ms, signal).catch(() => throwIfCancelled(signal));
+}

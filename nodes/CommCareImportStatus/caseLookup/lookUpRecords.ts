@@ -1,0 +1,269 @@
+/**
+ * Looks up the cases of one finished import's records (docs/commcare-api.md §9) and says, per record, what CommCare's
+ * answers prove (`RecordLookup`). The rules, which follow from how the importer matches rows (§6.3):
+ * - matching by case_id, a row's case is looked up by its id; one of another type was no match for the importer;
+ * - matching by external_id, by the external id; a case of another type with that id is not the row's case, so the
+ *   database is asked (the external-id GET lists every case sharing it) and the one case of the type is taken;
+ *   several of the type are flagged, never one picked;
+ * - a new case made from a row without a case_id can only be found by an `external_id` column; it must be of the
+ *   type, opened after the upload was accepted, and its external id not shared;
+ * - bulk fetch reads a search index that lags behind imports: ids not found are asked again with a growing pause
+ *   until CommCare's counts are met (every imported row's case found) or the wait is over; what is still missing
+ *   then is `notVisible` when the counts prove the index behind, else `notFound`.
+ */
+import type { IDataObject } from 'n8n-workflow';
+
+import { searchIdOfValue } from '../../shared/searchIds';
+import type { ImportOutcomeJson } from '../../shared/outputContract';
+import { rowCountOf } from '../importOutcome';
+import type { RecordInput } from '../recordOutcomes';
+import { type CaseApi, type CaseSummary, CaseLookupUnavailable, MAX_IDS_PER_REQUEST } from './caseApi';
+import type { CaseAction, GroupLookup, RecordLookup } from './lookupResult';
+
+/** External ids checked one by one (the external-id GET) at most per import; the rest are flagged unchecked. */
+export const MAX_SINGLE_LOOKUPS = 1000;
+const FIRST_PAUSE_MS = 500;
+const LONGEST_PAUSE_MS = 10_000;
+
+export interface LookupPace {
+	/** The wait for the search index ends at this time (Date.now() scale). */
+	deadline: number;
+	now: () => number;
+	sleep: (ms: number) => Promise<void>;
+}
+
+/** One import's records: those to look up, and how many records of the import this run holds in all. */
+export interface ImportRecords {
+	candidates: RecordInput[];
+	recordCount: number;
+	outcome: ImportOutcomeJson;
+	upload: IDataObject;
+}
+
+type Plan =
+	| { input: RecordInput; by: 'case_ids' | 'external_ids'; id: string; via: 'searchColumn' | 'externalIdColumn' }
+	| { input: RecordInput; by: null; reason: string };
+type LookedUp = Extract<Plan, { by: 'case_ids' | 'external_ids' }>;
+
+export async function lookUpRecords(api: CaseApi, records: ImportRecords, pace: LookupPace): Promise<GroupLookup> {
+	const started = pace.now();
+	const { upload, outcome } = records;
+	const caseType = typeof upload.caseType === 'string' ? upload.caseType : null;
+	const byExternalId = upload.searchField === 'external_id';
+	const createNewCases = upload.createNewCases === true;
+	const acceptedAt = typeof upload.acceptedAt === 'string' ? Date.parse(upload.acceptedAt) : NaN;
+	const isOfType = (found: CaseSummary) =>
+		caseType === null || found.case_type === null || found.case_type === caseType;
+	const openedByThisImport = (found: CaseSummary) =>
+		Number.isNaN(acceptedAt) || Date.parse(found.date_opened ?? '') >= acceptedAt;
+
+	const plans = records.candidates.map((input) => planFor(input, upload, createNewCases));
+	const byRow = new Map<number, RecordLookup>();
+	for (const plan of plans) if (plan.by === null) byRow.set(plan.input.row, { kind: 'noId', reason: plan.reason });
+	const lookedUp = plans.filter((plan): plan is LookedUp => plan.by !== null);
+	// New cases found by an external_id column: a value on several of them made several cases.
+	const columnValues = new Map<string, number>();
+	for (const plan of lookedUp) {
+		if (plan.via === 'externalIdColumn') columnValues.set(plan.id, (columnValues.get(plan.id) ?? 0) + 1);
+	}
+	let requests = 0;
+	const toCheckInDatabase: LookedUp[] = [];
+
+	const judge = (plan: LookedUp, found: CaseSummary | null): void => {
+		if (found === null) return; // still missing
+		if (plan.via === 'searchColumn' && plan.by === 'case_ids') {
+			byRow.set(
+				plan.input.row,
+				isOfType(found) ? { kind: 'found', found, action: 'updated' } : { kind: 'otherCaseType', found },
+			);
+		} else if (plan.via === 'searchColumn' && isOfType(found)) {
+			byRow.set(plan.input.row, { kind: 'found', found, action: null });
+		} else if (
+			plan.via === 'externalIdColumn' &&
+			isOfType(found) &&
+			openedByThisImport(found) &&
+			columnValues.get(plan.id) === 1
+		) {
+			byRow.set(plan.input.row, { kind: 'found', found, action: 'created' });
+		} else {
+			toCheckInDatabase.push(plan);
+		}
+	};
+	const missing = () => lookedUp.filter((plan) => !byRow.has(plan.input.row) && !checked.has(plan));
+	const checked = new Set<LookedUp>();
+	const fetchRound = async (round: LookedUp[]): Promise<void> => {
+		for (const by of ['case_ids', 'external_ids'] as const) {
+			const asked = round.filter((plan) => plan.by === by);
+			if (asked.length === 0) continue;
+			requests += Math.ceil(new Set(asked.map((plan) => plan.id)).size / MAX_IDS_PER_REQUEST);
+			const answers = await api.bulkFetch(
+				by,
+				asked.map((plan) => plan.id),
+			);
+			asked.forEach((plan, index) => judge(plan, answers[index]));
+		}
+		// The database has no lag: what it answers is final.
+		const queued = toCheckInDatabase.splice(0);
+		for (const plan of queued) checked.add(plan);
+		requests += await checkInDatabase(api, queued, byRow, isOfType, openedByThisImport);
+	};
+
+	const lookUp = async (): Promise<GroupLookup> => {
+		await fetchRound(lookedUp);
+		// CommCare's counts say how many rows' cases the index must show once it has caught up.
+		const rowCount = rowCountOf(upload);
+		const countsCoverRecords =
+			rowCount !== null &&
+			records.recordCount === rowCount &&
+			outcome.created_count !== null &&
+			outcome.match_count !== null;
+		const expected = !countsCoverRecords
+			? null
+			: byExternalId
+				? (outcome.created_count as number) + (outcome.match_count as number)
+				: (outcome.match_count as number);
+		const foundBySearchColumn = () =>
+			lookedUp.filter((plan) => plan.via === 'searchColumn' && byRow.get(plan.input.row)?.kind === 'found').length;
+		const caughtUp = () => (expected !== null && foundBySearchColumn() >= expected) || missing().length === 0;
+		let pause = FIRST_PAUSE_MS;
+		while (!caughtUp() && pace.now() + pause <= pace.deadline) {
+			await pace.sleep(pause);
+			pause = Math.min(pause * 2, LONGEST_PAUSE_MS);
+			await fetchRound(missing());
+		}
+		const indexBehind = expected !== null && foundBySearchColumn() < expected;
+		for (const plan of missing()) {
+			byRow.set(plan.input.row, {
+				kind: indexBehind ? 'notVisible' : 'notFound',
+				by: plan.by === 'case_ids' ? 'case_id' : 'external_id',
+				id: plan.id,
+			});
+		}
+		if (byExternalId) settleActions(byRow, outcome, countsCoverRecords, acceptedAt);
+		return { unavailable: null, byRow, indexBehind, requests, waitedSeconds: (pace.now() - started) / 1000 };
+	};
+
+	// A lookup CommCare refuses leaves every record as the counts say; anything else (a cancel) goes on up.
+	return await lookUp().catch(async (error: unknown) =>
+		error instanceof CaseLookupUnavailable
+			? {
+					unavailable: { reason: error.reason, message: error.message },
+					byRow: new Map(),
+					indexBehind: false,
+					requests,
+					waitedSeconds: (pace.now() - started) / 1000,
+				}
+			: await Promise.reject(error),
+	);
+}
+
+function planFor(input: RecordInput, upload: IDataObject, createNewCases: boolean): Plan {
+	const searchField = upload.searchField === 'external_id' ? 'external_id' : 'case_id';
+	const searchColumn =
+		typeof upload.searchColumn === 'string' && upload.searchColumn !== '' ? upload.searchColumn : searchField;
+	const id = searchIdOfValue(input.record[searchColumn]);
+	if (id !== '') {
+		return { input, by: searchField === 'external_id' ? 'external_ids' : 'case_ids', id, via: 'searchColumn' };
+	}
+	if (searchField === 'case_id' && createNewCases) {
+		const externalId = searchIdOfValue(input.record.external_id);
+		if (externalId !== '') return { input, by: 'external_ids', id: externalId, via: 'externalIdColumn' };
+		return {
+			input,
+			by: null,
+			reason: `CommCare gave the new case a new case ID, and a row without a "${searchColumn}" can only be looked up by an "external_id" column, which this row does not have`,
+		};
+	}
+	return { input, by: null, reason: `the row has no "${searchColumn}" to look its case up by` };
+}
+
+/**
+ * The database's answer for external ids whose search-index case was not the row's: the one case of the type (and,
+ * for a new case, opened by this import), none, or several (flagged, never one picked).
+ */
+async function checkInDatabase(
+	api: CaseApi,
+	plans: LookedUp[],
+	byRow: Map<number, RecordLookup>,
+	isOfType: (found: CaseSummary) => boolean,
+	openedByThisImport: (found: CaseSummary) => boolean,
+): Promise<number> {
+	let requests = 0;
+	const answers = new Map<string, RecordLookup | 'none'>();
+	for (const plan of plans.slice(MAX_SINGLE_LOOKUPS)) {
+		byRow.set(plan.input.row, {
+			kind: 'noId',
+			reason: `more than ${MAX_SINGLE_LOOKUPS} external ids of this import are shared with other cases; this one was not checked`,
+		});
+	}
+	for (const plan of plans.slice(0, MAX_SINGLE_LOOKUPS)) {
+		const fits = (found: CaseSummary) => isOfType(found) && (plan.via === 'searchColumn' || openedByThisImport(found));
+		const key = `${plan.via}\n${plan.id}`;
+		let answer = answers.get(key);
+		if (answer === undefined) {
+			requests += 1;
+			const single = await api.byExternalId(plan.id);
+			let candidates: CaseSummary[] = [];
+			if (single.kind === 'one') candidates = [single.found];
+			if (single.kind === 'multiple') {
+				requests += 1;
+				const listed = single.caseIds.length > 0 ? await api.bulkFetch('case_ids', single.caseIds) : [];
+				candidates = listed.filter((found): found is CaseSummary => found !== null);
+				if (single.caseIds.length === 0) {
+					answer = { kind: 'sharedExternalId', id: plan.id, caseIds: [] };
+				}
+			}
+			const fitting = candidates.filter(fits);
+			answer ??=
+				fitting.length === 1
+					? { kind: 'found', found: fitting[0], action: plan.via === 'externalIdColumn' ? 'created' : null }
+					: fitting.length > 1
+						? { kind: 'sharedExternalId', id: plan.id, caseIds: fitting.map((found) => found.case_id) }
+						: 'none';
+			answers.set(key, answer);
+		}
+		byRow.set(plan.input.row, answer === 'none' ? { kind: 'notFound', by: 'external_id', id: plan.id } : answer);
+	}
+	return requests;
+}
+
+/**
+ * Created or updated, matching by external id. A case's first row in the upload created it when the case was opened
+ * after the upload was accepted, and updated it when opened before; later rows of the same case updated it. The
+ * upload's time (the server's Date header) has whole seconds, so a case opened within that second is settled by
+ * CommCare's created count when that can, and left unsaid otherwise.
+ */
+function settleActions(
+	byRow: Map<number, RecordLookup>,
+	outcome: ImportOutcomeJson,
+	countsCoverRecords: boolean,
+	acceptedAt: number,
+): void {
+	const found = [...byRow.entries()]
+		.filter((entry): entry is [number, Extract<RecordLookup, { kind: 'found' }>] => entry[1].kind === 'found')
+		.sort((a, b) => a[0] - b[0]);
+	if (Number.isNaN(acceptedAt)) return;
+	const firstRowOf = new Map<string, number>();
+	for (const [row, lookup] of found)
+		if (!firstRowOf.has(lookup.found.case_id)) firstRowOf.set(lookup.found.case_id, row);
+	const unsure: Array<Extract<RecordLookup, { kind: 'found' }>> = [];
+	let created = 0;
+	for (const [row, lookup] of found) {
+		if (lookup.action !== null) continue;
+		const opened = Date.parse(lookup.found.date_opened ?? '');
+		let action: CaseAction | null = null;
+		if (firstRowOf.get(lookup.found.case_id) !== row || opened < acceptedAt) action = 'updated';
+		else if (opened >= acceptedAt + 1000) action = 'created';
+		if (action === null && !Number.isNaN(opened)) unsure.push(lookup);
+		if (action === 'created') created += 1;
+		lookup.action = action;
+	}
+	if (unsure.length === 0 || !countsCoverRecords || outcome.created_count === null) return;
+	const settled: CaseAction | null =
+		outcome.created_count === created
+			? 'updated'
+			: outcome.created_count === created + unsure.length
+				? 'created'
+				: null;
+	for (const lookup of unsure) lookup.action = settled;
+}

@@ -1,0 +1,303 @@
+/**
+ * "Look Up Case IDs" against the emulator, in per-record mode: every record on Success carries the case ID the
+ * emulator's store holds; rows that matched nothing are Warning `notMatched`; shared external ids never get a wrong
+ * case ID; a refused lookup (403, plan, 429) never changes an outcome; the search index's lag is waited out, or said.
+ */
+import type { INodeExecutionData } from 'n8n-workflow';
+
+import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareImportStatus.node';
+import type { RecordOutcomeJson } from '../../nodes/shared/outputContract';
+import { DEFAULT_USERS, startEmulator, type Emulator } from '../../emulator';
+import { recordResultItems, uploadToEmulator, type SheetRow } from '../helpers/emulatorUpload';
+import { runNode } from '../helpers/executionContext';
+
+const node = new CommCareImportStatus();
+const FAST = { pollInterval: 0.05, timeout: 1 };
+
+let emulator: Emulator;
+
+beforeAll(async () => {
+	emulator = await startEmulator({
+		timeline: { queuedPolls: 0, runningPolls: 0 },
+		domains: {
+			demo: { caseTypes: ['household', 'patient'], owners: [] },
+			free: { caseTypes: ['patient'], owners: [], apiAccess: false },
+		},
+		users: [
+			{ ...DEFAULT_USERS[0], domains: ['demo', 'free'] },
+			{ username: 'noapi@example.org', apiKey: 'noapi-key', domains: ['demo'], canAccessApi: false },
+		],
+	});
+});
+afterEach(() => {
+	emulator.reset();
+	emulator.setIndexLag({});
+});
+afterAll(() => emulator.close());
+
+const credentials = (username = emulator.username, apiKey = emulator.apiKey) => ({
+	baseUrl: emulator.baseUrl,
+	authType: 'apiKey',
+	username,
+	apiKey,
+});
+
+type Upload = Parameters<typeof uploadToEmulator>[1];
+
+async function importAndCheck(
+	options: Upload,
+	run: { parameters?: Record<string, unknown>; credentials?: ReturnType<typeof credentials>; domain?: string } = {},
+) {
+	const upload = await uploadToEmulator(run.domain ? { ...emulator, domain: run.domain } : emulator, options);
+	const items = recordResultItems(upload).map((item) =>
+		run.domain
+			? { json: { ...item.json, upload: { ...(item.json.upload as object), projectSpace: run.domain } } }
+			: item,
+	);
+	const result = await runNode({
+		node,
+		credentials: run.credentials ?? credentials(),
+		parameters: { ...FAST, ...(run.parameters ?? {}) },
+		items,
+	});
+	const byRow = new Map<number, { output: string; json: RecordOutcomeJson }>();
+	result.outputs.forEach((items: INodeExecutionData[], output) =>
+		items.forEach((item) =>
+			byRow.set(item.json.row as number, {
+				output: ['success', 'warning', 'error'][output],
+				json: item.json as RecordOutcomeJson,
+			}),
+		),
+	);
+	return { ...result, byRow, upload };
+}
+
+const bulkFetches = () => emulator.requests.filter((request) => request.path.endsWith('/case/v2/bulk-fetch/'));
+
+describe('case IDs per record', () => {
+	test('matching by external id: each record gets the case the store holds, created then updated', async () => {
+		const rows: SheetRow[] = [
+			{ external_id: 'p-1', name: 'Ann' },
+			{ external_id: 'p-2', name: 'Ben' },
+		];
+		const first = await importAndCheck({ rows, searchField: 'external_id', createNewCases: true });
+		const stored = (externalId: string) => emulator.cases.all('demo').find((c) => c.external_id === externalId)!;
+		for (const [row, externalId] of [
+			[2, 'p-1'],
+			[3, 'p-2'],
+		] as const) {
+			const record = first.byRow.get(row)!;
+			expect(record.output).toBe('success');
+			expect(record.json.case_id).toBe(stored(externalId).case_id);
+			expect(record.json.case).toMatchObject({ case_id: stored(externalId).case_id, external_id: externalId });
+			expect(record.json.caseLookup).toMatchObject({ result: 'found', action: 'created', indexBehind: false });
+			expect(record.json.summary).toBe(`Row ${row} imported: case ${stored(externalId).case_id} created`);
+		}
+		expect(first.byRow.get(2)!.json.case?.case_name).toBe('Ann');
+		expect(bulkFetches()).toHaveLength(1);
+
+		const again = await importAndCheck({ rows, searchField: 'external_id', createNewCases: true });
+		expect(again.byRow.get(2)!.json.case_id).toBe(stored('p-1').case_id);
+		expect(again.byRow.get(2)!.json.caseLookup?.action).toBe('updated');
+	});
+
+	test('matching by case id: found cases are updated; an unknown id with creation off is notMatched, never importedOrSkipped', async () => {
+		const existing = emulator.cases.add('demo', { case_type: 'patient', name: 'Old' });
+		const other = emulator.cases.add('demo', { case_type: 'patient', name: 'Other' });
+		const household = emulator.cases.add('demo', { case_type: 'household', name: 'Home' });
+		const { byRow } = await importAndCheck({
+			rows: [
+				{ case_id: existing.case_id, name: 'Renamed', owner_id: '' },
+				{ case_id: 'no-such-case', name: 'Ghost', owner_id: '' },
+				{ case_id: other.case_id, name: 'Bad owner', owner_id: 'nobody' },
+				{ case_id: household.case_id, name: 'Wrong type', owner_id: '' },
+			],
+			createNewCases: false,
+		});
+		expect(byRow.get(2)).toMatchObject({ output: 'success', json: { reason: 'imported', case_id: existing.case_id } });
+		expect(byRow.get(2)!.json.caseLookup?.action).toBe('updated');
+		expect(byRow.get(3)).toMatchObject({ output: 'warning', json: { reason: 'notMatched', case_id: null } });
+		expect(byRow.get(3)!.json.summary).toMatch(/^Row 3 skipped: No patient case has case_id 'no-such-case'/);
+		expect(byRow.get(4)).toMatchObject({ output: 'warning', json: { reason: 'rowErrors', case_id: null } });
+		expect(byRow.get(4)!.json.caseLookup?.result).toBe('notImported');
+		expect(byRow.get(5)).toMatchObject({ output: 'warning', json: { reason: 'notMatched', case_id: null } });
+		expect(byRow.get(5)!.json.caseLookup?.result).toBe('otherCaseType');
+	});
+
+	test('matching by external id with creation off: unmatched ids are notMatched, each with its own reason', async () => {
+		const known = emulator.cases.add('demo', { case_type: 'patient', external_id: 'known' });
+		const { byRow } = await importAndCheck({
+			rows: [
+				{ external_id: 'known', name: 'K' },
+				{ external_id: 'unknown-1', name: 'U' },
+				{ external_id: 'unknown-2', name: 'V' },
+			],
+			searchField: 'external_id',
+			createNewCases: false,
+		});
+		expect(byRow.get(2)!.json).toMatchObject({ outcome: 'success', case_id: known.case_id });
+		for (const [row, id] of [
+			[3, 'unknown-1'],
+			[4, 'unknown-2'],
+		] as const) {
+			expect(byRow.get(row)!.json).toMatchObject({ outcome: 'warning', reason: 'notMatched' });
+			expect(byRow.get(row)!.json.caseLookup?.message).toContain(`external_id '${id}'`);
+		}
+		// Every imported row's case was found at once: no wait for the index.
+		expect(bulkFetches()).toHaveLength(1);
+	});
+
+	test('a new case from a row without a case_id is found by its external_id column', async () => {
+		const { byRow } = await importAndCheck({
+			rows: [
+				{ case_id: '', external_id: 'new-1', name: 'New' },
+				{ case_id: '', name: 'No ids' },
+			],
+			createNewCases: true,
+		});
+		const created = emulator.cases.all('demo').find((c) => c.external_id === 'new-1')!;
+		expect(byRow.get(2)!.json).toMatchObject({ outcome: 'success', case_id: created.case_id });
+		expect(byRow.get(2)!.json.caseLookup?.action).toBe('created');
+		expect(byRow.get(3)!.json).toMatchObject({ outcome: 'success', reason: 'imported', case_id: null });
+		expect(byRow.get(3)!.json.caseLookup?.result).toBe('noId');
+	});
+});
+
+describe('shared external ids never get a wrong case ID', () => {
+	test.each([['patient first'], ['household first']])(
+		'a household sharing the external id (%s): the patient case is given',
+		async (order) => {
+			const add = (caseType: string) => emulator.cases.add('demo', { case_type: caseType, external_id: 'X-1' });
+			const [patient] =
+				order === 'patient first' ? [add('patient'), add('household')] : [add('household'), add('patient')].reverse();
+			const { byRow } = await importAndCheck({
+				rows: [{ external_id: 'X-1', name: 'Shared' }],
+				searchField: 'external_id',
+				createNewCases: false,
+			});
+			expect(byRow.get(2)!.json).toMatchObject({ outcome: 'success', case_id: patient.case_id });
+		},
+	);
+
+	test('duplicate external_id values creating several cases: flagged with their ids, no case ID given', async () => {
+		const { byRow } = await importAndCheck({
+			rows: [
+				{ case_id: '', external_id: 'dup', name: 'One' },
+				{ case_id: '', external_id: 'dup', name: 'Two' },
+			],
+			createNewCases: true,
+		});
+		const ids = emulator.cases
+			.all('demo')
+			.filter((c) => c.external_id === 'dup')
+			.map((c) => c.case_id);
+		expect(ids).toHaveLength(2);
+		for (const row of [2, 3]) {
+			expect(byRow.get(row)!.json).toMatchObject({ outcome: 'success', case_id: null });
+			expect(byRow.get(row)!.json.caseLookup).toMatchObject({ result: 'sharedExternalId', caseIds: ids });
+		}
+	});
+});
+
+describe('a lookup CommCare refuses never changes an outcome', () => {
+	test('403 (no Access APIs permission): Success stays, case_id null, one hint naming the permission', async () => {
+		const { byRow, hints } = await importAndCheck(
+			{ rows: [{ external_id: 'a', name: 'A' }], searchField: 'external_id', createNewCases: true },
+			{ credentials: credentials('noapi@example.org', 'noapi-key') },
+		);
+		expect(byRow.get(2)!.json).toMatchObject({ outcome: 'success', reason: 'imported', case_id: null });
+		expect(byRow.get(2)!.json.caseLookup?.result).toBe('unavailable');
+		expect(byRow.get(2)!.json.caseLookup?.message).toMatch(/"Access APIs" permission.*Roles & Permissions/);
+		expect(hints).toHaveLength(1);
+		expect(hints[0].message).toBe(byRow.get(2)!.json.caseLookup?.message);
+	});
+
+	test('a plan without API access ("Upgrade Required" page): said, outcome kept', async () => {
+		const { byRow } = await importAndCheck(
+			{ rows: [{ external_id: 'a', name: 'A' }], searchField: 'external_id', createNewCases: true },
+			{ domain: 'free' },
+		);
+		expect(byRow.get(2)!.json).toMatchObject({ outcome: 'success', case_id: null });
+		expect(byRow.get(2)!.json.caseLookup?.message).toMatch(/plan probably does not include API access/);
+	});
+
+	test('429 with Retry-After is waited out, then the cases come back', async () => {
+		emulator.faults.respond('caseApi', 1, { status: 429, retryAfter: 1 });
+		const { byRow } = await importAndCheck({
+			rows: [{ external_id: 'r', name: 'R' }],
+			searchField: 'external_id',
+			createNewCases: true,
+		});
+		const fetches = bulkFetches();
+		expect(fetches).toHaveLength(2);
+		expect(fetches[1].at - fetches[0].at).toBeGreaterThanOrEqual(900);
+		expect(byRow.get(2)!.json.case_id).toBe(emulator.cases.all('demo')[0].case_id);
+	});
+
+	test('429 every time: the records keep their outcome and say the rate limit stopped the lookup', async () => {
+		emulator.faults.respond('caseApi', 100, { status: 429, retryAfter: 0 });
+		const { byRow } = await importAndCheck({
+			rows: [{ external_id: 'r', name: 'R' }],
+			searchField: 'external_id',
+			createNewCases: true,
+		});
+		expect(byRow.get(2)!.json).toMatchObject({ outcome: 'success', case_id: null });
+		expect(byRow.get(2)!.json.caseLookup?.message).toMatch(/rate limit stopped the case lookup \(HTTP 429/);
+	});
+});
+
+describe('the search index lags behind the import', () => {
+	test("cases not visible yet are asked again until CommCare's counts are met", async () => {
+		emulator.setIndexLag({ reads: 2 });
+		const { byRow } = await importAndCheck({
+			rows: [
+				{ external_id: 'l-1', name: 'L1' },
+				{ external_id: 'l-2', name: 'L2' },
+			],
+			searchField: 'external_id',
+			createNewCases: true,
+		});
+		expect(bulkFetches()).toHaveLength(3);
+		for (const row of [2, 3]) {
+			expect(byRow.get(row)!.json.caseLookup).toMatchObject({ result: 'found', indexBehind: false });
+			expect(byRow.get(row)!.json.case_id).toMatch(/^[0-9a-f]{32}$/);
+		}
+	});
+
+	test('an index still behind when the wait ends: notVisible, indexBehind, the outcome from the counts', async () => {
+		emulator.setIndexLag({ ms: 60_000 });
+		const { byRow } = await importAndCheck(
+			{ rows: [{ external_id: 'slow', name: 'S' }], searchField: 'external_id', createNewCases: true },
+			{ parameters: { options: { caseLookupWait: 1 } } },
+		);
+		expect(byRow.get(2)!.json).toMatchObject({ outcome: 'success', reason: 'imported', case_id: null });
+		expect(byRow.get(2)!.json.caseLookup).toMatchObject({ result: 'notVisible', indexBehind: true });
+		expect(byRow.get(2)!.json.caseLookup?.message).toMatch(/had not caught up/);
+		expect(bulkFetches().length).toBeGreaterThan(1);
+	});
+});
+
+describe('requests', () => {
+	test('more than 5,000 ids go in requests of at most 5,000, fields limited', async () => {
+		const rows = Array.from({ length: 5001 }, (_, index) => ({ external_id: `e-${index}`, name: `N${index}` }));
+		const { byRow } = await importAndCheck({ rows, searchField: 'external_id', createNewCases: true });
+		expect(bulkFetches()).toHaveLength(2);
+		expect(bulkFetches()[0].query.fields).toContain('case_id');
+		const stored = new Map(emulator.cases.all('demo').map((c) => [c.external_id, c.case_id]));
+		expect(
+			[...byRow.values()].every(
+				({ json }) => json.case_id === stored.get((json.record as SheetRow).external_id as string),
+			),
+		).toBe(true);
+	}, 60_000);
+
+	test('Look Up Case IDs off: no Case API request and no case keys', async () => {
+		const { byRow } = await importAndCheck(
+			{ rows: [{ external_id: 'o', name: 'O' }], searchField: 'external_id', createNewCases: true },
+			{ parameters: { options: { lookUpCaseIds: false } } },
+		);
+		expect(byRow.get(2)!.json).not.toHaveProperty('case_id');
+		expect(byRow.get(2)!.json).not.toHaveProperty('caseLookup');
+		expect(emulator.requests.filter((request) => request.path.includes('/api/case/'))).toHaveLength(0);
+	});
+});
