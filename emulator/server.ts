@@ -247,7 +247,11 @@ export class EmulatorServer implements Emulator {
 		}
 
 		const upload: { record?: RecordedUpload } = {};
+		const arrivedAt = Date.now();
 		const response = await this.route({ req, url, path: url.pathname, query, headers, body }, upload);
+		// CommCare answers an upload before its import runs (in the background), so the answer's Date is never later
+		// than the import's case times. The emulator imports while answering: its Date is the request's arrival.
+		if (kind === 'upload') response.headers.Date ??= new Date(arrivedAt).toUTCString();
 		if (delay.ms > 0 && delay.afterBodyReceived) {
 			this.log(`${req.method} ${url.pathname} -> processed, answer held back ${delay.ms} ms (fault)`);
 			await sleep(delay.ms);

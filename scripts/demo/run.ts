@@ -20,7 +20,7 @@ export interface DemoOutcome {
 	success: IDataObject[];
 	warning: IDataObject[];
 	error: IDataObject[];
-	/** What the workflow's three sheet updates would write back, per branch (row_number, import_status, import_error). */
+	/** What the workflow's three sheet updates would write back, per branch (row_number, import_status, import_error, case_id). */
 	writtenBack: { success: IDataObject[]; warning: IDataObject[]; error: IDataObject[] };
 	/** The Slack message the workflow would send about a failed import, if any. */
 	alert: string | null;
@@ -112,8 +112,11 @@ export function printOutcome(outcome: DemoOutcome, emulator: Emulator): void {
 			const id = record.external_id ? ` ${record.external_id}` : '';
 			const sheet = writtenBack[index] ?? {};
 			const error = sheet.import_error ? `, import_error "${sheet.import_error}"` : '';
+			const caseId = sheet.case_id ? `, case_id ${sheet.case_id}` : '';
+			const lookup = (item.caseLookup ?? {}) as IDataObject;
+			const action = lookup.action ? ` (${lookup.action})` : '';
 			console.log(
-				`    row ${sheet.row_number ?? item.row}  ${who}${id}  [${item.reason}]  →  import_status "${sheet.import_status ?? ''}"${error}`,
+				`    row ${sheet.row_number ?? item.row}  ${who}${id}  [${item.reason}]  →  import_status "${sheet.import_status ?? ''}"${caseId}${action}${error}`,
 			);
 			const mistake = MISTAKES[Number(sheet.row_number ?? item.row)];
 			if (mistake) console.log(`      (the sample's mistake: ${mistake})`);

@@ -150,6 +150,12 @@ function statusPolls(): number {
 }
 
 /** The cases of a type at the emulator, reduced to what the tests compare. */
+function caseIdByExternalId(externalId: string): string {
+	const found = emulator.cases.all(emulator.domain).filter((c) => c.external_id === externalId);
+	expect(found).toHaveLength(1);
+	return found[0].case_id;
+}
+
 function casesOfType(caseType: string) {
 	return emulator.cases.byType(emulator.domain, caseType).map((c) => ({
 		external_id: c.external_id,
@@ -169,6 +175,7 @@ const SHEET_ROWS = [
 		owner_id: 'owner-chw-1',
 		import_status: '',
 		import_error: '',
+		case_id: '',
 	},
 	{
 		row_number: 11,
@@ -178,6 +185,7 @@ const SHEET_ROWS = [
 		owner_id: 'chw-left-in-2024',
 		import_status: '',
 		import_error: '',
+		case_id: '',
 	},
 	{
 		row_number: 12,
@@ -187,6 +195,7 @@ const SHEET_ROWS = [
 		owner_id: 'owner-chw-2',
 		import_status: '',
 		import_error: '',
+		case_id: '',
 	},
 	{
 		row_number: 13,
@@ -196,9 +205,19 @@ const SHEET_ROWS = [
 		owner_id: 'chw-left-in-2024',
 		import_status: '',
 		import_error: '',
+		case_id: '',
 	},
 	// An empty row left in the sheet: CommCare skips it without a word.
-	{ row_number: 14, external_id: '', name: '', village: '', owner_id: '', import_status: '', import_error: '' },
+	{
+		row_number: 14,
+		external_id: '',
+		name: '',
+		village: '',
+		owner_id: '',
+		import_status: '',
+		import_error: '',
+		case_id: '',
+	},
 ];
 
 /** Rows of the Postgres example's query (its SELECT aliases the columns to case property names). */
@@ -298,17 +317,36 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 					'Import finished: 1 case created, 1 updated, 2 rows not imported (Invalid Owner: rows 3, 5); 1 row skipped silently: CommCare skips blank rows (every mapped cell empty) without reporting them (or, in multi-sheet mode, when every sheet is named like a case type of the project, rows that matched no case).',
 				timedOut: false,
 			};
+			// Each imported row comes back with the case ID the emulator's store holds, created or updated.
+			const caseIdOf = (externalId: string) =>
+				emulator.cases.all(emulator.domain).find((c) => c.external_id === externalId)!.case_id;
 			expect(jsonOf(success)).toEqual(
-				[0, 2].map((index) => ({
-					outcome: 'success',
-					reason: 'imported',
-					summary: `Row ${index + 2} imported (created or updated)`,
-					status_url: statusUrl,
-					row: index + 2,
-					record: withoutSheetColumns(SHEET_ROWS[index]),
-					errors: [],
-					import: expect.objectContaining(importContext),
-				})),
+				(
+					[
+						[0, 'created'],
+						[2, 'updated'],
+					] as const
+				).map(([index, action]) => {
+					const caseId = caseIdOf(SHEET_ROWS[index].external_id);
+					return {
+						outcome: 'success',
+						reason: 'imported',
+						summary: `Row ${index + 2} imported: case ${caseId} ${action}`,
+						status_url: statusUrl,
+						row: index + 2,
+						record: withoutSheetColumns(SHEET_ROWS[index]),
+						errors: [],
+						import: expect.objectContaining(importContext),
+						case_id: caseId,
+						case: expect.objectContaining({
+							case_id: caseId,
+							case_type: 'patient',
+							external_id: SHEET_ROWS[index].external_id,
+							case_name: SHEET_ROWS[index].name,
+						}),
+						caseLookup: expect.objectContaining({ result: 'found', action, indexBehind: false }),
+					};
+				}),
 			);
 			// Per the node's rule, a row CommCare lists in its errors is a Warning (reason rowErrors): the import went
 			// through, the row is one to fix and send again. Warning items come in input order, the blank row last.
@@ -321,6 +359,9 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 				record: withoutSheetColumns(SHEET_ROWS[index]),
 				errors: [{ ...ERROR_TEXT.invalidOwner, column: 'owner_id' }],
 				import: expect.objectContaining(importContext),
+				case_id: null,
+				case: null,
+				caseLookup: expect.objectContaining({ result: 'notImported' }),
 			});
 			expect(jsonOf(warning)).toEqual([
 				refused(1),
@@ -335,6 +376,9 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 					record: withoutSheetColumns(SHEET_ROWS[4]),
 					errors: [],
 					import: expect.objectContaining(importContext),
+					case_id: null,
+					case: null,
+					caseLookup: expect.objectContaining({ result: 'notImported' }),
 				},
 			]);
 			// Error is for an import that failed or could not be checked: none here.
@@ -345,8 +389,8 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 
 			// The example's write-backs reach back through both CommCare nodes to the sheet's row_number.
 			expect(jsonOf(result.outputs(SHEETS_EXAMPLE.onSuccess)[0])).toEqual([
-				{ row_number: '10', import_status: 'imported', import_error: '' },
-				{ row_number: '12', import_status: 'imported', import_error: '' },
+				{ row_number: '10', import_status: 'imported', import_error: '', case_id: caseIdOf('ANC-0101') },
+				{ row_number: '12', import_status: 'imported', import_error: '', case_id: caseIdOf('ANC-0103') },
 			]);
 			// Refused rows get CommCare's reason to fix; the blank row gets the summary to check.
 			const invalidOwner = `Invalid Owner (column owner_id): ${ERROR_TEXT.invalidOwner.description}`;
@@ -401,6 +445,9 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 					row: index + 2,
 					record: withoutSheetColumns(row),
 					errors: [{ title: null, description: 'Error: Field name "type" is reserved', column: null }],
+					case_id: null,
+					case: null,
+					caseLookup: expect.objectContaining({ result: 'notRun' }),
 					import: expect.objectContaining({
 						outcome: 'error',
 						reason: 'failed',
@@ -452,10 +499,12 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 			);
 			expect(pairedOf(success)).toEqual([{ item: 0 }, { item: 1 }]);
 			// The query parameters, as the Set node standing in for Postgres writes an array: JSON text.
-			expect(jsonOf(result.outputs(POSTGRES_EXAMPLE.onSuccess)[0])).toEqual([
-				{ 'options.queryReplacement': '["ANC-0201"]' },
-				{ 'options.queryReplacement': '["ANC-0202"]' },
-			]);
+			// Save imported gets each row's programme id and the CommCare case ID it now has.
+			expect(jsonOf(result.outputs(POSTGRES_EXAMPLE.onSuccess)[0])).toEqual(
+				['ANC-0201', 'ANC-0202'].map((externalId) => ({
+					'options.queryReplacement': JSON.stringify([externalId, caseIdByExternalId(externalId)]),
+				})),
+			);
 			expect(result.runData[POSTGRES_EXAMPLE.onWarning]).toBeUndefined();
 			expect(result.runData[POSTGRES_EXAMPLE.onError]).toBeUndefined();
 			expect(result.runData[POSTGRES_EXAMPLE.alert]).toBeUndefined();
@@ -517,10 +566,12 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 					]),
 				},
 			]);
-			expect(jsonOf(result.outputs(POSTGRES_EXAMPLE.onSuccess)[0])).toEqual([
-				{ 'options.queryReplacement': '["ANC-0201"]' },
-				{ 'options.queryReplacement': '["ANC-0202"]' },
-			]);
+			// Save imported gets each row's programme id and the CommCare case ID it now has.
+			expect(jsonOf(result.outputs(POSTGRES_EXAMPLE.onSuccess)[0])).toEqual(
+				['ANC-0201', 'ANC-0202'].map((externalId) => ({
+					'options.queryReplacement': JSON.stringify([externalId, caseIdByExternalId(externalId)]),
+				})),
+			);
 			expect(result.runData[POSTGRES_EXAMPLE.onError]).toBeUndefined();
 			expect(result.runData[POSTGRES_EXAMPLE.alert]).toBeUndefined();
 			expect(casesOfType('patient')).toEqual(
@@ -681,7 +732,7 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s with its other binary data mode', 
 
 /** A sheet row as the Bulk Import sends it: the example excludes the sheet's own columns. */
 function withoutSheetColumns(row: (typeof SHEET_ROWS)[number]) {
-	const { row_number: _row, import_status: _status, import_error: _error, ...sent } = row;
+	const { row_number: _row, import_status: _status, import_error: _error, case_id: _caseId, ...sent } = row;
 	return sent;
 }
 

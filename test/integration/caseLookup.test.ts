@@ -147,6 +147,27 @@ describe('case IDs per record', () => {
 		expect(bulkFetches()).toHaveLength(1);
 	});
 
+	test('an existing case updated and a new one created in the same second as the upload: each told right', async () => {
+		const known = emulator.cases.add('demo', { case_type: 'patient', external_id: 'old-1', name: 'Old' });
+		const { byRow } = await importAndCheck({
+			rows: [
+				{ external_id: 'new-1', name: 'New' },
+				{ external_id: 'old-1', name: 'Old renamed' },
+				{ external_id: 'new-1', name: 'New again' },
+			],
+			searchField: 'external_id',
+			createNewCases: true,
+		});
+		const created = emulator.cases.all('demo').find((c) => c.external_id === 'new-1')!;
+		expect(byRow.get(2)!.json.caseLookup).toMatchObject({ result: 'found', action: 'created' });
+		expect(byRow.get(2)!.json.case_id).toBe(created.case_id);
+		expect(byRow.get(3)!.json.caseLookup).toMatchObject({ result: 'found', action: 'updated' });
+		expect(byRow.get(3)!.json.case_id).toBe(known.case_id);
+		// A later row of a case made by this import updated it.
+		expect(byRow.get(4)!.json.caseLookup).toMatchObject({ result: 'found', action: 'updated' });
+		expect(byRow.get(4)!.json.case_id).toBe(created.case_id);
+	});
+
 	test('a new case from a row without a case_id is found by its external_id column', async () => {
 		const { byRow } = await importAndCheck({
 			rows: [

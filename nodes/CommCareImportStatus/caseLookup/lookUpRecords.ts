@@ -228,10 +228,13 @@ async function checkInDatabase(
 }
 
 /**
- * Created or updated, matching by external id. A case's first row in the upload created it when the case was opened
- * after the upload was accepted, and updated it when opened before; later rows of the same case updated it. The
- * upload's time (the server's Date header) has whole seconds, so a case opened within that second is settled by
- * CommCare's created count when that can, and left unsaid otherwise.
+ * Created or updated, matching by external id. Later rows of a case in the upload updated it; its first row created
+ * it when the case was opened by this import. Two readings of "opened by this import", each kept only when it agrees
+ * with CommCare's created count (when the records are the whole upload):
+ * 1. opened after the second the upload was accepted (the server's Date header has whole seconds; a case opened
+ *    within that second is settled by reading 2);
+ * 2. opened since the import began touching cases (the earliest modification among the found cases).
+ * Without counts to agree with, reading 1 alone, and what it cannot settle is left unsaid.
  */
 function settleActions(
 	byRow: Map<number, RecordLookup>,
@@ -239,31 +242,45 @@ function settleActions(
 	countsCoverRecords: boolean,
 	acceptedAt: number,
 ): void {
-	const found = [...byRow.entries()]
-		.filter((entry): entry is [number, Extract<RecordLookup, { kind: 'found' }>] => entry[1].kind === 'found')
-		.sort((a, b) => a[0] - b[0]);
 	if (Number.isNaN(acceptedAt)) return;
+	type Found = Extract<RecordLookup, { kind: 'found' }>;
+	const found = [...byRow.entries()]
+		.filter((entry): entry is [number, Found] => entry[1].kind === 'found')
+		.sort((a, b) => a[0] - b[0]);
 	const firstRowOf = new Map<string, number>();
 	for (const [row, lookup] of found)
 		if (!firstRowOf.has(lookup.found.case_id)) firstRowOf.set(lookup.found.case_id, row);
-	const unsure: Array<Extract<RecordLookup, { kind: 'found' }>> = [];
-	let created = 0;
+	const open: Found[] = [];
 	for (const [row, lookup] of found) {
 		if (lookup.action !== null) continue;
-		const opened = Date.parse(lookup.found.date_opened ?? '');
-		let action: CaseAction | null = null;
-		if (firstRowOf.get(lookup.found.case_id) !== row || opened < acceptedAt) action = 'updated';
-		else if (opened >= acceptedAt + 1000) action = 'created';
-		if (action === null && !Number.isNaN(opened)) unsure.push(lookup);
-		if (action === 'created') created += 1;
-		lookup.action = action;
+		if (firstRowOf.get(lookup.found.case_id) !== row) lookup.action = 'updated';
+		else open.push(lookup);
 	}
-	if (unsure.length === 0 || !countsCoverRecords || outcome.created_count === null) return;
-	const settled: CaseAction | null =
-		outcome.created_count === created
-			? 'updated'
-			: outcome.created_count === created + unsure.length
-				? 'created'
-				: null;
-	for (const lookup of unsure) lookup.action = settled;
+	const opened = (lookup: Found) => Date.parse(lookup.found.date_opened ?? '');
+	const importBegan = found
+		.map(([, lookup]) => Date.parse(lookup.found.server_last_modified ?? ''))
+		.filter((time) => time >= acceptedAt - 1000)
+		.reduce((earliest, time) => Math.min(earliest, time), Infinity);
+	const bySecond = (lookup: Found): CaseAction | null =>
+		opened(lookup) >= acceptedAt + 1000
+			? 'created'
+			: opened(lookup) < acceptedAt
+				? 'updated'
+				: opened(lookup) >= importBegan
+					? 'created'
+					: 'updated';
+	const byImportStart = (lookup: Found): CaseAction | null => (opened(lookup) >= importBegan ? 'created' : 'updated');
+	const strictSecond = (lookup: Found): CaseAction | null =>
+		opened(lookup) >= acceptedAt + 1000 ? 'created' : opened(lookup) < acceptedAt ? 'updated' : null;
+	if (!countsCoverRecords || outcome.created_count === null) {
+		for (const lookup of open) lookup.action = Number.isNaN(opened(lookup)) ? null : strictSecond(lookup);
+		return;
+	}
+	const createdBefore = found.filter(([, lookup]) => lookup.action === 'created').length;
+	const fitting = [bySecond, byImportStart].find(
+		(reading) =>
+			open.every((lookup) => !Number.isNaN(opened(lookup))) &&
+			createdBefore + open.filter((lookup) => reading(lookup) === 'created').length === outcome.created_count,
+	);
+	for (const lookup of open) lookup.action = fitting ? fitting(lookup) : null;
 }

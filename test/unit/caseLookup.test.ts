@@ -1,0 +1,216 @@
+/**
+ * The case lookup's rules on scripted Case API answers (pure logic; the emulator tests cover the HTTP): created vs
+ * updated from case times and CommCare's counts, the wait for the search index on a virtual clock, and shared
+ * external ids.
+ */
+import type { IDataObject } from 'n8n-workflow';
+
+import type { CaseApi, CaseSummary, ExternalIdAnswer } from '../../nodes/CommCareImportStatus/caseLookup/caseApi';
+import { lookUpRecords, type LookupPace } from '../../nodes/CommCareImportStatus/caseLookup/lookUpRecords';
+import type { ImportOutcomeJson } from '../../nodes/shared/outputContract';
+
+const ACCEPTED = Date.parse('2026-12-02T10:00:05.000Z');
+const at = (ms: number) => new Date(ACCEPTED + ms).toISOString().replace('Z', '000Z');
+
+function patient(
+	caseId: string,
+	externalId: string,
+	openedMs: number,
+	modifiedMs: number,
+	type = 'patient',
+): CaseSummary {
+	return {
+		case_id: caseId,
+		case_type: type,
+		case_name: caseId,
+		external_id: externalId,
+		owner_id: 'u',
+		closed: false,
+		date_opened: at(openedMs),
+		date_closed: null,
+		server_last_modified: at(modifiedMs),
+	};
+}
+
+/** A Case API whose search index shows each case from the given read on (1-based), and whose database knows all. */
+function scriptedApi(cases: Array<{ found: CaseSummary; visibleFromRead?: number }>) {
+	let reads = 0;
+	const api: CaseApi & { reads: () => number } = {
+		reads: () => reads,
+		async bulkFetch(by, ids) {
+			reads += 1;
+			return ids.map((id) => {
+				const visible = cases.filter((c) => (c.visibleFromRead ?? 1) <= reads);
+				const matches = visible.filter((c) => (by === 'case_ids' ? c.found.case_id : c.found.external_id) === id);
+				return matches.length > 0 ? matches[matches.length - 1].found : null;
+			});
+		},
+		async byExternalId(externalId): Promise<ExternalIdAnswer> {
+			const all = cases.filter((c) => c.found.external_id === externalId);
+			if (all.length === 0) return { kind: 'none' };
+			if (all.length === 1) return { kind: 'one', found: all[0].found };
+			return { kind: 'multiple', caseIds: all.map((c) => c.found.case_id) };
+		},
+	};
+	return api;
+}
+
+function virtualPace(waitMs: number): LookupPace & { slept: number[] } {
+	let now = 0;
+	const slept: number[] = [];
+	return {
+		slept,
+		deadline: waitMs,
+		now: () => now,
+		sleep: async (ms) => {
+			slept.push(ms);
+			now += ms;
+		},
+	};
+}
+
+const upload = (extra: IDataObject = {}): IDataObject => ({
+	projectSpace: 'demo',
+	caseType: 'patient',
+	searchField: 'external_id',
+	searchColumn: 'external_id',
+	createNewCases: true,
+	rowCount: 2,
+	acceptedAt: new Date(ACCEPTED).toISOString(),
+	...extra,
+});
+
+const outcome = (created: number, updated: number): ImportOutcomeJson =>
+	({
+		state: 2,
+		outcome: 'success',
+		created_count: created,
+		match_count: updated,
+		errors: [],
+	}) as unknown as ImportOutcomeJson;
+
+const records = (ids: string[], settings: IDataObject = upload()) =>
+	ids.map((id, index) => ({ row: index + 2, record: { external_id: id, name: id }, upload: settings }));
+
+describe('created or updated', () => {
+	test('a server whose upload answer is dated after its import: settled by when the import began, as the counts agree', async () => {
+		// Both cases' times are before the Date header: the import ran while the answer was being made.
+		const api = scriptedApi([
+			{ found: patient('old', 'e-old', -60_000, -400) },
+			{ found: patient('new', 'e-new', -500, -500) },
+		]);
+		const lookup = await lookUpRecords(
+			api,
+			{ candidates: records(['e-new', 'e-old']), recordCount: 2, outcome: outcome(1, 1), upload: upload() },
+			virtualPace(0),
+		);
+		expect(lookup.byRow.get(2)).toMatchObject({ kind: 'found', action: 'created' });
+		expect(lookup.byRow.get(3)).toMatchObject({ kind: 'found', action: 'updated' });
+	});
+
+	test('counts that agree with no reading: neither is said', async () => {
+		const api = scriptedApi([{ found: patient('a', 'e-a', 200, 200) }, { found: patient('b', 'e-b', 300, 300) }]);
+		const lookup = await lookUpRecords(
+			api,
+			{ candidates: records(['e-a', 'e-b']), recordCount: 2, outcome: outcome(1, 1), upload: upload() },
+			virtualPace(0),
+		);
+		expect([lookup.byRow.get(2), lookup.byRow.get(3)]).toEqual([
+			expect.objectContaining({ kind: 'found', action: null }),
+			expect.objectContaining({ kind: 'found', action: null }),
+		]);
+	});
+
+	test('only part of the upload in this run: the seconds alone decide, the same second stays unsaid', async () => {
+		const api = scriptedApi([
+			{ found: patient('a', 'e-a', 5_000, 5_000) },
+			{ found: patient('b', 'e-b', -9_000, 2_000) },
+			{ found: patient('c', 'e-c', 300, 300) },
+		]);
+		const lookup = await lookUpRecords(
+			api,
+			{
+				candidates: records(['e-a', 'e-b', 'e-c']),
+				recordCount: 3,
+				outcome: outcome(2, 1),
+				upload: upload({ rowCount: 10 }),
+			},
+			virtualPace(0),
+		);
+		expect([2, 3, 4].map((row) => (lookup.byRow.get(row) as { action: unknown }).action)).toEqual([
+			'created',
+			'updated',
+			null,
+		]);
+	});
+});
+
+describe('the wait for the search index', () => {
+	test('asked again with growing pauses until the counts are met, then no more', async () => {
+		const api = scriptedApi([
+			{ found: patient('a', 'e-a', 100, 100), visibleFromRead: 3 },
+			{ found: patient('b', 'e-b', 100, 100) },
+		]);
+		const pace = virtualPace(60_000);
+		const lookup = await lookUpRecords(
+			api,
+			{ candidates: records(['e-a', 'e-b']), recordCount: 2, outcome: outcome(2, 0), upload: upload() },
+			pace,
+		);
+		expect(api.reads()).toBe(3);
+		expect(pace.slept).toEqual([500, 1000]);
+		expect(lookup.indexBehind).toBe(false);
+		expect(lookup.byRow.get(2)).toMatchObject({ kind: 'found' });
+	});
+
+	test('the counts met by the cases found: the missing ones are not found at once, without waiting', async () => {
+		const api = scriptedApi([{ found: patient('a', 'e-a', -9_000, 100) }]);
+		const pace = virtualPace(60_000);
+		const lookup = await lookUpRecords(
+			api,
+			{
+				candidates: records(['e-a', 'e-none'], upload({ createNewCases: false })),
+				recordCount: 2,
+				outcome: outcome(0, 1),
+				upload: upload({ createNewCases: false }),
+			},
+			pace,
+		);
+		expect(pace.slept).toEqual([]);
+		expect(lookup.byRow.get(3)).toEqual({ kind: 'notFound', by: 'external_id', id: 'e-none' });
+	});
+
+	test('a wait that ends before the counts are met: notVisible, and the index said to be behind', async () => {
+		const api = scriptedApi([{ found: patient('a', 'e-a', 100, 100), visibleFromRead: 99 }]);
+		const pace = virtualPace(5_000);
+		const candidates = records(['e-a']);
+		const lookup = await lookUpRecords(
+			api,
+			{ candidates, recordCount: 1, outcome: outcome(1, 0), upload: upload({ rowCount: 1 }) },
+			pace,
+		);
+		expect(pace.slept.reduce((sum, ms) => sum + ms, 0)).toBeLessThanOrEqual(5_000);
+		expect(lookup.indexBehind).toBe(true);
+		expect(lookup.byRow.get(2)).toEqual({ kind: 'notVisible', by: 'external_id', id: 'e-a' });
+	});
+});
+
+describe('shared external ids', () => {
+	test('two cases of the type share it: flagged with both ids, none given', async () => {
+		const api = scriptedApi([
+			{ found: patient('one', 'dup', -9_000, 100) },
+			{ found: patient('two', 'dup', -9_000, 100) },
+		]);
+		// The index's answer is of another type here, so the database is asked.
+		api.bulkFetch = (async (by: string, ids: string[]) =>
+			ids.map((id) =>
+				by === 'external_ids' ? patient('h', id, 0, 0, 'household') : patient(id, 'dup', -9_000, 100),
+			)) as CaseApi['bulkFetch'];
+		const lookup = await lookUpRecords(
+			api,
+			{ candidates: records(['dup']), recordCount: 1, outcome: outcome(0, 1), upload: upload({ rowCount: 1 }) },
+			virtualPace(0),
+		);
+		expect(lookup.byRow.get(2)).toEqual({ kind: 'sharedExternalId', id: 'dup', caseIds: ['one', 'two'] });
+	});
+});
