@@ -261,17 +261,10 @@ function settleActions(
 		.map(([, lookup]) => Date.parse(lookup.found.server_last_modified ?? ''))
 		.filter((time) => time >= acceptedAt - 1000)
 		.reduce((earliest, time) => Math.min(earliest, time), Infinity);
-	const bySecond = (lookup: Found): CaseAction | null =>
-		opened(lookup) >= acceptedAt + 1000
-			? 'created'
-			: opened(lookup) < acceptedAt
-				? 'updated'
-				: opened(lookup) >= importBegan
-					? 'created'
-					: 'updated';
-	const byImportStart = (lookup: Found): CaseAction | null => (opened(lookup) >= importBegan ? 'created' : 'updated');
 	const strictSecond = (lookup: Found): CaseAction | null =>
 		opened(lookup) >= acceptedAt + 1000 ? 'created' : opened(lookup) < acceptedAt ? 'updated' : null;
+	const byImportStart = (lookup: Found): CaseAction => (opened(lookup) >= importBegan ? 'created' : 'updated');
+	const bySecond = (lookup: Found): CaseAction => strictSecond(lookup) ?? byImportStart(lookup);
 	if (!countsCoverRecords || outcome.created_count === null) {
 		for (const lookup of open) lookup.action = Number.isNaN(opened(lookup)) ? null : strictSecond(lookup);
 		return;
