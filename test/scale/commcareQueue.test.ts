@@ -234,14 +234,21 @@ function uploadIdOf(statusUrl: unknown): string {
 /** Deep copy without what differs from run to run: status URLs (they carry upload ids) and waiting times. */
 function comparable(value: unknown): unknown {
 	if (Array.isArray(value)) return value.map(comparable);
+	// Case ids are minted per run; they also appear inside messages.
+	if (typeof value === 'string') return value.replace(/\b[0-9a-f]{32}\b/g, '<case id>');
 	if (value === null || typeof value !== 'object') return value;
 	const copy: Record<string, unknown> = {};
 	for (const [key, inner] of Object.entries(value)) {
 		if (key === 'waitedSeconds') continue;
-		copy[key] = key === 'status_url' ? '<status_url>' : comparable(inner);
+		if (key === 'status_url') copy[key] = '<status_url>';
+		else if (RUN_TIMES.has(key) && inner !== null) copy[key] = '<time>';
+		else copy[key] = comparable(inner);
 	}
 	return copy;
 }
+
+/** Keys holding the moment of this run (the upload's acceptance, a case's dates). */
+const RUN_TIMES = new Set(['acceptedAt', 'date_opened', 'date_closed', 'server_last_modified']);
 
 /** Cases at the emulator without their generated ids, in a stable order. */
 function casesAtCommCare(): Array<Record<string, unknown>> {
