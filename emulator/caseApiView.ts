@@ -31,6 +31,8 @@ export interface CaseApiRequest {
 	body: Buffer;
 	store: InMemoryCaseStore;
 	index: CaseSearchIndex;
+	/** Told the ids of a bulk fetch that is answered (not of one refused for its size or shape). */
+	onBulkFetch?(caseIds: string[], externalIds: string[]): void;
 }
 
 const errorResponse = (status: number, error: string): EmulatorResponse => jsonResponse(status, { error });
@@ -45,6 +47,7 @@ function bulkResult(
 	filter: FieldFilter,
 ): EmulatorResponse {
 	if (caseIds.length + externalIds.length > MAX_BULK_FETCH) return errorResponse(400, CASE_API_MESSAGES.tooMany);
+	request.onBulkFetch?.(caseIds.map(String), externalIds.map(String));
 	const cases: Array<Partial<SerializedCase> | BulkStub> = [];
 	let matching = 0;
 	for (const id of caseIds) {

@@ -23,6 +23,7 @@ import { parseForm } from './multipart';
 import { CaseSearchIndex } from './searchIndex';
 import { answerStatus } from './statusView';
 import type {
+	BulkFetchRecord,
 	Emulator,
 	EmulatorDomain,
 	EmulatorOptions,
@@ -139,6 +140,7 @@ export class EmulatorServer implements Emulator {
 	readonly cases = new InMemoryCaseStore((written) => this.searchIndex.write(written));
 	readonly imports = new Map<string, ImportRecord>();
 	readonly faults = new FaultController();
+	readonly bulkFetches: BulkFetchRecord[] = [];
 
 	private readonly server: http.Server;
 	private readonly domains: Record<string, EmulatorDomain>;
@@ -196,6 +198,7 @@ export class EmulatorServer implements Emulator {
 		this.imports.clear();
 		this.cases.clear();
 		this.searchIndex.clear();
+		this.bulkFetches.length = 0;
 		this.faults.clear();
 	}
 
@@ -472,6 +475,7 @@ export class EmulatorServer implements Emulator {
 			body: ctx.body,
 			store: this.cases,
 			index: this.searchIndex,
+			onBulkFetch: (caseIds, externalIds) => this.bulkFetches.push({ domain: domain[1], caseIds, externalIds }),
 		};
 		let match = ROUTES.bulkFetch.exec(ctx.path);
 		if (match) return this.logged(ctx, answerBulkFetch(request));

@@ -67,6 +67,12 @@ export interface RecordedRequest {
 	at: number;
 }
 
+export interface BulkFetchRecord {
+	domain: string;
+	caseIds: string[];
+	externalIds: string[];
+}
+
 export interface RecordedUpload {
 	fields: Record<string, string>;
 	fileName?: string;
@@ -217,7 +223,9 @@ export interface Emulator {
 	setIndexLag(lag: IndexLag): void;
 	/** Case API requests answered so far (bulk fetch and single lookups), after auth. */
 	readonly caseApiReads: number;
-	/** Clears requests, uploads, imports, cases and faults; keeps the configuration. */
+	/** The ids each answered bulk fetch asked for, in request order (what a test counts requests and ids by). */
+	readonly bulkFetches: BulkFetchRecord[];
+	/** Clears requests, uploads, imports, cases, bulk fetches and faults; keeps the configuration. */
 	reset(): void;
 	close(): Promise<void>;
 }

@@ -312,6 +312,33 @@ describe('requests', () => {
 		).toBe(true);
 	}, 60_000);
 
+	test('100,000 records: 20 requests of 5,000 distinct ids, every record with the case the store holds', async () => {
+		const rows = Array.from({ length: 100_000 }, (_, index) => ({
+			external_id: `SC-${String(index).padStart(6, '0')}`,
+			name: `Person ${index}`,
+		}));
+		const { byRow } = await importAndCheck(
+			{ rows, searchField: 'external_id', createNewCases: true },
+			{ parameters: { pollInterval: 0.2, timeout: 3 } },
+		);
+		expect(emulator.bulkFetches.map(({ caseIds, externalIds }) => [caseIds.length, externalIds.length])).toEqual(
+			Array.from({ length: 20 }, () => [0, 5000]),
+		);
+		const asked = new Set(emulator.bulkFetches.flatMap(({ externalIds }) => externalIds));
+		expect(asked.size).toBe(100_000);
+		expect(rows.every((row) => asked.has(row.external_id))).toBe(true);
+		const stored = new Map(emulator.cases.all('demo').map((c) => [c.external_id, c.case_id]));
+		expect(stored.size).toBe(100_000);
+		const wrong = [...byRow.values()].filter(
+			({ output, json }) =>
+				output !== 'success' ||
+				json.caseLookup?.action !== 'created' ||
+				json.case_id !== stored.get((json.record as SheetRow).external_id as string),
+		);
+		expect(wrong.length).toBe(0);
+		expect(byRow.size).toBe(100_000);
+	}, 180_000);
+
 	test('Look Up Case IDs off: no Case API request and no case keys', async () => {
 		const { byRow } = await importAndCheck(
 			{ rows: [{ external_id: 'o', name: 'O' }], searchField: 'external_id', createNewCases: true },
