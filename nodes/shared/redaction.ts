@@ -43,6 +43,9 @@ const CREDENTIAL_SHAPES: Array<[RegExp, string]> = [
 	],
 ];
 
+/** What every one of CREDENTIAL_SHAPES needs somewhere in the text: a text without it is spared the five searches. */
+const MAY_HOLD_SHAPE = /apikey|basic|bearer|:\/\/|=/i;
+
 /** The strings that must never be shown, read from a decrypted `commCareApi` credential. */
 export function credentialSecrets(data: ICredentialDataDecryptedObject | undefined): {
 	fragments: string[];
@@ -88,6 +91,13 @@ function collapseWhitespace(text: string): string {
 	return text.replace(/\s+/g, ' ');
 }
 
+const PAIR_CODES = 1 << 16;
+
+/** The two characters at `index` as one number below PAIR_CODES (distinct pairs may share one: a filter only). */
+function pairCode(text: string, index: number): number {
+	return ((text.charCodeAt(index) << 8) ^ text.charCodeAt(index + 1)) & (PAIR_CODES - 1);
+}
+
 /** A text with its whitespace runs collapsed, and where each character of it came from. */
 interface CollapsedText {
 	text: string;
@@ -95,7 +105,12 @@ interface CollapsedText {
 	starts: number[];
 }
 
-function collapseWithPositions(text: string): CollapsedText {
+/** Whitespace that collapsing would change: a run of two or more, or any whitespace but a plain space. */
+const COLLAPSIBLE = /\s\s|[^\S ]/;
+
+function collapseWithPositions(text: string): CollapsedText | null {
+	// Most texts (ids, dates, one-line messages) have none: they are their own collapsed form.
+	if (!COLLAPSIBLE.test(text)) return null;
 	let collapsed = '';
 	const starts: number[] = [];
 	let inWhitespace = false;
@@ -114,6 +129,8 @@ function collapseWithPositions(text: string): CollapsedText {
 export class Redactor {
 	/** Every 8-character piece of every form of every secret, whitespace collapsed. */
 	private readonly pieces = new Set<string>();
+	/** `pairCode` of the first two characters of every piece: 1 where some piece starts so. */
+	private readonly piecePairs = new Uint8Array(PAIR_CODES);
 	/** Secrets matched whole (all forms), longest first, as patterns that accept any whitespace run for one. */
 	private readonly wholePatterns: RegExp[] = [];
 	/** The shortest text that can hold anything this redactor replaces. */
@@ -135,7 +152,9 @@ export class Redactor {
 				if (collapsed.length >= MIN_FRAGMENT_LENGTH) {
 					for (let i = 0; i + MIN_FRAGMENT_LENGTH <= collapsed.length; i++) {
 						const piece = collapsed.slice(i, i + MIN_FRAGMENT_LENGTH);
-						if (!isPublic(piece)) this.pieces.add(piece);
+						if (isPublic(piece)) continue;
+						this.pieces.add(piece);
+						this.piecePairs[pairCode(piece, 0)] = 1;
 					}
 				} else if (collapsed.trim().length >= MIN_WHOLE_SECRET_LENGTH) {
 					whole.add(form);
@@ -165,7 +184,8 @@ export class Redactor {
 		const known = this.memo.get(text);
 		if (known !== undefined) return known;
 		let result = text;
-		for (const [shape, replacement] of CREDENTIAL_SHAPES) result = result.replace(shape, replacement);
+		if (MAY_HOLD_SHAPE.test(result))
+			for (const [shape, replacement] of CREDENTIAL_SHAPES) result = result.replace(shape, replacement);
 		for (const pattern of this.wholePatterns) result = result.replace(pattern, REDACTED);
 		if (this.pieces.size > 0) result = this.replacePieces(result);
 		// Memoised: per-record outputs repeat the same server texts (titles, URLs) for thousands of items.
@@ -277,9 +297,12 @@ export class Redactor {
 	private replacePieces(text: string): string {
 		if (text.length < MIN_FRAGMENT_LENGTH) return text;
 		const collapsed = collapseWithPositions(text);
-		const view = collapsed.text;
+		const view = collapsed?.text ?? text;
+		const origin = (index: number) => (collapsed ? collapsed.starts[index] : index);
 		const ranges: Array<[number, number]> = [];
 		for (let i = 0; i + MIN_FRAGMENT_LENGTH <= view.length; i++) {
+			// The pair of characters a piece starts with, looked up before the piece is cut out and hashed.
+			if (this.piecePairs[pairCode(view, i)] === 0) continue;
 			if (!this.pieces.has(view.slice(i, i + MIN_FRAGMENT_LENGTH))) continue;
 			let end = i + MIN_FRAGMENT_LENGTH;
 			while (end < view.length && this.pieces.has(view.slice(end - MIN_FRAGMENT_LENGTH + 1, end + 1))) end++;
@@ -292,8 +315,8 @@ export class Redactor {
 		let result = '';
 		let from = 0;
 		for (const [start, end] of ranges) {
-			result += text.slice(from, collapsed.starts[start]) + REDACTED;
-			from = collapsed.starts[end];
+			result += text.slice(from, origin(start)) + REDACTED;
+			from = origin(end);
 		}
 		return result + text.slice(from);
 	}
