@@ -21,6 +21,11 @@ import * as XLSX from 'xlsx';
 
 import { checkSpreadsheetFile } from '../nodes/CommCareBulkImport/sources/fileSource';
 import { CommCareBulkImport } from '../nodes/CommCareBulkImport/CommCareBulkImport.node';
+import { CommCareImportStatus } from '../nodes/CommCareImportStatus/CommCareImportStatus.node';
+import { CASE_FIELDS, MAX_IDS_PER_REQUEST } from '../nodes/CommCareImportStatus/caseLookup/caseApi';
+import { DEFAULTS as STATUS_DEFAULTS } from '../nodes/CommCareImportStatus/description';
+import { forEachLimited } from '../nodes/CommCareImportStatus/concurrency';
+import { searchIdOfValue } from '../nodes/shared/searchIds';
 import { planItemsUpload, writeItemsUploadFile } from '../nodes/CommCareBulkImport/sources/itemsPlan';
 import { checkedValueColumns, runChecks } from '../nodes/CommCareBulkImport/checks/runChecks';
 import { planColumns, safeSheetName } from '../nodes/CommCareBulkImport/spreadsheet/columns';
@@ -29,9 +34,10 @@ import { writeItemsXlsx } from '../nodes/CommCareBulkImport/spreadsheet/writer';
 import type { ImportSettings } from '../nodes/CommCareBulkImport/importSettings';
 import type { UploadResultJson } from '../nodes/shared/outputContract';
 import { buildUploadForm, uploadFileName, type SpreadsheetFile } from '../nodes/CommCareBulkImport/upload';
+import { recordResultItems, type SheetRow } from '../test/helpers/emulatorUpload';
 import { binaryItem, runNode } from '../test/helpers/executionContext';
 import { writeZipBomb } from '../test/helpers/zipBomb';
-import { LARGE_FILE_TARGET_BYTES, makeRows, writeLargeXlsx } from './data';
+import { LARGE_FILE_TARGET_BYTES, lookupRecords, makeRows, writeLargeXlsx } from './data';
 import { startEmulatorProcess, type EmulatorProcess } from './emulatorHost';
 
 export interface BenchCase<Input = unknown> {
@@ -450,6 +456,104 @@ const zipBombChecked: BenchCase<void> = {
 	},
 };
 
+// ---------------------------------------------------------------------------------------------------------------
+// Case IDs looked up after a finished import (Import Status, per-record items)
+
+let importStatusNode: CommCareImportStatus | undefined;
+const importStatus = () => (importStatusNode ??= new CommCareImportStatus());
+
+interface LookupInput {
+	emulator: EmulatorProcess;
+	/** Bulk Import's per-record items of the import: 100,000, all created at the emulator. */
+	items: INodeExecutionData[];
+	/** The records' external ids as CommCare stored them (digits-only ids lose their leading zeros). */
+	externalIds: string[];
+}
+
+async function lookupInput(): Promise<LookupInput> {
+	const emulator = await startEmulatorProcess();
+	const upload = await emulator.importRecords();
+	const rows = lookupRecords() as SheetRow[];
+	const items = recordResultItems({ ...upload, rows });
+	return { emulator, items, externalIds: rows.map((row) => searchIdOfValue(row.external_id)) };
+}
+
+/** Import Status on the lookup's items; fails the case unless every record is Success (with a case when asked). */
+async function runImportStatus({ emulator, items }: LookupInput, lookUpCaseIds: boolean): Promise<void> {
+	const { outputs } = await runNode({
+		node: importStatus(),
+		credentials: credentialsFor(emulator),
+		items,
+		parameters: { pollInterval: 1, timeout: 5, options: { lookUpCaseIds } },
+	});
+	const success = outputs[0] ?? [];
+	const withCase = success.filter((item) => typeof item.json.case_id === 'string').length;
+	if (success.length !== items.length || withCase !== (lookUpCaseIds ? items.length : 0))
+		throw new Error(`${success.length} records on Success, ${withCase} with a case ID, of ${items.length}`);
+	const fetches = await emulator.bulkFetches();
+	const expected = lookUpCaseIds ? Math.ceil(items.length / MAX_IDS_PER_REQUEST) : 0;
+	if (fetches.length !== expected || fetches.some((fetch) => fetch.externalIds > MAX_IDS_PER_REQUEST))
+		throw new Error(`expected ${expected} bulk fetches of at most 5,000, got ${JSON.stringify(fetches)}`);
+}
+
+const lookupCases: Array<BenchCase<LookupInput>> = [
+	{
+		name: 'statusLookUpCaseIds',
+		group: 'Import Status: 100k per-record items of a finished import',
+		description:
+			'execute() with Look Up Case IDs on: the status, then 20 bulk fetches of 5,000 external ids (4 at a time), each record given its case',
+		prepare: lookupInput,
+		run: async (input) => {
+			await runImportStatus(input, true);
+			return { outputBytes: 0 };
+		},
+		cleanup: async ({ emulator }) => await emulator.close(),
+	},
+	{
+		name: 'statusWithoutLookup',
+		group: 'Import Status: 100k per-record items of a finished import',
+		description: 'baseline: the same execute() with Look Up Case IDs off (the status and the per-record routing)',
+		prepare: lookupInput,
+		run: async (input) => {
+			await runImportStatus(input, false);
+			return { outputBytes: 0 };
+		},
+		cleanup: async ({ emulator }) => await emulator.close(),
+	},
+	{
+		name: 'bulkFetchAlone',
+		group: 'Import Status: 100k per-record items of a finished import',
+		description:
+			'baseline: the same 20 bulk fetches sent with axios, 4 at a time, answers parsed into a map (the transfer alone, no node)',
+		prepare: lookupInput,
+		async run({ emulator, externalIds }) {
+			const chunks: string[][] = [];
+			for (let start = 0; start < externalIds.length; start += MAX_IDS_PER_REQUEST)
+				chunks.push(externalIds.slice(start, start + MAX_IDS_PER_REQUEST));
+			const caseIdOf = new Map<string, string>();
+			let bytes = 0;
+			await forEachLimited(chunks, STATUS_DEFAULTS.concurrency, undefined, async (chunk) => {
+				const response = await axios.post<string>(
+					`${emulator.baseUrl}/a/${emulator.domain}/api/case/v2/bulk-fetch/?fields=${CASE_FIELDS.join(',')}`,
+					{ external_ids: chunk },
+					{
+						headers: { Authorization: `ApiKey ${emulator.username}:${emulator.apiKey}` },
+						responseType: 'text',
+					},
+				);
+				bytes += response.data.length;
+				const answer = JSON.parse(response.data) as { cases: Array<{ case_id?: string; external_id?: string }> };
+				for (const found of answer.cases)
+					if (found.case_id && found.external_id) caseIdOf.set(found.external_id, found.case_id);
+			});
+			if (caseIdOf.size !== externalIds.length)
+				throw new Error(`${caseIdOf.size} cases found of ${externalIds.length}`);
+			return { outputBytes: bytes };
+		},
+		cleanup: async ({ emulator }) => await emulator.close(),
+	},
+];
+
 export const cases: BenchCase[] = [
 	...(buildCases as BenchCase[]),
 	...checkCases,
@@ -458,4 +562,5 @@ export const cases: BenchCase[] = [
 	...(uploadCases as BenchCase[]),
 	checkLargeFile as BenchCase,
 	zipBombChecked as BenchCase,
+	...(lookupCases as BenchCase[]),
 ];

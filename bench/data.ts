@@ -115,6 +115,14 @@ export function makeRows(count = ROW_COUNT, seed = 20240305): IDataObject[] {
 	return rows;
 }
 
+/**
+ * The records of the case-lookup cases: the rows as new cases matched by external id (no case_id, and no owner_id,
+ * whose random ids would not be the project's owners).
+ */
+export function lookupRecords(count = ROW_COUNT): IDataObject[] {
+	return makeRows(count).map(({ case_id: _caseId, owner_id: _ownerId, ...record }) => record);
+}
+
 /** Size of the large file the upload benchmark sends. */
 export const LARGE_FILE_TARGET_BYTES = 100 * 1024 * 1024;
 

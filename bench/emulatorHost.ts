@@ -3,18 +3,27 @@
  * only the node, so its peak memory is the node's, and what the emulator spends reading a 100 MB request is not
  * counted against it. A case calls `startEmulatorProcess()`, which forks this file; they talk over IPC.
  *
- * Uploads are answered the way CommCare accepts one (HTTP 200, `{"code": 200, "message": "success", "status_url": ...}`)
- * after the whole request has been read, but the rows are not imported: the emulator's import of 100,000 rows does not
- * finish within the node's 300-second upload timeout (its in-memory case store finds cases by scanning all of them,
- * so an import is quadratic in its rows), and it is the node that is measured, not the emulator.
+ * `acceptUploads`: uploads are answered the way CommCare accepts one (HTTP 200, `{"code": 200, "message": "success",
+ * "status_url": ...}`) after the whole request has been read, but the rows are not imported: the emulator's import of
+ * 100,000 rows takes tens of seconds, which would be counted in the upload's wall time, and it is the node that is
+ * measured, not the emulator.
+ * `importRecords`: a real import of the lookup records (`lookupRecords`), done before the measurement, for the cases
+ * that look cases up after an import; `bulkFetches` then says what the Case API was asked.
  */
 import { fork, type ChildProcess } from 'child_process';
 import { randomUUID } from 'crypto';
 
 import { startEmulator } from '../emulator';
 import { pythonJsonDumps } from '../emulator/pythonFormat';
+import { uploadToEmulator, type CreatedUpload, type SheetRow } from '../test/helpers/emulatorUpload';
+import { lookupRecords } from './data';
 
-type HostCommand = { type: 'acceptUploads'; count: number } | { type: 'uploadsReceived' } | { type: 'close' };
+type HostCommand =
+	| { type: 'acceptUploads'; count: number }
+	| { type: 'uploadsReceived' }
+	| { type: 'importRecords' }
+	| { type: 'bulkFetches' }
+	| { type: 'close' };
 type HostRequest = HostCommand & { id: number };
 
 /** What the emulator saw of the uploads accepted so far. */
@@ -31,6 +40,10 @@ export interface EmulatorProcess {
 	/** Answers the next `count` uploads with CommCare's success (each its own status_url), without importing. */
 	acceptUploads(count: number): Promise<void>;
 	uploadsReceived(): Promise<UploadsReceived>;
+	/** Imports `lookupRecords()` for real (matching by external id, creating cases); the upload, without its rows. */
+	importRecords(): Promise<Omit<CreatedUpload, 'rows'>>;
+	/** For each bulk fetch answered so far: how many case ids and external ids it asked for. */
+	bulkFetches(): Promise<Array<{ caseIds: number; externalIds: number }>>;
 	close(): Promise<void>;
 }
 
@@ -62,6 +75,8 @@ export async function startEmulatorProcess(): Promise<EmulatorProcess> {
 		...info,
 		acceptUploads: async (count) => void (await ask({ type: 'acceptUploads', count })),
 		uploadsReceived: async () => (await ask({ type: 'uploadsReceived' })) as UploadsReceived,
+		importRecords: async () => (await ask({ type: 'importRecords' })) as Omit<CreatedUpload, 'rows'>,
+		bulkFetches: async () => (await ask({ type: 'bulkFetches' })) as Array<{ caseIds: number; externalIds: number }>,
 		close: async () => {
 			const exited = new Promise((resolve) => child.once('exit', resolve));
 			child.send({ id: 0, type: 'close' });
@@ -90,6 +105,20 @@ async function host(): Promise<void> {
 				r.headers['content-length'] === undefined ? null : Number(r.headers['content-length']),
 			);
 			reply(request.id, { contentLengths } satisfies UploadsReceived);
+		} else if (request.type === 'importRecords') {
+			void uploadToEmulator(emulator, {
+				rows: lookupRecords() as SheetRow[],
+				searchField: 'external_id',
+				createNewCases: true,
+			}).then(({ rows: _rows, ...upload }) => reply(request.id, upload));
+		} else if (request.type === 'bulkFetches') {
+			reply(
+				request.id,
+				emulator.bulkFetches.map(({ caseIds, externalIds }) => ({
+					caseIds: caseIds.length,
+					externalIds: externalIds.length,
+				})),
+			);
 		} else {
 			void emulator.close().then(() => process.exit(0));
 		}

@@ -50,6 +50,8 @@ const TARGETS = {
 	/** A file made to inflate to 1 GiB: refused within this time and memory above the baseline (issue 10). */
 	zipBombSeconds: 5,
 	zipBombGrowthMb: 64,
+	/** Looking up 100k case IDs: what execute() adds to a run without the lookup, against the bulk fetches alone. */
+	lookupAddedOverFetchAlone: 4,
 };
 
 interface Summary {
@@ -267,6 +269,21 @@ async function main(): Promise<void> {
 	for (const name of ['uploadFileChecked', 'uploadFileSkipChecks']) {
 		const upload = byName.get(name);
 		if (upload && postLarge) ratios[`${name}OverPostLargeFileWall`] = upload.wallSeconds / postLarge.wallSeconds;
+	}
+	const lookup = byName.get('statusLookUpCaseIds');
+	const withoutLookup = byName.get('statusWithoutLookup');
+	const fetchAlone = byName.get('bulkFetchAlone');
+	if (lookup && withoutLookup) {
+		ratios.lookupAddsWallSeconds = lookup.wallSeconds - withoutLookup.wallSeconds;
+		ratios.lookupAddsPeakMb = lookup.peakAboveBaselineMb - withoutLookup.peakAboveBaselineMb;
+		if (fetchAlone) {
+			ratios.lookupAddedOverFetchAloneWall = ratios.lookupAddsWallSeconds / fetchAlone.wallSeconds;
+			verdicts.push({
+				target: `case lookup: time added to Import Status / the bulk fetches alone, wall <= ${TARGETS.lookupAddedOverFetchAlone}x`,
+				value: ratios.lookupAddedOverFetchAloneWall,
+				met: ratios.lookupAddedOverFetchAloneWall <= TARGETS.lookupAddedOverFetchAlone,
+			});
+		}
 	}
 	if (Object.keys(ratios).length > 0) {
 		console.log(
