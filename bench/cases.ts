@@ -496,30 +496,30 @@ async function runImportStatus({ emulator, items }: LookupInput, lookUpCaseIds: 
 		throw new Error(`expected ${expected} bulk fetches of at most 5,000, got ${JSON.stringify(fetches)}`);
 }
 
+/** A bench case of Import Status's whole execute() on the lookup's items, with Look Up Case IDs on or off. */
+const importStatusCase = (name: string, description: string, lookUpCaseIds: boolean): BenchCase<LookupInput> => ({
+	name,
+	group: 'Import Status: 100k per-record items of a finished import',
+	description,
+	prepare: lookupInput,
+	run: async (input) => {
+		await runImportStatus(input, lookUpCaseIds);
+		return { outputBytes: 0 };
+	},
+	cleanup: async ({ emulator }) => await emulator.close(),
+});
+
 const lookupCases: Array<BenchCase<LookupInput>> = [
-	{
-		name: 'statusLookUpCaseIds',
-		group: 'Import Status: 100k per-record items of a finished import',
-		description:
-			'execute() with Look Up Case IDs on: the status, then 20 bulk fetches of 5,000 external ids (4 at a time), each record given its case',
-		prepare: lookupInput,
-		run: async (input) => {
-			await runImportStatus(input, true);
-			return { outputBytes: 0 };
-		},
-		cleanup: async ({ emulator }) => await emulator.close(),
-	},
-	{
-		name: 'statusWithoutLookup',
-		group: 'Import Status: 100k per-record items of a finished import',
-		description: 'baseline: the same execute() with Look Up Case IDs off (the status and the per-record routing)',
-		prepare: lookupInput,
-		run: async (input) => {
-			await runImportStatus(input, false);
-			return { outputBytes: 0 };
-		},
-		cleanup: async ({ emulator }) => await emulator.close(),
-	},
+	importStatusCase(
+		'statusLookUpCaseIds',
+		'execute() with Look Up Case IDs on: the status, then 20 bulk fetches of 5,000 external ids (4 at a time), each record given its case',
+		true,
+	),
+	importStatusCase(
+		'statusWithoutLookup',
+		'baseline: the same execute() with Look Up Case IDs off (the status and the per-record routing)',
+		false,
+	),
 	{
 		name: 'bulkFetchAlone',
 		group: 'Import Status: 100k per-record items of a finished import',

@@ -231,7 +231,7 @@ function uploadIdOf(statusUrl: unknown): string {
 	return match[1];
 }
 
-/** Deep copy without what differs from run to run: status URLs (they carry upload ids) and waiting times. */
+/** Deep copy without what differs from run to run: status URLs (they carry upload ids), case ids, times and waits. */
 function comparable(value: unknown): unknown {
 	if (Array.isArray(value)) return value.map(comparable);
 	// Case ids are minted per run; they also appear inside messages.
