@@ -5,7 +5,7 @@
 import type { FaultKnobs, FaultTarget, RespondFault, TrickleRecord } from './types';
 
 /** Which endpoint a request hit, for matching fault targets. */
-export type RequestKind = 'upload' | 'status' | 'identity' | 'caseApi' | 'other';
+export type RequestKind = 'upload' | 'status' | 'identity' | 'caseApi' | 'lists' | 'other';
 
 export type AnswerFault =
 	| { kind: 'respond'; response: RespondFault }

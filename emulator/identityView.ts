@@ -1,6 +1,6 @@
 /**
- * The tastypie resources used to test credentials (spec, "Identity endpoint"): `identity` (web users only) and
- * `user_domains`. Tastypie's JSON serializer sorts keys.
+ * The tastypie resource the credential test calls: `identity` (web users only). Tastypie's JSON serializer sorts
+ * keys. (`user_domains`, also under /api/, is in listsView.ts.)
  */
 import type { KnownUser } from './auth';
 import { emptyResponse, type EmulatorResponse } from './djangoPages';
@@ -18,14 +18,5 @@ export function answerIdentity(user: KnownUser | undefined): EmulatorResponse {
 		first_name: user.firstName,
 		last_name: user.lastName,
 		email: user.username,
-	});
-}
-
-export function answerUserDomains(user: KnownUser | undefined, knownDomains: string[]): EmulatorResponse {
-	if (!user) return emptyResponse(401);
-	const domains = user.domains.filter((domain) => knownDomains.includes(domain));
-	return tastypieJson({
-		meta: { total_count: domains.length },
-		objects: domains.map((domain) => ({ domain_name: domain, project_name: domain })),
 	});
 }

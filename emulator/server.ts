@@ -18,7 +18,8 @@ import {
 	type EmulatorResponse,
 } from './djangoPages';
 import { FaultController, type RequestKind } from './faults';
-import { answerIdentity, answerUserDomains } from './identityView';
+import { answerIdentity } from './identityView';
+import { answerApplications, answerDomainCases, answerUserDomains } from './listsView';
 import { parseForm } from './multipart';
 import { CaseSearchIndex } from './searchIndex';
 import { answerStatus } from './statusView';
@@ -72,6 +73,11 @@ const ROUTES = {
 	caseById: new RegExp(String.raw`^/a/${DOMAIN}/api/case/v2/([\w\-,]+)/?$`),
 	caseByExternalId: new RegExp(String.raw`^/a/${DOMAIN}/api/case/v2/ext/(.+)/$`),
 	caseByExternalIdWithoutSlash: new RegExp(String.raw`^/a/${DOMAIN}/api/case/v2/ext/(.+[^/])$`),
+	applications: new RegExp(String.raw`^/a/${DOMAIN}/api/(?:application/v1|v0\.5/application|v0\.4/application)/$`),
+	domainCases: new RegExp(String.raw`^/a/${DOMAIN}/api/(?:domain_cases/v1|v0\.5/domain_cases)/$`),
+	listsWithoutSlash: new RegExp(
+		String.raw`^/a/${DOMAIN}/api/(?:application/v1|v0\.5/application|v0\.4/application|domain_cases/v1|v0\.5/domain_cases)$`,
+	),
 };
 
 function isCaseApi(path: string): boolean {
@@ -84,8 +90,8 @@ function requestKind(path: string): RequestKind {
 	if (ROUTES.upload.test(path) || ROUTES.uploadWithoutSlash.test(path)) return 'upload';
 	if (ROUTES.status.test(path)) return 'status';
 	if (isCaseApi(path)) return 'caseApi';
-	if (ROUTES.identity.test(path) || ROUTES.userDomains.test(path) || ROUTES.apiWithoutSlash.test(path))
-		return 'identity';
+	if (ROUTES.userDomains.test(path) || ROUTES.applications.test(path) || ROUTES.domainCases.test(path)) return 'lists';
+	if (ROUTES.identity.test(path) || ROUTES.apiWithoutSlash.test(path)) return 'identity';
 	return 'other';
 }
 
@@ -322,7 +328,10 @@ export class EmulatorServer implements Emulator {
 		const method = ctx.req.method ?? 'GET';
 		let match = ROUTES.upload.exec(ctx.path);
 		if (match) return this.uploadView(ctx, match[1], upload);
-		match = ROUTES.uploadWithoutSlash.exec(ctx.path) ?? ROUTES.apiWithoutSlash.exec(ctx.path);
+		match =
+			ROUTES.uploadWithoutSlash.exec(ctx.path) ??
+			ROUTES.apiWithoutSlash.exec(ctx.path) ??
+			ROUTES.listsWithoutSlash.exec(ctx.path);
 		if (match) {
 			// Django's APPEND_SLASH cannot redirect a POST and keep its data: it raises instead.
 			if (['POST', 'PUT', 'PATCH'].includes(method)) return appendSlashErrorPage(ctx.headers.host ?? '', ctx.path);
@@ -339,7 +348,21 @@ export class EmulatorServer implements Emulator {
 				form: {},
 			});
 			if (ROUTES.identity.test(ctx.path)) return answerIdentity(user);
-			return answerUserDomains(user, Object.keys(this.domains));
+			return this.logged(ctx, answerUserDomains(user, this.domains, ctx.query, ctx.path));
+		}
+		match = ROUTES.applications.exec(ctx.path) ?? ROUTES.domainCases.exec(ctx.path);
+		if (match) {
+			const user = this.auth.authenticateApiResource({
+				authorization: ctx.headers.authorization,
+				query: ctx.query,
+				form: {},
+			});
+			const domain = match[1];
+			if (ROUTES.applications.test(ctx.path)) {
+				return this.logged(ctx, answerApplications(user, method, domain, this.domains[domain]));
+			}
+			if (method !== 'GET') return emptyResponse(405, { Allow: 'GET' });
+			return this.logged(ctx, answerDomainCases(user, domain, this.domains[domain], this.cases, ctx.query, ctx.path));
 		}
 		return notFoundPage(ctx.path);
 	}

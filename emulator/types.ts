@@ -26,8 +26,27 @@ export interface EmulatorDomain {
 	owners: string[];
 	/** Case types deprecated in the data dictionary (multi-sheet imports skip their sheets). */
 	deprecatedCaseTypes?: string[];
-	/** The plan includes API access (else the Case API answers an "Upgrade Required" page). Default true. */
+	/**
+	 * The plan includes API access (else the Case API answers an "Upgrade Required" page and the Application Structure
+	 * API a 401). Default true.
+	 */
 	apiAccess?: boolean;
+	/** The project's display name (`hr_name`), as `user_domains` lists it; default the domain name. */
+	projectName?: string;
+	/**
+	 * The plan carries the integration privilege that `user_domains` filters on (CommCare's `ZAPIER_INTEGRATION`):
+	 * when false the project is left out of that list though the user is a member. Default true.
+	 */
+	listedForIntegrations?: boolean;
+	/** The applications (working copies) the Application Structure API lists; default one app, a module per case type. */
+	applications?: EmulatorApplication[];
+}
+
+export interface EmulatorApplication {
+	id?: string;
+	name: string;
+	/** A module whose case properties could not be read is listed as `{ error }`, as CommCare does. */
+	modules: Array<{ name: string; caseType: string; caseProperties?: string[] } | { error: string }>;
 }
 
 /**

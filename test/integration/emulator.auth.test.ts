@@ -268,18 +268,6 @@ describe('identity endpoints', () => {
 		expect(answer.status).toBe(200);
 	});
 
-	test('user_domains lists the project spaces with total_count only in meta', async () => {
-		const answer = await send(`${emulator.baseUrl}/api/user_domains/v1/`, { headers: apiKeyHeader(emulator) });
-		expect(answer.status).toBe(200);
-		expect(answer.text).toBe(
-			'{"meta": {"total_count": 2}, "objects": [{"domain_name": "demo", "project_name": "demo"}, {"domain_name": "nocases", "project_name": "nocases"}]}',
-		);
-		const outsider = await send(`${emulator.baseUrl}/api/v0.5/user_domains/`, {
-			headers: { Authorization: 'ApiKey outsider@example.org:outsider-key' },
-		});
-		expect(JSON.parse(outsider.text)).toEqual({ meta: { total_count: 0 }, objects: [] });
-	});
-
 	test('query-string credentials work on identity', async () => {
 		const answer = await send(
 			`${emulator.baseUrl}/api/identity/v1/?format=json&username=${encodeURIComponent(emulator.username)}&api_key=${emulator.apiKey}`,
