@@ -103,6 +103,11 @@ export function setParameters(
 	return workflow;
 }
 
+/** A value typed "By Name", as CommCare Bulk Import 1.1 stores Project Space and Case Type (resource locators). */
+export function byName(value: string): { __rl: true; mode: 'name'; value: string } {
+	return { __rl: true, mode: 'name', value };
+}
+
 export type LocalNode = Pick<WorkflowNode, 'type' | 'typeVersion' | 'parameters'>;
 
 /**
@@ -286,7 +291,7 @@ export function sheetsExampleWithRecords(
 	const workflow = useCommCareCredential(loadExample(SHEETS_EXAMPLE.file), credential);
 	replaceNode(workflow, SHEETS_EXAMPLE.read, codeNodeReturning(records));
 	localizeOutsideServices(workflow);
-	setParameters(workflow, SHEETS_EXAMPLE.bulkImport, { projectSpace });
+	setParameters(workflow, SHEETS_EXAMPLE.bulkImport, { projectSpace: byName(projectSpace) });
 	setParameters(workflow, SHEETS_EXAMPLE.status, { pollInterval: 0.2 });
 	return workflow;
 }

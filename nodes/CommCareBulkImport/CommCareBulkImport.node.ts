@@ -1,14 +1,23 @@
 import {
 	NodeConnectionTypes,
 	type IExecuteFunctions,
+	type ILoadOptionsFunctions,
+	type INodeListSearchResult,
 	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 
 import { CREDENTIAL_TYPE } from '../shared/transport/credentialType';
+import { withRedactedErrors } from '../shared/withRedaction';
 import { bulkImportProperties } from './description';
 import { executeBulkImport } from './execute';
+import { searchCaseTypes } from './listSearch/caseTypes';
+import { searchProjectSpaces } from './listSearch/projectSpaces';
+
+/** "Import patient cases into demo", from a plain string (version 1) or a resource locator's value (1.1). */
+const SUBTITLE =
+	'={{"Import " + (typeof $parameter["caseType"] === "object" ? $parameter["caseType"].value : $parameter["caseType"]) + " cases into " + (typeof $parameter["projectSpace"] === "object" ? $parameter["projectSpace"].value : $parameter["projectSpace"])}}';
 
 /**
  * Creates and updates CommCare cases in bulk through CommCare HQ's Bulk Upload Case Data API (the API behind
@@ -22,8 +31,10 @@ export class CommCareBulkImport implements INodeType {
 		name: 'commCareBulkImport',
 		icon: { light: 'file:commcare.svg', dark: 'file:commcare.dark.svg' },
 		group: ['output'],
-		version: 1,
-		subtitle: '={{"Import " + $parameter["caseType"] + " cases into " + $parameter["projectSpace"]}}',
+		// 1.1: Project Space and Case Type are picked from lists (resource locators); 1 keeps them as plain text.
+		version: [1, 1.1],
+		defaultVersion: 1.1,
+		subtitle: SUBTITLE,
 		description: 'Create or update CommCare HQ cases in bulk from a spreadsheet or from input items',
 		defaults: { name: 'CommCare Bulk Import' },
 		usableAsTool: true,
@@ -31,6 +42,17 @@ export class CommCareBulkImport implements INodeType {
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: CREDENTIAL_TYPE, required: true }],
 		properties: bulkImportProperties,
+	};
+
+	methods = {
+		listSearch: {
+			async searchProjectSpaces(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
+				return await withRedactedErrors(this, () => searchProjectSpaces(this, filter));
+			},
+			async searchCaseTypes(this: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
+				return await withRedactedErrors(this, () => searchCaseTypes(this, filter));
+			},
+		},
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {

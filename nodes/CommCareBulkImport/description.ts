@@ -2,6 +2,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { parameterDefault } from '../shared/parameterDefaults';
+import { PROJECT_SPACE_PATTERN } from './projectSpace';
 
 // Parameter and option names are the public contract (stored in users' workflows): never rename one once released.
 // Defaults are written here only: DEFAULTS below reads them back for the code that reads the parameters.
@@ -125,6 +126,7 @@ const options: INodeProperties = {
 };
 
 export const bulkImportProperties: INodeProperties[] = [
+	// Version 1 stored both as plain strings; 1.1 made them resource locators. Saved version-1 workflows keep theirs.
 	{
 		displayName: 'Project Space',
 		name: 'projectSpace',
@@ -132,6 +134,7 @@ export const bulkImportProperties: INodeProperties[] = [
 		default: '',
 		required: true,
 		placeholder: 'my-project',
+		displayOptions: { show: { '@version': [1] } },
 		description:
 			'The CommCare project space (domain), as in the address https://www.commcarehq.org/a/&lt;project-space&gt;/',
 	},
@@ -142,7 +145,68 @@ export const bulkImportProperties: INodeProperties[] = [
 		default: '',
 		required: true,
 		placeholder: 'patient',
+		displayOptions: { show: { '@version': [1] } },
 		description: 'The case type to create or update, e.g. patient or household',
+	},
+	{
+		displayName: 'Project Space',
+		name: 'projectSpace',
+		type: 'resourceLocator',
+		default: { mode: 'list', value: '' },
+		required: true,
+		displayOptions: { hide: { '@version': [1] } },
+		description:
+			'The CommCare project space (domain), as in the address https://www.commcarehq.org/a/&lt;project-space&gt;/',
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				placeholder: 'Select a project space...',
+				typeOptions: { searchListMethod: 'searchProjectSpaces', searchable: true },
+			},
+			{
+				displayName: 'By Name',
+				name: 'name',
+				type: 'string',
+				placeholder: 'my-project',
+				validation: [
+					{
+						type: 'regex',
+						properties: {
+							regex: PROJECT_SPACE_PATTERN,
+							errorMessage:
+								'Project space names use lower-case letters, digits and hyphens, as in https://www.commcarehq.org/a/my-project/',
+						},
+					},
+				],
+			},
+		],
+	},
+	{
+		displayName: 'Case Type',
+		name: 'caseType',
+		type: 'resourceLocator',
+		default: { mode: 'list', value: '' },
+		required: true,
+		displayOptions: { hide: { '@version': [1] } },
+		description:
+			"The case type to create or update, e.g. patient or household. The list shows the types of the project space's applications and the types that have cases.",
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				placeholder: 'Select a case type...',
+				typeOptions: { searchListMethod: 'searchCaseTypes', searchable: true },
+			},
+			{
+				displayName: 'By Name',
+				name: 'name',
+				type: 'string',
+				placeholder: 'patient',
+			},
+		],
 	},
 	{
 		displayName: 'Source',

@@ -4,6 +4,8 @@ import { addressForMessage, decodeSafely, type ProjectSpace } from '../shared/tr
 
 /** Legacy CommCare names may also hold `.`, `_` or `:`; new ones are lower-case letters, digits and hyphens. */
 const PROJECT_SPACE = /^[a-z0-9][a-z0-9._:-]*$/;
+/** The same rule as text, for the editor's check as the name is typed ("By Name"). */
+export const PROJECT_SPACE_PATTERN = '^\\s*[a-z0-9][a-z0-9._:-]*\\s*$';
 
 function describeCharacters(text: string): string {
 	const found = new Set<string>();

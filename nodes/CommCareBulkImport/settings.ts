@@ -33,9 +33,12 @@ const SETTING_PARAMETERS = [
 /** Whether a parameter (or `options.<name>`) holds an expression, which may give each item another value. */
 export function holdsExpression(ctx: IExecuteFunctions, name: string): boolean {
 	const parameters = ctx.getNode().parameters as IDataObject;
-	const value = name.startsWith('options.')
+	const stored = name.startsWith('options.')
 		? (parameters.options as IDataObject | undefined)?.[name.slice('options.'.length)]
 		: parameters[name];
+	// A resource locator (version 1.1's Project Space and Case Type) keeps the expression in its `value`.
+	const value =
+		typeof stored === 'object' && stored !== null && '__rl' in stored ? (stored as IDataObject).value : stored;
 	return typeof value === 'string' && value.startsWith('=');
 }
 
@@ -105,7 +108,9 @@ function sameForAllItems<T>(
 
 /** The importer settings for one item. */
 export function readImportSettings(ctx: IExecuteFunctions, itemIndex: number): ImportSettings {
-	const text = (name: string, fallback: string) => String(ctx.getNodeParameter(name, itemIndex, fallback) ?? '').trim();
+	// extractValue: version 1.1 stores Project Space and Case Type as resource locators, version 1 as strings.
+	const text = (name: string, fallback: string) =>
+		String(ctx.getNodeParameter(name, itemIndex, fallback, { extractValue: true }) ?? '').trim();
 	const projectSpace = validateProjectSpace(text('projectSpace', ''));
 	const caseType = text('caseType', '');
 	if (!caseType) throw new InvalidInputError('The case type is empty', 'Type the case type to import, e.g. patient.');

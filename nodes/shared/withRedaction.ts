@@ -1,4 +1,9 @@
-import type { ICredentialDataDecryptedObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	IExecuteFunctions,
+	ILoadOptionsFunctions,
+	INodeExecutionData,
+} from 'n8n-workflow';
 
 import { Redactor, SHAPE_REDACTOR } from './redaction';
 import { CREDENTIAL_TYPE } from './transport/credentialType';
@@ -12,15 +17,29 @@ export async function withRedaction(
 	ctx: IExecuteFunctions,
 	run: () => Promise<INodeExecutionData[][]>,
 ): Promise<INodeExecutionData[][]> {
-	let redactor = SHAPE_REDACTOR;
-	try {
-		redactor = Redactor.forCredential((await ctx.getCredentials(CREDENTIAL_TYPE)) as ICredentialDataDecryptedObject);
-	} catch {
-		// No credential: the node itself reports that, if it needs one.
-	}
+	const redactor = await redactorOf(ctx);
 	try {
 		return redactor.outputs(await run());
 	} catch (error) {
 		throw redactor.error(error);
+	}
+}
+
+/** The same last step for an editor list: whatever it throws is redacted (its entries are CommCare's names). */
+export async function withRedactedErrors<T>(ctx: ILoadOptionsFunctions, run: () => Promise<T>): Promise<T> {
+	const redactor = await redactorOf(ctx);
+	try {
+		return await run();
+	} catch (error) {
+		throw redactor.error(error);
+	}
+}
+
+async function redactorOf(ctx: IExecuteFunctions | ILoadOptionsFunctions): Promise<Redactor> {
+	try {
+		return Redactor.forCredential((await ctx.getCredentials(CREDENTIAL_TYPE)) as ICredentialDataDecryptedObject);
+	} catch {
+		// No credential: the node itself reports that, if it needs one.
+		return SHAPE_REDACTOR;
 	}
 }

@@ -9,7 +9,7 @@
  *
  * First run on a machine installs n8n (minutes per version, cached). Timings are printed at the end.
  */
-import { promises as fs } from 'fs';
+import { promises as fs, readFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { INodeExecutionData } from 'n8n-workflow';
@@ -18,6 +18,7 @@ import { ensureN8n, SUPPORTED_N8N_VERSIONS, type N8nVersion } from '../harness/n
 import { createInstance, type BinaryDataMode, type N8nInstance, type RunResult } from '../harness/n8n/instance';
 import { packPackage } from '../harness/n8n/pack';
 import {
+	byName,
 	codeNodeReturning,
 	commCareCredential,
 	exampleFileNames,
@@ -129,7 +130,7 @@ function fileExample(
 ): WorkflowJson {
 	const workflow = useCommCareCredential(loadExample(FILE_EXAMPLE.file), options.credential ?? GOOD_CREDENTIAL);
 	setParameters(workflow, FILE_EXAMPLE.read, { fileSelector: path.join(filesDir, fileName) });
-	setParameters(workflow, FILE_EXAMPLE.bulkImport, { projectSpace: emulator.domain });
+	setParameters(workflow, FILE_EXAMPLE.bulkImport, { projectSpace: byName(emulator.domain) });
 	if (options.skipChecks) setParameters(workflow, FILE_EXAMPLE.bulkImport, { options: { skipChecks: true } });
 	setParameters(workflow, FILE_EXAMPLE.status, { pollInterval: 0.1 });
 	return localizeOutsideServices(workflow);
@@ -219,6 +220,15 @@ const SHEET_ROWS = [
 		case_id: '',
 	},
 ];
+
+/**
+ * The Postgres example as users saved it before Bulk Import 1.1: typeVersion 1, Project Space and Case Type as plain
+ * strings. Such workflows must keep running unchanged on the new package.
+ */
+const SAVED_V1_POSTGRES_WORKFLOW = (): WorkflowJson =>
+	JSON.parse(
+		readFileSync(path.join(__dirname, '..', 'fixtures', 'workflows', 'postgres-to-commcare.saved-v1.json'), 'utf8'),
+	) as WorkflowJson;
 
 /** Rows of the Postgres example's query (its SELECT aliases the columns to case property names). */
 const DATABASE_ROWS = [
@@ -435,7 +445,8 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 			expect(success).toEqual([]);
 			expect(warning).toEqual([]);
 			const statusUrl = error[0].json.status_url;
-			const failure = 'Import failed: Error: Field name "type" is reserved';
+			const failure =
+				'Import failed: Error: Field name "type" is reserved. CommCare may have applied some rows before it failed: check the cases in CommCare (or Data → Import Cases from Excel in CommCare HQ) before sending the rows again.';
 			expect(jsonOf(error)).toEqual(
 				rows.map((row, index) => ({
 					outcome: 'error',
@@ -477,16 +488,23 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 		RUN_TIMEOUT_MS,
 	);
 
-	test(
-		"Postgres rows, per record: all imported, every record on Success, the SQL update gets each row's id",
-		async () => {
-			const workflow = useCommCareCredential(loadExample(POSTGRES_EXAMPLE.file), GOOD_CREDENTIAL);
+	test.each([
+		['the example (version 1.1: Project Space and Case Type are resource locators)', 1.1],
+		['the same workflow as saved with version 1 (plain strings), run unchanged', 1],
+	])(
+		"Postgres rows, per record, %s: all imported, every record on Success, the SQL update gets each row's id",
+		async (_label, bulkImportVersion) => {
+			const saved = bulkImportVersion === 1 ? SAVED_V1_POSTGRES_WORKFLOW() : loadExample(POSTGRES_EXAMPLE.file);
+			const workflow = useCommCareCredential(saved, GOOD_CREDENTIAL);
+			expect(findNode(workflow, POSTGRES_EXAMPLE.bulkImport).typeVersion).toBe(bulkImportVersion);
 			replaceNode(workflow, POSTGRES_EXAMPLE.read, codeNodeReturning(DATABASE_ROWS));
 			localizeOutsideServices(workflow);
-			setParameters(workflow, POSTGRES_EXAMPLE.bulkImport, { projectSpace: emulator.domain });
+			setParameters(workflow, POSTGRES_EXAMPLE.bulkImport, {
+				projectSpace: bulkImportVersion === 1 ? emulator.domain : byName(emulator.domain),
+			});
 			setParameters(workflow, POSTGRES_EXAMPLE.status, { pollInterval: 0.1 });
 
-			const result = await run(n8n, 'Postgres, all good', workflow);
+			const result = await run(n8n, `Postgres, all good, Bulk Import v${bulkImportVersion}`, workflow);
 
 			expect(result.error).toBeUndefined();
 			const [success, warning, error] = result.outputs(POSTGRES_EXAMPLE.status);
@@ -533,7 +551,7 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 			const workflow = useCommCareCredential(loadExample(POSTGRES_EXAMPLE.file), GOOD_CREDENTIAL);
 			replaceNode(workflow, POSTGRES_EXAMPLE.read, codeNodeReturning(rows));
 			localizeOutsideServices(workflow);
-			setParameters(workflow, POSTGRES_EXAMPLE.bulkImport, { projectSpace: emulator.domain });
+			setParameters(workflow, POSTGRES_EXAMPLE.bulkImport, { projectSpace: byName(emulator.domain) });
 			setParameters(workflow, POSTGRES_EXAMPLE.status, { pollInterval: 0.1 });
 
 			const result = await run(n8n, 'Postgres, a refused row', workflow);
@@ -618,7 +636,8 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 				expect.objectContaining({
 					outcome: 'error',
 					reason: 'failed',
-					summary: 'Import failed: Error: Field name "type" is reserved',
+					summary:
+						'Import failed: Error: Field name "type" is reserved. CommCare may have applied some rows before it failed: check the cases in CommCare (or Data → Import Cases from Excel in CommCare HQ) before sending the rows again.',
 					state: 3,
 					created_count: null,
 					match_count: null,
@@ -631,7 +650,7 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 			expect(jsonOf(result.outputs(FILE_EXAMPLE.onError)[0])).toEqual([
 				{
 					subject: 'CommCare import of reserved-column.xlsx failed',
-					text: `Import failed: Error: Field name "type" is reserved\n\nStatus URL: ${error[0].json.status_url}`,
+					text: `Import failed: Error: Field name "type" is reserved. CommCare may have applied some rows before it failed: check the cases in CommCare (or Data → Import Cases from Excel in CommCare HQ) before sending the rows again.\n\nStatus URL: ${error[0].json.status_url}`,
 				},
 			]);
 			expect(result.runData[FILE_EXAMPLE.onSuccess]).toBeUndefined();

@@ -26,6 +26,7 @@ import {
 	type IDataObject,
 	type IExecuteFunctions,
 	type IHttpRequestOptions,
+	type ILoadOptionsFunctions,
 	type INode,
 	type INodeExecutionData,
 	type INodeProperties,
@@ -334,11 +335,13 @@ export function createExecuteContext(options: ContextOptions): TestContext {
 			}
 			return { ...options.credentials };
 		},
-		getNodeParameter(name: string, itemIndex: number, fallback?: unknown) {
+		getNodeParameter(name: string, itemIndex: number, fallback?: unknown, options?: { extractValue?: boolean }) {
 			let value = getByPath(parameters, name);
 			if (value === undefined) value = defaultFromDescription(description.properties, name);
 			if (typeof value === 'function')
 				value = (value as (i: number, item: INodeExecutionData) => unknown)(itemIndex, items[itemIndex]);
+			// As n8n-core's extractValue: a resource locator gives its value; anything else is returned as it is.
+			if (options?.extractValue && isResourceLocator(value)) value = value.value;
 			value = resolveExpression(value, items[itemIndex]);
 			// As n8n-core (lodash `get` with the fallback as default): an undefined fallback is no fallback.
 			if (value === undefined) value = fallback;
@@ -354,9 +357,37 @@ export function createExecuteContext(options: ContextOptions): TestContext {
 	return { context, sent, node, hints };
 }
 
+function isResourceLocator(value: unknown): value is { __rl: true; mode: string; value: unknown } {
+	return typeof value === 'object' && value !== null && 'mode' in value && 'value' in value;
+}
+
 /** Runs a node's `execute()` in the stand-in context and returns its outputs plus what it sent. */
 export async function runNode(options: ContextOptions) {
 	const test = createExecuteContext(options);
 	const outputs = (await options.node.execute!.call(test.context)) as INodeExecutionData[][];
 	return { outputs, sent: test.sent, node: test.node, hints: test.hints };
+}
+
+/**
+ * The context n8n hands a node's list-search method when the editor fills a list: the node's current parameters,
+ * its credential and the request helpers, but no input items and no execution cancel signal (n8n-core's
+ * LoadOptionsContext).
+ */
+export function createLoadOptionsContext(options: Omit<ContextOptions, 'items' | 'cancelSignal'>) {
+	const { context, sent, node } = createExecuteContext(options);
+	const loadOptions = {
+		getNode: () => node,
+		getNodeParameter: (name: string, fallback?: unknown, parameterOptions?: { extractValue?: boolean }) =>
+			context.getNodeParameter(name, 0, fallback, parameterOptions),
+		getCurrentNodeParameter: (name: string, parameterOptions?: { extractValue?: boolean }) =>
+			context.getNodeParameter(name, 0, undefined, parameterOptions),
+		getCredentials: (type: string) => context.getCredentials(type),
+		getTimezone: () => 'UTC',
+		logger: context.logger,
+		helpers: {
+			httpRequestWithAuthentication: context.helpers.httpRequestWithAuthentication,
+			httpRequest: context.helpers.httpRequest,
+		},
+	} as unknown as ILoadOptionsFunctions;
+	return { context: loadOptions, sent, node };
 }

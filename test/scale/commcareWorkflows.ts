@@ -15,6 +15,7 @@
 import { randomUUID } from 'crypto';
 
 import {
+	byName,
 	COMMCARE_NODE_TYPES,
 	FILE_EXAMPLE,
 	loadExample,
@@ -211,7 +212,10 @@ function exampleOnWorkers(
 ): WorkflowJson & { active: boolean } {
 	const workflow = useCommCareCredential(loadExample(names.file), options.credential);
 	adapt(workflow);
-	setParameters(workflow, names.bulkImport, { projectSpace: options.projectSpace, caseType: options.caseType });
+	setParameters(workflow, names.bulkImport, {
+		projectSpace: byName(options.projectSpace),
+		caseType: byName(options.caseType),
+	});
 	setParameters(workflow, names.status, {
 		pollInterval: options.pollIntervalSeconds,
 		timeout: options.timeoutMinutes,

@@ -41,17 +41,25 @@ function effectiveValue(node: WorkflowNode, description: INodeTypeDescription, n
 	return description.properties.find((property) => property.name === name)?.default;
 }
 
-/** Whether a property's displayOptions show it, given the node's other parameters (version conditions aside). */
+/** The version n8n gives a node added in the editor: the default, else the newest. */
+function newestVersion(description: INodeTypeDescription): number {
+	const versions = Array.isArray(description.version) ? description.version : [description.version];
+	return description.defaultVersion ?? Math.max(...versions);
+}
+
+/** Whether a property's displayOptions show it, given the node's other parameters and its version (`@version`). */
 function isShown(property: INodeProperties, node: WorkflowNode, description: INodeTypeDescription): boolean {
-	const matches = (name: string, allowed: unknown[]) => allowed.includes(effectiveValue(node, description, name));
+	const valueOf = (name: string) =>
+		name === '@version' ? node.typeVersion : name.startsWith('@') ? undefined : effectiveValue(node, description, name);
+	const matches = (name: string, allowed: unknown[]) => allowed.includes(valueOf(name));
 	const show = property.displayOptions?.show ?? {};
 	const hide = property.displayOptions?.hide ?? {};
 	for (const [name, allowed] of Object.entries(show)) {
-		if (name.startsWith('@')) continue;
+		if (name.startsWith('@') && name !== '@version') continue;
 		if (!matches(name, allowed as unknown[])) return false;
 	}
 	for (const [name, hidden] of Object.entries(hide)) {
-		if (name.startsWith('@')) continue;
+		if (name.startsWith('@') && name !== '@version') continue;
 		if (matches(name, hidden as unknown[])) return false;
 	}
 	return true;
@@ -98,6 +106,15 @@ function valueProblems(
 				return valueProblems(option, inner, `${where}.${key}`, rootValue);
 			});
 		}
+		case 'resourceLocator': {
+			const locator = value as { __rl?: unknown; mode?: unknown; value?: unknown } | null;
+			const modes = (property.modes ?? []).map((mode) => mode.name);
+			if (typeof locator !== 'object' || locator === null || locator.__rl !== true)
+				return [`${where}: ${JSON.stringify(value)} is not a resource locator ({ "__rl": true, … })`];
+			if (!modes.includes(String(locator.mode)))
+				return [`${where}: mode ${JSON.stringify(locator.mode)} is not one of ${JSON.stringify(modes)}`];
+			return typeof locator.value === 'string' ? [] : [`${where}: its value is not text`];
+		}
 		case 'fixedCollection': {
 			const groups = (property.options ?? []) as INodePropertyCollection[];
 			return Object.keys(value as object)
@@ -113,8 +130,8 @@ function valueProblems(
 function commCareNodeProblems(node: WorkflowNode): string[] {
 	const description = descriptions[node.type];
 	const problems: string[] = [];
-	if (node.typeVersion !== description.version) {
-		problems.push(`typeVersion ${node.typeVersion}, the node has version ${JSON.stringify(description.version)}`);
+	if (node.typeVersion !== newestVersion(description)) {
+		problems.push(`typeVersion ${node.typeVersion}, the node's newest version is ${newestVersion(description)}`);
 	}
 	for (const [name, value] of Object.entries(node.parameters)) {
 		const candidates = description.properties.filter(
@@ -276,11 +293,11 @@ describe('the checks above can fail', () => {
 		id: 'x',
 		name: 'Import',
 		type: COMMCARE_NODE_TYPES.bulkImport,
-		typeVersion: 1,
+		typeVersion: 1.1,
 		position: [0, 0],
 		parameters: {
-			projectSpace: 'p',
-			caseType: 'patient',
+			projectSpace: { __rl: true, mode: 'name', value: 'p' },
+			caseType: { __rl: true, mode: 'list', value: 'patient' },
 			source: 'binary',
 			binaryPropertyName: 'data',
 			searchField: 'name',
@@ -299,11 +316,30 @@ describe('the checks above can fail', () => {
 		]);
 		const itemsSource = {
 			...bulkImport,
-			parameters: { projectSpace: 'p', caseType: 'patient', source: 'items', binaryPropertyName: 'data' },
+			parameters: {
+				projectSpace: bulkImport.parameters.projectSpace,
+				caseType: bulkImport.parameters.caseType,
+				source: 'items',
+				binaryPropertyName: 'data',
+			},
 		};
 		expect(commCareNodeProblems(itemsSource)).toEqual([
 			'Import: parameter "binaryPropertyName" is set but hidden by the other parameters (displayOptions)',
 		]);
+	});
+
+	test("a version-1 node or a 1.1 node with version 1's plain strings is reported", () => {
+		const plain = {
+			...bulkImport,
+			parameters: { projectSpace: 'p', caseType: { __rl: true, mode: 'byId', value: 'patient' } },
+		};
+		expect(commCareNodeProblems(plain)).toEqual([
+			'Import: projectSpace: "p" is not a resource locator ({ "__rl": true, … })',
+			'Import: caseType: mode "byId" is not one of ["list","name"]',
+		]);
+		expect(
+			commCareNodeProblems({ ...bulkImport, typeVersion: 1, parameters: { projectSpace: 'p', caseType: 't' } }),
+		).toEqual(["Import: typeVersion 1, the node's newest version is 1.1"]);
 	});
 
 	test('a connection to a missing node or a missing output is reported', () => {

@@ -1,5 +1,10 @@
 /** The CommCare credential as the nodes use it: its name in n8n, and the two values every request needs. */
-import { NodeOperationError, type ICredentialDataDecryptedObject, type IExecuteFunctions } from 'n8n-workflow';
+import {
+	NodeOperationError,
+	type ICredentialDataDecryptedObject,
+	type IExecuteFunctions,
+	type ILoadOptionsFunctions,
+} from 'n8n-workflow';
 import { InvalidInputError } from '../invalidInputError';
 import { Redactor } from '../redaction';
 import { CREDENTIAL_TYPE } from './credentialType';
@@ -21,8 +26,14 @@ export function commCareCredentialsFrom(data: ICredentialDataDecryptedObject): C
 	return { baseUrl: normalizeBaseUrl(data.baseUrl), authType, username, redactor: Redactor.forCredential(data) };
 }
 
-export async function getCommCareCredentials(ctx: IExecuteFunctions, itemIndex = 0): Promise<CommCareCredentials> {
-	const data = await ctx.getCredentials(CREDENTIAL_TYPE, itemIndex);
+export async function getCommCareCredentials(
+	ctx: IExecuteFunctions | ILoadOptionsFunctions,
+	itemIndex = 0,
+): Promise<CommCareCredentials> {
+	const data =
+		'getInputData' in ctx
+			? await ctx.getCredentials(CREDENTIAL_TYPE, itemIndex)
+			: await ctx.getCredentials(CREDENTIAL_TYPE);
 	try {
 		return commCareCredentialsFrom(data);
 	} catch (error) {

@@ -11,7 +11,13 @@
  *  - a wall-clock deadline for the whole call, and bodies read within a byte limit.
  * `commCareRequest` is the same call for callers that want the answer's failures thrown. Messages live in errors.ts.
  */
-import { NodeOperationError, type IExecuteFunctions, type IHttpRequestOptions, type NodeApiError } from 'n8n-workflow';
+import {
+	NodeOperationError,
+	type IExecuteFunctions,
+	type IHttpRequestOptions,
+	type ILoadOptionsFunctions,
+	type NodeApiError,
+} from 'n8n-workflow';
 import type { Readable } from 'stream';
 import { errorForInvalidLocation, errorForNetworkFailure, errorForRedirect, type CommCareOperation } from '../errors';
 import { InvalidInputError } from '../invalidInputError';
@@ -31,6 +37,9 @@ import {
 } from './retryPolicy';
 
 export type RequestBody = IHttpRequestOptions['body'];
+
+/** Who may send: a node's execution, or the editor filling a list (which has no cancel signal of its own). */
+export type RequestContext = IExecuteFunctions | ILoadOptionsFunctions;
 
 export interface CommCareRequestOptions {
 	method: 'GET' | 'POST';
@@ -79,7 +88,7 @@ export type RequestAnswer =
 
 /** Like `sendRequest`, with its failures thrown (NodeOperationError: nothing sent; NodeApiError otherwise). */
 export async function commCareRequest(
-	ctx: IExecuteFunctions,
+	ctx: RequestContext,
 	credentials: CommCareCredentials,
 	options: CommCareRequestOptions,
 ): Promise<CommCareResponse> {
@@ -98,7 +107,7 @@ export async function commCareRequest(
  * on a host that ignored it.
  */
 export async function sendRequest(
-	ctx: IExecuteFunctions,
+	ctx: RequestContext,
 	credentials: CommCareCredentials,
 	options: CommCareRequestOptions,
 ): Promise<RequestAnswer> {
@@ -119,7 +128,7 @@ export async function sendRequest(
 	const maxRedirects = options.maxRedirects ?? 5;
 	const timeoutMs = clampTimerMs(options.timeoutMs ?? (options.method === 'GET' ? 60_000 : 300_000));
 	const deadline = Date.now() + timeoutMs;
-	const cancel = ctx.getExecutionCancelSignal?.();
+	const cancel = 'getExecutionCancelSignal' in ctx ? ctx.getExecutionCancelSignal?.() : undefined;
 	const failureContext = () => ({ ...context, url, attempts, timeoutMs });
 	const noAnswer = (failure: NetworkFailure): RequestAnswer => ({
 		kind: 'noAnswer',
@@ -177,7 +186,7 @@ export async function sendRequest(
 		try {
 			const requester = Object.create(ctx, {
 				getExecutionCancelSignal: { value: () => attemptSignal },
-			}) as IExecuteFunctions;
+			}) as RequestContext;
 			const sent = ctx.helpers.httpRequestWithAuthentication.call(requester, CREDENTIAL_TYPE, request);
 			const raw = await untilAborted(sent, attemptSignal, discardBody);
 			response = await readResponse(raw, url, attempts, options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, attemptSignal);
