@@ -166,7 +166,7 @@ export function classifyImport(statusUrl: string | null, upload: IDataObject, wa
 					...counts,
 					outcome: 'error',
 					reason: 'failed',
-					summary: `Import failed: ${failureMessage(counts.errors)}`,
+					summary: `Import failed: ${withoutFinalStop(failureMessage(counts.errors))}. ${partialFailureNote(counts)}`,
 				};
 			}
 			if (result === null || end.problem || result.created_count === null || result.match_count === null) {
@@ -227,12 +227,13 @@ export function classifyImport(statusUrl: string | null, upload: IDataObject, wa
 					? 'CommCare HQ never answered with a status'
 					: `the import was still ${stateName(wait.lastState)}${wait.lastPercent !== null && wait.lastState === ImportState.Started ? ` (${wait.lastPercent}%)` : ''}`;
 			const problem = end.lastProblem ? `; last poll: ${withoutFinalStop(end.lastProblem)}` : '';
+			const queued = wait.lastState === ImportState.Missing || wait.lastState === ImportState.NotStarted;
 			return {
 				...base,
 				timedOut: true,
 				outcome: 'error',
 				reason: 'timedOut',
-				summary: `Gave up waiting after ${formatDuration(wait.waitedSeconds)} and ${plural(wait.polls, 'poll')}: ${where}${problem}. The import may still finish; check the status URL again later.`,
+				summary: `Gave up waiting after ${formatDuration(wait.waitedSeconds)} and ${plural(wait.polls, 'poll')}: ${where}${problem}. The import may still finish; check the status URL again later.${queued ? ` ${QUEUE_HINT}` : ''}`,
 			};
 		}
 		case 'notFound':
@@ -270,6 +271,28 @@ export function classifyImport(statusUrl: string | null, upload: IDataObject, wa
 }
 
 /** The server's descriptions of a whole-import failure, joined (docs/commcare-api.md §5: only `description` is set). */
+/**
+ * Why an import can stay queued for hours: CommCare runs one import at a time per project space and looks at a waiting
+ * one again only every 5 minutes, for up to about 5 hours (docs/commcare-api.md §6).
+ */
+export const QUEUE_HINT =
+	'CommCare runs one import at a time per project space and retries a waiting one every 5 minutes, for up to about 5 hours: do not send the rows again; raise Timeout, or check later with Timeout 0 in a loop with a Wait node (the long-queue example), which frees the n8n worker while it waits.';
+
+/**
+ * A failed import (state 3) is not an import that changed nothing: CommCare submits rows 100 at a time as it goes, so
+ * the chunks before the failure may already be applied. Resending blindly can apply them twice.
+ */
+export const PARTIAL_FAILURE_CHECK =
+	'check the cases in CommCare (or Data → Import Cases from Excel in CommCare HQ) before sending the rows again';
+
+function partialFailureNote(counts: { created_count: number | null; match_count: number | null }): string {
+	const reported =
+		counts.created_count !== null || counts.match_count !== null
+			? ` (it reports ${plural(counts.created_count ?? 0, 'case')} created and ${counts.match_count ?? 0} updated)`
+			: '';
+	return `CommCare may have applied some rows before it failed${reported}: ${PARTIAL_FAILURE_CHECK}.`;
+}
+
 function failureMessage(errors: RowErrorEntry[]): string {
 	const texts = errors.map((entry) => entry.description ?? entry.title).filter((text): text is string => !!text);
 	return texts.length > 0 ? texts.join('; ') : 'CommCare HQ gave no reason';

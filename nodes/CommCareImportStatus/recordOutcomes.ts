@@ -106,7 +106,8 @@ export function classifyRecords(
 				input,
 				'error',
 				outcome.reason,
-				`Row ${input.row} not imported: ${outcome.summary}`,
+				// A failed import may have applied this row before it failed (importOutcome.ts).
+				`Row ${input.row} ${outcome.reason === 'failed' ? 'may not have been imported' : 'not imported'}: ${outcome.summary}`,
 				wholeImportError,
 				notLookedUp('notRun', NOT_RUN),
 			),

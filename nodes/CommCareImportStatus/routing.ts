@@ -88,6 +88,15 @@ export function recordGroups(checks: StatusCheck[], waits: Map<string, WaitResul
 }
 
 /**
+ * The upload an item stands for: the Bulk Import item itself, or, when the item is this node's own outcome of an
+ * earlier check (an Error item sent round a Wait loop to check again), the upload that outcome carries.
+ */
+function uploadOf(json: IDataObject): IDataObject {
+	const isOutcome = typeof json.outcome === 'string' && typeof json.reason === 'string' && 'status_url' in json;
+	return isOutcome && isPlainObject(json.upload) ? (json.upload as IDataObject) : json;
+}
+
+/**
  * One outcome per item: an upload item gets its import's outcome; record items (per-record mode) of the same
  * import are classified together, each on its own row, with their case lookup when there was one (`lookupOf`).
  */
@@ -102,7 +111,7 @@ export function outcomesForItems(
 		if (isRecordItem(check.json)) continue;
 		outcomes.push({
 			itemIndex: check.itemIndex,
-			json: classifyImport(check.statusUrl, check.json, waitFor(check, waits)),
+			json: classifyImport(check.statusUrl, uploadOf(check.json), waitFor(check, waits)),
 		});
 	}
 	for (const group of groups) {

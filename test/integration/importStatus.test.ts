@@ -143,7 +143,9 @@ describe('routes', () => {
 		expectWellFormed(outputs, 1);
 		const [error] = jsonOf(outputs[2]);
 		expect(error).toMatchObject({ outcome: 'error', reason: 'failed', state: 3, timedOut: false, created_count: null });
-		expect(error.summary).toBe('Import failed: Error: Field name "type" is reserved');
+		expect(error.summary).toBe(
+			'Import failed: Error: Field name "type" is reserved. CommCare may have applied some rows before it failed: check the cases in CommCare (or Data → Import Cases from Excel in CommCare HQ) before sending the rows again.',
+		);
 	});
 
 	it('Error: state 3 when the search column is missing from the sheet', async () => {
@@ -154,7 +156,9 @@ describe('routes', () => {
 			parameters: FAST,
 			items: [uploadResultItem(upload)],
 		});
-		expect(jsonOf(outputs[2])[0].summary).toBe("Import failed: 'case_id'");
+		expect(jsonOf(outputs[2])[0].summary).toBe(
+			"Import failed: 'case_id'. CommCare may have applied some rows before it failed: check the cases in CommCare (or Data → Import Cases from Excel in CommCare HQ) before sending the rows again.",
+		);
 	});
 
 	it('Error with timedOut: timeout 0 looks once and reports the last state and percent', async () => {
@@ -196,6 +200,30 @@ describe('routes', () => {
 		expect(error.polls).toBe(statusRequests().length);
 		expect(error.waitedSeconds).toBeGreaterThanOrEqual(0.2);
 		expect(error.summary).toContain('the import was still queued');
+	});
+
+	it('a timed-out Error item sent back in (a Wait loop) is checked again and accounted like the upload item', async () => {
+		emulator.setTimeline({ queuedPolls: 1, runningPolls: 0 });
+		const upload = await uploadToEmulator(emulator, { rows: people(['Asha', 'Ben']) });
+		const uploadItem = uploadResultItem(upload);
+		const first = await runNode({
+			node,
+			credentials: credentials(),
+			parameters: { pollInterval: 0.05, timeout: 0 },
+			items: [uploadItem],
+		});
+		const [timedOut] = first.outputs[2];
+		expect(timedOut.json).toMatchObject({ reason: 'timedOut', state: -1 });
+
+		const again = await runNode({ node, credentials: credentials(), parameters: FAST, items: [timedOut] });
+		const direct = await runNode({ node, credentials: credentials(), parameters: FAST, items: [uploadItem] });
+		expectWellFormed(again.outputs, 1);
+		const [success] = jsonOf(again.outputs[0]);
+		expect(success).toMatchObject({ outcome: 'success', created_count: 2, match_count: 0 });
+		// The outcome of the loop is the outcome of the upload: same counts, same upload kept, no nested outcome.
+		const comparable = (json: ImportOutcomeJson) => ({ ...json, polls: 0, waitedSeconds: 0 });
+		expect(comparable(success)).toEqual(comparable(jsonOf(direct.outputs[0])[0]));
+		expect(success.upload).toEqual(uploadItem.json);
 	});
 
 	it('Error: 404 says the import was not found and why', async () => {

@@ -139,7 +139,8 @@ const SPREADSHEETS: Record<string, { rows: string[][]; expected: ExpectedImport 
 			outcome: {
 				outcome: 'error',
 				reason: 'failed',
-				summary: 'Import failed: Error: Field name "type" is reserved',
+				summary:
+					'Import failed: Error: Field name "type" is reserved. CommCare may have applied some rows before it failed: check the cases in CommCare (or Data → Import Cases from Excel in CommCare HQ) before sending the rows again.',
 				state: 3,
 				created_count: null,
 				match_count: null,

@@ -215,7 +215,9 @@ describe('classifyImport', () => {
 		};
 		const outcome = classifyImport(URL, upload, finished(failed, { lastPercent: 40 }));
 		expect(outcome).toMatchObject({ outcome: 'error', reason: 'failed', state: 3, timedOut: false, percent: 40 });
-		expect(outcome.summary).toBe('Import failed: Error: Field name "type" is reserved');
+		expect(outcome.summary).toBe(
+			'Import failed: Error: Field name "type" is reserved. CommCare may have applied some rows before it failed: check the cases in CommCare (or Data → Import Cases from Excel in CommCare HQ) before sending the rows again.',
+		);
 		expect(outcome.errors).toEqual(failed.result!.errors);
 	});
 
@@ -459,7 +461,9 @@ describe('per-record classification', () => {
 			['error', 'failed'],
 		]);
 		expect(results[0].errors).toEqual([{ title: null, description: "'case_id'", column: null }]);
-		expect(results[0].summary).toBe("Row 2 not imported: Import failed: 'case_id'");
+		expect(results[0].summary).toBe(
+			"Row 2 may not have been imported: Import failed: 'case_id'. CommCare may have applied some rows before it failed: check the cases in CommCare (or Data → Import Cases from Excel in CommCare HQ) before sending the rows again.",
+		);
 	});
 
 	it('a timed-out import is an error for every record, marked timedOut in its import', () => {

@@ -670,7 +670,7 @@ describe('faults on status polls', () => {
 		expect(json).toMatchObject({ outcome: 'error', timedOut: true, state: -1 });
 		expect(json.polls).toBeGreaterThan(1);
 		expect(json.summary).toMatch(
-			/^Gave up waiting after [\d.]+ s and \d+ polls: the import was still queued\. The import may still finish; check the status URL again later\.$/,
+			/^Gave up waiting after [\d.]+ s and \d+ polls: the import was still queued\. The import may still finish; check the status URL again later\. CommCare runs one import at a time per project space and retries a waiting one every 5 minutes, for up to about 5 hours: do not send the rows again; raise Timeout, or check later with Timeout 0 in a loop with a Wait node \(the long-queue example\), which frees the n8n worker while it waits\.$/,
 		);
 		table.record({
 			id: 'status.staysQueued',
