@@ -295,3 +295,16 @@ export function sheetsExampleWithRecords(
 	setParameters(workflow, SHEETS_EXAMPLE.status, { pollInterval: 0.2 });
 	return workflow;
 }
+
+/** Node names of examples/long-queue-import.json. */
+export const LONG_QUEUE_EXAMPLE = {
+	file: 'long-queue-import.json',
+	read: 'Read spreadsheet file',
+	bulkImport: 'Import cases into CommCare',
+	status: 'Check import',
+	onSuccess: 'All rows imported',
+	onWarning: 'Rows to fix',
+	stillWaiting: 'Still waiting in CommCare?',
+	wait: 'Wait 5 minutes',
+	onError: 'Import failed',
+} as const;

@@ -138,7 +138,7 @@ async function main(): Promise<void> {
 The n8n editor is running: ${editor.url}
   log in as  ${editor.owner.email}  /  ${editor.owner.password}
   workflows: "${outcome.workflowName}" (the one just run: open it and press Execute to run it again),
-             and the three examples (their Google Sheets, Postgres, Slack and email nodes need your own accounts)
+             and the examples (their Google Sheets, Postgres, Slack and email nodes need your own accounts)
   credential "${DEMO_CREDENTIAL.name}" points at the emulator, which keeps running at ${emulator.baseUrl}
 Press Ctrl+C to stop n8n and the emulator.`);
 	} catch (error) {

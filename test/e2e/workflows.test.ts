@@ -26,6 +26,7 @@ import {
 	findNode,
 	loadExample,
 	localizeOutsideServices,
+	LONG_QUEUE_EXAMPLE,
 	POSTGRES_EXAMPLE,
 	replaceNode,
 	setParameters,
@@ -34,7 +35,7 @@ import {
 	useCommCareCredential,
 	type WorkflowJson,
 } from '../../examples/workflows';
-import { ERROR_TEXT, startEmulator, userIdOf, type Emulator } from '../../emulator';
+import { DEFAULT_TIMELINE, ERROR_TEXT, startEmulator, userIdOf, type Emulator } from '../../emulator';
 import { xlsxFile } from '../../emulator/testKit';
 import { secretNeedles } from '../integration/hardening/harness';
 import { baseNodeProblems, isBaseNode, loadNodeCatalog } from './nodeCatalog';
@@ -600,6 +601,64 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 					properties,
 				})),
 			);
+		},
+		RUN_TIMEOUT_MS,
+	);
+
+	test(
+		'long queue: Check import looks once per round, the Wait loop brings the Error item back until Success; the rows are sent once',
+		async () => {
+			const workflow = useCommCareCredential(loadExample(LONG_QUEUE_EXAMPLE.file), GOOD_CREDENTIAL);
+			setParameters(workflow, LONG_QUEUE_EXAMPLE.read, { fileSelector: path.join(filesDir, 'patients.xlsx') });
+			setParameters(workflow, LONG_QUEUE_EXAMPLE.bulkImport, { projectSpace: byName(emulator.domain) });
+			// Waits under 65 s stay in the process (n8n's Wait node), so the loop runs under `n8n execute`.
+			setParameters(workflow, LONG_QUEUE_EXAMPLE.wait, { amount: 0.5, unit: 'seconds' });
+			// Queued for 3 looks, running for 1, finished at the 5th.
+			emulator.setTimeline({ queuedPolls: 3, runningPolls: 1 });
+			let result: RunResult;
+			try {
+				result = await run(n8n, 'long queue loop', workflow);
+			} finally {
+				emulator.setTimeline(DEFAULT_TIMELINE);
+			}
+
+			expect(result.error).toBeUndefined();
+			const rounds = result.runData[LONG_QUEUE_EXAMPLE.status];
+			expect(rounds).toHaveLength(5);
+			const [uploaded] = result.outputs(LONG_QUEUE_EXAMPLE.bulkImport);
+			for (let round = 0; round < 4; round++) {
+				const [success, warning, error] = result.outputs(LONG_QUEUE_EXAMPLE.status, round);
+				expect([success, warning]).toEqual([[], []]);
+				expect(jsonOf(error)).toEqual([
+					expect.objectContaining({
+						reason: 'timedOut',
+						timedOut: true,
+						state: round < 3 ? -1 : 1,
+						polls: 1,
+						upload: uploaded[0].json,
+					}),
+				]);
+				const [again, failed] = result.outputs(LONG_QUEUE_EXAMPLE.stillWaiting, round);
+				expect([again.length, failed.length]).toEqual([1, 0]);
+			}
+			const [success, warning, error] = result.outputs(LONG_QUEUE_EXAMPLE.status, 4);
+			expect([warning, error]).toEqual([[], []]);
+			expect(jsonOf(success)).toEqual([
+				expect.objectContaining({
+					outcome: 'success',
+					summary: 'Import finished: 3 cases created, 0 updated.',
+					status_url: uploaded[0].json.status_url,
+					polls: 1,
+					upload: uploaded[0].json,
+				}),
+			]);
+			expect(result.runData[LONG_QUEUE_EXAMPLE.wait]).toHaveLength(4);
+			expect(jsonOf(result.outputs(LONG_QUEUE_EXAMPLE.onSuccess)[0])).toEqual(jsonOf(success));
+			expect(result.runData[LONG_QUEUE_EXAMPLE.onError]).toBeUndefined();
+			expect(result.runData[LONG_QUEUE_EXAMPLE.onWarning]).toBeUndefined();
+			expect(emulator.uploads.map((upload) => upload.status)).toEqual([200]);
+			expect(statusPolls()).toBe(5);
+			expect(casesOfType('patient')).toHaveLength(3);
 		},
 		RUN_TIMEOUT_MS,
 	);
