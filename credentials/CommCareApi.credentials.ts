@@ -113,5 +113,24 @@ export class CommCareApi implements ICredentialType {
 			method: 'GET',
 			headers: { Accept: 'application/json' },
 		},
+		// n8n shows a matching rule's message in place of the bare status text ("Unauthorized").
+		rules: [
+			{
+				type: 'responseCode',
+				properties: {
+					value: 401,
+					message:
+						'CommCare rejected the username or API key (HTTP 401): check both (with Basic, the password; a project with two-factor authentication needs an API key). A mobile worker always fails this test, which only web users pass, yet its imports work.',
+				},
+			},
+			{
+				type: 'responseCode',
+				properties: {
+					value: 404,
+					message:
+						'No CommCare API at this Base URL (HTTP 404): enter the server address only, such as https://www.commcarehq.org, without /a/<project>.',
+				},
+			},
+		],
 	};
 }
