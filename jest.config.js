@@ -1,4 +1,4 @@
-/** Test kinds live in their own folders; `npm test` runs unit + integration, e2e has its own script. */
+/** Test kinds live in their own folders; `npm test` runs unit + integration, e2e and browser have their own scripts. */
 const base = {
 	preset: 'ts-jest',
 	testEnvironment: 'node',
@@ -9,5 +9,6 @@ module.exports = {
 		{ ...base, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
 		{ ...base, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },
 		{ ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.test.ts'] },
+		{ ...base, displayName: 'browser', testMatch: ['<rootDir>/test/browser/**/*.test.ts'] },
 	],
 };

@@ -17,7 +17,7 @@ import * as path from 'path';
 import { ensureN8n, SUPPORTED_N8N_VERSIONS, type N8nVersion } from '../test/harness/n8n/install';
 import { createInstance, type N8nInstance } from '../test/harness/n8n/instance';
 import { packPackage } from '../test/harness/n8n/pack';
-import { startEditor, type RunningEditor } from './demo/editor';
+import { startEditor, type RunningEditor } from '../test/harness/n8n/editor';
 import { runDemoImport, printOutcome } from './demo/run';
 import { commCareCredential, exampleFileNames, loadExample, useCommCareCredential } from '../examples/workflows';
 import { startEmulator, type Emulator } from '../emulator';

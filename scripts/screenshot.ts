@@ -8,23 +8,15 @@
  *   npx ts-node --transpile-only scripts/screenshot.ts [--n8n=2.40.7] [--out=docs/images/workflow.png]
  */
 import { spawn } from 'child_process';
-import { existsSync, promises as fs } from 'fs';
-import * as os from 'os';
+import { promises as fs } from 'fs';
 import * as path from 'path';
-import { chromium, type Page } from 'playwright-core';
 
+import { executeInEditor, launchBrowser, signIn, workflowIdByName, type EditorAccess } from '../test/harness/browser';
 import { REPO_ROOT } from '../test/harness/n8n/pack';
 import { DEMO_WORKFLOW_NAME } from './demo/run';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PORT = 5690;
 const READY_TIMEOUT_MS = 20 * 60_000;
-
-interface EditorAccess {
-	url: string;
-	email: string;
-	password: string;
-}
 
 async function main(): Promise<void> {
 	const args = process.argv.slice(2);
@@ -33,9 +25,6 @@ async function main(): Promise<void> {
 		REPO_ROOT,
 		args.find((arg) => arg.startsWith('--out='))?.slice('--out='.length) ?? 'docs/images/workflow.png',
 	);
-	if (!existsSync(CHROMIUM))
-		throw new Error(`No Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
-
 	const demo = spawn(
 		process.execPath,
 		[
@@ -83,26 +72,11 @@ function waitForEditor(demo: ReturnType<typeof spawn>): Promise<EditorAccess> {
 }
 
 async function takeScreenshot(access: EditorAccess, out: string): Promise<void> {
-	const profile = await fs.mkdtemp(path.join(os.tmpdir(), 'screenshot-chromium-'));
-	const context = await chromium.launchPersistentContext(profile, {
-		executablePath: CHROMIUM,
-		headless: true,
-		viewport: { width: 1600, height: 900 },
-		deviceScaleFactor: 1,
-		args: [
-			'--no-sandbox',
-			'--disable-gpu',
-			'--disable-quic',
-			'--no-first-run',
-			'--disable-background-networking',
-			'--disable-component-update',
-			'--disable-sync',
-		],
-	});
+	const browser = await launchBrowser();
 	try {
-		const page = context.pages()[0] ?? (await context.newPage());
+		const { page } = browser;
 		await signIn(page, access);
-		const workflowId = await findWorkflowId(page, access.url, DEMO_WORKFLOW_NAME);
+		const workflowId = await workflowIdByName(page, access.url, DEMO_WORKFLOW_NAME);
 		await page.goto(`${access.url}/workflow/${workflowId}`);
 		await page.locator('[data-test-id="canvas-node"]').first().waitFor({ timeout: 60_000 });
 		await executeInEditor(page);
@@ -115,49 +89,8 @@ async function takeScreenshot(access: EditorAccess, out: string): Promise<void> 
 		await fs.mkdir(path.dirname(out), { recursive: true });
 		await page.screenshot({ path: out });
 	} finally {
-		await context.close();
-		await fs.rm(profile, { recursive: true, force: true });
+		await browser.close();
 	}
-}
-
-async function signIn(page: Page, access: EditorAccess): Promise<void> {
-	await page.goto(`${access.url}/signin`);
-	const email = page.locator('input[type="email"], input[name="emailOrLdapLoginId"], input[name="email"]').first();
-	await email.waitFor({ timeout: 60_000 });
-	await email.fill(access.email);
-	await page.locator('input[type="password"]').first().fill(access.password);
-	await page.keyboard.press('Enter');
-	await page.waitForURL((url) => !url.pathname.startsWith('/signin'), { timeout: 60_000 });
-}
-
-/** The workflow's id, asked from the REST API with the session the sign-in gave the page. */
-async function findWorkflowId(page: Page, url: string, name: string): Promise<string> {
-	// Code run in the page is given as text: this file is compiled without the DOM's types.
-	const browserId = (await page.evaluate('window.localStorage.getItem("n8n-browserId")')) as string | null;
-	const response = await page.request.get(`${url}/rest/workflows`, {
-		headers: browserId ? { 'browser-id': browserId } : {},
-	});
-	if (!response.ok()) throw new Error(`GET /rest/workflows: HTTP ${response.status()}`);
-	const { data } = (await response.json()) as { data: Array<{ id: string; name: string }> };
-	const found = data.find((workflow) => workflow.name === name);
-	if (!found)
-		throw new Error(`No workflow named "${name}" in the editor (found: ${data.map((w) => w.name).join(', ')})`);
-	return found.id;
-}
-
-/** Presses the editor's execute button and waits until the run has finished. */
-async function executeInEditor(page: Page): Promise<void> {
-	await page.locator('[data-test-id="execute-workflow-button"]').first().click();
-	// While running, the button says so; afterwards the nodes carry a success or error indicator.
-	await page
-		.locator('[data-test-id="canvas-node-status-success"], [data-test-id="canvas-node-status-error"]')
-		.first()
-		.waitFor({ timeout: 120_000 });
-	await page.waitForFunction(
-		'!/Executing|Waiting/.test(document.querySelector(\'[data-test-id="execute-workflow-button"]\')?.textContent ?? "")',
-		undefined,
-		{ timeout: 120_000 },
-	);
 }
 
 main().catch((error: unknown) => {

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'child_process';
 import { createWriteStream, promises as fs } from 'fs';
 import * as path from 'path';
 
-import type { N8nInstance } from '../../test/harness/n8n/instance';
+import type { N8nInstance } from './instance';
 
 export interface OwnerAccount {
 	email: string;

@@ -1,0 +1,364 @@
+/**
+ * The n8n editor itself, driven by headless Chromium: what a person does after installing the package.
+ *
+ * A real n8n 2.40.7 (`n8n start`) with the packed package installed as a community package, the emulator on loopback
+ * in this process. In the browser: create the CommCare credential and see n8n's credential test pass, then fail
+ * with a wrong key and show our hint; open CommCare Bulk Import and pick Project Space and Case Type from the lists
+ * the emulator serves; execute the workflow from the editor and see items reach Success, Warning and Error.
+ *
+ * The steps share one editor and run in order. `UPDATE_SCREENSHOTS=1` writes the README's pictures into
+ * docs/images/; otherwise they go to a scratch folder (so a run never dirties the clone).
+ */
+import { promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { Locator, Page } from 'playwright-core';
+
+import { DEFAULT_DOMAINS, startEmulator, type Emulator } from '../../emulator';
+import { xlsxFile } from '../../emulator/testKit';
+import { COMMCARE_NODE_TYPES, type WorkflowJson } from '../../examples/workflows';
+import { executeInEditor, launchBrowser, signIn, workflowIdByName, type Browser } from '../harness/browser';
+import { startEditor, type RunningEditor } from '../harness/n8n/editor';
+import { ensureN8n } from '../harness/n8n/install';
+import { createInstance, type N8nInstance } from '../harness/n8n/instance';
+import { packPackage, REPO_ROOT } from '../harness/n8n/pack';
+
+const N8N_VERSION = '2.40.7';
+const SETUP_TIMEOUT_MS = 20 * 60_000;
+const STEP_TIMEOUT_MS = 4 * 60_000;
+const UI_TIMEOUT_MS = 60_000;
+const PORT = 5691;
+const WORKFLOW_NAME = 'CommCare: import three spreadsheet files';
+const PROJECT_NAME = 'Demo Clinics';
+
+const NODES = {
+	read: 'Read spreadsheet files',
+	bulkImport: 'Import cases into CommCare',
+	status: 'Check import',
+	success: 'Imported',
+	warning: 'Rows to fix',
+	error: 'Not imported',
+} as const;
+
+let emulator: Emulator;
+let scratch: string;
+let n8n: N8nInstance;
+let editor: RunningEditor;
+let browser: Browser;
+let page: Page;
+let screenshotsDir: string;
+
+beforeAll(async () => {
+	scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'commcare-browser-'));
+	screenshotsDir = process.env.UPDATE_SCREENSHOTS
+		? path.join(REPO_ROOT, 'docs', 'images')
+		: (process.env.BROWSER_SCREENSHOTS_DIR ?? scratch);
+	const filesDir = path.join(scratch, 'files');
+	await fs.mkdir(filesDir);
+	await writeSpreadsheets(filesDir);
+	emulator = await startEmulator({
+		domains: { ...DEFAULT_DOMAINS, demo: { ...DEFAULT_DOMAINS.demo, projectName: PROJECT_NAME } },
+	});
+	const tarball = await packPackage({ destination: scratch });
+	n8n = await createInstance(await ensureN8n(N8N_VERSION), { env: { N8N_RESTRICT_FILE_ACCESS_TO: filesDir } });
+	await n8n.installPackage(tarball);
+	await n8n.importWorkflow(threeFilesWorkflow(filesDir));
+	editor = await startEditor(n8n, { port: PORT });
+	browser = await launchBrowser();
+	page = browser.page;
+	await signIn(page, { url: editor.url, email: editor.owner.email, password: editor.owner.password });
+}, SETUP_TIMEOUT_MS);
+
+afterAll(async () => {
+	await browser?.close();
+	await editor?.stop();
+	await n8n?.cleanup();
+	await emulator?.close();
+	if (scratch) await fs.rm(scratch, { recursive: true, force: true });
+});
+
+/** Three files, one per outcome: all rows good; one row with an owner CommCare does not know; a reserved column. */
+async function writeSpreadsheets(dir: string): Promise<void> {
+	await fs.writeFile(
+		path.join(dir, '1-registrations.xlsx'),
+		await xlsxFile([
+			['case_id', 'name', 'village', 'owner_id'],
+			['', 'Amina Yusuf', 'Kibera', 'owner-chw-1'],
+			['', 'Joseph Otieno', 'Mathare', 'owner-chw-2'],
+		]),
+	);
+	await fs.writeFile(
+		path.join(dir, '2-transfers.xlsx'),
+		await xlsxFile([
+			['case_id', 'name', 'village', 'owner_id'],
+			['', 'Grace Wanjiru', 'Kibera', 'owner-chw-1'],
+			['', 'Ruth Chebet', 'Mathare', 'chw-left-in-2024'],
+		]),
+	);
+	await fs.writeFile(
+		path.join(dir, '3-reserved-column.xlsx'),
+		await xlsxFile([
+			['case_id', 'name', 'type'],
+			['', 'Halima Omar', 'adult'],
+		]),
+	);
+}
+
+/**
+ * What a user builds: read the files, import each, check each import, one node per outcome. Project Space and Case
+ * Type are left empty in "From List" mode and no credential is set: the test does those in the editor. Bulk Import
+ * continues on error, so the file its checks refuse becomes an item that Import Status routes to Error.
+ */
+function threeFilesWorkflow(filesDir: string): WorkflowJson {
+	const emptyFromList = { __rl: true, mode: 'list', value: '' };
+	const noOp = (name: string, y: number) => ({
+		id: `browser-${name.replace(/\W/g, '')}`,
+		name,
+		type: 'n8n-nodes-base.noOp',
+		typeVersion: 1,
+		position: [1000, y] as [number, number],
+		parameters: {},
+	});
+	return {
+		name: WORKFLOW_NAME,
+		nodes: [
+			{
+				id: 'browser-trigger',
+				name: 'Run manually',
+				type: 'n8n-nodes-base.manualTrigger',
+				typeVersion: 1,
+				position: [0, 0],
+				parameters: {},
+			},
+			{
+				id: 'browser-read',
+				name: NODES.read,
+				type: 'n8n-nodes-base.readWriteFile',
+				typeVersion: 1,
+				position: [220, 0],
+				parameters: { operation: 'read', fileSelector: path.join(filesDir, '*.xlsx'), options: {} },
+			},
+			{
+				id: 'browser-import',
+				name: NODES.bulkImport,
+				type: COMMCARE_NODE_TYPES.bulkImport,
+				typeVersion: 1.1,
+				position: [460, 0],
+				onError: 'continueRegularOutput',
+				parameters: {
+					projectSpace: emptyFromList,
+					caseType: emptyFromList,
+					source: 'binary',
+					binaryPropertyName: 'data',
+					searchField: 'case_id',
+					searchColumn: 'case_id',
+					createNewCases: true,
+					nameColumn: 'name',
+					options: {},
+				},
+			},
+			{
+				id: 'browser-status',
+				name: NODES.status,
+				type: COMMCARE_NODE_TYPES.importStatus,
+				typeVersion: 1,
+				position: [720, 0],
+				parameters: { statusUrl: '={{ $json.status_url }}', pollInterval: 0.2, timeout: 2, options: {} },
+			},
+			noOp(NODES.success, -200),
+			noOp(NODES.warning, 0),
+			noOp(NODES.error, 200),
+		],
+		connections: {
+			'Run manually': { main: [[{ node: NODES.read, type: 'main', index: 0 }]] },
+			[NODES.read]: { main: [[{ node: NODES.bulkImport, type: 'main', index: 0 }]] },
+			[NODES.bulkImport]: { main: [[{ node: NODES.status, type: 'main', index: 0 }]] },
+			[NODES.status]: {
+				main: [
+					[{ node: NODES.success, type: 'main', index: 0 }],
+					[{ node: NODES.warning, type: 'main', index: 0 }],
+					[{ node: NODES.error, type: 'main', index: 0 }],
+				],
+			},
+		},
+		settings: { executionOrder: 'v1' },
+	};
+}
+
+async function screenshot(name: string, target: Page | Locator = page): Promise<void> {
+	await target.screenshot({ path: path.join(screenshotsDir, name) });
+}
+
+/** The credential dialog: the fields n8n renders from our credential type, by their stored names. */
+function credentialField(dialog: Locator, name: string): Locator {
+	return dialog.locator(`[data-test-id="parameter-input-${name}"] input`);
+}
+
+/** Opens a resource locator's list and gives its entries as the editor shows them. */
+async function openList(parameter: string): Promise<Locator> {
+	const locator = page.locator(`[data-test-id="resource-locator-${parameter}"]`);
+	await locator.locator('[data-test-id="rlc-input"]').click();
+	const items = locator.locator('[data-test-id="rlc-item"]');
+	try {
+		await items.first().waitFor({ timeout: UI_TIMEOUT_MS });
+	} catch (error) {
+		await screenshot(`failed-list-${parameter}.png`);
+		console.log(emulator.requests.map((request) => `${request.method} ${request.path}`).join('\n'));
+		throw error;
+	}
+	return items;
+}
+
+/** Picks a credential in the open node panel, as a person does for a node that has none yet. */
+async function chooseCredential(name: string): Promise<void> {
+	const select = page.locator('[data-test-id="node-credentials-select"]');
+	await select.click();
+	await page.locator('.el-select-dropdown__item:visible, [role="option"]:visible', { hasText: name }).first().click();
+	await expect(select.locator('input').inputValue()).resolves.toBe(name);
+	// Its toast ("Node credential updated") would cover the panel in the screenshot.
+	const toast = page.locator('.el-notification:visible');
+	await toast
+		.first()
+		.waitFor({ timeout: 5000 })
+		.catch(() => undefined);
+	for (const close of await page.locator('.el-notification:visible .el-notification__closeBtn').all())
+		await close.click();
+	await toast.first().waitFor({ state: 'hidden', timeout: 5000 });
+}
+
+/** The API key of each credential test that reached the emulator, in order. */
+const identityKeys = () =>
+	emulator.requests
+		.filter((request) => request.path === '/api/identity/v1/')
+		.map((request) => String(request.headers.authorization).split(':').at(-1));
+
+const requestsTo = (pathPart: string) =>
+	emulator.requests.filter((request) => request.method === 'GET' && request.path.includes(pathPart));
+
+describe(`the n8n ${N8N_VERSION} editor with the package installed`, () => {
+	test(
+		'credential: created in the UI, n8n tests it against the emulator; a wrong key fails with our hint',
+		async () => {
+			await page.goto(`${editor.url}/home/credentials`);
+			await page.locator('[data-test-id="add-resource-credential"]').first().click();
+			await page.locator('[data-test-id="new-credential-type-select"] input').fill('CommCare');
+			await page.locator('[data-test-id="new-credential-type-select-option"]', { hasText: 'CommCare API' }).click();
+			await page.locator('[data-test-id="new-credential-type-button"]').click();
+			const dialog = page.locator('[data-test-id="editCredential-modal"]');
+			await credentialField(dialog, 'baseUrl').fill(emulator.baseUrl);
+			await credentialField(dialog, 'username').fill(emulator.username);
+			await credentialField(dialog, 'apiKey').fill(emulator.apiKey);
+			await dialog.locator('[data-test-id="credential-save-button"]').click();
+
+			const success = dialog.locator('[data-test-id="credentials-config-container-test-success"]');
+			await success.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+			await expectText(success, 'Connection tested successfully');
+			expect(identityKeys()).toEqual([emulator.apiKey]);
+			await screenshot('credential.png', dialog);
+
+			await credentialField(dialog, 'apiKey').fill('not-the-key');
+			await dialog.locator('[data-test-id="credential-save-button"]').click();
+			const failure = dialog.getByText('Couldn’t connect with these settings');
+			await failure.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+			await dialog.getByText('More details').click();
+			const hint = dialog.getByText('CommCare rejected the username or API key (HTTP 401)');
+			await hint.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+			// n8n may test a failing credential more than once; every test went with the key typed.
+			expect(identityKeys().slice(1)).toEqual(expect.arrayContaining(['not-the-key']));
+			expect(new Set(identityKeys().slice(1))).toEqual(new Set(['not-the-key']));
+			expect(await hint.innerText()).toContain('A mobile worker always fails this test');
+
+			// Back to the right key: the test passes again, and the credential is saved with it.
+			await credentialField(dialog, 'apiKey').fill(emulator.apiKey);
+			await dialog.locator('[data-test-id="credential-save-button"]').click();
+			await success.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+			expect(identityKeys().at(-1)).toBe(emulator.apiKey);
+			await page.keyboard.press('Escape');
+		},
+		STEP_TIMEOUT_MS,
+	);
+
+	test(
+		"CommCare Bulk Import: Project Space and Case Type picked from the emulator's lists",
+		async () => {
+			const id = await workflowIdByName(page, editor.url, WORKFLOW_NAME);
+			await page.goto(`${editor.url}/workflow/${id}`);
+			await page.locator('[data-test-id="canvas-node"]', { hasText: NODES.bulkImport }).dblclick();
+			await page.locator('[data-test-id="resource-locator-projectSpace"]').waitFor({ timeout: UI_TIMEOUT_MS });
+			await chooseCredential('CommCare account');
+
+			const projects = await openList('projectSpace');
+			// The display name and the name to type, as the list shows them.
+			expect(await projects.allInnerTexts()).toEqual([`${PROJECT_NAME} (demo)`, 'nocases']);
+			await projects.filter({ hasText: PROJECT_NAME }).click();
+			expect(requestsTo('/api/user_domains/v1/')).toHaveLength(1);
+
+			const caseTypes = await openList('caseType');
+			expect(await caseTypes.allInnerTexts()).toEqual(['household', 'patient']);
+			expect(requestsTo(`/a/${emulator.domain}/api/application/v1/`)).toHaveLength(1);
+			await screenshot('bulk-import-panel.png');
+			await caseTypes.filter({ hasText: 'patient' }).click();
+			await page.keyboard.press('Escape');
+			await page.locator('[data-test-id="canvas-node"]').first().waitFor();
+		},
+		STEP_TIMEOUT_MS,
+	);
+
+	test(
+		'a run from the editor: one file on Success, one on Warning, the refused one on Error',
+		async () => {
+			await executeInEditor(page);
+			const itemsTo = (target: string) =>
+				page.locator(
+					`[data-test-id="edge-label"][data-source-node-name="${NODES.status}"][data-target-node-name="${target}"]`,
+				);
+			for (const target of [NODES.success, NODES.warning, NODES.error]) {
+				await expectText(itemsTo(target), '1 item');
+			}
+			await expectText(
+				page.locator(
+					`[data-test-id="edge-label"][data-source-node-name="${NODES.read}"][data-target-node-name="${NODES.bulkImport}"]`,
+				),
+				'3 items',
+			);
+			// What the editor showed is what CommCare got: two uploads to the picked project space and case type.
+			expect(emulator.uploads.map((upload) => [upload.status, upload.fields.case_type, upload.fileName])).toEqual([
+				[200, 'patient', '1-registrations.xlsx'],
+				[200, 'patient', '2-transfers.xlsx'],
+			]);
+			expect(emulator.requests.filter((request) => request.method === 'POST')[0].path).toBe(
+				`/a/${emulator.domain}/importer/excel/bulk_upload_api/`,
+			);
+			expect(
+				emulator.cases
+					.byType(emulator.domain, 'patient')
+					.map((c) => c.name)
+					.sort(),
+			).toEqual(['Amina Yusuf', 'Grace Wanjiru', 'Joseph Otieno']);
+
+			await page.locator('[data-test-id="canvas-node"]', { hasText: NODES.status }).dblclick();
+			const panel = page.locator('[data-test-id="ndv"]');
+			// The panel's output offers each branch with its item count.
+			for (const branch of ['Success Branch (1 item)', 'Warning Branch (1 item)', 'Error Branch (1 item)']) {
+				await panel.getByText(branch).waitFor({ timeout: UI_TIMEOUT_MS });
+			}
+			await screenshot('import-status-panel.png');
+			await page.keyboard.press('Escape');
+		},
+		STEP_TIMEOUT_MS,
+	);
+});
+
+/** Waits (within the UI timeout) until the element shows the text; fails with what it showed instead. */
+async function expectText(locator: Locator, text: string): Promise<void> {
+	const deadline = Date.now() + UI_TIMEOUT_MS;
+	let shown = '';
+	while (Date.now() < deadline) {
+		if (await locator.first().isVisible()) {
+			shown = (await locator.first().innerText()).replace(/\s+/g, ' ');
+			if (shown.includes(text)) return;
+		}
+		await page.waitForTimeout(250);
+	}
+	expect(shown).toContain(text);
+}
