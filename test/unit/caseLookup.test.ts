@@ -121,6 +121,52 @@ describe('created or updated', () => {
 		]);
 	});
 
+	test("a case opened in the upload's second just before it, then updated, next to one the import created: the later opened was created", async () => {
+		// The import touched the old case (+400) after it created the new one (+200), and touched the new one again
+		// (+600, row 4): the earliest modification is after the new case's opening, so only the opening order settles it.
+		const api = scriptedApi([
+			{ found: patient('old', 'e-old', 100, 400) },
+			{ found: patient('new', 'e-new', 200, 600) },
+		]);
+		const lookup = await lookUpRecords(
+			api,
+			{
+				candidates: records(['e-new', 'e-old', 'e-new']),
+				recordCount: 3,
+				outcome: outcome(1, 2),
+				upload: upload({ rowCount: 3 }),
+			},
+			virtualPace(0),
+		);
+		expect([2, 3, 4].map((row) => (lookup.byRow.get(row) as { action: unknown }).action)).toEqual([
+			'created',
+			'updated',
+			'updated',
+		]);
+	});
+
+	test('opened in the same millisecond, one created and one updated by the counts: neither is said', async () => {
+		const api = scriptedApi([
+			{ found: patient('old', 'e-old', 100, 400) },
+			{ found: patient('new', 'e-new', 100, 600) },
+		]);
+		const lookup = await lookUpRecords(
+			api,
+			{
+				candidates: records(['e-new', 'e-old', 'e-new']),
+				recordCount: 3,
+				outcome: outcome(1, 2),
+				upload: upload({ rowCount: 3 }),
+			},
+			virtualPace(0),
+		);
+		expect([2, 3, 4].map((row) => (lookup.byRow.get(row) as { action: unknown }).action)).toEqual([
+			null,
+			null,
+			'updated',
+		]);
+	});
+
 	test('only part of the upload in this run: the seconds alone decide, the same second stays unsaid', async () => {
 		const api = scriptedApi([
 			{ found: patient('a', 'e-a', 5_000, 5_000) },

@@ -139,7 +139,7 @@ export async function lookUpRecords(api: CaseApi, records: ImportRecords, pace: 
 				id: plan.id,
 			});
 		}
-		if (byExternalId) settleActions(byRow, outcome, countsCoverRecords, acceptedAt);
+		if (byExternalId) settleActions(byRow, outcome, countsCoverRecords && !indexBehind, acceptedAt);
 		return { unavailable: null, byRow, indexBehind, requests, waitedSeconds: (pace.now() - started) / 1000 };
 	};
 
@@ -233,13 +233,18 @@ async function checkInDatabase(
  * with CommCare's created count (when the records are the whole upload):
  * 1. opened after the second the upload was accepted (the server's Date header has whole seconds; a case opened
  *    within that second is settled by reading 2);
- * 2. opened since the import began touching cases (the earliest modification among the found cases).
- * Without counts to agree with, reading 1 alone, and what it cannot settle is left unsaid.
+ * 2. opened since the import began touching cases (the earliest modification among the found cases);
+ * 3. the cases opened last, as many as the counts say were created: a case the import opened was opened after every
+ *    case it found already there, and each of those was modified after it was opened (the import touched it). This
+ *    settles a case opened within the upload's second, just before it, that the import then updated; a tie at the
+ *    cut settles nothing.
+ * Without counts to agree with (part of the upload, or cases the index does not show yet), reading 1 alone, and what
+ * it cannot settle is left unsaid.
  */
 function settleActions(
 	byRow: Map<number, RecordLookup>,
 	outcome: ImportOutcomeJson,
-	countsCoverRecords: boolean,
+	countsCoverFoundCases: boolean,
 	acceptedAt: number,
 ): void {
 	if (Number.isNaN(acceptedAt)) return;
@@ -265,15 +270,35 @@ function settleActions(
 		opened(lookup) >= acceptedAt + 1000 ? 'created' : opened(lookup) < acceptedAt ? 'updated' : null;
 	const byImportStart = (lookup: Found): CaseAction => (opened(lookup) >= importBegan ? 'created' : 'updated');
 	const bySecond = (lookup: Found): CaseAction => strictSecond(lookup) ?? byImportStart(lookup);
-	if (!countsCoverRecords || outcome.created_count === null) {
+	if (!countsCoverFoundCases || outcome.created_count === null) {
 		for (const lookup of open) lookup.action = Number.isNaN(opened(lookup)) ? null : strictSecond(lookup);
 		return;
 	}
 	const createdBefore = found.filter(([, lookup]) => lookup.action === 'created').length;
-	const fitting = [bySecond, byImportStart].find(
+	const byOpeningOrder = openedLast(open, outcome.created_count - createdBefore, opened);
+	const readings = byOpeningOrder ? [bySecond, byImportStart, byOpeningOrder] : [bySecond, byImportStart];
+	const fitting = readings.find(
 		(reading) =>
 			open.every((lookup) => !Number.isNaN(opened(lookup))) &&
 			createdBefore + open.filter((lookup) => reading(lookup) === 'created').length === outcome.created_count,
 	);
 	for (const lookup of open) lookup.action = fitting ? fitting(lookup) : null;
+}
+
+/**
+ * Reading 3 of `settleActions`: the `created` cases opened last are the ones the import created; null when that cut
+ * falls on a tie or a case it calls updated was not modified after it was opened.
+ */
+function openedLast<Lookup extends { found: CaseSummary }>(
+	open: Lookup[],
+	created: number,
+	opened: (lookup: Lookup) => number,
+): ((lookup: Lookup) => CaseAction) | null {
+	if (created < 0 || created > open.length) return null;
+	const newestFirst = open.map(opened).sort((a, b) => b - a);
+	if (created > 0 && created < open.length && newestFirst[created - 1] === newestFirst[created]) return null;
+	const cut = created === 0 ? Infinity : newestFirst[created - 1];
+	const reading = (lookup: Lookup): CaseAction => (opened(lookup) >= cut ? 'created' : 'updated');
+	const touchedAfterOpening = (lookup: Lookup) => Date.parse(lookup.found.server_last_modified ?? '') > opened(lookup);
+	return open.every((lookup) => reading(lookup) === 'created' || touchedAfterOpening(lookup)) ? reading : null;
 }
