@@ -121,50 +121,26 @@ describe('created or updated', () => {
 		]);
 	});
 
-	test("a case opened in the upload's second just before it, then updated, next to one the import created: the later opened was created", async () => {
-		// The import touched the old case (+400) after it created the new one (+200), and touched the new one again
-		// (+600, row 4): the earliest modification is after the new case's opening, so only the opening order settles it.
+	/** Rows e-new, e-old, e-new; CommCare counted 1 created and 2 matched. The import touched the old case at +400
+	 * (after it made the new one) and the new one again at +600 (row 4). */
+	async function actionsWithinTheSecond(oldOpenedMs: number, newOpenedMs: number) {
 		const api = scriptedApi([
-			{ found: patient('old', 'e-old', 100, 400) },
-			{ found: patient('new', 'e-new', 200, 600) },
+			{ found: patient('old', 'e-old', oldOpenedMs, 400) },
+			{ found: patient('new', 'e-new', newOpenedMs, 600) },
 		]);
-		const lookup = await lookUpRecords(
-			api,
-			{
-				candidates: records(['e-new', 'e-old', 'e-new']),
-				recordCount: 3,
-				outcome: outcome(1, 2),
-				upload: upload({ rowCount: 3 }),
-			},
-			virtualPace(0),
-		);
-		expect([2, 3, 4].map((row) => (lookup.byRow.get(row) as { action: unknown }).action)).toEqual([
-			'created',
-			'updated',
-			'updated',
-		]);
+		const candidates = records(['e-new', 'e-old', 'e-new']);
+		const settings = { candidates, recordCount: 3, outcome: outcome(1, 2), upload: upload({ rowCount: 3 }) };
+		const lookup = await lookUpRecords(api, settings, virtualPace(0));
+		return [2, 3, 4].map((row) => (lookup.byRow.get(row) as { action: unknown }).action);
+	}
+
+	test("a case opened in the upload's second just before it, then updated, next to one the import created: the later opened was created", async () => {
+		// The earliest modification (+400) is after the new case's opening: only the order of opening settles it.
+		expect(await actionsWithinTheSecond(100, 200)).toEqual(['created', 'updated', 'updated']);
 	});
 
 	test('opened in the same millisecond, one created and one updated by the counts: neither is said', async () => {
-		const api = scriptedApi([
-			{ found: patient('old', 'e-old', 100, 400) },
-			{ found: patient('new', 'e-new', 100, 600) },
-		]);
-		const lookup = await lookUpRecords(
-			api,
-			{
-				candidates: records(['e-new', 'e-old', 'e-new']),
-				recordCount: 3,
-				outcome: outcome(1, 2),
-				upload: upload({ rowCount: 3 }),
-			},
-			virtualPace(0),
-		);
-		expect([2, 3, 4].map((row) => (lookup.byRow.get(row) as { action: unknown }).action)).toEqual([
-			null,
-			null,
-			'updated',
-		]);
+		expect(await actionsWithinTheSecond(100, 100)).toEqual([null, null, 'updated']);
 	});
 
 	test('only part of the upload in this run: the seconds alone decide, the same second stays unsaid', async () => {
