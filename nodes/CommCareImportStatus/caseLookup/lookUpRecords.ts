@@ -229,10 +229,10 @@ async function checkInDatabase(
 
 /**
  * Created or updated, matching by external id. Later rows of a case in the upload updated it; its first row created
- * it when the case was opened by this import. Two readings of "opened by this import", each kept only when it agrees
- * with CommCare's created count (when the records are the whole upload):
+ * it when the case was opened by this import. Three readings of "opened by this import", each kept only when it
+ * agrees with CommCare's created count (when the records are the whole upload and every imported row's case was found):
  * 1. opened after the second the upload was accepted (the server's Date header has whole seconds; a case opened
- *    within that second is settled by reading 2);
+ *    within that second is settled by reading 2 or 3);
  * 2. opened since the import began touching cases (the earliest modification among the found cases);
  * 3. the cases opened last, as many as the counts say were created: a case the import opened was opened after every
  *    case it found already there, and each of those was modified after it was opened (the import touched it). This
@@ -276,7 +276,7 @@ function settleActions(
 	}
 	const createdBefore = found.filter(([, lookup]) => lookup.action === 'created').length;
 	const byOpeningOrder = openedLast(open, outcome.created_count - createdBefore, opened);
-	const readings = byOpeningOrder ? [bySecond, byImportStart, byOpeningOrder] : [bySecond, byImportStart];
+	const readings = [bySecond, byImportStart, ...(byOpeningOrder ? [byOpeningOrder] : [])];
 	const fitting = readings.find(
 		(reading) =>
 			open.every((lookup) => !Number.isNaN(opened(lookup))) &&
