@@ -189,3 +189,17 @@ export async function writeLargeXlsx(out: NodeJS.WritableStream, count = ROW_COU
 	sheet.commit();
 	await workbook.commit();
 }
+
+/**
+ * `makeRows` as JavaScript source that runs on its own, for the Code node that makes the same rows inside n8n
+ * (`npm run bench:n8n`): the function and what it uses, taken from this module's own code, so both stay the same.
+ * The source defines `makeRows(count)`; the caller adds the `return`.
+ */
+export function rowGeneratorSource(): string {
+	const constants = { FIRST_NAMES, LAST_NAMES, VILLAGES, DISTRICTS, STATUSES, WORDS };
+	return [
+		...Object.entries(constants).map(([name, value]) => `const ${name} = ${JSON.stringify(value)};`),
+		`const prng = ${prng.toString()};`,
+		`const makeRows = ${makeRows.toString()};`,
+	].join('\n');
+}

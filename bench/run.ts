@@ -6,37 +6,18 @@
  *   npm run bench -- --runs 5          more runs (medians get steadier)
  *   npm run bench -- --only ours,sheetjs
  *
- * Children run plain JavaScript, transpiled here once into node_modules/.cache, so no TypeScript compiler sits in
- * their memory. Figures: wall time and CPU time are medians over the runs; peak RSS above the baseline (the input
+ * Figures: wall time and CPU time are medians over the runs; peak RSS above the baseline (the input
  * already in memory) is the highest seen over the runs. CPU time is the case's process only (not the emulator's).
- * Each child gets a temporary directory of its own (TMPDIR), removed when it exits, so files the cases and the node
- * leave there (binary data, temporary spreadsheets) do not pile up. Large input files are made once (`fixtures`).
+ * Large input files are made once (`fixtures`). Running the children: `children.ts`.
  */
-import { execFile } from 'child_process';
-import {
-	copyFileSync,
-	existsSync,
-	mkdirSync,
-	mkdtempSync,
-	readdirSync,
-	readFileSync,
-	rmSync,
-	statSync,
-	writeFileSync,
-} from 'fs';
+import { mkdirSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { promisify } from 'util';
 
-import * as ts from 'typescript';
-
-import { cases, fixtures } from './cases';
+import { cases } from './cases';
 import type { ChildResult } from './child';
+import { buildForChildren, makeFixtures, median, ROOT, runChild, table } from './children';
 
-const ROOT = path.resolve(__dirname, '..');
-const BUILD_DIR = path.join(ROOT, 'node_modules', '.cache', 'commcare-bench');
-/** Folders whose TypeScript a case may import. */
-const SOURCE_DIRS = ['bench', 'nodes', 'credentials', 'emulator', 'test/helpers'];
 const RESULTS_FILE = path.join(ROOT, 'bench', 'results', 'latest.json');
 
 /** Targets from issue 4, as ratios of the same run. */
@@ -78,78 +59,6 @@ function parseArgs(argv: string[]): { runs: number; only: string[] | null } {
 	}
 	if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs needs a positive integer');
 	return { runs, only };
-}
-
-/** Transpiles (no type check) every .ts file of SOURCE_DIRS into BUILD_DIR, keeping paths; copies .json files. */
-function buildForChildren(): void {
-	const walk = (dir: string): string[] =>
-		readdirSync(dir).flatMap((entry) => {
-			const full = path.join(dir, entry);
-			return statSync(full).isDirectory() ? walk(full) : [full];
-		});
-	for (const dir of SOURCE_DIRS) {
-		const absolute = path.join(ROOT, dir);
-		if (!statSync(absolute, { throwIfNoEntry: false })?.isDirectory()) continue;
-		for (const file of walk(absolute)) {
-			const target = path.join(BUILD_DIR, path.relative(ROOT, file));
-			mkdirSync(path.dirname(target), { recursive: true });
-			if (file.endsWith('.json')) copyFileSync(file, target);
-			if (!file.endsWith('.ts') || file.endsWith('.d.ts')) continue;
-			const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), {
-				compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2021, esModuleInterop: true },
-				fileName: file,
-			});
-			writeFileSync(target.replace(/\.ts$/, '.js'), outputText);
-		}
-	}
-}
-
-async function runChildProcess(args: string[]): Promise<string> {
-	const child = path.join(BUILD_DIR, 'bench', 'child.js');
-	mkdirSync(path.join(BUILD_DIR, 'tmp'), { recursive: true });
-	const tmp = mkdtempSync(path.join(BUILD_DIR, 'tmp', 'run-'));
-	try {
-		const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', child, ...args], {
-			cwd: ROOT,
-			env: { ...process.env, TMPDIR: tmp },
-			maxBuffer: 16 * 1024 * 1024,
-		});
-		return stdout;
-	} finally {
-		rmSync(tmp, { recursive: true, force: true });
-	}
-}
-
-async function runChild(name: string): Promise<ChildResult> {
-	const lastLine = (await runChildProcess([name])).trim().split('\n').pop() as string;
-	return JSON.parse(lastLine) as ChildResult;
-}
-
-/** Makes the large input files the selected cases read, unless an earlier run made them. */
-async function makeFixtures(selected: typeof cases): Promise<void> {
-	for (const name of new Set(selected.flatMap((c) => (c.fixture ? [c.fixture] : [])))) {
-		if (existsSync(fixtures[name].path)) continue;
-		process.stderr.write(`making ${path.relative(ROOT, fixtures[name].path)} (once) ... `);
-		await runChildProcess(['--fixture', name]);
-		process.stderr.write(`${(statSync(fixtures[name].path).size / 1024 / 1024).toFixed(1)} MB\n`);
-	}
-}
-
-function median(values: number[]): number {
-	const sorted = [...values].sort((a, b) => a - b);
-	const middle = Math.floor(sorted.length / 2);
-	return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
-function table(rows: string[][]): string {
-	const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-	return rows
-		.map((row) =>
-			row
-				.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column])))
-				.join('  '),
-		)
-		.join('\n');
 }
 
 async function main(): Promise<void> {

@@ -28,6 +28,8 @@ export interface RunningEditor {
 	/** http://localhost:<port> */
 	url: string;
 	port: number;
+	/** The n8n process (`n8n start`): its memory is read from /proc/<pid>. */
+	pid: number;
 	owner: OwnerAccount;
 	/** n8n's own output goes here. */
 	logFile: string;
@@ -39,7 +41,15 @@ const START_TIMEOUT_MS = 180_000;
 
 export async function startEditor(
 	instance: N8nInstance,
-	options: { port: number; owner?: OwnerAccount; log?: (line: string) => void },
+	options: {
+		port: number;
+		owner?: OwnerAccount;
+		/** false: the instance already has its owner (a second start of the same instance), or needs none. */
+		createOwner?: boolean;
+		/** Extra environment for this start (wins over the instance's). */
+		env?: Record<string, string>;
+		log?: (line: string) => void;
+	},
 ): Promise<RunningEditor> {
 	const { port } = options;
 	const owner = options.owner ?? DEMO_OWNER;
@@ -58,6 +68,7 @@ export async function startEditor(
 			N8N_EDITOR_BASE_URL: `${url}/`,
 			// Plain http on localhost: a Secure cookie would need https.
 			N8N_SECURE_COOKIE: 'false',
+			...options.env,
 		},
 		stdio: ['ignore', 'pipe', 'pipe'],
 		// Its own process group: n8n starts task-runner children, and stop() ends them all.
@@ -86,12 +97,12 @@ export async function startEditor(
 	try {
 		log(`starting the n8n editor on ${url} (log: ${logFile})`);
 		await waitUntilHealthy(url, () => exited, logFile);
-		await setupOwner(url, owner);
+		if (options.createOwner !== false) await setupOwner(url, owner);
 	} catch (error) {
 		await stop();
 		throw error;
 	}
-	return { url, port, owner, logFile, stop };
+	return { url, port, pid: child.pid as number, owner, logFile, stop };
 }
 
 async function waitUntilHealthy(url: string, hasExited: () => boolean, logFile: string): Promise<void> {

@@ -23,7 +23,15 @@ import type { ITaskData, INodeExecutionData } from 'n8n-workflow';
 import { ensureN8n, type N8nInstall } from './install';
 import { createInstance, type BinaryDataMode, type N8nInstance } from './instance';
 import { startPostgres, type PostgresService } from '../services/postgres';
-import { freePort, startProcess, waitUntil, type ManagedProcess } from '../services/processes';
+import {
+	childMemoryPeaks,
+	freePort,
+	peakRssKb,
+	startProcess,
+	waitUntil,
+	type ChildMemoryPeak,
+	type ManagedProcess,
+} from '../services/processes';
 import { startRedis, type RedisService } from '../services/redis';
 
 export interface QueueClusterOptions {
@@ -87,7 +95,7 @@ export interface MemoryPeak {
 	 * The same for each process the n8n process started that is still alive (n8n 2.x runs Code nodes in a task
 	 * runner child process, whose memory is not the worker's).
 	 */
-	children: Array<{ pid: number; command: string; peakRssKb: number }>;
+	children: ChildMemoryPeak[];
 }
 
 export interface QueueCluster {
@@ -515,41 +523,6 @@ function toStoredExecution(summary: ExecutionSummary, data: Record<string, unkno
 
 /** Thrown inside a wait to stop it at once (waiting longer cannot fix it). */
 class UnexpectedExecutionsError extends Error {}
-
-async function peakRssKb(pid: number): Promise<number> {
-	const status = await fs.readFile(`/proc/${pid}/status`, 'utf8');
-	const match = /^VmHWM:\s+(\d+) kB$/m.exec(status);
-	if (!match) throw new Error(`No VmHWM in /proc/${pid}/status`);
-	return Number(match[1]);
-}
-
-/** VmHWM of every live descendant of `pid` (children from /proc/<pid>/task/<tid>/children, recursively). */
-async function childMemoryPeaks(pid: number): Promise<MemoryPeak['children']> {
-	const peaks: MemoryPeak['children'] = [];
-	const visit = async (parent: number) => {
-		for (const child of await childPids(parent)) {
-			try {
-				const command = (await fs.readFile(`/proc/${child}/cmdline`, 'utf8')).split('\0').filter(Boolean).join(' ');
-				peaks.push({ pid: child, command, peakRssKb: await peakRssKb(child) });
-			} catch {
-				continue; // exited meanwhile
-			}
-			await visit(child);
-		}
-	};
-	await visit(pid);
-	return peaks;
-}
-
-async function childPids(pid: number): Promise<number[]> {
-	const tasks = await fs.readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
-	const pids: number[] = [];
-	for (const task of tasks) {
-		const text = await fs.readFile(`/proc/${pid}/task/${task}/children`, 'utf8').catch(() => '');
-		pids.push(...text.split(/\s+/).filter(Boolean).map(Number));
-	}
-	return pids;
-}
 
 if (require.main === module) {
 	const flag = (name: string) => process.argv.find((arg) => arg.startsWith(`--${name}=`))?.split('=')[1];

@@ -153,3 +153,57 @@ export async function logTail(watched: ManagedProcess, lines = 40): Promise<stri
 	const text = await watched.readLog().catch(() => '');
 	return text.split('\n').slice(-lines).join('\n');
 }
+
+/** Peak resident memory of a child of an n8n process (its task runner, for one). */
+export interface ChildMemoryPeak {
+	pid: number;
+	command: string;
+	peakRssKb: number;
+}
+
+/** VmRSS of a process, in KiB: its resident memory now. */
+export async function residentKb(pid: number): Promise<number> {
+	const match = /^VmRSS:\s+(\d+) kB$/m.exec(await fs.readFile(`/proc/${pid}/status`, 'utf8'));
+	if (!match) throw new Error(`No VmRSS in /proc/${pid}/status`);
+	return Number(match[1]);
+}
+
+/** Resets a process's peak counter (VmHWM) to its resident size now, so a later peak is that of what follows. */
+export async function resetPeakRss(pid: number): Promise<void> {
+	await fs.writeFile(`/proc/${pid}/clear_refs`, '5');
+}
+
+export async function peakRssKb(pid: number): Promise<number> {
+	const status = await fs.readFile(`/proc/${pid}/status`, 'utf8');
+	const match = /^VmHWM:\s+(\d+) kB$/m.exec(status);
+	if (!match) throw new Error(`No VmHWM in /proc/${pid}/status`);
+	return Number(match[1]);
+}
+
+/** VmHWM of every live descendant of `pid` (children from /proc/<pid>/task/<tid>/children, recursively). */
+export async function childMemoryPeaks(pid: number): Promise<ChildMemoryPeak[]> {
+	const peaks: ChildMemoryPeak[] = [];
+	const visit = async (parent: number) => {
+		for (const child of await childPids(parent)) {
+			try {
+				const command = (await fs.readFile(`/proc/${child}/cmdline`, 'utf8')).split('\0').filter(Boolean).join(' ');
+				peaks.push({ pid: child, command, peakRssKb: await peakRssKb(child) });
+			} catch {
+				continue; // exited meanwhile
+			}
+			await visit(child);
+		}
+	};
+	await visit(pid);
+	return peaks;
+}
+
+export async function childPids(pid: number): Promise<number[]> {
+	const tasks = await fs.readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+	const pids: number[] = [];
+	for (const task of tasks) {
+		const text = await fs.readFile(`/proc/${pid}/task/${task}/children`, 'utf8').catch(() => '');
+		pids.push(...text.split(/\s+/).filter(Boolean).map(Number));
+	}
+	return pids;
+}
