@@ -15,6 +15,7 @@ import { unpolled } from './importOutcome';
 import { outcomesForItems, planStatusChecks, recordGroups, routeToOutputs, urlsToPoll } from './routing';
 import { lookUpCaseIds } from './caseLookup/lookUpImports';
 import { getCommCareCredentials } from '../shared/transport/credentials';
+import { parameterOfEveryItem } from './itemParameters';
 
 /** Settings of the one polling loop, read from the first item (they cannot differ per item). */
 function readPollingSettings(ctx: IExecuteFunctions): PollingOptions {
@@ -40,7 +41,7 @@ async function checkImports(ctx: IExecuteFunctions): Promise<INodeExecutionData[
 	const items = ctx.getInputData();
 	if (items.length === 0) return [[], [], []];
 	const jsons = items.map((item) => item.json);
-	const statusUrls = items.map((_item, itemIndex) => ctx.getNodeParameter('statusUrl', itemIndex, '') as unknown);
+	const statusUrls = parameterOfEveryItem(ctx, 'statusUrl', jsons, '');
 
 	let credentials;
 	try {
