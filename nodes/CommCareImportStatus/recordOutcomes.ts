@@ -70,6 +70,9 @@ function isEmptyCell(value: unknown): boolean {
  * one whose id matched no case with "Create New Cases" off was skipped (`notMatched`), and counts as a known skip;
  * every other record is routed by the rules above. Each record then also carries `case_id`, `case`, `caseLookup`.
  */
+/** The errors of a record that has none: one frozen list for all of them, so 100,000 records do not hold 100,000. */
+const NO_ERRORS = Object.freeze([]) as unknown as IDataObject[];
+
 export function classifyRecords(
 	records: RecordInput[],
 	outcome: ImportOutcomeJson,
@@ -152,14 +155,20 @@ export function classifyRecords(
 		const fact = lookup?.byRow.get(input.row);
 		if (fact?.kind === 'found') {
 			const action = fact.action ?? 'created or updated';
-			return build(input, 'success', 'imported', `Row ${input.row} imported: case ${fact.found.case_id} ${action}`, []);
+			return build(
+				input,
+				'success',
+				'imported',
+				`Row ${input.row} imported: case ${fact.found.case_id} ${action}`,
+				NO_ERRORS,
+			);
 		}
 		if (notMatched(fact)) {
 			const why = caseFieldsOf(input, lookup).caseLookup.message;
-			return build(input, 'warning', 'notMatched', `Row ${input.row} skipped: ${why}`, []);
+			return build(input, 'warning', 'notMatched', `Row ${input.row} skipped: ${why}`, NO_ERRORS);
 		}
 		if (outcome.created_count === null || (outcome.reason === 'noCounts' && outcome.outcome === 'warning')) {
-			return build(input, 'warning', 'noCounts', `Row ${input.row} imported or skipped: ${outcome.summary}`, []);
+			return build(input, 'warning', 'noCounts', `Row ${input.row} imported or skipped: ${outcome.summary}`, NO_ERRORS);
 		}
 		if (skipped === null) {
 			return build(
@@ -171,13 +180,13 @@ export function classifyRecords(
 			);
 		}
 		if (skipped === 0) {
-			return build(input, 'success', 'imported', `Row ${input.row} imported (created or updated)`, []);
+			return build(input, 'success', 'imported', `Row ${input.row} imported (created or updated)`, NO_ERRORS);
 		}
 		if (skipsAccountedFor) {
 			const reason = certainSkips.get(input);
 			return reason === undefined
-				? build(input, 'success', 'imported', `Row ${input.row} imported (created or updated)`, [])
-				: build(input, 'warning', 'skippedRows', `Row ${input.row} skipped silently: ${reason}`, []);
+				? build(input, 'success', 'imported', `Row ${input.row} imported (created or updated)`, NO_ERRORS)
+				: build(input, 'warning', 'skippedRows', `Row ${input.row} skipped silently: ${reason}`, NO_ERRORS);
 		}
 		const reason = certainSkips.get(input);
 		const hint = reason === undefined ? '' : ` (probably skipped: ${reason})`;

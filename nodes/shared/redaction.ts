@@ -289,6 +289,8 @@ export class Redactor {
 			}
 			result = copy ?? value;
 		}
+		// A frozen object shared by many items (a per-record upload) stays frozen in its redacted copy.
+		if (result !== value && Object.isFrozen(value)) Object.freeze(result);
 		if (remember) done.set(value, result);
 		return result;
 	}

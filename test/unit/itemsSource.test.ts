@@ -208,12 +208,21 @@ describe('per-record items', () => {
 				},
 			},
 		]);
-		// Each record has its own copy of the upload (a later node changing one must not change the others).
-		expect(results[0].json.upload).not.toBe(results[1].json.upload);
+		// One upload object for all its records, frozen: held once, and a later node cannot change it for the others.
+		expect(results[0].json.upload).toBe(results[1].json.upload);
+		expect(Object.isFrozen(results[0].json.upload)).toBe(true);
+		expect(Object.isFrozen(results[0].json.warnings)).toBe(true);
+		// The record with no warning of its own shares the upload's list; one with its own has a list of its own.
+		expect(results[1].json.warnings).not.toBe(results[0].json.warnings);
+		// Every key of item B became a column: its record is the item's JSON itself; item A's `extra` did not: a copy.
+		expect(results[1].json.record).toBe(items[1]);
+		expect(results[0].json.record).not.toBe(items[0]);
 	});
 
 	it("sentValues keeps the item's keys that became columns, values as given", () => {
 		expect(sentValues({ a: 1, b: null, c: 'x' }, ['b', 'a', 'z'])).toEqual({ b: null, a: 1 });
+		const allSent = { a: 1, b: null };
+		expect(sentValues(allSent, ['b', 'a', 'z'])).toBe(allSent);
 	});
 });
 

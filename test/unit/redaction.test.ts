@@ -127,6 +127,17 @@ describe('Redactor: values, errors and outputs', () => {
 		expect(outputs[0][1].json.message).toBe(`upload failed: ${REDACTED}`);
 		expect(error.message).toBe(`upload failed: ${REDACTED}`);
 	});
+
+	it('redacts an object shared by many items once, into one copy that stays shared and frozen', () => {
+		const upload = Object.freeze({ comment: `sent with ${KEY}`, rowCount: 2 });
+		const outputs = apiKeyRedactor.outputs([[{ json: { row: 2, upload } }, { json: { row: 3, upload } }]]);
+		const [first, second] = outputs[0].map((item) => item.json.upload);
+		expect(first).toEqual({ comment: `sent with ${REDACTED}`, rowCount: 2 });
+		expect(second).toBe(first);
+		expect(Object.isFrozen(first)).toBe(true);
+		// The input stays as it was.
+		expect(upload.comment).toBe(`sent with ${KEY}`);
+	});
 });
 
 describe('safeExcerpt', () => {

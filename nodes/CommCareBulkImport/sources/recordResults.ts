@@ -14,7 +14,11 @@ export function recordResults(
 	warnings: CheckFinding[],
 ): Array<{ itemIndex: number; json: RecordResultJson }> {
 	const { status_url: statusUrl, warnings: _warnings, ...uploadInfo } = result;
+	// One frozen object (and list) for all records of the upload: n8n holds it and stores it once, not once per
+	// record, and no later node can change it for the other records.
+	const uploadJson = Object.freeze({ ...uploadInfo });
 	const general = warnings.filter((issue) => issue.items === undefined);
+	const generalOnly = Object.freeze([...general]) as CheckFinding[];
 	const byItem = new Map<number, CheckFinding[]>();
 	for (const issue of warnings) {
 		for (const item of issue.items ?? []) byItem.set(item, [...(byItem.get(item) ?? []), issue]);
@@ -27,16 +31,24 @@ export function recordResults(
 				status_url: statusUrl,
 				row: offset + 2,
 				record: sentValues(item, upload.columns),
-				upload: { ...uploadInfo },
-				warnings: [...general, ...(byItem.get(itemIndex) ?? [])],
+				upload: uploadJson,
+				warnings: byItem.has(itemIndex) ? [...general, ...(byItem.get(itemIndex) as CheckFinding[])] : generalOnly,
 			},
 		};
 	});
 }
 
-/** The item's own keys that became columns, with their values as given. */
+/**
+ * The item's own keys that became columns, with their values as given. When all of its keys did (the usual case),
+ * that is the item's JSON itself, shared as n8n's own pass-through nodes (If, Filter) share items: no copy to hold.
+ */
 export function sentValues(item: IDataObject, columns: string[]): IDataObject {
 	const record: IDataObject = {};
-	for (const column of columns) if (Object.prototype.hasOwnProperty.call(item, column)) record[column] = item[column];
-	return record;
+	let kept = 0;
+	for (const column of columns) {
+		if (!Object.prototype.hasOwnProperty.call(item, column)) continue;
+		record[column] = item[column];
+		kept++;
+	}
+	return kept === Object.keys(item).length ? item : record;
 }
