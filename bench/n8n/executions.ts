@@ -5,10 +5,10 @@
  * which this process then never holds.
  */
 import { execFile } from 'child_process';
-import { existsSync } from 'fs';
 import * as path from 'path';
 import { promisify } from 'util';
 
+import { flattedPath } from '../../test/harness/n8n/install';
 import type { N8nInstance } from '../../test/harness/n8n/instance';
 
 export interface NodeRun {
@@ -70,11 +70,6 @@ export async function latestExecution(
 	options: { remove?: boolean } = {},
 ): Promise<ExecutionFigures | null> {
 	const { install } = instance;
-	const flatted = [
-		path.join(install.dir, 'node_modules', 'flatted'),
-		path.join(install.dir, 'node_modules', 'n8n', 'node_modules', 'flatted'),
-	].find((candidate) => existsSync(candidate));
-	if (!flatted) throw new Error(`flatted not found under ${install.dir}`);
 	const { stdout } = await promisify(execFile)(
 		install.nodeBin,
 		[
@@ -82,7 +77,7 @@ export async function latestExecution(
 			SCRIPT,
 			path.join(instance.userFolder, '.n8n', 'database.sqlite'),
 			path.join(install.dir, 'node_modules', 'sqlite3'),
-			flatted,
+			flattedPath(install),
 			options.remove ? 'remove' : 'keep',
 		],
 		{ maxBuffer: 64 * 1024 * 1024 },

@@ -59,8 +59,6 @@ export interface RunFigures {
 	runnerPeakMb: number | null;
 	storedMb: number;
 	uploadMb: number | null;
-	/** The CPU profile's file, when profiled. */
-	cpuProfile?: string;
 	/** process.hrtime (microseconds) around the measured request: the window of the profile to read. */
 	windowMicros: [number, number];
 }

@@ -354,3 +354,13 @@ if (require.main === module) {
 		process.exit(1);
 	});
 }
+
+/** The `flatted` module n8n stores run data with, as the install ships it (hoisted or under n8n). */
+export function flattedPath(install: N8nInstall): string {
+	const found = [
+		path.join(install.dir, 'node_modules', 'flatted'),
+		path.join(install.dir, 'node_modules', 'n8n', 'node_modules', 'flatted'),
+	].find((candidate) => existsSync(candidate));
+	if (!found) throw new Error(`flatted not found under ${install.dir}`);
+	return found;
+}

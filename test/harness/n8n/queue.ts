@@ -15,12 +15,12 @@
  *   npx ts-node --transpile-only test/harness/n8n/queue.ts [--workers=2] [--binary-data-mode=database] [--tarball=x.tgz]
  */
 import { randomBytes } from 'crypto';
-import { existsSync, mkdtempSync, promises as fs } from 'fs';
+import { mkdtempSync, promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { ITaskData, INodeExecutionData } from 'n8n-workflow';
 
-import { ensureN8n, type N8nInstall } from './install';
+import { ensureN8n, flattedPath, type N8nInstall } from './install';
 import { createInstance, type BinaryDataMode, type N8nInstance } from './instance';
 import { startPostgres, type PostgresService } from '../services/postgres';
 import {
@@ -469,13 +469,8 @@ function parseRows(psqlOutput: string): string[][] {
 
 /** n8n stores run data with `flatted` (handles shared references); use the copy n8n itself ships. */
 function parseFlatted(install: N8nInstall, serialized: string): Record<string, unknown> {
-	const flattedPath = [
-		path.join(install.dir, 'node_modules', 'flatted'),
-		path.join(install.dir, 'node_modules', 'n8n', 'node_modules', 'flatted'),
-	].find((candidate) => existsSync(candidate));
-	if (!flattedPath) throw new Error(`flatted not found under ${install.dir}`);
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
-	const flatted = require(flattedPath) as { parse(text: string): unknown };
+	const flatted = require(flattedPath(install)) as { parse(text: string): unknown };
 	return flatted.parse(serialized) as Record<string, unknown>;
 }
 
