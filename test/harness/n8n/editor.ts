@@ -126,15 +126,24 @@ async function waitUntilHealthy(url: string, hasExited: () => boolean, logFile: 
 	);
 }
 
-/** Creates the owner account (only possible while there is none). */
+/**
+ * Creates the owner account (only possible while there is none). n8n can answer /rest/settings a moment before it
+ * has mounted the owner route (CI saw a 404 "Cannot POST /rest/owner/setup"), so a 404 is asked again for a while.
+ */
 async function setupOwner(url: string, owner: OwnerAccount): Promise<void> {
-	const response = await fetch(`${url}/rest/owner/setup`, {
-		method: 'POST',
-		headers: { 'content-type': 'application/json' },
-		body: JSON.stringify(owner),
-	});
-	if (!response.ok) {
-		throw new Error(`Creating the n8n owner account failed: HTTP ${response.status} ${await response.text()}`);
+	const deadline = Date.now() + 30_000;
+	for (;;) {
+		const response = await fetch(`${url}/rest/owner/setup`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify(owner),
+		});
+		if (response.ok) return;
+		const text = await response.text();
+		if (response.status !== 404 || Date.now() > deadline) {
+			throw new Error(`Creating the n8n owner account failed: HTTP ${response.status} ${text}`);
+		}
+		await new Promise((resolve) => setTimeout(resolve, 1000));
 	}
 }
 
