@@ -7,9 +7,17 @@ import type {
 	Icon,
 } from 'n8n-workflow';
 
+/** What the credential test says for each refusal: what is wrong, and where to fix it. */
+export const TEST_MESSAGES = {
+	401: 'The username and API key do not match (HTTP 401). Check the username (your CommCare HQ login) and the key: in CommCare HQ, your name (top right) → My Account Settings → API Keys shows your keys and makes a new one. With Username and Password, check the password; a project with two-factor authentication needs an API key. Mobile workers always fail this test, yet their imports work.',
+	403: 'CommCare HQ refused this user (HTTP 403). Use an active web user. Importing then needs membership of the project space with a role that has Edit Data (and Access APIs to look up case IDs): a project administrator grants both in Users → Roles & Permissions.',
+	404: 'No CommCare HQ API at this Base URL (HTTP 404). Enter only the server address, e.g. https://www.commcarehq.org: the project space goes in the node, not here (an address copied from a project page ends in /a/<project>/…).',
+} as const;
+
 /**
  * CommCare HQ credential. API key is the recommended scheme (it bypasses two-factor checks); Basic uses the web
- * user's real password. The test request calls the identity endpoint, which answers 401 for a wrong key.
+ * user's real password. The test request calls the identity endpoint, which answers 401 for a wrong key; n8n shows
+ * the matching rule's message, so each refusal says what to fix.
  */
 export class CommCareApi implements ICredentialType {
 	name = 'commCareApi';
@@ -18,7 +26,8 @@ export class CommCareApi implements ICredentialType {
 
 	icon: Icon = { light: 'file:commcare.svg', dark: 'file:commcare.dark.svg' };
 
-	documentationUrl = 'https://commcare-hq.readthedocs.io/api/bulk-upload-cases.html';
+	/** The README's credential section: what to enter, which permissions, and why a mobile worker fails the test. */
+	documentationUrl = 'https://github.com/n8n-nodes-commcare/n8n-nodes-commcare#credential';
 
 	properties: INodeProperties[] = [
 		{
@@ -26,9 +35,9 @@ export class CommCareApi implements ICredentialType {
 			name: 'baseUrl',
 			type: 'string',
 			default: 'https://www.commcarehq.org',
-			placeholder: 'https://www.commcarehq.org',
+			placeholder: 'e.g. https://www.commcarehq.org',
 			description:
-				'Your CommCare HQ server. Other environments: https://india.commcarehq.org, https://swiss.commcarehq.org, or your own server. Credentials are only ever sent to this origin.',
+				'The address of your CommCare HQ server only, e.g. https://www.commcarehq.org, https://india.commcarehq.org or your own server. The project space goes in the node. The key is only ever sent to this server.',
 			required: true,
 		},
 		{
@@ -54,9 +63,8 @@ export class CommCareApi implements ICredentialType {
 			name: 'username',
 			type: 'string',
 			default: '',
-			placeholder: 'name@example.org',
-			description:
-				"The web user login (usually an email address) or a mobile worker's full username (name@project.commcarehq.org). CommCare's identity API, which the credential test calls, answers only web users: for a mobile worker the test fails even though imports work.",
+			placeholder: 'e.g. name@example.org',
+			description: 'Your CommCare HQ login, usually an email address',
 			required: true,
 		},
 		{
@@ -65,7 +73,8 @@ export class CommCareApi implements ICredentialType {
 			type: 'string',
 			typeOptions: { password: true },
 			default: '',
-			hint: 'In CommCare HQ open your name (top right) → My Account Settings → API Keys, and generate a key. API access needs a CommCare plan that includes it and the Edit Data permission in the project space.',
+			required: true,
+			hint: 'In CommCare HQ: your name (top right) → My Account Settings → API Keys → generate a key',
 			displayOptions: { show: { authType: ['apiKey'] } },
 		},
 		{
@@ -74,7 +83,8 @@ export class CommCareApi implements ICredentialType {
 			type: 'string',
 			typeOptions: { password: true },
 			default: '',
-			hint: 'Your CommCare HQ password. Projects that require two-factor authentication reject it: use an API key instead.',
+			required: true,
+			hint: 'Your CommCare HQ password. Projects that require two-factor authentication refuse it: use an API key there.',
 			displayOptions: { show: { authType: ['basicAuth'] } },
 		},
 		// eslint-disable-next-line @n8n/community-nodes/credential-password-field -- a yes/no switch; the rule reads "Unauthorized" as "auth"
@@ -119,18 +129,17 @@ export class CommCareApi implements ICredentialType {
 				type: 'responseCode',
 				properties: {
 					value: 401,
-					message:
-						'CommCare rejected the username or API key (HTTP 401): check both (with Basic, the password; a project with two-factor authentication needs an API key). A mobile worker always fails this test, which only web users pass, yet its imports work.',
+					message: TEST_MESSAGES[401],
 				},
 			},
 			{
 				type: 'responseCode',
 				properties: {
 					value: 404,
-					message:
-						'No CommCare API at this Base URL (HTTP 404): enter the server address only, such as https://www.commcarehq.org, without /a/<project>.',
+					message: TEST_MESSAGES[404],
 				},
 			},
+			{ type: 'responseCode', properties: { value: 403, message: TEST_MESSAGES[403] } },
 		],
 	};
 }

@@ -46,6 +46,14 @@ async function testCredential(credentials: ICredentialDataDecryptedObject): Prom
 	return { status: response.statusCode, body: response.body };
 }
 
+/** The message n8n shows for a failed test: the first `responseCode` rule for the status (credentials-tester). */
+function shownMessage(status: number): string | undefined {
+	for (const rule of credential.test.rules ?? []) {
+		if (rule.type === 'responseCode' && rule.properties.value === status) return rule.properties.message;
+	}
+	return undefined;
+}
+
 function apiKey(overrides: ICredentialDataDecryptedObject = {}): ICredentialDataDecryptedObject {
 	return {
 		baseUrl: emulator.baseUrl,
@@ -65,8 +73,27 @@ describe('credential test request against the emulator', () => {
 		expect(emulator.requests[0].headers.authorization).toBe(`ApiKey ${emulator.username}:${emulator.apiKey}`);
 	});
 
-	it('fails with a wrong API key (401)', async () => {
-		expect((await testCredential(apiKey({ apiKey: 'not-the-key' }))).status).toBe(401);
+	it('fails with a wrong API key (401), and n8n shows where to check or make a key', async () => {
+		const { status } = await testCredential(apiKey({ apiKey: 'not-the-key' }));
+		expect(status).toBe(401);
+		expect(shownMessage(status)).toMatch(/^The username and API key do not match \(HTTP 401\)\./);
+		expect(shownMessage(status)).toContain('My Account Settings → API Keys');
+	});
+
+	it('fails for a project page pasted as the Base URL (404), and n8n says to enter only the server address', async () => {
+		const { status } = await testCredential(
+			apiKey({ baseUrl: `${emulator.baseUrl}/a/${emulator.domain}/dashboard/project/` }),
+		);
+		expect(status).toBe(404);
+		expect(shownMessage(status)).toMatch(
+			/^No CommCare HQ API at this Base URL \(HTTP 404\)\. Enter only the server address/,
+		);
+		expect(shownMessage(status)).toContain('the project space goes in the node');
+	});
+
+	it('has a message for every refusal a test can meet: 401, 403 and 404', () => {
+		for (const status of [401, 403, 404]) expect(shownMessage(status)).toContain(`(HTTP ${status})`);
+		expect(shownMessage(403)).toContain('Roles & Permissions');
 	});
 
 	it('passes with Basic and the right password, fails with a wrong one', async () => {
