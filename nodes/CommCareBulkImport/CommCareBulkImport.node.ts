@@ -15,9 +15,12 @@ import { executeBulkImport } from './execute';
 import { searchCaseTypes } from './listSearch/caseTypes';
 import { searchProjectSpaces } from './listSearch/projectSpaces';
 
-/** "Import patient cases into demo", from a plain string (version 1) or a resource locator's value (1.1). */
-const SUBTITLE =
-	'={{"Import " + (typeof $parameter["caseType"] === "object" ? $parameter["caseType"].value : $parameter["caseType"]) + " cases into " + (typeof $parameter["projectSpace"] === "object" ? $parameter["projectSpace"].value : $parameter["projectSpace"])}}';
+/** The value of Project Space or Case Type: a plain string (version 1) or a resource locator's value (1.1 on). */
+const valueOf = (name: string) =>
+	`(typeof $parameter["${name}"] === "object" && $parameter["${name}"] !== null ? $parameter["${name}"].value : $parameter["${name}"])`;
+
+/** "Import patient cases into demo", "Check patient cases" (Check Only), or "Import Cases" while both are empty. */
+const SUBTITLE = `={{(($parameter["options"] || {}).dryRun === true ? "Check " : "Import ") + (${valueOf('caseType')} ? ${valueOf('caseType')} + " cases" : "Cases") + (${valueOf('projectSpace')} ? " into " + ${valueOf('projectSpace')} : "")}}`;
 
 /**
  * Creates and updates CommCare cases in bulk through CommCare HQ's Bulk Upload Case Data API (the API behind
@@ -32,8 +35,9 @@ export class CommCareBulkImport implements INodeType {
 		icon: { light: 'file:commcare.svg', dark: 'file:commcare.dark.svg' },
 		group: ['output'],
 		// 1.1: Project Space and Case Type are picked from lists (resource locators); 1 keeps them as plain text.
-		version: [1, 1.1],
-		defaultVersion: 1.1,
+		// 1.2: new nodes match by External ID and create the rows that match no case ("Rows That Match No Case").
+		version: [1, 1.1, 1.2],
+		defaultVersion: 1.2,
 		subtitle: SUBTITLE,
 		description: 'Create or update CommCare HQ cases in bulk from a spreadsheet or from input items',
 		defaults: { name: 'CommCare Bulk Import' },

@@ -17,11 +17,19 @@ const options: INodeProperties = {
 	default: {},
 	options: [
 		{
+			displayName: "Check Only, Don't Upload",
+			name: 'dryRun',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to run the checks and output what would be uploaded, with the problems found, and send nothing to CommCare (a dry run)',
+		},
+		{
 			displayName: 'Columns',
 			name: 'columns',
 			type: 'string',
 			default: '',
-			placeholder: 'name, age, village',
+			placeholder: 'e.g. name, age, village',
 			displayOptions: onlyForItems,
 			description:
 				'Only these fields of the items become columns, in this order (comma-separated). Leave empty to use every field found in the items, in the order first seen.',
@@ -31,18 +39,10 @@ const options: INodeProperties = {
 			name: 'excludeColumns',
 			type: 'string',
 			default: '',
-			placeholder: 'created_at, updated_at',
+			placeholder: 'e.g. created_at, updated_at',
 			displayOptions: onlyForItems,
 			description:
 				'Fields of the items that are not sent (comma-separated). A column left out keeps the property unchanged in CommCare, while an empty value clears it.',
-		},
-		{
-			displayName: 'Dry Run',
-			name: 'dryRun',
-			type: 'boolean',
-			default: false,
-			description:
-				'Whether to only run the checks and output what would be uploaded, with the problems found, without sending anything to CommCare',
 		},
 		{
 			displayName: 'File Name',
@@ -125,6 +125,18 @@ const options: INodeProperties = {
 	],
 };
 
+const matchCasesBy: INodeProperties = {
+	displayName: 'Match Cases By',
+	name: 'searchField',
+	type: 'options',
+	options: [
+		{ name: 'Case ID', value: 'case_id', description: "Match rows to cases by CommCare's case ID" },
+		{ name: 'External ID', value: 'external_id', description: 'Match rows to cases of this type by external ID' },
+	],
+	default: 'external_id',
+	description: 'How CommCare finds the existing case each row updates',
+};
+
 export const bulkImportProperties: INodeProperties[] = [
 	// Version 1 stored both as plain strings; 1.1 made them resource locators. Saved version-1 workflows keep theirs.
 	{
@@ -133,7 +145,7 @@ export const bulkImportProperties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		required: true,
-		placeholder: 'my-project',
+		placeholder: 'e.g. my-project',
 		displayOptions: { show: { '@version': [1] } },
 		description:
 			'The CommCare project space (domain), as in the address https://www.commcarehq.org/a/&lt;project-space&gt;/',
@@ -144,7 +156,7 @@ export const bulkImportProperties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		required: true,
-		placeholder: 'patient',
+		placeholder: 'e.g. patient',
 		displayOptions: { show: { '@version': [1] } },
 		description: 'The case type to create or update, e.g. patient or household',
 	},
@@ -169,7 +181,7 @@ export const bulkImportProperties: INodeProperties[] = [
 				displayName: 'By Name',
 				name: 'name',
 				type: 'string',
-				placeholder: 'my-project',
+				placeholder: 'e.g. my-project',
 				validation: [
 					{
 						type: 'regex',
@@ -204,7 +216,7 @@ export const bulkImportProperties: INodeProperties[] = [
 				displayName: 'By Name',
 				name: 'name',
 				type: 'string',
-				placeholder: 'patient',
+				placeholder: 'e.g. patient',
 			},
 		],
 	},
@@ -228,39 +240,33 @@ export const bulkImportProperties: INodeProperties[] = [
 		default: 'binary',
 	},
 	{
-		displayName: 'Input Binary Field',
+		displayName: 'Input Data Field Name',
 		name: 'binaryPropertyName',
 		type: 'string',
 		default: 'data',
 		required: true,
+		placeholder: 'e.g. data',
 		displayOptions: { show: { source: ['binary'] } },
-		hint: 'The name of the input binary field containing the spreadsheet to upload',
+		hint: 'The name of the input field holding the spreadsheet file (.xlsx, .xls or .csv) to upload',
 	},
 	{
 		displayName:
-			'Each input item becomes one row; its fields become the columns. An empty value (or null) clears that property on update; a field that some items lack stops the upload unless Options → When an Item Lacks a Column says otherwise.',
+			'An empty value clears the property; leave the field out to keep it. Each input item becomes one row, its fields the columns. A field only some items have stops the upload: see Options → When an Item Lacks a Column.',
 		name: 'itemsNotice',
 		type: 'notice',
 		default: '',
 		displayOptions: { show: { source: ['items'] } },
 	},
-	{
-		displayName: 'Match Cases By',
-		name: 'searchField',
-		type: 'options',
-		options: [
-			{ name: 'Case ID', value: 'case_id', description: "Match rows to cases by CommCare's case ID" },
-			{ name: 'External ID', value: 'external_id', description: 'Match rows to cases of this type by external ID' },
-		],
-		default: 'case_id',
-		description: 'How CommCare finds the existing case each row updates',
-	},
+	// Version 1.2 made new nodes safe by default: they match by external ID and create the rows that match no case,
+	// so a new registration is never skipped without a word. Saved 1 and 1.1 nodes keep case_id and the switch.
+	{ ...matchCasesBy, default: 'case_id', displayOptions: { show: { '@version': [1, 1.1] } } },
+	{ ...matchCasesBy, default: 'external_id', displayOptions: { hide: { '@version': [1, 1.1] } } },
 	{
 		displayName: 'ID Column',
 		name: 'searchColumn',
 		type: 'string',
 		default: '',
-		placeholder: 'case_id',
+		placeholder: 'e.g. external_id',
 		description:
 			'Header of the column holding the ID to match. Leave empty to use the column named like "Match Cases By" (case_id or external_id). The column must exist in the sheet, even when it is empty.',
 	},
@@ -269,8 +275,41 @@ export const bulkImportProperties: INodeProperties[] = [
 		name: 'createNewCases',
 		type: 'boolean',
 		default: false,
+		displayOptions: { show: { '@version': [1, 1.1] } },
 		description:
 			'Whether to create a new case for each row that matches no existing case. When off, such rows are skipped.',
+	},
+	{
+		displayName: 'Rows That Match No Case',
+		name: 'unmatchedRows',
+		type: 'options',
+		default: 'create',
+		displayOptions: { hide: { '@version': [1, 1.1] } },
+		options: [
+			{ name: 'Create a New Case', value: 'create', description: 'Each such row becomes a new case' },
+			{
+				name: 'Skip',
+				value: 'skip',
+				description: 'Only update existing cases: CommCare skips such rows without an error',
+			},
+		],
+		description: 'What CommCare does with a row whose ID matches no existing case of this type',
+	},
+	{
+		displayName:
+			'Rows with an empty or unknown case ID will be skipped: nothing creates them. Choose Create a New Case for new registrations, or match by External ID.',
+		name: 'skipByCaseIdNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { unmatchedRows: ['skip'], searchField: ['case_id'] } },
+	},
+	{
+		displayName:
+			'Rows with an empty or unknown case ID will be skipped: nothing creates them. Turn on Create New Cases for new registrations, or match by External ID.',
+		name: 'skipByCaseIdNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { '@version': [1, 1.1], createNewCases: [false], searchField: ['case_id'] } },
 	},
 	{
 		displayName: 'Name Column',
@@ -284,6 +323,7 @@ export const bulkImportProperties: INodeProperties[] = [
 		name: 'comment',
 		type: 'string',
 		default: '',
+		placeholder: 'e.g. Registrations from the clinic form',
 		description: "A note shown with this upload in CommCare HQ's import history",
 	},
 	options,
@@ -295,8 +335,10 @@ const shown = <T extends INodeProperties['default']>(path: string) => parameterD
 export const DEFAULTS = {
 	source: shown<'binary' | 'items'>('source'),
 	binaryPropertyName: shown<string>('binaryPropertyName'),
+	/** Versions 1 and 1.1 (the first of the two definitions); 1.2 shows `external_id`. */
 	searchField: shown<string>('searchField'),
 	createNewCases: shown<boolean>('createNewCases'),
+	unmatchedRows: shown<'create' | 'skip'>('unmatchedRows'),
 	nameColumn: shown<string>('nameColumn'),
 	dryRun: shown<boolean>('options.dryRun'),
 	skipChecks: shown<boolean>('options.skipChecks'),

@@ -71,7 +71,7 @@ export function alreadyAcceptedNote(accepted: AcceptedUpload[]): string {
 export function nodeErrorFor(
 	ctx: IExecuteFunctions,
 	error: unknown,
-	itemIndex: number,
+	itemIndex: number | undefined,
 	redactor: Redactor | undefined,
 	accepted: AcceptedUpload[] = [],
 ): NodeApiError | NodeOperationError {

@@ -50,6 +50,11 @@ export interface Failure {
 	itemIndexes: number[];
 	slot: number;
 	context?: IDataObject;
+	/**
+	 * A setting read once for all items failed: the error names no item (n8n would add "[item 0]" to its title),
+	 * and its message names the items itself when some differ.
+	 */
+	readOnce?: boolean;
 }
 
 /** Steps 1–3 of a source: what to upload, and what already failed for which items. */
@@ -165,8 +170,9 @@ class PipelineRun {
 	 * Throws (Continue On Fail off), or adds the error item(s) standing for the failure's items: one per record in
 	 * per-record mode, so every record still reaches CommCare Import Status (its Error output); else one for all.
 	 */
-	private fail({ error, itemIndexes, slot, context = {} }: Failure): void {
-		const nodeError = nodeErrorFor(this.ctx, error, itemIndexes[0] ?? 0, this.credentials?.redactor, this.accepted);
+	private fail({ error, itemIndexes, slot, context = {}, readOnce = false }: Failure): void {
+		const itemIndex = readOnce ? undefined : (itemIndexes[0] ?? 0);
+		const nodeError = nodeErrorFor(this.ctx, error, itemIndex, this.credentials?.redactor, this.accepted);
 		if (!this.ctx.continueOnFail()) throw nodeError;
 		if (!this.source.outputPerRecord) {
 			this.outputs.push({ slot, item: errorItem(this.ctx, nodeError, itemIndexes, context, error) });

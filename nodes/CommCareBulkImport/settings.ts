@@ -26,6 +26,7 @@ const SETTING_PARAMETERS = [
 	'searchField',
 	'searchColumn',
 	'createNewCases',
+	'unmatchedRows',
 	'nameColumn',
 	'comment',
 ];
@@ -114,7 +115,8 @@ export function readImportSettings(ctx: IExecuteFunctions, itemIndex: number): I
 	const projectSpace = validateProjectSpace(text('projectSpace', ''));
 	const caseType = text('caseType', '');
 	if (!caseType) throw new InvalidInputError('The case type is empty', 'Type the case type to import, e.g. patient.');
-	const searchField = text('searchField', DEFAULTS.searchField);
+	const safeDefaults = ctx.getNode().typeVersion >= 1.2;
+	const searchField = text('searchField', safeDefaults ? 'external_id' : DEFAULTS.searchField);
 	if (searchField !== 'case_id' && searchField !== 'external_id') {
 		throw new InvalidInputError(
 			`"Match Cases By" must be case_id or external_id (found '${searchField}')`,
@@ -127,10 +129,22 @@ export function readImportSettings(ctx: IExecuteFunctions, itemIndex: number): I
 		searchField: searchField as SearchField,
 		// Empty means "the column named like the search field", which is also CommCare's own default.
 		searchColumn: text('searchColumn', '') || searchField,
-		createNewCases: ctx.getNodeParameter('createNewCases', itemIndex, DEFAULTS.createNewCases) === true,
+		createNewCases: safeDefaults
+			? readUnmatchedRows(ctx, itemIndex) === 'create'
+			: ctx.getNodeParameter('createNewCases', itemIndex, DEFAULTS.createNewCases) === true,
 		nameColumn: text('nameColumn', DEFAULTS.nameColumn) || DEFAULTS.nameColumn,
 		comment: String(ctx.getNodeParameter('comment', itemIndex, '') ?? ''),
 	};
+}
+
+/** Version 1.2's "Rows That Match No Case" (version 1 and 1.1 have the "Create New Cases" switch instead). */
+function readUnmatchedRows(ctx: IExecuteFunctions, itemIndex: number): 'create' | 'skip' {
+	const value = ctx.getNodeParameter('unmatchedRows', itemIndex, DEFAULTS.unmatchedRows);
+	if (value === 'create' || value === 'skip') return value;
+	throw new InvalidInputError(
+		`"Rows That Match No Case" must be 'create' or 'skip' (found ${JSON.stringify(value)})`,
+		"'create' makes a new case of each row that matches no case, 'skip' leaves such rows out.",
+	);
 }
 
 export function readRunOptions(ctx: IExecuteFunctions, itemIndex: number): RunOptions {
@@ -148,7 +162,7 @@ export function readRunOptions(ctx: IExecuteFunctions, itemIndex: number): RunOp
 export function readRunOptionsForAllItems(ctx: IExecuteFunctions, itemCount: number): RunOptions {
 	const read = (name: string, label: string) =>
 		sameForAllItems(ctx, `options.${name}`, label, itemCount, (i) => option(ctx, name, i, null));
-	read('dryRun', 'Dry Run');
+	read('dryRun', "Check Only, Don't Upload");
 	read('skipChecks', 'Skip Checks Before Upload');
 	read('timeoutSeconds', 'Upload Timeout (Seconds)');
 	return readRunOptions(ctx, 0);

@@ -20,8 +20,11 @@ export class CommCareImportStatus implements INodeType {
 		name: 'commCareImportStatus',
 		icon: { light: 'file:commcare.svg', dark: 'file:commcare.dark.svg' },
 		group: ['transform'],
-		version: 1,
-		subtitle: '={{"Wait up to " + $parameter["timeout"] + " min"}}',
+		// 1.1: new nodes output the simplified outcome ("Simplify", on); version 1 keeps the full one.
+		version: [1, 1.1],
+		defaultVersion: 1.1,
+		// "Check Once" for Timeout 0, else "Wait up to 30 min".
+		subtitle: '={{$parameter["timeout"] === 0 ? "Check Once" : "Wait up to " + $parameter["timeout"] + " min"}}',
 		description: 'Wait for CommCare HQ case imports to finish and route them to Success, Warning or Error',
 		defaults: { name: 'CommCare Import Status' },
 		usableAsTool: true,

@@ -10,7 +10,7 @@ export const MIN_POLL_INTERVAL_SECONDS = 0.05;
 export const importStatusProperties: INodeProperties[] = [
 	{
 		displayName:
-			"Success: the import finished and every row was imported (per record: this row was). Warning: it finished, but rows were refused or skipped (per record: this row); 'reason' says which, and 'errors' holds CommCare's reason for refused rows: fix them and send them again. Error: the import as a whole failed, timed out, or could not be checked.",
+			"Success: imported. Warning: the import ran, but rows were refused or skipped; 'reason' says which and 'errors' why: fix them and send them again. Error: the import failed, is not finished yet, or could not be checked. Per record, each says it of that row.",
 		name: 'outputsNotice',
 		type: 'notice',
 		default: '',
@@ -21,6 +21,7 @@ export const importStatusProperties: INodeProperties[] = [
 		type: 'string',
 		default: '={{ $json.status_url }}',
 		required: true,
+		placeholder: 'e.g. {{ $json.status_url }}',
 		description:
 			"The import's status address returned by CommCare Bulk Import. It must be on the credential's server; other addresses are never requested.",
 	},
@@ -29,7 +30,7 @@ export const importStatusProperties: INodeProperties[] = [
 		name: 'pollInterval',
 		type: 'number',
 		default: 5,
-		typeOptions: { minValue: MIN_POLL_INTERVAL_SECONDS, numberPrecision: 2 },
+		typeOptions: { minValue: MIN_POLL_INTERVAL_SECONDS },
 		description:
 			'How often to ask at first. While nothing changes the interval grows, up to Max Poll Interval; it goes back to this when an import moves. All imports of a run are asked together.',
 	},
@@ -38,9 +39,18 @@ export const importStatusProperties: INodeProperties[] = [
 		name: 'timeout',
 		type: 'number',
 		default: 30,
-		typeOptions: { minValue: 0, numberPrecision: 2 },
+		typeOptions: { minValue: 0 },
 		description:
-			'How long to wait for the imports to finish. Unfinished imports then go to Error with timedOut set (they may still finish later). 0 = check once without waiting.',
+			'How long to wait for the imports to finish. Imports not finished by then go to Error with reason timedOut: they may still finish, so do not send their rows again yet. 0 = check once without waiting.',
+	},
+	{
+		displayName: 'Simplify',
+		name: 'simplify',
+		type: 'boolean',
+		default: true,
+		displayOptions: { hide: { '@version': [1] } },
+		description:
+			"Whether to return only the outcome, reason, summary, row, record, case ID and errors. Turn off for the import's counts and state, the polling figures and the case lookup's details.",
 	},
 	{
 		displayName: 'Options',
@@ -54,7 +64,7 @@ export const importStatusProperties: INodeProperties[] = [
 				name: 'maxPollInterval',
 				type: 'number',
 				default: 60,
-				typeOptions: { minValue: MIN_POLL_INTERVAL_SECONDS, numberPrecision: 2 },
+				typeOptions: { minValue: MIN_POLL_INTERVAL_SECONDS },
 				description: 'The longest wait between two checks while nothing changes',
 			},
 			{
@@ -70,7 +80,7 @@ export const importStatusProperties: INodeProperties[] = [
 				name: 'caseLookupWait',
 				type: 'number',
 				default: 60,
-				typeOptions: { minValue: 0, numberPrecision: 2 },
+				typeOptions: { minValue: 0 },
 				description:
 					"How long to wait for CommCare's search index to show the imported cases, which it does a little after an import. Stops as soon as CommCare's counts are met.",
 			},
@@ -96,6 +106,8 @@ export const DEFAULTS = {
 	maxPollInterval: shown('options.maxPollInterval'),
 	concurrency: shown('options.concurrency'),
 	lookUpCaseIds: parameterDefault<boolean>(importStatusProperties, 'options.lookUpCaseIds'),
+	/** Version 1.1 on; version 1 always gives the full outcome. */
+	simplify: parameterDefault<boolean>(importStatusProperties, 'simplify'),
 	/** Seconds. */
 	caseLookupWait: shown('options.caseLookupWait'),
 } as const;

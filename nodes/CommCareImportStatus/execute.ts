@@ -42,15 +42,17 @@ async function checkImports(ctx: IExecuteFunctions): Promise<INodeExecutionData[
 	if (items.length === 0) return [[], [], []];
 	const jsons = items.map((item) => item.json);
 	const statusUrls = parameterOfEveryItem(ctx, 'statusUrl', jsons, '');
+	const simplify = ctx.getNode().typeVersion >= 1.1 && ctx.getNodeParameter('simplify', 0, DEFAULTS.simplify) === true;
+	const route = (outcomes: Parameters<typeof routeToOutputs>[0]) => routeToOutputs(outcomes, { simplify });
 
 	let credentials;
 	try {
 		credentials = await getCommCareCredentials(ctx);
 	} catch (error) {
-		if (!ctx.continueOnFail()) throw toNodeError(ctx.getNode(), error, 0);
+		if (!ctx.continueOnFail()) throw toNodeError(ctx.getNode(), error, undefined);
 		// Nothing can be asked without a usable credential: every item goes to Error saying why.
 		const reason = (error as Error).message;
-		return routeToOutputs(
+		return route(
 			outcomesForItems(
 				jsons.map((json, itemIndex) => ({
 					itemIndex,
@@ -70,16 +72,17 @@ async function checkImports(ctx: IExecuteFunctions): Promise<INodeExecutionData[
 		const waits = await pollStatusUrls(urlsToPoll(checks), fetchStatusThroughTransport(ctx, credentials), polling);
 		const groups = recordGroups(checks, waits);
 		if (groups.length === 0 || !ctx.getNodeParameter('options.lookUpCaseIds', 0, DEFAULTS.lookUpCaseIds)) {
-			return routeToOutputs(outcomesForItems(checks, waits, undefined, groups));
+			return route(outcomesForItems(checks, waits, undefined, groups));
 		}
 		const lookups = await lookUpCaseIds(ctx, credentials, groups, {
 			waitSeconds: Math.max(0, Number(ctx.getNodeParameter('options.caseLookupWait', 0, DEFAULTS.caseLookupWait)) || 0),
 			concurrency: polling.concurrency ?? DEFAULTS.concurrency,
 			signal: polling.signal,
 		});
-		return routeToOutputs(outcomesForItems(checks, waits, (group) => lookups.get(group), groups));
+		return route(outcomesForItems(checks, waits, (group) => lookups.get(group), groups));
 	} catch (error) {
 		if (error instanceof PollingCancelledError) throw new NodeOperationError(ctx.getNode(), error.message);
-		throw toNodeError(ctx.getNode(), error, 0);
+		// The credential and the polling settings are read once for all items: the error names no item.
+		throw toNodeError(ctx.getNode(), error, undefined);
 	}
 }

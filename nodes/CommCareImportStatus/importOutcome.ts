@@ -158,7 +158,7 @@ export function classifyImport(statusUrl: string | null, upload: IDataObject, wa
 				created_count: result?.created_count ?? null,
 				match_count: result?.match_count ?? null,
 				num_chunks: result?.num_chunks ?? null,
-				errors: result?.errors ?? [],
+				errors: withKnownColumns(result?.errors ?? [], upload),
 			};
 			if (status.state === ImportState.Failed) {
 				return {
@@ -222,10 +222,11 @@ export function classifyImport(statusUrl: string | null, upload: IDataObject, wa
 			};
 		}
 		case 'timedOut': {
+			const after = `after ${formatDuration(wait.waitedSeconds)}, ${plural(wait.polls, 'poll')}`;
 			const where =
 				wait.lastState === null
-					? 'CommCare HQ never answered with a status'
-					: `the import was still ${stateName(wait.lastState)}${wait.lastPercent !== null && wait.lastState === ImportState.Started ? ` (${wait.lastPercent}%)` : ''}`;
+					? `no status from CommCare HQ ${after}`
+					: `still ${stateName(wait.lastState)}${wait.lastPercent !== null && wait.lastState === ImportState.Started ? ` at ${wait.lastPercent}%` : ''} ${after}`;
 			const problem = end.lastProblem ? `; last poll: ${withoutFinalStop(end.lastProblem)}` : '';
 			const queued = wait.lastState === ImportState.Missing || wait.lastState === ImportState.NotStarted;
 			return {
@@ -233,7 +234,7 @@ export function classifyImport(statusUrl: string | null, upload: IDataObject, wa
 				timedOut: true,
 				outcome: 'error',
 				reason: 'timedOut',
-				summary: `Gave up waiting after ${formatDuration(wait.waitedSeconds)} and ${plural(wait.polls, 'poll')}: ${where}${problem}. The import may still finish; check the status URL again later.${queued ? ` ${QUEUE_HINT}` : ''}`,
+				summary: `Not finished yet (${where}${problem}) — it may still finish; do not send these rows again yet, check the status URL again later.${queued ? ` ${QUEUE_HINT}` : ''}`,
 			};
 		}
 		case 'notFound':
@@ -270,13 +271,34 @@ export function classifyImport(statusUrl: string | null, upload: IDataObject, wa
 	}
 }
 
+/**
+ * Row errors CommCare reports without a column although the column is plain: both are about the ID the row is matched
+ * by, so they name the upload's ID column (docs/commcare-api.md §5). Every other entry stays as the server sent it.
+ */
+const ID_COLUMN_ERRORS = new Set(['Blank External ID', 'Too Many Matches']);
+
+function withKnownColumns(errors: RowErrorEntry[], upload: IDataObject): RowErrorEntry[] {
+	const idColumn =
+		typeof upload.searchColumn === 'string' && upload.searchColumn.trim() !== ''
+			? upload.searchColumn
+			: upload.searchField === 'external_id'
+				? 'external_id'
+				: null;
+	if (idColumn === null) return errors;
+	return errors.map((entry) =>
+		(entry.column === null || entry.column === '') && entry.title !== null && ID_COLUMN_ERRORS.has(entry.title)
+			? { ...entry, column: idColumn }
+			: entry,
+	);
+}
+
 /** The server's descriptions of a whole-import failure, joined (docs/commcare-api.md §5: only `description` is set). */
 /**
  * Why an import can stay queued for hours: CommCare runs one import at a time per project space and looks at a waiting
  * one again only every 5 minutes, for up to about 5 hours (docs/commcare-api.md §6).
  */
 export const QUEUE_HINT =
-	'CommCare runs one import at a time per project space and retries a waiting one every 5 minutes, for up to about 5 hours: do not send the rows again; raise Timeout, or check later with Timeout 0 in a loop with a Wait node (the long-queue example), which frees the n8n worker while it waits.';
+	'CommCare runs one import at a time per project space and retries a waiting one every 5 minutes, for up to about 5 hours: raise Timeout, or check later with Timeout 0 in a loop with a Wait node (the long-queue example), which frees the n8n worker while it waits.';
 
 /**
  * A failed import (state 3) is not an import that changed nothing: CommCare submits rows 100 at a time as it goes, so

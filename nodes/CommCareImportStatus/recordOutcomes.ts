@@ -55,6 +55,18 @@ function isEmptyCell(value: unknown): boolean {
 }
 
 /**
+ * What a row of an import that did not finish is, in the summary's first words: a failed import may have applied it
+ * before it failed (importOutcome.ts), a denied or failed check says nothing (a timed-out one reads "not finished yet").
+ */
+const UNFINISHED_ROW: Partial<Record<OutcomeReason, string>> = {
+	failed: 'may not have been imported',
+	noStatusUrl: 'not imported',
+};
+
+/** The errors of a record that has none: one frozen list for all of them, so 100,000 records do not hold 100,000. */
+const NO_ERRORS = Object.freeze([]) as unknown as IDataObject[];
+
+/**
  * Routes every record of one import (rule documented in the README, "Per-record results"):
  * - whole import not finished with state 2 (failed, timed out, 404, refused...) -> error for every record, with
  *   the import's failure as its error;
@@ -70,9 +82,6 @@ function isEmptyCell(value: unknown): boolean {
  * one whose id matched no case with "Create New Cases" off was skipped (`notMatched`), and counts as a known skip;
  * every other record is routed by the rules above. Each record then also carries `case_id`, `case`, `caseLookup`.
  */
-/** The errors of a record that has none: one frozen list for all of them, so 100,000 records do not hold 100,000. */
-const NO_ERRORS = Object.freeze([]) as unknown as IDataObject[];
-
 export function classifyRecords(
 	records: RecordInput[],
 	outcome: ImportOutcomeJson,
@@ -109,8 +118,10 @@ export function classifyRecords(
 				input,
 				'error',
 				outcome.reason,
-				// A failed import may have applied this row before it failed (importOutcome.ts).
-				`Row ${input.row} ${outcome.reason === 'failed' ? 'may not have been imported' : 'not imported'}: ${outcome.summary}`,
+				outcome.reason === 'timedOut'
+					? // "Row 4 not finished yet (still queued after 30 min, 12 polls) — it may still finish; …"
+						`Row ${input.row} ${outcome.summary.charAt(0).toLowerCase()}${outcome.summary.slice(1)}`
+					: `Row ${input.row} ${UNFINISHED_ROW[outcome.reason] ?? 'result not known'}: ${outcome.summary}`,
 				wholeImportError,
 				notLookedUp('notRun', NOT_RUN),
 			),

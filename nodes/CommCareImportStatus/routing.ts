@@ -5,6 +5,7 @@ import type { ImportOutcomeJson, Outcome, RecordOutcomeJson } from '../shared/ou
 import { type WaitResult, classifyImport, unpolled } from './importOutcome';
 import { classifyRecords, isRecordItem, type RecordInput } from './recordOutcomes';
 import type { GroupLookup } from './caseLookup/lookupResult';
+import { simplifyOutcome } from './simplify';
 import { isPlainObject } from './statusBody';
 
 /** One input item and what to do with it. */
@@ -126,14 +127,19 @@ export function outcomesForItems(
 
 export const OUTPUT_INDEX: Record<Outcome, number> = { success: 0, warning: 1, error: 2 };
 
-/** Puts each outcome on its output (Success, Warning, Error), linked to the input item it came from. */
+/**
+ * Puts each outcome on its output (Success, Warning, Error), linked to the input item it came from; with `simplify`
+ * (version 1.1's default), in its simplified form.
+ */
 export function routeToOutputs(
 	outcomes: Array<{ itemIndex: number; json: ImportOutcomeJson | RecordOutcomeJson }>,
+	{ simplify = false }: { simplify?: boolean } = {},
 ): INodeExecutionData[][] {
 	const outputs: INodeExecutionData[][] = [[], [], []];
 	const ordered = [...outcomes].sort((a, b) => a.itemIndex - b.itemIndex);
 	for (const { itemIndex, json } of ordered) {
-		outputs[OUTPUT_INDEX[json.outcome]].push({ json, pairedItem: { item: itemIndex } });
+		const shown = simplify ? simplifyOutcome(json) : json;
+		outputs[OUTPUT_INDEX[json.outcome]].push({ json: shown, pairedItem: { item: itemIndex } });
 	}
 	return outputs;
 }

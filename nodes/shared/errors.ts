@@ -325,7 +325,8 @@ export function errorForInvalidLocation(
 export function toNodeError(
 	node: INode,
 	error: unknown,
-	itemIndex: number,
+	/** The item the error is about; undefined for a setting read once for all items (no "[item 0]" in n8n). */
+	itemIndex: number | undefined,
 	redactor: Redactor = SHAPE_REDACTOR,
 ): NodeApiError | NodeOperationError {
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) {

@@ -51,6 +51,11 @@ export interface ContextOptions {
 	/** The workflow's time zone, as `this.getTimezone()` gives it (default UTC). */
 	timezone?: string;
 	credentialType?: ICredentialType;
+	/**
+	 * The node's version, as a saved workflow stores it (default: its newest). As in n8n, a parameter the version
+	 * does not show (`@version` display options) is ignored, and each default is the one that version shows.
+	 */
+	typeVersion?: number;
 }
 
 export interface SentRequest {
@@ -199,9 +204,20 @@ function getByPath(source: Record<string, unknown>, path: string): unknown {
 	return current;
 }
 
-function defaultFromDescription(properties: INodeProperties[], name: string): unknown {
-	const [head, ...rest] = name.split('.');
-	const property = properties.find((p) => p.name === head);
+/** Whether a property exists in this version of the node: its `@version` display options admit it. */
+function inVersion(property: INodeProperties, typeVersion: number): boolean {
+	const shown = property.displayOptions?.show?.['@version'] as number[] | undefined;
+	const hidden = property.displayOptions?.hide?.['@version'] as number[] | undefined;
+	return (shown === undefined || shown.includes(typeVersion)) && !(hidden ?? []).includes(typeVersion);
+}
+
+function propertyOf(properties: INodeProperties[], name: string, typeVersion: number): INodeProperties | undefined {
+	return properties.find((p) => p.name === name.split('.')[0] && inVersion(p, typeVersion));
+}
+
+function defaultFromDescription(properties: INodeProperties[], name: string, typeVersion: number): unknown {
+	const [, ...rest] = name.split('.');
+	const property = propertyOf(properties, name, typeVersion);
 	if (!property) return undefined;
 	if (rest.length === 0) return property.default;
 	if (property.type === 'collection' || property.type === 'fixedCollection') return undefined;
@@ -231,7 +247,9 @@ export function createExecuteContext(options: ContextOptions): TestContext {
 		id: randomUUID(),
 		name: description.defaults.name ?? description.displayName,
 		type: `n8n-nodes-commcare.${description.name}`,
-		typeVersion: Array.isArray(description.version) ? Math.max(...description.version) : description.version,
+		typeVersion:
+			options.typeVersion ??
+			(Array.isArray(description.version) ? Math.max(...description.version) : description.version),
 		position: [0, 0],
 		// As n8n stores them: a parameter given as a function (evaluated per item) is an expression, `={{ … }}`.
 		parameters: asStoredParameters(options.parameters ?? {}) as INode['parameters'],
@@ -336,8 +354,9 @@ export function createExecuteContext(options: ContextOptions): TestContext {
 			return { ...options.credentials };
 		},
 		getNodeParameter(name: string, itemIndex: number, fallback?: unknown, options?: { extractValue?: boolean }) {
-			let value = getByPath(parameters, name);
-			if (value === undefined) value = defaultFromDescription(description.properties, name);
+			const known = propertyOf(description.properties, name, node.typeVersion) !== undefined;
+			let value = known ? getByPath(parameters, name) : undefined;
+			if (value === undefined) value = defaultFromDescription(description.properties, name, node.typeVersion);
 			if (typeof value === 'function')
 				value = (value as (i: number, item: INodeExecutionData) => unknown)(itemIndex, items[itemIndex]);
 			// As n8n-core's extractValue: a resource locator gives its value; anything else is returned as it is.

@@ -9,6 +9,7 @@ import type { UploadResultJson } from '../../nodes/shared/outputContract';
 import { startEmulator, UPLOAD_MESSAGES, type Emulator } from '../../emulator';
 import { xlsxFile } from '../../emulator/testKit';
 import { binaryItem, runNode, type BinaryMode } from '../helpers/executionContext';
+import { SAVED_VERSIONS, savedAt } from '../helpers/savedVersion';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -19,7 +20,7 @@ afterAll(async () => {
 	await emulator.close();
 });
 
-const node = new CommCareBulkImport();
+const node = savedAt(new CommCareBulkImport(), SAVED_VERSIONS.bulkImport);
 
 function apiKeyCredential(overrides: IDataObject = {}): IDataObject {
 	return {

@@ -10,8 +10,9 @@ import type { RecordOutcomeJson } from '../../nodes/shared/outputContract';
 import { DEFAULT_USERS, startEmulator, type Emulator } from '../../emulator';
 import { recordResultItems, uploadToEmulator, type SheetRow } from '../helpers/emulatorUpload';
 import { runNode } from '../helpers/executionContext';
+import { SAVED_VERSIONS, savedAt } from '../helpers/savedVersion';
 
-const node = new CommCareImportStatus();
+const node = savedAt(new CommCareImportStatus(), SAVED_VERSIONS.importStatus);
 const FAST = { pollInterval: 0.05, timeout: 1 };
 
 let emulator: Emulator;

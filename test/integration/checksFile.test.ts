@@ -18,6 +18,7 @@ import type {
 import { startEmulator, type Emulator } from '../../emulator';
 import { xlsxFile } from '../../emulator/testKit';
 import { binaryItem, runNode, type BinaryMode } from '../helpers/executionContext';
+import { SAVED_VERSIONS, savedAt } from '../helpers/savedVersion';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -28,7 +29,7 @@ afterAll(async () => {
 	await emulator.close();
 });
 
-const node = new CommCareBulkImport();
+const node = savedAt(new CommCareBulkImport(), SAVED_VERSIONS.bulkImport);
 const credentials = () => ({
 	baseUrl: emulator.baseUrl,
 	authType: 'apiKey',
@@ -187,7 +188,7 @@ describe('the row count', () => {
 		expect(upload.rowCount).toBe(3);
 		expect(upload.warnings).toEqual([expect.objectContaining({ code: 'blankRows', rows: [3] })]);
 		const status = await runNode({
-			node: new CommCareImportStatus(),
+			node: savedAt(new CommCareImportStatus(), SAVED_VERSIONS.importStatus),
 			credentials: credentials(),
 			parameters: { pollInterval: 0.05, timeout: 0.5 },
 			items: outputs[0],

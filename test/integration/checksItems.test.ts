@@ -11,6 +11,7 @@ import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkI
 import type { CheckFinding, UploadResultJson } from '../../nodes/shared/outputContract';
 import { startEmulator, type Emulator } from '../../emulator';
 import { runNode } from '../helpers/executionContext';
+import { SAVED_VERSIONS, savedAt } from '../helpers/savedVersion';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -21,7 +22,7 @@ afterAll(async () => {
 	await emulator.close();
 });
 
-const node = new CommCareBulkImport();
+const node = savedAt(new CommCareBulkImport(), SAVED_VERSIONS.bulkImport);
 const byExternalId = { searchField: 'external_id', createNewCases: true };
 
 async function run(items: IDataObject[], parameters: IDataObject) {

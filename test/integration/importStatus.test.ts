@@ -13,8 +13,9 @@ import type { ImportOutcomeJson } from '../../nodes/shared/outputContract';
 import { ERROR_TEXT, startEmulator, type Emulator } from '../../emulator';
 import { uploadResultItem, uploadToEmulator, type SheetRow } from '../helpers/emulatorUpload';
 import { runNode } from '../helpers/executionContext';
+import { SAVED_VERSIONS, savedAt } from '../helpers/savedVersion';
 
-const node = new CommCareImportStatus();
+const node = savedAt(new CommCareImportStatus(), SAVED_VERSIONS.importStatus);
 /** Fast polling against a local server; the timeout only bounds a broken test. */
 const FAST = { pollInterval: 0.05, timeout: 1 };
 
@@ -180,7 +181,7 @@ describe('routes', () => {
 			percent: 20,
 			polls: 1,
 		});
-		expect(error.summary).toMatch(/^Gave up waiting after .* and 1 poll: the import was still running \(20%\)\./);
+		expect(error.summary).toMatch(/^Not finished yet \(still running at 20% after .*, 1 poll\) — it may still finish/);
 		expect(statusRequests()).toHaveLength(1);
 	});
 
@@ -199,7 +200,7 @@ describe('routes', () => {
 		expect(error.polls).toBeGreaterThanOrEqual(2);
 		expect(error.polls).toBe(statusRequests().length);
 		expect(error.waitedSeconds).toBeGreaterThanOrEqual(0.2);
-		expect(error.summary).toContain('the import was still queued');
+		expect(error.summary).toContain('Not finished yet (still queued after');
 	});
 
 	it('a timed-out Error item sent back in (a Wait loop) is checked again and accounted like the upload item', async () => {

@@ -11,8 +11,9 @@ import type { RecordOutcomeJson, RecordResultJson } from '../../nodes/shared/out
 import { ERROR_TEXT, startEmulator, type Emulator } from '../../emulator';
 import { recordResultItems, uploadToEmulator, type SheetRow } from '../helpers/emulatorUpload';
 import { runNode } from '../helpers/executionContext';
+import { SAVED_VERSIONS, savedAt } from '../helpers/savedVersion';
 
-const node = new CommCareImportStatus();
+const node = savedAt(new CommCareImportStatus(), SAVED_VERSIONS.importStatus);
 const FAST = { pollInterval: 0.05, timeout: 1 };
 const VALID_OWNERS = ['owner-chw-1', 'owner-chw-2', 'group-district-a'];
 

@@ -20,6 +20,7 @@ import type {
 } from '../../nodes/shared/outputContract';
 import { startEmulator, type Emulator } from '../../emulator';
 import { runNode } from '../helpers/executionContext';
+import { SAVED_VERSIONS, savedAt } from '../helpers/savedVersion';
 
 /** Called with every line the emulator logs (lets a test act between two uploads of one run). */
 let onEmulatorLog: ((line: string) => void) | undefined;
@@ -35,7 +36,7 @@ afterAll(async () => {
 	await emulator.close();
 });
 
-const node = new CommCareBulkImport();
+const node = savedAt(new CommCareBulkImport(), SAVED_VERSIONS.bulkImport);
 
 function credentials(): IDataObject {
 	return { baseUrl: emulator.baseUrl, authType: 'apiKey', username: emulator.username, apiKey: emulator.apiKey };

@@ -13,9 +13,10 @@ import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareI
 import type { OutcomeReason, RecordOutcomeJson, RecordResultJson } from '../../nodes/shared/outputContract';
 import { ERROR_TEXT, startEmulator, type Emulator } from '../../emulator';
 import { runNode } from '../helpers/executionContext';
+import { SAVED_VERSIONS, savedAt } from '../helpers/savedVersion';
 
-const bulkImport = new CommCareBulkImport();
-const importStatus = new CommCareImportStatus();
+const bulkImport = savedAt(new CommCareBulkImport(), SAVED_VERSIONS.bulkImport);
+const importStatus = savedAt(new CommCareImportStatus(), SAVED_VERSIONS.importStatus);
 const VALID_OWNERS = ['owner-chw-1', 'owner-chw-2', 'group-district-a'];
 const OUTPUTS = ['success', 'warning', 'error'] as const;
 type Output = (typeof OUTPUTS)[number];

@@ -311,7 +311,7 @@ describe('the checks above can fail', () => {
 		id: 'x',
 		name: 'Import',
 		type: COMMCARE_NODE_TYPES.bulkImport,
-		typeVersion: 1.1,
+		typeVersion: 1.2,
 		position: [0, 0],
 		parameters: {
 			projectSpace: { __rl: true, mode: 'name', value: 'p' },
@@ -346,7 +346,7 @@ describe('the checks above can fail', () => {
 		]);
 	});
 
-	test("a version-1 node or a 1.1 node with version 1's plain strings is reported", () => {
+	test("a version-1 node or a newer node with version 1's plain strings is reported", () => {
 		const plain = {
 			...bulkImport,
 			parameters: { projectSpace: 'p', caseType: { __rl: true, mode: 'byId', value: 'patient' } },
@@ -357,7 +357,7 @@ describe('the checks above can fail', () => {
 		]);
 		expect(
 			commCareNodeProblems({ ...bulkImport, typeVersion: 1, parameters: { projectSpace: 'p', caseType: 't' } }),
-		).toEqual(["Import: typeVersion 1, the node's newest version is 1.1"]);
+		).toEqual(["Import: typeVersion 1, the node's newest version is 1.2"]);
 	});
 
 	test('a connection to a missing node or a missing output is reported', () => {

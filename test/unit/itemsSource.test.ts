@@ -292,8 +292,10 @@ describe('option readers', () => {
 		expect(DEFAULTS).toEqual({
 			source: 'binary',
 			binaryPropertyName: 'data',
+			// Versions 1 and 1.1; version 1.2 shows external_id (test/integration/nodeVersions.test.ts).
 			searchField: 'case_id',
 			createNewCases: false,
+			unmatchedRows: 'create',
 			nameColumn: 'name',
 			dryRun: false,
 			skipChecks: false,

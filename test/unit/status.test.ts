@@ -239,7 +239,9 @@ describe('classifyImport', () => {
 			polls: 20,
 			waitedSeconds: 1800,
 		});
-		expect(outcome.summary).toContain('Gave up waiting after 30 min and 20 polls: the import was still running (37%)');
+		expect(outcome.summary).toContain(
+			'Not finished yet (still running at 37% after 30 min, 20 polls) — it may still finish',
+		);
 	});
 
 	it('a timeout after transient failures says what the last poll got', () => {
@@ -251,7 +253,9 @@ describe('classifyImport', () => {
 			waitedSeconds: 60,
 		};
 		const outcome = classifyImport(URL, upload, wait);
-		expect(outcome.summary).toContain('the import was still queued; last poll: HTTP 503, Retry-After 30 s');
+		expect(outcome.summary).toContain(
+			'(still queued after 60 s, 4 polls; last poll: HTTP 503, Retry-After 30 s) — it may still finish',
+		);
 	});
 
 	it('404 says the import was not found and why that happens', () => {

@@ -15,6 +15,7 @@ import { commCareRequest, sendRequest, type CommCareRequestOptions } from '../..
 import { DEFAULT_RETRY_POLICY, NO_RETRIES, retryPolicyWith } from '../../nodes/shared/transport/retryPolicy';
 import { uploadFileName, uploadSpreadsheet } from '../../nodes/CommCareBulkImport/upload';
 import { createExecuteContext } from '../helpers/executionContext';
+import { SAVED_VERSIONS, savedAt } from '../helpers/savedVersion';
 
 interface TestServer {
 	url: string;
@@ -49,7 +50,11 @@ const fastRetry = retryPolicyWith({ baseDelayMs: 1, maxDelayMs: 5 });
 
 function setup(baseUrl: string, cancelSignal?: AbortSignal) {
 	const data = { baseUrl, authType: 'apiKey', username: 'me@example.org', apiKey: API_KEY };
-	const test = createExecuteContext({ node: new CommCareBulkImport(), credentials: data, cancelSignal });
+	const test = createExecuteContext({
+		node: savedAt(new CommCareBulkImport(), SAVED_VERSIONS.bulkImport),
+		credentials: data,
+		cancelSignal,
+	});
 	return { ...test, credentials: commCareCredentialsFrom(data) };
 }
 

@@ -59,7 +59,7 @@ export class ItemsSource implements UploadSource {
 			this.perRecord = itemsOptions.outputPerRecord;
 			if (!runOptions.dryRun) await credentials(0);
 		} catch (error) {
-			return { uploads: [], failures: [this.failure(error, this.allItems())] };
+			return { uploads: [], failures: [{ ...this.failure(error, this.allItems()), readOnce: true }] };
 		}
 
 		const plan = planItemsUpload(this.items, groups, itemsOptions);

@@ -468,7 +468,7 @@ describe('faults on status polls', () => {
 		expect(json.polls).toBeGreaterThan(1);
 		expect(json.summary).toMatch(
 			new RegExp(
-				`^Gave up waiting after [\\d.]+ s and \\d+ polls: CommCare HQ never answered with a status; last poll: Could not connect to CommCare at http://127.0.0.1:${port} \\(ECONNREFUSED\\): the server is down or the Base URL is wrong\\. The import may still finish; check the status URL again later\\.$`,
+				`^Not finished yet \\(no status from CommCare HQ after [\\d.]+ s, \\d+ polls; last poll: Could not connect to CommCare at http://127.0.0.1:${port} \\(ECONNREFUSED\\): the server is down or the Base URL is wrong\\) — it may still finish; do not send these rows again yet, check the status URL again later\\.$`,
 			),
 		);
 		table.record({
@@ -509,7 +509,7 @@ describe('faults on status polls', () => {
 		const json = onlyItem(result, 2);
 		expect(json).toMatchObject({ outcome: 'error', timedOut: true, polls: 1, state: null });
 		expect(json.summary).toMatch(
-			/^Gave up waiting after [\d.]+ s and 1 poll: CommCare HQ never answered with a status; last poll: CommCare at http:\/\/127\.0\.0\.1:\d+ did not answer within 1 s \(ETIMEDOUT\)\. The import may still finish; check the status URL again later\.$/,
+			/^Not finished yet \(no status from CommCare HQ after [\d.]+ s, 1 poll; last poll: CommCare at http:\/\/127\.0\.0\.1:\d+ did not answer within 1 s \(ETIMEDOUT\)\) — it may still finish; do not send these rows again yet, check the status URL again later\.$/,
 		);
 		expect(received(emulator)).toMatchObject({ statusGets: 1, uploadPosts: 1 });
 		table.record({
@@ -533,7 +533,7 @@ describe('faults on status polls', () => {
 			const elapsedMs = Date.now() - started;
 			expect(json).toMatchObject({ outcome: 'error', reason: 'timedOut', timedOut: true, polls: 1 });
 			expect(json.summary).toMatch(
-				/^Gave up waiting after [\d.]+ s and 1 poll: CommCare HQ never answered with a status; last poll: CommCare at http:\/\/127\.0\.0\.1:\d+ did not answer within 1\.2 s \(ETIMEDOUT\)\./,
+				/^Not finished yet \(no status from CommCare HQ after [\d.]+ s, 1 poll; last poll: CommCare at http:\/\/127\.0\.0\.1:\d+ did not answer within 1\.2 s \(ETIMEDOUT\)\) — it may still finish/,
 			);
 			await eventually(
 				() => emulator.faults.trickles[0]?.cutByClient === true,
@@ -609,7 +609,7 @@ describe('faults on status polls', () => {
 		const json = onlyItem(await checkStatus(upload), 2);
 		expect(json).toMatchObject({ outcome: 'error', timedOut: true, state: null });
 		expect(json.summary).toMatch(
-			/^Gave up waiting after [\d.]+ s and \d+ polls: CommCare HQ never answered with a status; last poll: HTTP 503, Retry-After 0 s\. The import may still finish; check the status URL again later\.$/,
+			/^Not finished yet \(no status from CommCare HQ after [\d.]+ s, \d+ polls; last poll: HTTP 503, Retry-After 0 s\) — it may still finish; do not send these rows again yet, check the status URL again later\.$/,
 		);
 		expect(received(emulator).uploadPosts).toBe(1);
 		table.record({
@@ -648,7 +648,7 @@ describe('faults on status polls', () => {
 		expect(json).toMatchObject({ outcome: 'error', timedOut: true });
 		expect(json.polls).toBeGreaterThan(1);
 		expect(json.summary).toMatch(
-			/; last poll: the status response was not JSON \(it starts "\{"state": 2, .*"\)\. The import may still finish; check the status URL again later\.$/,
+			/; last poll: the status response was not JSON \(it starts "\{"state": 2, .*"\)\) — it may still finish; do not send these rows again yet, check the status URL again later\.$/,
 		);
 		table.record({
 			id: 'status.malformedJson.always',
@@ -670,7 +670,7 @@ describe('faults on status polls', () => {
 		expect(json).toMatchObject({ outcome: 'error', timedOut: true, state: -1 });
 		expect(json.polls).toBeGreaterThan(1);
 		expect(json.summary).toMatch(
-			/^Gave up waiting after [\d.]+ s and \d+ polls: the import was still queued\. The import may still finish; check the status URL again later\. CommCare runs one import at a time per project space and retries a waiting one every 5 minutes, for up to about 5 hours: do not send the rows again; raise Timeout, or check later with Timeout 0 in a loop with a Wait node \(the long-queue example\), which frees the n8n worker while it waits\.$/,
+			/^Not finished yet \(still queued after [\d.]+ s, \d+ polls\) — it may still finish; do not send these rows again yet, check the status URL again later\. CommCare runs one import at a time per project space and retries a waiting one every 5 minutes, for up to about 5 hours: raise Timeout, or check later with Timeout 0 in a loop with a Wait node \(the long-queue example\), which frees the n8n worker while it waits\.$/,
 		);
 		table.record({
 			id: 'status.staysQueued',

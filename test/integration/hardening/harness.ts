@@ -19,6 +19,7 @@ import { executeBulkImport } from '../../../nodes/CommCareBulkImport/execute';
 import { retryPolicyWith } from '../../../nodes/shared/transport/retryPolicy';
 import { DEFAULT_USERS, startEmulator, type Emulator, type StartOptions } from '../../../emulator';
 import { binaryItem, createExecuteContext, type ContextOptions } from '../../helpers/executionContext';
+import { SAVED_VERSIONS, savedAt } from '../../helpers/savedVersion';
 
 /**
  * Transport back-off shrunk for these suites, passed to the node's run as n8n's would be passed the default: only
@@ -29,12 +30,12 @@ export const QUICK_RETRIES = retryPolicyWith({ baseDelayMs: 5, maxDelayMs: 20 })
 
 /** CommCare Bulk Import: its description, and its run with QUICK_RETRIES. */
 export const bulkImport: INodeType = {
-	description: new CommCareBulkImport().description,
+	description: savedAt(new CommCareBulkImport(), SAVED_VERSIONS.bulkImport).description,
 	async execute(this: IExecuteFunctions) {
 		return await executeBulkImport(this, { retryPolicy: QUICK_RETRIES });
 	},
 };
-export const importStatus = new CommCareImportStatus();
+export const importStatus = savedAt(new CommCareImportStatus(), SAVED_VERSIONS.importStatus);
 
 /** The night-run user: a key and a password nobody could mistake for ordinary text. */
 export const SECRET_USER = {

@@ -19,7 +19,7 @@ export function normalise(text: string): string {
 			(_m, scheme: string, host: string) => `${scheme}://${host}:PORT`,
 		)
 		.replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<id>')
-		.replace(/after \d+(\.\d+)? (s|min) and \d+ polls?/g, 'after … s and … polls')
+		.replace(/after \d+(\.\d+)? (s|min), \d+ polls?/g, 'after … s, … polls')
 		.replace(/\b(retry \d+ in) \d+ ms/g, '$1 … ms');
 }
 

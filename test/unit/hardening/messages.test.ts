@@ -104,7 +104,7 @@ describe('status outcomes that leave the import unknown', () => {
 			unpolled({ kind: 'timedOut', lastProblem: 'The connection failed (ECONNRESET); try again later.' }),
 		);
 		expect(outcome.summary).toBe(
-			'Gave up waiting after 0 s and 0 polls: CommCare HQ never answered with a status; last poll: The connection failed (ECONNRESET); try again later. The import may still finish; check the status URL again later.',
+			'Not finished yet (no status from CommCare HQ after 0 s, 0 polls; last poll: The connection failed (ECONNRESET); try again later) — it may still finish; do not send these rows again yet, check the status URL again later.',
 		);
 	});
 });

@@ -1,0 +1,197 @@
+/**
+ * What a node added today does, next to what a saved one keeps doing (n8n's light versioning), against the emulator:
+ * - Bulk Import 1.2 matches by External ID and creates the rows that match no case ("Rows That Match No Case"),
+ *   where 1.1 left with its defaults matches by case ID and creates nothing;
+ * - Import Status 1.1 gives the simplified outcome ("Simplify", on), where 1 and 1.1 with Simplify off give the
+ *   full one; a record's own outcome is the only `outcome` in its item.
+ */
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+
+import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
+import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareImportStatus.node';
+import { startEmulator, type Emulator } from '../../emulator';
+import { runNode } from '../helpers/executionContext';
+
+let emulator: Emulator;
+beforeAll(async () => {
+	emulator = await startEmulator({ timeline: { queuedPolls: 0, runningPolls: 0 } });
+});
+afterEach(() => {
+	emulator.reset();
+	emulator.setTimeline({ queuedPolls: 0, runningPolls: 0 });
+});
+afterAll(async () => {
+	await emulator.close();
+});
+
+const credentials = () => ({
+	baseUrl: emulator.baseUrl,
+	authType: 'apiKey',
+	username: emulator.username,
+	apiKey: emulator.apiKey,
+});
+
+const byName = (value: string) => ({ __rl: true, mode: 'name', value });
+
+/** Bulk Import, source "Input Items", with only Project Space and Case Type set: a node as a person adds it. */
+async function importItems(
+	typeVersion: number,
+	records: IDataObject[],
+	parameters: Record<string, unknown> = {},
+	options: IDataObject = { outputPerRecord: true },
+) {
+	const { outputs } = await runNode({
+		node: new CommCareBulkImport(),
+		typeVersion,
+		credentials: credentials(),
+		items: records.map((json) => ({ json })),
+		parameters: {
+			projectSpace: typeVersion === 1 ? emulator.domain : byName(emulator.domain),
+			caseType: typeVersion === 1 ? 'patient' : byName('patient'),
+			source: 'items',
+			options,
+			...parameters,
+		},
+	});
+	return outputs[0];
+}
+
+async function checkStatus(typeVersion: number, items: INodeExecutionData[], parameters: Record<string, unknown> = {}) {
+	const { outputs } = await runNode({
+		node: new CommCareImportStatus(),
+		typeVersion,
+		credentials: credentials(),
+		items,
+		parameters: { pollInterval: 0.05, timeout: 0.2, options: { caseLookupWait: 2 }, ...parameters },
+	});
+	return outputs.map((output) => output.map((item) => item.json));
+}
+
+/** A new registration, and one whose external ID is not filled in yet. */
+const REGISTRATIONS = [
+	{ external_id: 'ANC-1', name: 'Amina', owner_id: 'owner-chw-1' },
+	{ external_id: '', name: 'No id yet', owner_id: 'owner-chw-1' },
+];
+
+describe('Bulk Import: a new node (1.2) cannot skip new registrations silently', () => {
+	it('defaults to matching by External ID and creating the rows that match no case', async () => {
+		await importItems(1.2, [REGISTRATIONS[0]]);
+		expect(emulator.uploads).toHaveLength(1);
+		expect(emulator.uploads[0].fields).toMatchObject({
+			search_field: 'external_id',
+			search_column: 'external_id',
+			create_new_cases: 'on',
+		});
+	});
+
+	it('"Rows That Match No Case: Skip" sends no create_new_cases', async () => {
+		await importItems(1.2, [REGISTRATIONS[0]], { unmatchedRows: 'skip' });
+		expect(emulator.uploads[0].fields).toMatchObject({ search_field: 'external_id' });
+		expect(emulator.uploads[0].fields).not.toHaveProperty('create_new_cases');
+	});
+
+	it('a saved 1.1 node with its defaults keeps matching by case ID without creating', async () => {
+		await importItems(1.1, [{ case_id: 'c0ffee-1', name: 'Amina' }]);
+		expect(emulator.uploads[0].fields).toMatchObject({ search_field: 'case_id', search_column: 'case_id' });
+		expect(emulator.uploads[0].fields).not.toHaveProperty('create_new_cases');
+	});
+
+	it('a 1.1 node ignores a stray "Rows That Match No Case", as n8n does for a parameter its version lacks', async () => {
+		await importItems(1.1, [{ case_id: 'c0ffee-1', name: 'Amina' }], { unmatchedRows: 'create' });
+		expect(emulator.uploads[0].fields).not.toHaveProperty('create_new_cases');
+	});
+});
+
+describe('Import Status: a new node (1.1) gives the simplified outcome', () => {
+	it('per record: outcome, reason, summary, row, record, case ID and errors, nothing that contradicts them', async () => {
+		const records = await importItems(1.2, REGISTRATIONS);
+		const [success, warning, error] = await checkStatus(1.1, records);
+		expect(error).toEqual([]);
+		const caseId = emulator.cases.all().find((stored) => stored.external_id === 'ANC-1')?.case_id;
+		expect(success).toEqual([
+			{
+				outcome: 'success',
+				reason: 'imported',
+				summary: `Row 2 imported: case ${caseId} created`,
+				status_url: records[0].json.status_url,
+				row: 2,
+				record: REGISTRATIONS[0],
+				case_id: caseId,
+				errors: [],
+			},
+		]);
+		// CommCare reports "Blank External ID" without a column; the record names the ID column it is about.
+		expect(warning).toEqual([
+			{
+				outcome: 'warning',
+				reason: 'rowErrors',
+				summary: 'Row 3 not imported: Blank External ID',
+				status_url: records[1].json.status_url,
+				row: 3,
+				record: REGISTRATIONS[1],
+				case_id: null,
+				errors: [
+					expect.objectContaining({
+						title: 'Blank External ID',
+						column: 'external_id',
+						description: expect.any(String),
+					}),
+				],
+			},
+		]);
+	});
+
+	it('per upload: the counts and the upload stay, the polling figures go', async () => {
+		const uploads = await importItems(1.2, REGISTRATIONS, {}, {});
+		const [success, warning, error] = await checkStatus(1.1, uploads);
+		expect(success).toEqual([]);
+		expect(error).toEqual([]);
+		expect(warning).toEqual([
+			{
+				outcome: 'warning',
+				reason: 'rowErrors',
+				summary: 'Import finished: 1 case created, 0 updated, 1 row not imported (Blank External ID: row 3)',
+				status_url: uploads[0].json.status_url,
+				created_count: 1,
+				match_count: 0,
+				skipped_count: 0,
+				errors: [expect.objectContaining({ title: 'Blank External ID', column: 'external_id', rows: [3] })],
+				upload: uploads[0].json,
+			},
+		]);
+	});
+
+	it('an import not finished yet: one Error item per record that says so, and can be checked again', async () => {
+		emulator.setTimeline({ queuedPolls: 100_000, runningPolls: 1 });
+		const records = await importItems(1.2, [REGISTRATIONS[0]]);
+		const [, , error] = await checkStatus(1.1, records, { timeout: 0 });
+		expect(error).toEqual([
+			expect.objectContaining({ outcome: 'error', reason: 'timedOut', row: 2, record: REGISTRATIONS[0] }),
+		]);
+		expect(error[0].summary).toMatch(
+			/^Row 2 not finished yet \(still queued after [\d.]+ s, 1 poll\) — it may still finish; do not send these rows again yet/,
+		);
+		expect(Object.keys(error[0])).not.toContain('import');
+
+		// Sent round a Wait loop, the simplified item is checked again as its record.
+		const [, , again] = await checkStatus(1.1, [{ json: error[0] }], { timeout: 0 });
+		expect(again).toEqual([
+			expect.objectContaining({ outcome: 'error', reason: 'timedOut', row: 2, record: REGISTRATIONS[0] }),
+		]);
+		expect(emulator.uploads).toHaveLength(1);
+	});
+
+	it('Simplify off, and a saved version-1 node, give the full outcome, the same for both', async () => {
+		const records = await importItems(1.2, [REGISTRATIONS[0]]);
+		const [full] = await checkStatus(1.1, records, { simplify: false });
+		const [saved] = await checkStatus(1, records);
+		const stable = (json: IDataObject) => ({ ...json, import: { ...(json.import as IDataObject), waitedSeconds: 0 } });
+		expect(full.map(stable)).toEqual(saved.map(stable));
+		expect(full[0]).toMatchObject({
+			outcome: 'success',
+			import: expect.objectContaining({ outcome: 'success', state: 2, polls: expect.any(Number) }),
+			case: expect.objectContaining({ external_id: 'ANC-1' }),
+			caseLookup: expect.objectContaining({ result: 'found', action: 'created' }),
+		});
+	});
+});
