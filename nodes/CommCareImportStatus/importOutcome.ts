@@ -3,7 +3,7 @@
  * accounted for: imported, failed with their error, or skipped. Pure: `polling.ts` does the waiting.
  */
 import type { IDataObject } from 'n8n-workflow';
-import { plural } from '../shared/messages';
+import { CREATION_OFF, plural } from '../shared/messages';
 import type { ImportOutcomeJson, RowErrorEntry, StatusResponse } from '../shared/outputContract';
 import { ImportState, isPlainObject, stateName } from './statusBody';
 
@@ -111,7 +111,7 @@ export function distinctErrorRows(errors: RowErrorEntry[]): Set<number> {
 export function silentSkipReason(createNewCases: boolean | null, upload: IDataObject = {}): string {
 	const blank = 'CommCare skips blank rows (every mapped cell empty) without reporting them';
 	if (createNewCases !== true) {
-		return `${blank}, and rows whose id matched no existing case while "Create New Cases" was off.`;
+		return `${blank}, and rows whose id matched no existing case while ${CREATION_OFF}.`;
 	}
 	const warnings = (Array.isArray(upload.warnings) ? upload.warnings : []).filter(isPlainObject);
 	if (warnings.some((w) => w.code === 'possibleMultiSheetMode' || w.code === 'sheetNamedAfterCaseType')) {

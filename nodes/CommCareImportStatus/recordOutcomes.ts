@@ -1,6 +1,6 @@
 /** Per-record mode: one import's outcome turned into one outcome per record (input item) of that upload. */
 import type { IDataObject } from 'n8n-workflow';
-import { plural } from '../shared/messages';
+import { CREATION_OFF, plural } from '../shared/messages';
 import type { ImportOutcomeJson, Outcome, OutcomeReason, RecordOutcomeJson } from '../shared/outputContract';
 import { createNewCasesOf, distinctErrorRows, silentSkipReason } from './importOutcome';
 import { ImportState, isPlainObject } from './statusBody';
@@ -33,7 +33,7 @@ export function certainSkipReason(input: RecordInput): string | null {
 		return 'blank row: every mapped cell is empty, and CommCare skips such rows without reporting them';
 	}
 	if (searchField === 'case_id' && input.upload.createNewCases === false && isEmptyCell(input.record[searchColumn])) {
-		return `empty "${searchColumn}" while "Create New Cases" is off: nothing to update and nothing may be created`;
+		return `empty "${searchColumn}" while ${CREATION_OFF}: nothing to update and nothing may be created`;
 	}
 	return null;
 }

@@ -16,3 +16,13 @@ export function listWithMore(numbers: number[], noun: string): string {
 export function plural(count: number, noun: string): string {
 	return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
+
+/**
+ * "Do not create cases" in the words of every Bulk Import version: 1.2 has "Rows That Match No Case", 1 and 1.1 the
+ * "Create New Cases" switch. A message names both so that it reads right whichever node the user has open.
+ */
+export const CREATION_OFF = '"Rows That Match No Case" is set to Skip ("Create New Cases" off in older nodes)';
+
+/** What to do instead of skipping: see `CREATION_OFF`. */
+export const TURN_CREATION_ON =
+	'choose "Rows That Match No Case: Create a New Case" (turn on "Create New Cases" in older nodes)';

@@ -149,7 +149,10 @@ export type OutcomeReason =
 	| 'refused'
 	| 'noStatusUrl';
 
-/** Output of CommCare Import Status for one upload. */
+/**
+ * Output of CommCare Import Status for one upload. Version 1.1's "Simplify" (its default) outputs a subset of these
+ * keys (CommCareImportStatus/simplify.ts); version 1, and Simplify off, all of them.
+ */
 export interface ImportOutcomeJson extends IDataObject {
 	outcome: Outcome;
 	/** Why (see `OutcomeReason`). */

@@ -366,3 +366,20 @@ describe('CommCare Bulk Import (binary source) against the emulator', () => {
 		});
 	});
 });
+
+describe('errors name the item only when one item is at fault', () => {
+	it('a setting read once for all input items (an empty Case Type) names no item, so n8n adds no "[item 0]"', async () => {
+		const error = (await failure({
+			parameters: { source: 'items', caseType: '' },
+			items: [{ json: { name: 'Asha' } }, { json: { name: 'Baraka' } }],
+		})) as { message: string; context?: { itemIndex?: number } };
+		expect(error.message).toBe('The case type is empty');
+		expect(error.context?.itemIndex).toBeUndefined();
+		expect(uploadRequests()).toEqual([]);
+	});
+
+	it("a file's own setting still names its item", async () => {
+		const error = (await failure({ parameters: { caseType: '' } })) as { context?: { itemIndex?: number } };
+		expect(error.context?.itemIndex).toBe(0);
+	});
+});

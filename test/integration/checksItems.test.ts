@@ -141,7 +141,7 @@ describe('errors: the node stops before any request', () => {
 		);
 		expect(error.message).toMatch(
 			new RegExp(
-				`^${SUBJECT}Rows 2 and 3 \\(items 0 and 1\\) have no case id in 'case_id'\\. Matching by case id with Create New Cases off, CommCare skips such rows without an error\\.`,
+				`^${SUBJECT}Rows 2 and 3 \\(items 0 and 1\\) have no case id in 'case_id'\\. Matching by case id while "Rows That Match No Case" is set to Skip \\("Create New Cases" off in older nodes\\), CommCare skips such rows without an error\\.`,
 			),
 		);
 	});

@@ -14,6 +14,7 @@ import { ERROR_TEXT, startEmulator, type Emulator } from '../../emulator';
 import { uploadResultItem, uploadToEmulator, type SheetRow } from '../helpers/emulatorUpload';
 import { runNode } from '../helpers/executionContext';
 import { SAVED_VERSIONS, savedAt } from '../helpers/savedVersion';
+import { CREATION_OFF } from '../../nodes/shared/messages';
 
 const node = savedAt(new CommCareImportStatus(), SAVED_VERSIONS.importStatus);
 /** Fast polling against a local server; the timeout only bounds a broken test. */
@@ -337,7 +338,7 @@ describe('silent skips', () => {
 		});
 		const [warning] = jsonOf(outputs[1]);
 		expect(warning).toMatchObject({ created_count: 0, match_count: 1, skipped_count: 1 });
-		expect(warning.summary).toContain('rows whose id matched no existing case while "Create New Cases" was off');
+		expect(warning.summary).toContain(`rows whose id matched no existing case while ${CREATION_OFF}`);
 	});
 });
 

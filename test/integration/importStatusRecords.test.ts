@@ -12,6 +12,7 @@ import { ERROR_TEXT, startEmulator, type Emulator } from '../../emulator';
 import { recordResultItems, uploadToEmulator, type SheetRow } from '../helpers/emulatorUpload';
 import { runNode } from '../helpers/executionContext';
 import { SAVED_VERSIONS, savedAt } from '../helpers/savedVersion';
+import { CREATION_OFF } from '../../nodes/shared/messages';
 
 const node = savedAt(new CommCareImportStatus(), SAVED_VERSIONS.importStatus);
 const FAST = { pollInterval: 0.05, timeout: 1 };
@@ -200,7 +201,7 @@ describe('per-record results', () => {
 		expect(outputs[0].map((item) => item.json.row)).toEqual([2]);
 		expect(outputs[1].map((item) => item.json.row)).toEqual([3]);
 		expect(outputs[1][0].json.summary).toBe(
-			'Row 3 skipped silently: empty "case_id" while "Create New Cases" is off: nothing to update and nothing may be created',
+			`Row 3 skipped silently: empty "case_id" while ${CREATION_OFF}: nothing to update and nothing may be created`,
 		);
 	});
 });

@@ -24,7 +24,7 @@ const OPTIONS: EmulatorOptions = {
 	users: [
 		{ username: 'web@example.org', apiKey: 'web-key-0123456789', domains: ['demo', 'old-project', 'basic', 'empty'] },
 		{ username: 'worker@demo.commcarehq.org', apiKey: 'worker-key-0123456789', domains: ['demo'], webUser: false },
-		{ username: 'noapi@example.org', apiKey: 'noapi-key-0123456789', domains: ['demo'], canAccessApi: false },
+		{ username: 'no-api@example.org', apiKey: 'no-api-key-0001', domains: ['demo'], canAccessApi: false },
 		{ username: 'onlybasic@example.org', apiKey: 'basic-key-0123456789', domains: ['basic'] },
 	],
 };
@@ -155,10 +155,10 @@ describe('Case Type list', () => {
 	test('no "Access APIs" permission: both sources refuse, the permission and where to grant it are named', async () => {
 		const error = await listError('searchCaseTypes', {
 			parameters: project('demo'),
-			credentials: credential('noapi@example.org', 'noapi-key-0123456789'),
+			credentials: credential('no-api@example.org', 'no-api-key-0001'),
 		});
 		expect(error.message).toMatch(
-			/user 'noapi@example.org' is not a web user of project space 'demo' with the "Access APIs" permission \(HTTP 403/,
+			/user 'no-api@example.org' is not a web user of project space 'demo' with the "Access APIs" permission \(HTTP 403/,
 		);
 		expect(error.description).toMatch(/Listing the types that have cases also failed/);
 	});

@@ -2,7 +2,7 @@ import { validateProjectSpace } from '../../nodes/CommCareBulkImport/projectSpac
 import { type CheckInput } from '../../nodes/CommCareBulkImport/checks/report';
 import { checkedValueColumns, runChecks } from '../../nodes/CommCareBulkImport/checks/runChecks';
 import { serverSearchId } from '../../nodes/shared/searchIds';
-import { listWithMore } from '../../nodes/shared/messages';
+import { CREATION_OFF, listWithMore, TURN_CREATION_ON } from '../../nodes/shared/messages';
 import { inspectItems, inspectSpreadsheet } from '../../nodes/CommCareBulkImport/spreadsheet/inspectFile';
 import type { ImportSettings } from '../../nodes/CommCareBulkImport/importSettings';
 import type { CheckFinding } from '../../nodes/shared/outputContract';
@@ -382,8 +382,7 @@ describe('values', () => {
 			severity: 'warning',
 			column: 'case_id',
 			rows: [3],
-			message:
-				"Row 3 has no case id in 'case_id'. Matching by case id with Create New Cases off, CommCare skips such rows without an error. Fill in the case ids, or turn on Create New Cases to create them.",
+			message: `Row 3 has no case id in 'case_id'. Matching by case id while ${CREATION_OFF}, CommCare skips such rows without an error. Fill in the case ids, or ${TURN_CREATION_ON} to create them.`,
 		});
 		expect(findings({ ...changes, settings: { ...byCaseId, createNewCases: true } }, 'blankCaseIds')).toEqual([]);
 	});

@@ -18,6 +18,7 @@ import {
 import { routeToOutputs } from '../../nodes/CommCareImportStatus/routing';
 import { isTerminalState, parseStatusBody, stateName } from '../../nodes/CommCareImportStatus/statusBody';
 import type { RowErrorEntry, StatusResponse } from '../../nodes/shared/outputContract';
+import { CREATION_OFF } from '../../nodes/shared/messages';
 
 const URL = 'https://www.commcarehq.org/a/demo/importer/history/uploads/3c0b2a3e/status';
 
@@ -328,7 +329,7 @@ describe('classifyImport', () => {
 			// Listed rows come first in the reason; skipped_count says there were skips too.
 			expect(outcome.reason).toBe('rowErrors');
 			expect(outcome.summary).toContain(
-				'2 rows skipped silently: CommCare skips blank rows (every mapped cell empty) without reporting them, and rows whose id matched no existing case while "Create New Cases" was off.',
+				`2 rows skipped silently: CommCare skips blank rows (every mapped cell empty) without reporting them, and rows whose id matched no existing case while ${CREATION_OFF}.`,
 			);
 		});
 
@@ -338,7 +339,7 @@ describe('classifyImport', () => {
 			expect(outcome.summary).toMatch(
 				/1 row skipped silently: .*blank rows.*reporting them \(or, in multi-sheet mode, when every sheet is named like a case type of the project, rows that matched no case\)\.$/,
 			);
-			expect(outcome.summary).not.toContain('Create New Cases');
+			expect(outcome.summary).not.toContain(CREATION_OFF);
 		});
 
 		it('with creation on and a sheet the checks saw named like the case type, the reason is multi-sheet mode', () => {

@@ -1,5 +1,6 @@
 /** Checks on the values of the rows: search ids, lengths, `close`, skipped rows, characters a sheet cannot store. */
 import { isBlankText, serverSearchId } from '../../shared/searchIds';
+import { CREATION_OFF, TURN_CREATION_ON } from '../../shared/messages';
 import { CheckReport } from './report';
 
 export const MAX_ID_LENGTH = 255;
@@ -40,7 +41,7 @@ export function checkSearchIds(report: CheckReport): void {
 		report.rowIssue(
 			'blankCaseIds',
 			blank,
-			`${report.describeRows(blank, true)} ${blank.length === 1 ? 'has' : 'have'} no case id in '${searchColumn}'. Matching by case id with Create New Cases off, CommCare skips such rows without an error. Fill in the case ids, or turn on Create New Cases to create them.`,
+			`${report.describeRows(blank, true)} ${blank.length === 1 ? 'has' : 'have'} no case id in '${searchColumn}'. Matching by case id while ${CREATION_OFF}, CommCare skips such rows without an error. Fill in the case ids, or ${TURN_CREATION_ON} to create them.`,
 			searchColumn,
 		);
 	}

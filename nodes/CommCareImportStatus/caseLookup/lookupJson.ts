@@ -2,6 +2,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import type { CaseLookupJson, CaseSummaryJson } from '../../shared/outputContract';
+import { CREATION_OFF, TURN_CREATION_ON } from '../../shared/messages';
 import type { GroupLookup, RecordLookup } from './lookupResult';
 
 export interface CaseFields extends IDataObject {
@@ -47,7 +48,7 @@ export function caseFields(lookup: RecordLookup, group: GroupLookup, upload: IDa
 				action: null,
 				message: createNewCases
 					? `No ${caseType} case has ${lookup.by} '${lookup.id}' in CommCare's search index after waiting ${Math.round(group.waitedSeconds)} s.`
-					: `No ${caseType} case has ${lookup.by} '${lookup.id}', and "Create New Cases" was off: CommCare skipped the row. Check the id, or turn "Create New Cases" on to create such cases.`,
+					: `No ${caseType} case has ${lookup.by} '${lookup.id}', and ${CREATION_OFF}: CommCare skipped the row. Check the id, or ${TURN_CREATION_ON} to create such cases.`,
 			});
 		case 'notVisible':
 			return fields({
@@ -59,7 +60,7 @@ export function caseFields(lookup: RecordLookup, group: GroupLookup, upload: IDa
 			return fields({
 				result: 'otherCaseType',
 				action: null,
-				message: `case_id '${lookup.found.case_id}' is a ${lookup.found.case_type ?? 'other'} case, not ${caseType}, which the importer treats as no match: ${createNewCases ? 'it made a new case, whose case ID it does not report' : 'the row was skipped ("Create New Cases" was off)'}.`,
+				message: `case_id '${lookup.found.case_id}' is a ${lookup.found.case_type ?? 'other'} case, not ${caseType}, which the importer treats as no match: ${createNewCases ? 'it made a new case, whose case ID it does not report' : `the row was skipped (${CREATION_OFF})`}.`,
 			});
 		case 'sharedExternalId': {
 			const shared = fields({
