@@ -3,8 +3,10 @@
  *
  * A real n8n 2.40.7 (`n8n start`) with the packed package installed as a community package, the emulator on loopback
  * in this process. In the browser: create the CommCare credential and see n8n's credential test pass, then fail
- * with a wrong key and show our hint; open CommCare Bulk Import and pick Project Space and Case Type from the lists
- * the emulator serves; execute the workflow from the editor and see items reach Success, Warning and Error.
+ * with a wrong key and with a project page pasted as the Base URL, each with our message; open CommCare Bulk Import
+ * and pick Project Space and Case Type from the lists the emulator serves; execute the workflow from the editor and
+ * see simplified items reach Success, Warning and Error; add a fresh Bulk Import and see its safe defaults; pick a
+ * user without the "Access APIs" permission and see the list say what to grant.
  *
  * The steps share one editor and run in order. `UPDATE_SCREENSHOTS=1` writes the README's pictures into
  * docs/images/; otherwise they go to a scratch folder (so a run never dirties the clone).
@@ -14,7 +16,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { Locator, Page } from 'playwright-core';
 
-import { DEFAULT_DOMAINS, startEmulator, type Emulator } from '../../emulator';
+import { DEFAULT_DOMAINS, DEFAULT_USERS, startEmulator, type Emulator } from '../../emulator';
 import { xlsxFile } from '../../emulator/testKit';
 import { COMMCARE_NODE_TYPES, type WorkflowJson } from '../../examples/workflows';
 import { executeInEditor, launchBrowser, signIn, workflowIdByName, type Browser } from '../harness/browser';
@@ -22,6 +24,7 @@ import { startEditor, type RunningEditor } from '../harness/n8n/editor';
 import { ensureN8n } from '../harness/n8n/install';
 import { createInstance, type N8nInstance } from '../harness/n8n/instance';
 import { packPackage, REPO_ROOT } from '../harness/n8n/pack';
+import { TEST_MESSAGES } from '../../credentials/CommCareApi.credentials';
 
 const N8N_VERSION = '2.40.7';
 const SETUP_TIMEOUT_MS = 20 * 60_000;
@@ -39,6 +42,14 @@ const NODES = {
 	warning: 'Rows to fix',
 	error: 'Not imported',
 } as const;
+
+/** A member of the project whose role lacks "Access APIs": CommCare refuses it the lists (HTTP 403). */
+const NO_API_USER = {
+	username: 'no-api@example.org',
+	apiKey: 'no-api-key-0001',
+	domains: ['demo'],
+	canAccessApi: false,
+};
 
 let emulator: Emulator;
 let scratch: string;
@@ -58,6 +69,7 @@ beforeAll(async () => {
 	await writeSpreadsheets(filesDir);
 	emulator = await startEmulator({
 		domains: { ...DEFAULT_DOMAINS, demo: { ...DEFAULT_DOMAINS.demo, projectName: PROJECT_NAME } },
+		users: [...DEFAULT_USERS, NO_API_USER],
 	});
 	const tarball = await packPackage({ destination: scratch });
 	n8n = await createInstance(await ensureN8n(N8N_VERSION), { env: { N8N_RESTRICT_FILE_ACCESS_TO: filesDir } });
@@ -142,7 +154,7 @@ function threeFilesWorkflow(filesDir: string): WorkflowJson {
 				id: 'browser-import',
 				name: NODES.bulkImport,
 				type: COMMCARE_NODE_TYPES.bulkImport,
-				typeVersion: 1.1,
+				typeVersion: 1.2,
 				position: [460, 0],
 				onError: 'continueRegularOutput',
 				parameters: {
@@ -152,7 +164,6 @@ function threeFilesWorkflow(filesDir: string): WorkflowJson {
 					binaryPropertyName: 'data',
 					searchField: 'case_id',
 					searchColumn: 'case_id',
-					createNewCases: true,
 					nameColumn: 'name',
 					options: {},
 				},
@@ -161,7 +172,7 @@ function threeFilesWorkflow(filesDir: string): WorkflowJson {
 				id: 'browser-status',
 				name: NODES.status,
 				type: COMMCARE_NODE_TYPES.importStatus,
-				typeVersion: 1,
+				typeVersion: 1.1,
 				position: [720, 0],
 				parameters: { statusUrl: '={{ $json.status_url }}', pollInterval: 0.2, timeout: 2, options: {} },
 			},
@@ -213,7 +224,12 @@ async function openList(parameter: string): Promise<Locator> {
 async function chooseCredential(name: string): Promise<void> {
 	const select = page.locator('[data-test-id="node-credentials-select"]');
 	await select.click();
-	await page.locator('.el-select-dropdown__item:visible, [role="option"]:visible', { hasText: name }).first().click();
+	// Not "CommCare account 2" when asked for "CommCare account".
+	await page
+		.locator('.el-select-dropdown__item:visible, [role="option"]:visible', { hasText: name })
+		.filter({ hasNotText: `${name} 2` })
+		.first()
+		.click();
 	await expect(select.locator('input').inputValue()).resolves.toBe(name);
 	// Its toast ("Node credential updated") would cover the panel in the screenshot.
 	const toast = page.locator('.el-notification:visible');
@@ -224,6 +240,37 @@ async function chooseCredential(name: string): Promise<void> {
 	for (const close of await page.locator('.el-notification:visible .el-notification__closeBtn').all())
 		await close.click();
 	await toast.first().waitFor({ state: 'hidden', timeout: 5000 });
+}
+
+/** Creates a CommCare credential in the credentials page, saves it (n8n tests it) and gives its open dialog. */
+async function newCredential(baseUrl: string, username: string, apiKey: string): Promise<Locator> {
+	await page.goto(`${editor.url}/home/credentials`);
+	await page.locator('[data-test-id="add-resource-credential"]').first().click();
+	await page.locator('[data-test-id="new-credential-type-select"] input').fill('CommCare');
+	await page.locator('[data-test-id="new-credential-type-select-option"]', { hasText: 'CommCare API' }).click();
+	await page.locator('[data-test-id="new-credential-type-button"]').click();
+	// The newest dialog: a closed one may linger, hidden, in the page.
+	const dialog = page.locator('[data-test-id="editCredential-modal"]').last();
+	await credentialField(dialog, 'baseUrl').fill(baseUrl);
+	await credentialField(dialog, 'username').fill(username);
+	await credentialField(dialog, 'apiKey').fill(apiKey);
+	await dialog.locator('[data-test-id="credential-save-button"]').click();
+	return dialog;
+}
+
+/** Saves the open credential, expects n8n's failed test, and gives the element showing our message for it. */
+async function failedTest(dialog: Locator, message: string): Promise<Locator> {
+	await dialog.locator('[data-test-id="credential-save-button"]').click();
+	await dialog.getByText('Couldn’t connect with these settings').waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+	const shown = dialog.getByText(message.slice(0, 60));
+	// The message sits under "More details", which stays open once opened (a second failure shows it at once).
+	try {
+		await shown.waitFor({ state: 'visible', timeout: 10_000 });
+	} catch {
+		await dialog.getByText('More details').click();
+		await shown.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+	}
+	return shown;
 }
 
 /** The API key of each credential test that reached the emulator, in order. */
@@ -237,19 +284,9 @@ const requestsTo = (pathPart: string) =>
 
 describe(`the n8n ${N8N_VERSION} editor with the package installed`, () => {
 	test(
-		'credential: created in the UI, n8n tests it against the emulator; a wrong key fails with our hint',
+		'credential: created in the UI, n8n tests it against the emulator; a wrong key and a pasted project URL say what to fix',
 		async () => {
-			await page.goto(`${editor.url}/home/credentials`);
-			await page.locator('[data-test-id="add-resource-credential"]').first().click();
-			await page.locator('[data-test-id="new-credential-type-select"] input').fill('CommCare');
-			await page.locator('[data-test-id="new-credential-type-select-option"]', { hasText: 'CommCare API' }).click();
-			await page.locator('[data-test-id="new-credential-type-button"]').click();
-			const dialog = page.locator('[data-test-id="editCredential-modal"]');
-			await credentialField(dialog, 'baseUrl').fill(emulator.baseUrl);
-			await credentialField(dialog, 'username').fill(emulator.username);
-			await credentialField(dialog, 'apiKey').fill(emulator.apiKey);
-			await dialog.locator('[data-test-id="credential-save-button"]').click();
-
+			const dialog = await newCredential(emulator.baseUrl, emulator.username, emulator.apiKey);
 			const success = dialog.locator('[data-test-id="credentials-config-container-test-success"]');
 			await success.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
 			await expectText(success, 'Connection tested successfully');
@@ -257,23 +294,37 @@ describe(`the n8n ${N8N_VERSION} editor with the package installed`, () => {
 			await screenshot('credential.png', dialog);
 
 			await credentialField(dialog, 'apiKey').fill('not-the-key');
-			await dialog.locator('[data-test-id="credential-save-button"]').click();
-			const failure = dialog.getByText('Couldn’t connect with these settings');
-			await failure.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
-			await dialog.getByText('More details').click();
-			const hint = dialog.getByText('CommCare rejected the username or API key (HTTP 401)');
-			await hint.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+			const wrongKey = await failedTest(dialog, TEST_MESSAGES[401]);
 			// n8n may test a failing credential more than once; every test went with the key typed.
 			expect(identityKeys().slice(1)).toEqual(expect.arrayContaining(['not-the-key']));
 			expect(new Set(identityKeys().slice(1))).toEqual(new Set(['not-the-key']));
-			expect(await hint.innerText()).toContain('A mobile worker always fails this test');
+			expect(await wrongKey.innerText()).toContain('My Account Settings → API Keys');
+			await screenshot('credential-wrong-key.png', dialog);
 
-			// Back to the right key: the test passes again, and the credential is saved with it.
+			// The address of a project page, as copied from the browser's address bar.
 			await credentialField(dialog, 'apiKey').fill(emulator.apiKey);
+			await credentialField(dialog, 'baseUrl').fill(`${emulator.baseUrl}/a/${emulator.domain}/dashboard/project/`);
+			const projectUrl = await failedTest(dialog, TEST_MESSAGES[404]);
+			expect(await projectUrl.innerText()).toContain('Enter only the server address');
+			await screenshot('credential-project-url.png', dialog);
+
+			// Back to the server address: the test passes again, and the credential is saved with it.
+			await credentialField(dialog, 'baseUrl').fill(emulator.baseUrl);
 			await dialog.locator('[data-test-id="credential-save-button"]').click();
 			await success.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
 			expect(identityKeys().at(-1)).toBe(emulator.apiKey);
 			await page.keyboard.press('Escape');
+			await dialog.waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
+
+			// A second credential, for a user whose role lacks "Access APIs" (used by the last step).
+			const limited = await newCredential(emulator.baseUrl, NO_API_USER.username, NO_API_USER.apiKey);
+			await limited.locator('[data-test-id="credentials-config-container-test-success"]').waitFor({
+				state: 'visible',
+				timeout: UI_TIMEOUT_MS,
+			});
+			expect(identityKeys().at(-1)).toBe(NO_API_USER.apiKey);
+			await page.keyboard.press('Escape');
+			await limited.waitFor({ state: 'hidden', timeout: UI_TIMEOUT_MS });
 		},
 		STEP_TIMEOUT_MS,
 	);
@@ -338,16 +389,111 @@ describe(`the n8n ${N8N_VERSION} editor with the package installed`, () => {
 
 			await page.locator('[data-test-id="canvas-node"]', { hasText: NODES.status }).dblclick();
 			const panel = page.locator('[data-test-id="ndv"]');
-			// The panel's output offers each branch with its item count.
-			for (const branch of ['Success Branch (1 item)', 'Warning Branch (1 item)', 'Error Branch (1 item)']) {
-				await panel.getByText(branch).waitFor({ timeout: UI_TIMEOUT_MS });
+			// The panel's output offers each branch with its item count; each shows the simplified outcome (version
+			// 1.1): its verdict and counts, none of the polling figures.
+			const branches = [
+				['Success Branch (1 item)', 'success'],
+				['Warning Branch (1 item)', 'warning'],
+				['Error Branch (1 item)', 'error'],
+			] as const;
+			for (const [branch, outcome] of branches) {
+				await panel.getByText(branch).click({ timeout: UI_TIMEOUT_MS });
+				await expectText(panel, outcome);
+				const shown = await panel.innerText();
+				expect(shown).toContain('summary');
+				for (const diagnostic of ['waitedSeconds', 'polls', 'timedOut', 'num_chunks']) {
+					expect(shown).not.toContain(diagnostic);
+				}
+				if (outcome === 'warning') await screenshot('import-status-panel.png');
 			}
-			await screenshot('import-status-panel.png');
+			await page.keyboard.press('Escape');
+		},
+		STEP_TIMEOUT_MS,
+	);
+
+	test(
+		'a fresh CommCare Bulk Import cannot skip new registrations: External ID, and Create a New Case',
+		async () => {
+			const id = await workflowIdByName(page, editor.url, WORKFLOW_NAME);
+			await page.goto(`${editor.url}/workflow/${id}`);
+			await page.locator('[data-test-id="node-creator-plus-button"]').first().click();
+			await page.locator('[data-test-id="node-creator-search-bar"]').fill('CommCare Bulk Import');
+			await page
+				.locator('[data-test-id="node-creator-item-name"]', { hasText: 'CommCare Bulk Import' })
+				.first()
+				.click();
+			// A community node opens its details first: "Add to workflow" adds it at its default version.
+			await page.getByRole('button', { name: 'Add to workflow' }).click();
+			const panel = page.locator('[data-test-id="ndv"]');
+			try {
+				await panel.waitFor({ timeout: UI_TIMEOUT_MS });
+			} catch (error) {
+				await screenshot('failed-new-node.png');
+				throw error;
+			}
+			await expect(parameterValue('searchField')).resolves.toBe('External ID');
+			await expect(parameterValue('unmatchedRows')).resolves.toBe('Create a New Case');
+			await screenshot('bulk-import-new-node.png');
+
+			// Skip meeting Match Cases By Case ID brings up the notice that new registrations would be skipped.
+			await chooseOption('searchField', 'Case ID');
+			await chooseOption('unmatchedRows', 'Skip');
+			await panel
+				.getByText('Rows with an empty or unknown case ID will be skipped')
+				.waitFor({ timeout: UI_TIMEOUT_MS });
+			await page.keyboard.press('Escape');
+		},
+		STEP_TIMEOUT_MS,
+	);
+
+	test(
+		'a user without "Access APIs": the Case Type list says which permission to ask for',
+		async () => {
+			// The workflow as saved, without the node the last step added.
+			const id = await workflowIdByName(page, editor.url, WORKFLOW_NAME);
+			await page.goto(`${editor.url}/workflow/${id}`);
+			await page.locator('[data-test-id="canvas-node"]', { hasText: NODES.bulkImport }).dblclick();
+			await page.locator('[data-test-id="resource-locator-caseType"]').waitFor({ timeout: UI_TIMEOUT_MS });
+			await chooseCredential('CommCare account 2');
+			// Listing project spaces needs no "Access APIs": that list works, the case types then do not.
+			const projects = await openList('projectSpace');
+			await projects.filter({ hasText: PROJECT_NAME }).click();
+			const locator = page.locator('[data-test-id="resource-locator-caseType"]');
+			await locator.locator('[data-test-id="rlc-input"]').click();
+			const refusal = page.locator('[data-test-id="rlc-error-container"]', { hasText: '"Access APIs" permission' });
+			try {
+				await refusal.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+			} catch (error) {
+				await screenshot('failed-no-permission.png');
+				console.log(
+					emulator.requests
+						.map((request) => `${request.method} ${request.path} ${request.headers.authorization}`)
+						.join('\n'),
+				);
+				throw error;
+			}
+			expect(await refusal.innerText()).toContain('Roles & Permissions');
+			expect(requestsTo(`/a/${emulator.domain}/api/application/v1/`).at(-1)?.headers.authorization).toContain(
+				NO_API_USER.apiKey,
+			);
+			await screenshot('bulk-import-no-permission.png');
 			await page.keyboard.press('Escape');
 		},
 		STEP_TIMEOUT_MS,
 	);
 });
+
+/** The value an options parameter of the open node panel shows. */
+async function parameterValue(name: string): Promise<string> {
+	return await page.locator(`[data-test-id="parameter-input-${name}"] input`).first().inputValue();
+}
+
+/** Picks an option of an options parameter in the open node panel. */
+async function chooseOption(name: string, option: string): Promise<void> {
+	await page.locator(`[data-test-id="parameter-input-${name}"]`).first().click();
+	await page.locator('.el-select-dropdown__item:visible, [role="option"]:visible', { hasText: option }).first().click();
+	await expect(parameterValue(name)).resolves.toBe(option);
+}
 
 /** Waits (within the UI timeout) until the element shows the text; fails with what it showed instead. */
 async function expectText(locator: Locator, text: string): Promise<void> {
