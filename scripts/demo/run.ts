@@ -7,7 +7,7 @@ import type { IDataObject } from 'n8n-workflow';
 import type { N8nInstance } from '../../test/harness/n8n/instance';
 import type { Case, Emulator } from '../../emulator';
 import { DEMO_IMPORT, EXISTING_CASE, MISTAKES, SAMPLE_RECORDS } from './records';
-import { SHEETS_EXAMPLE, sheetsExampleWithRecords } from '../../examples/workflows';
+import { SHEETS_EXAMPLE, setParameters, sheetsExampleWithRecords } from '../../examples/workflows';
 
 export const DEMO_WORKFLOW_NAME = 'CommCare demo: antenatal care registrations';
 
@@ -42,6 +42,9 @@ export async function runDemoImport(
 
 	const workflow = sheetsExampleWithRecords(SAMPLE_RECORDS, credential, emulator.domain);
 	workflow.name = DEMO_WORKFLOW_NAME;
+	// The full outcome, so the demo can tell created from updated and quote the import's own summary; the sheet
+	// updates read only what the simplified outcome also has.
+	setParameters(workflow, SHEETS_EXAMPLE.status, { simplify: false });
 	const workflowId = await instance.importWorkflow(workflow);
 	console.log(`  workflow "${workflow.name}" from examples/${SHEETS_EXAMPLE.file}`);
 	console.log(
