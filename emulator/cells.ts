@@ -7,17 +7,25 @@ export interface Cell {
 	kind: CellKind;
 	/** What Python's `str()` gives for the value (text cells: the text itself). */
 	text: string;
-	/** Numeric value of int/float/bool cells. */
+	/** Numeric value of int/float/bool cells (an int beyond 2^53 as the nearest double, as Python's `float()` gives it). */
 	number?: number;
 }
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
+/** A number as a JavaScript reader gives it: whole numbers as Python ints, the rest as floats. */
 export function numberCell(value: number): Cell {
-	// openpyxl reads "5" as int and "5.5" / "1e+21" as float; exceljs writes integers without a decimal point.
-	if (Number.isInteger(value) && !String(value).includes('e')) {
-		return { kind: 'int', text: BigInt(value).toString(), number: value };
-	}
+	if (Number.isInteger(value) && !String(value).includes('e')) return intCell(BigInt(value));
+	return floatCell(value);
+}
+
+/** A Python int: any size, printed exactly. */
+export function intCell(value: bigint): Cell {
+	return { kind: 'int', text: value.toString(), number: Number(value) };
+}
+
+/** A Python float, printed by `repr()` (`5e-05`, `30.0`). */
+export function floatCell(value: number): Cell {
 	return { kind: 'float', text: pythonFloatRepr(value), number: value };
 }
 
@@ -44,8 +52,8 @@ export function dateTimeCell(p: DateParts): Cell {
 	return { kind: 'datetime', text: `${date} ${pad(p.H)}:${pad(p.M)}:${pad(p.S)}${fraction}` };
 }
 
-export function timeCell(H: number, M: number, S: number): Cell {
-	return { kind: 'time', text: `${pad(H)}:${pad(M)}:${pad(S)}` };
+export function timeCell(H: number, M: number, S: number, us = 0): Cell {
+	return { kind: 'time', text: `${pad(H)}:${pad(M)}:${pad(S)}${us ? `.${pad(us, 6)}` : ''}` };
 }
 
 export function utcParts(date: Date): DateParts {
@@ -58,4 +66,12 @@ export function utcParts(date: Date): DateParts {
 		S: date.getUTCSeconds(),
 		us: date.getUTCMilliseconds() * 1000,
 	};
+}
+
+/** Python's truth value of a cell's value: what HQ's `if header` and its row counting (`any(row)`) test. */
+export function isTruthy(cell: Cell | null): boolean {
+	if (cell === null) return false;
+	if (cell.kind === 'str') return cell.text !== '';
+	if (cell.number !== undefined) return cell.number !== 0;
+	return true;
 }

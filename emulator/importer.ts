@@ -3,11 +3,10 @@
  * the upload is accepted; the status endpoint then reveals the stored outcome along the configured timeline.
  */
 import type { KnownUser } from './auth';
-import type { Cell } from './cells';
+import { isTruthy, type Cell } from './cells';
 import { newCaseId, type InMemoryCaseStore } from './caseStore';
-import { searchCellText } from '../nodes/CommCareBulkImport/spreadsheet/serverText';
-import { serverSearchId } from '../nodes/shared/searchIds';
-import { pythonStrRepr } from './pythonFormat';
+import { pythonFloatRepr, pythonStrRepr } from './pythonFormat';
+import { pyFloat, pyIntOfFloat } from './pythonNumbers';
 import type { Sheet } from './spreadsheet';
 import type { Case, CaseIndex, EmulatorDomain, ImportResult, StatusErrorEntry } from './types';
 
@@ -126,41 +125,59 @@ export interface HeaderColumn {
 	cell: Cell;
 }
 
-/** The header row minus blank cells (blank headers are dropped with their column, docs/commcare-api.md §3). */
+/** The header row minus falsy cells (`if header`: blank headers are dropped with their column, docs/commcare-api.md §3). */
 export function headerColumns(sheet: Sheet): HeaderColumn[] {
 	const headerRow = sheet.rows[0] ?? [];
 	const columns: HeaderColumn[] = [];
 	headerRow.forEach((cell, index) => {
-		if (cell !== null && cell.text !== '') columns.push({ index, name: cell.text, cell });
+		if (cell !== null && isTruthy(cell)) columns.push({ index, name: cell.text, cell });
 	});
 	return columns;
 }
 
 /**
- * `_parse_search_id`: `row[search_column] or ''`, then `str(int(float(value)))` when that works (docs/commcare-api.md §6.1).
- * Falsy cells (blank, 0, False) become ''; text is never trimmed of `---` here.
+ * `_parse_search_id` (docs/commcare-api.md §6.1): `row[search_column] or ''`, then `str(int(float(value)))` when Python
+ * takes it. Falsy cells (blank, 0, False) become ''; text goes through Python's `float()` grammar (spaces,
+ * underscores, digits of any script); an int cell through a double (`float()` of a 20-digit int loses digits); dates
+ * and times stay as they print. `---` is not blank here.
  */
 export function normaliseSearchId(cell: Cell | null | undefined): string {
-	if (!cell) return '';
-	// Typed cells: the node's own rule (its checks read search ids the same way).
-	if (cell.kind === 'bool') return serverSearchId(searchCellText(cell.number === 1));
-	if (cell.number !== undefined) return serverSearchId(searchCellText(cell.number));
-	if (cell.kind !== 'str') return cell.text; // dates and times: float() refuses them
-	if (cell.text === '') return '';
-	// Python's float() accepts surrounding whitespace and underscores between digits.
-	const numeric = cell.text.trim().replace(/(\d)_(?=\d)/g, '$1');
-	if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(numeric)) {
-		const value = Number(numeric);
-		if (Number.isFinite(value)) return BigInt(Math.trunc(value)).toString();
+	if (!cell || !isTruthy(cell)) return '';
+	switch (cell.kind) {
+		case 'str': {
+			const value = pyFloat(cell.text);
+			const whole = value === null ? null : pyIntOfFloat(value);
+			return whole === null ? cell.text : whole.toString();
+		}
+		case 'int':
+		case 'float':
+		case 'bool': {
+			// float() of a Python int beyond the double range raises OverflowError: the int stays.
+			const whole = pyIntOfFloat(cell.number as number);
+			return whole === null
+				? cell.kind === 'float'
+					? pythonFloatRepr(cell.number as number)
+					: cell.text
+				: whole.toString();
+		}
+		default:
+			return cell.text; // float() refuses dates, times and durations
 	}
-	return cell.text;
 }
 
 /** A field's value as `_populate_updated_fields` leaves it: null for a blank cell, '' for `---`, else `str()`. */
 function fieldValue(cell: Cell | null | undefined): string | null {
 	if (!cell) return null;
-	if (cell.kind === 'str' && cell.text.trim() === '---') return '';
+	if (cell.kind === 'str' && pythonStripped(cell.text) === '---') return '';
 	return cell.text;
+}
+
+/** Python's `str.strip()`: every character `str.isspace()` accepts, U+001C to U+001F and U+0085 included. */
+function pythonStripped(text: string): string {
+	return text.replace(
+		/^[\t\n\v\f\r\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g,
+		'',
+	);
 }
 
 /** Which spreadsheet column feeds which case field (`_create_field_map`). */
@@ -189,9 +206,10 @@ class SheetImporter {
 	private readonly errors = new ErrorCollector();
 	private readonly rowOutcome = new Map<number, 'created' | 'updated' | 'failed'>();
 	private readonly mappings: FieldMapping[];
-	private readonly columnOf = new Map<string, number>();
-	/** Case blocks waiting for the next form submission, and the external ids they create. */
-	private pendingBlocks = 0;
+	/** Each header's columns, in order (a duplicated header has several). */
+	private readonly columnsOf = new Map<string, number[]>();
+	/** Case changes waiting for the next form submission (applied only when it is submitted), and the external ids they create. */
+	private pendingBlocks: Array<() => void> = [];
 	private uncreatedExternalIds = new Set<string>();
 	private numChunks = 0;
 
@@ -203,8 +221,8 @@ class SheetImporter {
 		private readonly multiSheet = false,
 	) {
 		const headers = headerColumns(sheet);
-		// The row dict (header → cell) keeps the last column of a duplicated header.
-		for (const column of headers) this.columnOf.set(column.name, column.index);
+		for (const column of headers)
+			this.columnsOf.set(column.name, [...(this.columnsOf.get(column.name) ?? []), column.index]);
 		this.mappings = this.fieldMap(headers.map((column) => column.name));
 	}
 
@@ -256,27 +274,40 @@ class SheetImporter {
 		};
 	}
 
-	/** A form submission: every pending case block goes in one chunk (docs/commcare-api.md §5 num_chunks). */
+	/**
+	 * A form submission: every pending case block goes in one chunk (docs/commcare-api.md §5 num_chunks), and only
+	 * now reaches the case store. A whole-import failure later leaves submitted chunks applied and the pending one not.
+	 */
 	private submitPending(): void {
-		if (this.pendingBlocks === 0) return;
+		if (this.pendingBlocks.length === 0) return;
+		for (const apply of this.pendingBlocks) apply();
 		this.numChunks += 1;
-		this.pendingBlocks = 0;
+		this.pendingBlocks = [];
 		this.uncreatedExternalIds = new Set();
 	}
 
-	private cellAt(row: Array<Cell | null>, header: string): Cell | null {
-		const index = this.columnOf.get(header);
-		return index === undefined ? null : (row[index] ?? null);
+	/**
+	 * HQ's row dict (`{header: value}` over the cells the row has): `undefined` when the row has no key for the header
+	 * (a short `.xlsx` row), else the cell of the header's last column the row reaches.
+	 */
+	private cellAt(row: Array<Cell | null>, header: string): Cell | null | undefined {
+		const indexes = this.columnsOf.get(header) ?? [];
+		for (let i = indexes.length - 1; i >= 0; i--) if (indexes[i] < row.length) return row[indexes[i]];
+		return undefined;
 	}
 
 	private importRow(rowNumber: number, row: Array<Cell | null>): void {
 		const { searchField, searchColumn } = this.config;
-		if (!this.columnOf.has(searchColumn)) throw new WholeImportFailure(pythonStrRepr(searchColumn)); // KeyError
-		const searchId = normaliseSearchId(this.cellAt(row, searchColumn));
+		// `row[search_column]`, unguarded: a sheet without the column, or a row without its cell, is a KeyError that
+		// nothing catches: the whole import fails.
+		const searchCell = this.cellAt(row, searchColumn);
+		if (searchCell === undefined) throw new WholeImportFailure(pythonStrRepr(searchColumn));
+		const searchId = normaliseSearchId(searchCell);
 
 		const fields = new Map<string, string | null>();
 		for (const { header, field } of this.mappings) {
-			if (!this.columnOf.has(header)) continue;
+			const cell = this.cellAt(row, header);
+			if (cell === undefined) continue; // no key: the property is left as it is
 			if (RESERVED_HEADERS.has(field)) {
 				// For parent_ref the server really sends the unfilled "{}" placeholder.
 				throw new WholeImportFailure(
@@ -285,7 +316,7 @@ class SheetImporter {
 						: `Error: Field name "${field}" is reserved`,
 				);
 			}
-			fields.set(field, fieldValue(this.cellAt(row, header)));
+			fields.set(field, fieldValue(cell));
 		}
 		if ([...fields.values()].every(isBlank)) return; // blank row: skipped silently (docs/commcare-api.md §6.2)
 
@@ -325,13 +356,15 @@ class SheetImporter {
 			// Keyword order of the update case block: the parent index is resolved before the owner.
 			const index = this.resolveParent(parent);
 			const newOwner = ownerId || ownerName ? this.resolveOwner(ownerName, ownerId) : undefined;
-			Object.assign(existing.properties, properties);
-			if (name !== null && name !== undefined) existing.name = name;
-			if (newOwner !== undefined) existing.owner_id = newOwner;
-			if (externalId) existing.external_id = externalId;
-			if (index) existing.indices[index.identifier] = index.index;
-			if (close === 'yes') existing.closed = true;
-			this.ctx.cases.touch(existing);
+			this.pendingBlocks.push(() => {
+				Object.assign(existing.properties, properties);
+				if (name !== null && name !== undefined) existing.name = name;
+				if (newOwner !== undefined) existing.owner_id = newOwner;
+				if (externalId) existing.external_id = externalId;
+				if (index) existing.indices[index.identifier] = index.index;
+				if (close === 'yes') existing.closed = true;
+				this.ctx.cases.touch(existing);
+			});
 			this.rowOutcome.set(rowNumber, 'updated');
 		} else {
 			if (externalId) this.uncreatedExternalIds.add(externalId);
@@ -341,20 +374,22 @@ class SheetImporter {
 			if (collision) {
 				throw new RowError(ERROR_TEXT.caseGeneration.title, `Key ${pythonStrRepr(collision)} specified twice`, null);
 			}
-			this.ctx.cases.add(this.ctx.domain, {
+			const created = {
 				case_id: newCaseId(), // never the sheet's id (docs/commcare-api.md §6.3)
 				case_type: this.config.caseType,
 				name: name ?? '',
-				external_id: (searchField === 'external_id' ? searchId : externalId) ?? '',
+				// The cell's own text, not the search id it was matched by: a case made from '00123' is searched for as
+				// '123' next time, and not found (docs/commcare-api.md §6.1).
+				external_id: (searchField === 'external_id' ? externalId || searchId : externalId) ?? '',
 				owner_id: owner,
 				closed: false,
 				properties,
 				indices: index ? { [index.identifier]: index.index } : {},
-			});
+			};
+			this.pendingBlocks.push(() => this.ctx.cases.add(this.ctx.domain, created));
 			this.rowOutcome.set(rowNumber, 'created');
 		}
-		this.pendingBlocks += 1;
-		if (this.pendingBlocks >= CHUNK_SIZE) this.submitPending();
+		if (this.pendingBlocks.length >= CHUNK_SIZE) this.submitPending();
 	}
 
 	private findCase(searchId: string): Case | undefined {

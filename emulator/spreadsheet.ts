@@ -6,15 +6,19 @@
 import ExcelJS from 'exceljs';
 import { Readable } from 'node:stream';
 import * as XLSX from 'xlsx';
-import { boolCell, dateTimeCell, numberCell, timeCell, utcParts, type Cell } from './cells';
+import { boolCell, dateTimeCell, numberCell, timeCell, type Cell } from './cells';
 import { csvCellValue } from './csvRetyping';
+import { readXlsxWorkbook, UnreadableCell, UnreadableWorkbook } from './xlsxReader';
 import { pythonBytesRepr } from './pythonFormat';
 
 export interface Sheet {
 	title: string;
-	/** rows[i] is spreadsheet row i + 1; null = empty cell. */
+	/**
+	 * rows[i] is spreadsheet row i + 1; null = empty cell. As long as the reader makes it: an `.xlsx` row may be
+	 * shorter than the header (HQ's row dict then has no key for the missing columns).
+	 */
 	rows: Array<Array<Cell | null>>;
-	/** The reader's row count used by the "spreadsheet is empty" check (openpyxl reports at least 1). */
+	/** The reader's row count used by the "spreadsheet is empty" check (HQ's `_max_row` for `.xlsx`: at least 1). */
 	maxRow: number;
 }
 
@@ -22,10 +26,13 @@ export interface Workbook {
 	sheets: Sheet[];
 }
 
-/** The reader refused the file: `encrypted` gives the password message, `invalid` the "following error" one. */
+/**
+ * The reader refused the file: `encrypted` gives the password message, `invalid` the "following error" one, and
+ * `uncaught` an error nothing in HQ catches (Django's HTML 500 page).
+ */
 export class SpreadsheetError extends Error {
 	constructor(
-		readonly kind: 'encrypted' | 'invalid',
+		readonly kind: 'encrypted' | 'invalid' | 'uncaught',
 		readonly detail: string,
 	) {
 		super(detail);
@@ -34,8 +41,6 @@ export class SpreadsheetError extends Error {
 
 /** First 8 bytes of an OLE2/CFB container: what a password-protected .xlsx (and any .xls) starts with. */
 const CFB_MAGIC = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
-/** openpyxl stops a sheet after this many consecutive empty rows (docs/commcare-api.md §6.1). */
-const XLSX_EMPTY_ROW_LIMIT = 1000;
 
 export const SUPPORTED_EXTENSIONS = ['csv', 'xls', 'xlsx'] as const;
 export type { Cell } from './cells';
@@ -60,56 +65,23 @@ function isZipFile(data: Buffer): boolean {
 	return tail.includes(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
 }
 
-function excelJsCell(value: ExcelJS.CellValue): Cell | null {
-	if (value === null || value === undefined) return null;
-	if (typeof value === 'number') return numberCell(value);
-	if (typeof value === 'string') return { kind: 'str', text: value };
-	if (typeof value === 'boolean') return boolCell(value);
-	if (value instanceof Date) return dateTimeCell(utcParts(value));
-	if ('richText' in value) return { kind: 'str', text: value.richText.map((run) => run.text).join('') };
-	if ('error' in value) return { kind: 'str', text: String(value.error) };
-	if ('hyperlink' in value) {
-		const text = value.text as unknown;
-		if (typeof text === 'string') return { kind: 'str', text };
-		return excelJsCell(text as ExcelJS.CellValue);
-	}
-	// Formulas: the workbook is read with data_only=True, i.e. the cached result.
-	if ('formula' in value || 'sharedFormula' in value) {
-		return excelJsCell((value as ExcelJS.CellFormulaValue).result as ExcelJS.CellValue);
-	}
-	return null;
-}
-
 function isEmptyRow(row: Array<Cell | null>): boolean {
 	return row.every((cell) => cell === null || cell.text === '');
 }
 
+/** openpyxl in read-only mode, then HQ's adaptor (xlsxReader.ts): rows as long as openpyxl makes them. */
 async function readXlsx(data: Buffer): Promise<Workbook> {
 	if (!isZipFile(data)) {
 		if (data.subarray(0, 8).equals(CFB_MAGIC)) throw new SpreadsheetError('encrypted', 'Workbook is encrypted');
 		throw new SpreadsheetError('invalid', 'File is not a zip file');
 	}
-	const workbook = new ExcelJS.Workbook();
 	try {
-		await workbook.xlsx.load(data as unknown as ExcelJS.Buffer);
-	} catch {
-		throw new SpreadsheetError('invalid', 'File contains no valid workbook part');
+		return { sheets: await readXlsxWorkbook(data) };
+	} catch (error) {
+		if (error instanceof UnreadableWorkbook) throw new SpreadsheetError('invalid', error.message);
+		if (error instanceof UnreadableCell) throw new SpreadsheetError('uncaught', error.message);
+		throw error;
 	}
-	const sheets: Sheet[] = workbook.worksheets.map((worksheet) => {
-		const rows: Array<Array<Cell | null>> = [];
-		let emptyRun = 0;
-		for (let r = 1; r <= worksheet.rowCount; r++) {
-			const values = worksheet.getRow(r).values as ExcelJS.CellValue[];
-			const row: Array<Cell | null> = [];
-			for (let c = 1; c < values.length; c++) row.push(excelJsCell(values[c]));
-			emptyRun = isEmptyRow(row) ? emptyRun + 1 : 0;
-			if (emptyRun >= XLSX_EMPTY_ROW_LIMIT) break;
-			rows.push(row);
-		}
-		while (rows.length > 0 && isEmptyRow(rows[rows.length - 1])) rows.pop();
-		return { title: worksheet.name, rows, maxRow: Math.max(1, worksheet.rowCount) };
-	});
-	return { sheets };
 }
 
 // ---------------------------------------------------------------------------------------------------- xls

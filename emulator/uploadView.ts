@@ -2,7 +2,9 @@
  * `bulk_case_upload_api` after authentication (docs/commcare-api.md §3, §4): the validation steps in the server's order, each
  * caught failure a 500 with `{"code": 500, "message": ...}`; success queues the import and returns `status_url`.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 import type { KnownUser } from './auth';
 import type { InMemoryCaseStore } from './caseStore';
 import { serverErrorPage, type EmulatorResponse } from './djangoPages';
@@ -103,8 +105,24 @@ function checkSheetHeaders(sheet: Sheet): UploadAnswer | undefined {
 	return undefined;
 }
 
+/**
+ * When set, every `.xlsx` the emulator receives is also saved in this folder (named `<search column>--<sha1>.xlsx`),
+ * for the conformance tests to read with the real openpyxl: every file the other suites upload joins their corpus.
+ */
+export const XLSX_CORPUS_ENV = 'COMMCARE_EMULATOR_XLSX_CORPUS';
+
+function saveForConformance(fields: Record<string, string>, file: { fileName: string; data: Buffer }): void {
+	const folder = process.env[XLSX_CORPUS_ENV];
+	if (!folder || fileExtension(file.fileName) !== 'xlsx') return;
+	const searchColumn = (fields.search_column ?? fields.search_field ?? 'case_id').replace(/[^\w-]/g, '_');
+	const name = `${searchColumn}--${createHash('sha1').update(file.data).digest('hex')}.xlsx`;
+	mkdirSync(folder, { recursive: true });
+	writeFileSync(path.join(folder, name), file.data);
+}
+
 export async function handleUpload(request: UploadRequest): Promise<UploadAnswer> {
 	const { fields, file } = request;
+	if (file) saveForConformance(fields, file);
 	// 1. both required
 	const caseType = fields.case_type;
 	if (!file || !caseType) return importerError(UPLOAD_MESSAGES.missingFileOrCaseType);
@@ -124,6 +142,7 @@ export async function handleUpload(request: UploadRequest): Promise<UploadAnswer
 	} catch (error) {
 		if (!(error instanceof SpreadsheetError)) throw error;
 		if (error.kind === 'encrypted') return importerError(UPLOAD_MESSAGES.passwordProtected);
+		if (error.kind === 'uncaught') return { response: serverErrorPage() };
 		return importerError(UPLOAD_MESSAGES.fileError(error.detail));
 	}
 	if (workbook.sheets.length === 0) return importerError(UPLOAD_MESSAGES.fileError(UPLOAD_MESSAGES.noSheets));

@@ -238,9 +238,12 @@ describe('warnings: the upload goes, the warning rides along in the output', () 
 			'searchIdsChangedByServer',
 		);
 		expect(warning.message).toMatch(
-			/^CommCare reads search ids that look like numbers as whole numbers: '00123' → '123' \(row 2 \(item 0\)\)\./,
+			/^CommCare looks rows up by their id read as a whole number: '00123' → '123' \(row 2 \(item 0\)\)\. A case it creates from such a row keeps the id as written, so the next import .* creates another\./,
 		);
-		expect(emulator.cases.byType('demo', 'patient')[0].external_id).toBe('123');
+		// What the warning says: the case keeps '00123', the next import looks for '123' and creates a second case.
+		expect(emulator.cases.byType('demo', 'patient').map((found) => found.external_id)).toEqual(['00123']);
+		await run([{ name: 'A again', external_id: '00123' }], byExternalId);
+		expect(emulator.cases.byType('demo', 'patient').map((found) => found.external_id)).toEqual(['00123', '00123']);
 	});
 
 	it('blankCaseIds: some rows without a case id while creation is off', async () => {

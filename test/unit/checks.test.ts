@@ -1,7 +1,7 @@
 import { validateProjectSpace } from '../../nodes/CommCareBulkImport/projectSpace';
 import { type CheckInput } from '../../nodes/CommCareBulkImport/checks/report';
 import { checkedValueColumns, runChecks } from '../../nodes/CommCareBulkImport/checks/runChecks';
-import { serverSearchId } from '../../nodes/shared/searchIds';
+import { searchIdOfText } from '../../nodes/shared/searchIds';
 import { CREATION_OFF, listWithMore, TURN_CREATION_ON } from '../../nodes/shared/messages';
 import { inspectItems, inspectSpreadsheet } from '../../nodes/CommCareBulkImport/spreadsheet/inspectFile';
 import type { ImportSettings } from '../../nodes/CommCareBulkImport/importSettings';
@@ -292,20 +292,48 @@ describe('headers', () => {
 });
 
 describe('values', () => {
-	it('blankExternalIds: a warning naming rows and items; `---` counts as blank', () => {
-		expect(
-			finding(
-				{ values: { external_id: ['a', null, '---'], name: ['A', 'B', 'C'] }, rowToItem: (row) => row - 2 },
-				'blankExternalIds',
-			),
-		).toEqual({
+	it('blankExternalIds: a warning naming rows and items; `---` is not a blank id (CommCare searches for it)', () => {
+		const changes = {
+			values: { external_id: ['a', null, '---', ''], name: ['A', 'B', 'C', 'D'] },
+			dataRowCount: 4,
+			rowToItem: (row: number) => row - 2,
+		};
+		expect(finding(changes, 'blankExternalIds')).toEqual({
 			code: 'blankExternalIds',
 			severity: 'warning',
 			column: 'external_id',
-			rows: [3, 4],
-			items: [1, 2],
+			rows: [3, 5],
+			items: [1, 3],
 			message:
-				"Rows 3 and 4 (items 1 and 2) have no external id in 'external_id'. Matching by external id, CommCare reports them as 'Blank External ID' and imports nothing from them. Fill in the ids or remove the rows.",
+				"Rows 3 and 5 (items 1 and 3) have no external id in 'external_id'. Matching by external id, CommCare reports them as 'Blank External ID' and imports nothing from them. Fill in the ids or remove the rows.",
+		});
+		// `_parse_search_id` does not turn '---' into a blank: the row looks for a case with the id '---'.
+		expect(findings({ ...changes, blankMarkers: { external_id: [4] } }, 'blankMarkerValues')).toEqual([
+			{
+				code: 'blankMarkerValues',
+				severity: 'warning',
+				column: 'external_id',
+				rows: [4],
+				items: [2],
+				message:
+					"'external_id' holds '---' in row 4 (item 2): CommCare looks the row up by the text '---' itself, but stores '---' as an empty value (its export's \"no value\"). Fill in the ids.",
+			},
+		]);
+	});
+
+	it('blankMarkerValues: `---` in a property column is stored empty, which clears the property on update', () => {
+		expect(
+			finding(
+				{ values: { external_id: ['a', 'b'], name: ['A', 'B'] }, dataRowCount: 2, blankMarkers: { village: [2, 3] } },
+				'blankMarkerValues',
+			),
+		).toEqual({
+			code: 'blankMarkerValues',
+			severity: 'warning',
+			column: 'village',
+			rows: [2, 3],
+			message:
+				"'village' holds '---' in rows 2 and 3: CommCare stores '---' as an empty value (its export's \"no value\"), so on update it clears 'village'. Write an empty value to clear it on purpose, or other text to keep.",
 		});
 	});
 
@@ -366,8 +394,29 @@ describe('values', () => {
 			column: 'external_id',
 			rows: [2, 3],
 			message:
-				"CommCare reads search ids that look like numbers as whole numbers: '00123' → '123', '1e3' → '1000' (rows 2 and 3). Those rows match (or create) the changed id, not the one written. Use ids that do not look like numbers, or store them in CommCare the way the server reads them.",
+				"CommCare looks rows up by their id read as a whole number: '00123' → '123', '1e3' → '1000' (rows 2 and 3). A case it creates from such a row keeps the id as written, so the next import (or a later row of this one) looks for the changed id, does not find that case, and creates another. Use ids that do not read as numbers (for example with a prefix: 'HH-00123').",
 		});
+		const byCaseId = { ...settings, searchField: 'case_id' as const, searchColumn: 'case_id' };
+		expect(
+			finding(
+				{ settings: byCaseId, headers: ['case_id', 'name'], values: { case_id: ['0042', 'c0ffee'], name: ['A', 'B'] } },
+				'searchIdsChangedByServer',
+			).message,
+		).toBe(
+			"CommCare looks rows up by their case id read as a whole number: '0042' → '42' (row 2). Such rows match the changed id, not the one written. Check the column holds CommCare case ids.",
+		);
+	});
+
+	it('searchIdsChangedByServer: takes the ids the reader computed from typed cells (an int loses digits as a double)', () => {
+		expect(
+			finding(
+				{
+					values: { external_id: ['12345678901234567890', 'x'], name: ['A', 'B'] },
+					searchIds: ['12345678901234567168', 'x'],
+				},
+				'searchIdsChangedByServer',
+			).rows,
+		).toEqual([2]);
 	});
 
 	it('blankCaseIds: matching by case id with creation off skips rows silently', () => {
@@ -465,7 +514,7 @@ describe('helpers', () => {
 	});
 
 	it('reads search ids as the server does', () => {
-		expect(['00123', '12.7', '1e3', ' 42 ', '1_000', '-0', 'abc', '12a', '', null].map(serverSearchId)).toEqual([
+		expect(['00123', '12.7', '1e3', ' 42 ', '1_000', '-0', 'abc', '12a', '', null].map(searchIdOfText)).toEqual([
 			'123',
 			'12',
 			'1000',
@@ -477,7 +526,7 @@ describe('helpers', () => {
 			'',
 			'',
 		]);
-		expect(serverSearchId('12345678901234567890')).toBe('12345678901234567168'); // Python: str(int(float(...)))
+		expect(searchIdOfText('12345678901234567890')).toBe('12345678901234567168'); // Python: str(int(float(...)))
 	});
 
 	it('asks for the values of the columns the checks use, when present', () => {

@@ -403,14 +403,19 @@ describe('writeItemsXlsx', () => {
 		});
 	});
 
-	it('accepts async iterables', async () => {
+	it('accepts async iterables that say how many rows they yield, and refuses one that yields another number', async () => {
 		async function* rows() {
 			yield { name: 'a' };
 			yield { name: 'b' };
 		}
-		const { buffer, rowCount } = await writeToBuffer(rows(), ['name']);
+		const { buffer, rowCount } = await writeToBuffer(rows(), ['name'], { rowCount: 2 });
 		expect(rowCount).toBe(2);
 		expect((await readBack(buffer)).worksheets[0].getRow(3).getCell(1).value).toBe('b');
+		// The sheet's size is written first: without the count, or with a wrong one, the file would mislead readers.
+		await expect(writeToBuffer(rows(), ['name'])).rejects.toThrow('rowCount is needed');
+		await expect(writeToBuffer(rows(), ['name'], { rowCount: 3 })).rejects.toThrow(
+			"2 rows written where the sheet's size says 3",
+		);
 	});
 
 	it('streams: for 20,000 rows, bytes reach a slow output while rows are still being produced', async () => {
@@ -435,7 +440,7 @@ describe('writeItemsXlsx', () => {
 			randomRows(rowCount, () => producedRows++),
 			['case_id', 'note'],
 			out,
-			defaults,
+			{ ...defaults, rowCount },
 		);
 		expect(result.rowCount).toBe(rowCount);
 		// Without pauses for the zip stream, every row would be produced before the first byte is written. With them,
@@ -461,7 +466,7 @@ describe('writeItemsXlsx', () => {
 			randomRows(rowCount, () => producedRows++),
 			['case_id', 'note'],
 			out,
-			defaults,
+			{ ...defaults, rowCount },
 		);
 
 		await untilUnchanged(() => producedRows);
@@ -495,7 +500,7 @@ describe('writeItemsXlsx', () => {
 				}
 			}
 			const out = new Writable({ write: () => undefined });
-			const done = writeItemsXlsx(counted(), ['case_id', 'note'], out, defaults);
+			const done = writeItemsXlsx(counted(), ['case_id', 'note'], out, { ...defaults, rowCount: rows.length });
 			done.catch(() => undefined); // observed below
 			await untilUnchanged(() => produced);
 			expect(produced).toBeLessThan(rows.length);
@@ -582,6 +587,17 @@ describe('dates do not depend on the machine time zone', () => {
 	);
 });
 
+/** A sheet CommCare's reader reads as it is written: nothing left out, cut short or out of order; no `---`. */
+const READ_AS_WRITTEN = {
+	searchIds: null,
+	blankMarkers: {},
+	rowsWithoutSearchCell: null,
+	shortRows: null,
+	cellsOutsideDimension: null,
+	rowsOutOfOrder: null,
+	rowsNotRead: [],
+};
+
 describe('inspectSpreadsheet', () => {
 	it('reads an .xlsx written by writeItemsXlsx: header, count, values of the requested columns', async () => {
 		const items = [
@@ -605,6 +621,7 @@ describe('inspectSpreadsheet', () => {
 			rowLimitExceeded: null,
 			unstorableCharacters: {},
 			values: { case_id: ['a1', '007', null, 'c3'], name: ['Asha', 'Bo', null, null] },
+			...READ_AS_WRITTEN,
 		});
 	});
 
@@ -747,6 +764,7 @@ describe('inspectSpreadsheet', () => {
 			rowLimitExceeded: null,
 			unstorableCharacters: {},
 			values: { case_id: ['007', null, null, '008'], name: ['Smith, "Jo"', null, null, 'two\nlines'] },
+			...READ_AS_WRITTEN,
 		});
 	});
 

@@ -13,8 +13,10 @@ export interface CheckInput {
 	headerKinds?: HeaderKind[];
 	sheetNames: string[];
 	dataRowCount: number;
-	/** Texts of the columns `checkedValueColumns` names, per data row (index 0 = row 2). */
+	/** Texts of the columns `checkedValueColumns` names, per data row (index 0 = row 2), as CommCare stores them. */
 	values: Record<string, (string | null)[]>;
+	/** The search column's search ids, per data row; computed from `values` when absent (text cells). */
+	searchIds?: string[] | null;
 	blankRowNumbers?: number[];
 	rowsAfterGap?: SheetInspection['rowsAfterGap'];
 	format?: SheetInspection['format'];
@@ -23,6 +25,12 @@ export interface CheckInput {
 	dataWithoutHeader?: SheetInspection['dataWithoutHeader'];
 	rowLimitExceeded?: SheetInspection['rowLimitExceeded'];
 	unstorableCharacters?: SheetInspection['unstorableCharacters'];
+	blankMarkers?: SheetInspection['blankMarkers'];
+	rowsWithoutSearchCell?: SheetInspection['rowsWithoutSearchCell'];
+	shortRows?: SheetInspection['shortRows'];
+	cellsOutsideDimension?: SheetInspection['cellsOutsideDimension'];
+	rowsOutOfOrder?: SheetInspection['rowsOutOfOrder'];
+	rowsNotRead?: SheetInspection['rowsNotRead'];
 	/** Items source: the input item index of a spreadsheet row. */
 	rowToItem?: (row: number) => number;
 }
@@ -34,16 +42,17 @@ export class CheckReport {
 	readonly errors: CheckFinding[] = [];
 	readonly warnings: CheckFinding[] = [];
 	readonly settings: ImportSettings;
+	/** Rows CommCare skips without a word: blank rows, and rows it never reads (reported once, elsewhere). */
 	readonly blankRows: Set<number>;
 	readonly isItems: boolean;
 
 	constructor(readonly input: CheckInput) {
 		this.settings = input.settings;
-		this.blankRows = new Set(input.blankRowNumbers ?? []);
+		this.blankRows = new Set([...(input.blankRowNumbers ?? []), ...(input.rowsNotRead ?? [])]);
 		this.isItems = input.format === 'items';
 	}
 
-	/** Calls back for each non-blank data row (blank rows are skipped by the server and reported once, elsewhere). */
+	/** Calls back for each data row CommCare imports (blank rows and rows it never reads are skipped). */
 	eachValue(texts: (string | null)[], callback: (text: string | null, row: number) => void): void {
 		texts.forEach((text, index) => {
 			const row = index + 2;
@@ -61,7 +70,8 @@ export class CheckReport {
 
 	/** A row-level finding: an error when it hits every non-blank data row (nothing would import), else a warning. */
 	rowIssue(code: string, rows: number[], message: string, column: string): void {
-		const nonBlankRows = this.input.dataRowCount - this.blankRows.size;
+		const nonBlankRows =
+			this.input.dataRowCount - [...this.blankRows].filter((row) => row <= this.input.dataRowCount + 1).length;
 		const everyRow = rows.length >= nonBlankRows;
 		const full = everyRow ? `${message} No row would import.` : message;
 		const issue = this.withRows({ code, message: full, column }, rows);

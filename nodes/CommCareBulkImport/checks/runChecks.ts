@@ -42,6 +42,12 @@
  * | `dataWithoutHeader`       | error           | a column with data but no header: CommCare drops it with its data (§3) |
  * | `tooManyRows`             | error           | more than 100,000 data rows, CommCare's importer limit (§7); reading stops there |
  * | `unstorableCharactersDropped` | warning     | items: characters no .xlsx can store are left out of a value (in id columns: refused) |
+ * | `blankMarkerValues`       | warning         | `---` is stored as an empty value: it clears the property (§6.1)   |
+ * | `rowsWithoutIdCell`       | error           | `.xlsx` without a recorded size: a row without the ID cell fails the whole import (§6.1a) |
+ * | `shortRows`               | error           | `.xlsx` without a recorded size: a row ending early leaves properties unchanged (§6.1a) |
+ * | `cellsOutsideDimension`   | error           | `.xlsx`: data past the recorded size is never read (§6.1a)         |
+ * | `rowsOutOfOrder`          | error           | `.xlsx`: a row numbered below the one before it is skipped (§6.1a) |
+ * | `rowsNotRead`             | warning         | rows after the last truthy row (only 0, false, blank) are never read (§6.1a) |
  *
  * Decisions where CommCare's behaviour leaves room:
  * - Names and external ids over 255 characters are warnings (errors when every row has one), by the rule above: the
@@ -55,8 +61,9 @@
 import type { ImportSettings } from '../importSettings';
 import { checkHeaders, checkSpecialColumns } from './headerChecks';
 import { CheckReport, type CheckInput, type CheckResult } from './report';
-import { checkDataWithoutHeader, checkRowLimit, checkSheets } from './sheetChecks';
+import { checkDataWithoutHeader, checkRowLimit, checkRowShapes, checkSheets } from './sheetChecks';
 import {
+	checkBlankMarkers,
 	checkCloseValues,
 	checkLengths,
 	checkSearchIds,
@@ -103,10 +110,12 @@ export function runChecks(input: CheckInput): CheckResult {
 	checkHeaders(report);
 	checkDataWithoutHeader(report);
 	checkSpecialColumns(report);
+	checkRowShapes(report);
 	checkSearchIds(report);
 	checkLengths(report);
 	checkCloseValues(report);
 	checkSkippedRows(report);
 	checkUnstorableCharacters(report);
+	checkBlankMarkers(report);
 	return report.result();
 }

@@ -1,6 +1,6 @@
-/** Checks on the sheet as a whole: its size, its sheets (multi-sheet mode), columns without a header. */
+/** Checks on the sheet as a whole: its size, its sheets (multi-sheet mode), columns without a header, its rows' shapes. */
 import { columnLetter } from '../spreadsheet/columns';
-import { MAX_DATA_ROWS } from '../spreadsheet/inspection';
+import { MAX_DATA_ROWS, type RowSample } from '../spreadsheet/inspection';
 import { quoteList } from './headerChecks';
 import { listWithMore } from '../../shared/messages';
 import { CheckReport } from './report';
@@ -46,4 +46,65 @@ export function checkSheets(report: CheckReport): void {
 			`The file has ${sheetNames.length} sheets; only the first, '${sheetNames[0]}', is imported. ${quoteList(sheetNames.slice(1))} ${sheetNames.length === 2 ? 'is' : 'are'} ignored.`,
 		);
 	}
+}
+
+/** How to give a file the size CommCare's reader needs (docs/commcare-api.md §6.1a). */
+const RESAVE =
+	"Open the file in Excel, LibreOffice or Google Sheets and save it again (they record the sheet's size), or write it with n8n's Convert to File";
+
+/**
+ * The rows as CommCare's reader takes them (docs/commcare-api.md §6.1a): a row without the ID column's cell fails
+ * the whole import; a row ending before other columns leaves them unchanged; data past the sheet's recorded size,
+ * or in a row numbered out of order, is never read.
+ */
+export function checkRowShapes(report: CheckReport): void {
+	const { searchColumn } = report.settings;
+	const withoutId = report.input.rowsWithoutSearchCell;
+	if (withoutId) {
+		report.error(
+			'rowsWithoutIdCell',
+			`${capitalised(sampleText(withoutId))} ${withoutId.count === 1 ? 'has' : 'have'} no cell for the ID column '${searchColumn}': the file does not record its sheet's size, so CommCare's reader ends each row at its last cell (and a missing row has none), and the whole import fails with '${searchColumn}'. ${RESAVE}.`,
+			{ column: searchColumn, rows: withoutId.rows },
+		);
+	}
+	const short = report.input.shortRows;
+	if (short) {
+		report.error(
+			'shortRows',
+			`${capitalised(sampleText(short))} ${short.count === 1 ? 'ends' : 'end'} before the column${short.columns.length === 1 ? '' : 's'} ${quoteList(short.columns)}: the file does not record its sheet's size, so CommCare's reader leaves ${short.columns.length === 1 ? 'that property' : 'those properties'} unchanged on such rows, although the empty cells show a blank (which clears). ${RESAVE}.`,
+			{ rows: short.rows },
+		);
+	}
+	const outside = report.input.cellsOutsideDimension;
+	if (outside) {
+		report.error(
+			'cellsOutsideDimension',
+			`The sheet records its size as ${outside.dimension}, but ${outside.cells.length === 1 ? 'cell' : 'cells'} ${outside.cells.join(', ')}${outside.count > outside.cells.length ? ` and ${outside.count - outside.cells.length} more` : ''} outside it hold data: CommCare's reader stops at the recorded size and drops ${outside.count === 1 ? 'it' : 'them'} without a word. ${RESAVE}.`,
+		);
+	}
+	const outOfOrder = report.input.rowsOutOfOrder;
+	if (outOfOrder) {
+		report.error(
+			'rowsOutOfOrder',
+			`${capitalised(sampleText(outOfOrder))} ${outOfOrder.count === 1 ? 'comes' : 'come'} after a row with a higher number in the file: CommCare's reader skips such rows without a word. ${RESAVE}.`,
+			{ rows: outOfOrder.rows },
+		);
+	}
+	const notRead = report.input.rowsNotRead ?? [];
+	if (notRead.length > 0) {
+		report.warn(
+			'rowsNotRead',
+			`${report.describeRows(notRead, true)} ${notRead.length === 1 ? 'holds' : 'hold'} only zeros, false or empty values and ${notRead.length === 1 ? 'comes' : 'come'} after the last row holding anything else: CommCare's reader stops at that row, so ${notRead.length === 1 ? 'it is' : 'they are'} skipped without a trace. Give ${notRead.length === 1 ? 'it' : 'them'} an ID, or remove ${notRead.length === 1 ? 'it' : 'them'}.`,
+			report.withRows({}, notRead),
+		);
+	}
+}
+
+function sampleText(sample: RowSample): string {
+	const more = sample.count > sample.rows.length ? ` and ${sample.count - sample.rows.length} more` : '';
+	return `${listWithMore(sample.rows, sample.rows.length === 1 ? 'row' : 'rows')}${more}`;
+}
+
+function capitalised(text: string): string {
+	return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -1,5 +1,5 @@
 /** Checks on the values of the rows: search ids, lengths, `close`, skipped rows, characters a sheet cannot store. */
-import { isBlankText, serverSearchId } from '../../shared/searchIds';
+import { isBlankText, searchIdOfText } from '../../shared/searchIds';
 import { CREATION_OFF, TURN_CREATION_ON } from '../../shared/messages';
 import { CheckReport } from './report';
 
@@ -9,22 +9,47 @@ export function checkUnstorableCharacters(report: CheckReport): void {
 	for (const [column, rows] of Object.entries(report.input.unstorableCharacters ?? {})) {
 		report.warn(
 			'unstorableCharactersDropped',
-			`'${column}' holds characters a spreadsheet cannot store (control characters, or broken surrogate pairs) in ${report.describeRows(rows)}: they are left out of the sheet, and CommCare stores the text without them.`,
+			`'${column}' holds characters a spreadsheet cannot store in ${report.describeRows(rows)}: control characters are left out, and half of a broken surrogate pair becomes U+FFFD (the replacement character), so CommCare stores the text changed. Remove them at the source if they matter.`,
 			report.withRows({ column }, rows),
 		);
 	}
 }
 
+/** `---` is the case export's "no value": CommCare stores it as an empty value, which clears the property on update. */
+export function checkBlankMarkers(report: CheckReport): void {
+	const { searchColumn } = report.settings;
+	for (const [column, rows] of Object.entries(report.input.blankMarkers ?? {})) {
+		const read = rows.filter((row) => !report.blankRows.has(row));
+		if (read.length === 0) continue;
+		report.warn(
+			'blankMarkerValues',
+			column === searchColumn
+				? `'${column}' holds '---' in ${report.describeRows(read)}: CommCare looks the row up by the text '---' itself, but stores '---' as an empty value (its export's "no value"). Fill in the ids.`
+				: `'${column}' holds '---' in ${report.describeRows(read)}: CommCare stores '---' as an empty value (its export's "no value"), so on update it clears '${column}'. Write an empty value to clear it on purpose, or other text to keep.`,
+			report.withRows({ column }, read),
+		);
+	}
+}
+
+/** The search column's search ids per data row: as read, or (for text the checks were given) by the text rule. */
+function searchIdsOf(report: CheckReport): string[] | null {
+	const { searchColumn } = report.settings;
+	const texts = report.input.values[searchColumn];
+	if (!texts) return null;
+	return report.input.searchIds ?? texts.map((text) => searchIdOfText(text));
+}
+
 export function checkSearchIds(report: CheckReport): void {
 	const { searchField, searchColumn, createNewCases } = report.settings;
-	const ids = report.input.values[searchColumn];
-	if (!ids) return;
+	const texts = report.input.values[searchColumn];
+	const ids = searchIdsOf(report);
+	if (!texts || !ids) return;
 	const blank: number[] = [];
 	const changed: Array<{ row: number; from: string; to: string }> = [];
-	report.eachValue(ids, (text, row) => {
-		const id = serverSearchId(text);
+	report.eachValue(texts, (text, row) => {
+		const id = ids[row - 2] ?? '';
 		if (id === '') blank.push(row);
-		else if (id !== text) changed.push({ row, from: text as string, to: id });
+		else if (text !== null && id !== text) changed.push({ row, from: text, to: id });
 	});
 
 	if (searchField === 'external_id') {
@@ -45,20 +70,20 @@ export function checkSearchIds(report: CheckReport): void {
 			searchColumn,
 		);
 	}
-	if (
-		searchField === 'case_id' &&
-		createNewCases &&
-		report.input.values.external_id &&
-		searchColumn !== 'external_id'
-	) {
-		checkDuplicateIds(report, 'external_id', report.input.values.external_id, 'sharedByNewCases');
+	const externalIds = report.input.values.external_id;
+	if (searchField === 'case_id' && createNewCases && externalIds && searchColumn !== 'external_id') {
+		const keys = externalIds.map((text) => (isBlankText(text) ? '' : (text as string)));
+		checkDuplicateIds(report, 'external_id', keys, 'sharedByNewCases');
 	}
 
 	if (changed.length > 0) {
 		const examples = changed.slice(0, 3).map((c) => `'${c.from}' → '${c.to}'`);
+		const where = `${examples.join(', ')}${changed.length > 3 ? ' …' : ''} (${report.describeRows(changed.map((c) => c.row))})`;
 		report.warn(
 			'searchIdsChangedByServer',
-			`CommCare reads search ids that look like numbers as whole numbers: ${examples.join(', ')}${changed.length > 3 ? ' …' : ''} (${report.describeRows(changed.map((c) => c.row))}). Those rows match (or create) the changed id, not the one written. Use ids that do not look like numbers, or store them in CommCare the way the server reads them.`,
+			searchField === 'external_id'
+				? `CommCare looks rows up by their id read as a whole number: ${where}. A case it creates from such a row keeps the id as written, so the next import (or a later row of this one) looks for the changed id, does not find that case, and creates another. Use ids that do not read as numbers (for example with a prefix: 'HH-00123').`
+				: `CommCare looks rows up by their case id read as a whole number: ${where}. Such rows match the changed id, not the one written. Check the column holds CommCare case ids.`,
 			report.withRows(
 				{ column: searchColumn },
 				changed.map((c) => c.row),
@@ -67,17 +92,16 @@ export function checkSearchIds(report: CheckReport): void {
 	}
 }
 
+/** Blank `keys` ('') are left out; the others are grouped, and those on several rows reported. */
 export function checkDuplicateIds(
 	report: CheckReport,
 	column: string,
-	texts: (string | null)[],
+	keys: string[],
 	consequence: 'createsThenUpdates' | 'updatesSameCase' | 'sharedByNewCases',
 ): void {
 	const rowsById = new Map<string, number[]>();
-	report.eachValue(texts, (text, row) => {
-		const id =
-			column === report.settings.searchColumn ? serverSearchId(text) : isBlankText(text) ? '' : (text as string);
-		if (id === '') return;
+	report.eachValue(keys, (id, row) => {
+		if (!id) return;
 		const rows = rowsById.get(id);
 		if (rows) rows.push(row);
 		else rowsById.set(id, [row]);

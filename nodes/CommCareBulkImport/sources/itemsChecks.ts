@@ -20,6 +20,7 @@ export function checkItemsUpload(plan: ItemsPlan, upload: ItemsUpload): CheckFin
 		itemIndexes: upload.itemIndexes,
 		timeZone: plan.timeZone,
 		valueColumns: checkedValueColumns(settings, upload.columns),
+		searchColumn: settings.searchColumn,
 	});
 	let findings =
 		inspection instanceof CellValueError

@@ -1,8 +1,9 @@
 /** Reads a `.csv` for the checks, row by row, with a cap on one row's size. */
 import { Readable, Transform } from 'stream';
 import { createCsvParser } from './exceljsInternals';
-import { RowCollector, type SheetInspection, SpreadsheetReadError } from './inspection';
-import { isBlankText } from '../../shared/searchIds';
+import { type ReadRow, type SheetInspection, SpreadsheetReadError } from './inspection';
+import type { RowCollector } from './rowCollector';
+import { isBlankMarker, isBlankText } from '../../shared/searchIds';
 
 export async function inspectCsv(input: Readable, collector: RowCollector): Promise<SheetInspection> {
 	const parser = createCsvParser();
@@ -89,6 +90,7 @@ async function readCsvRows(
 	chunker: CsvChunker,
 ): Promise<void> {
 	let rowNumber = 0;
+	const row = new CsvRow();
 	for await (const fields of parser) {
 		chunker.rowEnded();
 		rowNumber++;
@@ -97,14 +99,40 @@ async function readCsvRows(
 			collector.setHeader(fields.map((text) => (text === '' ? { text: null, kind: 'blank' } : { text, kind: 'text' })));
 			continue;
 		}
-		const blank = fields.every((text) => isBlankText(text));
-		const more = collector.addRow(
-			rowNumber,
-			blank,
-			(columnIndex) => fields[columnIndex] ?? null,
-			fields.length,
-			(columnIndex) => isBlankText(fields[columnIndex] ?? null),
-		);
-		if (!more) return;
+		row.load(rowNumber, fields);
+		if (!collector.addRow(row)) return;
+	}
+}
+
+/**
+ * A CSV row as the collector takes it (one object, reloaded per row). CommCare reads every row of a CSV (it counts
+ * them all), so each is `truthy`: only a row that is blank is skipped.
+ */
+class CsvRow implements ReadRow {
+	rowNumber = 0;
+	cellCount = 0;
+	readonly truthy = true;
+	blank = true;
+	hasMarker = false;
+	private fields: string[] = [];
+
+	load(rowNumber: number, fields: string[]): void {
+		this.rowNumber = rowNumber;
+		this.fields = fields;
+		this.cellCount = fields.length;
+		this.blank = fields.every((text) => isBlankText(text));
+		this.hasMarker = fields.some((text) => isBlankMarker(text));
+	}
+
+	valueAt(index: number): unknown {
+		return this.fields[index] ?? null;
+	}
+
+	isBlankAt(index: number): boolean {
+		return isBlankText(this.fields[index] ?? null);
+	}
+
+	markerAt(index: number): boolean {
+		return isBlankMarker(this.fields[index] ?? '');
 	}
 }

@@ -89,3 +89,69 @@ export function mod(n: number, m: number): number {
 }
 
 // Writing items as .xlsx
+
+// Reading dates from a user's .xlsx as CommCare's reader does
+
+/** A date, date-time or time cell as CommCare's reader gives it, printed by Python's `str()`. */
+export interface PythonTemporal {
+	readonly pythonType: 'date' | 'datetime' | 'time';
+	readonly text: string;
+}
+
+const DAY_MS = 86_400_000;
+const WINDOWS_EPOCH = Date.UTC(1899, 11, 30);
+const MAC_EPOCH = Date.UTC(1904, 0, 1);
+/** Python's dates run from year 1 to 9999. */
+const FIRST_PYTHON_DATE = new Date(0).setUTCFullYear(1, 0, 1);
+
+/** Python's `round()`: halves to even. */
+function roundHalfEven(value: number): number {
+	const floor = Math.floor(value);
+	const difference = value - floor;
+	if (difference !== 0.5) return difference > 0.5 ? floor + 1 : floor;
+	return floor % 2 === 0 ? floor : floor + 1;
+}
+
+/**
+ * openpyxl's `from_excel` of a date-styled number, then CommCare's rule that a date-time at midnight is a date
+ * (docs/commcare-api.md §6.1a): below 1 a time; otherwise days from 1899-12-30 (1904-01-01 in 1904-based workbooks),
+ * with Excel's 1900 leap-year bug for serials under 60; milliseconds rounded. Outside Python's years openpyxl reads
+ * the cell as the error `#VALUE!`.
+ */
+export function excelSerialAsRead(serial: number, date1904: boolean): PythonTemporal | string {
+	const day = Math.floor(serial);
+	const ms = roundHalfEven((serial - day) * 86_400 * 1000);
+	if (serial >= 0 && serial < 1 && ms < DAY_MS) return { pythonType: 'time', text: clockText(ms) };
+	const epoch = date1904 ? MAC_EPOCH : WINDOWS_EPOCH;
+	const time = epoch + (serial > 0 && serial < 60 && !date1904 ? day + 1 : day) * DAY_MS + ms;
+	if (!(time >= FIRST_PYTHON_DATE && time < END_OF_EXCEL_DATES)) return '#VALUE!';
+	return temporalOf(new Date(time));
+}
+
+/** openpyxl's `from_ISO8601` for `t="d"` cells (a date, a date-time or a time); null where it raises. */
+export function isoCellAsRead(text: string): PythonTemporal | null {
+	const match = /^(?:(\d{4})-(\d{2})-(\d{2}))?T?(?:(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,3})?)?)?Z?/.exec(text);
+	if (!match || (match[1] === undefined && match[4] === undefined)) return null;
+	const [, year, month, dayOfMonth, hour, minute, second, fraction] = match;
+	const ms =
+		((Number(hour ?? 0) * 60 + Number(minute ?? 0)) * 60 + Number(second ?? 0)) * 1000 +
+		(fraction ? Math.round(Number(fraction) * 1000) : 0);
+	if (year === undefined) return { pythonType: 'time', text: clockText(ms) };
+	const date = new Date(Date.UTC(2000, Number(month) - 1, Number(dayOfMonth)) + ms);
+	date.setUTCFullYear(Number(year));
+	return temporalOf(date);
+}
+
+/** A date (at midnight) or date-time, as Python prints it. */
+function temporalOf(date: Date): PythonTemporal {
+	const text = dateText(date);
+	return { pythonType: text.length === 10 ? 'date' : 'datetime', text };
+}
+
+/** Python's `str()` of a time of day: `HH:MM:SS`, with `.ffffff` when there are fractions. */
+function clockText(msOfDay: number): string {
+	const seconds = Math.floor(msOfDay / 1000);
+	const fraction = msOfDay % 1000;
+	const hms = `${pad(Math.floor(seconds / 3600))}:${pad(Math.floor(seconds / 60) % 60)}:${pad(seconds % 60)}`;
+	return fraction ? `${hms}.${pad(fraction, 3)}000` : hms;
+}

@@ -16,9 +16,49 @@ export interface RowSink {
 	flush(): void;
 }
 
-/** exceljs's public row API: one Row and one Cell object per value, rendered by its XML writer. */
+/**
+ * exceljs's public row API: one Row and one Cell object per value, rendered by its XML writer. exceljs leaves out
+ * cells without a value (and rows without any), so a blank goes as an empty text, which exceljs writes as a cell
+ * and readers read as empty: every row keeps its full width (see `sheetXmlSink`).
+ */
 export function exceljsRowSink(sheet: ExcelJS.Worksheet): RowSink {
-	return { add: (_rowNumber, cells) => sheet.addRow(cells).commit(), flush: () => undefined };
+	return {
+		add: (_rowNumber, cells) => sheet.addRow(cells.map((cell) => cell ?? '')).commit(),
+		flush: () => undefined,
+	};
+}
+
+/**
+ * Makes the next worksheet `workbook` (exceljs 4.4's streaming WorkbookWriter) opens start with
+ * `<dimension ref="…"/>`, where the schema puts it: right after the `<worksheet>` tag, before anything exceljs writes
+ * next. exceljs's streaming writer writes none, and without one CommCare's reader (openpyxl in read-only mode) takes
+ * each row only as far as its last cell (docs/commcare-api.md §6.1a). Call before `addWorksheet`. False (and nothing
+ * changed) when the writer does not look like exceljs 4.4's; the rows are full width anyway (every cell written).
+ */
+export function writeDimensionOfNextSheet(workbook: object, ref: string): boolean {
+	const writer = workbook as { _openStream?: (path: string) => { write: (...args: unknown[]) => unknown } };
+	const openStream = writer._openStream;
+	if (typeof openStream !== 'function') return false;
+	writer._openStream = function (this: unknown, path: string) {
+		const stream = openStream.call(this, path);
+		if (!/^\/xl\/worksheets\/sheet\d+\.xml$/.test(path)) return stream;
+		writer._openStream = openStream;
+		const write = stream.write;
+		// The worksheet's first write is its opening: the XML declaration and the `<worksheet …>` tag, then the rest.
+		stream.write = function (this: unknown, chunk: unknown, ...rest: unknown[]) {
+			stream.write = write;
+			const text =
+				typeof (chunk as { toBuffer?: unknown }).toBuffer === 'function'
+					? String((chunk as { toBuffer(): Buffer }).toBuffer())
+					: String(chunk);
+			const tagEnd = text.indexOf('>', text.indexOf('<worksheet'));
+			const withDimension =
+				tagEnd < 0 ? text : `${text.slice(0, tagEnd + 1)}<dimension ref="${ref}"/>${text.slice(tagEnd + 1)}`;
+			return write.call(this, withDimension, ...rest);
+		};
+		return stream;
+	};
+	return true;
 }
 
 interface WorksheetWriterInternals {
@@ -34,10 +74,11 @@ interface StylesInternals {
 const ROW_BATCH_CHARS = 32 * 1024;
 
 /**
- * Writes each row's `<row>` XML straight into the worksheet's stream: the same XML exceljs writes for these values
- * (text as `t="str"`, numbers, `t="b"` booleans, dates as serial numbers in exceljs's date style), without the Row
- * and Cell objects exceljs builds per value, which cost most of its time. Null (and the caller falls back to
- * `exceljsRowSink`) when the worksheet writer does not look like exceljs 4.4's.
+ * Writes each row's `<row>` XML straight into the worksheet's stream: the XML exceljs writes for these values (text
+ * as `t="str"`, numbers, `t="b"` booleans, dates as serial numbers in exceljs's date style), without the Row and Cell
+ * objects exceljs builds per value, which cost most of its time. Unlike exceljs, every row is full width: a blank is
+ * an empty `<c r="B2"/>`, and a blank row is a row of them. Null (and the caller falls back to `exceljsRowSink`)
+ * when the worksheet writer does not look like exceljs 4.4's.
  */
 export function sheetXmlSink(workbook: object, sheet: object, columnCount: number): RowSink | null {
 	const worksheet = sheet as WorksheetWriterInternals;
@@ -64,8 +105,12 @@ export function sheetXmlSink(workbook: object, sheet: object, columnCount: numbe
 			let xml = '';
 			for (let i = 0; i < cells.length; i++) {
 				const value = cells[i];
-				if (value === null) continue;
 				const ref = letters[i] + rowNumber;
+				if (value === null) {
+					// An empty cell, so that the row reaches its last column for readers that do not pad rows.
+					xml += `<c r="${ref}"/>`;
+					continue;
+				}
 				switch (typeof value) {
 					case 'string':
 						xml += `<c r="${ref}" t="str"><v>${escapeXmlText(value)}</v></c>`;
@@ -80,8 +125,9 @@ export function sheetXmlSink(workbook: object, sheet: object, columnCount: numbe
 						xml += `<c r="${ref}" s="${dateStyleId}"><v>${excelSerial(value)}</v></c>`;
 				}
 			}
-			// Like exceljs, a row without values is left out: readers see it as empty.
-			if (xml !== '') batch += `<row r="${rowNumber}">${xml}</row>`;
+			// Every row is written, a blank one too: a row number missing in the middle is an empty row to
+			// CommCare's reader, without even the ID column's cell (docs/commcare-api.md §6.1a).
+			batch += `<row r="${rowNumber}">${xml}</row>`;
 			if (batch.length >= ROW_BATCH_CHARS) flush();
 		},
 		flush,

@@ -3,10 +3,11 @@ import { Readable } from 'stream';
 import type { IDataObject } from 'n8n-workflow';
 import { inspectCsv } from './csv';
 import { type SpreadsheetFormat } from './formats';
-import { RowCollector, type SheetInspection } from './inspection';
-import { serverText } from './serverText';
-import { isBlankText } from '../../shared/searchIds';
-import { columnConverters, hasUnstorableCharacters, ownValue } from './values';
+import { type ReadRow, type SheetInspection } from './inspection';
+import { RowCollector } from './rowCollector';
+import { isTruthyCell, serverText } from './serverText';
+import { isBlankMarker, isBlankText } from '../../shared/searchIds';
+import { type CellValue, columnConverters, hasUnstorableCharacters, ownValue, textAsWritten } from './values';
 import { type WriteItemsOptions, itemIndexFor } from './writer';
 import { inspectXlsx } from './xlsxReader';
 
@@ -34,38 +35,85 @@ export async function inspectSpreadsheet(
 }
 
 /**
- * The same inspection for items about to be written by `writeItemsXlsx` with the same options: the texts are those
- * of the cells it would write. Throws `CellValueError` as the writer would, before anything is written.
+ * The same inspection for items about to be written by `writeItemsXlsx` with the same options: the values are those
+ * of the cells it would write, as CommCare reads them back. Throws `CellValueError` as the writer would, before
+ * anything is written.
  */
 export function inspectItems(
 	items: IDataObject[],
 	columns: string[],
-	opts: WriteItemsOptions & { valueColumns: string[] },
+	opts: WriteItemsOptions & { valueColumns: string[]; searchColumn?: string },
 ): SheetInspection {
-	const collector = new RowCollector('items', opts.valueColumns);
+	const collector = new RowCollector('items', opts.valueColumns, opts.searchColumn);
 	collector.setHeader(
 		columns.map((column) => ({ text: column === '' ? null : column, kind: column === '' ? 'blank' : 'text' })),
 	);
 	const { converters, ownLookup } = columnConverters(columns, opts);
-	const texts = new Array<string | null>(columns.length);
+	const row = new ItemRow(columns.length);
 	for (let offset = 0; offset < items.length; offset++) {
 		const item = items[offset];
 		const itemIndex = itemIndexFor(opts, offset);
-		let blank = true;
+		row.start(offset + 2);
 		for (let i = 0; i < converters.length; i++) {
 			const value = ownLookup[i] ? ownValue(item, columns[i]) : item[columns[i]];
-			const cell = converters[i].convert(value, itemIndex);
+			let cell = converters[i].convert(value, itemIndex);
 			// Text columns refuse such values (the converter threw); elsewhere the writer drops the characters.
-			if (typeof cell === 'string' && hasUnstorableCharacters(cell)) collector.noteUnstorable(columns[i], offset + 2);
-			texts[i] = serverText(cell);
-			if (!isBlankText(texts[i])) blank = false;
+			if (typeof cell === 'string' && hasUnstorableCharacters(cell)) {
+				collector.noteUnstorable(columns[i], offset + 2);
+				cell = textAsWritten(cell);
+			}
+			row.set(i, cell);
 		}
-		if (!collector.addRow(offset + 2, blank, (columnIndex) => texts[columnIndex])) break;
+		if (!collector.addRow(row)) break;
 	}
 	// Unlike a file's trailing empty rows, every item is written as a row: blank items at the end are sent too, and
 	// CommCare skips them silently like any blank row, so report them.
 	collector.addTrailingBlankRows(items.length + 1);
 	return collector.finish([opts.sheetName], null);
+}
+
+/** An item's row of cells, as the collector takes it (one object, refilled per item). */
+class ItemRow implements ReadRow {
+	rowNumber = 0;
+	truthy = false;
+	blank = true;
+	hasMarker = false;
+	private readonly cells: CellValue[];
+
+	constructor(readonly cellCount: number) {
+		this.cells = new Array<CellValue>(cellCount).fill(null);
+	}
+
+	start(rowNumber: number): void {
+		this.rowNumber = rowNumber;
+		this.truthy = false;
+		this.blank = true;
+		this.hasMarker = false;
+	}
+
+	set(index: number, cell: CellValue): void {
+		this.cells[index] = cell;
+		if (!isTruthyCell(cell)) {
+			if (cell === 0 || cell === false) this.blank = false;
+			return;
+		}
+		this.truthy = true;
+		if (typeof cell === 'string' && isBlankMarker(cell)) this.hasMarker = true;
+		else this.blank = false;
+	}
+
+	valueAt(index: number): unknown {
+		return this.cells[index];
+	}
+
+	isBlankAt(index: number): boolean {
+		return isBlankText(serverText(this.cells[index]));
+	}
+
+	markerAt(index: number): boolean {
+		const cell = this.cells[index];
+		return typeof cell === 'string' && isBlankMarker(cell);
+	}
 }
 
 function toReadable(input: NodeJS.ReadableStream | Buffer): Readable {

@@ -1,12 +1,67 @@
-/** The text CommCare stores for a cell, and the search id it matches on: what the checks compare. */
-import { dateText } from './dates';
+/**
+ * The text CommCare stores for a cell, and the id it searches a row by (docs/commcare-api.md §6.1, §6.1a): Python's
+ * `str()` of the value its reader gives, and `_parse_search_id`. What the checks compare, and what the value rules
+ * promise.
+ */
+import { dateText, type PythonTemporal } from './dates';
 import type { SheetFormat } from './formats';
-import { PYTHON_FLOAT } from '../../shared/searchIds';
+import { pythonFloat, pythonInt, searchIdOfText, truncatedText } from '../../shared/searchIds';
+
+/** Python's `repr(float)` (and `str()`): shortest round-trip digits, exponent form below 1e-4 and from 1e16 on. */
+export function pythonFloatRepr(value: number): string {
+	if (Number.isNaN(value)) return 'nan';
+	if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
+	if (value === 0) return Object.is(value, -0) ? '-0.0' : '0.0';
+	const [mantissa, exponentText] = value.toExponential().split('e');
+	const exponent = Number(exponentText);
+	if (exponent < -4 || exponent >= 16) {
+		return `${mantissa}e${exponent < 0 ? '-' : '+'}${String(Math.abs(exponent)).padStart(2, '0')}`;
+	}
+	// In this range JavaScript prints the same digits in positional form.
+	const positional = String(value);
+	return positional.includes('.') ? positional : `${positional}.0`;
+}
 
 /**
- * The text CommCare stores for a cell value (docs/commcare-api.md §6.1), also for values read back by exceljs (rich text, hyperlinks,
- * formulas with their cached results, errors). `null` for a blank cell. Numbers are shown as JavaScript prints them,
- * which matches Python's `str()` except for exponent notation of very large or very small numbers.
+ * A numeric cell as CommCare's reader (openpyxl's `_cast_number`) takes it: a Python int when its text has no `.`,
+ * `e` or `E` (exact, any size), else a float. `text` is what Python's `str()` prints.
+ */
+export interface PythonNumber {
+	readonly pythonType: 'int' | 'float';
+	readonly text: string;
+	/** The value as a double (for an int beyond 2^53, the nearest one, as Python's `float()` of it gives). */
+	readonly value: number;
+}
+
+/** Reads a numeric cell's `<v>` text as openpyxl does; null where Python's `int()` or `float()` raises. */
+export function pythonNumberOfCellText(text: string): PythonNumber | null {
+	if (/[.eE]/.test(text)) {
+		const value = pythonFloat(text);
+		return value === null ? null : { pythonType: 'float', text: pythonFloatRepr(value), value };
+	}
+	const value = pythonInt(text);
+	return value === null ? null : { pythonType: 'int', text: value.toString(), value: Number(value) };
+}
+
+export function isPythonNumber(value: unknown): value is PythonNumber {
+	const type = (value as Partial<PythonNumber> | null)?.pythonType;
+	return type === 'int' || type === 'float';
+}
+
+/**
+ * The text a number Bulk Import writes reads back as on CommCare's side (openpyxl casts the text JavaScript
+ * printed). It differs from JavaScript's own text only for numbers below 1e-4: `0.00005` is read as `5e-05`.
+ */
+export function pythonTextOfWrittenNumber(value: number): string {
+	const written = String(value);
+	return pythonNumberOfCellText(written)?.text ?? written;
+}
+
+/**
+ * The text CommCare stores for a cell value (docs/commcare-api.md §6.1): text as it is; other values through Python's
+ * `str()`. Takes what our readers give (PythonNumber, PythonTemporal, text, booleans, error values) and what the
+ * value rules write (JavaScript numbers, whose text the writer keeps equal to Python's, and Dates). `null` for a
+ * blank cell.
  */
 export function serverText(value: unknown): string | null {
 	if (value === null || value === undefined) return null;
@@ -19,6 +74,7 @@ export function serverText(value: unknown): string | null {
 			return booleanText(value);
 		case 'object': {
 			if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : dateText(value);
+			if ('pythonType' in value) return (value as PythonNumber | PythonTemporal).text;
 			const cell = value as {
 				richText?: Array<{ text?: string }>;
 				text?: unknown;
@@ -39,23 +95,32 @@ export function serverText(value: unknown): string | null {
 }
 
 /**
- * The text of a search-column cell as the server's `_parse_search_id` takes it (docs/commcare-api.md §6.1): `row[column] or ''`,
- * so a falsy cell (a numeric 0, a boolean false) is a blank id and `True` is the number 1. `serverSearchId` then
- * gives the id. The emulator applies the same rule to its typed cells. In a `.csv` every cell is text that the
- * server first turns into a number where it can: numeric text equal to 0 is blank as well.
+ * The search id CommCare takes from a cell (`_parse_search_id`, docs/commcare-api.md §6.1): `row[column] or ''` (a
+ * numeric 0 or a false boolean is blank), then `int(float(x))` where Python takes it: text by Python's `float()`
+ * grammar, an int through a double (a 20-digit int loses digits), `True` as 1; dates stay as they print. In a `.csv`
+ * every cell is text that the server first turns into a number where it can, so numeric text equal to 0 is blank
+ * there too.
  */
-export function searchCellText(value: unknown, format?: SheetFormat): string | null {
-	if (typeof value === 'number') return value === 0 ? null : serverText(value);
-	if (typeof value === 'boolean') return value ? '1' : null;
-	if (
-		typeof value === 'string' &&
-		format === 'csv' &&
-		PYTHON_FLOAT.test(value) &&
-		Number(value.replace(/_/g, '').trim()) === 0
-	) {
-		return null;
+export function searchIdOfCell(value: unknown, format?: SheetFormat): string {
+	if (value === null || value === undefined || value === false) return '';
+	if (value === true) return '1';
+	if (typeof value === 'number') return value === 0 ? '' : (truncatedText(value) ?? pythonFloatRepr(value));
+	if (isPythonNumber(value)) {
+		if (value.value === 0) return '';
+		// float() of an int beyond a double's range raises OverflowError, and the int stays as it is.
+		return truncatedText(value.value) ?? value.text;
 	}
-	return serverText(value);
+	if (typeof value === 'string' && format === 'csv' && pythonFloat(value) === 0) return '';
+	const text = serverText(value);
+	if (typeof value === 'object' && value !== null && 'pythonType' in value) return text ?? '';
+	return searchIdOfText(text);
+}
+
+/** Python's truth value of a cell as read (what CommCare's row counting tests): false for blank, 0 and False. */
+export function isTruthyCell(value: unknown): boolean {
+	if (value === null || value === undefined || value === '' || value === false || value === 0) return false;
+	if (isPythonNumber(value)) return value.value !== 0;
+	return true;
 }
 
 export function booleanText(value: boolean): string {

@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync, writeSync } from 'fs';
 import { ScratchFolder } from '../temporaryFolder';
-import { isBlankText } from '../../shared/searchIds';
+import { isBlankMarker } from '../../shared/searchIds';
 
 /** Shared strings kept in memory up to this many bytes (UTF-8); the rest go to a temporary file. */
 const SHARED_STRINGS_IN_MEMORY_BYTES = 4 * 1024 * 1024;
@@ -10,15 +10,17 @@ const SHARED_STRINGS_WRITE_BYTES = 256 * 1024;
 /**
  * The workbook's shared strings (`xl/sharedStrings.xml`), where Excel, LibreOffice and Google Sheets put every text
  * cell. Kept as JavaScript strings (as exceljs does), a 100 MB workbook of long notes takes half a gigabyte. The checks
- * need, for every cell, only whether it is blank, and the text of a few columns; so this keeps one bit per string
- * (blank or not) and the texts as UTF-8 bytes: in memory up to SHARED_STRINGS_IN_MEMORY_BYTES, after that in a
+ * need, for every cell, only whether it is empty or `---`, and the text of a few columns; so this keeps two bits per
+ * string and the texts as UTF-8 bytes: in memory up to SHARED_STRINGS_IN_MEMORY_BYTES, after that in a
  * temporary file, read back only for the cells whose text the checks use. Call `close()` when done.
  */
 export class SharedStringTable {
 	private count = 0;
 	/** End of string i in the table's bytes; string i starts where string i - 1 ends. 64-bit only past 4 GB. */
 	private ends: Uint32Array | Float64Array = new Uint32Array(1024);
-	private blanks = new Uint8Array(128);
+	/** One bit per string: empty; and one: `---` once stripped (stored as an empty value). */
+	private empties = new Uint8Array(128);
+	private markers = new Uint8Array(128);
 	private memory = Buffer.alloc(0);
 	private memoryUsed = 0;
 	/** Set once the memory is full: the bytes after `spilledFrom` are in the file. */
@@ -34,8 +36,12 @@ export class SharedStringTable {
 	add(text: string | null): void {
 		const index = this.count++;
 		if (index === this.ends.length) this.ends = grown(this.ends);
-		if (index >> 3 === this.blanks.length) this.blanks = grown(this.blanks);
-		if (isBlankText(text)) this.blanks[index >> 3] |= 1 << (index & 7);
+		if (index >> 3 === this.empties.length) {
+			this.empties = grown(this.empties);
+			this.markers = grown(this.markers);
+		}
+		if (text === null || text === '') this.empties[index >> 3] |= 1 << (index & 7);
+		else if (isBlankMarker(text)) this.markers[index >> 3] |= 1 << (index & 7);
 		const start = index === 0 ? 0 : this.ends[index - 1];
 		const byteLength = text ? Buffer.byteLength(text, 'utf8') : 0;
 		if (byteLength > 0) this.store(text as string, byteLength);
@@ -43,8 +49,18 @@ export class SharedStringTable {
 		this.ends[index] = start + byteLength;
 	}
 
+	/** Blank for the importer: empty, or `---`. */
 	isBlank(index: number): boolean {
-		return (this.blanks[index >> 3] & (1 << (index & 7))) !== 0;
+		return this.isEmpty(index) || this.isMarker(index);
+	}
+
+	/** Empty: a falsy value for Python. */
+	isEmpty(index: number): boolean {
+		return (this.empties[index >> 3] & (1 << (index & 7))) !== 0;
+	}
+
+	isMarker(index: number): boolean {
+		return (this.markers[index >> 3] & (1 << (index & 7))) !== 0;
 	}
 
 	/** The text of string `index`; null for an empty one or an index the table does not have (as the server reads it). */

@@ -43,7 +43,7 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 import { EARLIEST_EXCEL_DATE, END_OF_EXCEL_DATES, dateText, mod, parseIsoDateText, wallClockIn } from './dates';
-import { booleanText } from './serverText';
+import { booleanText, pythonTextOfWrittenNumber } from './serverText';
 
 /** Excel's limit on the characters in one cell. */
 export const MAX_CELL_LENGTH = 32_767;
@@ -97,7 +97,15 @@ export class ColumnConverter {
 				if (!Number.isFinite(value)) {
 					throw this.error(itemIndex, 'notFiniteNumber', `holds ${String(value)}, which a spreadsheet cannot store`);
 				}
-				return this.opts.asText ? String(value) : value;
+				// Below 1e-4 CommCare's reader would print the number its own way (`0.00005` as `5e-05`): written as the
+				// text the rule promises instead.
+				if (
+					this.opts.asText ||
+					(value !== 0 && Math.abs(value) < 1e-4 && pythonTextOfWrittenNumber(value) !== String(value))
+				) {
+					return String(value);
+				}
+				return value;
 			case 'boolean':
 				return this.opts.asText ? booleanText(value) : value;
 			case 'bigint':
@@ -186,6 +194,13 @@ export function hasUnstorableCharacters(text: string): boolean {
 	// Run for every text cell of the checks: the exact pattern (with its lookbehind) only when needed. (A loop over
 	// char codes was measured slower than V8's regular expression.)
 	return MAYBE_UNSTORABLE.test(text) && UNSTORABLE.test(text);
+}
+
+/** What the writer makes of a text with unstorable characters, and so what CommCare reads: those characters dropped, unpaired surrogates U+FFFD. */
+export function textAsWritten(text: string): string {
+	return text
+		.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
+		.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
 
 /** `U+0007, U+FFFE`: the unstorable characters of a text, named by code point (they have no visible form). */

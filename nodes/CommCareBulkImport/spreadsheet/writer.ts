@@ -3,7 +3,15 @@ import { once } from 'events';
 import { setImmediate as nextTurnOfEventLoop } from 'timers/promises';
 import * as ExcelJS from 'exceljs';
 import type { IDataObject } from 'n8n-workflow';
-import { type RowSink, type StreamWithState, exceljsRowSink, sheetXmlSink, sheetZipInput } from './exceljsInternals';
+import { columnLetter } from './columns';
+import {
+	type RowSink,
+	type StreamWithState,
+	exceljsRowSink,
+	sheetXmlSink,
+	sheetZipInput,
+	writeDimensionOfNextSheet,
+} from './exceljsInternals';
 import { type CellValue, columnConverters, ownValue } from './values';
 
 export interface WriteItemsOptions {
@@ -19,6 +27,8 @@ export interface WriteItemsOptions {
 	itemIndexes?: readonly number[];
 	/** The workflow's time zone: JS Dates are written on its clock (see CellOptions). */
 	timeZone?: string;
+	/** How many rows an iterable that is not an array yields: the sheet's size is written before its rows. */
+	rowCount?: number;
 }
 
 /** The input item index of row `offset` (0 = the first data row). */
@@ -38,19 +48,26 @@ const YIELD_EVERY_BYTES = 64 * 1024;
  * Writes the header row and one row per item to `out` as an `.xlsx`, row by row, so memory stays bounded whatever
  * the number of rows. `out` must be consumed while this runs (a file, or a request being sent): the writer waits for
  * compressed bytes to leave, so an `out` nobody reads makes it wait forever.
+ *
+ * Every row reads back full width in CommCare's reader (docs/commcare-api.md §6.1a): the sheet starts with its size
+ * (`<dimension ref="A1:…">`, known before writing: `rows` is an array, or `opts.rowCount` says how many it yields),
+ * every column of every row has a cell (an empty one for a blank), and every item has a row, a blank item too.
  * Throws `CellValueError` for a value the rules refuse; `out` then holds an unfinished file and should be discarded.
  */
 export async function writeItemsXlsx(
-	rows: AsyncIterable<IDataObject> | Iterable<IDataObject>,
+	rows: readonly IDataObject[] | AsyncIterable<IDataObject> | Iterable<IDataObject>,
 	columns: string[],
 	out: NodeJS.WritableStream,
 	opts: WriteItemsOptions,
 ): Promise<{ rowCount: number }> {
+	const expectedRows = Array.isArray(rows) ? rows.length : opts.rowCount;
+	if (expectedRows === undefined) throw new Error('writeItemsXlsx: rowCount is needed for rows that are not an array');
 	const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
 		stream: out as unknown as import('stream').Stream,
 		useStyles: false,
 		useSharedStrings: false,
 	});
+	writeDimensionOfNextSheet(workbook, sheetDimension(columns.length, expectedRows));
 	const sheet = workbook.addWorksheet(opts.sheetName);
 	const pendingSheetXml = sheetZipInput(sheet);
 	// A plain lookup per cell (the hot path); an own-property lookup only for keys named like Object.prototype's.
@@ -103,6 +120,9 @@ export async function writeItemsXlsx(
 			}
 		}
 		rowSink.flush();
+		if (rowCount !== expectedRows) {
+			throw new Error(`writeItemsXlsx: ${rowCount} rows written where the sheet's size says ${expectedRows}`);
+		}
 		sheet.commit();
 		await workbook.commit();
 		finished = true;
@@ -111,6 +131,11 @@ export async function writeItemsXlsx(
 		if (!finished) (workbook as unknown as { zip?: { abort?: () => void } }).zip?.abort?.();
 	}
 	return { rowCount };
+}
+
+/** `A1:C101`: a header and `rowCount` rows of `columnCount` columns. */
+export function sheetDimension(columnCount: number, rowCount: number): string {
+	return `A1:${columnLetter(Math.max(columnCount, 1) - 1)}${rowCount + 1}`;
 }
 
 export function pendingBytes(stream: StreamWithState): number {

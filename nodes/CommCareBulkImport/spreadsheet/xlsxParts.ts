@@ -1,6 +1,5 @@
 /** The parts of an `.xlsx` that reading its first sheet needs: workbook, relationships, styles, shared strings. */
 import { ScratchFolder } from '../temporaryFolder';
-import { type StylesReader, excelJsUtils, requireFromExcelJs } from './exceljsInternals';
 import { XLSX_READ_LIMITS, megabytes } from './inflateBudget';
 import { SpreadsheetReadError } from './inspection';
 import { SharedStringTable } from './stringTable';
@@ -25,9 +24,9 @@ export class WorkbookParts {
 	date1904 = false;
 	/** `xl/_rels/workbook.xml.rels`: relationship id → part name and type. */
 	private relationships: Map<string, { part: string; type: string }> | null = null;
-	private styles: StylesReader | null = null;
+	/** The cell styles (`s`) whose number format is a date or time, as CommCare's reader (openpyxl) tells them. */
+	private dateStyles: Set<number> | null = null;
 	private stringsRead = false;
-	private readonly dateStyles = new Map<number, boolean>();
 	readonly strings: SharedStringTable;
 
 	constructor(scratch: ScratchFolder) {
@@ -62,23 +61,29 @@ export class WorkbookParts {
 		this.relationships = relationships;
 	}
 
+	/** `xl/styles.xml` (openpyxl reads this path): which cell styles make a number a date. */
 	async readStyles(xml: AsyncIterable<Buffer>): Promise<void> {
-		// Read whole first: exceljs stops reading at the closing root tag, and an entry left unread stalls the zip.
-		const chunks: Buffer[] = [];
+		const custom = new Map<number, string>();
+		const cellFormats: number[] = [];
+		let inCellXfs = false;
 		let size = 0;
-		for await (const chunk of xml) {
-			size += chunk.length;
-			if (size > XLSX_READ_LIMITS.stylesBytes) {
-				throw new SpreadsheetReadError(
-					`The .xlsx file's styles part is larger than ${megabytes(XLSX_READ_LIMITS.stylesBytes)}: possibly not a real spreadsheet. Nothing was uploaded.`,
-				);
-			}
-			chunks.push(chunk);
-		}
-		const StylesXform = requireFromExcelJs('./lib/xlsx/xform/style/styles-xform') as new () => StylesReader;
-		const styles = new StylesXform();
-		await styles.parseStream(chunks);
-		this.styles = styles;
+		await parseXml(
+			meteredStyles(xml, (bytes) => (size += bytes)),
+			{
+				open: (name, attributes) => {
+					if (name === 'numFmt') custom.set(Number(attributes.numFmtId), attributes.formatCode ?? '');
+					else if (name === 'cellXfs') inCellXfs = true;
+					else if (inCellXfs && name === 'xf') cellFormats.push(Number(attributes.numFmtId ?? 0));
+				},
+				close: (name) => {
+					if (name === 'cellXfs') inCellXfs = false;
+				},
+			},
+		);
+		this.dateStyles = new Set();
+		cellFormats.forEach((id, index) => {
+			if (isDateFormat(custom.get(id) ?? BUILT_IN_DATE_FORMATS[id])) this.dateStyles?.add(index);
+		});
 	}
 
 	/** `xl/sharedStrings.xml`: each `<si>`'s text (all its runs, not its phonetic guides) into `strings`. */
@@ -98,7 +103,8 @@ export class WorkbookParts {
 			close: (name) => {
 				if (name === 't') collecting = false;
 				else if (name === 'rPh') inPhonetic = false;
-				else if (name === 'si') this.strings.add(text === '' ? null : text);
+				// openpyxl drops `x005F_` from shared strings (a leftover of Excel's `_x005F_` escape).
+				else if (name === 'si') this.strings.add(text === '' ? null : text.replace(/x005F_/g, ''));
 			},
 		});
 		this.stringsRead = true;
@@ -121,17 +127,47 @@ export class WorkbookParts {
 		const has = (suffix: string) => types.some((type) => type.endsWith(suffix));
 		return (
 			(this.stringsRead || !has(RELATIONSHIP_TYPES.sharedStrings)) &&
-			(this.styles !== null || !has(RELATIONSHIP_TYPES.styles))
+			(this.dateStyles !== null || !has(RELATIONSHIP_TYPES.styles))
 		);
 	}
 
 	isDateStyle(styleId: number): boolean {
-		let isDate = this.dateStyles.get(styleId);
-		if (isDate === undefined) {
-			isDate = excelJsUtils.isDateFmt(this.styles?.getStyleModel(styleId)?.numFmt);
-			this.dateStyles.set(styleId, isDate);
+		return this.dateStyles?.has(styleId) ?? false;
+	}
+}
+
+/** The built-in number formats openpyxl knows that are dates or times (the rest are numbers, or unknown to it). */
+const BUILT_IN_DATE_FORMATS: Record<number, string> = {
+	14: 'mm-dd-yy',
+	15: 'd-mmm-yy',
+	16: 'd-mmm',
+	17: 'mmm-yy',
+	18: 'h:mm AM/PM',
+	19: 'h:mm:ss AM/PM',
+	20: 'h:mm',
+	21: 'h:mm:ss',
+	22: 'm/d/yy h:mm',
+	45: 'mm:ss',
+	46: '[h]:mm:ss',
+	47: 'mmss.0',
+};
+
+/** openpyxl's `is_date_format`: the first section, without literals and bracketed codes, holds a date or time letter. */
+function isDateFormat(format: string | undefined): boolean {
+	if (format === undefined) return false;
+	const first = format.split(';')[0].replace(/".*?"|\[(?!hh?\]|mm?\]|ss?\])[^\]]*\]/g, '');
+	return /[^\\][dmhysDMHYS]/.test(first);
+}
+
+/** The styles part, refused past XLSX_READ_LIMITS.stylesBytes. */
+async function* meteredStyles(xml: AsyncIterable<Buffer>, count: (bytes: number) => number): AsyncGenerator<Buffer> {
+	for await (const chunk of xml) {
+		if (count(chunk.length) > XLSX_READ_LIMITS.stylesBytes) {
+			throw new SpreadsheetReadError(
+				`The .xlsx file's styles part is larger than ${megabytes(XLSX_READ_LIMITS.stylesBytes)}: possibly not a real spreadsheet. Nothing was uploaded.`,
+			);
 		}
-		return isDate;
+		yield chunk;
 	}
 }
 
