@@ -136,6 +136,53 @@ export function headerColumns(sheet: Sheet): HeaderColumn[] {
 }
 
 /**
+ * HQ's row dicts (`WorksheetWrapper.iter_row_dicts`): `{header: value}` over the cells a row has, so a short `.xlsx`
+ * row has no key for the columns it does not reach; with a duplicated header, the last column the row reaches wins.
+ */
+export class RowDicts {
+	readonly headers: string[];
+	private readonly columnsOf = new Map<string, number[]>();
+
+	constructor(sheet: Sheet) {
+		for (const column of headerColumns(sheet)) {
+			this.columnsOf.set(column.name, [...(this.columnsOf.get(column.name) ?? []), column.index]);
+		}
+		this.headers = [...this.columnsOf.keys()];
+	}
+
+	/** The row's value for `header`; `undefined` when the row has no such key. */
+	cellAt(row: Array<Cell | null>, header: string): Cell | null | undefined {
+		const indexes = this.columnsOf.get(header) ?? [];
+		for (let i = indexes.length - 1; i >= 0; i--) if (indexes[i] < row.length) return row[indexes[i]];
+		return undefined;
+	}
+}
+
+/** What HQ makes of one data row: its stored values by header (present keys only), and its search id or KeyError. */
+export interface RowRecord {
+	row: number;
+	values: Record<string, string | null>;
+	searchId?: string;
+	keyError?: string;
+}
+
+/** Every data row of a sheet as HQ reads it before importing (the conformance tests compare it with openpyxl's). */
+export function rowRecords(sheet: Sheet, searchColumn: string): RowRecord[] {
+	const dicts = new RowDicts(sheet);
+	return sheet.rows.slice(1).map((row, index) => {
+		const record: RowRecord = { row: index + 2, values: {} };
+		for (const header of dicts.headers) {
+			const cell = dicts.cellAt(row, header);
+			if (cell !== undefined) record.values[header] = fieldValue(cell);
+		}
+		const searchCell = dicts.cellAt(row, searchColumn);
+		if (searchCell === undefined) record.keyError = pythonStrRepr(searchColumn);
+		else record.searchId = normaliseSearchId(searchCell);
+		return record;
+	});
+}
+
+/**
  * `_parse_search_id` (docs/commcare-api.md §6.1): `row[search_column] or ''`, then `str(int(float(value)))` when Python
  * takes it. Falsy cells (blank, 0, False) become ''; text goes through Python's `float()` grammar (spaces,
  * underscores, digits of any script); an int cell through a double (`float()` of a 20-digit int loses digits); dates
@@ -206,8 +253,7 @@ class SheetImporter {
 	private readonly errors = new ErrorCollector();
 	private readonly rowOutcome = new Map<number, 'created' | 'updated' | 'failed'>();
 	private readonly mappings: FieldMapping[];
-	/** Each header's columns, in order (a duplicated header has several). */
-	private readonly columnsOf = new Map<string, number[]>();
+	private readonly dicts: RowDicts;
 	/** Case changes waiting for the next form submission (applied only when it is submitted), and the external ids they create. */
 	private pendingBlocks: Array<() => void> = [];
 	private uncreatedExternalIds = new Set<string>();
@@ -220,10 +266,8 @@ class SheetImporter {
 		/** Multi-sheet mode builds its field list differently (`_create_bulk_configs`). */
 		private readonly multiSheet = false,
 	) {
-		const headers = headerColumns(sheet);
-		for (const column of headers)
-			this.columnsOf.set(column.name, [...(this.columnsOf.get(column.name) ?? []), column.index]);
-		this.mappings = this.fieldMap(headers.map((column) => column.name));
+		this.dicts = new RowDicts(sheet);
+		this.mappings = this.fieldMap(headerColumns(sheet).map((column) => column.name));
 	}
 
 	private fieldMap(headers: string[]): FieldMapping[] {
@@ -286,27 +330,17 @@ class SheetImporter {
 		this.uncreatedExternalIds = new Set();
 	}
 
-	/**
-	 * HQ's row dict (`{header: value}` over the cells the row has): `undefined` when the row has no key for the header
-	 * (a short `.xlsx` row), else the cell of the header's last column the row reaches.
-	 */
-	private cellAt(row: Array<Cell | null>, header: string): Cell | null | undefined {
-		const indexes = this.columnsOf.get(header) ?? [];
-		for (let i = indexes.length - 1; i >= 0; i--) if (indexes[i] < row.length) return row[indexes[i]];
-		return undefined;
-	}
-
 	private importRow(rowNumber: number, row: Array<Cell | null>): void {
 		const { searchField, searchColumn } = this.config;
 		// `row[search_column]`, unguarded: a sheet without the column, or a row without its cell, is a KeyError that
 		// nothing catches: the whole import fails.
-		const searchCell = this.cellAt(row, searchColumn);
+		const searchCell = this.dicts.cellAt(row, searchColumn);
 		if (searchCell === undefined) throw new WholeImportFailure(pythonStrRepr(searchColumn));
 		const searchId = normaliseSearchId(searchCell);
 
 		const fields = new Map<string, string | null>();
 		for (const { header, field } of this.mappings) {
-			const cell = this.cellAt(row, header);
+			const cell = this.dicts.cellAt(row, header);
 			if (cell === undefined) continue; // no key: the property is left as it is
 			if (RESERVED_HEADERS.has(field)) {
 				// For parent_ref the server really sends the unfilled "{}" placeholder.

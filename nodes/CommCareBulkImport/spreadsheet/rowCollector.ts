@@ -32,7 +32,8 @@ export class RowCollector {
 	private headers: HeaderCell[] = [];
 	private headerSeen = false;
 	private blankHeaderIndexes: number[] = [];
-	private readonly valueColumnIndexes = new Map<string, number>();
+	/** Each requested column's header columns: with a duplicated header, the last one a row reaches is its value (HQ's row dict). */
+	private readonly valueColumnIndexes = new Map<string, number[]>();
 	private readonly values: Record<string, (string | null)[]> = {};
 	private searchIds: string[] | null = null;
 	/** The first column of each non-blank header: a row shorter than it has no key for it. */
@@ -84,13 +85,13 @@ export class RowCollector {
 		});
 		this.headerFirstIndexes = [...firstIndexes].map(([name, index]) => ({ name, index }));
 		this.searchIndex = this.searchColumn === undefined ? -1 : (firstIndexes.get(this.searchColumn) ?? -1);
-		for (const column of this.valueColumns) {
-			// With duplicate headers, the first one's values (the checks report the duplicates anyway).
-			const index = firstIndexes.get(column);
-			if (index !== undefined && !this.valueColumnIndexes.has(column)) {
-				this.valueColumnIndexes.set(column, index);
-				this.values[column] = [];
-			}
+		for (const column of new Set(this.valueColumns)) {
+			const indexes = this.headers.flatMap((cell, index) =>
+				cell.kind !== 'blank' && cell.text === column ? [index] : [],
+			);
+			if (indexes.length === 0) continue;
+			this.valueColumnIndexes.set(column, indexes);
+			this.values[column] = [];
 		}
 		if (this.searchIndex >= 0) this.searchIds = [];
 	}
@@ -123,17 +124,23 @@ export class RowCollector {
 			this.noteDataWithoutHeader(row);
 			if (row.hasMarker) this.noteMarkers(row);
 			this.fillBlankValues(rowNumber);
-			for (const [column, index] of this.valueColumnIndexes) {
-				this.values[column].push(index < row.cellCount ? storedValue(serverText(row.valueAt(index))) : null);
+			for (const [column, indexes] of this.valueColumnIndexes) {
+				const index = lastReached(indexes, row.cellCount);
+				this.values[column].push(index < 0 ? null : storedValue(serverText(row.valueAt(index))));
 			}
 			if (this.searchIds) {
-				const value = this.searchIndex < row.cellCount ? row.valueAt(this.searchIndex) : null;
+				const index = lastReached(this.headerIndexes(this.searchColumn as string), row.cellCount);
+				const value = index < 0 ? null : row.valueAt(index);
 				this.searchIds.push(storedValue(searchIdOfCell(value, this.format)) as string);
 			}
 			this.lastDataRow = rowNumber;
 		}
 		if (row.truthy) this.commitPending(rowNumber);
 		return true;
+	}
+
+	private headerIndexes(column: string): number[] {
+		return this.valueColumnIndexes.get(column) ?? (this.searchIndex < 0 ? [] : [this.searchIndex]);
 	}
 
 	/** A row that CommCare reads only if a truthy row comes after it (or is itself one). */
@@ -265,6 +272,12 @@ export class RowCollector {
 			rowsNotRead: notRead,
 		};
 	}
+}
+
+/** The last of `indexes` (ascending) below `cellCount`, or -1. */
+function lastReached(indexes: number[], cellCount: number): number {
+	for (let i = indexes.length - 1; i >= 0; i--) if (indexes[i] < cellCount) return indexes[i];
+	return -1;
 }
 
 function sampled<T extends RowSample>(sample: T | null, row: number): T {
