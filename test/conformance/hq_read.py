@@ -63,6 +63,8 @@ def stored_value(value):
 
 def read_file(request):
     workbook = openpyxl.load_workbook(request["path"], read_only=True, data_only=True)
+    if not workbook.worksheets:  # HQ refuses it: "your spreadsheet contains no sheets"
+        return {"sheetNames": [], "maxRow": 0, "rows": [], "records": []}
     worksheet = workbook.worksheets[0]
     max_row = hq_max_row(worksheet)
     rows = []

@@ -102,6 +102,27 @@ describe('case IDs per record', () => {
 		expect(again.byRow.get(2)!.json.caseLookup?.action).toBe('updated');
 	});
 
+	test('ids CommCare reads as numbers: each record finds its case by the id as written, in the first bulk fetch', async () => {
+		// CommCare matches '00123' as '123' and a 20-digit id through a double, but the case keeps the text written.
+		emulator.cases.add('demo', { case_type: 'patient', name: 'Old', external_id: '77' });
+		const { byRow } = await importAndCheck({
+			rows: [
+				{ external_id: '00123', name: 'Zero' },
+				{ external_id: '12345678901234567890', name: 'Long' },
+				{ external_id: '0077', name: 'Found as 77' },
+			],
+			searchField: 'external_id',
+			createNewCases: true,
+		});
+		const stored = (externalId: string) => emulator.cases.all('demo').find((c) => c.external_id === externalId)!;
+		expect(byRow.get(2)!.json).toMatchObject({ outcome: 'success', case_id: stored('00123').case_id });
+		expect(byRow.get(3)!.json).toMatchObject({ outcome: 'success', case_id: stored('12345678901234567890').case_id });
+		// The existing case '77' was matched and updated, and now carries '0077'.
+		expect(byRow.get(4)!.json).toMatchObject({ outcome: 'success', case_id: stored('0077').case_id });
+		expect(stored('0077').name).toBe('Found as 77');
+		expect(bulkFetches()).toHaveLength(1);
+	});
+
 	test('matching by case id: found cases are updated; an unknown id with creation off is notMatched, never importedOrSkipped', async () => {
 		const existing = emulator.cases.add('demo', { case_type: 'patient', name: 'Old' });
 		const other = emulator.cases.add('demo', { case_type: 'patient', name: 'Other' });

@@ -7,7 +7,11 @@ import * as zlib from 'zlib';
 import * as ExcelJS from 'exceljs';
 import fc from 'fast-check';
 import type { IDataObject } from 'n8n-workflow';
+import JSZip from 'jszip';
 import * as XLSX from 'xlsx';
+
+import { readXlsxWorkbook } from '../../emulator/xlsxReader';
+import { exceljsRowSink } from '../../nodes/CommCareBulkImport/spreadsheet/exceljsInternals';
 
 import { columnLetter, planColumns, safeSheetName } from '../../nodes/CommCareBulkImport/spreadsheet/columns';
 import { parseIsoDateText } from '../../nodes/CommCareBulkImport/spreadsheet/dates';
@@ -174,6 +178,14 @@ describe('cell values', () => {
 		expect(toCell('', 'x', 0, typed)).toBeNull();
 	});
 
+	it('writes a number below 1e-4 as its JavaScript text where CommCare would print it otherwise (`5e-05`)', () => {
+		expect(toCell(0.00005, 'n', 0, typed)).toBe('0.00005');
+		expect(toCell(-2.5e-7, 'n', 0, typed)).toBe('-2.5e-7');
+		expect(toCell(1e-4, 'n', 0, typed)).toBe(0.0001); // Python prints 0.0001 too
+		expect(toCell(1.5e-10, 'n', 0, typed)).toBe(1.5e-10); // both print 1.5e-10
+		expect(toCell(0, 'n', 0, typed)).toBe(0);
+	});
+
 	it('writes anything in a text column as the text CommCare would have stored', () => {
 		expect(toCell(123, 'external_id', 0, text)).toBe('123');
 		expect(toCell(false, 'external_id', 0, text)).toBe('False');
@@ -300,6 +312,42 @@ describe('writeItemsXlsx', () => {
 		expect(cell(2, 'case_id').type).toBe(ValueType.Null);
 		expect(cell(2, 'note').type).toBe(ValueType.Null);
 		expect(cell(3, 'visit').type).toBe(ValueType.Null);
+	});
+
+	it("records the sheet's size before its rows, where the schema puts it, and writes every cell of every row", async () => {
+		const { buffer } = await writeToBuffer(
+			[{ a: 'x', b: null, c: 1 }, {}, { a: null, b: null, c: null }, { c: 'last' }],
+			['a', 'b', 'c'],
+		);
+		const zip = await JSZip.loadAsync(buffer);
+		const sheetXml = await zip.file('xl/worksheets/sheet1.xml')!.async('string');
+		// CT_Worksheet's order: sheetPr, dimension, sheetViews, sheetFormatPr, cols, sheetData.
+		expect(sheetXml).toMatch(/<worksheet [^>]*><dimension ref="A1:C5"\/><sheetFormatPr [^>]*\/><sheetData>/);
+		expect(sheetXml).toContain('<row r="2"><c r="A2" t="str"><v>x</v></c><c r="B2"/><c r="C2"><v>1</v></c></row>');
+		expect(sheetXml).toContain('<row r="3"><c r="A3"/><c r="B3"/><c r="C3"/></row>');
+		expect(sheetXml).toContain('<row r="5"><c r="A5"/><c r="B5"/><c r="C5" t="str"><v>last</v></c></row>');
+		// As CommCare's reader takes it: every row three cells long.
+		const [sheet] = await readXlsxWorkbook(buffer);
+		expect(sheet.rows.map((row) => row.length)).toEqual([3, 3, 3, 3, 3]);
+	});
+
+	it("exceljs's public row API, the fallback, also writes every row full width", async () => {
+		const out = new PassThrough();
+		const chunks: Buffer[] = [];
+		out.on('data', (chunk: Buffer) => chunks.push(chunk));
+		const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: false, useSharedStrings: false });
+		const sheet = workbook.addWorksheet('cases');
+		sheet.addRow(['a', 'b', 'c']).commit();
+		const sink = exceljsRowSink(sheet);
+		sink.add(2, ['x', null, null]);
+		sink.add(3, [null, null, null]);
+		sink.add(4, ['y', null, null]);
+		sink.flush();
+		sheet.commit();
+		await workbook.commit();
+		const [read] = await readXlsxWorkbook(Buffer.concat(chunks));
+		expect(read.rows.map((row) => row.length)).toEqual([3, 3, 3, 3]);
+		expect(read.rows[2]).toEqual([null, null, null]);
 	});
 
 	it('never writes formula-looking text as a formula', async () => {

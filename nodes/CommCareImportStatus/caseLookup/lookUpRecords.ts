@@ -13,7 +13,7 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { searchIdOfValue } from '../../shared/searchIds';
+import { idCellText, searchIdOfValue } from '../../shared/searchIds';
 import type { ImportOutcomeJson } from '../../shared/outputContract';
 import { rowCountOf } from '../importOutcome';
 import type { RecordInput } from '../recordOutcomes';
@@ -41,7 +41,14 @@ export interface ImportRecords {
 }
 
 type Plan =
-	| { input: RecordInput; by: 'case_ids' | 'external_ids'; id: string; via: 'searchColumn' | 'externalIdColumn' }
+	| {
+			input: RecordInput;
+			by: 'case_ids' | 'external_ids';
+			id: string;
+			/** The other form the row's case may carry (docs/commcare-api.md §6.1), asked too, used when `id` is not found. */
+			alternateId?: string;
+			via: 'searchColumn' | 'externalIdColumn';
+	  }
 	| { input: RecordInput; by: null; reason: string };
 type LookedUp = Extract<Plan, { by: 'case_ids' | 'external_ids' }>;
 
@@ -95,12 +102,15 @@ export async function lookUpRecords(api: CaseApi, records: ImportRecords, pace: 
 		for (const by of ['case_ids', 'external_ids'] as const) {
 			const asked = round.filter((plan) => plan.by === by);
 			if (asked.length === 0) continue;
-			requests += Math.ceil(new Set(asked.map((plan) => plan.id)).size / MAX_IDS_PER_REQUEST);
-			const answers = await api.bulkFetch(
-				by,
-				asked.map((plan) => plan.id),
-			);
-			asked.forEach((plan, index) => judge(plan, answers[index]));
+			const ids = asked.flatMap((plan) => (plan.alternateId ? [plan.id, plan.alternateId] : [plan.id]));
+			requests += Math.ceil(new Set(ids).size / MAX_IDS_PER_REQUEST);
+			const answers = await api.bulkFetch(by, ids);
+			let at = 0;
+			for (const plan of asked) {
+				const found = answers[at++];
+				const alternate = plan.alternateId ? answers[at++] : null;
+				judge(plan, found ?? alternate);
+			}
 		}
 		// The database has no lag: what it answers is final.
 		const queued = toCheckInDatabase.splice(0);
@@ -161,13 +171,20 @@ function planFor(input: RecordInput, upload: IDataObject, createNewCases: boolea
 	const searchField = upload.searchField === 'external_id' ? 'external_id' : 'case_id';
 	const searchColumn =
 		typeof upload.searchColumn === 'string' && upload.searchColumn !== '' ? upload.searchColumn : searchField;
-	const id = searchIdOfValue(input.record[searchColumn]);
-	if (id !== '') {
-		return { input, by: searchField === 'external_id' ? 'external_ids' : 'case_ids', id, via: 'searchColumn' };
+	const value = input.record[searchColumn];
+	const searchId = searchIdOfValue(value);
+	if (searchId !== '' && searchField === 'case_id') return { input, by: 'case_ids', id: searchId, via: 'searchColumn' };
+	if (searchId !== '') {
+		// CommCare matched the row by its search id, but the case keeps (and an update writes) the cell's own text: a
+		// case made from '00123' carries '00123', not '123' (docs/commcare-api.md §6.1). Look for both, the text first.
+		const text = idCellText(value) ?? searchId;
+		const alternateId = text === searchId ? undefined : searchId;
+		return { input, by: 'external_ids', id: text, alternateId, via: 'searchColumn' };
 	}
 	if (searchField === 'case_id' && createNewCases) {
-		const externalId = searchIdOfValue(input.record.external_id);
-		if (externalId !== '') return { input, by: 'external_ids', id: externalId, via: 'externalIdColumn' };
+		// Matching by case id, a new case's external id is the `external_id` cell as written, never a search id.
+		const externalId = idCellText(input.record.external_id);
+		if (externalId !== null) return { input, by: 'external_ids', id: externalId, via: 'externalIdColumn' };
 		return {
 			input,
 			by: null,
@@ -202,7 +219,11 @@ async function checkInDatabase(
 		let answer = answers.get(key);
 		if (answer === undefined) {
 			requests += 1;
-			const single = await api.byExternalId(plan.id);
+			let single = await api.byExternalId(plan.id);
+			if (single.kind === 'none' && plan.alternateId) {
+				requests += 1;
+				single = await api.byExternalId(plan.alternateId);
+			}
 			let candidates: CaseSummary[] = [];
 			if (single.kind === 'one') candidates = [single.found];
 			if (single.kind === 'multiple') {
