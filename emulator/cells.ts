@@ -11,6 +11,18 @@ export interface Cell {
 	number?: number;
 }
 
+/** One worksheet as HQ's importer iterates it, whatever the file's format. */
+export interface Sheet {
+	title: string;
+	/**
+	 * rows[i] is spreadsheet row i + 1; null = a cell without a value. As long as the reader makes it: an `.xlsx` row
+	 * may be shorter than the header (HQ's row dict then has no key for the missing columns).
+	 */
+	rows: Array<Array<Cell | null>>;
+	/** The reader's row count used by the "spreadsheet is empty" check (HQ's `_max_row` for `.xlsx`: at least 1). */
+	maxRow: number;
+}
+
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
 /** A number as a JavaScript reader gives it: whole numbers as Python ints, the rest as floats. */

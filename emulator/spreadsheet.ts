@@ -6,21 +6,10 @@
 import ExcelJS from 'exceljs';
 import { Readable } from 'node:stream';
 import * as XLSX from 'xlsx';
-import { boolCell, dateTimeCell, numberCell, timeCell, type Cell } from './cells';
+import { boolCell, dateTimeCell, numberCell, timeCell, type Cell, type Sheet } from './cells';
 import { csvCellValue } from './csvRetyping';
 import { readXlsxWorkbook, UnreadableCell, UnreadableWorkbook } from './xlsxReader';
 import { pythonBytesRepr } from './pythonFormat';
-
-export interface Sheet {
-	title: string;
-	/**
-	 * rows[i] is spreadsheet row i + 1; null = empty cell. As long as the reader makes it: an `.xlsx` row may be
-	 * shorter than the header (HQ's row dict then has no key for the missing columns).
-	 */
-	rows: Array<Array<Cell | null>>;
-	/** The reader's row count used by the "spreadsheet is empty" check (HQ's `_max_row` for `.xlsx`: at least 1). */
-	maxRow: number;
-}
 
 export interface Workbook {
 	sheets: Sheet[];
@@ -43,7 +32,7 @@ export class SpreadsheetError extends Error {
 const CFB_MAGIC = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
 
 export const SUPPORTED_EXTENSIONS = ['csv', 'xls', 'xlsx'] as const;
-export type { Cell } from './cells';
+export type { Cell, Sheet } from './cells';
 export type Extension = (typeof SUPPORTED_EXTENSIONS)[number];
 
 /** Python's `name.split('.')[-1].lower()`: a name without a dot is its own "extension". */

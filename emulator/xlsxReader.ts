@@ -11,7 +11,17 @@
  * The conformance tests compare this with the real openpyxl, cell for cell.
  */
 import { createRequire } from 'node:module';
-import { boolCell, dateTimeCell, floatCell, intCell, isTruthy, timeCell, type Cell } from './cells';
+import {
+	boolCell,
+	dateTimeCell,
+	floatCell,
+	intCell,
+	isTruthy,
+	timeCell,
+	utcParts,
+	type Cell,
+	type Sheet,
+} from './cells';
 import { pyFloat, pyInt } from './pythonNumbers';
 
 const fromExcelJs = createRequire(require.resolve('exceljs'));
@@ -32,15 +42,6 @@ interface SaxesParser {
 	close(): unknown;
 }
 const { SaxesParser } = fromExcelJs('saxes') as { SaxesParser: new () => SaxesParser };
-
-/** One worksheet as HQ's importer iterates it. */
-export interface ReadSheet {
-	title: string;
-	/** rows[i] is row i + 1: openpyxl's cells (null = a cell whose value is None), as long as openpyxl makes it. */
-	rows: Array<Array<Cell | null>>;
-	/** HQ's `_max_row`: the last row holding a truthy value (at least 1). */
-	maxRow: number;
-}
 
 /** The structure of the file is not a workbook openpyxl can open (`load_workbook` raises). */
 export class UnreadableWorkbook extends Error {}
@@ -219,7 +220,7 @@ async function readStyles(zip: ZipArchive): Promise<Styles> {
 }
 
 /** Reads the workbook's worksheets, in workbook order. Throws `UnreadableWorkbook` where `load_workbook` raises. */
-export async function readXlsxWorkbook(data: Buffer): Promise<ReadSheet[]> {
+export async function readXlsxWorkbook(data: Buffer): Promise<Sheet[]> {
 	let zip: ZipArchive;
 	try {
 		zip = await JSZip.loadAsync(data);
@@ -263,7 +264,7 @@ export async function readXlsxWorkbook(data: Buffer): Promise<ReadSheet[]> {
 	);
 	const rels = await relationships(zip, workbookName);
 	const styles = await readStyles(zip);
-	const sheets: ReadSheet[] = [];
+	const sheets: Sheet[] = [];
 	for (const sheet of descendants(workbook, 'sheet')) {
 		const id = Object.entries(sheet.attributes).find(([key]) => localName(key) === 'id' && key !== 'sheetId')?.[1];
 		if (!id) continue;
@@ -321,7 +322,7 @@ function coordinate(reference: string): { row: number; column: number } {
 	return { row: Number(match[2]), column: columnIndex(match[1]) };
 }
 
-function readWorksheet(title: string, xml: string, context: SheetContext): ReadSheet {
+function readWorksheet(title: string, xml: string, context: SheetContext): Sheet {
 	let dimension: [number | null, number | null, number | null, number | null] | null = null;
 	const parsedRows: Array<{ index: number; cells: ParsedCell[] } | { index: number; failure: string }> = [];
 	let inSheetData = false;
@@ -499,20 +500,7 @@ function fromExcel(serial: number, date1904: boolean): Cell {
 	if (!(time >= EARLIEST && time < LATEST)) {
 		return { kind: 'str', text: '#VALUE!' }; // openpyxl warns and reads the cell as an error
 	}
-	return dateTimeCell(partsOf(time));
-}
-
-function partsOf(time: number): { y: number; m: number; d: number; H: number; M: number; S: number; us: number } {
-	const date = new Date(time);
-	return {
-		y: date.getUTCFullYear(),
-		m: date.getUTCMonth() + 1,
-		d: date.getUTCDate(),
-		H: date.getUTCHours(),
-		M: date.getUTCMinutes(),
-		S: date.getUTCSeconds(),
-		us: date.getUTCMilliseconds() * 1000,
-	};
+	return dateTimeCell(utcParts(new Date(time)));
 }
 
 /** openpyxl's `from_ISO8601` for `t="d"` cells: a date, a date-time or a time. */
@@ -545,7 +533,7 @@ function hqRows(
 	title: string,
 	parsedRows: Array<{ index: number; cells: ParsedCell[] } | { index: number; failure: string }>,
 	dimension: [number | null, number | null, number | null, number | null] | null,
-): ReadSheet {
+): Sheet {
 	const maxCol = dimension?.[2] ?? null;
 	const maxRow = dimension?.[3] ?? null;
 	const emptyRow = (): Array<Cell | null> => (maxCol === null ? [] : new Array<Cell | null>(maxCol).fill(null));

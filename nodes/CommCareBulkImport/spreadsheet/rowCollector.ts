@@ -51,7 +51,9 @@ export class RowCollector {
 	private readonly unstorable = new Map<string, number[]>();
 	private readonly markers = new Map<string, number[]>();
 	private withoutSearchCell: RowSample | null = null;
-	private short: (RowSample & { columns: Set<string> }) | null = null;
+	private short: RowSample | null = null;
+	/** The columns short rows end before (at most 20 named). */
+	private readonly shortColumns = new Set<string>();
 	private outsideDimension: { dimension: string; cells: string[]; count: number } | null = null;
 	private outOfOrder: RowSample | null = null;
 	/** The length of a row absent from the file: 0, or the dimension's width. */
@@ -161,12 +163,10 @@ export class RowCollector {
 		for (const row of pending.blank) this.blankRows.push(row);
 		for (const row of pending.withoutSearchCell) this.withoutSearchCell = sampled(this.withoutSearchCell, row);
 		for (const { row, cellCount } of pending.short) {
-			this.short = sampled(this.short ?? { rows: [], count: 0, columns: new Set<string>() }, row) as RowSample & {
-				columns: Set<string>;
-			};
+			this.short = sampled(this.short, row);
 			for (const { name, index } of this.headerFirstIndexes) {
-				if (index >= cellCount && name !== this.searchColumn && this.short.columns.size < 20)
-					this.short.columns.add(name);
+				if (index >= cellCount && name !== this.searchColumn && this.shortColumns.size < 20)
+					this.shortColumns.add(name);
 			}
 		}
 		this.pending = { blank: [], withoutSearchCell: [], short: [], nonBlank: [] };
@@ -266,7 +266,7 @@ export class RowCollector {
 				[...this.markers].map(([column, rows]) => [column, rows.filter((row) => row <= this.lastTruthyRow)]),
 			),
 			rowsWithoutSearchCell: this.withoutSearchCell,
-			shortRows: this.short && { rows: this.short.rows, count: this.short.count, columns: [...this.short.columns] },
+			shortRows: this.short && { ...this.short, columns: [...this.shortColumns] },
 			cellsOutsideDimension: this.outsideDimension,
 			rowsOutOfOrder: this.outOfOrder,
 			rowsNotRead: notRead,
@@ -280,8 +280,8 @@ function lastReached(indexes: number[], cellCount: number): number {
 	return -1;
 }
 
-function sampled<T extends RowSample>(sample: T | null, row: number): T {
-	const next = sample ?? ({ rows: [], count: 0 } as unknown as T);
+function sampled(sample: RowSample | null, row: number): RowSample {
+	const next = sample ?? { rows: [], count: 0 };
 	if (next.rows.length < LISTED_ROWS) next.rows.push(row);
 	next.count++;
 	return next;

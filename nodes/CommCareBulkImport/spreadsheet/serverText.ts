@@ -33,8 +33,15 @@ export interface PythonNumber {
 	readonly value: number;
 }
 
+/** A whole number as writers print it, small enough for a double to hold exactly: the common case, read fast. */
+const PLAIN_INT = /^-?(?:0|[1-9]\d{0,14})$/;
+
 /** Reads a numeric cell's `<v>` text as openpyxl does; null where Python's `int()` or `float()` raises. */
 export function pythonNumberOfCellText(text: string): PythonNumber | null {
+	if (PLAIN_INT.test(text)) {
+		const value = Number(text);
+		return { pythonType: 'int', text: value === 0 ? '0' : text, value };
+	}
 	if (/[.eE]/.test(text)) {
 		const value = pythonFloat(text);
 		return value === null ? null : { pythonType: 'float', text: pythonFloatRepr(value), value };
