@@ -506,6 +506,62 @@ describe('values', () => {
 	});
 });
 
+describe('rows as CommCare’s reader takes them (an .xlsx without a recorded size)', () => {
+	const RESAVE =
+		"Open the file in Excel, LibreOffice or Google Sheets and save it again (they record the sheet's size), or write it with n8n's Convert to File.";
+
+	it('rowsWithoutIdCell: an error naming the rows, since the whole import would fail', () => {
+		expect(finding({ rowsWithoutSearchCell: { rows: [3, 7], count: 9 } }, 'rowsWithoutIdCell')).toEqual({
+			code: 'rowsWithoutIdCell',
+			severity: 'error',
+			column: 'external_id',
+			rows: [3, 7],
+			message: `Rows 3, 7 and 7 more have no cell for the ID column 'external_id': the file does not record its sheet's size, so CommCare's reader ends each row at its last cell (and a missing row has none), and the whole import fails with 'external_id'. ${RESAVE}`,
+		});
+	});
+
+	it('shortRows: an error naming the rows and the columns CommCare would leave unchanged', () => {
+		expect(finding({ shortRows: { rows: [4], count: 1, columns: ['age'] } }, 'shortRows')).toEqual({
+			code: 'shortRows',
+			severity: 'error',
+			rows: [4],
+			message: `Row 4 ends before the column 'age': the file does not record its sheet's size, so CommCare's reader leaves that property unchanged on such rows, although the empty cells show a blank (which clears). ${RESAVE}`,
+		});
+	});
+
+	it('cellsOutsideDimension and rowsOutOfOrder: errors, since CommCare drops that data without a word', () => {
+		expect(
+			finding({ cellsOutsideDimension: { dimension: 'A1:C3', cells: ['D2', 'A4'], count: 7 } }, 'cellsOutsideDimension')
+				.message,
+		).toBe(
+			`The sheet records its size as A1:C3, but cells D2, A4 and 5 more outside it hold data: CommCare's reader stops at the recorded size and drops them without a word. ${RESAVE}`,
+		);
+		expect(finding({ rowsOutOfOrder: { rows: [2], count: 1 } }, 'rowsOutOfOrder')).toMatchObject({
+			severity: 'error',
+			rows: [2],
+			message: `Row 2 comes after a row with a higher number in the file: CommCare's reader skips such rows without a word. ${RESAVE}`,
+		});
+	});
+
+	it('rowsNotRead: a warning; those rows are skipped like blank ones by the other checks', () => {
+		const changes = {
+			dataRowCount: 4,
+			values: { external_id: ['a', 'b', 'c', null], name: ['A', 'B', 'C', null] },
+			rowsNotRead: [5],
+			rowToItem: (row: number) => row - 2,
+		};
+		expect(finding(changes, 'rowsNotRead')).toEqual({
+			code: 'rowsNotRead',
+			severity: 'warning',
+			rows: [5],
+			items: [3],
+			message:
+				"Row 5 (item 3) holds only zeros, false or empty values and comes after the last row holding anything else: CommCare's reader stops at that row, so it is skipped without a trace. Give it an ID, or remove it.",
+		});
+		expect(findings(changes, 'blankExternalIds')).toEqual([]);
+	});
+});
+
 describe('helpers', () => {
 	it('shortens long lists of rows', () => {
 		expect(listWithMore([2], 'row')).toBe('row 2');

@@ -11,6 +11,7 @@ import JSZip from 'jszip';
 import * as XLSX from 'xlsx';
 
 import { readXlsxWorkbook } from '../../emulator/xlsxReader';
+import { handMadeXlsx } from '../conformance/corpus';
 import { exceljsRowSink } from '../../nodes/CommCareBulkImport/spreadsheet/exceljsInternals';
 
 import { columnLetter, planColumns, safeSheetName } from '../../nodes/CommCareBulkImport/spreadsheet/columns';
@@ -870,5 +871,125 @@ describe('inspectItems: blank items at the end', () => {
 		expect(inspection.dataRowCount).toBe(3);
 		expect(inspection.blankRowNumbers).toEqual([4]);
 		expect(inspection.values.external_id).toEqual(['A1', 'B2', null]);
+	});
+});
+
+describe('inspectItems: what CommCare reads of the rows written', () => {
+	const inspect = (items: IDataObject[], columns: string[]) =>
+		inspectItems(items, columns, {
+			sheetName: 'cases',
+			textColumns: ['external_id'],
+			nestedAsJson: false,
+			valueColumns: columns,
+			searchColumn: 'external_id',
+		});
+
+	it('names `---` values, which CommCare stores empty, by column and row', () => {
+		const inspection = inspect(
+			[
+				{ external_id: 'A', note: '---' },
+				{ external_id: 'B', note: ' --- ' },
+				{ external_id: 'C', note: '- - -' },
+			],
+			['external_id', 'note'],
+		);
+		expect(inspection.blankMarkers).toEqual({ note: [2, 3] });
+	});
+
+	it('reads a value of only unstorable characters as the blank it is written as', () => {
+		const inspection = inspect(
+			[
+				{ external_id: 'A', note: 'x' },
+				{ external_id: null, note: '\u0007\u0008' },
+			],
+			['external_id', 'note'],
+		);
+		expect(inspection.blankRowNumbers).toEqual([3]);
+		expect(inspection.unstorableCharacters).toEqual({ note: [3] });
+	});
+
+	it('reports last items holding only zeros, false and blanks as not read (CommCare stops at its last truthy row)', () => {
+		const inspection = inspect(
+			[
+				{ external_id: 'A', count: 3, flag: true },
+				{ external_id: null, count: 0, flag: false },
+				{ external_id: null, count: null, flag: null },
+			],
+			['external_id', 'count', 'flag'],
+		);
+		expect(inspection.rowsNotRead).toEqual([3]);
+		expect(inspection.blankRowNumbers).toEqual([4]);
+		expect(inspection.dataRowCount).toBe(3);
+		// In the middle, the same row is read (and imported: its values are not blank).
+		const middle = inspect(
+			[
+				{ external_id: null, count: 0, flag: false },
+				{ external_id: 'A', count: 3, flag: true },
+			],
+			['external_id', 'count', 'flag'],
+		);
+		expect(middle.rowsNotRead).toEqual([]);
+		expect(middle.searchIds).toEqual(['', 'A']);
+	});
+
+	it('gives the search id CommCare computes from the text written: a number in the ID column is text', () => {
+		const inspection = inspect([{ external_id: 0 }, { external_id: true }, { external_id: '00123' }], ['external_id']);
+		expect(inspection.searchIds).toEqual(['0', 'True', '123']);
+		expect(inspection.values.external_id).toEqual(['0', 'True', '00123']);
+	});
+});
+
+describe('inspectSpreadsheet: rows as CommCare’s reader (openpyxl read-only) gives them', () => {
+	const header =
+		'<row r="1"><c r="A1" t="str"><v>name</v></c><c r="B1" t="str"><v>village</v></c><c r="C1" t="str"><v>external_id</v></c></row>';
+	const cell = (ref: string, value: string) => `<c r="${ref}" t="str"><v>${value}</v></c>`;
+	const inspect = async (sheetData: string, dimension?: string) =>
+		await inspectSpreadsheet(await handMadeXlsx({ sheetData, dimension }), 'xlsx', {
+			valueColumns: ['name', 'village', 'external_id'],
+			searchColumn: 'external_id',
+		});
+
+	it('without a dimension: a row ending before the ID column, and a missing row, have no ID cell', async () => {
+		const inspection = await inspect(
+			`${header}<row r="2">${cell('A2', 'Asha')}${cell('B2', 'K')}${cell('C2', 'X1')}</row><row r="3">${cell('A3', 'Ben')}</row><row r="5">${cell('A5', 'Cy')}${cell('B5', 'M')}${cell('C5', 'X5')}</row>`,
+		);
+		expect(inspection.rowsWithoutSearchCell).toEqual({ rows: [3, 4], count: 2 });
+		// Row 4 (absent) is blank; row 3 lacks the ID cell but is counted as data.
+		expect(inspection.blankRowNumbers).toEqual([4]);
+		expect(inspection.values.village).toEqual(['K', null, null, 'M']);
+	});
+
+	it('with a dimension, the same rows are padded: no row lacks a cell', async () => {
+		const inspection = await inspect(
+			`${header}<row r="2">${cell('A2', 'Asha')}${cell('B2', 'K')}${cell('C2', 'X1')}</row><row r="3">${cell('A3', 'Ben')}<c r="C3" t="str"><v>X3</v></c></row><row r="5">${cell('A5', 'Cy')}${cell('B5', 'M')}${cell('C5', 'X5')}</row>`,
+			'A1:C5',
+		);
+		expect(inspection.rowsWithoutSearchCell).toBeNull();
+		expect(inspection.shortRows).toBeNull();
+	});
+
+	it('a row ending before some columns (not the ID column): short, naming them', async () => {
+		const sheet = `<row r="1">${cell('A1', 'external_id')}${cell('B1', 'name')}${cell('C1', 'village')}</row><row r="2">${cell('A2', 'X1')}${cell('B2', 'Asha')}</row>`;
+		const inspection = await inspect(sheet);
+		expect(inspection.shortRows).toEqual({ rows: [2], count: 1, columns: ['village'] });
+		expect(inspection.rowsWithoutSearchCell).toBeNull();
+	});
+
+	it('data beyond the dimension, and rows numbered out of order, are noted (CommCare never reads them)', async () => {
+		const beyond = await inspect(
+			`${header}<row r="2">${cell('A2', 'Asha')}${cell('B2', 'K')}${cell('C2', 'X1')}${cell('D2', 'extra')}</row><row r="3">${cell('A3', 'Ben')}</row>`,
+			'A1:C2',
+		);
+		expect(beyond.cellsOutsideDimension).toEqual({ dimension: 'A1:C2', cells: ['D2', 'A3'], count: 2 });
+		const outOfOrder = await inspect(
+			`${header}<row r="3">${cell('A3', 'Ben')}${cell('B3', 'M')}${cell('C3', 'X3')}</row><row r="2">${cell('A2', 'Asha')}${cell('B2', 'K')}${cell('C2', 'X1')}</row>`,
+		);
+		expect(outOfOrder.rowsOutOfOrder).toEqual({ rows: [2], count: 1 });
+	});
+
+	it('refuses a cell CommCare’s reader cannot read, naming it', async () => {
+		await expect(inspect(`${header}<row r="2"><c r="A2"><v>12abc</v></c></row>`)).rejects.toThrow(
+			"Cell A2 holds '12abc' as a number, which CommCare's reader cannot read: the upload would fail.",
+		);
 	});
 });

@@ -100,9 +100,10 @@ export function checkRowShapes(report: CheckReport): void {
 	}
 }
 
+/** `row 3`, `rows 3 and 7`, `rows 3, 7 and 12 more` (a sample lists its first rows and counts them all). */
 function sampleText(sample: RowSample): string {
-	const more = sample.count > sample.rows.length ? ` and ${sample.count - sample.rows.length} more` : '';
-	return `${listWithMore(sample.rows, sample.rows.length === 1 ? 'row' : 'rows')}${more}`;
+	if (sample.count <= sample.rows.length) return listWithMore(sample.rows, sample.rows.length === 1 ? 'row' : 'rows');
+	return `rows ${sample.rows.join(', ')} and ${sample.count - sample.rows.length} more`;
 }
 
 function capitalised(text: string): string {
