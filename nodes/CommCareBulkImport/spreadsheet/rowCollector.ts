@@ -38,13 +38,15 @@ export class RowCollector {
 	private searchIds: string[] | null = null;
 	/** The first column of each non-blank header: a row shorter than it has no key for it. */
 	private headerFirstIndexes: Array<{ name: string; index: number }> = [];
+	/** The last of those: a row at least this long has every key. */
+	private lastFirstIndex = -1;
 	private searchIndex = -1;
 	/** The last non-blank row, the last truthy row (CommCare reads up to it), and the last non-blank row up to it. */
 	private lastDataRow = 1;
 	private lastTruthyRow = 1;
 	private lastDataRowRead = 1;
 	private readonly blankRows: number[] = [];
-	private pending: PendingRows = { blank: [], withoutSearchCell: [], short: [], nonBlank: [] };
+	private readonly pending: PendingRows = { blank: [], withoutSearchCell: [], short: [], nonBlank: [] };
 	private rowsAfterGap: { firstRow: number; count: number } | null = null;
 	private readonly blankHeaderData = new Map<number, { rows: number[]; count: number }>();
 	private rowLimitExceeded: { firstRow: number } | null = null;
@@ -86,6 +88,7 @@ export class RowCollector {
 				firstIndexes.set(cell.text, index);
 		});
 		this.headerFirstIndexes = [...firstIndexes].map(([name, index]) => ({ name, index }));
+		this.lastFirstIndex = Math.max(-1, ...firstIndexes.values());
 		this.searchIndex = this.searchColumn === undefined ? -1 : (firstIndexes.get(this.searchColumn) ?? -1);
 		for (const column of new Set(this.valueColumns)) {
 			const indexes = this.headers.flatMap((cell, index) =>
@@ -152,7 +155,7 @@ export class RowCollector {
 		else pending.nonBlank.push(rowNumber);
 		if (this.format === 'csv' || this.format === 'items') return;
 		if (this.searchIndex >= 0 && cellCount <= this.searchIndex) pending.withoutSearchCell.push(rowNumber);
-		else if (!blank && this.headerFirstIndexes.some(({ index }) => index >= cellCount)) {
+		else if (!blank && this.lastFirstIndex >= cellCount) {
 			pending.short.push({ row: rowNumber, cellCount });
 		}
 	}
@@ -169,7 +172,10 @@ export class RowCollector {
 					this.shortColumns.add(name);
 			}
 		}
-		this.pending = { blank: [], withoutSearchCell: [], short: [], nonBlank: [] };
+		pending.blank.length = 0;
+		pending.withoutSearchCell.length = 0;
+		pending.short.length = 0;
+		pending.nonBlank.length = 0;
 		this.lastTruthyRow = rowNumber;
 		this.lastDataRowRead = this.lastDataRow;
 	}
@@ -226,7 +232,7 @@ export class RowCollector {
 
 	finish(sheetNames: string[], limitation: string | null): SheetInspection {
 		// What CommCare never reads: rows after its last truthy row (only 0, false or blank values).
-		const notRead = this.pending.nonBlank;
+		const notRead = [...this.pending.nonBlank];
 		const lastData = this.lastDataRowRead;
 		const keep = Math.max(0, lastData - 1);
 		for (const column of Object.keys(this.values))

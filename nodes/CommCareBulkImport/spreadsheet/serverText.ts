@@ -33,21 +33,47 @@ export interface PythonNumber {
 	readonly value: number;
 }
 
-/** A whole number as writers print it, small enough for a double to hold exactly: the common case, read fast. */
+/** A number read from a sheet; its text is printed only when asked for (most cells are only tested for truth). */
+class ReadNumber implements PythonNumber {
+	private printed: string | undefined;
+
+	constructor(
+		readonly pythonType: 'int' | 'float',
+		readonly value: number,
+		exactText?: string,
+	) {
+		this.printed = exactText;
+	}
+
+	get text(): string {
+		this.printed ??= pythonFloatRepr(this.value);
+		return this.printed;
+	}
+}
+
+/** Numbers as writers print them: whole ones small enough for a double to hold exactly, and plain decimals. */
 const PLAIN_INT = /^-?(?:0|[1-9]\d{0,14})$/;
+const PLAIN_DECIMAL = /^-?\d+\.\d+$/;
+const PLAIN_NUMBER = /^-?\d+(?:\.\d+)?$/;
+
+/** Whether a plainly printed number (`12`, `-0`, `61.5`) is zero; null for any other text (read it in full). */
+export function plainNumberIsZero(text: string): boolean | null {
+	return PLAIN_NUMBER.test(text) ? Number(text) === 0 : null;
+}
 
 /** Reads a numeric cell's `<v>` text as openpyxl does; null where Python's `int()` or `float()` raises. */
 export function pythonNumberOfCellText(text: string): PythonNumber | null {
 	if (PLAIN_INT.test(text)) {
 		const value = Number(text);
-		return { pythonType: 'int', text: value === 0 ? '0' : text, value };
+		return new ReadNumber('int', value, value === 0 ? '0' : text);
 	}
+	if (PLAIN_DECIMAL.test(text)) return new ReadNumber('float', Number(text));
 	if (/[.eE]/.test(text)) {
 		const value = pythonFloat(text);
-		return value === null ? null : { pythonType: 'float', text: pythonFloatRepr(value), value };
+		return value === null ? null : new ReadNumber('float', value);
 	}
 	const value = pythonInt(text);
-	return value === null ? null : { pythonType: 'int', text: value.toString(), value: Number(value) };
+	return value === null ? null : new ReadNumber('int', Number(value), value.toString());
 }
 
 export function isPythonNumber(value: unknown): value is PythonNumber {

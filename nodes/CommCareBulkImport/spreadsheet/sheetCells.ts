@@ -1,7 +1,7 @@
 /** The cells of a worksheet row as CommCare's reader (openpyxl, data only) reads them, for the checks. */
 import { excelSerialAsRead, isoCellAsRead } from './dates';
 import { type HeaderCell, type ReadRow, SpreadsheetReadError } from './inspection';
-import { isPythonNumber, isTruthyCell, pythonNumberOfCellText, serverText } from './serverText';
+import { isPythonNumber, isTruthyCell, plainNumberIsZero, pythonNumberOfCellText, serverText } from './serverText';
 import type { WorkbookParts } from './xlsxParts';
 import { isBlankMarker } from '../../shared/searchIds';
 
@@ -91,7 +91,13 @@ function cellKind(raw: RawCell, parts: WorkbookParts): CellKind {
 		case 'str':
 		case 'inlineStr':
 			return isBlankMarker(text) ? CellKind.Marker : CellKind.Value;
-		case 'n':
+		case 'n': {
+			// Most numbers are plain: tell a zero without reading the number; in a date style it is a date (or a time),
+			// which is never falsy.
+			const plainZero = plainNumberIsZero(text);
+			if (plainZero !== null) return plainZero && !parts.isDateStyle(raw.style) ? CellKind.Falsy : CellKind.Value;
+			return isTruthyCell(cellValue(raw, parts)) ? CellKind.Value : CellKind.Falsy;
+		}
 		case 'b':
 			return isTruthyCell(cellValue(raw, parts)) ? CellKind.Value : CellKind.Falsy;
 		default:

@@ -59,7 +59,7 @@ export async function readSheetXml(
 		}
 		nextRow = rowNumber + 1;
 		const width = dimension?.maxColumn ?? lastColumn + 1;
-		if (dimension?.maxColumn != null) {
+		if (dimension?.maxColumn != null && cells.length > width) {
 			const beyond = firstDataCell(cells.slice(width), parts);
 			if (beyond) collector.noteOutsideDimension(dimension.ref, beyond);
 		}
