@@ -17,6 +17,8 @@ export function pythonStrip(text: string): string {
 	return text.replace(PYTHON_SPACES_AROUND, '');
 }
 
+const ASCII_ONLY = /^[\u0000-\u007E]*$/;
+
 /** A decimal digit of any script (Unicode category Nd), which Python's `float()` and `int()` read like 0-9. */
 const UNICODE_DIGIT = /\p{Nd}/u;
 
@@ -38,6 +40,8 @@ function asciiDigit(char: string): string {
  * digit, and any other character ends the text with a `?` (which no number holds).
  */
 function asciiNumberText(text: string): string {
+	// Most ids are ASCII already: nothing to transform.
+	if (ASCII_ONLY.test(text)) return text.trim();
 	let ascii = '';
 	for (const char of text) {
 		if (char.charCodeAt(0) < 127) ascii += char;
