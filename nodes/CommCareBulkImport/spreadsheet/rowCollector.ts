@@ -172,10 +172,7 @@ export class RowCollector {
 					this.shortColumns.add(name);
 			}
 		}
-		pending.blank.length = 0;
-		pending.withoutSearchCell.length = 0;
-		pending.short.length = 0;
-		pending.nonBlank.length = 0;
+		for (const list of Object.values(pending)) list.length = 0;
 		this.lastTruthyRow = rowNumber;
 		this.lastDataRowRead = this.lastDataRow;
 	}
