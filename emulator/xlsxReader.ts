@@ -291,7 +291,7 @@ interface ParsedCell {
 }
 
 /** `A1:C5` → openpyxl's `range_boundaries` (min_col, min_row, max_col, max_row); nulls where a side is open. */
-export function rangeBoundaries(ref: string): [number | null, number | null, number | null, number | null] {
+function rangeBoundaries(ref: string): [number | null, number | null, number | null, number | null] {
 	const match = /^\$?([A-Za-z]{1,3})?\$?(\d+)?(:\$?([A-Za-z]{1,3})?\$?(\d+)?)?$/.exec(ref);
 	if (!match) throw new UnreadableWorkbook(`${ref} is not a valid coordinate or range`);
 	const [, minColText, minRowText, separator, maxColText, maxRowText] = match;

@@ -187,8 +187,9 @@ export class ColumnConverter {
  * Characters no `.xlsx` can store: control characters other than tab, line feed and carriage return; U+FFFE and
  * U+FFFF; unpaired surrogates (which become U+FFFD). The writer drops (or replaces) them.
  */
-const UNSTORABLE =
-	/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const UNSTORABLE = new RegExp(`${XML_INVALID.source}|${LONE_SURROGATE.source}`);
 
 /** Any control character, surrogate or U+FFFE/U+FFFF: a cheap first test (a surrogate pair, e.g. an emoji, is fine). */
 const MAYBE_UNSTORABLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
@@ -202,8 +203,8 @@ export function hasUnstorableCharacters(text: string): boolean {
 /** What the writer makes of a text with unstorable characters, and so what CommCare reads: those characters dropped, unpaired surrogates U+FFFD. */
 export function textAsWritten(text: string): string {
 	return text
-		.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
-		.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+		.replace(new RegExp(XML_INVALID.source, 'g'), '')
+		.replace(new RegExp(LONE_SURROGATE.source, 'g'), '\uFFFD');
 }
 
 /** `U+0007, U+FFFE`: the unstorable characters of a text, named by code point (they have no visible form). */

@@ -67,7 +67,7 @@ export async function writeItemsXlsx(
 		useStyles: false,
 		useSharedStrings: false,
 	});
-	writeDimensionOfNextSheet(workbook, sheetDimension(columns.length, expectedRows));
+	writeDimensionOfNextSheet(workbook, dimensionRef(columns.length, expectedRows));
 	const sheet = workbook.addWorksheet(opts.sheetName);
 	const pendingSheetXml = sheetZipInput(sheet);
 	// A plain lookup per cell (the hot path); an own-property lookup only for keys named like Object.prototype's.
@@ -134,7 +134,7 @@ export async function writeItemsXlsx(
 }
 
 /** `A1:C101`: a header and `rowCount` rows of `columnCount` columns. */
-export function sheetDimension(columnCount: number, rowCount: number): string {
+export function dimensionRef(columnCount: number, rowCount: number): string {
 	return `A1:${columnLetter(Math.max(columnCount, 1) - 1)}${rowCount + 1}`;
 }
 
