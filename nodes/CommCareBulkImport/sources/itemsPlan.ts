@@ -11,6 +11,7 @@ import { join } from 'path';
 import { finished } from 'stream/promises';
 import type { IDataObject } from 'n8n-workflow';
 import { listWithMore } from '../../shared/messages';
+import { searchIdOfValue } from '../../shared/searchIds';
 import { planColumns, safeSheetName } from '../spreadsheet/columns';
 import { ownValue } from '../spreadsheet/values';
 import { writeItemsXlsx } from '../spreadsheet/writer';
@@ -114,13 +115,19 @@ export function planItemsUpload(
 		}
 		const exempt = columnsWhereBlankKeepsValue(settings);
 		const checked = columns.filter((column) => !exempt.has(column));
+		// A row that can only create a case clears nothing: with "stop", its missing fields are simply written blank.
+		const onlyCreates = (item: IDataObject) =>
+			mode === 'stop' &&
+			settings.searchField === 'case_id' &&
+			settings.createNewCases &&
+			searchIdOfValue(ownValue(item, settings.searchColumn)) === '';
 		const lacking = new Map<string, { missing: string[]; itemIndexes: number[] }>();
 		const lackingByColumn = new Map<string, number[]>();
 		const none: string[] = [];
 		groupItems.forEach((item, offset) => {
 			// Most items lack nothing: an array only for those that do.
 			let missing = none;
-			for (const column of checked) {
+			for (const column of onlyCreates(item) ? [] : checked) {
 				if (hasField(item, column)) continue;
 				if (missing === none) missing = [];
 				missing.push(column);
@@ -137,6 +144,11 @@ export function planItemsUpload(
 			else lacking.set(key, { missing: mode === 'keep' ? missing : [], itemIndexes: [itemIndex] });
 		});
 		if (mode === 'stop') {
+			// A column Columns lists and no item has names nothing: most likely a typo, refused even where rows only create.
+			for (const column of options.columns) {
+				if (lackingByColumn.has(column) || !checked.includes(column)) continue;
+				if (!groupItems.some((item) => hasField(item, column))) lackingByColumn.set(column, [...group.itemIndexes]);
+			}
 			for (const [column, itemIndexes] of lackingByColumn) {
 				refusals.push(
 					missingFieldRefusal(column, itemIndexes, group.itemIndexes.length, options.columns.includes(column)),

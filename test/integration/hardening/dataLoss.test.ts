@@ -112,6 +112,25 @@ describe('an item without a field other items have', () => {
 		});
 	});
 
+	it('is not refused where every row can only create a case (no case ID, creation on): sparse JSON goes through', async () => {
+		seed();
+		const sparse = [{ name: 'Chidi', village: 'Bondo' }, { name: 'Dana', phone: '0722' }, { name: 'Ema' }];
+		const result = await sendItems(sparse, { createNewCases: true });
+		expect(result.error).toBeUndefined();
+		expect(onlyItem(await statusOf(result), 0)).toMatchObject({ state: 2, created_count: 3, match_count: 0 });
+		const made = (name: string) => emulator.cases.all('demo').find((c) => c.name === name)!;
+		expect(made('Chidi').properties).toMatchObject({ village: 'Bondo' });
+		expect(made('Dana').properties).toMatchObject({ phone: '0722' });
+		// The seeded cases were not touched.
+		expect(stored('c-bola')).toEqual({ name: 'Bola', village: 'Siaya', phone: '0711' });
+		// One row with a case ID could clear a property: the run is refused again, naming that item only.
+		const mixed = [...sparse, { case_id: 'c-bola', name: 'Bola' }];
+		expect(thrown(await sendItems(mixed, { createNewCases: true })).message).toMatch(
+			/^The input items were not uploaded: Item 3 has no field 'village', which other items have/,
+		);
+		expect(stored('c-bola')).toEqual({ name: 'Bola', village: 'Siaya', phone: '0711' });
+	});
+
 	it('"Leave the Property Unchanged": two uploads, the second without the column; the village is kept', async () => {
 		seed();
 		const result = await sendItems(UPDATES, { options: { missingFields: 'keep' } });
