@@ -7,7 +7,8 @@ import { type ReadRow, type SheetInspection } from './inspection';
 import { RowCollector } from './rowCollector';
 import { isTruthyCell, serverText } from './serverText';
 import { isBlankMarker, isBlankText } from '../../shared/searchIds';
-import { type CellValue, columnConverters, hasUnstorableCharacters, ownValue, textAsWritten } from './values';
+import { hasUnstorableCharacters, textAsWritten } from '../../shared/writtenText';
+import { type CellValue, columnConverters, ownValue } from './values';
 import { type WriteItemsOptions, itemIndexFor } from './writer';
 import { inspectXlsx } from './xlsxReader';
 
