@@ -148,7 +148,7 @@ export async function pollStatusUrls(
 		throwIfCancelled(signal);
 		const roundStart = clock.now();
 		const due = waits.filter((wait) => wait.end === null && wait.notBefore <= roundStart);
-		const moved = await forEachLimited(due, concurrency, signal, async (wait) => {
+		const moved = await forEachLimited(due, concurrency, signal, async (wait, stop) => {
 			let answer: StatusAnswer;
 			// Without this a hung request would hold the loop past the user's timeout for up to a minute per batch.
 			const timeoutMs =
@@ -156,7 +156,7 @@ export async function pollStatusUrls(
 					? Math.min(MAX_REQUEST_TIMEOUT_MS, Math.max(MIN_REQUEST_TIMEOUT_MS, deadline - clock.now()))
 					: undefined;
 			try {
-				answer = await fetchStatus(wait.url, signal, { timeoutMs });
+				answer = await fetchStatus(wait.url, stop, { timeoutMs });
 			} catch (error) {
 				// fetchStatus should answer, not throw; anything it throws anyway is treated as "no answer".
 				answer = { networkError: error instanceof Error ? error.message : String(error) };
@@ -264,7 +264,7 @@ function end(wait: UrlWait, how: WaitEnd, now: number): void {
  * one to one: an HTTP answer, no answer (worth asking again unless the certificate cannot be verified), or refused.
  */
 export function fetchStatusThroughTransport(ctx: IExecuteFunctions, credentials: CommCareCredentials): FetchStatus {
-	return async (url, _signal, limits) => {
+	return async (url, signal, limits) => {
 		const projectSpace = projectSpaceFromUrl(url);
 		const answer = await sendRequest(ctx, credentials, {
 			method: 'GET',
@@ -275,6 +275,7 @@ export function fetchStatusThroughTransport(ctx: IExecuteFunctions, credentials:
 			retry: NO_RETRIES,
 			timeoutMs: limits?.timeoutMs,
 			maxBodyBytes: MAX_STATUS_BODY_BYTES,
+			signal,
 		});
 		if (answer.kind === 'refused') {
 			return { fatalError: answer.error.message, httpStatus: answer.httpStatus, sent: answer.sent };

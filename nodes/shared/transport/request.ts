@@ -68,6 +68,11 @@ export interface CommCareRequestOptions {
 	retry?: RetryPolicy;
 	/** Same-origin redirects followed at most (idempotent requests only). */
 	maxRedirects?: number;
+	/**
+	 * Stops the call like the execution's cancel does (no further attempt, the request in flight aborted): for a caller
+	 * that ends its own work early, e.g. parallel requests after one of them failed.
+	 */
+	signal?: AbortSignal;
 }
 
 const REDIRECT_STATUSES = [301, 302, 303, 307, 308];
@@ -128,7 +133,11 @@ export async function sendRequest(
 	const maxRedirects = options.maxRedirects ?? 5;
 	const timeoutMs = clampTimerMs(options.timeoutMs ?? (options.method === 'GET' ? 60_000 : 300_000));
 	const deadline = Date.now() + timeoutMs;
-	const cancel = 'getExecutionCancelSignal' in ctx ? ctx.getExecutionCancelSignal?.() : undefined;
+	const executionCancel = 'getExecutionCancelSignal' in ctx ? ctx.getExecutionCancelSignal?.() : undefined;
+	const cancel =
+		executionCancel && options.signal
+			? AbortSignal.any([executionCancel, options.signal])
+			: (executionCancel ?? options.signal);
 	const failureContext = () => ({ ...context, url, attempts, timeoutMs });
 	const noAnswer = (failure: NetworkFailure): RequestAnswer => ({
 		kind: 'noAnswer',
