@@ -82,7 +82,7 @@ export const importStatusProperties: INodeProperties[] = [
 				default: 60,
 				typeOptions: { minValue: 0 },
 				description:
-					"How long to wait for CommCare's search index to show the imported cases, which it does a little after an import. Stops as soon as CommCare's counts are met.",
+					"The longest the case lookup may take, every request and retry included. Most of it is the wait for CommCare's search index to show the imported cases, which it does a little after an import; that wait stops as soon as CommCare's counts are met.",
 			},
 			{
 				displayName: 'Max Parallel Requests',

@@ -1,6 +1,8 @@
 /** Per-record mode: one import's outcome turned into one outcome per record (input item) of that upload. */
 import type { IDataObject } from 'n8n-workflow';
 import { CREATION_OFF, plural } from '../shared/messages';
+import { searchIdOfValue } from '../shared/searchIds';
+import { isWrittenBlank } from '../shared/writtenText';
 import type { ImportOutcomeJson, Outcome, OutcomeReason, RecordOutcomeJson } from '../shared/outputContract';
 import { createNewCasesOf, distinctErrorRows, silentSkipReason } from './importOutcome';
 import { ImportState, isPlainObject } from './statusBody';
@@ -29,10 +31,15 @@ export function certainSkipReason(input: RecordInput): string | null {
 	const searchField = input.upload.searchField === 'external_id' ? 'external_id' : 'case_id';
 	const searchColumn = typeof input.upload.searchColumn === 'string' ? input.upload.searchColumn : searchField;
 	const mapped = Object.entries(input.record).filter(([key]) => searchField === 'external_id' || key !== searchColumn);
-	if (mapped.every(([, value]) => isEmptyCell(value))) {
+	// Judged by what was written: a value of control characters only reached CommCare as a blank cell.
+	if (mapped.every(([, value]) => isWrittenBlank(value))) {
 		return 'blank row: every mapped cell is empty, and CommCare skips such rows without reporting them';
 	}
-	if (searchField === 'case_id' && input.upload.createNewCases === false && isEmptyCell(input.record[searchColumn])) {
+	if (
+		searchField === 'case_id' &&
+		input.upload.createNewCases === false &&
+		searchIdOfValue(input.record[searchColumn]) === ''
+	) {
 		return `empty "${searchColumn}" while ${CREATION_OFF}: nothing to update and nothing may be created`;
 	}
 	return null;
@@ -48,10 +55,6 @@ export function recordsToLookUp(records: RecordInput[], outcome: ImportOutcomeJs
 /** State 2 and not an error: the rows were processed, so their cases can be looked up. */
 export function importFinished(outcome: ImportOutcomeJson): boolean {
 	return outcome.state === ImportState.Success && outcome.outcome !== 'error';
-}
-
-function isEmptyCell(value: unknown): boolean {
-	return value === null || value === undefined || value === '';
 }
 
 /**
@@ -78,9 +81,10 @@ const NO_ERRORS = Object.freeze([]) as unknown as IDataObject[];
  *   are warnings ("skipped"), the rest success;
  * - when they show k skips that the records cannot account for -> every unlisted record is a warning
  *   ("imported or skipped"): the server does not say which rows it skipped, and we will not guess.
- * With the case lookup (`lookup`, "Look Up Case IDs"), facts come first: a record whose case was found is imported;
- * one whose id matched no case with "Create New Cases" off was skipped (`notMatched`), and counts as a known skip;
- * every other record is routed by the rules above. Each record then also carries `case_id`, `case`, `caseLookup`.
+ * With the case lookup (`lookup`, "Look Up Case IDs"), facts come first, within the counts: a record whose case was
+ * found is imported (the lookup gives no more found cases than CommCare counted, countsBound.ts); one whose id matched
+ * no case with "Create New Cases" off was skipped (`notMatched`), and counts as a known skip, unless there are more
+ * such records than CommCare skipped; every other record is routed by the rules above. Each record then also carries `case_id`, `case`, `caseLookup`.
  */
 export function classifyRecords(
 	records: RecordInput[],
@@ -145,9 +149,13 @@ export function classifyRecords(
 		if (reason !== null) certainSkips.set(input, reason);
 	}
 	const createNewCases = createNewCasesOf(unlisted[0]?.upload ?? {});
-	const notMatched = (fact: RecordLookup | undefined) =>
+	const matchedNothing = (fact: RecordLookup | undefined) =>
 		createNewCases === false && (fact?.kind === 'notFound' || fact?.kind === 'otherCaseType');
-	const knownSkips = certainSkips.size + unlisted.filter((input) => notMatched(lookup?.byRow.get(input.row))).length;
+	const unmatched = unlisted.filter((input) => matchedNothing(lookup?.byRow.get(input.row))).length;
+	// The counts win here too: more rows the lookup saw match nothing than CommCare skipped proves none of them.
+	const unmatchedFitCounts = skipped === null || certainSkips.size + unmatched <= skipped;
+	const notMatched = (fact: RecordLookup | undefined) => unmatchedFitCounts && matchedNothing(fact);
+	const knownSkips = certainSkips.size + (unmatchedFitCounts ? unmatched : 0);
 	const skipsAccountedFor = skipped === knownSkips;
 
 	return records.map((input) => {
@@ -200,7 +208,12 @@ export function classifyRecords(
 				: build(input, 'warning', 'skippedRows', `Row ${input.row} skipped silently: ${reason}`, NO_ERRORS);
 		}
 		const reason = certainSkips.get(input);
-		const hint = reason === undefined ? '' : ` (probably skipped: ${reason})`;
+		const hint =
+			reason !== undefined
+				? ` (probably skipped: ${reason})`
+				: fact?.kind === 'countsDisagree'
+					? " (a case was found for it, but CommCare's counts leave no room for every case found, so none is given)"
+					: '';
 		return build(
 			input,
 			'warning',

@@ -221,6 +221,8 @@ export interface CaseSummaryJson extends IDataObject {
  * | `notImported`      | the row was not imported (listed in errors, or skipped as blank): it has no case              |
  * | `notRun`           | the import did not finish, so nothing was looked up                                           |
  * | `unavailable`      | the lookup could not run (permission, plan, rate limit): `message` says what to grant or fix |
+ * | `notChecked`       | "Case Lookup Wait" ended before CommCare answered for the row's id                            |
+ * | `countsDisagree`   | a case was found, but CommCare's counts leave no room for it: none is given                   |
  */
 export interface CaseLookupJson extends IDataObject {
 	result:
@@ -232,7 +234,9 @@ export interface CaseLookupJson extends IDataObject {
 		| 'noId'
 		| 'notImported'
 		| 'notRun'
-		| 'unavailable';
+		| 'unavailable'
+		| 'notChecked'
+		| 'countsDisagree';
 	action: 'created' | 'updated' | null;
 	message: string;
 	/** The search index had not caught up with this import when the wait ended. */

@@ -3,77 +3,16 @@
  * emulator's store holds; rows that matched nothing are Warning `notMatched`; shared external ids never get a wrong
  * case ID; a refused lookup (403, plan, 429) never changes an outcome; the search index's lag is waited out, or said.
  */
-import type { INodeExecutionData } from 'n8n-workflow';
+import type { Emulator } from '../../emulator';
+import { useCaseLookupEmulator } from '../helpers/caseLookupHarness';
+import type { SheetRow } from '../helpers/emulatorUpload';
 
-import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareImportStatus.node';
-import type { RecordOutcomeJson } from '../../nodes/shared/outputContract';
-import { DEFAULT_USERS, startEmulator, type Emulator } from '../../emulator';
-import { recordResultItems, uploadToEmulator, type SheetRow } from '../helpers/emulatorUpload';
-import { runNode } from '../helpers/executionContext';
-import { SAVED_VERSIONS, savedAt } from '../helpers/savedVersion';
-
-const node = savedAt(new CommCareImportStatus(), SAVED_VERSIONS.importStatus);
-const FAST = { pollInterval: 0.05, timeout: 1 };
-
+const bench = useCaseLookupEmulator();
+const { credentials, importAndCheck, bulkFetches } = bench;
 let emulator: Emulator;
-
-beforeAll(async () => {
-	emulator = await startEmulator({
-		timeline: { queuedPolls: 0, runningPolls: 0 },
-		domains: {
-			demo: { caseTypes: ['household', 'patient'], owners: [] },
-			free: { caseTypes: ['patient'], owners: [], apiAccess: false },
-		},
-		users: [
-			{ ...DEFAULT_USERS[0], domains: ['demo', 'free'] },
-			{ username: 'noapi@example.org', apiKey: 'noapi-key', domains: ['demo'], canAccessApi: false },
-		],
-	});
+beforeAll(() => {
+	emulator = bench.emulator();
 });
-afterEach(() => {
-	emulator.reset();
-	emulator.setIndexLag({});
-});
-afterAll(() => emulator.close());
-
-const credentials = (username = emulator.username, apiKey = emulator.apiKey) => ({
-	baseUrl: emulator.baseUrl,
-	authType: 'apiKey',
-	username,
-	apiKey,
-});
-
-type Upload = Parameters<typeof uploadToEmulator>[1];
-
-async function importAndCheck(
-	options: Upload,
-	run: { parameters?: Record<string, unknown>; credentials?: ReturnType<typeof credentials>; domain?: string } = {},
-) {
-	const upload = await uploadToEmulator(run.domain ? { ...emulator, domain: run.domain } : emulator, options);
-	const items = recordResultItems(upload).map((item) =>
-		run.domain
-			? { json: { ...item.json, upload: { ...(item.json.upload as object), projectSpace: run.domain } } }
-			: item,
-	);
-	const result = await runNode({
-		node,
-		credentials: run.credentials ?? credentials(),
-		parameters: { ...FAST, ...(run.parameters ?? {}) },
-		items,
-	});
-	const byRow = new Map<number, { output: string; json: RecordOutcomeJson }>();
-	result.outputs.forEach((items: INodeExecutionData[], output) =>
-		items.forEach((item) =>
-			byRow.set(item.json.row as number, {
-				output: ['success', 'warning', 'error'][output],
-				json: item.json as RecordOutcomeJson,
-			}),
-		),
-	);
-	return { ...result, byRow, upload };
-}
-
-const bulkFetches = () => emulator.requests.filter((request) => request.path.endsWith('/case/v2/bulk-fetch/'));
 
 describe('case IDs per record', () => {
 	test('matching by external id: each record gets the case the store holds, created then updated', async () => {

@@ -6,6 +6,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import type { CaseApi, CaseSummary, ExternalIdAnswer } from '../../nodes/CommCareImportStatus/caseLookup/caseApi';
+import { commCareTime, trustedOpening } from '../../nodes/CommCareImportStatus/caseLookup/caseTimes';
 import { lookUpRecords, type LookupPace } from '../../nodes/CommCareImportStatus/caseLookup/lookUpRecords';
 import type { ImportOutcomeJson } from '../../nodes/shared/outputContract';
 
@@ -234,5 +235,35 @@ describe('shared external ids', () => {
 			virtualPace(0),
 		);
 		expect(lookup.byRow.get(2)).toEqual({ kind: 'sharedExternalId', id: 'dup', caseIds: ['one', 'two'] });
+	});
+});
+
+describe('what a case time proves', () => {
+	test('a time without an offset is UTC; one with an offset is read with it; anything else is no time', () => {
+		expect(commCareTime('2026-12-02T10:00:05.123456')).toBe(Date.parse('2026-12-02T10:00:05.123Z'));
+		expect(commCareTime('2026-12-02T10:00:05.123456Z')).toBe(Date.parse('2026-12-02T10:00:05.123Z'));
+		expect(commCareTime('2026-12-02T12:00:05+02:00')).toBe(Date.parse('2026-12-02T10:00:05Z'));
+		expect(commCareTime('2026-12-02')).toBe(Date.parse('2026-12-02T00:00:00Z'));
+		expect(commCareTime(null)).toBeNaN();
+		expect(commCareTime('yesterday')).toBeNaN();
+	});
+
+	test('a date_opened the row set itself proves nothing: the action stays null, where the times alone would say created', async () => {
+		const api = scriptedApi([{ found: patient('a', 'e-a', 5000, 5000) }]);
+		const [plain, setsDate] = [{}, { date_opened: '2026-12-02' }].map((extra) => [
+			{ row: 2, record: { external_id: 'e-a', name: 'A', ...extra }, upload: upload() },
+		]);
+		const settings = { recordCount: 1, outcome: outcome(1, 0), upload: upload() };
+		const told = await lookUpRecords(api, { ...settings, candidates: plain }, virtualPace(0));
+		expect(told.byRow.get(2)).toMatchObject({ kind: 'found', action: 'created' });
+		const untold = await lookUpRecords(api, { ...settings, candidates: setsDate }, virtualPace(0));
+		expect(untold.byRow.get(2)).toMatchObject({ kind: 'found', action: null });
+	});
+
+	test('a date_opened later than the last modification (a device clock ahead) proves nothing', () => {
+		const ahead = patient('a', 'e-a', 3_600_000, 1000);
+		expect(trustedOpening(ahead, {}, ACCEPTED)).toBeNaN();
+		const fine = patient('b', 'e-b', 1000, 1000);
+		expect(trustedOpening(fine, {}, ACCEPTED)).toBe(ACCEPTED + 1000);
 	});
 });

@@ -2,6 +2,11 @@
  * The Case API v2 reads the case lookup needs (docs/commcare-api.md §9), sent through transport/: bulk fetch by case ids
  * or external ids, in requests of at most 5,000 ids at a bounded concurrency (429 Retry-After honoured by transport's
  * retries), and the external-id GET that reads the database and lists every case sharing an external id.
+ * - Every request, its retries and Retry-After waits included, ends by the lookup's one deadline ("Case Lookup
+ *   Wait"); one that would need longer ends the lookup at once (`timedOut`, or `rateLimited` for a long Retry-After).
+ * - An answer counts only for the id it names: a bulk-fetch entry is taken for the id in its own `case_id` /
+ *   `external_id`, whatever its position, and a case from the external-id GET only when its external id is the one
+ *   asked. Anything else is "not found".
  * Any answer that stops the lookup becomes a `CaseLookupUnavailable` that says what to grant or fix; the import's
  * outcome never depends on it.
  */
@@ -12,8 +17,8 @@ import { describeBody } from '../../shared/responseText';
 import { type CommCareCredentials } from '../../shared/transport/credentials';
 import { sendRequest } from '../../shared/transport/request';
 import { type CommCareResponse } from '../../shared/transport/response';
-import { type RetryPolicy } from '../../shared/transport/retryPolicy';
-import { forEachLimited } from '../concurrency';
+import { parseRetryAfterMs, type RetryPolicy } from '../../shared/transport/retryPolicy';
+import { forEachLimited, throwIfCancelled } from '../concurrency';
 
 /** CommCare refuses more ids than this in one bulk fetch, duplicates included (docs/commcare-api.md §9.3). */
 export const MAX_IDS_PER_REQUEST = 5000;
@@ -51,7 +56,15 @@ export interface CaseApi {
 	byExternalId(externalId: string): Promise<ExternalIdAnswer>;
 }
 
-export type UnavailableReason = 'permission' | 'plan' | 'credentials' | 'rateLimited' | 'unsupported' | 'failed';
+export type UnavailableReason =
+	| 'permission'
+	| 'plan'
+	| 'credentials'
+	| 'rateLimited'
+	| 'unsupported'
+	| 'failed'
+	/** "Case Lookup Wait" ended before the lookup did. */
+	| 'timedOut';
 
 /** The lookup cannot run: the message says why and what to do. */
 export class CaseLookupUnavailable extends Error {
@@ -69,7 +82,12 @@ export interface CaseApiOptions {
 	apiBase: string;
 	projectSpace: string;
 	concurrency: number;
+	/** The execution's cancel signal. */
 	signal?: AbortSignal;
+	/** When the whole lookup must be over (Date.now() scale): "Case Lookup Wait" from its start. */
+	deadline: number;
+	/** "Case Lookup Wait", for messages. */
+	waitSeconds: number;
 	retry?: RetryPolicy;
 }
 
@@ -104,10 +122,15 @@ export function caseApiThroughTransport(
 			);
 		}
 		if (status === 429) {
-			const wait = response.headers['retry-after'] ? ` (Retry-After: ${response.headers['retry-after']} s)` : '';
+			const retryAfterMs = parseRetryAfterMs(response.headers['retry-after']);
+			const wait = retryAfterMs === undefined ? '' : `, Retry-After: ${Math.ceil(retryAfterMs / 1000)} s`;
+			const why =
+				retryAfterMs !== undefined && Date.now() + retryAfterMs >= options.deadline
+					? `: waiting that long would pass "Case Lookup Wait" (${options.waitSeconds} s), so the lookup stopped at once`
+					: ` after ${response.attempts} attempts`;
 			return new CaseLookupUnavailable(
 				'rateLimited',
-				`CommCare's API rate limit stopped the case lookup (HTTP 429${wait}) after ${response.attempts} attempts. ${TURN_OFF}`,
+				`CommCare's API rate limit stopped the case lookup (HTTP 429${wait})${why}. ${TURN_OFF}`,
 			);
 		}
 		if (status === 404 || status === 405) {
@@ -119,7 +142,19 @@ export function caseApiThroughTransport(
 		return new CaseLookupUnavailable('failed', `The case lookup failed (HTTP ${status}, ${said}). ${TURN_OFF}`);
 	};
 
-	const request = async (method: 'GET' | 'POST', path: string, body?: string): Promise<CommCareResponse> => {
+	const outOfTime = () =>
+		new CaseLookupUnavailable(
+			'timedOut',
+			`The case lookup did not finish within "Case Lookup Wait" (${options.waitSeconds} s). Raise it to give CommCare longer. ${TURN_OFF}`,
+		);
+	const request = async (
+		method: 'GET' | 'POST',
+		path: string,
+		body?: string,
+		stop?: AbortSignal,
+	): Promise<CommCareResponse> => {
+		const remainingMs = options.deadline - Date.now();
+		if (remainingMs <= 0) throw outOfTime();
 		const answer = await sendRequest(ctx, credentials, {
 			method,
 			url: `${options.apiBase}${path}`,
@@ -128,25 +163,33 @@ export function caseApiThroughTransport(
 			projectSpace: options.projectSpace,
 			headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
 			body: body === undefined ? undefined : () => body,
-			timeoutMs: REQUEST_TIMEOUT_MS,
+			timeoutMs: Math.min(REQUEST_TIMEOUT_MS, remainingMs),
 			maxBodyBytes: MAX_LOOKUP_BODY_BYTES,
 			retry: options.retry,
+			signal: stop,
 		});
+		throwIfCancelled(options.signal);
+		if (answer.kind === 'noAnswer' && Date.now() >= options.deadline) throw outOfTime();
 		if (answer.kind !== 'response') {
 			throw new CaseLookupUnavailable('failed', `The case lookup got no answer: ${answer.error.message}. ${TURN_OFF}`);
 		}
 		return answer.response;
 	};
 
-	const fetchChunk = async (by: 'case_ids' | 'external_ids', ids: string[]): Promise<Array<CaseSummary | null>> => {
+	const fetchChunk = async (
+		by: 'case_ids' | 'external_ids',
+		ids: string[],
+		stop: AbortSignal,
+	): Promise<Array<CaseSummary | null>> => {
 		const response = await request(
 			'POST',
 			`/case/v2/bulk-fetch/?fields=${CASE_FIELDS.join(',')}`,
 			JSON.stringify({ [by]: ids }),
+			stop,
 		);
 		if (response.truncated && ids.length > MIN_IDS_PER_REQUEST) {
 			const half = Math.ceil(ids.length / 2);
-			return [...(await fetchChunk(by, ids.slice(0, half))), ...(await fetchChunk(by, ids.slice(half)))];
+			return [...(await fetchChunk(by, ids.slice(0, half), stop)), ...(await fetchChunk(by, ids.slice(half), stop))];
 		}
 		if (response.statusCode !== 200 || response.isHtml) throw refusal(response);
 		const cases = (response.json as { cases?: unknown } | undefined)?.cases;
@@ -156,12 +199,7 @@ export function caseApiThroughTransport(
 				`CommCare's bulk fetch answer does not list one entry per id asked (${ids.length} asked, it answered ${describeBody(response, credentials.redactor)}). ${TURN_OFF}`,
 			);
 		}
-		const key = by === 'case_ids' ? 'case_id' : 'external_id';
-		return cases.map((entry, index) => {
-			const found = caseSummary(entry);
-			// Entries come in request order; one that names another id is not this id's case.
-			return found && (found[key] === null || found[key] === ids[index]) ? found : null;
-		});
+		return casesByTheIdTheyName(cases, by === 'case_ids' ? 'case_id' : 'external_id', ids);
 	};
 
 	return {
@@ -171,8 +209,8 @@ export function caseApiThroughTransport(
 			for (let start = 0; start < distinct.length; start += MAX_IDS_PER_REQUEST) {
 				chunks.push(distinct.slice(start, start + MAX_IDS_PER_REQUEST));
 			}
-			const answers = await forEachLimited(chunks, options.concurrency, options.signal, (chunk) =>
-				fetchChunk(by, chunk),
+			const answers = await forEachLimited(chunks, options.concurrency, options.signal, (chunk, stop) =>
+				fetchChunk(by, chunk, stop),
 			);
 			const byId = new Map<string, CaseSummary | null>();
 			chunks.forEach((chunk, index) => chunk.forEach((id, position) => byId.set(id, answers[index][position])));
@@ -187,7 +225,8 @@ export function caseApiThroughTransport(
 			const error = (response.json as { error?: unknown } | undefined)?.error;
 			if (response.statusCode === 200 && !response.isHtml) {
 				const found = caseSummary(response.json);
-				if (found) return { kind: 'one', found };
+				// A case that does not carry the id asked is not its case, whatever else it is.
+				if (found) return found.external_id === externalId ? { kind: 'one', found } : { kind: 'none' };
 			}
 			if (response.statusCode === 404 && typeof error === 'string') return { kind: 'none' };
 			if (response.statusCode === 400 && typeof error === 'string' && /^Multiple cases found/.test(error)) {
@@ -203,6 +242,32 @@ export function caseApiThroughTransport(
 			throw refusal(response);
 		},
 	};
+}
+
+/**
+ * Each id's case in a bulk-fetch answer: the entry that names the id under `key`, wherever it stands; null when no
+ * entry names it, or when two name it with different cases. An entry without the key (or with `null`) names no id.
+ */
+function casesByTheIdTheyName(
+	entries: unknown[],
+	key: 'case_id' | 'external_id',
+	ids: string[],
+): Array<CaseSummary | null> {
+	const named = new Map<string, CaseSummary | 'ambiguous'>();
+	for (const entry of entries) {
+		const found = caseSummary(entry);
+		const id = found?.[key];
+		if (!found || typeof id !== 'string') continue;
+		const before = named.get(id);
+		named.set(
+			id,
+			before === undefined || (before !== 'ambiguous' && before.case_id === found.case_id) ? found : 'ambiguous',
+		);
+	}
+	return ids.map((id) => {
+		const found = named.get(id);
+		return found === undefined || found === 'ambiguous' ? null : found;
+	});
 }
 
 /** A bulk-fetch entry or single answer read as a case; null for a not-found stub or anything unreadable. */

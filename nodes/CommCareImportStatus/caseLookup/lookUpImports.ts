@@ -1,6 +1,7 @@
 /**
  * "Look Up Case IDs": after the wait, the records of every finished import are looked up (`lookUpRecords`), one
- * import after the other, within one wait for CommCare's search index shared by all. A lookup that cannot run is
+ * import after the other, within one deadline shared by all: "Case Lookup Wait" bounds the whole lookup, every
+ * request and retry included. A lookup that cannot run is
  * said once, as an execution hint, and on each of its records; it never changes an import's outcome.
  */
 import type { IExecuteFunctions } from 'n8n-workflow';
@@ -16,7 +17,7 @@ import type { GroupLookup } from './lookupResult';
 import { lookUpRecords } from './lookUpRecords';
 
 export interface CaseLookupSettings {
-	/** How long to wait for CommCare's search index to show the imported cases. */
+	/** The longest the whole lookup may take (most of it, usually, waiting for CommCare's search index). */
 	waitSeconds: number;
 	concurrency: number;
 	signal?: AbortSignal;
@@ -26,6 +27,7 @@ const NOTHING_LOOKED_UP: GroupLookup = Object.freeze({
 	unavailable: null,
 	byRow: new Map(),
 	indexBehind: false,
+	outOfTime: null,
 	requests: 0,
 	waitedSeconds: 0,
 });
@@ -52,6 +54,8 @@ export async function lookUpCaseIds(
 			projectSpace,
 			concurrency: settings.concurrency,
 			signal: settings.signal,
+			deadline,
+			waitSeconds: settings.waitSeconds,
 		});
 		const lookup = await lookUpRecords(
 			api,
@@ -65,6 +69,7 @@ export async function lookUpCaseIds(
 		);
 		throwIfCancelled(settings.signal);
 		if (lookup.unavailable) hints.add(lookup.unavailable.message);
+		if (lookup.outOfTime) hints.add(lookup.outOfTime);
 		lookups.set(group, lookup);
 	}
 	if (hints.size > 0 && typeof ctx.addExecutionHints === 'function') {

@@ -9,7 +9,11 @@
  *   type, opened after the upload was accepted, and its external id not shared;
  * - bulk fetch reads a search index that lags behind imports: ids not found are asked again with a growing pause
  *   until CommCare's counts are met (every imported row's case found) or the wait is over; what is still missing
- *   then is `notVisible` when the counts prove the index behind, else `notFound`.
+ *   then is `notVisible` when the counts prove the index behind, else `notFound`;
+ * - "Case Lookup Wait" is one deadline for all of it: ids CommCare had not answered for when it passed are
+ *   `notChecked`, and what was found stands;
+ * - a case is a row's only when CommCare's answer names the row's id (caseApi.ts), and the found cases must fit
+ *   CommCare's counts (countsBound.ts).
  */
 import type { IDataObject } from 'n8n-workflow';
 
@@ -18,7 +22,9 @@ import type { ImportOutcomeJson } from '../../shared/outputContract';
 import { rowCountOf } from '../importOutcome';
 import type { RecordInput } from '../recordOutcomes';
 import { type CaseApi, type CaseSummary, CaseLookupUnavailable, MAX_IDS_PER_REQUEST } from './caseApi';
-import type { CaseAction, GroupLookup, RecordLookup } from './lookupResult';
+import { settleActions, trustedOpening } from './caseTimes';
+import { boundByCounts } from './countsBound';
+import type { GroupLookup, RecordLookup } from './lookupResult';
 
 /** External ids checked one by one (the external-id GET) at most per import; the rest are flagged unchecked. */
 export const MAX_SINGLE_LOOKUPS = 1000;
@@ -26,7 +32,7 @@ const FIRST_PAUSE_MS = 500;
 const LONGEST_PAUSE_MS = 10_000;
 
 export interface LookupPace {
-	/** The wait for the search index ends at this time (Date.now() scale). */
+	/** "Case Lookup Wait" ends at this time (Date.now() scale): the last moment a request may be sent. */
 	deadline: number;
 	now: () => number;
 	sleep: (ms: number) => Promise<void>;
@@ -61,8 +67,8 @@ export async function lookUpRecords(api: CaseApi, records: ImportRecords, pace: 
 	const acceptedAt = typeof upload.acceptedAt === 'string' ? Date.parse(upload.acceptedAt) : NaN;
 	const isOfType = (found: CaseSummary) =>
 		caseType === null || found.case_type === null || found.case_type === caseType;
-	const openedByThisImport = (found: CaseSummary) =>
-		Number.isNaN(acceptedAt) || Date.parse(found.date_opened ?? '') >= acceptedAt;
+	const openedByThisImport = (found: CaseSummary, input: RecordInput) =>
+		Number.isNaN(acceptedAt) || trustedOpening(found, input.record, pace.now()) >= acceptedAt;
 
 	const plans = records.candidates.map((input) => planFor(input, upload, createNewCases));
 	const byRow = new Map<number, RecordLookup>();
@@ -74,7 +80,19 @@ export async function lookUpRecords(api: CaseApi, records: ImportRecords, pace: 
 		if (plan.via === 'externalIdColumn') columnValues.set(plan.id, (columnValues.get(plan.id) ?? 0) + 1);
 	}
 	let requests = 0;
+	/** Ids CommCare answered for at least once; ids still missing at the end were looked for and not found. */
+	const asked = new Set<LookedUp>();
 	const toCheckInDatabase: LookedUp[] = [];
+	const checked = new Set<LookedUp>();
+	let outOfTime: string | null = null;
+	/** The work, or nothing once the lookup's deadline passed: what was found until then stands. */
+	const untilOutOfTime = async (work: () => Promise<void>): Promise<void> => {
+		if (outOfTime !== null) return;
+		await work().catch(async (error: unknown) => {
+			if (error instanceof CaseLookupUnavailable && error.reason === 'timedOut') outOfTime = error.message;
+			else await Promise.reject(error);
+		});
+	};
 
 	const judge = (plan: LookedUp, found: CaseSummary | null): void => {
 		if (found === null) return; // still missing
@@ -88,7 +106,7 @@ export async function lookUpRecords(api: CaseApi, records: ImportRecords, pace: 
 		} else if (
 			plan.via === 'externalIdColumn' &&
 			isOfType(found) &&
-			openedByThisImport(found) &&
+			openedByThisImport(found, plan.input) &&
 			columnValues.get(plan.id) === 1
 		) {
 			byRow.set(plan.input.row, { kind: 'found', found, action: 'created' });
@@ -97,25 +115,29 @@ export async function lookUpRecords(api: CaseApi, records: ImportRecords, pace: 
 		}
 	};
 	const missing = () => lookedUp.filter((plan) => !byRow.has(plan.input.row) && !checked.has(plan));
-	const checked = new Set<LookedUp>();
 	const fetchRound = async (round: LookedUp[]): Promise<void> => {
 		for (const by of ['case_ids', 'external_ids'] as const) {
-			const asked = round.filter((plan) => plan.by === by);
-			if (asked.length === 0) continue;
-			const ids = asked.flatMap((plan) => (plan.alternateId ? [plan.id, plan.alternateId] : [plan.id]));
+			const group = round.filter((plan) => plan.by === by);
+			if (group.length === 0) continue;
+			const ids = group.flatMap((plan) => (plan.alternateId ? [plan.id, plan.alternateId] : [plan.id]));
 			requests += Math.ceil(new Set(ids).size / MAX_IDS_PER_REQUEST);
-			const answers = await api.bulkFetch(by, ids);
-			let at = 0;
-			for (const plan of asked) {
-				const found = answers[at++];
-				const alternate = plan.alternateId ? answers[at++] : null;
-				judge(plan, found ?? alternate);
-			}
+			await untilOutOfTime(async () => {
+				const answers = await api.bulkFetch(by, ids);
+				let at = 0;
+				for (const plan of group) {
+					const found = answers[at++];
+					const alternate = plan.alternateId ? answers[at++] : null;
+					asked.add(plan);
+					judge(plan, found ?? alternate);
+				}
+			});
 		}
 		// The database has no lag: what it answers is final.
 		const queued = toCheckInDatabase.splice(0);
 		for (const plan of queued) checked.add(plan);
-		requests += await checkInDatabase(api, queued, byRow, isOfType, openedByThisImport);
+		await untilOutOfTime(async () => {
+			await checkInDatabase(api, queued, byRow, isOfType, openedByThisImport, () => (requests += 1));
+		});
 	};
 
 	const lookUp = async (): Promise<GroupLookup> => {
@@ -136,21 +158,41 @@ export async function lookUpRecords(api: CaseApi, records: ImportRecords, pace: 
 			lookedUp.filter((plan) => plan.via === 'searchColumn' && byRow.get(plan.input.row)?.kind === 'found').length;
 		const caughtUp = () => (expected !== null && foundBySearchColumn() >= expected) || missing().length === 0;
 		let pause = FIRST_PAUSE_MS;
-		while (!caughtUp() && pace.now() + pause <= pace.deadline) {
+		while (outOfTime === null && !caughtUp() && pace.now() + pause <= pace.deadline) {
 			await pace.sleep(pause);
 			pause = Math.min(pause * 2, LONGEST_PAUSE_MS);
 			await fetchRound(missing());
 		}
 		const indexBehind = expected !== null && foundBySearchColumn() < expected;
-		for (const plan of missing()) {
+		for (const plan of lookedUp) {
+			if (byRow.has(plan.input.row)) continue;
+			const by = plan.by === 'case_ids' ? 'case_id' : 'external_id';
+			// Asked and not found is an answer; never asked (or not yet asked the database) is none.
+			const answered = asked.has(plan) && !checked.has(plan);
 			byRow.set(plan.input.row, {
-				kind: indexBehind ? 'notVisible' : 'notFound',
-				by: plan.by === 'case_ids' ? 'case_id' : 'external_id',
+				kind: !answered ? 'notChecked' : indexBehind ? 'notVisible' : 'notFound',
+				by,
 				id: plan.id,
 			});
 		}
-		if (byExternalId) settleActions(byRow, outcome, countsCoverRecords && !indexBehind, acceptedAt);
-		return { unavailable: null, byRow, indexBehind, requests, waitedSeconds: (pace.now() - started) / 1000 };
+		if (byExternalId) {
+			const recordOf = new Map(lookedUp.map((plan) => [plan.input.row, plan.input.record]));
+			const found = [...byRow.entries()].flatMap(([row, lookup]) =>
+				lookup.kind === 'found'
+					? [{ row, lookup, opened: trustedOpening(lookup.found, recordOf.get(row) ?? {}, pace.now()) }]
+					: [],
+			);
+			settleActions(found, outcome, countsCoverRecords && !indexBehind, acceptedAt);
+		}
+		boundByCounts(byRow, outcome);
+		return {
+			unavailable: null,
+			byRow,
+			indexBehind,
+			outOfTime,
+			requests,
+			waitedSeconds: (pace.now() - started) / 1000,
+		};
 	};
 
 	// A lookup CommCare refuses leaves every record as the counts say; anything else (a cancel) goes on up.
@@ -160,6 +202,7 @@ export async function lookUpRecords(api: CaseApi, records: ImportRecords, pace: 
 					unavailable: { reason: error.reason, message: error.message },
 					byRow: new Map(),
 					indexBehind: false,
+					outOfTime: null,
 					requests,
 					waitedSeconds: (pace.now() - started) / 1000,
 				}
@@ -196,16 +239,18 @@ function planFor(input: RecordInput, upload: IDataObject, createNewCases: boolea
 
 /**
  * The database's answer for external ids whose search-index case was not the row's: the one case of the type (and,
- * for a new case, opened by this import), none, or several (flagged, never one picked).
+ * for a new case, opened by this import), none, or several (flagged, never one picked). Only cases that carry the
+ * id asked count: when CommCare lists cases sharing it that cannot all be read back with that id, none is given.
+ * Writes each answer to `byRow` as it comes, so what was answered stands if the lookup's deadline passes.
  */
 async function checkInDatabase(
 	api: CaseApi,
 	plans: LookedUp[],
 	byRow: Map<number, RecordLookup>,
 	isOfType: (found: CaseSummary) => boolean,
-	openedByThisImport: (found: CaseSummary) => boolean,
-): Promise<number> {
-	let requests = 0;
+	openedByThisImport: (found: CaseSummary, input: RecordInput) => boolean,
+	countRequest: () => void,
+): Promise<void> {
 	const answers = new Map<string, RecordLookup | 'none'>();
 	for (const plan of plans.slice(MAX_SINGLE_LOOKUPS)) {
 		byRow.set(plan.input.row, {
@@ -214,112 +259,52 @@ async function checkInDatabase(
 		});
 	}
 	for (const plan of plans.slice(0, MAX_SINGLE_LOOKUPS)) {
-		const fits = (found: CaseSummary) => isOfType(found) && (plan.via === 'searchColumn' || openedByThisImport(found));
+		const fits = (found: CaseSummary) =>
+			isOfType(found) && (plan.via === 'searchColumn' || openedByThisImport(found, plan.input));
 		const key = `${plan.via}\n${plan.id}`;
 		let answer = answers.get(key);
 		if (answer === undefined) {
-			requests += 1;
-			let single = await api.byExternalId(plan.id);
-			if (single.kind === 'none' && plan.alternateId) {
-				requests += 1;
-				single = await api.byExternalId(plan.alternateId);
-			}
-			let candidates: CaseSummary[] = [];
-			if (single.kind === 'one') candidates = [single.found];
-			if (single.kind === 'multiple') {
-				requests += 1;
-				const listed = single.caseIds.length > 0 ? await api.bulkFetch('case_ids', single.caseIds) : [];
-				candidates = listed.filter((found): found is CaseSummary => found !== null);
-				if (single.caseIds.length === 0) {
-					answer = { kind: 'sharedExternalId', id: plan.id, caseIds: [] };
-				}
-			}
-			const fitting = candidates.filter(fits);
-			answer ??=
-				fitting.length === 1
-					? { kind: 'found', found: fitting[0], action: plan.via === 'externalIdColumn' ? 'created' : null }
-					: fitting.length > 1
-						? { kind: 'sharedExternalId', id: plan.id, caseIds: fitting.map((found) => found.case_id) }
-						: 'none';
+			answer = await askDatabase(api, plan, fits, countRequest);
 			answers.set(key, answer);
 		}
 		byRow.set(plan.input.row, answer === 'none' ? { kind: 'notFound', by: 'external_id', id: plan.id } : answer);
 	}
-	return requests;
 }
 
-/**
- * Created or updated, matching by external id. Later rows of a case in the upload updated it; its first row created
- * it when the case was opened by this import. Three readings of "opened by this import", each kept only when it
- * agrees with CommCare's created count (when the records are the whole upload and every imported row's case was found):
- * 1. opened after the second the upload was accepted (the server's Date header has whole seconds; a case opened
- *    within that second is settled by reading 2 or 3);
- * 2. opened since the import began touching cases (the earliest modification among the found cases);
- * 3. the cases opened last, as many as the counts say were created: a case the import opened was opened after every
- *    case it found already there, and each of those was modified after it was opened (the import touched it). This
- *    settles a case opened within the upload's second, just before it, that the import then updated; a tie at the
- *    cut settles nothing.
- * Without counts to agree with (part of the upload, or cases the index does not show yet), reading 1 alone, and what
- * it cannot settle is left unsaid.
- */
-function settleActions(
-	byRow: Map<number, RecordLookup>,
-	outcome: ImportOutcomeJson,
-	countsCoverFoundCases: boolean,
-	acceptedAt: number,
-): void {
-	if (Number.isNaN(acceptedAt)) return;
-	type Found = Extract<RecordLookup, { kind: 'found' }>;
-	const found = [...byRow.entries()]
-		.filter((entry): entry is [number, Found] => entry[1].kind === 'found')
-		.sort((a, b) => a[0] - b[0]);
-	const firstRowOf = new Map<string, number>();
-	for (const [row, lookup] of found)
-		if (!firstRowOf.has(lookup.found.case_id)) firstRowOf.set(lookup.found.case_id, row);
-	const open: Found[] = [];
-	for (const [row, lookup] of found) {
-		if (lookup.action !== null) continue;
-		if (firstRowOf.get(lookup.found.case_id) !== row) lookup.action = 'updated';
-		else open.push(lookup);
+async function askDatabase(
+	api: CaseApi,
+	plan: LookedUp,
+	fits: (found: CaseSummary) => boolean,
+	countRequest: () => void,
+): Promise<RecordLookup | 'none'> {
+	let askedId = plan.id;
+	countRequest();
+	let single = await api.byExternalId(askedId);
+	if (single.kind === 'none' && plan.alternateId) {
+		askedId = plan.alternateId;
+		countRequest();
+		single = await api.byExternalId(askedId);
 	}
-	const opened = (lookup: Found) => Date.parse(lookup.found.date_opened ?? '');
-	const importBegan = found
-		.map(([, lookup]) => Date.parse(lookup.found.server_last_modified ?? ''))
-		.filter((time) => time >= acceptedAt - 1000)
-		.reduce((earliest, time) => Math.min(earliest, time), Infinity);
-	const strictSecond = (lookup: Found): CaseAction | null =>
-		opened(lookup) >= acceptedAt + 1000 ? 'created' : opened(lookup) < acceptedAt ? 'updated' : null;
-	const byImportStart = (lookup: Found): CaseAction => (opened(lookup) >= importBegan ? 'created' : 'updated');
-	const bySecond = (lookup: Found): CaseAction => strictSecond(lookup) ?? byImportStart(lookup);
-	if (!countsCoverFoundCases || outcome.created_count === null) {
-		for (const lookup of open) lookup.action = Number.isNaN(opened(lookup)) ? null : strictSecond(lookup);
-		return;
+	if (single.kind === 'none') return 'none';
+	if (single.kind === 'multiple' && single.caseIds.length === 0)
+		return { kind: 'sharedExternalId', id: plan.id, caseIds: [] };
+	let candidates = [single.kind === 'one' ? single.found : null];
+	if (single.kind === 'multiple') {
+		countRequest();
+		candidates = await api.bulkFetch('case_ids', single.caseIds);
 	}
-	const createdBefore = found.filter(([, lookup]) => lookup.action === 'created').length;
-	const byOpeningOrder = openedLast(open, outcome.created_count - createdBefore, opened);
-	const readings = [bySecond, byImportStart, ...(byOpeningOrder ? [byOpeningOrder] : [])];
-	const fitting = readings.find(
-		(reading) =>
-			open.every((lookup) => !Number.isNaN(opened(lookup))) &&
-			createdBefore + open.filter((lookup) => reading(lookup) === 'created').length === outcome.created_count,
-	);
-	for (const lookup of open) lookup.action = fitting ? fitting(lookup) : null;
-}
-
-/**
- * Reading 3 of `settleActions`: the `created` cases opened last are the ones the import created; null when that cut
- * falls on a tie or a case it calls updated was not modified after it was opened.
- */
-function openedLast<Lookup extends { found: CaseSummary }>(
-	open: Lookup[],
-	created: number,
-	opened: (lookup: Lookup) => number,
-): ((lookup: Lookup) => CaseAction) | null {
-	if (created < 0 || created > open.length) return null;
-	const newestFirst = open.map(opened).sort((a, b) => b - a);
-	if (created > 0 && created < open.length && newestFirst[created - 1] === newestFirst[created]) return null;
-	const cut = created === 0 ? Infinity : newestFirst[created - 1];
-	const reading = (lookup: Lookup): CaseAction => (opened(lookup) >= cut ? 'created' : 'updated');
-	const touchedAfterOpening = (lookup: Lookup) => Date.parse(lookup.found.server_last_modified ?? '') > opened(lookup);
-	return open.every((lookup) => reading(lookup) === 'created' || touchedAfterOpening(lookup)) ? reading : null;
+	const proven = candidates.filter((found): found is CaseSummary => found !== null && found.external_id === askedId);
+	if (proven.length < candidates.length) {
+		return {
+			kind: 'noId',
+			reason: `CommCare lists cases with external_id '${askedId}' that could not be read back with that id (its search index may be behind), so none is given rather than a wrong one`,
+		};
+	}
+	const fitting = proven.filter(fits);
+	if (fitting.length === 1) {
+		return { kind: 'found', found: fitting[0], action: plan.via === 'externalIdColumn' ? 'created' : null };
+	}
+	if (fitting.length > 1)
+		return { kind: 'sharedExternalId', id: plan.id, caseIds: fitting.map((found) => found.case_id) };
+	return 'none';
 }

@@ -73,5 +73,17 @@ export function caseFields(lookup: RecordLookup, group: GroupLookup, upload: IDa
 		}
 		case 'noId':
 			return fields({ result: 'noId', action: null, message: `Case ID not known: ${lookup.reason}.` });
+		case 'notChecked':
+			return fields({
+				result: 'notChecked',
+				action: null,
+				message: `"Case Lookup Wait" ended after ${Math.round(group.waitedSeconds)} s, before CommCare answered for ${lookup.by} '${lookup.id}': raise it to look this case up.`,
+			});
+		case 'countsDisagree':
+			return fields({
+				result: 'countsDisagree',
+				action: null,
+				message: `Case ID not given: ${lookup.why}. The counts win, since CommCare's search index can show a case this import did not touch (one changed or created since, or an index behind).`,
+			});
 	}
 }

@@ -12,7 +12,9 @@ export type CaseAction = 'created' | 'updated';
  *   may be one of them (the index had not caught up when the wait ended);
  * - `otherCaseType`: the row's case_id belongs to a case of another type, which the importer treats as no match;
  * - `sharedExternalId`: several cases of the type share this external id: none is given, the ids are listed;
- * - `noId`: the row has nothing to look the case up by (e.g. a new case made from a row without an id).
+ * - `noId`: the row has nothing to look the case up by (e.g. a new case made from a row without an id);
+ * - `notChecked`: "Case Lookup Wait" ended before CommCare answered for this row's id;
+ * - `countsDisagree`: a case was found, but CommCare's counts leave no room for it (countsBound.ts): none is given.
  */
 export type RecordLookup =
 	| { kind: 'found'; found: CaseSummary; action: CaseAction | null }
@@ -20,7 +22,9 @@ export type RecordLookup =
 	| { kind: 'notVisible'; by: 'case_id' | 'external_id'; id: string }
 	| { kind: 'otherCaseType'; found: CaseSummary }
 	| { kind: 'sharedExternalId'; id: string; caseIds: string[] }
-	| { kind: 'noId'; reason: string };
+	| { kind: 'noId'; reason: string }
+	| { kind: 'notChecked'; by: 'case_id' | 'external_id'; id: string }
+	| { kind: 'countsDisagree'; why: string };
 
 /** The lookup for one import's records. */
 export interface GroupLookup {
@@ -30,6 +34,8 @@ export interface GroupLookup {
 	byRow: Map<number, RecordLookup>;
 	/** The search index showed fewer cases than CommCare's counts when the wait ended. */
 	indexBehind: boolean;
+	/** Set when "Case Lookup Wait" ended before every id was asked (the records concerned are `notChecked`). */
+	outOfTime: string | null;
 	/** Lookup requests made, and how long the wait for the index took. */
 	requests: number;
 	waitedSeconds: number;
