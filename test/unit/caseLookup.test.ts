@@ -267,3 +267,25 @@ describe('what a case time proves', () => {
 		expect(trustedOpening(fine, {}, ACCEPTED)).toBe(ACCEPTED + 1000);
 	});
 });
+
+describe('an id CommCare reads as a number', () => {
+	test('is asked as written first; the search-id form only for the ids not found so', async () => {
+		// '00123' was matched to the case '123', which the index still shows under '123'; '0042' carries its text.
+		const api = scriptedApi([{ found: patient('a', '123', -60_000, 400) }, { found: patient('b', '0042', 300, 300) }]);
+		const lookup = await lookUpRecords(
+			api,
+			{ candidates: records(['00123', '0042']), recordCount: 2, outcome: outcome(1, 1), upload: upload() },
+			virtualPace(0),
+		);
+		expect(api.reads()).toBe(2);
+		expect(lookup.byRow.get(2)).toMatchObject({ kind: 'found', found: { case_id: 'a' } });
+		expect(lookup.byRow.get(3)).toMatchObject({ kind: 'found', found: { case_id: 'b' } });
+		const asWritten = scriptedApi([{ found: patient('b', '0042', 300, 300) }]);
+		await lookUpRecords(
+			asWritten,
+			{ candidates: records(['0042']), recordCount: 1, outcome: outcome(1, 0), upload: upload({ rowCount: 1 }) },
+			virtualPace(0),
+		);
+		expect(asWritten.reads()).toBe(1);
+	});
+});

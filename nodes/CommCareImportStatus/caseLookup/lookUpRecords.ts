@@ -51,7 +51,7 @@ type Plan =
 			input: RecordInput;
 			by: 'case_ids' | 'external_ids';
 			id: string;
-			/** The other form the row's case may carry (docs/commcare-api.md §6.1), asked too, used when `id` is not found. */
+			/** The other form the row's case may carry (docs/commcare-api.md §6.1), asked when `id` is not found. */
 			alternateId?: string;
 			via: 'searchColumn' | 'externalIdColumn';
 	  }
@@ -119,17 +119,22 @@ export async function lookUpRecords(api: CaseApi, records: ImportRecords, pace: 
 		for (const by of ['case_ids', 'external_ids'] as const) {
 			const group = round.filter((plan) => plan.by === by);
 			if (group.length === 0) continue;
-			const ids = group.flatMap((plan) => (plan.alternateId ? [plan.id, plan.alternateId] : [plan.id]));
-			requests += Math.ceil(new Set(ids).size / MAX_IDS_PER_REQUEST);
+			const fetch = async (ids: string[]) => {
+				requests += Math.ceil(new Set(ids).size / MAX_IDS_PER_REQUEST);
+				return await api.bulkFetch(by, ids);
+			};
 			await untilOutOfTime(async () => {
-				const answers = await api.bulkFetch(by, ids);
-				let at = 0;
-				for (const plan of group) {
-					const found = answers[at++];
-					const alternate = plan.alternateId ? answers[at++] : null;
+				// The id as written first: an imported case carries it. The other form only for ids not found so.
+				const answers = await fetch(group.map((plan) => plan.id));
+				const again: LookedUp[] = [];
+				group.forEach((plan, index) => {
 					asked.add(plan);
-					judge(plan, found ?? alternate);
-				}
+					if (answers[index] === null && plan.alternateId) again.push(plan);
+					else judge(plan, answers[index]);
+				});
+				if (again.length === 0) return;
+				const alternates = await fetch(again.map((plan) => plan.alternateId as string));
+				again.forEach((plan, index) => judge(plan, alternates[index]));
 			});
 		}
 		// The database has no lag: what it answers is final.
