@@ -25,7 +25,7 @@ import { CommCareImportStatus } from '../nodes/CommCareImportStatus/CommCareImpo
 import { CASE_FIELDS, MAX_IDS_PER_REQUEST } from '../nodes/CommCareImportStatus/caseLookup/caseApi';
 import { DEFAULTS as STATUS_DEFAULTS } from '../nodes/CommCareImportStatus/description';
 import { forEachLimited } from '../nodes/CommCareImportStatus/concurrency';
-import { searchIdOfValue } from '../nodes/shared/searchIds';
+import { idCellText } from '../nodes/shared/searchIds';
 import { planItemsUpload, writeItemsUploadFile } from '../nodes/CommCareBulkImport/sources/itemsPlan';
 import { checkedValueColumns, runChecks } from '../nodes/CommCareBulkImport/checks/runChecks';
 import { planColumns, safeSheetName } from '../nodes/CommCareBulkImport/spreadsheet/columns';
@@ -477,7 +477,7 @@ async function lookupInput(): Promise<LookupInput> {
 	const upload = await emulator.importRecords();
 	const rows = lookupRecords() as SheetRow[];
 	const items = recordResultItems({ ...upload, rows });
-	return { emulator, items, externalIds: rows.map((row) => searchIdOfValue(row.external_id)) };
+	return { emulator, items, externalIds: rows.map((row) => idCellText(row.external_id) ?? '') };
 }
 
 /** Import Status on the lookup's items; fails the case unless every record is Success (with a case when asked). */
