@@ -84,7 +84,8 @@ const NO_ERRORS = Object.freeze([]) as unknown as IDataObject[];
  * With the case lookup (`lookup`, "Look Up Case IDs"), facts come first, within the counts: a record whose case was
  * found is imported (the lookup gives no more found cases than CommCare counted, countsBound.ts); one whose id matched
  * no case with "Create New Cases" off was skipped (`notMatched`), and counts as a known skip, unless there are more
- * such records than CommCare skipped; every other record is routed by the rules above. Each record then also carries `case_id`, `case`, `caseLookup`.
+ * such records than CommCare skipped; every other record is routed by the rules above. Each record then also
+ * carries `case_id`, `case`, `caseLookup`.
  */
 export function classifyRecords(
 	records: RecordInput[],

@@ -128,13 +128,20 @@ export async function lookUpRecords(api: CaseApi, records: ImportRecords, pace: 
 				const answers = await fetch(group.map((plan) => plan.id));
 				const again: LookedUp[] = [];
 				group.forEach((plan, index) => {
-					asked.add(plan);
-					if (answers[index] === null && plan.alternateId) again.push(plan);
-					else judge(plan, answers[index]);
+					if (answers[index] === null && plan.alternateId) {
+						again.push(plan);
+					} else {
+						asked.add(plan);
+						judge(plan, answers[index]);
+					}
 				});
 				if (again.length === 0) return;
+				// Answered only once both forms were: a deadline between the two leaves these notChecked.
 				const alternates = await fetch(again.map((plan) => plan.alternateId as string));
-				again.forEach((plan, index) => judge(plan, alternates[index]));
+				again.forEach((plan, index) => {
+					asked.add(plan);
+					judge(plan, alternates[index]);
+				});
 			});
 		}
 		// The database has no lag: what it answers is final.
