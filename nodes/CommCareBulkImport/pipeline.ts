@@ -14,9 +14,10 @@ import type { DryRunResultJson, UploadResultJson } from '../shared/outputContrac
 import { getCommCareCredentials, type CommCareCredentials } from '../shared/transport/credentials';
 import type { RetryPolicy } from '../shared/transport/retryPolicy';
 import { ChecksFailedError, errorItem, nodeErrorFor, pairedItems, type AcceptedUpload } from './failures';
-import type { ImportSettings, RunOptions } from './importSettings';
+import type { ImportSettings, RunOptions } from './parameters';
 import { withTemporaryFolder } from './temporaryFolder';
-import { uploadResultJson, uploadSpreadsheet, type SpreadsheetFile } from './upload';
+import { uploadResultJson } from './results';
+import { uploadSpreadsheet, type SpreadsheetFile } from './upload';
 
 /** What a run uses besides its parameters: the node passes the defaults; tests may pass quicker retries. */
 export interface BulkImportServices {

@@ -7,17 +7,11 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { InvalidInputError } from '../shared/invalidInputError';
 import { DEFAULTS } from './description';
-import { listWithMore } from '../shared/messages';
+import { listWithMore } from '../shared/wording';
 import { MAX_TIMER_MS } from '../shared/sleep';
 import { validateProjectSpace } from './projectSpace';
-import type {
-	ImportSettings,
-	ItemsOptions,
-	MissingFieldsMode,
-	RunOptions,
-	SearchField,
-	SettingsGroup,
-} from './importSettings';
+import type { ImportSettings, ItemsOptions, MissingFieldsMode, RunOptions, SettingsGroup } from './parameters';
+import type { SearchField } from '../shared/outputContract';
 
 /** The parameters that make the importer settings (what CommCare is told besides the file). */
 const SETTING_PARAMETERS = [

@@ -1,6 +1,6 @@
 /**
  * The upload itself: the multipart body of CommCare's Bulk Upload Case Data API (docs/commcare-api.md §3), sent through
- * transport/, and the 200 answer turned into the node's output (`UploadResultJson`).
+ * transport/, and the 200 answer read into a receipt (results.ts turns it into the node's output).
  *
  * Both sources use it: a user's file (source "Spreadsheet File") and the .xlsx written from input items (a temporary file). A
  * file is given as a `SpreadsheetFile` whose `open()` yields a Buffer or a fresh stream, so large files stream and a
@@ -11,7 +11,6 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { CHECK_IMPORT_HISTORY, errorForResponse, commCareApiError } from '../shared/errors';
 import { describeBody } from '../shared/responseText';
-import { InvalidInputError } from '../shared/invalidInputError';
 import {
 	bulkUploadUrl,
 	checkedRequestUrl,
@@ -22,24 +21,9 @@ import { type CommCareCredentials } from '../shared/transport/credentials';
 import { commCareRequest } from '../shared/transport/request';
 import { type CommCareResponse } from '../shared/transport/response';
 import { type RetryPolicy } from '../shared/transport/retryPolicy';
-import type { DryRunResultJson, CheckFinding, UploadResultJson } from '../shared/outputContract';
-import type { ImportSettings } from './importSettings';
-import { formatOf, SPREADSHEET_FORMATS, type SpreadsheetFormat } from './spreadsheet/formats';
-
-const CONTENT_TYPES: Record<SpreadsheetFormat, string> = {
-	xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-	xls: 'application/vnd.ms-excel',
-	csv: 'text/csv',
-};
-
-const EXTENSION_BY_MIME_TYPE: Record<string, SpreadsheetFormat> = {
-	'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'xlsx',
-	'application/vnd.ms-excel': 'xls',
-	'text/csv': 'csv',
-};
-
-/** A file name `uploadFileName` accepted: a type CommCare imports, its extension in lower case. */
-export type UploadFileName = string & { readonly __checked: 'UploadFileName' };
+import type { CheckFinding } from '../shared/outputContract';
+import type { ImportSettings } from './parameters';
+import { CONTENT_TYPES, formatOf, type UploadFileName } from './spreadsheet/formats';
 
 export interface SpreadsheetFile {
 	/** Name sent to CommCare, checked once when the file was made (see `uploadFileName`). */
@@ -48,38 +32,6 @@ export interface SpreadsheetFile {
 	knownLength?: number;
 	/** The content: a Buffer, or a new stream each call (a retry needs an unread one). */
 	open: () => Promise<Buffer | NodeJS.ReadableStream>;
-}
-
-/**
- * The file name to send: the given name with its extension in lower case (the server's later steps may not
- * accept `.XLSX`; docs/commcare-api.md §8). A name without extension gets one from the binary's extension or MIME type.
- * Refuses types CommCare cannot import, naming the type found.
- */
-export function uploadFileName(
-	fileName: string | undefined,
-	hints: { fileExtension?: string; mimeType?: string } = {},
-): UploadFileName {
-	const name = (fileName ?? '').trim();
-	const dot = name.lastIndexOf('.');
-	const supported = SPREADSHEET_FORMATS.map((e) => `.${e}`).join(', ');
-	if (dot > 0 && dot < name.length - 1) {
-		const extension = name.slice(dot + 1).toLowerCase();
-		if ((SPREADSHEET_FORMATS as readonly string[]).includes(extension))
-			return `${name.slice(0, dot)}.${extension}` as UploadFileName;
-		throw new InvalidInputError(
-			`The file '${name}' is of type '.${extension}', which CommCare cannot import (supported: ${supported})`,
-			'Save or convert it as .xlsx first (for example with the Convert to File node), or switch Source to "Input Items".',
-		);
-	}
-	const fromHints =
-		(hints.fileExtension && SPREADSHEET_FORMATS.find((e) => e === hints.fileExtension?.toLowerCase())) ||
-		EXTENSION_BY_MIME_TYPE[(hints.mimeType ?? '').split(';')[0].trim().toLowerCase()];
-	if (fromHints) return `${name || 'cases'}.${fromHints}` as UploadFileName;
-	const found = hints.mimeType ? `MIME type '${hints.mimeType}'` : 'no file extension';
-	throw new InvalidInputError(
-		`Cannot tell the type of the file '${name || '(no name)'}' (${found}); CommCare imports ${supported}`,
-		'Give the file a name ending in .xlsx, .xls or .csv.',
-	);
 }
 
 /**
@@ -223,81 +175,6 @@ function receiptFrom(
 function serverTime(date: string | undefined): string | null {
 	const time = date === undefined ? NaN : Date.parse(date);
 	return Number.isNaN(time) ? null : new Date(time).toISOString();
-}
-
-/** The output item of one upload (`UploadResultJson` in the output contract). */
-export function uploadResultJson(
-	settings: ImportSettings,
-	receipt: UploadReceipt,
-	extra: {
-		rowCount?: number | null;
-		uploadNumber?: number;
-		uploadCount?: number;
-		warnings?: CheckFinding[];
-		columnsLeftOut?: string[];
-	} = {},
-): UploadResultJson {
-	return {
-		status_url: receipt.status_url,
-		code: receipt.code,
-		message: receipt.message,
-		projectSpace: settings.projectSpace,
-		caseType: settings.caseType,
-		fileName: receipt.fileName,
-		searchField: settings.searchField,
-		searchColumn: settings.searchColumn,
-		nameColumn: settings.nameColumn,
-		createNewCases: settings.createNewCases,
-		comment: settings.comment,
-		rowCount: extra.rowCount ?? null,
-		uploadNumber: extra.uploadNumber ?? 1,
-		uploadCount: extra.uploadCount ?? 1,
-		...(extra.columnsLeftOut && extra.columnsLeftOut.length > 0 ? { columnsLeftOut: [...extra.columnsLeftOut] } : {}),
-		acceptedAt: receipt.acceptedAt,
-		warnings: [...(extra.warnings ?? []), ...receipt.warnings],
-	};
-}
-
-/** The output item of an upload that a dry run would make (`DryRunResultJson` in the output contract). */
-export function dryRunResultJson(
-	settings: ImportSettings,
-	fileName: string,
-	findings: { checked: boolean; rowCount: number | null; errors: CheckFinding[]; warnings: CheckFinding[] },
-	extra: Partial<
-		Pick<
-			DryRunResultJson,
-			'uploadNumber' | 'uploadCount' | 'columns' | 'sheetName' | 'firstItem' | 'lastItem' | 'columnsLeftOut'
-		>
-	> = {},
-): DryRunResultJson {
-	return {
-		dryRun: true,
-		wouldUpload: findings.errors.length === 0,
-		checked: findings.checked,
-		projectSpace: settings.projectSpace,
-		caseType: settings.caseType,
-		fileName,
-		searchField: settings.searchField,
-		searchColumn: settings.searchColumn,
-		nameColumn: settings.nameColumn,
-		createNewCases: settings.createNewCases,
-		comment: settings.comment,
-		rowCount: findings.rowCount,
-		uploadNumber: extra.uploadNumber ?? 1,
-		uploadCount: extra.uploadCount ?? 1,
-		...(extra.columns
-			? {
-					columns: [...extra.columns],
-					sheetName: extra.sheetName,
-					firstItem: extra.firstItem,
-					lastItem: extra.lastItem,
-				}
-			: {}),
-		...(extra.columnsLeftOut && extra.columnsLeftOut.length > 0 ? { columnsLeftOut: [...extra.columnsLeftOut] } : {}),
-		// Copies: items of one run must never share an array (a later node changing one would change the others).
-		errors: structuredClone(findings.errors),
-		warnings: structuredClone(findings.warnings),
-	};
 }
 
 function closeIfStream(content: Buffer | NodeJS.ReadableStream | undefined): void {

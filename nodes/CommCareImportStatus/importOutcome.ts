@@ -3,7 +3,7 @@
  * accounted for: imported, failed with their error, or skipped. Pure: `polling.ts` does the waiting.
  */
 import type { IDataObject } from 'n8n-workflow';
-import { CREATION_OFF, plural } from '../shared/messages';
+import { CREATION_OFF, plural } from '../shared/wording';
 import type { ImportOutcomeJson, RowErrorEntry, StatusResponse } from '../shared/outputContract';
 import { ImportState, isPlainObject, stateName } from './statusBody';
 

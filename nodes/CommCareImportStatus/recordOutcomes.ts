@@ -1,8 +1,7 @@
 /** Per-record mode: one import's outcome turned into one outcome per record (input item) of that upload. */
 import type { IDataObject } from 'n8n-workflow';
-import { CREATION_OFF, plural } from '../shared/messages';
-import { searchIdOfValue } from '../shared/searchIds';
-import { isWrittenBlank } from '../shared/writtenText';
+import { CREATION_OFF, plural } from '../shared/wording';
+import { searchIdOfValue, isWrittenBlank } from '../shared/cellText';
 import type { ImportOutcomeJson, Outcome, OutcomeReason, RecordOutcomeJson } from '../shared/outputContract';
 import { createNewCasesOf, distinctErrorRows, silentSkipReason } from './importOutcome';
 import { ImportState, isPlainObject } from './statusBody';

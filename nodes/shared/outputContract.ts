@@ -3,7 +3,9 @@
  * `outcome`, `rows`, ...), so a key is never renamed or removed; new keys may be added.
  */
 import type { IDataObject } from 'n8n-workflow';
-import type { SearchField } from './../CommCareBulkImport/importSettings';
+
+/** How Bulk Import matches rows to cases: CommCare's `search_field` (docs/commcare-api.md §3.3). */
+export type SearchField = 'case_id' | 'external_id';
 
 /** One row-level (or whole-import) error entry exactly as the status endpoint reports it (docs/commcare-api.md §5). */
 export interface RowErrorEntry extends IDataObject {

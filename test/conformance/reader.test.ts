@@ -7,9 +7,9 @@ import { readFileSync } from 'fs';
 
 import { rowRecords } from '../../emulator/importer';
 import { readXlsxWorkbook } from '../../emulator/xlsxReader';
-import { inspectSpreadsheet } from '../../nodes/CommCareBulkImport/spreadsheet/inspectFile';
+import { inspectSpreadsheet } from '../../nodes/CommCareBulkImport/spreadsheet/inspect';
 import type { SheetInspection } from '../../nodes/CommCareBulkImport/spreadsheet/inspection';
-import { isBlankText } from '../../nodes/shared/searchIds';
+import { isBlankText } from '../../nodes/shared/cellText';
 import { buildCorpus, capturedCorpus, type CorpusFile } from './corpus';
 import { conformanceSuite } from './python';
 import { readWithOpenpyxl, type PythonFile } from './openpyxl';

@@ -5,8 +5,7 @@
  */
 import { boolCell, floatCell, intCell, type Cell } from '../../emulator/cells';
 import { normaliseSearchId } from '../../emulator/importer';
-import { pythonNumberOfCellText, searchIdOfCell } from '../../nodes/CommCareBulkImport/spreadsheet/serverText';
-import { searchIdOfText } from '../../nodes/shared/searchIds';
+import { pythonNumberOfCellText, searchIdOfCell, searchIdOfText } from '../../nodes/shared/cellText';
 import { conformanceSuite } from './python';
 import { readWithOpenpyxl, type SearchIdCell } from './openpyxl';
 

@@ -12,8 +12,8 @@ import * as path from 'path';
 import type { IDataObject } from 'n8n-workflow';
 
 import { ID_COLUMNS } from '../../nodes/CommCareBulkImport/sources/itemsPlan';
-import { inspectItems } from '../../nodes/CommCareBulkImport/spreadsheet/inspectFile';
-import { idCellText, isBlankText, searchIdOfValue } from '../../nodes/shared/searchIds';
+import { inspectItems } from '../../nodes/CommCareBulkImport/spreadsheet/inspect';
+import { idCellText, isBlankText, searchIdOfValue } from '../../nodes/shared/cellText';
 import { writeItems } from './corpus';
 import { conformanceSuite } from './python';
 import { readWithOpenpyxl, type PythonRecord } from './openpyxl';

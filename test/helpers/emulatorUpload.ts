@@ -8,8 +8,7 @@ import ExcelJS from 'exceljs';
 import FormData from 'form-data';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import type { SearchField } from '../../nodes/CommCareBulkImport/importSettings';
-import type { RecordResultJson, UploadResultJson } from '../../nodes/shared/outputContract';
+import type { SearchField, RecordResultJson, UploadResultJson } from '../../nodes/shared/outputContract';
 
 export type CellValue = string | number | boolean | null;
 export type SheetRow = Record<string, CellValue>;

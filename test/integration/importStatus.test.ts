@@ -14,7 +14,7 @@ import { ERROR_TEXT, startEmulator, type Emulator } from '../../emulator';
 import { uploadResultItem, uploadToEmulator, type SheetRow } from '../helpers/emulatorUpload';
 import { runNode } from '../helpers/executionContext';
 import { SAVED_VERSIONS, savedAt } from '../helpers/savedVersion';
-import { CREATION_OFF } from '../../nodes/shared/messages';
+import { CREATION_OFF } from '../../nodes/shared/wording';
 
 const node = savedAt(new CommCareImportStatus(), SAVED_VERSIONS.importStatus);
 /** Fast polling against a local server; the timeout only bounds a broken test. */

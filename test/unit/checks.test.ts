@@ -1,10 +1,10 @@
 import { validateProjectSpace } from '../../nodes/CommCareBulkImport/projectSpace';
 import { type CheckInput } from '../../nodes/CommCareBulkImport/checks/report';
 import { checkedValueColumns, runChecks } from '../../nodes/CommCareBulkImport/checks/runChecks';
-import { searchIdOfText } from '../../nodes/shared/searchIds';
-import { CREATION_OFF, listWithMore, TURN_CREATION_ON } from '../../nodes/shared/messages';
-import { inspectItems, inspectSpreadsheet } from '../../nodes/CommCareBulkImport/spreadsheet/inspectFile';
-import type { ImportSettings } from '../../nodes/CommCareBulkImport/importSettings';
+import { searchIdOfText } from '../../nodes/shared/cellText';
+import { CREATION_OFF, listWithMore, TURN_CREATION_ON } from '../../nodes/shared/wording';
+import { inspectItems, inspectSpreadsheet } from '../../nodes/CommCareBulkImport/spreadsheet/inspect';
+import type { ImportSettings } from '../../nodes/CommCareBulkImport/parameters';
 import type { CheckFinding } from '../../nodes/shared/outputContract';
 
 const settings: ImportSettings = {

@@ -19,9 +19,9 @@ import {
 	writeItemsUploadFile,
 	type ItemsPlanOptions,
 } from '../../nodes/CommCareBulkImport/sources/itemsPlan';
-import { recordResults, sentValues } from '../../nodes/CommCareBulkImport/sources/recordResults';
+import { recordResults, sentValues } from '../../nodes/CommCareBulkImport/results';
 import { withTemporaryFolder } from '../../nodes/CommCareBulkImport/temporaryFolder';
-import type { ImportSettings } from '../../nodes/CommCareBulkImport/importSettings';
+import type { ImportSettings } from '../../nodes/CommCareBulkImport/parameters';
 import type { CheckFinding, UploadResultJson } from '../../nodes/shared/outputContract';
 
 const settings: ImportSettings = {

@@ -16,9 +16,9 @@ import { exceljsRowSink } from '../../nodes/CommCareBulkImport/spreadsheet/excel
 
 import { columnLetter, planColumns, safeSheetName } from '../../nodes/CommCareBulkImport/spreadsheet/columns';
 import { parseIsoDateText } from '../../nodes/CommCareBulkImport/spreadsheet/dates';
-import { inspectItems, inspectSpreadsheet } from '../../nodes/CommCareBulkImport/spreadsheet/inspectFile';
+import { inspectItems, inspectSpreadsheet } from '../../nodes/CommCareBulkImport/spreadsheet/inspect';
 import { SpreadsheetReadError } from '../../nodes/CommCareBulkImport/spreadsheet/inspection';
-import { serverText } from '../../nodes/CommCareBulkImport/spreadsheet/serverText';
+import { serverText } from '../../nodes/shared/cellText';
 import { CellValueError, MAX_CELL_LENGTH, toCell } from '../../nodes/CommCareBulkImport/spreadsheet/values';
 import { writeItemsXlsx, type WriteItemsOptions } from '../../nodes/CommCareBulkImport/spreadsheet/writer';
 
@@ -595,7 +595,7 @@ describe('dates do not depend on the machine time zone', () => {
 		const { PassThrough } = require('stream');
 		const XLSX = require('xlsx');
 		const { writeItemsXlsx } = require('./nodes/CommCareBulkImport/spreadsheet/writer.ts');
-		const { inspectSpreadsheet } = require('./nodes/CommCareBulkImport/spreadsheet/inspectFile.ts');
+		const { inspectSpreadsheet } = require('./nodes/CommCareBulkImport/spreadsheet/inspect.ts');
 		(async () => {
 			const out = new PassThrough(); const chunks = []; out.on('data', (c) => chunks.push(c));
 			const items = [{ dob: '2024-03-05', visit: '2024-03-05T23:30:00', utc: '2024-03-05T00:30:00Z', js: new Date(Date.UTC(2024, 2, 5, 23, 30)) }];
@@ -766,7 +766,7 @@ describe('inspectSpreadsheet', () => {
 		const script = `
 			const { PassThrough } = require('stream');
 			const { writeItemsXlsx } = require('./nodes/CommCareBulkImport/spreadsheet/writer.ts');
-		const { inspectSpreadsheet } = require('./nodes/CommCareBulkImport/spreadsheet/inspectFile.ts');
+		const { inspectSpreadsheet } = require('./nodes/CommCareBulkImport/spreadsheet/inspect.ts');
 			(async () => {
 				const out = new PassThrough(); const chunks = []; out.on('data', (c) => chunks.push(c));
 				const rows = Array.from({ length: 20000 }, (_, i) => ({ id: 'case-identifier-' + i, note: ('note ' + i + ' ').repeat(100) }));

@@ -18,7 +18,7 @@ import {
 import { routeToOutputs } from '../../nodes/CommCareImportStatus/routing';
 import { isTerminalState, parseStatusBody, stateName } from '../../nodes/CommCareImportStatus/statusBody';
 import type { RowErrorEntry, StatusResponse } from '../../nodes/shared/outputContract';
-import { CREATION_OFF } from '../../nodes/shared/messages';
+import { CREATION_OFF } from '../../nodes/shared/wording';
 
 const URL = 'https://www.commcarehq.org/a/demo/importer/history/uploads/3c0b2a3e/status';
 

@@ -13,7 +13,8 @@ import { errorForResponse } from '../../nodes/shared/errors';
 import { commCareCredentialsFrom } from '../../nodes/shared/transport/credentials';
 import { commCareRequest, sendRequest, type CommCareRequestOptions } from '../../nodes/shared/transport/request';
 import { DEFAULT_RETRY_POLICY, NO_RETRIES, retryPolicyWith } from '../../nodes/shared/transport/retryPolicy';
-import { uploadFileName, uploadSpreadsheet } from '../../nodes/CommCareBulkImport/upload';
+import { uploadFileName } from '../../nodes/CommCareBulkImport/spreadsheet/formats';
+import { uploadSpreadsheet } from '../../nodes/CommCareBulkImport/upload';
 import { createExecuteContext } from '../helpers/executionContext';
 import { SAVED_VERSIONS, savedAt } from '../helpers/savedVersion';
 

@@ -1,10 +1,10 @@
 /** Where the checks put what they find: one severity rule, row and item numbers, lists that stay short. */
-import { listWithMore } from '../../shared/messages';
+import { listWithMore } from '../../shared/wording';
 import type { HeaderKind, SheetInspection } from '../spreadsheet/inspection';
 import { columnLetter } from '../spreadsheet/columns';
-import { isBlankText } from '../../shared/searchIds';
+import { isBlankText } from '../../shared/cellText';
 import type { CheckFinding } from '../../shared/outputContract';
-import type { ImportSettings } from '../importSettings';
+import type { ImportSettings } from '../parameters';
 
 export interface CheckInput {
 	settings: ImportSettings;

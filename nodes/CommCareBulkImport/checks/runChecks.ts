@@ -58,7 +58,7 @@
  * - Duplicate headers are errors: one of the two values is silently lost.
  * Row numbers are spreadsheet rows (header = 1); item numbers are input item indexes counted from 0, like `$itemIndex`.
  */
-import type { ImportSettings } from '../importSettings';
+import type { ImportSettings } from '../parameters';
 import { checkHeaders, checkSpecialColumns } from './headerChecks';
 import { CheckReport, type CheckInput, type CheckResult } from './report';
 import { checkDataWithoutHeader, checkRowLimit, checkRowShapes, checkSheets } from './sheetChecks';

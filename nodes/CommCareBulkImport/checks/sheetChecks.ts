@@ -2,7 +2,7 @@
 import { columnLetter } from '../spreadsheet/columns';
 import { MAX_DATA_ROWS, type RowSample } from '../spreadsheet/inspection';
 import { quoteList } from './headerChecks';
-import { listWithMore } from '../../shared/messages';
+import { listWithMore } from '../../shared/wording';
 import { CheckReport } from './report';
 
 export function checkRowLimit(report: CheckReport): void {

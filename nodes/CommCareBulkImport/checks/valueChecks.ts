@@ -1,6 +1,6 @@
 /** Checks on the values of the rows: search ids, lengths, `close`, skipped rows, characters a sheet cannot store. */
-import { isBlankText, searchIdOfText } from '../../shared/searchIds';
-import { CREATION_OFF, TURN_CREATION_ON } from '../../shared/messages';
+import { isBlankText, searchIdOfText } from '../../shared/cellText';
+import { CREATION_OFF, TURN_CREATION_ON } from '../../shared/wording';
 import { CheckReport } from './report';
 
 export const MAX_ID_LENGTH = 255;

@@ -13,13 +13,14 @@ import { InvalidInputError } from '../../shared/invalidInputError';
 import type { CheckFindings } from '../checks/report';
 import { checkedColumns, runChecks } from '../checks/runChecks';
 import { DEFAULTS } from '../description';
-import type { ImportSettings } from '../importSettings';
+import type { ImportSettings } from '../parameters';
 import type { Failure, PlannedUpload, SourcePlan, UploadSource } from '../pipeline';
 import { readImportSettings, readRunOptions } from '../settings';
-import { formatOf } from '../spreadsheet/formats';
-import { inspectSpreadsheet } from '../spreadsheet/inspectFile';
+import { formatOf, uploadFileName } from '../spreadsheet/formats';
+import { inspectSpreadsheet } from '../spreadsheet/inspect';
 import { SpreadsheetReadError } from '../spreadsheet/inspection';
-import { dryRunResultJson, uploadFileName, type SpreadsheetFile } from '../upload';
+import { dryRunResultJson } from '../results';
+import { type SpreadsheetFile } from '../upload';
 
 /** Source "Spreadsheet File" as the pipeline runs it. */
 export class FileSource implements UploadSource {

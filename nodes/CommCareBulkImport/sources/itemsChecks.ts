@@ -1,6 +1,6 @@
 /** The checks of an upload written from items, on the cells that would be written; findings of several uploads merged. */
 import { checkedValueColumns, runChecks } from '../checks/runChecks';
-import { inspectItems } from '../spreadsheet/inspectFile';
+import { inspectItems } from '../spreadsheet/inspect';
 import { type SheetInspection } from '../spreadsheet/inspection';
 import { CellValueError } from '../spreadsheet/values';
 import type { CheckFinding } from '../../shared/outputContract';

@@ -10,14 +10,15 @@ import { stat } from 'fs/promises';
 import { join } from 'path';
 import { finished } from 'stream/promises';
 import type { IDataObject } from 'n8n-workflow';
-import { listWithMore } from '../../shared/messages';
-import { searchIdOfValue } from '../../shared/searchIds';
+import { listWithMore } from '../../shared/wording';
+import { searchIdOfValue } from '../../shared/cellText';
 import { planColumns, safeSheetName } from '../spreadsheet/columns';
 import { ownValue } from '../spreadsheet/values';
 import { writeItemsXlsx } from '../spreadsheet/writer';
 import type { CheckFinding } from '../../shared/outputContract';
-import type { ImportSettings, ItemsOptions, SettingsGroup } from '../importSettings';
-import { uploadFileName, type SpreadsheetFile } from '../upload';
+import type { ImportSettings, ItemsOptions, SettingsGroup } from '../parameters';
+import { uploadFileName } from '../spreadsheet/formats';
+import { type SpreadsheetFile } from '../upload';
 
 /** Columns always written as text, whatever the item holds: ids keep their leading zeros and never become numbers. */
 export const ID_COLUMNS = ['case_id', 'external_id', 'owner_id', 'parent_id', 'parent_external_id'];

@@ -10,7 +10,7 @@ import { InvalidInputError } from '../../shared/invalidInputError';
 import type { UploadResultJson } from '../../shared/outputContract';
 import type { CheckFindings } from '../checks/report';
 import { ChecksFailedError } from '../failures';
-import type { ItemsOptions, RunOptions, SettingsGroup } from '../importSettings';
+import type { ItemsOptions, RunOptions, SettingsGroup } from '../parameters';
 import type { Failure, PlannedUpload, SourcePlan, UploadSource } from '../pipeline';
 import {
 	readItemsOptionsForAllItems,
@@ -19,7 +19,8 @@ import {
 	wantsOutputPerRecord,
 } from '../settings';
 import { CellValueError } from '../spreadsheet/values';
-import { dryRunResultJson, type SpreadsheetFile } from '../upload';
+import { dryRunResultJson, recordResults } from '../results';
+import { type SpreadsheetFile } from '../upload';
 import { checkItemsUpload, mergeFindings, uncheckedItemsUpload } from './itemsChecks';
 import {
 	describeUploadItems,
@@ -28,7 +29,6 @@ import {
 	type ItemsPlan,
 	type ItemsUpload,
 } from './itemsPlan';
-import { recordResults } from './recordResults';
 
 /** Source "Input Items" as the pipeline runs it. */
 export class ItemsSource implements UploadSource {

@@ -3,7 +3,7 @@ import { Readable, Transform } from 'stream';
 import { createCsvParser } from './exceljsInternals';
 import { type ReadRow, type SheetInspection, SpreadsheetReadError } from './inspection';
 import type { RowCollector } from './rowCollector';
-import { isBlankMarker, isBlankText } from '../../shared/searchIds';
+import { isBlankMarker, isBlankText } from '../../shared/cellText';
 
 export async function inspectCsv(input: Readable, collector: RowCollector): Promise<SheetInspection> {
 	const parser = createCsvParser();

@@ -1,13 +1,5 @@
 /** Dates as the value rules write them: ISO text read by its digits, a JS `Date` on the workflow's clock, Excel's range. */
-
-/** Python's `str()` of a date or datetime: `YYYY-MM-DD` at midnight, else `YYYY-MM-DD HH:MM:SS[.ffffff]`. UTC clock. */
-export function dateText(date: Date): string {
-	const day = `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}`;
-	const ms = date.getUTCMilliseconds();
-	if (date.getUTCHours() === 0 && date.getUTCMinutes() === 0 && date.getUTCSeconds() === 0 && ms === 0) return day;
-	const time = `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}`;
-	return ms === 0 ? `${day} ${time}` : `${day} ${time}.${pad(ms, 3)}000`;
-}
+import { dateText } from '../../shared/cellText';
 
 /**
  * A function giving, for a moment, a Date whose UTC clock shows the wall clock of `timeZone` at that moment (the

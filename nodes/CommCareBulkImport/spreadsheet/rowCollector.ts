@@ -8,7 +8,7 @@ import {
 	detached,
 	storedValue,
 } from './inspection';
-import { searchIdOfCell, serverText } from './serverText';
+import { searchIdOfCell, serverText } from '../../shared/cellText';
 
 /** The server's `.xlsx` reader stops after this many consecutive rows without a truthy value. */
 const SERVER_EMPTY_ROW_LIMIT = 1000;
@@ -136,7 +136,7 @@ export class RowCollector {
 			if (this.searchIds) {
 				const index = lastReached(this.headerIndexes(this.searchColumn as string), row.cellCount);
 				const value = index < 0 ? null : row.valueAt(index);
-				this.searchIds.push(storedValue(searchIdOfCell(value, this.format)) as string);
+				this.searchIds.push(storedValue(searchIdOfCell(value, this.format === 'csv')) as string);
 			}
 			this.lastDataRow = rowNumber;
 		}

@@ -1,9 +1,15 @@
 /** The cells of a worksheet row as CommCare's reader (openpyxl, data only) reads them, for the checks. */
 import { excelSerialAsRead, isoCellAsRead } from './dates';
 import { type HeaderCell, type ReadRow, SpreadsheetReadError } from './inspection';
-import { isPythonNumber, isTruthyCell, plainNumberIsZero, pythonNumberOfCellText, serverText } from './serverText';
+import {
+	isPythonNumber,
+	isTruthyCell,
+	plainNumberIsZero,
+	pythonNumberOfCellText,
+	serverText,
+	isBlankMarker,
+} from '../../shared/cellText';
 import type { WorkbookParts } from './xlsxParts';
-import { isBlankMarker } from '../../shared/searchIds';
 
 /** One cell of the row being read, as written in the sheet: its type (`t`), style (`s`) and value text. */
 export interface RawCell {

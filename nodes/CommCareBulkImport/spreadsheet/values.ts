@@ -45,9 +45,14 @@
  *   workflow's `$now` would, so a Date made for midnight there is that day.
  */
 import type { IDataObject } from 'n8n-workflow';
-import { EARLIEST_EXCEL_DATE, END_OF_EXCEL_DATES, dateText, mod, parseIsoDateText, wallClockIn } from './dates';
-import { describeUnstorable, hasUnstorableCharacters } from '../../shared/writtenText';
-import { booleanText, pythonTextOfWrittenNumber } from './serverText';
+import { EARLIEST_EXCEL_DATE, END_OF_EXCEL_DATES, mod, parseIsoDateText, wallClockIn } from './dates';
+import {
+	dateText,
+	describeUnstorable,
+	hasUnstorableCharacters,
+	booleanText,
+	pythonTextOfWrittenNumber,
+} from '../../shared/cellText';
 
 /** Excel's limit on the characters in one cell. */
 export const MAX_CELL_LENGTH = 32_767;

@@ -8,7 +8,7 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { isWrittenBlank } from '../../shared/writtenText';
+import { isWrittenBlank } from '../../shared/cellText';
 import type { ImportOutcomeJson } from '../../shared/outputContract';
 import type { CaseSummary } from './caseApi';
 import type { CaseAction, RecordLookup } from './lookupResult';

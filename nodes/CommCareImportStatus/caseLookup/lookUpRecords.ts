@@ -17,7 +17,7 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { idCellText, searchIdOfValue } from '../../shared/searchIds';
+import { idCellText, searchIdOfValue } from '../../shared/cellText';
 import type { ImportOutcomeJson } from '../../shared/outputContract';
 import { rowCountOf } from '../importOutcome';
 import type { RecordInput } from '../recordOutcomes';

@@ -2,7 +2,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import type { CaseLookupJson, CaseSummaryJson } from '../../shared/outputContract';
-import { CREATION_OFF, TURN_CREATION_ON } from '../../shared/messages';
+import { CREATION_OFF, TURN_CREATION_ON } from '../../shared/wording';
 import type { GroupLookup, RecordLookup } from './lookupResult';
 
 export interface CaseFields extends IDataObject {

@@ -1,7 +1,6 @@
 /** What one import asks of CommCare: the Bulk Import node's parameters, read and checked once (settings.ts). */
 import type { ProjectSpace } from '../shared/transport/addresses';
-
-export type SearchField = 'case_id' | 'external_id';
+import type { SearchField } from '../shared/outputContract';
 
 /** Everything the upload sends besides the file (docs/commcare-api.md §3). */
 export interface ImportSettings {

@@ -5,9 +5,14 @@ import { inspectCsv } from './csv';
 import { type SpreadsheetFormat } from './formats';
 import { type ReadRow, type SheetInspection } from './inspection';
 import { RowCollector } from './rowCollector';
-import { isTruthyCell, serverText } from './serverText';
-import { isBlankMarker, isBlankText } from '../../shared/searchIds';
-import { hasUnstorableCharacters, textAsWritten } from '../../shared/writtenText';
+import {
+	isTruthyCell,
+	serverText,
+	isBlankMarker,
+	isBlankText,
+	hasUnstorableCharacters,
+	textAsWritten,
+} from '../../shared/cellText';
 import { type CellValue, columnConverters, ownValue } from './values';
 import { type WriteItemsOptions, itemIndexFor } from './writer';
 import { inspectXlsx } from './xlsxReader';
