@@ -9,9 +9,8 @@ import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } f
 import { toNodeError } from '../shared/errors';
 import { withRedaction } from '../shared/withRedaction';
 import { PollingCancelledError } from './concurrency';
-import { fetchStatusThroughTransport, pollStatusUrls, type PollingOptions } from './polling';
+import { fetchStatusThroughTransport, pollStatusUrls, type PollingOptions, unpolled } from './polling';
 import { DEFAULTS, MIN_POLL_INTERVAL_SECONDS } from './description';
-import { unpolled } from './importOutcome';
 import { outcomesForItems, planStatusChecks, recordGroups, routeToOutputs, urlsToPoll } from './routing';
 import { lookUpCaseIds } from './caseLookup/lookUpImports';
 import { getCommCareCredentials } from '../shared/transport/credentials';

@@ -6,38 +6,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { CREATION_OFF, plural } from '../shared/wording';
 import type { ImportOutcomeJson, RowErrorEntry, StatusResponse } from '../shared/outputContract';
 import { ImportState, isPlainObject, stateName } from './statusBody';
-
-export type WaitEnd =
-	/** State 2 or 3 was reached; `status` is that last response, `problem` what of it could not be read. */
-	| { kind: 'finished'; status: StatusResponse; problem?: string | null }
-	/** The timeout passed before a final state. `lastProblem` is the last transient failure, if the last poll failed. */
-	| { kind: 'timedOut'; lastProblem: string | null }
-	| { kind: 'notFound' }
-	/** 401 or 403: the credential or its permissions were refused; `message` says what to check, when known. */
-	| { kind: 'denied'; httpStatus: 401 | 403; message: string | null }
-	/** Any other HTTP answer that retrying will not fix. */
-	| { kind: 'httpError'; httpStatus: number | null; message: string }
-	/** Never requested: the URL is not valid, or its origin is not the credential's. */
-	| { kind: 'refused'; reason: string }
-	/** The input item carries no status URL (the upload failed upstream and the workflow went on). */
-	| { kind: 'missingStatusUrl' };
-
-/** Everything known about the wait for one status URL. */
-export interface WaitResult {
-	end: WaitEnd;
-	/** Last state the server reported (null when it never answered with a status). */
-	lastState: number | null;
-	/** How far the import got: last running percent, 100 once finished; null when never seen running. */
-	lastPercent: number | null;
-	/** Status requests made (including failed ones). */
-	polls: number;
-	waitedSeconds: number;
-}
-
-/** A wait that never happened (no URL, or a URL we refuse to call). */
-export function unpolled(end: WaitEnd): WaitResult {
-	return { end, lastState: null, lastPercent: null, polls: 0, waitedSeconds: 0 };
-}
+import type { WaitResult } from './polling';
 
 // One upload -> one outcome
 

@@ -20,10 +20,10 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { errorForResponse } from '../shared/errors';
+import type { StatusResponse } from '../shared/outputContract';
 import { sleepUnlessCancelled } from '../shared/sleep';
 import { forEachLimited, throwIfCancelled } from './concurrency';
 import { DEFAULTS } from './description';
-import { type WaitEnd, type WaitResult } from './importOutcome';
 import { isTerminalState, ImportState, parseStatusBody } from './statusBody';
 import { projectSpaceFromUrl } from '../shared/transport/addresses';
 import { type CommCareCredentials } from '../shared/transport/credentials';
@@ -36,6 +36,38 @@ import {
 	isRetryableStatus,
 	parseRetryAfterMs,
 } from '../shared/transport/retryPolicy';
+
+export type WaitEnd =
+	/** State 2 or 3 was reached; `status` is that last response, `problem` what of it could not be read. */
+	| { kind: 'finished'; status: StatusResponse; problem?: string | null }
+	/** The timeout passed before a final state. `lastProblem` is the last transient failure, if the last poll failed. */
+	| { kind: 'timedOut'; lastProblem: string | null }
+	| { kind: 'notFound' }
+	/** 401 or 403: the credential or its permissions were refused; `message` says what to check, when known. */
+	| { kind: 'denied'; httpStatus: 401 | 403; message: string | null }
+	/** Any other HTTP answer that retrying will not fix. */
+	| { kind: 'httpError'; httpStatus: number | null; message: string }
+	/** Never requested: the URL is not valid, or its origin is not the credential's. */
+	| { kind: 'refused'; reason: string }
+	/** The input item carries no status URL (the upload failed upstream and the workflow went on). */
+	| { kind: 'missingStatusUrl' };
+
+/** Everything known about the wait for one status URL. */
+export interface WaitResult {
+	end: WaitEnd;
+	/** Last state the server reported (null when it never answered with a status). */
+	lastState: number | null;
+	/** How far the import got: last running percent, 100 once finished; null when never seen running. */
+	lastPercent: number | null;
+	/** Status requests made (including failed ones). */
+	polls: number;
+	waitedSeconds: number;
+}
+
+/** A wait that never happened (no URL, or a URL we refuse to call). */
+export function unpolled(end: WaitEnd): WaitResult {
+	return { end, lastState: null, lastPercent: null, polls: 0, waitedSeconds: 0 };
+}
 
 /**
  * What one status request produced:

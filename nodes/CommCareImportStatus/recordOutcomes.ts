@@ -1,60 +1,11 @@
 /** Per-record mode: one import's outcome turned into one outcome per record (input item) of that upload. */
 import type { IDataObject } from 'n8n-workflow';
-import { CREATION_OFF, plural } from '../shared/wording';
-import { searchIdOfValue, isWrittenBlank } from '../shared/cellText';
+import { plural } from '../shared/wording';
 import type { ImportOutcomeJson, Outcome, OutcomeReason, RecordOutcomeJson } from '../shared/outputContract';
-import { createNewCasesOf, distinctErrorRows, silentSkipReason } from './importOutcome';
-import { ImportState, isPlainObject } from './statusBody';
+import { createNewCasesOf, silentSkipReason } from './importOutcome';
+import { certainSkipReason, importFinished, type RecordInput } from './records';
 import { caseFields, NOT_IMPORTED, NOT_RUN, notLookedUp, type CaseFields } from './caseLookup/lookupJson';
 import type { GroupLookup, RecordLookup } from './caseLookup/lookupResult';
-
-/** A record item from CommCare Bulk Import's per-record mode, as this node reads it. */
-export interface RecordInput {
-	row: number;
-	record: IDataObject;
-	/** The record's upload settings (searchField, searchColumn, createNewCases, rowCount). */
-	upload: IDataObject;
-}
-
-export function isRecordItem(json: IDataObject): boolean {
-	return typeof json.row === 'number' && isPlainObject(json.record);
-}
-
-/**
- * Why a record is certainly skipped by the server, judged from the record alone, or null (docs/commcare-api.md §6.2, §6.3):
- * - every mapped value is empty (the search column is not a mapped value when matching by case_id);
- * - matching by case_id with an empty id while creation is off: nothing can match, nothing may be created.
- * (An empty id when matching by external_id is not silent: the server reports "Blank External ID".)
- */
-export function certainSkipReason(input: RecordInput): string | null {
-	const searchField = input.upload.searchField === 'external_id' ? 'external_id' : 'case_id';
-	const searchColumn = typeof input.upload.searchColumn === 'string' ? input.upload.searchColumn : searchField;
-	const mapped = Object.entries(input.record).filter(([key]) => searchField === 'external_id' || key !== searchColumn);
-	// Judged by what was written: a value of control characters only reached CommCare as a blank cell.
-	if (mapped.every(([, value]) => isWrittenBlank(value))) {
-		return 'blank row: every mapped cell is empty, and CommCare skips such rows without reporting them';
-	}
-	if (
-		searchField === 'case_id' &&
-		input.upload.createNewCases === false &&
-		searchIdOfValue(input.record[searchColumn]) === ''
-	) {
-		return `empty "${searchColumn}" while ${CREATION_OFF}: nothing to update and nothing may be created`;
-	}
-	return null;
-}
-
-/** The records worth a case lookup: of an import that finished, neither listed in its errors nor certainly skipped. */
-export function recordsToLookUp(records: RecordInput[], outcome: ImportOutcomeJson): RecordInput[] {
-	if (!importFinished(outcome)) return [];
-	const listed = distinctErrorRows(outcome.errors);
-	return records.filter((input) => !listed.has(input.row) && certainSkipReason(input) === null);
-}
-
-/** State 2 and not an error: the rows were processed, so their cases can be looked up. */
-export function importFinished(outcome: ImportOutcomeJson): boolean {
-	return outcome.state === ImportState.Success && outcome.outcome !== 'error';
-}
 
 /**
  * What a row of an import that did not finish is, in the summary's first words: a failed import may have applied it

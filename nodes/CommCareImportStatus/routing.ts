@@ -2,8 +2,10 @@
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { checkedRequestUrl, type BaseUrl } from '../shared/transport/addresses';
 import type { ImportOutcomeJson, Outcome, RecordOutcomeJson } from '../shared/outputContract';
-import { type WaitResult, classifyImport, unpolled } from './importOutcome';
-import { classifyRecords, isRecordItem, type RecordInput } from './recordOutcomes';
+import { type WaitResult, unpolled } from './polling';
+import { classifyImport } from './importOutcome';
+import { classifyRecords } from './recordOutcomes';
+import { isRecordItem, type ImportRecords } from './records';
 import type { GroupLookup } from './caseLookup/lookupResult';
 import { simplifyOutcome } from './simplify';
 import { isPlainObject } from './statusBody';
@@ -53,13 +55,9 @@ export function urlsToPoll(checks: StatusCheck[]): string[] {
 }
 
 /** The record items (per-record mode) of one import, classified together. */
-export interface RecordGroup {
+export interface RecordGroup extends ImportRecords {
 	key: string;
 	checks: StatusCheck[];
-	inputs: RecordInput[];
-	/** The polled status URL (null when the records were not polled). */
-	pollUrl: string | null;
-	importOutcome: ImportOutcomeJson;
 }
 
 function waitFor(check: StatusCheck, waits: Map<string, WaitResult>): WaitResult {

@@ -6,15 +6,10 @@ import {
 	accountForRows,
 	countSilentSkips,
 	formatRows,
-	unpolled,
-	type WaitResult,
 } from '../../nodes/CommCareImportStatus/importOutcome';
-import {
-	certainSkipReason,
-	classifyRecords,
-	isRecordItem,
-	type RecordInput,
-} from '../../nodes/CommCareImportStatus/recordOutcomes';
+import { unpolled, type WaitResult } from '../../nodes/CommCareImportStatus/polling';
+import { certainSkipReason, isRecordItem, type RecordInput } from '../../nodes/CommCareImportStatus/records';
+import { classifyRecords } from '../../nodes/CommCareImportStatus/recordOutcomes';
 import { routeToOutputs } from '../../nodes/CommCareImportStatus/routing';
 import { isTerminalState, parseStatusBody, stateName } from '../../nodes/CommCareImportStatus/statusBody';
 import type { RowErrorEntry, StatusResponse } from '../../nodes/shared/outputContract';

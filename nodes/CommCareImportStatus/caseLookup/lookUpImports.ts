@@ -10,8 +10,7 @@ import { caseApiBase } from '../../shared/transport/addresses';
 import type { CommCareCredentials } from '../../shared/transport/credentials';
 import { sleepUnlessCancelled } from '../../shared/sleep';
 import { throwIfCancelled } from '../concurrency';
-import { importFinished, recordsToLookUp } from '../recordOutcomes';
-import type { RecordGroup } from '../routing';
+import { importFinished, recordsToLookUp, type ImportRecords } from '../records';
 import { caseApiThroughTransport } from './caseApi';
 import type { GroupLookup } from './lookupResult';
 import { lookUpRecords } from './lookUpRecords';
@@ -32,13 +31,13 @@ const NOTHING_LOOKED_UP: GroupLookup = Object.freeze({
 	waitedSeconds: 0,
 });
 
-export async function lookUpCaseIds(
+export async function lookUpCaseIds<Group extends ImportRecords>(
 	ctx: IExecuteFunctions,
 	credentials: CommCareCredentials,
-	groups: RecordGroup[],
+	groups: Group[],
 	settings: CaseLookupSettings,
-): Promise<Map<RecordGroup, GroupLookup>> {
-	const lookups = new Map<RecordGroup, GroupLookup>();
+): Promise<Map<Group, GroupLookup>> {
+	const lookups = new Map<Group, GroupLookup>();
 	const deadline = Date.now() + settings.waitSeconds * 1000;
 	const hints = new Set<string>();
 	for (const group of groups) {

@@ -20,7 +20,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { idCellText, searchIdOfValue } from '../../shared/cellText';
 import type { ImportOutcomeJson } from '../../shared/outputContract';
 import { rowCountOf } from '../importOutcome';
-import type { RecordInput } from '../recordOutcomes';
+import type { RecordInput } from '../records';
 import { type CaseApi, type CaseSummary, CaseLookupUnavailable, MAX_IDS_PER_REQUEST } from './caseApi';
 import { settleActions, trustedOpening } from './caseTimes';
 import { boundByCounts } from './countsBound';

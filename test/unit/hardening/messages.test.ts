@@ -6,7 +6,8 @@
 import type { INode } from 'n8n-workflow';
 
 import { CHECK_IMPORT_HISTORY, errorForNetworkFailure, errorForResponse } from '../../../nodes/shared/errors';
-import { classifyImport, unpolled } from '../../../nodes/CommCareImportStatus/importOutcome';
+import { classifyImport } from '../../../nodes/CommCareImportStatus/importOutcome';
+import { unpolled } from '../../../nodes/CommCareImportStatus/polling';
 import { commCareCredentialsFrom } from '../../../nodes/shared/transport/credentials';
 import { normalizeResponse } from '../../../nodes/shared/transport/response';
 
