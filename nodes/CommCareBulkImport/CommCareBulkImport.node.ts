@@ -14,6 +14,7 @@ import { bulkImportProperties } from './description';
 import { executeBulkImport } from './execute';
 import { searchCaseTypes } from './listSearch/caseTypes';
 import { searchProjectSpaces } from './listSearch/projectSpaces';
+import { DEFAULT_VERSION, VERSIONS } from './versions';
 
 /** The value of Project Space or Case Type: a plain string (version 1) or a resource locator's value (1.1 on). */
 const valueOf = (name: string) =>
@@ -34,10 +35,9 @@ export class CommCareBulkImport implements INodeType {
 		name: 'commCareBulkImport',
 		icon: { light: 'file:commcare.svg', dark: 'file:commcare.dark.svg' },
 		group: ['output'],
-		// 1.1: Project Space and Case Type are picked from lists (resource locators); 1 keeps them as plain text.
-		// 1.2: new nodes match by External ID and create the rows that match no case ("Rows That Match No Case").
-		version: [1, 1.1, 1.2],
-		defaultVersion: 1.2,
+		// What each version changed: versions.ts.
+		version: VERSIONS,
+		defaultVersion: DEFAULT_VERSION,
 		subtitle: SUBTITLE,
 		description: 'Create or update CommCare HQ cases in bulk from a spreadsheet or from input items',
 		defaults: { name: 'CommCare Bulk Import' },

@@ -3,6 +3,8 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import { parameterDefault } from '../shared/parameterDefaults';
 import { PROJECT_SPACE_PATTERN } from './projectSpace';
+import type { SearchField } from '../shared/outputContract';
+import { RESOURCE_LOCATORS, SAFE_DEFAULTS, versionsBefore } from './versions';
 
 // Parameter and option names are the public contract (stored in users' workflows): never rename one once released.
 // Defaults are written here only: DEFAULTS below reads them back for the code that reads the parameters.
@@ -146,7 +148,7 @@ export const bulkImportProperties: INodeProperties[] = [
 		default: '',
 		required: true,
 		placeholder: 'e.g. my-project',
-		displayOptions: { show: { '@version': [1] } },
+		displayOptions: { show: { '@version': versionsBefore(RESOURCE_LOCATORS) } },
 		description:
 			'The CommCare project space (domain), as in the address https://www.commcarehq.org/a/&lt;project-space&gt;/',
 	},
@@ -157,7 +159,7 @@ export const bulkImportProperties: INodeProperties[] = [
 		default: '',
 		required: true,
 		placeholder: 'e.g. patient',
-		displayOptions: { show: { '@version': [1] } },
+		displayOptions: { show: { '@version': versionsBefore(RESOURCE_LOCATORS) } },
 		description: 'The case type to create or update, e.g. patient or household',
 	},
 	{
@@ -166,7 +168,7 @@ export const bulkImportProperties: INodeProperties[] = [
 		type: 'resourceLocator',
 		default: { mode: 'list', value: '' },
 		required: true,
-		displayOptions: { hide: { '@version': [1] } },
+		displayOptions: { hide: { '@version': versionsBefore(RESOURCE_LOCATORS) } },
 		description:
 			'The CommCare project space (domain), as in the address https://www.commcarehq.org/a/&lt;project-space&gt;/',
 		modes: [
@@ -201,7 +203,7 @@ export const bulkImportProperties: INodeProperties[] = [
 		type: 'resourceLocator',
 		default: { mode: 'list', value: '' },
 		required: true,
-		displayOptions: { hide: { '@version': [1] } },
+		displayOptions: { hide: { '@version': versionsBefore(RESOURCE_LOCATORS) } },
 		description:
 			"The case type to create or update, e.g. patient or household. The list shows the types of the project space's applications and the types that have cases.",
 		modes: [
@@ -259,8 +261,16 @@ export const bulkImportProperties: INodeProperties[] = [
 	},
 	// Version 1.2 made new nodes safe by default: they match by external ID and create the rows that match no case,
 	// so a new registration is never skipped without a word. Saved 1 and 1.1 nodes keep case_id and the switch.
-	{ ...matchCasesBy, default: 'case_id', displayOptions: { show: { '@version': [1, 1.1] } } },
-	{ ...matchCasesBy, default: 'external_id', displayOptions: { hide: { '@version': [1, 1.1] } } },
+	{
+		...matchCasesBy,
+		default: 'case_id',
+		displayOptions: { show: { '@version': versionsBefore(SAFE_DEFAULTS) } },
+	},
+	{
+		...matchCasesBy,
+		default: 'external_id',
+		displayOptions: { hide: { '@version': versionsBefore(SAFE_DEFAULTS) } },
+	},
 	{
 		displayName: 'ID Column',
 		name: 'searchColumn',
@@ -275,7 +285,7 @@ export const bulkImportProperties: INodeProperties[] = [
 		name: 'createNewCases',
 		type: 'boolean',
 		default: false,
-		displayOptions: { show: { '@version': [1, 1.1] } },
+		displayOptions: { show: { '@version': versionsBefore(SAFE_DEFAULTS) } },
 		description:
 			'Whether to create a new case for each row that matches no existing case. When off, such rows are skipped.',
 	},
@@ -284,7 +294,7 @@ export const bulkImportProperties: INodeProperties[] = [
 		name: 'unmatchedRows',
 		type: 'options',
 		default: 'create',
-		displayOptions: { hide: { '@version': [1, 1.1] } },
+		displayOptions: { hide: { '@version': versionsBefore(SAFE_DEFAULTS) } },
 		options: [
 			{ name: 'Create a New Case', value: 'create', description: 'Each such row becomes a new case' },
 			{
@@ -309,7 +319,9 @@ export const bulkImportProperties: INodeProperties[] = [
 		name: 'skipByCaseIdNotice',
 		type: 'notice',
 		default: '',
-		displayOptions: { show: { '@version': [1, 1.1], createNewCases: [false], searchField: ['case_id'] } },
+		displayOptions: {
+			show: { '@version': versionsBefore(SAFE_DEFAULTS), createNewCases: [false], searchField: ['case_id'] },
+		},
 	},
 	{
 		displayName: 'Name Column',
@@ -331,14 +343,10 @@ export const bulkImportProperties: INodeProperties[] = [
 
 const shown = <T extends INodeProperties['default']>(path: string) => parameterDefault<T>(bulkImportProperties, path);
 
-/** The defaults above, for the code that reads the parameters (settings.ts). */
+/** The defaults above that every version shares, for the code that reads the parameters (settings.ts). */
 export const DEFAULTS = {
 	source: shown<'binary' | 'items'>('source'),
 	binaryPropertyName: shown<string>('binaryPropertyName'),
-	/** Versions 1 and 1.1 (the first of the two definitions); 1.2 shows `external_id`. */
-	searchField: shown<string>('searchField'),
-	createNewCases: shown<boolean>('createNewCases'),
-	unmatchedRows: shown<'create' | 'skip'>('unmatchedRows'),
 	nameColumn: shown<string>('nameColumn'),
 	dryRun: shown<boolean>('options.dryRun'),
 	skipChecks: shown<boolean>('options.skipChecks'),
@@ -350,3 +358,21 @@ export const DEFAULTS = {
 	outputPerRecord: shown<boolean>('options.outputPerRecord'),
 	nestedAsJson: shown<boolean>('options.nestedAsJson'),
 } as const;
+
+/** The defaults that differ between versions, as the description gives them to a node of `typeVersion`. */
+export interface VersionedDefaults {
+	searchField: SearchField;
+	/** Whether rows that match no case become new cases when the parameter is left as it is. */
+	createUnmatched: boolean;
+}
+
+export function defaultsAt(typeVersion: number): VersionedDefaults {
+	const at = <T extends INodeProperties['default']>(path: string) =>
+		parameterDefault<T>(bulkImportProperties, path, typeVersion);
+	return {
+		searchField: at<SearchField>('searchField'),
+		// 1.2 replaced the "Create New Cases" switch with "Rows That Match No Case".
+		createUnmatched:
+			typeVersion >= SAFE_DEFAULTS ? at<string>('unmatchedRows') === 'create' : at<boolean>('createNewCases'),
+	};
+}

@@ -6,7 +6,8 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { InvalidInputError } from '../shared/invalidInputError';
-import { DEFAULTS } from './description';
+import { DEFAULTS, defaultsAt, type VersionedDefaults } from './description';
+import { SAFE_DEFAULTS } from './versions';
 import { listWithMore } from '../shared/wording';
 import { MAX_TIMER_MS } from '../shared/sleep';
 import { validateProjectSpace } from './projectSpace';
@@ -109,8 +110,9 @@ export function readImportSettings(ctx: IExecuteFunctions, itemIndex: number): I
 	const projectSpace = validateProjectSpace(text('projectSpace', ''));
 	const caseType = text('caseType', '');
 	if (!caseType) throw new InvalidInputError('The case type is empty', 'Type the case type to import, e.g. patient.');
-	const safeDefaults = ctx.getNode().typeVersion >= 1.2;
-	const searchField = text('searchField', safeDefaults ? 'external_id' : DEFAULTS.searchField);
+	const { typeVersion } = ctx.getNode();
+	const versioned = defaultsAt(typeVersion);
+	const searchField = text('searchField', versioned.searchField);
 	if (searchField !== 'case_id' && searchField !== 'external_id') {
 		throw new InvalidInputError(
 			`"Match Cases By" must be case_id or external_id (found '${searchField}')`,
@@ -123,17 +125,18 @@ export function readImportSettings(ctx: IExecuteFunctions, itemIndex: number): I
 		searchField: searchField as SearchField,
 		// Empty means "the column named like the search field", which is also CommCare's own default.
 		searchColumn: text('searchColumn', '') || searchField,
-		createNewCases: safeDefaults
-			? readUnmatchedRows(ctx, itemIndex) === 'create'
-			: ctx.getNodeParameter('createNewCases', itemIndex, DEFAULTS.createNewCases) === true,
+		createNewCases:
+			typeVersion >= SAFE_DEFAULTS
+				? readUnmatchedRows(ctx, itemIndex, versioned) === 'create'
+				: ctx.getNodeParameter('createNewCases', itemIndex, versioned.createUnmatched) === true,
 		nameColumn: text('nameColumn', DEFAULTS.nameColumn) || DEFAULTS.nameColumn,
 		comment: String(ctx.getNodeParameter('comment', itemIndex, '') ?? ''),
 	};
 }
 
 /** Version 1.2's "Rows That Match No Case" (version 1 and 1.1 have the "Create New Cases" switch instead). */
-function readUnmatchedRows(ctx: IExecuteFunctions, itemIndex: number): 'create' | 'skip' {
-	const value = ctx.getNodeParameter('unmatchedRows', itemIndex, DEFAULTS.unmatchedRows);
+function readUnmatchedRows(ctx: IExecuteFunctions, itemIndex: number, versioned: VersionedDefaults): 'create' | 'skip' {
+	const value = ctx.getNodeParameter('unmatchedRows', itemIndex, versioned.createUnmatched ? 'create' : 'skip');
 	if (value === 'create' || value === 'skip') return value;
 	throw new InvalidInputError(
 		`"Rows That Match No Case" must be 'create' or 'skip' (found ${JSON.stringify(value)})`,

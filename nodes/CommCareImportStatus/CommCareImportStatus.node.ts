@@ -9,6 +9,7 @@ import {
 import { CREDENTIAL_TYPE } from '../shared/transport/credentialType';
 import { importStatusProperties } from './description';
 import { executeImportStatus } from './execute';
+import { DEFAULT_VERSION, VERSIONS } from './versions';
 
 /**
  * Waits for CommCare case imports to finish (polling each `status_url` from CommCare Bulk Import) and routes every
@@ -20,9 +21,9 @@ export class CommCareImportStatus implements INodeType {
 		name: 'commCareImportStatus',
 		icon: { light: 'file:commcare.svg', dark: 'file:commcare.dark.svg' },
 		group: ['transform'],
-		// 1.1: new nodes output the simplified outcome ("Simplify", on); version 1 keeps the full one.
-		version: [1, 1.1],
-		defaultVersion: 1.1,
+		// What each version changed: versions.ts.
+		version: VERSIONS,
+		defaultVersion: DEFAULT_VERSION,
 		// "Check Once" for Timeout 0, else "Wait up to 30 min".
 		subtitle: '={{$parameter["timeout"] === 0 ? "Check Once" : "Wait up to " + $parameter["timeout"] + " min"}}',
 		description: 'Wait for CommCare HQ case imports to finish and route them to Success, Warning or Error',

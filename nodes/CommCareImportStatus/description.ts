@@ -2,6 +2,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { parameterDefault } from '../shared/parameterDefaults';
+import { SIMPLIFIED_OUTPUT, versionsBefore } from './versions';
 
 /** Below one second only makes sense against a local server (tests, the emulator); the back-off still applies. */
 export const MIN_POLL_INTERVAL_SECONDS = 0.05;
@@ -48,7 +49,7 @@ export const importStatusProperties: INodeProperties[] = [
 		name: 'simplify',
 		type: 'boolean',
 		default: true,
-		displayOptions: { hide: { '@version': [1] } },
+		displayOptions: { hide: { '@version': versionsBefore(SIMPLIFIED_OUTPUT) } },
 		description:
 			"Whether to return only the outcome, reason, summary, row, record, case ID and errors. Turn off for the import's counts and state, the polling figures and the case lookup's details.",
 	},
@@ -98,7 +99,7 @@ export const importStatusProperties: INodeProperties[] = [
 
 const shown = (path: string) => parameterDefault<number>(importStatusProperties, path);
 
-/** The defaults above, for the code that reads the parameters (execute.ts). */
+/** The defaults above that every version shares, for the code that reads the parameters (execute.ts). */
 export const DEFAULTS = {
 	pollInterval: shown('pollInterval'),
 	/** Minutes. */
@@ -106,8 +107,19 @@ export const DEFAULTS = {
 	maxPollInterval: shown('options.maxPollInterval'),
 	concurrency: shown('options.concurrency'),
 	lookUpCaseIds: parameterDefault<boolean>(importStatusProperties, 'options.lookUpCaseIds'),
-	/** Version 1.1 on; version 1 always gives the full outcome. */
-	simplify: parameterDefault<boolean>(importStatusProperties, 'simplify'),
 	/** Seconds. */
 	caseLookupWait: shown('options.caseLookupWait'),
 } as const;
+
+/** The defaults that differ between versions, as the description gives them to a node of `typeVersion`. */
+export interface VersionedDefaults {
+	/** Whether items carry the simplified outcome (version 1 has no "Simplify": always the full one). */
+	simplify: boolean;
+}
+
+export function defaultsAt(typeVersion: number): VersionedDefaults {
+	return {
+		simplify:
+			typeVersion >= SIMPLIFIED_OUTPUT && parameterDefault<boolean>(importStatusProperties, 'simplify', typeVersion),
+	};
+}

@@ -10,11 +10,12 @@ import { toNodeError } from '../shared/errors';
 import { withRedaction } from '../shared/withRedaction';
 import { PollingCancelledError } from './concurrency';
 import { fetchStatusThroughTransport, pollStatusUrls, type PollingOptions, unpolled } from './polling';
-import { DEFAULTS, MIN_POLL_INTERVAL_SECONDS } from './description';
+import { DEFAULTS, defaultsAt, MIN_POLL_INTERVAL_SECONDS } from './description';
 import { outcomesForItems, planStatusChecks, recordGroups, routeToOutputs, urlsToPoll } from './routing';
 import { lookUpCaseIds } from './caseLookup/lookUpImports';
 import { getCommCareCredentials } from '../shared/transport/credentials';
 import { parameterOfEveryItem } from './itemParameters';
+import { SIMPLIFIED_OUTPUT } from './versions';
 
 /** Settings of the one polling loop, read from the first item (they cannot differ per item). */
 function readPollingSettings(ctx: IExecuteFunctions): PollingOptions {
@@ -41,7 +42,9 @@ async function checkImports(ctx: IExecuteFunctions): Promise<INodeExecutionData[
 	if (items.length === 0) return [[], [], []];
 	const jsons = items.map((item) => item.json);
 	const statusUrls = parameterOfEveryItem(ctx, 'statusUrl', jsons, '');
-	const simplify = ctx.getNode().typeVersion >= 1.1 && ctx.getNodeParameter('simplify', 0, DEFAULTS.simplify) === true;
+	const { typeVersion } = ctx.getNode();
+	const simplify =
+		typeVersion >= SIMPLIFIED_OUTPUT && ctx.getNodeParameter('simplify', 0, defaultsAt(typeVersion).simplify) === true;
 	const route = (outcomes: Parameters<typeof routeToOutputs>[0]) => routeToOutputs(outcomes, { simplify });
 
 	let credentials;

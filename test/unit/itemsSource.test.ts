@@ -10,7 +10,8 @@ import ExcelJS from 'exceljs';
 import type { IDataObject } from 'n8n-workflow';
 
 import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
-import { DEFAULTS } from '../../nodes/CommCareBulkImport/description';
+import { DEFAULTS, defaultsAt } from '../../nodes/CommCareBulkImport/description';
+import { VERSIONS } from '../../nodes/CommCareBulkImport/versions';
 import { columnList, xlsxFileName } from '../../nodes/CommCareBulkImport/settings';
 import { checkItemsUpload, mergeFindings } from '../../nodes/CommCareBulkImport/sources/itemsChecks';
 import {
@@ -292,10 +293,6 @@ describe('option readers', () => {
 		expect(DEFAULTS).toEqual({
 			source: 'binary',
 			binaryPropertyName: 'data',
-			// Versions 1 and 1.1; version 1.2 shows external_id (test/integration/nodeVersions.test.ts).
-			searchField: 'case_id',
-			createNewCases: false,
-			unmatchedRows: 'create',
 			nameColumn: 'name',
 			dryRun: false,
 			skipChecks: false,
@@ -306,6 +303,13 @@ describe('option readers', () => {
 			outputPerRecord: false,
 			nestedAsJson: false,
 		});
+		// The defaults that differ between versions: "Match Cases By", and "Create New Cases" (1, 1.1) that 1.2
+		// replaced with "Rows That Match No Case".
+		expect(VERSIONS.map(defaultsAt)).toEqual([
+			{ searchField: 'case_id', createUnmatched: false },
+			{ searchField: 'case_id', createUnmatched: false },
+			{ searchField: 'external_id', createUnmatched: true },
+		]);
 		const optionsCollection = new CommCareBulkImport().description.properties.find((p) => p.name === 'options');
 		expect((optionsCollection?.options ?? []).map((o) => (o as { name: string }).name).sort()).toEqual([
 			'columns',
