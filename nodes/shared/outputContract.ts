@@ -30,9 +30,57 @@ export interface StatusResponse {
 }
 
 /** A finding of the checks made before upload (both sources). */
+/**
+ * The stable machine code of a finding (workflows branch on it: never renamed or removed). What each means, and its
+ * severity: nodes/CommCareBulkImport/checks/catalogue.ts and docs/bulk-import.md#checks-before-upload.
+ */
+export type CheckCode =
+	| 'emptySheet'
+	| 'unreadableFile'
+	| 'invalidHeader'
+	| 'nonTextHeader'
+	| 'csvHeaderMayBeRetyped'
+	| 'duplicateHeader'
+	| 'reservedHeader'
+	| 'builtInHeader'
+	| 'tooManyColumns'
+	| 'missingSearchColumn'
+	| 'sheetNamedAfterCaseType'
+	| 'possibleMultiSheetMode'
+	| 'extraSheetsIgnored'
+	| 'missingNameColumn'
+	| 'nameColumnCollision'
+	| 'blankExternalIds'
+	| 'duplicateExternalIds'
+	| 'searchIdsChangedByServer'
+	| 'blankCaseIds'
+	| 'nameTooLong'
+	| 'externalIdTooLong'
+	| 'blankRows'
+	| 'rowsAfterBlankGap'
+	| 'dateOpenedIgnored'
+	| 'closeValueNotYes'
+	| 'checksUnavailable'
+	| 'nestedValue'
+	| 'invalidValue'
+	| 'missingHeaderRow'
+	| 'dataWithoutHeader'
+	| 'tooManyRows'
+	| 'unstorableCharactersDropped'
+	| 'blankMarkerValues'
+	| 'rowsWithoutIdCell'
+	| 'shortRows'
+	| 'cellsOutsideDimension'
+	| 'rowsOutOfOrder'
+	| 'rowsNotRead'
+	| 'missingField'
+	| 'blankFieldName'
+	| 'insecureBaseUrl'
+	| 'statusUrlOtherOrigin'
+	| 'statusUrlInvalid';
+
 export interface CheckFinding extends IDataObject {
-	/** Stable machine code, e.g. `invalidHeader`, `missingSearchColumn`. */
-	code: string;
+	code: CheckCode;
 	message: string;
 	column?: string;
 	/** Spreadsheet row numbers (header = 1). */

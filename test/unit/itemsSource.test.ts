@@ -23,7 +23,7 @@ import {
 import { recordResults, sentValues } from '../../nodes/CommCareBulkImport/results';
 import { withTemporaryFolder } from '../../nodes/CommCareBulkImport/temporaryFolder';
 import type { ImportSettings } from '../../nodes/CommCareBulkImport/parameters';
-import type { CheckFinding, UploadResultJson } from '../../nodes/shared/outputContract';
+import type { CheckCode, CheckFinding, UploadResultJson } from '../../nodes/shared/outputContract';
 
 const settings: ImportSettings = {
 	projectSpace: validateProjectSpace('demo'),
@@ -43,7 +43,7 @@ const options: ItemsPlanOptions = {
 	fileName: 'cases.xlsx',
 };
 
-const issue = (code: string, message: string, extra: Partial<CheckFinding> = {}): CheckFinding => ({
+const issue = (code: CheckCode, message: string, extra: Partial<CheckFinding> = {}): CheckFinding => ({
 	code,
 	message,
 	...extra,
@@ -153,7 +153,7 @@ describe('checkItemsUpload', () => {
 
 describe('mergeFindings', () => {
 	it("keeps one upload's findings as they are, without the upload number", () => {
-		expect(mergeFindings([[issue('a', 'A', { uploadNumber: 1 })]])).toEqual([issue('a', 'A')]);
+		expect(mergeFindings([[issue('blankRows', 'A', { uploadNumber: 1 })]])).toEqual([issue('blankRows', 'A')]);
 	});
 
 	it('says a finding every upload has once, and prefixes the others with their upload', () => {

@@ -3,7 +3,7 @@ import { listWithMore } from '../../shared/wording';
 import type { HeaderKind, SheetInspection } from '../spreadsheet/inspection';
 import { columnLetter } from '../spreadsheet/columns';
 import { isBlankText } from '../../shared/cellText';
-import type { CheckFinding } from '../../shared/outputContract';
+import type { CheckCode, CheckFinding } from '../../shared/outputContract';
 import type { ImportSettings } from '../parameters';
 
 export interface CheckInput {
@@ -69,7 +69,7 @@ export class CheckReport {
 	}
 
 	/** A row-level finding: an error when it hits every non-blank data row (nothing would import), else a warning. */
-	rowIssue(code: string, rows: number[], message: string, column: string): void {
+	rowIssue(code: CheckCode, rows: number[], message: string, column: string): void {
 		const nonBlankRows =
 			this.input.dataRowCount - [...this.blankRows].filter((row) => row <= this.input.dataRowCount + 1).length;
 		const everyRow = rows.length >= nonBlankRows;
@@ -99,11 +99,11 @@ export class CheckReport {
 		return this.isItems ? `'${header}'` : `'${header}' (column ${columnLetter(index)})`;
 	}
 
-	error(code: string, message: string, extra: Partial<CheckFinding> = {}): void {
+	error(code: CheckCode, message: string, extra: Partial<CheckFinding> = {}): void {
 		this.errors.push({ code, message, ...extra });
 	}
 
-	warn(code: string, message: string, extra: Partial<CheckFinding> = {}): void {
+	warn(code: CheckCode, message: string, extra: Partial<CheckFinding> = {}): void {
 		this.warnings.push({ code, message, ...extra });
 	}
 

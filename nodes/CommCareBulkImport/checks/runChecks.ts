@@ -11,43 +11,7 @@
  *   counts them as skipped); the other rows import as asked. Warnings ride along in the output.
  * So a row-level check that hits every non-blank data row is an error, and the same check on some rows a warning.
  *
- * | code                      | severity        | why (what the server does)                                          |
- * | ------------------------- | --------------- | ------------------------------------------------------------------- |
- * | `checksUnavailable`       | warning         | the file could not be read here (`.xls`): nothing was checked       |
- * | `emptySheet`              | error           | no data rows: nothing to import                                     |
- * | `invalidHeader`           | error           | upload rejected: headers must match `^[a-zA-Z][\w-]*$` (§3 6a)      |
- * | `nonTextHeader`           | error           | upload rejected: a number/date/boolean header fails the same check  |
- * | `csvHeaderMayBeRetyped`   | warning         | CSV cells such as `yes`, `nan` are re-typed by the server (§6.1); if headers are too, the upload is rejected |
- * | `duplicateHeader`         | error           | two columns feed one property; which value wins is undefined        |
- * | `reservedHeader`          | error           | `type`, `closed`, `parent_ref`: the whole import fails (§5, §6.5)   |
- * | `builtInHeader`           | error           | `case_name`, `case_type`: every created case fails with `Case Generation Error`; on update the effect is undefined (§6.5) |
- * | `tooManyColumns`          | error           | upload rejected above 300 columns (§3 6c)                           |
- * | `missingSearchColumn`     | error           | the whole import fails with `'<column>'` (§6.1)                     |
- * | `sheetNamedAfterCaseType` | error           | the only sheet is named like the case type: multi-sheet mode (§3.3) |
- * | `possibleMultiSheetMode`  | warning         | one of several sheets is named like the case type (§3.3)            |
- * | `extraSheetsIgnored`      | warning         | only the first sheet is imported (§7)                               |
- * | `missingNameColumn`       | warning         | creating cases without the name column gives them empty names (§6.4) |
- * | `nameColumnCollision`     | warning         | the name column and a `name` column both set the name (§6.5)        |
- * | `blankExternalIds`        | warning / error | `Blank External ID` row errors (§6.3)                               |
- * | `duplicateExternalIds`    | warning         | later rows update the case the first created, or `Too Many Matches` (§6.8) |
- * | `searchIdsChangedByServer`| warning         | number-like ids are truncated to integers: `00123` → `123` (§6.1)   |
- * | `blankCaseIds`            | warning / error | matching by case id with creation off: rows skipped silently (§6.3) |
- * | `nameTooLong`             | warning / error | `Name Too Long` row errors above 255 characters (§6.9)              |
- * | `externalIdTooLong`       | warning / error | `External ID Too Long` row errors above 255 characters (§6.9)       |
- * | `blankRows`               | warning         | blank rows are skipped without a trace (§6.2)                       |
- * | `rowsAfterBlankGap`       | warning         | the server stops reading after 1000 empty rows (§6.1)               |
- * | `dateOpenedIgnored`       | warning         | `date_opened` is dropped unless a feature flag is on (§6.5)         |
- * | `closeValueNotYes`        | warning         | only the exact text `yes` closes a case, and only on update (§6.4)  |
- * | `missingHeaderRow`        | error           | row 1 is empty but rows below hold data: CommCare reads headers from row 1 only |
- * | `dataWithoutHeader`       | error           | a column with data but no header: CommCare drops it with its data (§3) |
- * | `tooManyRows`             | error           | more than 100,000 data rows, CommCare's importer limit (§7); reading stops there |
- * | `unstorableCharactersDropped` | warning     | items: characters no .xlsx can store are left out of a value (in id columns: refused) |
- * | `blankMarkerValues`       | warning         | `---` is stored as an empty value: it clears the property (§6.1)   |
- * | `rowsWithoutIdCell`       | error           | `.xlsx` without a recorded size: a row without the ID cell fails the whole import (§6.1a) |
- * | `shortRows`               | error           | `.xlsx` without a recorded size: a row ending early leaves properties unchanged (§6.1a) |
- * | `cellsOutsideDimension`   | error           | `.xlsx`: data past the recorded size is never read (§6.1a)         |
- * | `rowsOutOfOrder`          | error           | `.xlsx`: a row numbered below the one before it is skipped (§6.1a) |
- * | `rowsNotRead`             | warning         | rows after the last truthy row (only 0, false, blank) are never read (§6.1a) |
+ * Every code, its severity and why: catalogue.ts (and the table in docs/bulk-import.md#checks-before-upload).
  *
  * Decisions where CommCare's behaviour leaves room:
  * - Names and external ids over 255 characters are warnings (errors when every row has one), by the rule above: the

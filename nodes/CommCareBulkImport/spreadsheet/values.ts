@@ -3,28 +3,11 @@
  * columns items become, how an item value becomes a cell, writing items as an `.xlsx` row by row, and reading a user's
  * file just enough for the checks made before upload (`../checks/`), streaming, in bounded memory.
  *
- * ## Value rules (items → cells). The README copies this table.
- * "CommCare stores" is the text the server keeps after import (docs/commcare-api.md §6.1: non-text cells go through Python `str()`).
- * Every row is written full width (writer.ts), so each cell here is read as written (docs/commcare-api.md §6.1a); the
- * conformance tests check examples of every row against CommCare's own reader (docs/bulk-import.md).
- *
- * | Item value                                             | Cell written                | CommCare stores                   |
- * | ------------------------------------------------------ | --------------------------- | --------------------------------- |
- * | text, e.g. `"00123"`, `"=HYPERLINK(…)"`, `"TRUE"`        | text, exactly as given      | the same text (zeros kept)        |
- * | any value in a text column (`textColumns`: the node lists the search column and the id columns) | text | `5` → `"5"`, `true` → `"True"`, a date as in the date rows |
- * | number, e.g. `5`, `5.5`, `0.00005`                       | number; below 1e-4 text     | `"5"`, `"5.5"`, `"0.00005"` (JavaScript's text; CommCare's reader would print `5e-05`) |
- * | boolean                                                | Excel boolean               | `"True"` / `"False"`              |
- * | `"YYYY-MM-DD"` (a real calendar date)                    | date                        | `"YYYY-MM-DD"`                    |
- * | ISO date-time without offset, or with `Z` / `+00:00`, e.g. `"2024-03-05T14:30:00.000Z"` | date-time | `"2024-03-05 14:30:00"`; at exactly midnight `"2024-03-05"` |
- * | ISO date-time with another offset, e.g. `…T14:30:00+02:00` | text, exactly as given  | the same text                     |
- * | JS `Date`                                              | date-time of its wall clock in the workflow's time zone | as the date-time row |
- * | `null`, `""`                                           | blank (an empty cell)       | `""`: **on update a blank clears the property**, on purpose |
- * | text that is `---` once trimmed                        | text                        | `""` (CommCare's "no value"): it clears too; warned (`blankMarkerValues`) |
- * | key missing (or `undefined`)                           | refused by default; blank, or left out, by option (sources/itemsPlan.ts) | — |
- * | unstorable characters (control, lone surrogates)       | in a text (ID) column: error naming key and item; elsewhere control characters dropped and a lone surrogate written as U+FFFD, with a warning | the text so changed |
- * | object or array                                        | error naming key and item   | —, or JSON text with `nestedAsJson` |
- * | text over 32,767 characters (Excel's cell limit)       | error naming key and item   | —                                 |
- * | `NaN`, `Infinity`, an invalid `Date`                   | error naming key and item   | —                                 |
+ * ## Value rules (items → cells)
+ * How each kind of item value becomes a cell, and what CommCare then stores (docs/commcare-api.md §6.1: non-text cells
+ * go through Python `str()`): the table is docs/bulk-import.md#value-rules-input-items, and the conformance tests check
+ * its examples against CommCare's own reader. Every row is written full width (writer.ts), so each cell is read as
+ * written (docs/commcare-api.md §6.1a).
  *
  * Why these rules:
  * - Booleans are written as Excel booleans so CommCare stores its own convention, `"True"`/`"False"`: the same text
