@@ -1,4 +1,4 @@
-/** Cases as CommCare's Case API gives them, timed around an upload CommCare accepted, for the case lookup's unit tests. */
+/** Cases as CommCare's Case API gives them, timed around an accepted upload, for the case lookup's unit tests. */
 import type { CaseSummary } from '../../nodes/CommCareImportStatus/caseLookup/caseApi';
 
 /** When CommCare accepted the upload. */

@@ -1,4 +1,4 @@
-/** CommCare Bulk Import's option readers (settings.ts): a list of columns, and the name of the .xlsx written from items. */
+/** CommCare Bulk Import's option readers (settings.ts): a list of columns, the name of the .xlsx written from items. */
 import { columnList, xlsxFileName } from '../../../nodes/CommCareBulkImport/settings';
 
 describe('option readers', () => {

@@ -1,4 +1,4 @@
-/** exceljs's public row API, the writer's fallback (spreadsheet/exceljsInternals.ts): it too writes every row full width. */
+/** exceljs's public row API, the writer's fallback (spreadsheet/exceljsInternals.ts): it writes rows full width too. */
 import { PassThrough } from 'stream';
 
 import * as ExcelJS from 'exceljs';

@@ -1,4 +1,7 @@
-/** The credential as the nodes use it (shared/transport/credentials.ts): Base URL and username tidied, secrets known. */
+/**
+ * The credential as the nodes use it (shared/transport/credentials.ts): the Base URL and the username tidied, the
+ * secrets known.
+ */
 import { REDACTED } from '../../../../nodes/shared/redaction';
 import { commCareCredentialsFrom } from '../../../../nodes/shared/transport/credentials';
 import { SECRET_CREDENTIAL } from '../../../support/unitCredentials';
