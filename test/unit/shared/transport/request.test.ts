@@ -1,63 +1,13 @@
 /**
- * `commCareRequest` over real loopback sockets, through the stand-in for n8n's request helper: redirects, the
- * same-origin rule, retries (counted, with tiny back-offs), the upload's no-double-send rule, and cancellation.
- * Small purpose-built servers play CommCare here because the emulator does not redirect.
+ * `commCareRequest` and `sendRequest` (shared/transport/request.ts) over real loopback sockets, through the stand-in
+ * for n8n's request helper: redirects, the same-origin rule, retries (counted, with tiny back-offs), the upload's
+ * no-double-send rule, and cancellation; `sendRequest` answers instead of throwing. Small purpose-built servers play
+ * CommCare here because the emulator does not redirect.
  */
-import { validateProjectSpace } from '../../nodes/CommCareBulkImport/projectSpace';
-import http from 'http';
-import type { AddressInfo } from 'net';
-import { Readable } from 'stream';
-
-import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
-import { errorForResponse } from '../../nodes/shared/errors';
-import { commCareCredentialsFrom } from '../../nodes/shared/transport/credentials';
-import { commCareRequest, sendRequest, type CommCareRequestOptions } from '../../nodes/shared/transport/request';
-import { DEFAULT_RETRY_POLICY, NO_RETRIES, retryPolicyWith } from '../../nodes/shared/transport/retryPolicy';
-import { uploadFileName } from '../../nodes/CommCareBulkImport/spreadsheet/formats';
-import { uploadSpreadsheet } from '../../nodes/CommCareBulkImport/upload';
-import { createExecuteContext } from '../helpers/executionContext';
-import { SAVED_VERSIONS, savedAt } from '../helpers/savedVersion';
-
-interface TestServer {
-	url: string;
-	/** Requests received: method, path, authorization header. */
-	hits: Array<{ method: string; path: string; authorization?: string }>;
-	close: () => Promise<void>;
-}
-
-async function startServer(
-	handler: (req: http.IncomingMessage, res: http.ServerResponse, hit: number) => void,
-): Promise<TestServer> {
-	const hits: TestServer['hits'] = [];
-	const server = http.createServer((req, res) => {
-		hits.push({ method: req.method ?? '', path: req.url ?? '', authorization: req.headers.authorization });
-		// Read the whole body before answering, as a real server would.
-		req.resume();
-		req.on('end', () => handler(req, res, hits.length));
-	});
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	return {
-		url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-		hits,
-		close: async () => {
-			server.closeAllConnections();
-			await new Promise((resolve) => server.close(resolve));
-		},
-	};
-}
-
-const API_KEY = '0123456789abcdef0123456789abcdef01234567';
-const fastRetry = retryPolicyWith({ baseDelayMs: 1, maxDelayMs: 5 });
-
-function setup(baseUrl: string, cancelSignal?: AbortSignal) {
-	const data = { baseUrl, authType: 'apiKey', username: 'me@example.org', apiKey: API_KEY };
-	const test = createExecuteContext({
-		node: savedAt(new CommCareBulkImport(), SAVED_VERSIONS.bulkImport),
-		credentials: data,
-		cancelSignal,
-	});
-	return { ...test, credentials: commCareCredentialsFrom(data) };
-}
+import { errorForResponse } from '../../../../nodes/shared/errors';
+import { commCareRequest, sendRequest, type CommCareRequestOptions } from '../../../../nodes/shared/transport/request';
+import { NO_RETRIES, retryPolicyWith } from '../../../../nodes/shared/transport/retryPolicy';
+import { API_KEY, fastRetry, json, setup, startServer, type TestServer } from '../../../support/unitLoopbackCommCare';
 
 function get(url: string, extra: Partial<CommCareRequestOptions> = {}): CommCareRequestOptions {
 	return { method: 'GET', url, idempotent: true, operation: 'status', retry: fastRetry, ...extra };
@@ -74,11 +24,6 @@ function post(url: string, extra: Partial<CommCareRequestOptions> = {}): CommCar
 		retry: fastRetry,
 		...extra,
 	};
-}
-
-function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-	res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
-	res.end(JSON.stringify(body));
 }
 
 const servers: TestServer[] = [];
@@ -382,65 +327,6 @@ describe('commCareRequest', () => {
 	});
 });
 
-describe('uploadSpreadsheet', () => {
-	it('opens a fresh stream for each attempt when the first connection was refused', async () => {
-		const probe = await startServer(() => undefined);
-		const port = Number(new URL(probe.url).port);
-		await probe.close();
-
-		const fileBytes = Buffer.from('case_id,name\n,Asha\n');
-		const received: Buffer[] = [];
-		const commcare = http.createServer((req, res) => {
-			const chunks: Buffer[] = [];
-			req.on('data', (chunk: Buffer) => chunks.push(chunk));
-			req.on('end', () => {
-				received.push(Buffer.concat(chunks));
-				json(res, 200, {
-					code: 200,
-					message: 'success',
-					status_url: `${probe.url}/a/demo/importer/history/uploads/u1/status`,
-				});
-			});
-		});
-		let opens = 0;
-		const streams: Readable[] = [];
-		const file = {
-			fileName: uploadFileName('Rows.CSV'),
-			knownLength: fileBytes.length,
-			open: async () => {
-				opens += 1;
-				// The server comes up only after the first (refused) attempt.
-				if (opens === 2) await new Promise<void>((resolve) => commcare.listen(port, '127.0.0.1', resolve));
-				const stream = Readable.from([fileBytes]);
-				streams.push(stream);
-				return stream;
-			},
-		};
-		try {
-			const { context, credentials } = setup(probe.url);
-			const settings = {
-				projectSpace: validateProjectSpace('demo'),
-				caseType: 'patient',
-				searchField: 'case_id' as const,
-				searchColumn: 'case_id',
-				createNewCases: true,
-				nameColumn: 'name',
-				comment: '',
-			};
-			const receipt = await uploadSpreadsheet(context, credentials, settings, file, { retry: fastRetry });
-			expect(opens).toBe(2);
-			expect(streams[0].destroyed).toBe(true);
-			expect(received).toHaveLength(1);
-			expect(received[0].includes(fileBytes)).toBe(true);
-			expect(received[0].toString()).toContain('filename="Rows.csv"');
-			expect(receipt).toMatchObject({ code: 200, message: 'success', fileName: 'Rows.csv', warnings: [] });
-		} finally {
-			commcare.closeAllConnections();
-			await new Promise((resolve) => commcare.close(resolve));
-		}
-	});
-});
-
 describe('sendRequest answers instead of throwing', () => {
 	it('an HTTP answer of any status is a response, whatever the status', async () => {
 		const commcare = await server((_req, res) => json(res, 404, { error: 'gone' }));
@@ -480,12 +366,5 @@ describe('sendRequest answers instead of throwing', () => {
 		const answer = await sendRequest(context, credentials, get(`${url}/s`, { retry: NO_RETRIES }));
 		expect(answer).toMatchObject({ kind: 'noAnswer', failure: { kind: 'notSent' } });
 		expect(answer.kind === 'noAnswer' && answer.error.message).toMatch(/1 attempt|could not connect|refused/i);
-	});
-
-	it('the default policy is frozen: nothing can change it for everyone', () => {
-		expect(Object.isFrozen(DEFAULT_RETRY_POLICY)).toBe(true);
-		expect(Object.isFrozen(NO_RETRIES)).toBe(true);
-		expect(() => Object.assign(DEFAULT_RETRY_POLICY, { baseDelayMs: 1 })).toThrow(TypeError);
-		expect(retryPolicyWith({ maxAttempts: 2 })).toEqual({ ...DEFAULT_RETRY_POLICY, maxAttempts: 2 });
 	});
 });

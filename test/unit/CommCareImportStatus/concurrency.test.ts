@@ -1,10 +1,10 @@
 /**
- * forEachLimited, which runs the node's parallel requests (status polls, case lookups): at most `limit` at once, and
- * the first failure or the execution's cancel stops the whole run. No worker takes more work, the tasks in flight are
- * told through their signal, and the promise settles only once every one of them has stopped, so nothing of the run
- * is still working when the node returns.
+ * forEachLimited (concurrency.ts), which runs the node's parallel requests (status polls, case lookups): at most
+ * `limit` at once, and the first failure or the execution's cancel stops the whole run. No worker takes more work, the
+ * tasks in flight are told through their signal, and the promise settles only once every one of them has stopped, so
+ * nothing of the run is still working when the node returns.
  */
-import { forEachLimited, PollingCancelledError } from '../../nodes/CommCareImportStatus/concurrency';
+import { forEachLimited, PollingCancelledError } from '../../../nodes/CommCareImportStatus/concurrency';
 
 /** A task per item that waits until released (or aborted), recording what happened. */
 function gatedTasks() {

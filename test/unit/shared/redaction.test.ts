@@ -4,7 +4,9 @@
  */
 import { NodeApiError, NodeOperationError, type INode } from 'n8n-workflow';
 
-import { credentialSecrets, REDACTED, Redactor, safeExcerpt, SHAPE_REDACTOR } from '../../nodes/shared/redaction';
+import { credentialSecrets, REDACTED, Redactor, safeExcerpt, SHAPE_REDACTOR } from '../../../nodes/shared/redaction';
+import { commCareCredentialsFrom } from '../../../nodes/shared/transport/credentials';
+import { SECRET_CREDENTIAL } from '../../support/unitCredentials';
 
 const USER = 'night-runner@example.org';
 const KEY = 'ak-SECRET-3f9c1e7d5b20-night';
@@ -160,5 +162,34 @@ describe('credentialSecrets', () => {
 		]);
 		expect(secrets.whole).toEqual([`${USER}:${KEY}`]);
 		expect(secrets.public).toEqual([USER]);
+	});
+});
+
+describe('secrets', () => {
+	const credentials = commCareCredentialsFrom(SECRET_CREDENTIAL);
+
+	it('redacts secrets in nested values and secret-named keys, without changing the original', () => {
+		const leaked = {
+			message: 'Authorization: ApiKey me@example.org:0123456789abcdef0123456789abcdef01234567 failed',
+			headers: { Authorization: 'Basic xyz', 'X-COMMCAREHQ-OTP': '123456', Accept: 'application/json' },
+			list: ['password was hunter2-Zq7x!Pw', 42, null],
+			form: { api_key: 'k', username: 'me@example.org' },
+		};
+		const clean = credentials.redactor.value(leaked);
+		const text = JSON.stringify(clean);
+		expect(text).not.toContain('0123456789abcdef');
+		expect(text).not.toContain('hunter2');
+		expect(clean.headers).toEqual({
+			Authorization: REDACTED,
+			'X-COMMCAREHQ-OTP': REDACTED,
+			Accept: 'application/json',
+		});
+		expect(clean.form).toEqual({ api_key: REDACTED, username: 'me@example.org' });
+		expect(clean.list).toEqual([`password was ${REDACTED}`, 42, null]);
+		expect(leaked.headers.Authorization).toBe('Basic xyz');
+	});
+
+	it('redacts an ApiKey header value even for a key it was not told about', () => {
+		expect(SHAPE_REDACTOR.text('sent ApiKey someone:abcdef123456, got 401')).toBe(`sent ApiKey ${REDACTED}, got 401`);
 	});
 });

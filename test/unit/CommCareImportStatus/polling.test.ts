@@ -1,15 +1,15 @@
 /**
- * The polling loop on a virtual clock: `sleep` advances time instantly and records what was scheduled, so the
- * back-off, Retry-After and timeout rules are checked exactly and without waiting. Requests are scripted per URL.
+ * The polling loop (polling.ts) on a virtual clock: `sleep` advances time instantly and records what was scheduled, so
+ * the back-off, Retry-After and timeout rules are checked exactly and without waiting. Requests are scripted per URL.
  */
-import { PollingCancelledError } from '../../nodes/CommCareImportStatus/concurrency';
+import { PollingCancelledError } from '../../../nodes/CommCareImportStatus/concurrency';
 import {
 	BACKOFF_FACTOR,
 	pollStatusUrls,
 	type Clock,
 	type FetchStatus,
 	type StatusAnswer,
-} from '../../nodes/CommCareImportStatus/polling';
+} from '../../../nodes/CommCareImportStatus/polling';
 
 class VirtualClock implements Clock {
 	time = 1_000_000;

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-import { packageOf, summarizeProfile } from '../../bench/n8n/profile';
+import { packageOf, summarizeProfile } from '../../../../bench/n8n/profile';
 
 const frame = (functionName: string, url: string) => ({ functionName, url, lineNumber: 0 });
 const OURS = 'file:///u/.n8n/nodes/node_modules/n8n-nodes-commcare/dist/nodes/x.js';

@@ -1,11 +1,15 @@
-import { validateProjectSpace } from '../../nodes/CommCareBulkImport/projectSpace';
-import { type CheckInput } from '../../nodes/CommCareBulkImport/checks/report';
-import { checkedValueColumns, runChecks } from '../../nodes/CommCareBulkImport/checks/runChecks';
-import { searchIdOfText } from '../../nodes/shared/cellText';
-import { CREATION_OFF, listWithMore, TURN_CREATION_ON } from '../../nodes/shared/wording';
-import { inspectItems, inspectSpreadsheet } from '../../nodes/CommCareBulkImport/spreadsheet/inspect';
-import type { ImportSettings } from '../../nodes/CommCareBulkImport/parameters';
-import type { CheckFinding } from '../../nodes/shared/outputContract';
+/**
+ * The checks made before uploading (checks/runChecks.ts): each finding's code, severity and message, for the file as
+ * a whole, its headers, its values and its rows as CommCare's reader takes them, and the checks run on what the
+ * spreadsheet reader gives.
+ */
+import { type CheckInput } from '../../../../nodes/CommCareBulkImport/checks/report';
+import { checkedValueColumns, runChecks } from '../../../../nodes/CommCareBulkImport/checks/runChecks';
+import type { ImportSettings } from '../../../../nodes/CommCareBulkImport/parameters';
+import { validateProjectSpace } from '../../../../nodes/CommCareBulkImport/projectSpace';
+import { inspectItems, inspectSpreadsheet } from '../../../../nodes/CommCareBulkImport/spreadsheet/inspect';
+import { CREATION_OFF, TURN_CREATION_ON } from '../../../../nodes/shared/wording';
+import type { CheckFinding } from '../../../../nodes/shared/outputContract';
 
 const settings: ImportSettings = {
 	projectSpace: validateProjectSpace('demo'),
@@ -563,28 +567,6 @@ describe('rows as CommCare’s reader takes them (an .xlsx without a recorded si
 });
 
 describe('helpers', () => {
-	it('shortens long lists of rows', () => {
-		expect(listWithMore([2], 'row')).toBe('row 2');
-		expect(listWithMore([2, 5], 'rows')).toBe('rows 2 and 5');
-		expect(listWithMore([2, 5, 9, 11, 12, 13, 14, 15], 'rows')).toBe('rows 2, 5, 9, 11, 12 and 3 more');
-	});
-
-	it('reads search ids as the server does', () => {
-		expect(['00123', '12.7', '1e3', ' 42 ', '1_000', '-0', 'abc', '12a', '', null].map(searchIdOfText)).toEqual([
-			'123',
-			'12',
-			'1000',
-			'42',
-			'1000',
-			'0',
-			'abc',
-			'12a',
-			'',
-			'',
-		]);
-		expect(searchIdOfText('12345678901234567890')).toBe('12345678901234567168'); // Python: str(int(float(...)))
-	});
-
 	it('asks for the values of the columns the checks use, when present', () => {
 		expect(checkedValueColumns(settings, ['external_id', 'name', 'close', 'age', null])).toEqual([
 			'external_id',

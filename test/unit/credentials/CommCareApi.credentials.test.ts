@@ -1,8 +1,8 @@
-/** The `commCareApi` credential: the Authorization header it produces and the shape of its test request. */
-import { CommCareApi } from '../../credentials/CommCareApi.credentials';
-import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
-import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareImportStatus.node';
-import { CREDENTIAL_TYPE } from '../../nodes/shared/transport/credentialType';
+/** The `commCareApi` credential (CommCareApi.credentials.ts): the Authorization header it sends, its test request. */
+import { CommCareApi } from '../../../credentials/CommCareApi.credentials';
+import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBulkImport.node';
+import { CommCareImportStatus } from '../../../nodes/CommCareImportStatus/CommCareImportStatus.node';
+import { CREDENTIAL_TYPE } from '../../../nodes/shared/transport/credentialType';
 
 const credential = new CommCareApi();
 const request = {

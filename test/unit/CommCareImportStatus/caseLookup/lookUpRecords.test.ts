@@ -1,37 +1,14 @@
 /**
- * The case lookup's rules on scripted Case API answers (pure logic; the emulator tests cover the HTTP): created vs
- * updated from case times and CommCare's counts, the wait for the search index on a virtual clock, and shared
- * external ids.
+ * The case lookup of a finished import's records (caseLookup/lookUpRecords.ts), on scripted Case API answers (pure
+ * logic; the emulator tests cover the HTTP): created vs updated from case times and CommCare's counts, the wait for
+ * the search index on a virtual clock, shared external ids, and ids CommCare reads as numbers.
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import type { CaseApi, CaseSummary, ExternalIdAnswer } from '../../nodes/CommCareImportStatus/caseLookup/caseApi';
-import { commCareTime, trustedOpening } from '../../nodes/CommCareImportStatus/caseLookup/caseTimes';
-import { lookUpRecords, type LookupPace } from '../../nodes/CommCareImportStatus/caseLookup/lookUpRecords';
-import type { ImportOutcomeJson } from '../../nodes/shared/outputContract';
-
-const ACCEPTED = Date.parse('2026-12-02T10:00:05.000Z');
-const at = (ms: number) => new Date(ACCEPTED + ms).toISOString().replace('Z', '000Z');
-
-function patient(
-	caseId: string,
-	externalId: string,
-	openedMs: number,
-	modifiedMs: number,
-	type = 'patient',
-): CaseSummary {
-	return {
-		case_id: caseId,
-		case_type: type,
-		case_name: caseId,
-		external_id: externalId,
-		owner_id: 'u',
-		closed: false,
-		date_opened: at(openedMs),
-		date_closed: null,
-		server_last_modified: at(modifiedMs),
-	};
-}
+import type { CaseApi, CaseSummary, ExternalIdAnswer } from '../../../../nodes/CommCareImportStatus/caseLookup/caseApi';
+import { lookUpRecords, type LookupPace } from '../../../../nodes/CommCareImportStatus/caseLookup/lookUpRecords';
+import type { ImportOutcomeJson } from '../../../../nodes/shared/outputContract';
+import { ACCEPTED, patient } from '../../../support/unitCaseLookup';
 
 /** A Case API whose search index shows each case from the given read on (1-based), and whose database knows all. */
 function scriptedApi(cases: Array<{ found: CaseSummary; visibleFromRead?: number }>) {
@@ -239,15 +216,6 @@ describe('shared external ids', () => {
 });
 
 describe('what a case time proves', () => {
-	test('a time without an offset is UTC; one with an offset is read with it; anything else is no time', () => {
-		expect(commCareTime('2026-12-02T10:00:05.123456')).toBe(Date.parse('2026-12-02T10:00:05.123Z'));
-		expect(commCareTime('2026-12-02T10:00:05.123456Z')).toBe(Date.parse('2026-12-02T10:00:05.123Z'));
-		expect(commCareTime('2026-12-02T12:00:05+02:00')).toBe(Date.parse('2026-12-02T10:00:05Z'));
-		expect(commCareTime('2026-12-02')).toBe(Date.parse('2026-12-02T00:00:00Z'));
-		expect(commCareTime(null)).toBeNaN();
-		expect(commCareTime('yesterday')).toBeNaN();
-	});
-
 	test('a date_opened the row set itself proves nothing: the action stays null, where the times alone would say created', async () => {
 		const api = scriptedApi([{ found: patient('a', 'e-a', 5000, 5000) }]);
 		const [plain, setsDate] = [{}, { date_opened: '2026-12-02' }].map((extra) => [
@@ -258,13 +226,6 @@ describe('what a case time proves', () => {
 		expect(told.byRow.get(2)).toMatchObject({ kind: 'found', action: 'created' });
 		const untold = await lookUpRecords(api, { ...settings, candidates: setsDate }, virtualPace(0));
 		expect(untold.byRow.get(2)).toMatchObject({ kind: 'found', action: null });
-	});
-
-	test('a date_opened later than the last modification (a device clock ahead) proves nothing', () => {
-		const ahead = patient('a', 'e-a', 3_600_000, 1000);
-		expect(trustedOpening(ahead, {}, ACCEPTED)).toBeNaN();
-		const fine = patient('b', 'e-b', 1000, 1000);
-		expect(trustedOpening(fine, {}, ACCEPTED)).toBe(ACCEPTED + 1000);
 	});
 });
 

@@ -1,11 +1,12 @@
 /**
- * parameterOfEveryItem: a parameter that is only `{{ $json.<field> }}` is read from each item's JSON without asking
- * n8n to evaluate it per item, where that is sure to give n8n's value; anything else is asked of n8n. The table at the
- * end holds the shortcut to n8n's own expression engine (n8n-workflow's), value for value and error for error.
+ * parameterOfEveryItem (itemParameters.ts): a parameter that is only `{{ $json.<field> }}` is read from each item's
+ * JSON without asking n8n to evaluate it per item, where that is sure to give n8n's value; anything else is asked of
+ * n8n. The table at the end holds the shortcut to n8n's own expression engine (n8n-workflow's), value for value and
+ * error for error.
  */
 import { Workflow, type IDataObject, type IExecuteFunctions, type INodeTypes } from 'n8n-workflow';
 
-import { parameterOfEveryItem } from '../../nodes/CommCareImportStatus/itemParameters';
+import { parameterOfEveryItem } from '../../../nodes/CommCareImportStatus/itemParameters';
 
 /** A context whose node has `statusUrl` stored as given, counting what n8n was asked to evaluate. */
 function contextWith(statusUrl: unknown) {
