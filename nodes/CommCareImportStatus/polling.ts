@@ -19,7 +19,7 @@
  */
 import type { IExecuteFunctions } from 'n8n-workflow';
 
-import { errorForResponse } from '../shared/errors';
+import { messageForResponse } from '../shared/errors';
 import type { StatusResponse } from '../shared/outputContract';
 import { sleepUnlessCancelled } from '../shared/sleep';
 import { forEachLimited, throwIfCancelled } from './concurrency';
@@ -321,8 +321,7 @@ export function fetchStatusThroughTransport(ctx: IExecuteFunctions, credentials:
 		const { response } = answer;
 		const retryAfterMs = parseRetryAfterMs(response.headers['retry-after']) ?? null;
 		const reply = { httpStatus: response.statusCode, body: response.json ?? response.text, retryAfterMs };
-		const explain = () =>
-			errorForResponse(ctx.getNode(), credentials, response, { operation: 'status', projectSpace }).message;
+		const explain = () => messageForResponse(response, { operation: 'status', projectSpace }, credentials).message;
 		if (response.truncated) {
 			return {
 				fatalError: `CommCare's answer to the status request was larger than ${MAX_STATUS_BODY_BYTES / 1024 / 1024} MB, which no import status is: the Base URL (${credentials.baseUrl}) may point at something other than CommCare HQ`,

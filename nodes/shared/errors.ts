@@ -68,24 +68,52 @@ function attemptsNote(attempts: number | undefined): string {
 	return attempts && attempts > 1 ? `, after ${attempts} attempts` : '';
 }
 
-/** The NodeApiError for a CommCare answer that is not the expected success. */
+/** What the user reads about a failure: one line saying what happened, and what to do. */
+export interface FailureWording {
+	message: string;
+	description?: string;
+}
+
+/** The NodeApiError for a CommCare answer that is not the expected success (its words: `messageForResponse`). */
 export function errorForResponse(
 	node: INode,
 	credentials: CommCareCredentials,
 	response: CommCareResponse,
 	context: FailureContext,
 ): NodeApiError {
+	const { redactor } = credentials;
+	const { message, description } = messageForResponse(response, context, credentials);
+	const details = {
+		statusCode: response.statusCode,
+		url: displayUrl(response.url),
+		body: describeBody(response, redactor),
+		attempts: response.attempts,
+	} as JsonObject;
+	return commCareApiError(node, message, {
+		description,
+		httpCode: response.statusCode,
+		itemIndex: context.itemIndex,
+		details,
+		redactor,
+	});
+}
+
+/**
+ * The words for a CommCare answer that is not the expected success, redacted: for a caller that reports it in its
+ * own way (the polling loop keeps it as the reason a wait ended) as much as for `errorForResponse`.
+ */
+export function messageForResponse(
+	response: CommCareResponse,
+	context: FailureContext,
+	credentials: CommCareCredentials,
+): FailureWording {
 	const status = response.statusCode;
 	const { redactor } = credentials;
 	const body = describeBody(response, redactor);
-	const details = {
-		statusCode: status,
-		url: displayUrl(response.url),
-		body,
-		attempts: response.attempts,
-	} as JsonObject;
-	const fail = (message: string, description?: string) =>
-		commCareApiError(node, message, { description, httpCode: status, itemIndex: context.itemIndex, details, redactor });
+	const fail = (message: string, description?: string): FailureWording => ({
+		message: redactor.text(message),
+		...(description === undefined ? {} : { description: redactor.text(description) }),
+	});
 	const serverMessage = jsonField(response.json, 'message');
 	const serverError = jsonField(response.json, 'error');
 

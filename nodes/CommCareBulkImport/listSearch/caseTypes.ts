@@ -7,6 +7,7 @@
 import type { ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
 
 import { InvalidInputError } from '../../shared/invalidInputError';
+import { caseApiBase } from '../../shared/transport/addresses';
 import { getCommCareCredentials, type CommCareCredentials } from '../../shared/transport/credentials';
 import type { CommCareResponse } from '../../shared/transport/response';
 import { validateProjectSpace } from '../projectSpace';
@@ -71,7 +72,7 @@ export async function searchCaseTypes(ctx: ILoadOptionsFunctions, filter?: strin
 	}
 	const credentials = await getCommCareCredentials(ctx);
 	const space = `project space '${projectSpace}'`;
-	const apiBase = `${credentials.baseUrl}/a/${encodeURIComponent(projectSpace)}/api`;
+	const apiBase = caseApiBase(null, credentials.baseUrl, projectSpace);
 	const [fromApps, fromCases] = await Promise.all([
 		applicationCaseTypes(ctx, credentials, apiBase, space),
 		typesWithCases(ctx, credentials, apiBase, space),

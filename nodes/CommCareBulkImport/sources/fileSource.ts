@@ -154,7 +154,7 @@ export async function spreadsheetFromBinary(ctx: IExecuteFunctions, itemIndex: n
 		}
 		throw new InvalidInputError(
 			`Item ${itemIndex} has no binary field '${propertyName}'; its binary fields are: ${present.map((p) => `'${p}'`).join(', ')}`,
-			'Set "Input Binary Field" to the field that holds the spreadsheet.',
+			'Set "Input Data Field Name" to the field that holds the spreadsheet.',
 		);
 	}
 	const fileName = uploadFileName(binary.fileName, { fileExtension: binary.fileExtension, mimeType: binary.mimeType });

@@ -93,12 +93,12 @@ describe('the file', () => {
 		item.binary!.photo = { ...item.binary!.attachment, fileName: 'photo.jpg', mimeType: 'image/jpeg' };
 		const error = thrown(await upload({ items: [item] }));
 		expect(error.message).toBe("Item 0 has no binary field 'data'; its binary fields are: 'attachment', 'photo'");
-		expect(error.description).toBe('Set "Input Binary Field" to the field that holds the spreadsheet.');
+		expect(error.description).toBe('Set "Input Data Field Name" to the field that holds the spreadsheet.');
 		expect(received(emulator).all).toBe(0);
 		table.record({
 			id: 'input.missingBinaryField',
 			area: AREA,
-			case: "Input Binary Field 'data' missing; the item has 'attachment' and 'photo'",
+			case: "Input Data Field Name 'data' missing; the item has 'attachment' and 'photo'",
 			userSees: error.message,
 			advice: error.description,
 			server: serverLine(),
