@@ -1,5 +1,10 @@
-/** A spreadsheet cell as CommCare's readers hand it to the importer: a Python-typed value and its `str()` text. */
+/**
+ * A spreadsheet cell as CommCare's readers hand it to the importer (a Python-typed value and its `str()` text), and
+ * what the importer makes of it: the value it stores, and the id it searches a row by. Written from HQ's code, apart
+ * from the node's own rules (nodes/shared/cellText.ts); one table test holds both to the same answers.
+ */
 import { pythonFloatRepr } from './pythonFormat';
+import { pyFloat, pyIntOfFloat } from './pythonNumbers';
 
 export type CellKind = 'str' | 'int' | 'float' | 'bool' | 'date' | 'datetime' | 'time';
 
@@ -86,4 +91,49 @@ export function isTruthy(cell: Cell | null): boolean {
 	if (cell.kind === 'str') return cell.text !== '';
 	if (cell.number !== undefined) return cell.number !== 0;
 	return true;
+}
+
+/**
+ * `_parse_search_id` (docs/commcare-api.md §6.1): `row[search_column] or ''`, then `str(int(float(value)))` when Python
+ * takes it. Falsy cells (blank, 0, False) become ''; text goes through Python's `float()` grammar (spaces,
+ * underscores, digits of any script); an int cell through a double (`float()` of a 20-digit int loses digits); dates
+ * and times stay as they print. `---` is not blank here.
+ */
+export function searchIdOfCell(cell: Cell | null | undefined): string {
+	if (!cell || !isTruthy(cell)) return '';
+	switch (cell.kind) {
+		case 'str': {
+			const value = pyFloat(cell.text);
+			const whole = value === null ? null : pyIntOfFloat(value);
+			return whole === null ? cell.text : whole.toString();
+		}
+		case 'int':
+		case 'float':
+		case 'bool': {
+			// float() of a Python int beyond the double range raises OverflowError: the int stays.
+			const whole = pyIntOfFloat(cell.number as number);
+			return whole === null
+				? cell.kind === 'float'
+					? pythonFloatRepr(cell.number as number)
+					: cell.text
+				: whole.toString();
+		}
+		default:
+			return cell.text; // float() refuses dates, times and durations
+	}
+}
+
+/** A field's value as `_populate_updated_fields` leaves it: null for a blank cell, '' for `---`, else `str()`. */
+export function storedValue(cell: Cell | null | undefined): string | null {
+	if (!cell) return null;
+	if (cell.kind === 'str' && pythonStripped(cell.text) === '---') return '';
+	return cell.text;
+}
+
+/** Python's `str.strip()`: every character `str.isspace()` accepts, U+001C to U+001F and U+0085 included. */
+function pythonStripped(text: string): string {
+	return text.replace(
+		/^[\t\n\v\f\r\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g,
+		'',
+	);
 }

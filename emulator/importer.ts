@@ -3,10 +3,9 @@
  * the upload is accepted; the status endpoint then reveals the stored outcome along the configured timeline.
  */
 import type { KnownUser } from './auth';
-import { isTruthy, type Cell } from './cells';
+import { isTruthy, searchIdOfCell, storedValue, type Cell } from './cells';
 import { newCaseId, type InMemoryCaseStore } from './caseStore';
-import { pythonFloatRepr, pythonStrRepr } from './pythonFormat';
-import { pyFloat, pyIntOfFloat } from './pythonNumbers';
+import { pythonStrRepr } from './pythonFormat';
 import type { Sheet } from './spreadsheet';
 import type { Case, CaseIndex, EmulatorDomain, ImportResult, StatusErrorEntry } from './types';
 
@@ -173,58 +172,13 @@ export function rowRecords(sheet: Sheet, searchColumn: string): RowRecord[] {
 		const record: RowRecord = { row: index + 2, values: {} };
 		for (const header of dicts.headers) {
 			const cell = dicts.cellAt(row, header);
-			if (cell !== undefined) record.values[header] = fieldValue(cell);
+			if (cell !== undefined) record.values[header] = storedValue(cell);
 		}
 		const searchCell = dicts.cellAt(row, searchColumn);
 		if (searchCell === undefined) record.keyError = pythonStrRepr(searchColumn);
-		else record.searchId = normaliseSearchId(searchCell);
+		else record.searchId = searchIdOfCell(searchCell);
 		return record;
 	});
-}
-
-/**
- * `_parse_search_id` (docs/commcare-api.md §6.1): `row[search_column] or ''`, then `str(int(float(value)))` when Python
- * takes it. Falsy cells (blank, 0, False) become ''; text goes through Python's `float()` grammar (spaces,
- * underscores, digits of any script); an int cell through a double (`float()` of a 20-digit int loses digits); dates
- * and times stay as they print. `---` is not blank here.
- */
-export function normaliseSearchId(cell: Cell | null | undefined): string {
-	if (!cell || !isTruthy(cell)) return '';
-	switch (cell.kind) {
-		case 'str': {
-			const value = pyFloat(cell.text);
-			const whole = value === null ? null : pyIntOfFloat(value);
-			return whole === null ? cell.text : whole.toString();
-		}
-		case 'int':
-		case 'float':
-		case 'bool': {
-			// float() of a Python int beyond the double range raises OverflowError: the int stays.
-			const whole = pyIntOfFloat(cell.number as number);
-			return whole === null
-				? cell.kind === 'float'
-					? pythonFloatRepr(cell.number as number)
-					: cell.text
-				: whole.toString();
-		}
-		default:
-			return cell.text; // float() refuses dates, times and durations
-	}
-}
-
-/** A field's value as `_populate_updated_fields` leaves it: null for a blank cell, '' for `---`, else `str()`. */
-function fieldValue(cell: Cell | null | undefined): string | null {
-	if (!cell) return null;
-	if (cell.kind === 'str' && pythonStripped(cell.text) === '---') return '';
-	return cell.text;
-}
-
-/** Python's `str.strip()`: every character `str.isspace()` accepts, U+001C to U+001F and U+0085 included. */
-function pythonStripped(text: string): string {
-	return text.replace(
-		/^[\t\n\v\f\r\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g,
-		'',
-	);
 }
 
 /** Which spreadsheet column feeds which case field (`_create_field_map`). */
@@ -336,7 +290,7 @@ class SheetImporter {
 		// nothing catches: the whole import fails.
 		const searchCell = this.dicts.cellAt(row, searchColumn);
 		if (searchCell === undefined) throw new WholeImportFailure(pythonStrRepr(searchColumn));
-		const searchId = normaliseSearchId(searchCell);
+		const searchId = searchIdOfCell(searchCell);
 
 		const fields = new Map<string, string | null>();
 		for (const { header, field } of this.mappings) {
@@ -350,7 +304,7 @@ class SheetImporter {
 						: `Error: Field name "${field}" is reserved`,
 				);
 			}
-			fields.set(field, fieldValue(cell));
+			fields.set(field, storedValue(cell));
 		}
 		if ([...fields.values()].every(isBlank)) return; // blank row: skipped silently (docs/commcare-api.md §6.2)
 

@@ -2,7 +2,7 @@
 do_import.py), run on the real openpyxl. The conformance tests hold the emulator and the node's checks to it.
 
 Reads a JSON request on stdin, writes a JSON answer on stdout:
-  {"files": [{"path": "...", "searchColumn": "external_id"}], "searchIds": [<cell values>]}
+  {"files": [{"path": "...", "searchColumn": "external_id"}], "searchIds": [<cell values>], "cells": [<cell values>]}
 Cell values in answers are [python type name, str(value)] (repr for floats), or null for None.
 """
 import datetime
@@ -113,6 +113,10 @@ def main():
     answer = {
         "files": [read_or_fail(file) for file in request.get("files", [])],
         "searchIds": [parse_search_id({"c": decode(value)}, "c") for value in request.get("searchIds", [])],
+        "cells": [
+            {"typed": typed(decode(value)), "stored": stored_value(decode(value)), "searchId": parse_search_id({"c": decode(value)}, "c")}
+            for value in request.get("cells", [])
+        ],
         "openpyxl": openpyxl.__version__,
     }
     json.dump(answer, sys.stdout, ensure_ascii=True)

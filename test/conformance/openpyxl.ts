@@ -29,9 +29,17 @@ export interface PythonFile {
 	records: PythonRecord[];
 }
 
+/** One cell of a `cells` request: its Python value as read, what the importer stores, and its search id. */
+export interface PythonCellAnswer {
+	typed: PythonCell;
+	stored: string | null;
+	searchId: string;
+}
+
 export interface PythonAnswer {
 	files: PythonFile[];
 	searchIds: string[];
+	cells: PythonCellAnswer[];
 	openpyxl: string;
 }
 
@@ -41,6 +49,7 @@ export type SearchIdCell = string | null | { int: string } | { float: number } |
 export interface PythonRequest {
 	files?: Array<{ path: string; searchColumn?: string }>;
 	searchIds?: SearchIdCell[];
+	cells?: SearchIdCell[];
 }
 
 /**

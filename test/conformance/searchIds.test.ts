@@ -3,9 +3,9 @@
  * CPython for a corpus of cells, against the node's rule (its checks and Import Status's case lookup) and the
  * emulator's own (written apart from the node's, so that one cannot hide a mistake of the other).
  */
-import { boolCell, floatCell, intCell, type Cell } from '../../emulator/cells';
-import { normaliseSearchId } from '../../emulator/importer';
+import { boolCell, floatCell, intCell, searchIdOfCell as emulatorSearchId, type Cell } from '../../emulator/cells';
 import { pythonNumberOfCellText, searchIdOfCell, searchIdOfText } from '../../nodes/shared/cellText';
+import { CELL_TABLE } from '../support/cellTable';
 import { conformanceSuite } from './python';
 import { readWithOpenpyxl, type SearchIdCell } from './openpyxl';
 
@@ -112,13 +112,28 @@ conformanceSuite('search ids, as CPython computes them', (python) => {
 	});
 
 	it("the emulator's rule gives CPython's id for every text cell", () => {
-		const ids = TEXTS.map((text) => [text, normaliseSearchId(text === '' ? null : { kind: 'str', text })]);
+		const ids = TEXTS.map((text) => [text, emulatorSearchId(text === '' ? null : { kind: 'str', text })]);
 		expect(ids).toEqual(TEXTS.map((text, i) => [text, answers[i]]));
 	});
 
 	it('both give CPython’s id for int (any size), float and boolean cells', () => {
 		const expected = TYPED.map((_cell, i) => answers[TEXTS.length + i]);
-		expect(TYPED.map((cell) => normaliseSearchId(cell.emulator))).toEqual(expected);
+		expect(TYPED.map((cell) => emulatorSearchId(cell.emulator))).toEqual(expected);
 		expect(TYPED.map((cell) => searchIdOfCell(cell.node))).toEqual(expected);
+	});
+});
+
+conformanceSuite("the cell table's answers are CPython's", (python) => {
+	it('gives the text, stored value and search id that CPython with openpyxl gives for every cell of the table', () => {
+		const cells = CELL_TABLE.map(({ cell }) => ('text' in cell ? cell.text : cell));
+		const answers = readWithOpenpyxl(python, { cells }).cells;
+		expect(CELL_TABLE.map(({ cell, text, stored, searchId }) => ({ cell, text, stored, searchId }))).toEqual(
+			CELL_TABLE.map(({ cell }, i) => ({
+				cell,
+				text: answers[i].typed?.[1] ?? null,
+				stored: answers[i].stored,
+				searchId: answers[i].searchId,
+			})),
+		);
 	});
 });

@@ -2,9 +2,8 @@
  * The pure Python-compatibility rules inside the emulator: formatting (json.dumps, repr), CSV re-typing, search-id
  * normalisation and UTF-8 error texts. Expected values are what CPython 3 prints for the same input.
  */
-import { numberCell } from '../../emulator/cells';
+import { numberCell, searchIdOfCell } from '../../emulator/cells';
 import { csvCellValue } from '../../emulator/csvRetyping';
-import { normaliseSearchId } from '../../emulator/importer';
 import { pythonBytesRepr, pythonFloatRepr, pythonJsonDumps, pythonStrRepr } from '../../emulator/pythonFormat';
 import { utf8ErrorDetail } from '../../emulator/spreadsheet';
 
@@ -94,7 +93,7 @@ describe('csvCellValue (format_str_to_its_type)', () => {
 	});
 });
 
-describe('normaliseSearchId (_parse_search_id)', () => {
+describe('searchIdOfCell (_parse_search_id)', () => {
 	test.each([
 		['00123', '123'],
 		['12.7', '12'],
@@ -105,13 +104,13 @@ describe('normaliseSearchId (_parse_search_id)', () => {
 		['---', '---'],
 		['', ''],
 	])('text %p → %p', (text, expected) => {
-		expect(normaliseSearchId({ kind: 'str', text })).toBe(expected);
+		expect(searchIdOfCell({ kind: 'str', text })).toBe(expected);
 	});
 
 	test('numbers are truncated; 0 is falsy and becomes empty; blank is empty', () => {
-		expect(normaliseSearchId(numberCell(12.7))).toBe('12');
-		expect(normaliseSearchId(numberCell(0))).toBe('');
-		expect(normaliseSearchId(null)).toBe('');
+		expect(searchIdOfCell(numberCell(12.7))).toBe('12');
+		expect(searchIdOfCell(numberCell(0))).toBe('');
+		expect(searchIdOfCell(null)).toBe('');
 	});
 });
 
