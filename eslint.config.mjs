@@ -3,7 +3,7 @@ import { n8nCommunityNodesPlugin } from '@n8n/eslint-plugin-community-nodes';
 import n8nNodesBase from 'eslint-plugin-n8n-nodes-base';
 
 export default [
-	{ ignores: ['dist/**', 'node_modules/**', 'test/**', 'scripts/**', 'bench/**', '*.js', '*.mjs'] },
+	{ ignores: ['dist/**', 'node_modules/**', 'test/fixtures/**', '**/*.js', '**/*.mjs'] },
 	{
 		files: ['**/*.ts'],
 		languageOptions: { parser: tseslint.parser, parserOptions: { sourceType: 'module' } },
@@ -16,6 +16,21 @@ export default [
 			'@n8n/community-nodes/no-runtime-dependencies': 'off',
 			// Same reason: n8n Cloud's import allow-list; self-hosted n8n loads form-data, exceljs and Node built-ins.
 			'@n8n/community-nodes/no-restricted-imports': 'off',
+		},
+	},
+	{
+		// Tests, the emulator, scripts, benchmarks and examples get the same rules as the nodes, but for those that
+		// guard code n8n runs inside a workflow: this code runs in Node itself, as a test or a tool.
+		files: ['test/**/*.ts', 'emulator/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts', 'examples/**/*.ts'],
+		rules: {
+			// They start servers, time out, read the environment: setTimeout, process and friends are their job.
+			'@n8n/community-nodes/no-restricted-globals': 'off',
+			// The tests' credentials are made up, and some are made to look like secrets so leaks can be searched for.
+			'@n8n/community-nodes/no-hardcoded-secrets': 'off',
+			// The harness starts n8n, PostgreSQL and Redis as child processes.
+			'@n8n/community-nodes/no-dangerous-functions': 'off',
+			// A test or a tool that fails throws a plain Error: no node shows it to a user.
+			'@n8n/community-nodes/require-node-api-error': 'off',
 		},
 	},
 	{

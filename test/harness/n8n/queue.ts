@@ -469,7 +469,7 @@ function parseRows(psqlOutput: string): string[][] {
 
 /** n8n stores run data with `flatted` (handles shared references); use the copy n8n itself ships. */
 function parseFlatted(install: N8nInstall, serialized: string): Record<string, unknown> {
-	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	// A run-time require: the copy of flatted inside the n8n install being tested, found by path.
 	const flatted = require(flattedPath(install)) as { parse(text: string): unknown };
 	return flatted.parse(serialized) as Record<string, unknown>;
 }
