@@ -15,7 +15,6 @@ import { commCareRequest, sendRequest, type CommCareRequestOptions } from '../..
 import { DEFAULT_RETRY_POLICY, NO_RETRIES, retryPolicyWith } from '../../nodes/shared/transport/retryPolicy';
 import { uploadFileName, uploadSpreadsheet } from '../../nodes/CommCareBulkImport/upload';
 import { createExecuteContext } from '../helpers/executionContext';
-import { SAVED_VERSIONS, savedAt } from '../helpers/savedVersion';
 
 interface TestServer {
 	url: string;
@@ -51,7 +50,7 @@ const fastRetry = retryPolicyWith({ baseDelayMs: 1, maxDelayMs: 5 });
 function setup(baseUrl: string, cancelSignal?: AbortSignal) {
 	const data = { baseUrl, authType: 'apiKey', username: 'me@example.org', apiKey: API_KEY };
 	const test = createExecuteContext({
-		node: savedAt(new CommCareBulkImport(), SAVED_VERSIONS.bulkImport),
+		node: new CommCareBulkImport(),
 		credentials: data,
 		cancelSignal,
 	});
