@@ -9,7 +9,6 @@ import type { UploadResultJson } from '../../nodes/shared/outputContract';
 import { startEmulator, UPLOAD_MESSAGES, type Emulator } from '../../emulator';
 import { xlsxFile } from '../../emulator/testKit';
 import { binaryItem, runNode, type BinaryMode } from '../helpers/executionContext';
-import { SAVED_VERSIONS, savedAt } from '../helpers/savedVersion';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -20,7 +19,7 @@ afterAll(async () => {
 	await emulator.close();
 });
 
-const node = savedAt(new CommCareBulkImport(), SAVED_VERSIONS.bulkImport);
+const node = new CommCareBulkImport();
 
 function apiKeyCredential(overrides: IDataObject = {}): IDataObject {
 	return {
@@ -46,7 +45,14 @@ async function run(options: {
 }) {
 	return await runNode({
 		node,
-		parameters: { projectSpace: emulator.domain, caseType: 'patient', createNewCases: true, ...options.parameters },
+		parameters: {
+			projectSpace: emulator.domain,
+			caseType: 'patient',
+			// Matched by case ID, blank for a new case (1.2 defaults to External ID, which these rows do not carry).
+			searchField: 'case_id',
+			unmatchedRows: 'create',
+			...options.parameters,
+		},
 		credentials: (options.credentials ?? apiKeyCredential()) as never,
 		items: options.items ?? [binaryItem(await xlsxFile(patients), 'patients.xlsx')],
 		continueOnFail: options.continueOnFail,
@@ -124,7 +130,7 @@ describe('CommCare Bulk Import (binary source) against the emulator', () => {
 
 	it('sends create_new_cases only when creation is on, so unmatched rows create nothing', async () => {
 		// Blank case ids with creation off skip every row: the checks would stop this upload, so they are skipped.
-		await run({ parameters: { createNewCases: false, options: { skipChecks: true } } });
+		await run({ parameters: { unmatchedRows: 'skip', options: { skipChecks: true } } });
 		expect(emulator.uploads).toHaveLength(1);
 		expect(emulator.uploads[0].fields).not.toHaveProperty('create_new_cases');
 		expect(emulator.uploads[0].fields).not.toHaveProperty('comment');
@@ -138,7 +144,7 @@ describe('CommCare Bulk Import (binary source) against the emulator', () => {
 			['P-001', 'New name', 50],
 		]);
 		const { outputs } = await run({
-			parameters: { searchField: 'external_id', searchColumn: 'patient_ref', createNewCases: false },
+			parameters: { searchField: 'external_id', searchColumn: 'patient_ref', unmatchedRows: 'skip' },
 			items: [binaryItem(sheet, 'update.xlsx')],
 		});
 		expect(emulator.uploads[0].fields).toMatchObject({ search_field: 'external_id', search_column: 'patient_ref' });

@@ -18,7 +18,6 @@ import type {
 import { startEmulator, type Emulator } from '../../emulator';
 import { xlsxFile } from '../../emulator/testKit';
 import { binaryItem, runNode, type BinaryMode } from '../helpers/executionContext';
-import { SAVED_VERSIONS, savedAt } from '../helpers/savedVersion';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -29,7 +28,7 @@ afterAll(async () => {
 	await emulator.close();
 });
 
-const node = savedAt(new CommCareBulkImport(), SAVED_VERSIONS.bulkImport);
+const node = new CommCareBulkImport();
 const credentials = () => ({
 	baseUrl: emulator.baseUrl,
 	authType: 'apiKey',
@@ -44,7 +43,14 @@ async function run(
 ) {
 	return await runNode({
 		node,
-		parameters: { projectSpace: 'demo', caseType: 'patient', createNewCases: true, ...parameters },
+		parameters: {
+			projectSpace: 'demo',
+			caseType: 'patient',
+			// Matched by case ID, blank for a new case (1.2 defaults to External ID, which these rows do not carry).
+			searchField: 'case_id',
+			unmatchedRows: 'create',
+			...parameters,
+		},
 		credentials: extra.noCredential ? undefined : credentials(),
 		items,
 		continueOnFail: extra.continueOnFail,
@@ -188,7 +194,7 @@ describe('the row count', () => {
 		expect(upload.rowCount).toBe(3);
 		expect(upload.warnings).toEqual([expect.objectContaining({ code: 'blankRows', rows: [3] })]);
 		const status = await runNode({
-			node: savedAt(new CommCareImportStatus(), SAVED_VERSIONS.importStatus),
+			node: new CommCareImportStatus(),
 			credentials: credentials(),
 			parameters: { pollInterval: 0.05, timeout: 0.5 },
 			items: outputs[0],

@@ -11,7 +11,6 @@ import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkI
 import type { CheckFinding, UploadResultJson } from '../../nodes/shared/outputContract';
 import { startEmulator, type Emulator } from '../../emulator';
 import { runNode } from '../helpers/executionContext';
-import { SAVED_VERSIONS, savedAt } from '../helpers/savedVersion';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -22,13 +21,21 @@ afterAll(async () => {
 	await emulator.close();
 });
 
-const node = savedAt(new CommCareBulkImport(), SAVED_VERSIONS.bulkImport);
-const byExternalId = { searchField: 'external_id', createNewCases: true };
+const node = new CommCareBulkImport();
+const byExternalId = { searchField: 'external_id', unmatchedRows: 'create' };
 
 async function run(items: IDataObject[], parameters: IDataObject) {
 	return await runNode({
 		node,
-		parameters: { projectSpace: 'demo', caseType: 'patient', source: 'items', createNewCases: true, ...parameters },
+		parameters: {
+			projectSpace: 'demo',
+			caseType: 'patient',
+			source: 'items',
+			// Matched by case ID, blank for a new case (1.2 defaults to External ID, which these rows do not carry).
+			searchField: 'case_id',
+			unmatchedRows: 'create',
+			...parameters,
+		},
 		credentials: {
 			baseUrl: emulator.baseUrl,
 			authType: 'apiKey',
@@ -137,7 +144,7 @@ describe('errors: the node stops before any request', () => {
 				{ name: 'A', case_id: '' },
 				{ name: 'B', case_id: null },
 			],
-			{ createNewCases: false },
+			{ unmatchedRows: 'skip' },
 		);
 		expect(error.message).toMatch(
 			new RegExp(
@@ -253,7 +260,7 @@ describe('warnings: the upload goes, the warning rides along in the output', () 
 				{ case_id: existing.case_id, name: 'Renamed' },
 				{ case_id: '', name: 'New?' },
 			],
-			{ createNewCases: false },
+			{ unmatchedRows: 'skip' },
 		);
 		expect(only(warnings, 'blankCaseIds')).toMatchObject({ rows: [3], items: [1], column: 'case_id' });
 		expect(emulator.cases.byType('demo', 'patient').map((c) => c.name)).toEqual(['Renamed']);
@@ -296,7 +303,7 @@ describe('warnings: the upload goes, the warning rides along in the output', () 
 	it('closeValueNotYes: a boolean does not close a case', async () => {
 		const existing = emulator.cases.add('demo', { case_type: 'patient', name: 'Old' });
 		const warning = only(
-			await warningsOf([{ case_id: existing.case_id, close: true }], { createNewCases: false }),
+			await warningsOf([{ case_id: existing.case_id, close: true }], { unmatchedRows: 'skip' }),
 			'closeValueNotYes',
 		);
 		expect(warning.message).toMatch(/^Column 'close' holds values other than 'yes' \('True'\) in row 2 \(item 0\)\./);

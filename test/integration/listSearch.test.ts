@@ -1,5 +1,5 @@
 /**
- * CommCare Bulk Import's editor lists (Project Space and Case Type, version 1.1), run the way n8n runs a list-search
+ * CommCare Bulk Import's editor lists (Project Space and Case Type, version 1.1 on), run the way n8n runs a list-search
  * method, against the emulator over real sockets: what each list holds, the filter, and that every failure (401 for a
  * wrong key or a mobile worker, 403, a plan without API access, an empty list, a network failure) is an error whose
  * message names it and whose description says that typing the name still works. The credential never shows.
@@ -9,9 +9,8 @@ import type { ICredentialDataDecryptedObject, INodeListSearchResult } from 'n8n-
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator';
 import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
 import { createLoadOptionsContext } from '../helpers/executionContext';
-import { SAVED_VERSIONS, savedAt } from '../helpers/savedVersion';
 
-const node = savedAt(new CommCareBulkImport(), SAVED_VERSIONS.bulkImport);
+const node = new CommCareBulkImport();
 type Method = 'searchProjectSpaces' | 'searchCaseTypes';
 
 const OPTIONS: EmulatorOptions = {
@@ -132,11 +131,6 @@ describe('Case Type list', () => {
 		]);
 		const paths = emulator.requests.map((request) => request.path).sort();
 		expect(paths).toEqual(['/a/demo/api/application/v1/', '/a/demo/api/domain_cases/v1/']);
-	});
-
-	test('works from a version-1 plain-string project space too, and filters', async () => {
-		const { results } = await list('searchCaseTypes', { parameters: { projectSpace: 'demo' }, filter: 'HOUSE' });
-		expect(results).toEqual([{ name: 'household', value: 'household' }]);
 	});
 
 	test('a plan without API access still lists the types that have cases', async () => {

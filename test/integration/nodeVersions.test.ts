@@ -1,16 +1,18 @@
 /**
- * What a node added today does, next to what a saved one keeps doing (n8n's light versioning), against the emulator:
+ * What a node added today does, next to what a saved one keeps doing (n8n's light versioning), against the emulator.
+ * The other suites run the default versions; what only an older version does is tested here:
  * - Bulk Import 1.2 matches by External ID and creates the rows that match no case ("Rows That Match No Case"),
- *   where 1.1 left with its defaults matches by case ID and creates nothing;
+ *   where 1.1 left with its defaults matches by case ID and creates nothing, and creates only with "Create New Cases";
+ * - Bulk Import 1 takes Project Space and Case Type as plain strings (1.1 made them resource locators);
  * - Import Status 1.1 gives the simplified outcome ("Simplify", on), where 1 and 1.1 with Simplify off give the
  *   full one; a record's own outcome is the only `outcome` in its item.
  */
-import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData, INodeListSearchResult } from 'n8n-workflow';
 
 import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
 import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareImportStatus.node';
 import { startEmulator, type Emulator } from '../../emulator';
-import { runNode } from '../helpers/executionContext';
+import { createLoadOptionsContext, runNode } from '../helpers/executionContext';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -99,6 +101,51 @@ describe('Bulk Import: a new node (1.2) cannot skip new registrations silently',
 	it('a 1.1 node ignores a stray "Rows That Match No Case", as n8n does for a parameter its version lacks', async () => {
 		await importItems(1.1, [{ case_id: 'c0ffee-1', name: 'Amina' }], { unmatchedRows: 'create' });
 		expect(emulator.uploads[0].fields).not.toHaveProperty('create_new_cases');
+	});
+
+	it('a 1.2 node ignores a stray "Create New Cases" the same way', async () => {
+		await importItems(1.2, [REGISTRATIONS[0]], { createNewCases: false });
+		expect(emulator.uploads[0].fields).toMatchObject({ create_new_cases: 'on' });
+	});
+});
+
+describe('Bulk Import 1.1: the "Create New Cases" switch', () => {
+	it('on: sends create_new_cases, and a row with a blank case ID becomes a new case', async () => {
+		await importItems(1.1, [{ case_id: '', name: 'Amina' }], { createNewCases: true });
+		expect(emulator.uploads[0].fields).toMatchObject({ search_field: 'case_id', create_new_cases: 'on' });
+		expect(emulator.cases.byType(emulator.domain, 'patient').map((stored) => stored.name)).toEqual(['Amina']);
+	});
+
+	it('off: updates the case a row matches, and sends no create_new_cases', async () => {
+		const existing = emulator.cases.add(emulator.domain, { case_type: 'patient', name: 'Old name' });
+		await importItems(1.1, [{ case_id: existing.case_id, name: 'New name' }], { createNewCases: false });
+		expect(emulator.uploads[0].fields).not.toHaveProperty('create_new_cases');
+		expect(emulator.cases.byType(emulator.domain, 'patient').map((stored) => stored.name)).toEqual(['New name']);
+	});
+});
+
+describe('Bulk Import 1: Project Space and Case Type are plain strings', () => {
+	it('imports into the project space and case type typed as text', async () => {
+		const [uploaded] = await importItems(1, [{ case_id: '', name: 'Amina' }], { createNewCases: true }, {});
+		expect(emulator.uploads[0].fields).toMatchObject({ case_type: 'patient', create_new_cases: 'on' });
+		expect(uploaded.json).toMatchObject({ projectSpace: emulator.domain, caseType: 'patient' });
+		expect(emulator.cases.byType(emulator.domain, 'patient')).toHaveLength(1);
+	});
+
+	it('the Case Type list works from a plain-string project space too, and filters', async () => {
+		const node = new CommCareBulkImport();
+		const { context } = createLoadOptionsContext({
+			node,
+			typeVersion: 1,
+			parameters: { projectSpace: emulator.domain },
+			credentials: credentials(),
+		});
+		const search = node.methods.listSearch.searchCaseTypes as (
+			this: typeof context,
+			filter?: string,
+		) => Promise<INodeListSearchResult>;
+		const { results } = await search.call(context, 'HOUSE');
+		expect(results).toEqual([{ name: 'household', value: 'household' }]);
 	});
 });
 
@@ -191,6 +238,16 @@ describe('Import Status: a new node (1.1) gives the simplified outcome', () => {
 			outcome: 'success',
 			import: expect.objectContaining({ outcome: 'success', state: 2, polls: expect.any(Number) }),
 			case: expect.objectContaining({ external_id: 'ANC-1' }),
+			caseLookup: expect.objectContaining({ result: 'found', action: 'created' }),
+		});
+	});
+
+	it('a version-1 node ignores a stray "Simplify", as n8n does for a parameter its version lacks', async () => {
+		const records = await importItems(1.2, [REGISTRATIONS[0]]);
+		const [saved] = await checkStatus(1, records, { simplify: true });
+		expect(saved[0]).toMatchObject({
+			outcome: 'success',
+			import: expect.objectContaining({ outcome: 'success', state: 2 }),
 			caseLookup: expect.objectContaining({ result: 'found', action: 'created' }),
 		});
 	});

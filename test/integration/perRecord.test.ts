@@ -13,10 +13,9 @@ import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareI
 import type { OutcomeReason, RecordOutcomeJson, RecordResultJson } from '../../nodes/shared/outputContract';
 import { ERROR_TEXT, startEmulator, type Emulator } from '../../emulator';
 import { runNode } from '../helpers/executionContext';
-import { SAVED_VERSIONS, savedAt } from '../helpers/savedVersion';
 
-const bulkImport = savedAt(new CommCareBulkImport(), SAVED_VERSIONS.bulkImport);
-const importStatus = savedAt(new CommCareImportStatus(), SAVED_VERSIONS.importStatus);
+const bulkImport = new CommCareBulkImport();
+const importStatus = new CommCareImportStatus();
 const VALID_OWNERS = ['owner-chw-1', 'owner-chw-2', 'group-district-a'];
 const OUTPUTS = ['success', 'warning', 'error'] as const;
 type Output = (typeof OUTPUTS)[number];
@@ -105,7 +104,9 @@ async function importAndCheck(records: Person[], rowsPerUpload: number, continue
 			projectSpace: 'demo',
 			caseType: 'patient',
 			source: 'items',
-			createNewCases: true,
+			// Matched by case ID, blank for a new case (1.2 defaults to External ID, which these rows do not carry).
+			searchField: 'case_id',
+			unmatchedRows: 'create',
 			options: { outputPerRecord: true, rowsPerUpload },
 		},
 		items: records.map((record) => ({ json: { ...record } as IDataObject })),

@@ -9,7 +9,6 @@ import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkI
 import { commCareCredentialsFrom } from '../../nodes/shared/transport/credentials';
 import { retryPolicyWith } from '../../nodes/shared/transport/retryPolicy';
 import { createExecuteContext } from '../helpers/executionContext';
-import { SAVED_VERSIONS, savedAt } from '../helpers/savedVersion';
 
 export interface TestServer {
 	url: string;
@@ -53,7 +52,7 @@ export const fastRetry = retryPolicyWith({ baseDelayMs: 1, maxDelayMs: 5 });
 export function setup(baseUrl: string, cancelSignal?: AbortSignal) {
 	const data = { baseUrl, authType: 'apiKey', username: 'me@example.org', apiKey: API_KEY };
 	const test = createExecuteContext({
-		node: savedAt(new CommCareBulkImport(), SAVED_VERSIONS.bulkImport),
+		node: new CommCareBulkImport(),
 		credentials: data,
 		cancelSignal,
 	});

@@ -135,7 +135,7 @@ describe('accounting under random input, row errors and faults', () => {
 						node: bulkImport,
 						credentials: apiKeyCredential(emulator) as never,
 						items,
-						parameters: { projectSpace: 'demo', caseType: 'patient', createNewCases: true },
+						parameters: { projectSpace: 'demo', caseType: 'patient', searchField: 'case_id', unmatchedRows: 'create' },
 					});
 					// A file whose rows are all blank has nothing to import: the checks before upload refuse it, and the
 					// whole run stops before the first upload (no file is sent, so none can be counted twice either).
@@ -171,7 +171,7 @@ describe('accounting under random input, row errors and faults', () => {
 						node: importStatus,
 						credentials: apiKeyCredential(emulator) as never,
 						items: records,
-						parameters: { pollInterval: 0.05, timeout: 0.2, options: { maxPollInterval: 0.1 } },
+						parameters: { pollInterval: 0.05, timeout: 0.2, simplify: false, options: { maxPollInterval: 0.1 } },
 					});
 					expect(checked.error).toBeUndefined();
 					const outputs = checked.outputs!;
@@ -289,7 +289,8 @@ describe('accounting under random input, row errors and faults', () => {
 							projectSpace: 'demo',
 							caseType: 'patient',
 							source: 'items',
-							createNewCases: true,
+							searchField: 'case_id',
+							unmatchedRows: 'create',
 							options: { outputPerRecord: true, rowsPerUpload },
 						},
 					});
@@ -331,7 +332,7 @@ describe('accounting under random input, row errors and faults', () => {
 						node: importStatus,
 						credentials: apiKeyCredential(emulator) as never,
 						items: bulkOutput,
-						parameters: { pollInterval: 0.05, timeout: 0.2, options: { maxPollInterval: 0.1 } },
+						parameters: { pollInterval: 0.05, timeout: 0.2, simplify: false, options: { maxPollInterval: 0.1 } },
 					});
 					expect(checked.error).toBeUndefined();
 

@@ -292,7 +292,7 @@ describe('status answers read strictly', () => {
 					'a.xlsx',
 				),
 			],
-			parameters: { projectSpace: 'demo', caseType: 'patient', createNewCases: true },
+			parameters: { projectSpace: 'demo', caseType: 'patient', searchField: 'case_id', unmatchedRows: 'create' },
 		});
 		expect(uploaded.outputs![0][0].json).toMatchObject({ status_url: `${emulator.baseUrl}${relative}`, warnings: [] });
 		table.record({
@@ -355,7 +355,7 @@ describe('status answers read strictly', () => {
 			node: bulkImport,
 			credentials: apiKeyCredential(emulator) as never,
 			items: [binaryItem(file, 'two-sheets.xlsx')],
-			parameters: { projectSpace: 'demo', caseType: 'patient', createNewCases: true },
+			parameters: { projectSpace: 'demo', caseType: 'patient', searchField: 'case_id', unmatchedRows: 'create' },
 		});
 		expect((uploaded.outputs![0][0].json.warnings as IDataObject[]).map((w) => w.code)).toContain(
 			'possibleMultiSheetMode',
@@ -369,7 +369,7 @@ describe('status answers read strictly', () => {
 		table.record({
 			id: 'strict.multiSheetSkipReason',
 			area: STRICT,
-			case: "A file with sheets 'patient' and 'household' (both case types of the project), Create New Cases on",
+			case: "A file with sheets 'patient' and 'household' (both case types of the project), Rows That Match No Case: Create a New Case",
 			userSees: `Warning output: ${json.summary}`,
 			server: '1 upload, imported in multi-sheet mode: no case created',
 			lost: 'nothing silently: the reason names multi-sheet mode (before: "CommCare skips blank rows")',

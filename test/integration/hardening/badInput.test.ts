@@ -64,7 +64,13 @@ async function upload(
 		node: bulkImport,
 		credentials: (options.credentials ?? apiKeyCredential(emulator)) as never,
 		items: options.items ?? [binaryItem(await xlsxFile(patients), 'patients.xlsx')],
-		parameters: { projectSpace: 'demo', caseType: 'patient', createNewCases: true, ...options.parameters },
+		parameters: {
+			projectSpace: 'demo',
+			caseType: 'patient',
+			searchField: 'case_id',
+			unmatchedRows: 'create',
+			...options.parameters,
+		},
 		continueOnFail: options.continueOnFail,
 	});
 }
@@ -780,7 +786,7 @@ describe('the Base URL', () => {
 				node: bulkImport,
 				credentials: apiKeyCredential({ baseUrl: `http://${host}:${port}` }) as never,
 				items: [binaryItem(await xlsxFile(patients), 'patients.xlsx')],
-				parameters: { projectSpace: 'demo', caseType: 'patient', createNewCases: true },
+				parameters: { projectSpace: 'demo', caseType: 'patient', searchField: 'case_id', unmatchedRows: 'create' },
 			});
 			expect(result.error).toBeUndefined();
 			const warnings = result.outputs![0][0].json.warnings as Array<{ code: string; message: string }>;

@@ -76,7 +76,7 @@ async function upload(credentials: IDataObject = apiKeyCredential(emulator)) {
 		node: bulkImport,
 		credentials: credentials as never,
 		items: [binaryItem(await xlsxFile(patients), 'patients.xlsx')],
-		parameters: { projectSpace: 'demo', caseType: 'patient', createNewCases: true },
+		parameters: { projectSpace: 'demo', caseType: 'patient', searchField: 'case_id', unmatchedRows: 'create' },
 	});
 }
 

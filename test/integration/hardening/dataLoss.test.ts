@@ -69,7 +69,15 @@ async function sendItems(
 		node: bulkImport,
 		credentials: apiKeyCredential(emulator) as never,
 		items: records.map((json) => ({ json })),
-		parameters: { projectSpace: 'demo', caseType: 'patient', source: 'items', ...parameters },
+		parameters: {
+			projectSpace: 'demo',
+			caseType: 'patient',
+			source: 'items',
+			// Updates by case ID, creating nothing unless a test turns creation on (which changes the missing-field rule).
+			searchField: 'case_id',
+			unmatchedRows: 'skip',
+			...parameters,
+		},
 		...extra,
 	});
 }
@@ -115,7 +123,7 @@ describe('an item without a field other items have', () => {
 	it('is not refused where every row can only create a case (no case ID, creation on): sparse JSON goes through', async () => {
 		seed();
 		const sparse = [{ name: 'Chidi', village: 'Bondo' }, { name: 'Dana', phone: '0722' }, { name: 'Ema' }];
-		const result = await sendItems(sparse, { createNewCases: true });
+		const result = await sendItems(sparse, { unmatchedRows: 'create' });
 		expect(result.error).toBeUndefined();
 		expect(onlyItem(await statusOf(result), 0)).toMatchObject({ state: 2, created_count: 3, match_count: 0 });
 		const made = (name: string) => emulator.cases.all('demo').find((c) => c.name === name)!;
@@ -125,7 +133,7 @@ describe('an item without a field other items have', () => {
 		expect(stored('c-bola')).toEqual({ name: 'Bola', village: 'Siaya', phone: '0711' });
 		// One row with a case ID could clear a property: the run is refused again, naming that item only.
 		const mixed = [...sparse, { case_id: 'c-bola', name: 'Bola' }];
-		expect(thrown(await sendItems(mixed, { createNewCases: true })).message).toMatch(
+		expect(thrown(await sendItems(mixed, { unmatchedRows: 'create' })).message).toMatch(
 			/^The input items were not uploaded: Item 3 has no field 'village', which other items have/,
 		);
 		expect(stored('c-bola')).toEqual({ name: 'Bola', village: 'Siaya', phone: '0711' });
@@ -221,14 +229,14 @@ describe('fields and headers CommCare would drop', () => {
 					{ name: 'Asha', '': 'loose note' },
 					{ name: 'Bola', '': '' },
 				],
-				{ createNewCases: true },
+				{ unmatchedRows: 'create' },
 			),
 		);
 		expect(error.message).toMatch(
 			/^The input items were not uploaded: Item 0 has a field whose name is empty \(""\), holding data: it would become a column without a header, which CommCare drops with its data\./,
 		);
 		expect(received(emulator).all).toBe(0);
-		const fine = await sendItems([{ name: 'Asha', '': '' }], { createNewCases: true });
+		const fine = await sendItems([{ name: 'Asha', '': '' }], { unmatchedRows: 'create' });
 		expect(fine.error).toBeUndefined();
 		table.record({
 			id: 'dataLoss.blankFieldName',
@@ -287,12 +295,12 @@ describe('fields and headers CommCare would drop', () => {
 
 describe('values an .xlsx cannot store', () => {
 	it('control characters in an ID column are refused, naming the column and the item; elsewhere they are dropped with a warning', async () => {
-		const error = thrown(await sendItems([{ name: 'Asha', external_id: 'P-00\u00071' }], { createNewCases: true }));
+		const error = thrown(await sendItems([{ name: 'Asha', external_id: 'P-00\u00071' }], { unmatchedRows: 'create' }));
 		expect(error.message).toBe(
 			"The input items were not uploaded: Key 'external_id' of item 0 holds characters a spreadsheet cannot store (U+0007); as an id it would change without a trace. Remove them from the id.",
 		);
 		expect(received(emulator).all).toBe(0);
-		const warned = await sendItems([{ name: 'Asha', note: 'bell\u0007 here' }], { createNewCases: true });
+		const warned = await sendItems([{ name: 'Asha', note: 'bell\u0007 here' }], { unmatchedRows: 'create' });
 		const warnings = warned.outputs![0][0].json.warnings as IDataObject[];
 		expect(warnings).toEqual([
 			expect.objectContaining({ code: 'unstorableCharactersDropped', column: 'note', rows: [2], items: [0] }),
@@ -315,7 +323,7 @@ describe('values an .xlsx cannot store', () => {
 				{ name: 'Asha', constructor: 'kept' },
 				{ name: 'Bola', constructor: 'also kept' },
 			],
-			{ createNewCases: true },
+			{ unmatchedRows: 'create' },
 		);
 		await statusOf(ok);
 		expect(emulator.cases.byType('demo', 'patient').map((c) => c.properties.constructor)).toEqual([
@@ -323,7 +331,7 @@ describe('values an .xlsx cannot store', () => {
 			'also kept',
 		]);
 		const error = thrown(
-			await sendItems([{ name: 'Asha' }], { createNewCases: true, options: { columns: 'name, toString' } }),
+			await sendItems([{ name: 'Asha' }], { unmatchedRows: 'create', options: { columns: 'name, toString' } }),
 		);
 		expect(error.message).toMatch(
 			/^The input items were not uploaded: No item has the field 'toString' listed in Columns/,
@@ -343,7 +351,7 @@ describe('values an .xlsx cannot store', () => {
 		const midnight = new Date('2024-03-04T21:00:00.000Z');
 		const result = await sendItems(
 			[{ name: 'Asha', dob: midnight, seen: new Date('2024-03-05T11:30:15.000Z') }],
-			{ createNewCases: true },
+			{ unmatchedRows: 'create' },
 			{ timezone: 'Africa/Nairobi' },
 		);
 		await statusOf(result);
@@ -369,7 +377,7 @@ describe('settings per item', () => {
 				{ name: 'Bola', kind: 'patient' },
 			],
 			{
-				createNewCases: true,
+				unmatchedRows: 'create',
 				caseType: (_index: number, item: INodeExecutionData) => item.json.kind,
 				options: { excludeColumns: 'kind' },
 			},
@@ -395,7 +403,7 @@ describe('settings per item', () => {
 	it('an option that is an expression and differs between items is refused, naming the option and the items', async () => {
 		const error = thrown(
 			await sendItems([{ name: 'A' }, { name: 'B' }, { name: 'C' }], {
-				createNewCases: true,
+				unmatchedRows: 'create',
 				options: { rowsPerUpload: (index: number) => (index === 0 ? 10 : 1) },
 			}),
 		);
@@ -448,7 +456,7 @@ describe('smaller defects', () => {
 			['c-bola', 'Bola'],
 		]);
 		emulator.cases.add('demo', { case_id: 'c-bola', case_type: 'patient', name: 'Bola', properties: {} });
-		const result = await sendFile(file, 'patients.xlsx', { createNewCases: false });
+		const result = await sendFile(file, 'patients.xlsx', { unmatchedRows: 'skip' });
 		const warnings = result.outputs![0][0].json.warnings as IDataObject[];
 		expect(warnings).toEqual([expect.objectContaining({ code: 'blankCaseIds', rows: [2] })]);
 		const json = onlyItem(await statusOf(result), 1);
@@ -456,7 +464,7 @@ describe('smaller defects', () => {
 		table.record({
 			id: 'defects.zeroInIdColumn',
 			area: AREA,
-			case: 'A file whose case_id cell in row 2 is the number 0 (Create New Cases off)',
+			case: 'A file whose case_id cell in row 2 is the number 0 (Rows That Match No Case: Skip)',
 			userSees: `Warning before upload: ${warnings[0].message} / Import Status: ${json.summary}`,
 			server: serverLine(),
 			lost: 'nothing silently: the checks and CommCare agree that the row has no id, and the user is told',

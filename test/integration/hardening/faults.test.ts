@@ -58,7 +58,13 @@ async function upload(options: Partial<ScenarioOptions> & { parameters?: IDataOb
 		credentials: apiKeyCredential(emulator) as never,
 		items: [binaryItem(await xlsxFile(rows), 'patients.xlsx')],
 		...options,
-		parameters: { projectSpace: 'demo', caseType: 'patient', createNewCases: true, ...options.parameters },
+		parameters: {
+			projectSpace: 'demo',
+			caseType: 'patient',
+			searchField: 'case_id',
+			unmatchedRows: 'create',
+			...options.parameters,
+		},
 	});
 }
 
@@ -391,7 +397,7 @@ describe('faults on the upload', () => {
 		const result = await runScenario({
 			node: bulkImport,
 			credentials: apiKeyCredential(emulator) as never,
-			parameters: { projectSpace: 'demo', caseType: 'patient', createNewCases: true },
+			parameters: { projectSpace: 'demo', caseType: 'patient', searchField: 'case_id', unmatchedRows: 'create' },
 			items,
 			continueOnFail: true,
 		});

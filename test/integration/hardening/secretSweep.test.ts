@@ -134,7 +134,7 @@ async function upload(auth: AuthKind, continueOnFail: boolean, overrides: IDataO
 		node: bulkImport,
 		credentials: credential(auth, overrides) as never,
 		items: [binaryItem(patients, 'patients.xlsx')],
-		parameters: { projectSpace: 'demo', caseType: 'patient', createNewCases: true },
+		parameters: { projectSpace: 'demo', caseType: 'patient', searchField: 'case_id', unmatchedRows: 'create' },
 		continueOnFail,
 	});
 }
@@ -147,7 +147,8 @@ async function uploadItems(auth: AuthKind): Promise<RunResult> {
 		parameters: {
 			projectSpace: 'demo',
 			caseType: 'patient',
-			createNewCases: true,
+			searchField: 'case_id',
+			unmatchedRows: 'create',
 			source: 'items',
 			options: { outputPerRecord: true },
 		},
@@ -165,7 +166,7 @@ async function poll(auth: AuthKind, statusUrl?: string): Promise<RunResult> {
 		credentials: credential(auth) as never,
 		items: [uploadResultItem({ ...queued, statusUrl: statusUrl ?? queued.statusUrl })],
 		// Timeout 0: one look. Transient answers then end the wait at once (as "timed out", with the last problem).
-		parameters: { pollInterval: 0.05, timeout: 0 },
+		parameters: { pollInterval: 0.05, timeout: 0, simplify: false },
 	});
 }
 
@@ -359,7 +360,7 @@ describe('no answer at all', () => {
 				node: importStatus,
 				credentials: credential(auth, { baseUrl: tlsOrigin }) as never,
 				items: [{ json: { status_url: `${tlsOrigin}/a/demo/x/status` } }],
-				parameters: { timeout: 0 },
+				parameters: { timeout: 0, simplify: false },
 			});
 		},
 	);
@@ -386,7 +387,7 @@ describe('a Base URL with a login or a key in it', () => {
 					node: importStatus,
 					credentials: credential(auth, { baseUrl: baseUrl() }) as never,
 					items: [{ json: { status_url: `${emulator.baseUrl}/a/demo/x/status` } }],
-					parameters: { timeout: 0 },
+					parameters: { timeout: 0, simplify: false },
 					continueOnFail,
 				});
 			}
