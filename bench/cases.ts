@@ -34,9 +34,9 @@ import { writeItemsXlsx } from '../nodes/CommCareBulkImport/spreadsheet/writer';
 import type { ImportSettings } from '../nodes/CommCareBulkImport/importSettings';
 import type { UploadResultJson } from '../nodes/shared/outputContract';
 import { buildUploadForm, uploadFileName, type SpreadsheetFile } from '../nodes/CommCareBulkImport/upload';
-import { recordResultItems, type SheetRow } from '../test/helpers/emulatorUpload';
-import { binaryItem, runNode } from '../test/helpers/executionContext';
-import { writeZipBomb } from '../test/helpers/zipBomb';
+import { recordResultItems, type SheetRow } from '../test/support/emulator';
+import { binaryItem, runNode } from '../test/support/n8nContext';
+import { writeZipBomb } from '../test/support/zipBomb';
 import { LARGE_FILE_TARGET_BYTES, lookupRecords, makeRows, writeLargeXlsx } from './data';
 import { startEmulatorProcess, type EmulatorProcess } from './emulatorHost';
 

@@ -4,8 +4,8 @@
  * case ID; a refused lookup (403, plan, 429) never changes an outcome; the search index's lag is waited out, or said.
  */
 import type { Emulator } from '../../emulator';
-import { useCaseLookupEmulator } from '../helpers/caseLookupHarness';
-import type { SheetRow } from '../helpers/emulatorUpload';
+import { useCaseLookupEmulator } from '../support/caseLookup';
+import type { SheetRow } from '../support/emulator';
 
 const bench = useCaseLookupEmulator();
 const { credentials, importAndCheck, bulkFetches } = bench;

@@ -5,7 +5,7 @@
  * the machine's zone.
  */
 import type { Emulator } from '../../emulator';
-import { useCaseLookupEmulator } from '../helpers/caseLookupHarness';
+import { useCaseLookupEmulator } from '../support/caseLookup';
 
 const bench = useCaseLookupEmulator();
 const { importAndCheck, bulkFetches } = bench;

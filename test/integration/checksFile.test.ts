@@ -16,9 +16,9 @@ import type {
 	UploadResultJson,
 } from '../../nodes/shared/outputContract';
 import { startEmulator, type Emulator } from '../../emulator';
-import { xlsxFile } from '../../emulator/testKit';
-import { binaryItem, runNode, type BinaryMode } from '../helpers/executionContext';
-import { SAVED_VERSIONS, savedAt } from '../helpers/savedVersion';
+import { xlsxFile } from '../support/emulator';
+import { binaryItem, runNode, type BinaryMode } from '../support/n8nContext';
+import { SAVED_VERSIONS, savedAt } from '../support/versions';
 
 let emulator: Emulator;
 beforeAll(async () => {

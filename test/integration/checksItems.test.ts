@@ -10,8 +10,8 @@ import type { IDataObject } from 'n8n-workflow';
 import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
 import type { CheckFinding, UploadResultJson } from '../../nodes/shared/outputContract';
 import { startEmulator, type Emulator } from '../../emulator';
-import { runNode } from '../helpers/executionContext';
-import { SAVED_VERSIONS, savedAt } from '../helpers/savedVersion';
+import { runNode } from '../support/n8nContext';
+import { SAVED_VERSIONS, savedAt } from '../support/versions';
 
 let emulator: Emulator;
 beforeAll(async () => {

@@ -7,7 +7,7 @@ import type { ICredentialDataDecryptedObject, IHttpRequestOptions } from 'n8n-wo
 
 import { CommCareApi } from '../../credentials/CommCareApi.credentials';
 import { startEmulator, type Emulator } from '../../emulator';
-import { n8nHttpRequest } from '../helpers/executionContext';
+import { n8nHttpRequest } from '../support/n8nContext';
 
 let emulator: Emulator;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 /**
  * CommCare Import Status against the emulator over loopback: every route to Success / Warning / Error, the polling
  * rules (one loop for all imports, transient failures, Retry-After, cancellation) and the origin rule.
- * Imports are created by POSTing real .xlsx files to the emulator (test/helpers/emulatorUpload.ts).
+ * Imports are created by POSTing real .xlsx files to the emulator (test/support/emulator.ts).
  * Counts, not durations: the assertions are on requests seen by the emulator and items on each output.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
@@ -11,9 +11,9 @@ import type { INodeExecutionData } from 'n8n-workflow';
 import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareImportStatus.node';
 import type { ImportOutcomeJson } from '../../nodes/shared/outputContract';
 import { ERROR_TEXT, startEmulator, type Emulator } from '../../emulator';
-import { uploadResultItem, uploadToEmulator, type SheetRow } from '../helpers/emulatorUpload';
-import { runNode } from '../helpers/executionContext';
-import { SAVED_VERSIONS, savedAt } from '../helpers/savedVersion';
+import { uploadResultItem, uploadToEmulator, type SheetRow } from '../support/emulator';
+import { runNode } from '../support/n8nContext';
+import { SAVED_VERSIONS, savedAt } from '../support/versions';
 import { CREATION_OFF } from '../../nodes/shared/messages';
 
 const node = savedAt(new CommCareImportStatus(), SAVED_VERSIONS.importStatus);

@@ -9,9 +9,9 @@ import type { INodeExecutionData } from 'n8n-workflow';
 import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareImportStatus.node';
 import type { RecordOutcomeJson, RecordResultJson } from '../../nodes/shared/outputContract';
 import { ERROR_TEXT, startEmulator, type Emulator } from '../../emulator';
-import { recordResultItems, uploadToEmulator, type SheetRow } from '../helpers/emulatorUpload';
-import { runNode } from '../helpers/executionContext';
-import { SAVED_VERSIONS, savedAt } from '../helpers/savedVersion';
+import { recordResultItems, uploadToEmulator, type SheetRow } from '../support/emulator';
+import { runNode } from '../support/n8nContext';
+import { SAVED_VERSIONS, savedAt } from '../support/versions';
 import { CREATION_OFF } from '../../nodes/shared/messages';
 
 const node = savedAt(new CommCareImportStatus(), SAVED_VERSIONS.importStatus);

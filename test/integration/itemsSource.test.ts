@@ -19,8 +19,8 @@ import type {
 	UploadResultJson,
 } from '../../nodes/shared/outputContract';
 import { startEmulator, type Emulator } from '../../emulator';
-import { runNode } from '../helpers/executionContext';
-import { SAVED_VERSIONS, savedAt } from '../helpers/savedVersion';
+import { runNode } from '../support/n8nContext';
+import { SAVED_VERSIONS, savedAt } from '../support/versions';
 
 /** Called with every line the emulator logs (lets a test act between two uploads of one run). */
 let onEmulatorLog: ((line: string) => void) | undefined;

@@ -8,8 +8,8 @@ import type { ICredentialDataDecryptedObject, INodeListSearchResult } from 'n8n-
 
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator';
 import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
-import { createLoadOptionsContext } from '../helpers/executionContext';
-import { SAVED_VERSIONS, savedAt } from '../helpers/savedVersion';
+import { createLoadOptionsContext } from '../support/n8nContext';
+import { SAVED_VERSIONS, savedAt } from '../support/versions';
 
 const node = savedAt(new CommCareBulkImport(), SAVED_VERSIONS.bulkImport);
 type Method = 'searchProjectSpaces' | 'searchCaseTypes';

@@ -10,7 +10,7 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
 import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareImportStatus.node';
 import { startEmulator, type Emulator } from '../../emulator';
-import { runNode } from '../helpers/executionContext';
+import { runNode } from '../support/n8nContext';
 
 let emulator: Emulator;
 beforeAll(async () => {

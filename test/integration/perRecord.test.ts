@@ -12,8 +12,8 @@ import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkI
 import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareImportStatus.node';
 import type { OutcomeReason, RecordOutcomeJson, RecordResultJson } from '../../nodes/shared/outputContract';
 import { ERROR_TEXT, startEmulator, type Emulator } from '../../emulator';
-import { runNode } from '../helpers/executionContext';
-import { SAVED_VERSIONS, savedAt } from '../helpers/savedVersion';
+import { runNode } from '../support/n8nContext';
+import { SAVED_VERSIONS, savedAt } from '../support/versions';
 
 const bulkImport = savedAt(new CommCareBulkImport(), SAVED_VERSIONS.bulkImport);
 const importStatus = savedAt(new CommCareImportStatus(), SAVED_VERSIONS.importStatus);

@@ -13,7 +13,7 @@ import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkI
 import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareImportStatus.node';
 import type { RecordOutcomeJson } from '../../nodes/shared/outputContract';
 import { startEmulator, type Emulator } from '../../emulator';
-import { binaryItem, runNode } from '../helpers/executionContext';
+import { binaryItem, runNode } from '../support/n8nContext';
 
 let emulator: Emulator;
 beforeAll(async () => {

@@ -4,7 +4,7 @@
  */
 import { NodeApiError } from 'n8n-workflow';
 
-import { n8nHttpRequest } from '../helpers/executionContext';
+import { n8nHttpRequest } from '../support/n8nContext';
 import { describeBody, htmlToPlainText } from '../../nodes/shared/responseText';
 import { REDACTED, SHAPE_REDACTOR } from '../../nodes/shared/redaction';
 import { validateProjectSpace } from '../../nodes/CommCareBulkImport/projectSpace';

@@ -14,8 +14,8 @@ import { commCareCredentialsFrom } from '../../nodes/shared/transport/credential
 import { commCareRequest, sendRequest, type CommCareRequestOptions } from '../../nodes/shared/transport/request';
 import { DEFAULT_RETRY_POLICY, NO_RETRIES, retryPolicyWith } from '../../nodes/shared/transport/retryPolicy';
 import { uploadFileName, uploadSpreadsheet } from '../../nodes/CommCareBulkImport/upload';
-import { createExecuteContext } from '../helpers/executionContext';
-import { SAVED_VERSIONS, savedAt } from '../helpers/savedVersion';
+import { createExecuteContext } from '../support/n8nContext';
+import { SAVED_VERSIONS, savedAt } from '../support/versions';
 
 interface TestServer {
 	url: string;

@@ -20,8 +20,8 @@ import type {
 	UploadResultJson,
 } from '../../../nodes/shared/outputContract';
 import { ERROR_TEXT, type Emulator, type RespondFault } from '../../../emulator';
-import { xlsxFile } from '../../../emulator/testKit';
-import { binaryItem } from '../../helpers/executionContext';
+import { xlsxFile } from '../../support/emulator';
+import { binaryItem } from '../../support/n8nContext';
 import { apiKeyCredential, bulkImport, importStatus, received, runScenario, startSecretEmulator } from './harness';
 import { outcomeTable } from './outcomeTable';
 

@@ -12,15 +12,15 @@ import { join } from 'node:path';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import type { Emulator } from '../../../emulator';
-import { xlsxFile } from '../../../emulator/testKit';
 import {
 	recordResultItems,
 	uploadResultItem,
 	uploadToEmulator,
+	xlsxFile,
 	type CreatedUpload,
-} from '../../helpers/emulatorUpload';
-import { binaryItem } from '../../helpers/executionContext';
-import { writeZipBomb } from '../../helpers/zipBomb';
+} from '../../support/emulator';
+import { binaryItem } from '../../support/n8nContext';
+import { writeZipBomb } from '../../support/zipBomb';
 import {
 	apiKeyCredential,
 	bulkImport,

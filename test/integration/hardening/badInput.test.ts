@@ -14,8 +14,8 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import * as XLSX from 'xlsx';
 
 import { UPLOAD_MESSAGES, type Emulator } from '../../../emulator';
-import { xlsxFile } from '../../../emulator/testKit';
-import { binaryItem, type BinaryMode } from '../../helpers/executionContext';
+import { xlsxFile } from '../../support/emulator';
+import { binaryItem, type BinaryMode } from '../../support/n8nContext';
 import {
 	apiKeyCredential,
 	bulkImport,

@@ -7,8 +7,8 @@
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import type { Emulator } from '../../../emulator';
-import { xlsxFile } from '../../../emulator/testKit';
-import { binaryItem } from '../../helpers/executionContext';
+import { xlsxFile } from '../../support/emulator';
+import { binaryItem } from '../../support/n8nContext';
 import {
 	apiKeyCredential,
 	bulkImport,

@@ -9,9 +9,8 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { CHECK_IMPORT_HISTORY } from '../../../nodes/shared/errors';
 import type { Emulator } from '../../../emulator';
-import { xlsxFile } from '../../../emulator/testKit';
-import { uploadResultItem, uploadToEmulator, type CreatedUpload } from '../../helpers/emulatorUpload';
-import { binaryItem } from '../../helpers/executionContext';
+import { uploadResultItem, uploadToEmulator, xlsxFile, type CreatedUpload } from '../../support/emulator';
+import { binaryItem } from '../../support/n8nContext';
 import {
 	apiKeyCredential,
 	bulkImport,

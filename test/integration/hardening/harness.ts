@@ -18,8 +18,10 @@ import { CommCareImportStatus } from '../../../nodes/CommCareImportStatus/CommCa
 import { executeBulkImport } from '../../../nodes/CommCareBulkImport/execute';
 import { retryPolicyWith } from '../../../nodes/shared/transport/retryPolicy';
 import { DEFAULT_USERS, startEmulator, type Emulator, type StartOptions } from '../../../emulator';
-import { binaryItem, createExecuteContext, type ContextOptions } from '../../helpers/executionContext';
-import { SAVED_VERSIONS, savedAt } from '../../helpers/savedVersion';
+import { binaryItem, createExecuteContext, type ContextOptions } from '../../support/n8nContext';
+import { secretNeedles } from '../../support/secrets';
+import { SAVED_VERSIONS, savedAt } from '../../support/versions';
+import { plural } from './outcomeTable';
 
 /**
  * Transport back-off shrunk for these suites, passed to the node's run as n8n's would be passed the default: only
@@ -43,39 +45,6 @@ export const SECRET_USER = {
 	apiKey: 'ak-SECRET-3f9c1e7d5b20-night',
 	password: 'pw-SECRET-b81d0c4a97e6-night',
 };
-
-/**
- * What must never appear anywhere: every piece of 8 characters of the key, of the password and of the base64 of
- * `user:password` and `user:key` (so a cut echo, "ak-SECRET-3f9c…", counts as a leak too), and `user:key` whole.
- * Pieces the username also holds are not secret (messages name the user). Searched whitespace-insensitively.
- */
-export function secretNeedles(user: { username: string; apiKey?: string; password?: string }): string[] {
-	const collapse = (text: string) => text.replace(/\s+/g, ' ');
-	const secrets = [
-		user.apiKey ?? '',
-		user.password ?? '',
-		`${user.username}:${user.password ?? ''}`,
-		`${user.username}:${user.apiKey ?? ''}`,
-	];
-	const parts = [
-		secrets[0],
-		secrets[1],
-		Buffer.from(secrets[2]).toString('base64'),
-		Buffer.from(secrets[3]).toString('base64'),
-	]
-		.map((secret) => collapse(secret.trim()))
-		.filter((secret) => secret.length > 0);
-	const needles = new Set<string>();
-	for (const secret of parts) {
-		if (secret.length < 8) needles.add(secret);
-		for (let i = 0; i + 8 <= secret.length; i++) {
-			const piece = secret.slice(i, i + 8);
-			if (!user.username.includes(piece)) needles.add(piece);
-		}
-	}
-	if (user.apiKey) needles.add(`${user.username}:${user.apiKey.trim()}`);
-	return [...needles];
-}
 
 export const SECRET_NEEDLES = secretNeedles(SECRET_USER);
 
@@ -300,7 +269,6 @@ export async function statusOf(
 export function uploadsLine(emulator: Emulator): string {
 	const seen = received(emulator);
 	if (seen.all === 0) return 'no request';
-	const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
 	return `${plural(seen.uploadPosts, 'upload request')}, ${plural(seen.importsQueued, 'import')} queued`;
 }
 

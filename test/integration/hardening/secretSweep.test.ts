@@ -16,9 +16,9 @@ import type { AddressInfo } from 'node:net';
 import type { IDataObject } from 'n8n-workflow';
 
 import { startEmulator, DEFAULT_USERS, type Emulator } from '../../../emulator';
-import { xlsxFile } from '../../../emulator/testKit';
-import { uploadResultItem, uploadToEmulator } from '../../helpers/emulatorUpload';
-import { binaryItem } from '../../helpers/executionContext';
+import { uploadResultItem, uploadToEmulator, xlsxFile } from '../../support/emulator';
+import { binaryItem } from '../../support/n8nContext';
+import { secretNeedles } from '../../support/secrets';
 import {
 	bulkImport,
 	closedPort,
@@ -26,7 +26,6 @@ import {
 	expectNoSecrets,
 	importStatus,
 	runCapturing,
-	secretNeedles,
 	selfSignedCertificate,
 	SWEEP_USER,
 	type RunResult,

@@ -8,9 +8,9 @@ import type { INodeExecutionData } from 'n8n-workflow';
 import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareImportStatus.node';
 import type { RecordOutcomeJson } from '../../nodes/shared/outputContract';
 import { DEFAULT_USERS, startEmulator, type Emulator } from '../../emulator';
-import { recordResultItems, uploadToEmulator, type CreatedUpload } from './emulatorUpload';
-import { runNode } from './executionContext';
-import { SAVED_VERSIONS, savedAt } from './savedVersion';
+import { recordResultItems, uploadToEmulator, type CreatedUpload } from './emulator';
+import { runNode } from './n8nContext';
+import { SAVED_VERSIONS, savedAt } from './versions';
 
 const node = savedAt(new CommCareImportStatus(), SAVED_VERSIONS.importStatus);
 const FAST = { pollInterval: 0.05, timeout: 1 };
