@@ -34,7 +34,7 @@ import { writeItemsXlsx } from '../nodes/CommCareBulkImport/spreadsheet/writer';
 import type { ImportSettings } from '../nodes/CommCareBulkImport/importSettings';
 import type { UploadResultJson } from '../nodes/shared/outputContract';
 import { buildUploadForm, uploadFileName, type SpreadsheetFile } from '../nodes/CommCareBulkImport/upload';
-import { recordResultItems, type SheetRow } from '../test/support/emulator';
+import { emulatorCredential, recordResultItems, type SheetRow } from '../test/support/emulator';
 import { binaryItem, runNode } from '../test/support/n8nContext';
 import { writeZipBomb } from '../test/support/zipBomb';
 import { LARGE_FILE_TARGET_BYTES, lookupRecords, makeRows, writeLargeXlsx } from './data';
@@ -227,7 +227,7 @@ let bulkImportNode: CommCareBulkImport | undefined;
 const bulkImport = () => (bulkImportNode ??= new CommCareBulkImport());
 
 function credentialsFor(emulator: EmulatorProcess) {
-	return { baseUrl: emulator.baseUrl, authType: 'apiKey', username: emulator.username, apiKey: emulator.apiKey };
+	return emulatorCredential(emulator);
 }
 
 /** The single upload item of a Bulk Import run; fails the case when the node did not end in one accepted upload. */

@@ -2,12 +2,12 @@
  * CommCare Bulk Import's `execute()` against the CommCare HQ emulator over real HTTP, through the stand-in for
  * n8n's execution context (credential applied by the request helper as n8n does, binary data in both modes).
  */
-import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
 import type { UploadResultJson } from '../../nodes/shared/outputContract';
 import { startEmulator, UPLOAD_MESSAGES, type Emulator } from '../../emulator';
-import { xlsxFile } from '../support/emulator';
+import { emulatorCredential, xlsxFile } from '../support/emulator';
 import { binaryItem, runNode, type BinaryMode } from '../support/n8nContext';
 import { SAVED_VERSIONS, savedAt } from '../support/versions';
 
@@ -22,14 +22,8 @@ afterAll(async () => {
 
 const node = savedAt(new CommCareBulkImport(), SAVED_VERSIONS.bulkImport);
 
-function apiKeyCredential(overrides: IDataObject = {}): IDataObject {
-	return {
-		baseUrl: emulator.baseUrl,
-		authType: 'apiKey',
-		username: emulator.username,
-		apiKey: emulator.apiKey,
-		...overrides,
-	};
+function apiKeyCredential(overrides: ICredentialDataDecryptedObject = {}): IDataObject {
+	return emulatorCredential(emulator, overrides);
 }
 
 const patients = [
@@ -174,12 +168,7 @@ describe('CommCare Bulk Import (binary source) against the emulator', () => {
 
 	it('authenticates with Basic (username and password) too', async () => {
 		await run({
-			credentials: {
-				baseUrl: `${emulator.baseUrl}/`,
-				authType: 'basicAuth',
-				username: emulator.username,
-				password: emulator.password,
-			},
+			credentials: emulatorCredential(emulator, { baseUrl: `${emulator.baseUrl}/`, authType: 'basicAuth' }),
 		});
 		expect(emulator.uploads).toHaveLength(1);
 		expect(uploadRequests()[0].headers.authorization).toMatch(/^Basic /);

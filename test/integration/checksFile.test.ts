@@ -16,7 +16,7 @@ import type {
 	UploadResultJson,
 } from '../../nodes/shared/outputContract';
 import { startEmulator, type Emulator } from '../../emulator';
-import { xlsxFile } from '../support/emulator';
+import { emulatorCredential, xlsxFile } from '../support/emulator';
 import { binaryItem, runNode, type BinaryMode } from '../support/n8nContext';
 import { SAVED_VERSIONS, savedAt } from '../support/versions';
 
@@ -30,12 +30,7 @@ afterAll(async () => {
 });
 
 const node = savedAt(new CommCareBulkImport(), SAVED_VERSIONS.bulkImport);
-const credentials = () => ({
-	baseUrl: emulator.baseUrl,
-	authType: 'apiKey',
-	username: emulator.username,
-	apiKey: emulator.apiKey,
-});
+const credentials = () => emulatorCredential(emulator);
 
 async function run(
 	items: INodeExecutionData[],

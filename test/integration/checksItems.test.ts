@@ -10,6 +10,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
 import type { CheckFinding, UploadResultJson } from '../../nodes/shared/outputContract';
 import { startEmulator, type Emulator } from '../../emulator';
+import { emulatorCredential } from '../support/emulator';
 import { runNode } from '../support/n8nContext';
 import { SAVED_VERSIONS, savedAt } from '../support/versions';
 
@@ -29,12 +30,7 @@ async function run(items: IDataObject[], parameters: IDataObject) {
 	return await runNode({
 		node,
 		parameters: { projectSpace: 'demo', caseType: 'patient', source: 'items', createNewCases: true, ...parameters },
-		credentials: {
-			baseUrl: emulator.baseUrl,
-			authType: 'apiKey',
-			username: emulator.username,
-			apiKey: emulator.apiKey,
-		},
+		credentials: emulatorCredential(emulator),
 		items: items.map((json) => ({ json })),
 	});
 }

@@ -7,6 +7,7 @@ import type { ICredentialDataDecryptedObject, IHttpRequestOptions } from 'n8n-wo
 
 import { CommCareApi } from '../../credentials/CommCareApi.credentials';
 import { startEmulator, type Emulator } from '../../emulator';
+import { emulatorCredential } from '../support/emulator';
 import { n8nHttpRequest } from '../support/n8nContext';
 
 let emulator: Emulator;
@@ -55,13 +56,7 @@ function shownMessage(status: number): string | undefined {
 }
 
 function apiKey(overrides: ICredentialDataDecryptedObject = {}): ICredentialDataDecryptedObject {
-	return {
-		baseUrl: emulator.baseUrl,
-		authType: 'apiKey',
-		username: emulator.username,
-		apiKey: emulator.apiKey,
-		...overrides,
-	};
+	return emulatorCredential(emulator, overrides);
 }
 
 describe('credential test request against the emulator', () => {

@@ -6,12 +6,12 @@
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { INodeExecutionData } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, INodeExecutionData } from 'n8n-workflow';
 
 import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareImportStatus.node';
 import type { ImportOutcomeJson } from '../../nodes/shared/outputContract';
 import { ERROR_TEXT, startEmulator, type Emulator } from '../../emulator';
-import { uploadResultItem, uploadToEmulator, type SheetRow } from '../support/emulator';
+import { emulatorCredential, uploadResultItem, uploadToEmulator, type SheetRow } from '../support/emulator';
 import { runNode } from '../support/n8nContext';
 import { SAVED_VERSIONS, savedAt } from '../support/versions';
 import { CREATION_OFF } from '../../nodes/shared/messages';
@@ -33,14 +33,8 @@ afterAll(async () => {
 	await emulator.close();
 });
 
-function credentials(overrides: Record<string, unknown> = {}) {
-	return {
-		baseUrl: emulator.baseUrl,
-		authType: 'apiKey',
-		username: emulator.username,
-		apiKey: emulator.apiKey,
-		...overrides,
-	};
+function credentials(overrides: ICredentialDataDecryptedObject = {}) {
+	return emulatorCredential(emulator, overrides);
 }
 
 function statusRequests(target: Emulator = emulator) {

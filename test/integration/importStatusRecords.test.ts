@@ -9,7 +9,7 @@ import type { INodeExecutionData } from 'n8n-workflow';
 import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareImportStatus.node';
 import type { RecordOutcomeJson, RecordResultJson } from '../../nodes/shared/outputContract';
 import { ERROR_TEXT, startEmulator, type Emulator } from '../../emulator';
-import { recordResultItems, uploadToEmulator, type SheetRow } from '../support/emulator';
+import { emulatorCredential, recordResultItems, uploadToEmulator, type SheetRow } from '../support/emulator';
 import { runNode } from '../support/n8nContext';
 import { SAVED_VERSIONS, savedAt } from '../support/versions';
 import { CREATION_OFF } from '../../nodes/shared/messages';
@@ -31,12 +31,7 @@ afterAll(async () => {
 	await emulator.close();
 });
 
-const credentials = () => ({
-	baseUrl: emulator.baseUrl,
-	authType: 'apiKey',
-	username: emulator.username,
-	apiKey: emulator.apiKey,
-});
+const credentials = () => emulatorCredential(emulator);
 
 /** Output items with the input item each one is paired with. */
 function pairUp(outputs: INodeExecutionData[][], inputs: INodeExecutionData[]) {

@@ -19,6 +19,7 @@ import type {
 	UploadResultJson,
 } from '../../nodes/shared/outputContract';
 import { startEmulator, type Emulator } from '../../emulator';
+import { emulatorCredential } from '../support/emulator';
 import { runNode } from '../support/n8nContext';
 import { SAVED_VERSIONS, savedAt } from '../support/versions';
 
@@ -39,7 +40,7 @@ afterAll(async () => {
 const node = savedAt(new CommCareBulkImport(), SAVED_VERSIONS.bulkImport);
 
 function credentials(): IDataObject {
-	return { baseUrl: emulator.baseUrl, authType: 'apiKey', username: emulator.username, apiKey: emulator.apiKey };
+	return emulatorCredential(emulator);
 }
 
 async function run(

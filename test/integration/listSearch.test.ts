@@ -8,6 +8,7 @@ import type { ICredentialDataDecryptedObject, INodeListSearchResult } from 'n8n-
 
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator';
 import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
+import { emulatorCredential } from '../support/emulator';
 import { createLoadOptionsContext } from '../support/n8nContext';
 import { SAVED_VERSIONS, savedAt } from '../support/versions';
 
@@ -39,7 +40,7 @@ afterAll(async () => {
 });
 
 function credential(username = 'web@example.org', apiKey = 'web-key-0123456789'): ICredentialDataDecryptedObject {
-	return { baseUrl: emulator.baseUrl, authType: 'apiKey', username, apiKey };
+	return emulatorCredential(emulator, { username, apiKey });
 }
 
 async function list(

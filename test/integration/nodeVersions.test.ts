@@ -10,6 +10,7 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
 import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareImportStatus.node';
 import { startEmulator, type Emulator } from '../../emulator';
+import { emulatorCredential } from '../support/emulator';
 import { runNode } from '../support/n8nContext';
 
 let emulator: Emulator;
@@ -24,12 +25,7 @@ afterAll(async () => {
 	await emulator.close();
 });
 
-const credentials = () => ({
-	baseUrl: emulator.baseUrl,
-	authType: 'apiKey',
-	username: emulator.username,
-	apiKey: emulator.apiKey,
-});
+const credentials = () => emulatorCredential(emulator);
 
 const byName = (value: string) => ({ __rl: true, mode: 'name', value });
 

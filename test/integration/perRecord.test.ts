@@ -12,6 +12,7 @@ import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkI
 import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareImportStatus.node';
 import type { OutcomeReason, RecordOutcomeJson, RecordResultJson } from '../../nodes/shared/outputContract';
 import { ERROR_TEXT, startEmulator, type Emulator } from '../../emulator';
+import { emulatorCredential } from '../support/emulator';
 import { runNode } from '../support/n8nContext';
 import { SAVED_VERSIONS, savedAt } from '../support/versions';
 
@@ -30,12 +31,7 @@ afterAll(async () => {
 	await emulator.close();
 });
 
-const credentials = () => ({
-	baseUrl: emulator.baseUrl,
-	authType: 'apiKey',
-	username: emulator.username,
-	apiKey: emulator.apiKey,
-});
+const credentials = () => emulatorCredential(emulator);
 
 interface Person {
 	name: string;

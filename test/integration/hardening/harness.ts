@@ -11,13 +11,20 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+} from 'n8n-workflow';
 
 import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBulkImport.node';
 import { CommCareImportStatus } from '../../../nodes/CommCareImportStatus/CommCareImportStatus.node';
 import { executeBulkImport } from '../../../nodes/CommCareBulkImport/execute';
 import { retryPolicyWith } from '../../../nodes/shared/transport/retryPolicy';
 import { DEFAULT_USERS, startEmulator, type Emulator, type StartOptions } from '../../../emulator';
+import { emulatorCredential } from '../../support/emulator';
 import { binaryItem, createExecuteContext, type ContextOptions } from '../../support/n8nContext';
 import { secretNeedles } from '../../support/secrets';
 import { SAVED_VERSIONS, savedAt } from '../../support/versions';
@@ -71,24 +78,20 @@ export async function startSecretEmulator(options: StartOptions = {}): Promise<E
 	});
 }
 
-export function apiKeyCredential(emulator: Pick<Emulator, 'baseUrl'>, overrides: IDataObject = {}): IDataObject {
-	return {
-		baseUrl: emulator.baseUrl,
-		authType: 'apiKey',
-		username: SECRET_USER.username,
-		apiKey: SECRET_USER.apiKey,
-		...overrides,
-	};
+/** The night-run user's credential, API key scheme. */
+export function apiKeyCredential(
+	emulator: Pick<Emulator, 'baseUrl'>,
+	overrides: ICredentialDataDecryptedObject = {},
+): IDataObject {
+	return emulatorCredential({ ...SECRET_USER, baseUrl: emulator.baseUrl }, overrides);
 }
 
-export function basicCredential(emulator: Pick<Emulator, 'baseUrl'>, overrides: IDataObject = {}): IDataObject {
-	return {
-		baseUrl: emulator.baseUrl,
-		authType: 'basicAuth',
-		username: SECRET_USER.username,
-		password: SECRET_USER.password,
-		...overrides,
-	};
+/** The night-run user's credential, Basic scheme (the password instead of the key). */
+export function basicCredential(
+	emulator: Pick<Emulator, 'baseUrl'>,
+	overrides: ICredentialDataDecryptedObject = {},
+): IDataObject {
+	return emulatorCredential({ ...SECRET_USER, baseUrl: emulator.baseUrl }, { authType: 'basicAuth', ...overrides });
 }
 
 /** What one node run left behind, for the user and for an operator reading the logs. */

@@ -13,10 +13,10 @@
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 
-import type { IDataObject } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
 
 import { startEmulator, DEFAULT_USERS, type Emulator } from '../../../emulator';
-import { uploadResultItem, uploadToEmulator, xlsxFile } from '../../support/emulator';
+import { emulatorCredential, uploadResultItem, uploadToEmulator, xlsxFile } from '../../support/emulator';
 import { binaryItem } from '../../support/n8nContext';
 import { secretNeedles } from '../../support/secrets';
 import {
@@ -59,15 +59,8 @@ afterAll(async () => {
 });
 
 function credential(kind: AuthKind, overrides: IDataObject = {}): IDataObject {
-	return kind === 'apiKey'
-		? { baseUrl: emulator.baseUrl, authType: 'apiKey', username: USER.username, apiKey: USER.apiKey, ...overrides }
-		: {
-				baseUrl: emulator.baseUrl,
-				authType: 'basicAuth',
-				username: USER.username,
-				password: USER.password,
-				...overrides,
-			};
+	const fields = overrides as ICredentialDataDecryptedObject;
+	return emulatorCredential({ ...USER, baseUrl: emulator.baseUrl }, { authType: kind, ...fields });
 }
 
 /** The credential echoed in every shape that leaked before. */
