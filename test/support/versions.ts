@@ -1,8 +1,8 @@
 /**
  * A node as a workflow saved at an older version runs it. The suites written against those versions' parameters
  * (Bulk Import 1.1: "Create New Cases", Match Cases By defaulting to case_id; Import Status 1: the full outcome) keep
- * driving them there, since saved workflows keep running at their version; test/integration/nodeVersions.test.ts
- * drives the newest versions.
+ * driving them there, since saved workflows keep running at their version;
+ * test/integration/versions/nodeVersions.test.ts drives the newest versions.
  */
 import type { INodeType } from 'n8n-workflow';
 

@@ -254,7 +254,7 @@ describe('accounting under random input, row errors and faults', () => {
 				'each file received and queued exactly once (plus the refused attempts); status requests = polls the timelines need + one per fault',
 			lost: 'nothing: per import, created + skipped + failed = rows sent, and the case store holds exactly the records reported as imported',
 			alsoCoveredBy: [
-				'test/integration/importStatusRecords.test.ts › routes every record of several imports on its own, for random records and random bad owners',
+				'test/integration/CommCareImportStatus/recordItems.test.ts › routes every record of several imports on its own, for random records and random bad owners',
 			],
 		});
 	}, 120_000);
@@ -422,7 +422,7 @@ describe('accounting under random input, row errors and faults', () => {
 				'each upload received and queued exactly once (plus the refused attempts); status requests = polls the timelines need per upload (not per record) + one per fault',
 			lost: 'nothing: per upload, created + skipped + failed = rows sent, and the case store holds exactly the records reported as imported',
 			alsoCoveredBy: [
-				'test/integration/perRecord.test.ts › every input record lands on exactly one output, on the one its row deserves (randomised)',
+				'test/integration/CommCareBulkImport/perRecord.test.ts › every input record lands on exactly one output, on the one its row deserves (randomised)',
 			],
 		});
 	}, 120_000);

@@ -104,7 +104,7 @@ describe('the file', () => {
 			server: serverLine(),
 			lost: NOTHING_SENT,
 			alsoCoveredBy: [
-				'test/integration/bulkImport.test.ts › lists the binary fields the item has when the named one is missing',
+				'test/integration/CommCareBulkImport/fileSource.test.ts › lists the binary fields the item has when the named one is missing',
 			],
 		});
 	});
@@ -262,7 +262,7 @@ describe('the file', () => {
 			server,
 			lost: `${NOTHING_SENT} (with the checks skipped, the server refuses it, naming all three, in plain text)`,
 			alsoCoveredBy: [
-				'test/integration/bulkImport.test.ts › keeps the HTML-bearing column-name message verbatim, with a plain-text description',
+				'test/integration/CommCareBulkImport/fileSource.test.ts › keeps the HTML-bearing column-name message verbatim, with a plain-text description',
 			],
 		});
 	});
@@ -567,7 +567,7 @@ describe('input items', () => {
 			server: serverLine(),
 			lost: `${NOTHING_SENT}: no upload goes until every upload has been checked and written (also with the checks skipped)`,
 			alsoCoveredBy: [
-				'test/integration/itemsSource.test.ts › checks every upload before the first is sent: a problem in the last stops them all',
+				'test/integration/CommCareBulkImport/itemsSource.test.ts › checks every upload before the first is sent: a problem in the last stops them all',
 			],
 		});
 	});
@@ -595,7 +595,7 @@ describe('input items', () => {
 			server,
 			lost: `${NOTHING_SENT} (with "Nested Values as JSON" on, the object is stored as JSON text)`,
 			alsoCoveredBy: [
-				'test/integration/itemsSource.test.ts › a nested value stops the run before any request, naming the key and the item',
+				'test/integration/CommCareBulkImport/itemsSource.test.ts › a nested value stops the run before any request, naming the key and the item',
 			],
 		});
 	});
@@ -703,7 +703,7 @@ describe('the Base URL', () => {
 			server: serverLine(),
 			lost: 'nothing',
 			alsoCoveredBy: [
-				'test/integration/credential.test.ts › tolerates spaces and trailing slashes around the Base URL',
+				'test/integration/credentials/CommCareApi.test.ts › tolerates spaces and trailing slashes around the Base URL',
 			],
 		});
 	});
@@ -764,7 +764,9 @@ describe('the Base URL', () => {
 			advice: error.description,
 			server: serverLine(),
 			lost: NOTHING_SENT,
-			alsoCoveredBy: ['test/integration/bulkImport.test.ts › refuses a credential whose Base URL is not a web address'],
+			alsoCoveredBy: [
+				'test/integration/CommCareBulkImport/fileSource.test.ts › refuses a credential whose Base URL is not a web address',
+			],
 		});
 	});
 
@@ -840,8 +842,8 @@ describe('CommCare Import Status input', () => {
 			server: serverLine(),
 			lost: 'nothing: every item is on Error, paired with its input',
 			alsoCoveredBy: [
-				'test/integration/importStatus.test.ts › Error: an upstream item without status_url keeps the upstream error and sends nothing',
-				'test/integration/importStatus.test.ts › the same host under another name or scheme is another origin too',
+				'test/integration/CommCareImportStatus/uploadItems.test.ts › Error: an upstream item without status_url keeps the upstream error and sends nothing',
+				'test/integration/CommCareImportStatus/uploadItems.test.ts › the same host under another name or scheme is another origin too',
 			],
 		});
 	});

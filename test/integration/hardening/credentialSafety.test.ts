@@ -121,7 +121,7 @@ describe('the credential only goes to the Base URL origin', () => {
 			server: elsewhereLine(),
 			lost: 'nothing: the item is on Error saying why; the credential stayed home',
 			alsoCoveredBy: [
-				'test/integration/importStatus.test.ts › a status URL handed out on another origin is never requested; its item goes to Error saying why',
+				'test/integration/CommCareImportStatus/uploadItems.test.ts › a status URL handed out on another origin is never requested; its item goes to Error saying why',
 			],
 		});
 	});
@@ -342,7 +342,7 @@ describe('secrets never appear in what the user or the logs see', () => {
 			server: '1 upload request (refused with 401, nothing queued); none for the Base URL with a password',
 			lost: 'nothing',
 			alsoCoveredBy: [
-				'test/integration/bulkImport.test.ts › says the credential was rejected on 401, never showing the key',
+				'test/integration/CommCareBulkImport/fileSource.test.ts › says the credential was rejected on 401, never showing the key',
 			],
 		});
 	});

@@ -158,7 +158,7 @@ describe('faults on the upload', () => {
 			server: uploadsLine(),
 			lost: 'nothing, and no duplicate: the import ran once; the message says to check the import history before re-running',
 			alsoCoveredBy: [
-				'test/integration/bulkImport.test.ts › does not resend when the connection dropped after the server read the upload',
+				'test/integration/CommCareBulkImport/fileSource.test.ts › does not resend when the connection dropped after the server read the upload',
 			],
 		});
 	});
@@ -265,9 +265,11 @@ describe('faults on the upload', () => {
 				lost: 'nothing: imported once',
 				alsoCoveredBy:
 					status === 503
-						? ['test/integration/bulkImport.test.ts › resends the file after a 503 that refused it, and succeeds']
+						? [
+								'test/integration/CommCareBulkImport/fileSource.test.ts › resends the file after a 503 that refused it, and succeeds',
+							]
 						: [
-								'test/integration/bulkImport.test.ts › resends a streamed (filesystem-mode) file after a 429 with a fresh stream',
+								'test/integration/CommCareBulkImport/fileSource.test.ts › resends a streamed (filesystem-mode) file after a 429 with a fresh stream',
 							],
 			});
 		});
@@ -358,7 +360,9 @@ describe('faults on the upload', () => {
 			advice: error.description,
 			server: uploadsLine(),
 			lost: 'nothing: not resent; the user is told to check before re-running',
-			alsoCoveredBy: ['test/integration/bulkImport.test.ts › summarises an HTML 500 page instead of dumping it'],
+			alsoCoveredBy: [
+				'test/integration/CommCareBulkImport/fileSource.test.ts › summarises an HTML 500 page instead of dumping it',
+			],
 		});
 	});
 
@@ -495,7 +499,7 @@ describe('faults on status polls', () => {
 			server: statusLine(json.polls as number),
 			lost: 'nothing',
 			alsoCoveredBy: [
-				'test/integration/importStatus.test.ts › rides out network drops, 429, 502, 503, 504 and truncated JSON without ending the wait',
+				'test/integration/CommCareImportStatus/uploadItems.test.ts › rides out network drops, 429, 502, 503, 504 and truncated JSON without ending the wait',
 			],
 		});
 	});
@@ -592,10 +596,10 @@ describe('faults on status polls', () => {
 				alsoCoveredBy:
 					retryAfter === undefined
 						? [
-								'test/integration/importStatus.test.ts › rides out network drops, 429, 502, 503, 504 and truncated JSON without ending the wait',
+								'test/integration/CommCareImportStatus/uploadItems.test.ts › rides out network drops, 429, 502, 503, 504 and truncated JSON without ending the wait',
 							]
 						: [
-								'test/integration/importStatus.test.ts › never asks again before Retry-After',
+								'test/integration/CommCareImportStatus/uploadItems.test.ts › never asks again before Retry-After',
 								'test/unit/polling.test.ts › honours Retry-After for that URL while the others keep their rhythm',
 							],
 			});
@@ -657,7 +661,7 @@ describe('faults on status polls', () => {
 			server: `a poll every back-off step until the timeout; ${plural(received(emulator).uploadPosts, 'upload')}, never resent`,
 			lost: 'nothing: the item is on Error with timedOut, the import untouched',
 			alsoCoveredBy: [
-				'test/integration/importStatus.test.ts › rides out network drops, 429, 502, 503, 504 and truncated JSON without ending the wait',
+				'test/integration/CommCareImportStatus/uploadItems.test.ts › rides out network drops, 429, 502, 503, 504 and truncated JSON without ending the wait',
 			],
 		});
 	});
@@ -679,7 +683,7 @@ describe('faults on status polls', () => {
 			server: `a poll per interval until the timeout; ${plural(received(emulator).uploadPosts, 'upload')}, never resent`,
 			lost: 'nothing: the item is on Error with timedOut; the import may still finish',
 			alsoCoveredBy: [
-				'test/integration/importStatus.test.ts › Error with timedOut: a queued import is asked until the timeout, and the polls are counted',
+				'test/integration/CommCareImportStatus/uploadItems.test.ts › Error with timedOut: a queued import is asked until the timeout, and the polls are counted',
 			],
 		});
 	});
@@ -703,7 +707,9 @@ describe('faults on status polls', () => {
 			userSees: `Error output: ${json.summary}`,
 			server: `polls until the 404, none after; ${plural(received(emulator).uploadPosts, 'upload')}, never resent`,
 			lost: 'nothing: the item is on Error at once',
-			alsoCoveredBy: ['test/integration/importStatus.test.ts › Error: 404 says the import was not found and why'],
+			alsoCoveredBy: [
+				'test/integration/CommCareImportStatus/uploadItems.test.ts › Error: 404 says the import was not found and why',
+			],
 		});
 	});
 

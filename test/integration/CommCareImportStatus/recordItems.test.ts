@@ -6,13 +6,13 @@
 import fc from 'fast-check';
 import type { INodeExecutionData } from 'n8n-workflow';
 
-import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareImportStatus.node';
-import type { RecordOutcomeJson, RecordResultJson } from '../../nodes/shared/outputContract';
-import { ERROR_TEXT, startEmulator, type Emulator } from '../../emulator';
-import { emulatorCredential, recordResultItems, uploadToEmulator, type SheetRow } from '../support/emulator';
-import { runNode } from '../support/n8nContext';
-import { SAVED_VERSIONS, savedAt } from '../support/versions';
-import { CREATION_OFF } from '../../nodes/shared/messages';
+import { CommCareImportStatus } from '../../../nodes/CommCareImportStatus/CommCareImportStatus.node';
+import type { RecordOutcomeJson, RecordResultJson } from '../../../nodes/shared/outputContract';
+import { ERROR_TEXT, startEmulator, type Emulator } from '../../../emulator';
+import { emulatorCredential, recordResultItems, uploadToEmulator, type SheetRow } from '../../support/emulator';
+import { runNode } from '../../support/n8nContext';
+import { SAVED_VERSIONS, savedAt } from '../../support/versions';
+import { CREATION_OFF } from '../../../nodes/shared/messages';
 
 const node = savedAt(new CommCareImportStatus(), SAVED_VERSIONS.importStatus);
 const FAST = { pollInterval: 0.05, timeout: 1 };

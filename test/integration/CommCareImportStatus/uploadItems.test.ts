@@ -8,13 +8,13 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ICredentialDataDecryptedObject, INodeExecutionData } from 'n8n-workflow';
 
-import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareImportStatus.node';
-import type { ImportOutcomeJson } from '../../nodes/shared/outputContract';
-import { ERROR_TEXT, startEmulator, type Emulator } from '../../emulator';
-import { emulatorCredential, uploadResultItem, uploadToEmulator, type SheetRow } from '../support/emulator';
-import { runNode } from '../support/n8nContext';
-import { SAVED_VERSIONS, savedAt } from '../support/versions';
-import { CREATION_OFF } from '../../nodes/shared/messages';
+import { CommCareImportStatus } from '../../../nodes/CommCareImportStatus/CommCareImportStatus.node';
+import type { ImportOutcomeJson } from '../../../nodes/shared/outputContract';
+import { ERROR_TEXT, startEmulator, type Emulator } from '../../../emulator';
+import { emulatorCredential, uploadResultItem, uploadToEmulator, type SheetRow } from '../../support/emulator';
+import { runNode } from '../../support/n8nContext';
+import { SAVED_VERSIONS, savedAt } from '../../support/versions';
+import { CREATION_OFF } from '../../../nodes/shared/messages';
 
 const node = savedAt(new CommCareImportStatus(), SAVED_VERSIONS.importStatus);
 /** Fast polling against a local server; the timeout only bounds a broken test. */

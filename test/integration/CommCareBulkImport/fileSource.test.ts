@@ -4,12 +4,12 @@
  */
 import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
-import type { UploadResultJson } from '../../nodes/shared/outputContract';
-import { startEmulator, UPLOAD_MESSAGES, type Emulator } from '../../emulator';
-import { emulatorCredential, xlsxFile } from '../support/emulator';
-import { binaryItem, runNode, type BinaryMode } from '../support/n8nContext';
-import { SAVED_VERSIONS, savedAt } from '../support/versions';
+import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBulkImport.node';
+import type { UploadResultJson } from '../../../nodes/shared/outputContract';
+import { startEmulator, UPLOAD_MESSAGES, type Emulator } from '../../../emulator';
+import { emulatorCredential, xlsxFile } from '../../support/emulator';
+import { binaryItem, runNode, type BinaryMode } from '../../support/n8nContext';
+import { SAVED_VERSIONS, savedAt } from '../../support/versions';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -197,7 +197,7 @@ describe('CommCare Bulk Import (binary source) against the emulator', () => {
 				['case_id', 'name', 'first name'],
 				['', 'Asha', 'A'],
 			]);
-			// The checks before upload would refuse the header first (test/integration/checksFile.test.ts).
+			// The checks before upload would refuse the header first (checksFile.test.ts).
 			const error = await failure({
 				items: [binaryItem(sheet, 'bad.xlsx')],
 				parameters: { options: { skipChecks: true } },

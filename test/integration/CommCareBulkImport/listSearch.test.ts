@@ -6,11 +6,11 @@
  */
 import type { ICredentialDataDecryptedObject, INodeListSearchResult } from 'n8n-workflow';
 
-import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator';
-import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
-import { emulatorCredential } from '../support/emulator';
-import { createLoadOptionsContext } from '../support/n8nContext';
-import { SAVED_VERSIONS, savedAt } from '../support/versions';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../../../emulator';
+import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBulkImport.node';
+import { emulatorCredential } from '../../support/emulator';
+import { createLoadOptionsContext } from '../../support/n8nContext';
+import { SAVED_VERSIONS, savedAt } from '../../support/versions';
 
 const node = savedAt(new CommCareBulkImport(), SAVED_VERSIONS.bulkImport);
 type Method = 'searchProjectSpaces' | 'searchCaseTypes';

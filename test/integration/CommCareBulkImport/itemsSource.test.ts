@@ -10,18 +10,18 @@ import { tmpdir } from 'os';
 import ExcelJS from 'exceljs';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
-import { temporaryFolderPrefix } from '../../nodes/CommCareBulkImport/temporaryFolder';
+import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBulkImport.node';
+import { temporaryFolderPrefix } from '../../../nodes/CommCareBulkImport/temporaryFolder';
 import type {
 	DryRunResultJson,
 	CheckFinding,
 	RecordResultJson,
 	UploadResultJson,
-} from '../../nodes/shared/outputContract';
-import { startEmulator, type Emulator } from '../../emulator';
-import { emulatorCredential } from '../support/emulator';
-import { runNode } from '../support/n8nContext';
-import { SAVED_VERSIONS, savedAt } from '../support/versions';
+} from '../../../nodes/shared/outputContract';
+import { startEmulator, type Emulator } from '../../../emulator';
+import { emulatorCredential } from '../../support/emulator';
+import { runNode } from '../../support/n8nContext';
+import { SAVED_VERSIONS, savedAt } from '../../support/versions';
 
 /** Called with every line the emulator logs (lets a test act between two uploads of one run). */
 let onEmulatorLog: ((line: string) => void) | undefined;

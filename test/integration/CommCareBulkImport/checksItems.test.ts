@@ -7,12 +7,12 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
-import type { CheckFinding, UploadResultJson } from '../../nodes/shared/outputContract';
-import { startEmulator, type Emulator } from '../../emulator';
-import { emulatorCredential } from '../support/emulator';
-import { runNode } from '../support/n8nContext';
-import { SAVED_VERSIONS, savedAt } from '../support/versions';
+import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBulkImport.node';
+import type { CheckFinding, UploadResultJson } from '../../../nodes/shared/outputContract';
+import { startEmulator, type Emulator } from '../../../emulator';
+import { emulatorCredential } from '../../support/emulator';
+import { runNode } from '../../support/n8nContext';
+import { SAVED_VERSIONS, savedAt } from '../../support/versions';
 
 let emulator: Emulator;
 beforeAll(async () => {

@@ -2,23 +2,23 @@
  * The checks before upload through CommCare Bulk Import with source "Spreadsheet File", against the emulator: the
  * checks that only a file can trip (non-text and duplicate headers, sheet names, .xls, CSV headers), the row count
  * they give CommCare Import Status, checking every file before the first upload, and dry runs. Refusals of
- * unreadable files, empty sheets, 301 columns and invalid headers are in hardening/badInput.test.ts.
+ * unreadable files, empty sheets, 301 columns and invalid headers are in ../hardening/badInput.test.ts.
  */
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import * as XLSX from 'xlsx';
 
-import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
-import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareImportStatus.node';
+import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBulkImport.node';
+import { CommCareImportStatus } from '../../../nodes/CommCareImportStatus/CommCareImportStatus.node';
 import type {
 	DryRunResultJson,
 	ImportOutcomeJson,
 	CheckFinding,
 	UploadResultJson,
-} from '../../nodes/shared/outputContract';
-import { startEmulator, type Emulator } from '../../emulator';
-import { emulatorCredential, xlsxFile } from '../support/emulator';
-import { binaryItem, runNode, type BinaryMode } from '../support/n8nContext';
-import { SAVED_VERSIONS, savedAt } from '../support/versions';
+} from '../../../nodes/shared/outputContract';
+import { startEmulator, type Emulator } from '../../../emulator';
+import { emulatorCredential, xlsxFile } from '../../support/emulator';
+import { binaryItem, runNode, type BinaryMode } from '../../support/n8nContext';
+import { SAVED_VERSIONS, savedAt } from '../../support/versions';
 
 let emulator: Emulator;
 beforeAll(async () => {

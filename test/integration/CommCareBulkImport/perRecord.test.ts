@@ -8,13 +8,13 @@
 import fc from 'fast-check';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
-import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareImportStatus.node';
-import type { OutcomeReason, RecordOutcomeJson, RecordResultJson } from '../../nodes/shared/outputContract';
-import { ERROR_TEXT, startEmulator, type Emulator } from '../../emulator';
-import { emulatorCredential } from '../support/emulator';
-import { runNode } from '../support/n8nContext';
-import { SAVED_VERSIONS, savedAt } from '../support/versions';
+import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBulkImport.node';
+import { CommCareImportStatus } from '../../../nodes/CommCareImportStatus/CommCareImportStatus.node';
+import type { OutcomeReason, RecordOutcomeJson, RecordResultJson } from '../../../nodes/shared/outputContract';
+import { ERROR_TEXT, startEmulator, type Emulator } from '../../../emulator';
+import { emulatorCredential } from '../../support/emulator';
+import { runNode } from '../../support/n8nContext';
+import { SAVED_VERSIONS, savedAt } from '../../support/versions';
 
 const bulkImport = savedAt(new CommCareBulkImport(), SAVED_VERSIONS.bulkImport);
 const importStatus = savedAt(new CommCareImportStatus(), SAVED_VERSIONS.importStatus);

@@ -5,10 +5,10 @@
  */
 import type { ICredentialDataDecryptedObject, IHttpRequestOptions } from 'n8n-workflow';
 
-import { CommCareApi } from '../../credentials/CommCareApi.credentials';
-import { startEmulator, type Emulator } from '../../emulator';
-import { emulatorCredential } from '../support/emulator';
-import { n8nHttpRequest } from '../support/n8nContext';
+import { CommCareApi } from '../../../credentials/CommCareApi.credentials';
+import { startEmulator, type Emulator } from '../../../emulator';
+import { emulatorCredential } from '../../support/emulator';
+import { n8nHttpRequest } from '../../support/n8nContext';
 
 let emulator: Emulator;
 beforeAll(async () => {

@@ -9,12 +9,12 @@ import { PassThrough } from 'stream';
 import ExcelJS from 'exceljs';
 import type { IDataObject } from 'n8n-workflow';
 
-import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
-import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareImportStatus.node';
-import type { RecordOutcomeJson } from '../../nodes/shared/outputContract';
-import { startEmulator, type Emulator } from '../../emulator';
-import { emulatorCredential } from '../support/emulator';
-import { binaryItem, runNode } from '../support/n8nContext';
+import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBulkImport.node';
+import { CommCareImportStatus } from '../../../nodes/CommCareImportStatus/CommCareImportStatus.node';
+import type { RecordOutcomeJson } from '../../../nodes/shared/outputContract';
+import { startEmulator, type Emulator } from '../../../emulator';
+import { emulatorCredential } from '../../support/emulator';
+import { binaryItem, runNode } from '../../support/n8nContext';
 
 let emulator: Emulator;
 beforeAll(async () => {
