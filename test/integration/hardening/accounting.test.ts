@@ -1,5 +1,5 @@
 /**
- * Issue 6, item 4: nothing vanishes. A property-based test (fast-check) over random spreadsheets, random row errors
+ * Nothing vanishes. A property-based test (fast-check) over random spreadsheets, random row errors
  * (bad owners), blank rows, and random faults: 429/503 (with or without Retry-After) refusing uploads, and 429/503,
  * 502/504 and dropped connections on status polls. For every run:
  * - the emulator received each file exactly once (the refused attempts aside), and holds exactly the cases of the

@@ -1,5 +1,5 @@
 /**
- * Issue 10, items 3 and 5: input from outside is read within fixed bounds (a file made to inflate without end, a
+ * Input from outside is read within fixed bounds (a file made to inflate without end, a
  * giant text, too many rows, an endless status body), and answers are read strictly (addresses that are not
  * addresses, a web page instead of a status, counts that are text or unreadable, row numbers outside the upload).
  * Each case failed on the landed code: it read without limit, retried until the timeout, or called the result

@@ -1,5 +1,5 @@
 /**
- * Issue 6, item 2: what users actually feed the nodes. Each case must end in a clear message, before any request
+ * What users actually feed the nodes. Each case must end in a clear message, before any request
  * where the problem can be seen locally (the emulator counts requests), and never in a partial or silent upload.
  * Both sources: files (source "Spreadsheet File"), and input items (source "Input Items", written as an .xlsx by the
  * node). Problems in the file that the checks before upload can see (unreadable file, headers, an empty sheet) are

@@ -1,5 +1,5 @@
 /**
- * Issue 6, item 3: the credential goes only to the Base URL's origin (not to another origin's status URL, not
+ * The credential goes only to the Base URL's origin (not to another origin's status URL, not
  * across a redirect), never shows up in a message, output item, error field or log line (every run here and in the
  * other hardening suites is searched: harness.ts), and TLS certificates are verified unless the credential says
  * otherwise. A second loopback server plays "another origin" and records whatever reaches it; a TLS proxy with a

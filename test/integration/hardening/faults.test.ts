@@ -1,5 +1,5 @@
 /**
- * Issue 6, item 1: a flaky network or a struggling CommCare, inflicted on the real nodes through the emulator's fault
+ * A flaky network or a struggling CommCare, inflicted on the real nodes through the emulator's fault
  * knobs. The rules checked in every case: the upload is resent only when it certainly did not arrive (connection
  * refused) or was refused before processing (429, 503); otherwise the message says the import may or may not have
  * been queued and how to check. Status polls are asked again until the node's timeout. The emulator counts the

@@ -1,5 +1,5 @@
 /**
- * Shared parts of the hardening suites (issue 6): an emulator whose working user has distinctive secrets, a node
+ * Shared parts of the hardening suites: an emulator whose working user has distinctive secrets, a node
  * runner that captures everything a user or an operator could ever see (output items, the thrown error with all its
  * fields, log lines, UI messages), a search of all of it for the secrets, and counters for what reached the server.
  *

@@ -1,5 +1,5 @@
 /**
- * Issue 10, item 1: no piece of a secret reaches anything the nodes output, throw or log, on any failure path.
+ * No piece of a secret reaches anything the nodes output, throw or log, on any failure path.
  *
  * Every failure kind of both nodes is driven against the emulator (and a TLS server with a self-signed certificate):
  * 401, 403, 404, 405, 429, 500, 502 and 503 with JSON, HTML, text and empty bodies that echo the credential in every
