@@ -1,7 +1,8 @@
 /**
  * The layout rules a newcomer relies on, checked so they stay true: nodes/shared/ holds only what both nodes use,
- * no node file grows past what one reads in a sitting, imports between the dev folders go one way, and no file
- * cites a document outside the repository. (Import cycles: `npm run cycles`, run by CI.)
+ * no node file grows past what one reads in a sitting, imports between the dev folders go one way (bench, scripts and
+ * examples reach into test/ only for its harness and support; the emulator never borrows from the nodes), and no
+ * file cites a document or a tracker outside the repository. (Import cycles: `npm run cycles`, run by CI.)
  */
 import { readdirSync, readFileSync, statSync } from 'fs';
 import { join, relative } from 'path';
@@ -75,6 +76,34 @@ describe('repository layout', () => {
 			),
 		);
 		expect(backwards).toEqual([]);
+	});
+
+	it('bench/, scripts/ and examples/ take from test/ only its harness and its support (test/harness/, test/support/)', () => {
+		const reaching = ['bench', 'scripts', 'examples'].flatMap((folder) =>
+			filesUnder(folder, /\.ts$/).flatMap((path) =>
+				importsOf(path)
+					.filter((target) => target.startsWith('test/') && !/^test\/(harness|support)\//.test(target))
+					.map((target) => `${relative(ROOT, path)} → ${target}`),
+			),
+		);
+		expect(reaching).toEqual([]);
+	});
+
+	it('emulator/ never imports nodes/ (the emulator follows CommCare, not the nodes it tests)', () => {
+		const reaching = filesUnder('emulator', /\.ts$/).flatMap((path) =>
+			importsOf(path)
+				.filter((target) => target.startsWith('nodes/'))
+				.map((target) => `${relative(ROOT, path)} → ${target}`),
+		);
+		expect(reaching).toEqual([]);
+	});
+
+	it('no file in test/, bench/, scripts/ or examples/ cites an outside tracker ("Issue 6")', () => {
+		const citing = ['test', 'bench', 'scripts', 'examples']
+			.flatMap((folder) => filesUnder(folder, /\.(ts|js|md|json|py)$/))
+			.filter((path) => !path.endsWith('layout.test.ts') && /\bIssue \d+\b/i.test(readFileSync(path, 'utf8')))
+			.map((path) => relative(ROOT, path));
+		expect(citing).toEqual([]);
 	});
 
 	it('the product and its docs cite nothing outside the repository', () => {
