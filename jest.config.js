@@ -1,7 +1,7 @@
 /**
- * Test kinds live in their own folders. `npm test` runs unit + integration, then conformance (which reads, with the real
- * openpyxl, every .xlsx the integration suites uploaded: test/conformance/capture.ts); e2e and browser have their own
- * scripts.
+ * Test kinds live in their own folders. `npm test` runs unit + integration + emulator (the emulator's own tests), then
+ * conformance (which reads, with the real openpyxl, every .xlsx the integration and emulator suites uploaded:
+ * test/conformance/capture.ts); e2e and browser have their own scripts.
  */
 const base = {
 	preset: 'ts-jest',
@@ -15,6 +15,12 @@ module.exports = {
 			...base,
 			displayName: 'integration',
 			testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+			globalSetup: '<rootDir>/test/conformance/capture.ts',
+		},
+		{
+			...base,
+			displayName: 'emulator',
+			testMatch: ['<rootDir>/test/emulator/**/*.test.ts'],
 			globalSetup: '<rootDir>/test/conformance/capture.ts',
 		},
 		{ ...base, displayName: 'conformance', testMatch: ['<rootDir>/test/conformance/**/*.test.ts'] },

@@ -35,9 +35,9 @@ import type { ImportSettings } from '../nodes/CommCareBulkImport/parameters';
 import type { UploadResultJson } from '../nodes/shared/outputContract';
 import { buildUploadForm, type SpreadsheetFile } from '../nodes/CommCareBulkImport/upload';
 import { uploadFileName } from '../nodes/CommCareBulkImport/spreadsheet/formats';
-import { recordResultItems, type SheetRow } from '../test/helpers/emulatorUpload';
-import { binaryItem, runNode } from '../test/helpers/executionContext';
-import { writeZipBomb } from '../test/helpers/zipBomb';
+import { emulatorCredential, recordResultItems, type SheetRow } from '../test/support/emulator';
+import { binaryItem, runNode } from '../test/support/n8nContext';
+import { writeZipBomb } from '../test/support/zipBomb';
 import { LARGE_FILE_TARGET_BYTES, lookupRecords, makeRows, writeLargeXlsx } from './data';
 import { startEmulatorProcess, type EmulatorProcess } from './emulatorHost';
 
@@ -228,7 +228,7 @@ let bulkImportNode: CommCareBulkImport | undefined;
 const bulkImport = () => (bulkImportNode ??= new CommCareBulkImport());
 
 function credentialsFor(emulator: EmulatorProcess) {
-	return { baseUrl: emulator.baseUrl, authType: 'apiKey', username: emulator.username, apiKey: emulator.apiKey };
+	return emulatorCredential(emulator);
 }
 
 /** The single upload item of a Bulk Import run; fails the case when the node did not end in one accepted upload. */

@@ -29,7 +29,7 @@ import type { ChildResult } from './child';
 export const ROOT = path.resolve(__dirname, '..');
 export const BUILD_DIR = path.join(ROOT, 'node_modules', '.cache', 'commcare-bench');
 /** Folders whose TypeScript a case may import. */
-const SOURCE_DIRS = ['bench', 'nodes', 'credentials', 'emulator', 'test/helpers'];
+const SOURCE_DIRS = ['bench', 'nodes', 'credentials', 'emulator', 'test/support'];
 /** Transpiles (no type check) every .ts file of SOURCE_DIRS into BUILD_DIR, keeping paths; copies .json files. */
 export function buildForChildren(): void {
 	const walk = (dir: string): string[] =>

@@ -15,7 +15,7 @@ import { randomUUID } from 'crypto';
 
 import { startEmulator } from '../emulator';
 import { pythonJsonDumps } from '../emulator/pythonFormat';
-import { uploadToEmulator, type CreatedUpload, type SheetRow } from '../test/helpers/emulatorUpload';
+import { uploadToEmulator, type CreatedUpload, type SheetRow } from '../test/support/emulator';
 import { lookupRecords } from './data';
 
 type HostCommand =

@@ -20,7 +20,7 @@ import { buildForChildren, makeFixtures, median, ROOT, runChild, table } from '.
 
 const RESULTS_FILE = path.join(ROOT, 'bench', 'results', 'latest.json');
 
-/** Targets from issue 4, as ratios of the same run. */
+/** Targets, as ratios of the same run. */
 const TARGETS = {
 	oursOverRawExceljs: 1.3,
 	sheetjsOverOurs: 4,
@@ -28,7 +28,7 @@ const TARGETS = {
 	peakAboveInputMb: 150,
 	/** RSS growth while uploading the 100 MB file. */
 	uploadGrowthMb: 64,
-	/** A file made to inflate to 1 GiB: refused within this time and memory above the baseline (issue 10). */
+	/** A file made to inflate to 1 GiB: refused within this time and memory above the baseline. */
 	zipBombSeconds: 5,
 	zipBombGrowthMb: 64,
 	/** Looking up 100k case IDs: what execute() adds to a run without the lookup, against the bulk fetches alone. */

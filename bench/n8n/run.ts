@@ -39,7 +39,7 @@ const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 const WARM_UP_ROWS = 20;
 const PLAIN_EXECUTE_CASE = 'executeItems';
 
-/** Targets from issue 14, as ratios of the same run. */
+/** Targets, as ratios of the same run. */
 const TARGETS = {
 	bulkImportOverPlainExecute: 1.5,
 	byHandOverOursRun: 3,

@@ -17,7 +17,7 @@ import * as path from 'path';
 import type { Locator, Page } from 'playwright-core';
 
 import { DEFAULT_DOMAINS, DEFAULT_USERS, startEmulator, type Emulator } from '../../emulator';
-import { xlsxFile } from '../../emulator/testKit';
+import { xlsxFile } from '../support/emulator';
 import { COMMCARE_NODE_TYPES, type WorkflowJson } from '../../examples/workflows';
 import { executeInEditor, launchBrowser, signIn, workflowIdByName, type Browser } from '../harness/browser';
 import { startEditor, type RunningEditor } from '../harness/n8n/editor';

@@ -1,8 +1,9 @@
 /**
- * Every `.xlsx` the emulator receives while the unit and integration suites run is kept (emulator/uploadView.ts,
- * `XLSX_CORPUS_ENV`), so that the conformance suite, which `npm test` runs right after them, reads them all with the
- * real openpyxl: the files the writer produced in the value-rule and hardening tests, and the files those tests built.
- * This is the integration project's global set-up: it empties the folder and tells the emulator where it is.
+ * Every `.xlsx` the emulator receives while the unit, integration and emulator suites run is kept
+ * (emulator/uploadView.ts, `XLSX_CORPUS_ENV`), so that the conformance suite, which `npm test` runs right after them,
+ * reads them all with the real openpyxl: the files the writer produced in the value-rule and hardening tests, and the
+ * files those tests built. This is the integration and emulator projects' global set-up (jest runs it once, before any
+ * test of the selected projects): it empties the folder and tells the emulator where it is.
  */
 import { createHash } from 'crypto';
 import { mkdirSync, rmSync } from 'fs';

@@ -36,8 +36,8 @@ import {
 	type WorkflowJson,
 } from '../../examples/workflows';
 import { DEFAULT_TIMELINE, ERROR_TEXT, startEmulator, userIdOf, type Emulator } from '../../emulator';
-import { xlsxFile } from '../../emulator/testKit';
-import { secretNeedles } from '../integration/hardening/harness';
+import { xlsxFile } from '../support/emulator';
+import { secretNeedles } from '../support/secrets';
 import { baseNodeProblems, isBaseNode, loadNodeCatalog } from './nodeCatalog';
 
 const INSTALL_TIMEOUT_MS = 20 * 60_000;

@@ -5,7 +5,7 @@
  *   UPDATE_TESTING_TABLE=1 npx jest test/integration/hardening   # re-record the outcomes and rewrite TESTING.md
  *   npx ts-node --transpile-only test/harness/testingTable.ts         # rewrite TESTING.md from the recorded outcomes
  *
- * The unit test test/unit/hardening/testingTable.test.ts fails when TESTING.md and the outcomes disagree, and each
+ * The test test/integration/hardening/testingTable.test.ts fails when TESTING.md and the outcomes disagree, and each
  * hardening test fails when what it observes differs from its recorded row: the table cannot silently go stale.
  */
 import { readdirSync, readFileSync, writeFileSync } from 'fs';

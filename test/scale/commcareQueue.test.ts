@@ -37,7 +37,7 @@ import type { BinaryDataMode } from '../harness/n8n/instance';
 import { packPackage } from '../harness/n8n/pack';
 import { startQueueCluster, type MemoryPeak, type QueueCluster, type StoredExecution } from '../harness/n8n/queue';
 import { ERROR_TEXT, startEmulator, userIdOf, type Emulator } from '../../emulator';
-import { xlsxFile } from '../../emulator/testKit';
+import { xlsxFile } from '../support/emulator';
 import {
 	fileExampleWorkflow,
 	fileUploadWorkflow,

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'net';
 import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
 import { commCareCredentialsFrom } from '../../nodes/shared/transport/credentials';
 import { retryPolicyWith } from '../../nodes/shared/transport/retryPolicy';
-import { createExecuteContext } from '../helpers/executionContext';
+import { createExecuteContext } from './n8nContext';
 
 export interface TestServer {
 	url: string;

@@ -1,9 +1,10 @@
 /**
  * The layout rules a newcomer relies on, checked so they stay true: nodes/shared/ holds only what both nodes use,
- * no node file grows past what one reads in a sitting, imports between the dev folders go one way, and no file
- * cites a document outside the repository. (Import cycles: `npm run cycles`, run by CI.)
+ * no node file grows past what one reads in a sitting, imports between the dev folders go one way (bench, scripts and
+ * examples reach into test/ only for its harness and support; the emulator never borrows from the nodes), and no
+ * file cites a document or a tracker outside the repository. (Import cycles: `npm run cycles`, run by CI.)
  */
-import { readdirSync, readFileSync, statSync } from 'fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'fs';
 import { join, relative } from 'path';
 
 const ROOT = join(__dirname, '..', '..');
@@ -77,6 +78,73 @@ describe('repository layout', () => {
 		expect(backwards).toEqual([]);
 	});
 
+	it('bench/, scripts/ and examples/ take from test/ only its harness and its support (test/harness/, test/support/)', () => {
+		const reaching = ['bench', 'scripts', 'examples'].flatMap((folder) =>
+			filesUnder(folder, /\.ts$/).flatMap((path) =>
+				importsOf(path)
+					.filter((target) => target.startsWith('test/') && !/^test\/(harness|support)\//.test(target))
+					.map((target) => `${relative(ROOT, path)} → ${target}`),
+			),
+		);
+		expect(reaching).toEqual([]);
+	});
+
+	it('emulator/ never imports nodes/ (the emulator follows CommCare, not the nodes it tests)', () => {
+		const reaching = filesUnder('emulator', /\.ts$/).flatMap((path) =>
+			importsOf(path)
+				.filter((target) => target.startsWith('nodes/'))
+				.map((target) => `${relative(ROOT, path)} → ${target}`),
+		);
+		expect(reaching).toEqual([]);
+	});
+
+	it('no file cites an outside tracker ("Issue 6"): what it says stands on its own', () => {
+		const citing = ['nodes', 'credentials', 'emulator', 'test', 'bench', 'scripts', 'examples', 'docs']
+			.flatMap((folder) => filesUnder(folder, /\.(ts|js|md|json|py)$/))
+			.concat(join(ROOT, 'README.md'))
+			.filter((path) => !path.endsWith('layout.test.ts') && /\bIssue \d+\b/i.test(readFileSync(path, 'utf8')))
+			.map((path) => relative(ROOT, path));
+		expect(citing).toEqual([]);
+	});
+
+	it('no import runs back up: nodes/shared/ imports no node, and inside a node its parts import each other one way', () => {
+		// A part is a top-level file of the node folder or one of its subfolders (sources/, checks/, caseLookup/ ...).
+		const partOf = (file: string) => file.split('/').slice(0, 3).join('/').replace(/\.ts$/, '');
+		const sharedUp = filesUnder('nodes/shared', /\.ts$/).flatMap((path) =>
+			importsOf(path)
+				.filter((target) => target.startsWith('nodes/CommCare'))
+				.map((target) => `${relative(ROOT, path)} → ${target}`),
+		);
+		expect(sharedUp).toEqual([]);
+		for (const node of ['CommCareBulkImport', 'CommCareImportStatus']) {
+			const edges = new Map<string, Set<string>>();
+			for (const path of filesUnder(`nodes/${node}`, /\.ts$/)) {
+				const from = partOf(relative(ROOT, path));
+				for (const target of importsOf(path).filter((file) => file.startsWith(`nodes/${node}/`))) {
+					const to = partOf(target);
+					if (to !== from) edges.set(from, (edges.get(from) ?? new Set()).add(to));
+				}
+			}
+			const both = [...edges].flatMap(([from, targets]) =>
+				[...targets].filter((to) => reaches(edges, to, from)).map((to) => `${from} ⇄ ${to}`),
+			);
+			expect(both).toEqual([]);
+		}
+	});
+
+	it("a module's unit test mirrors its path: test/unit/<path>.test.ts tests <path>.ts", () => {
+		const sourceOf = (test: string) => {
+			const path = test.replace(/^test\/unit\//, '').replace(/(\.table)?\.test\.ts$/, '.ts');
+			return /^(CommCare|shared\/)/.test(path) ? `nodes/${path}` : path;
+		};
+		const unmatched = filesUnder('test/unit', /\.test\.ts$/)
+			.map((path) => relative(ROOT, path))
+			.filter((test) => test.split('/').length > 3) // test/unit/*.test.ts hold the repository's own rules
+			.filter((test) => !existsSync(join(ROOT, sourceOf(test))))
+			.map((test) => `${test} → ${sourceOf(test)}`);
+		expect(unmatched).toEqual([]);
+	});
+
 	it('the product and its docs cite nothing outside the repository', () => {
 		const files = [
 			...['nodes', 'credentials', 'emulator', 'test', 'scripts', 'bench', 'examples', 'docs'].flatMap((folder) =>
@@ -91,3 +159,17 @@ describe('repository layout', () => {
 		expect(citing).toEqual([]);
 	});
 });
+
+/** Whether `to` can be reached from `from` along the edges (the import graph between a node's parts). */
+function reaches(edges: Map<string, Set<string>>, from: string, to: string): boolean {
+	const seen = new Set<string>();
+	const queue = [from];
+	while (queue.length > 0) {
+		const next = queue.pop() as string;
+		if (next === to) return true;
+		if (seen.has(next)) continue;
+		seen.add(next);
+		queue.push(...(edges.get(next) ?? []));
+	}
+	return false;
+}

@@ -1,5 +1,5 @@
 /**
- * Issue 6, item 4: nothing vanishes. A property-based test (fast-check) over random spreadsheets, random row errors
+ * Nothing vanishes. A property-based test (fast-check) over random spreadsheets, random row errors
  * (bad owners), blank rows, and random faults: 429/503 (with or without Retry-After) refusing uploads, and 429/503,
  * 502/504 and dropped connections on status polls. For every run:
  * - the emulator received each file exactly once (the refused attempts aside), and holds exactly the cases of the
@@ -20,8 +20,8 @@ import type {
 	UploadResultJson,
 } from '../../../nodes/shared/outputContract';
 import { ERROR_TEXT, type Emulator, type RespondFault } from '../../../emulator';
-import { xlsxFile } from '../../../emulator/testKit';
-import { binaryItem } from '../../helpers/executionContext';
+import { xlsxFile } from '../../support/emulator';
+import { binaryItem } from '../../support/n8nContext';
 import { apiKeyCredential, bulkImport, importStatus, received, runScenario, startSecretEmulator } from './harness';
 import { outcomeTable } from './outcomeTable';
 
@@ -254,7 +254,7 @@ describe('accounting under random input, row errors and faults', () => {
 				'each file received and queued exactly once (plus the refused attempts); status requests = polls the timelines need + one per fault',
 			lost: 'nothing: per import, created + skipped + failed = rows sent, and the case store holds exactly the records reported as imported',
 			alsoCoveredBy: [
-				'test/integration/importStatusRecords.test.ts › routes every record of several imports on its own, for random records and random bad owners',
+				'test/integration/CommCareImportStatus/recordItems.test.ts › routes every record of several imports on its own, for random records and random bad owners',
 			],
 		});
 	}, 120_000);
@@ -423,7 +423,7 @@ describe('accounting under random input, row errors and faults', () => {
 				'each upload received and queued exactly once (plus the refused attempts); status requests = polls the timelines need per upload (not per record) + one per fault',
 			lost: 'nothing: per upload, created + skipped + failed = rows sent, and the case store holds exactly the records reported as imported',
 			alsoCoveredBy: [
-				'test/integration/perRecord.test.ts › every input record lands on exactly one output, on the one its row deserves (randomised)',
+				'test/integration/CommCareBulkImport/perRecord.test.ts › every input record lands on exactly one output, on the one its row deserves (randomised)',
 			],
 		});
 	}, 120_000);

@@ -1,5 +1,5 @@
 /**
- * Issue 10, items 3 and 5: input from outside is read within fixed bounds (a file made to inflate without end, a
+ * Input from outside is read within fixed bounds (a file made to inflate without end, a
  * giant text, too many rows, an endless status body), and answers are read strictly (addresses that are not
  * addresses, a web page instead of a status, counts that are text or unreadable, row numbers outside the upload).
  * Each case failed on the landed code: it read without limit, retried until the timeout, or called the result
@@ -12,15 +12,15 @@ import { join } from 'node:path';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import type { Emulator } from '../../../emulator';
-import { xlsxFile } from '../../../emulator/testKit';
 import {
 	recordResultItems,
 	uploadResultItem,
 	uploadToEmulator,
+	xlsxFile,
 	type CreatedUpload,
-} from '../../helpers/emulatorUpload';
-import { binaryItem } from '../../helpers/executionContext';
-import { writeZipBomb } from '../../helpers/zipBomb';
+} from '../../support/emulator';
+import { binaryItem } from '../../support/n8nContext';
+import { writeZipBomb } from '../../support/zipBomb';
 import {
 	apiKeyCredential,
 	bulkImport,

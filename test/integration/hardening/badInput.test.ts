@@ -1,5 +1,5 @@
 /**
- * Issue 6, item 2: what users actually feed the nodes. Each case must end in a clear message, before any request
+ * What users actually feed the nodes. Each case must end in a clear message, before any request
  * where the problem can be seen locally (the emulator counts requests), and never in a partial or silent upload.
  * Both sources: files (source "Spreadsheet File"), and input items (source "Input Items", written as an .xlsx by the
  * node). Problems in the file that the checks before upload can see (unreadable file, headers, an empty sheet) are
@@ -14,8 +14,8 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import * as XLSX from 'xlsx';
 
 import { UPLOAD_MESSAGES, type Emulator } from '../../../emulator';
-import { xlsxFile } from '../../../emulator/testKit';
-import { binaryItem, type BinaryMode } from '../../helpers/executionContext';
+import { xlsxFile } from '../../support/emulator';
+import { binaryItem, type BinaryMode } from '../../support/n8nContext';
 import {
 	apiKeyCredential,
 	bulkImport,
@@ -110,7 +110,7 @@ describe('the file', () => {
 			server: serverLine(),
 			lost: NOTHING_SENT,
 			alsoCoveredBy: [
-				'test/integration/bulkImport.test.ts › lists the binary fields the item has when the named one is missing',
+				'test/integration/CommCareBulkImport/fileSource.test.ts › lists the binary fields the item has when the named one is missing',
 			],
 		});
 	});
@@ -268,7 +268,7 @@ describe('the file', () => {
 			server,
 			lost: `${NOTHING_SENT} (with the checks skipped, the server refuses it, naming all three, in plain text)`,
 			alsoCoveredBy: [
-				'test/integration/bulkImport.test.ts › keeps the HTML-bearing column-name message verbatim, with a plain-text description',
+				'test/integration/CommCareBulkImport/fileSource.test.ts › keeps the HTML-bearing column-name message verbatim, with a plain-text description',
 			],
 		});
 	});
@@ -573,7 +573,7 @@ describe('input items', () => {
 			server: serverLine(),
 			lost: `${NOTHING_SENT}: no upload goes until every upload has been checked and written (also with the checks skipped)`,
 			alsoCoveredBy: [
-				'test/integration/itemsSource.test.ts › checks every upload before the first is sent: a problem in the last stops them all',
+				'test/integration/CommCareBulkImport/itemsSource.test.ts › checks every upload before the first is sent: a problem in the last stops them all',
 			],
 		});
 	});
@@ -601,7 +601,7 @@ describe('input items', () => {
 			server,
 			lost: `${NOTHING_SENT} (with "Nested Values as JSON" on, the object is stored as JSON text)`,
 			alsoCoveredBy: [
-				'test/integration/itemsSource.test.ts › a nested value stops the run before any request, naming the key and the item',
+				'test/integration/CommCareBulkImport/itemsSource.test.ts › a nested value stops the run before any request, naming the key and the item',
 			],
 		});
 	});
@@ -641,7 +641,9 @@ describe('parameters', () => {
 			userSees: error.message,
 			server: serverLine(),
 			lost: NOTHING_SENT,
-			alsoCoveredBy: ['test/unit/transport.test.ts › names the characters found and suggests a name for spaces'],
+			alsoCoveredBy: [
+				'test/unit/CommCareBulkImport/projectSpace.test.ts › names the characters found and suggests a name for spaces',
+			],
 		});
 	});
 
@@ -709,7 +711,7 @@ describe('the Base URL', () => {
 			server: serverLine(),
 			lost: 'nothing',
 			alsoCoveredBy: [
-				'test/integration/credential.test.ts › tolerates spaces and trailing slashes around the Base URL',
+				'test/integration/credentials/CommCareApi.test.ts › tolerates spaces and trailing slashes around the Base URL',
 			],
 		});
 	});
@@ -770,7 +772,9 @@ describe('the Base URL', () => {
 			advice: error.description,
 			server: serverLine(),
 			lost: NOTHING_SENT,
-			alsoCoveredBy: ['test/integration/bulkImport.test.ts › refuses a credential whose Base URL is not a web address'],
+			alsoCoveredBy: [
+				'test/integration/CommCareBulkImport/fileSource.test.ts › refuses a credential whose Base URL is not a web address',
+			],
 		});
 	});
 
@@ -804,7 +808,7 @@ describe('the Base URL', () => {
 				userSees: `Success, with the warning: ${warnings[0].message.replace(host, 'HOST').replace(host, 'HOST')}`,
 				server: `${plural(remote.uploads.length, 'upload request')}, ${plural(remote.imports.size, 'import')} queued`,
 				lost: 'nothing (the user is warned that the key travels unencrypted)',
-				alsoCoveredBy: ['test/unit/transport.test.ts › warns about plain http except on loopback'],
+				alsoCoveredBy: ['test/unit/shared/transport/addresses.test.ts › warns about plain http except on loopback'],
 			});
 		} finally {
 			await remote.close();
@@ -846,8 +850,8 @@ describe('CommCare Import Status input', () => {
 			server: serverLine(),
 			lost: 'nothing: every item is on Error, paired with its input',
 			alsoCoveredBy: [
-				'test/integration/importStatus.test.ts › Error: an upstream item without status_url keeps the upstream error and sends nothing',
-				'test/integration/importStatus.test.ts › the same host under another name or scheme is another origin too',
+				'test/integration/CommCareImportStatus/uploadItems.test.ts › Error: an upstream item without status_url keeps the upstream error and sends nothing',
+				'test/integration/CommCareImportStatus/uploadItems.test.ts › the same host under another name or scheme is another origin too',
 			],
 		});
 	});

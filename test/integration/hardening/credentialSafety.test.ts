@@ -1,5 +1,5 @@
 /**
- * Issue 6, item 3: the credential goes only to the Base URL's origin (not to another origin's status URL, not
+ * The credential goes only to the Base URL's origin (not to another origin's status URL, not
  * across a redirect), never shows up in a message, output item, error field or log line (every run here and in the
  * other hardening suites is searched: harness.ts), and TLS certificates are verified unless the credential says
  * otherwise. A second loopback server plays "another origin" and records whatever reaches it; a TLS proxy with a
@@ -12,9 +12,8 @@ import type { AddressInfo } from 'node:net';
 import type { IDataObject } from 'n8n-workflow';
 
 import type { Emulator } from '../../../emulator';
-import { xlsxFile } from '../../../emulator/testKit';
-import { uploadResultItem, uploadToEmulator, type CreatedUpload } from '../../helpers/emulatorUpload';
-import { binaryItem } from '../../helpers/executionContext';
+import { uploadResultItem, uploadToEmulator, xlsxFile, type CreatedUpload } from '../../support/emulator';
+import { binaryItem } from '../../support/n8nContext';
 import {
 	apiKeyCredential,
 	basicCredential,
@@ -122,7 +121,7 @@ describe('the credential only goes to the Base URL origin', () => {
 			server: elsewhereLine(),
 			lost: 'nothing: the item is on Error saying why; the credential stayed home',
 			alsoCoveredBy: [
-				'test/integration/importStatus.test.ts › a status URL handed out on another origin is never requested; its item goes to Error saying why',
+				'test/integration/CommCareImportStatus/uploadItems.test.ts › a status URL handed out on another origin is never requested; its item goes to Error saying why',
 			],
 		});
 	});
@@ -155,7 +154,7 @@ describe('the credential only goes to the Base URL origin', () => {
 			server: elsewhereLine(),
 			lost: 'nothing: the item is on Error; the credential stayed home',
 			alsoCoveredBy: [
-				'test/unit/transportRequest.test.ts › never follows a redirect to another origin, so the credential stays home',
+				'test/unit/shared/transport/request.test.ts › never follows a redirect to another origin, so the credential stays home',
 			],
 		});
 	});
@@ -220,7 +219,7 @@ describe('the credential only goes to the Base URL origin', () => {
 			server: `${plural(received(emulator).uploadPosts, 'upload request')} to the Base URL, 0 imports; ${elsewhereLine()}`,
 			lost: 'nothing: nothing was queued, and the credential stayed home',
 			alsoCoveredBy: [
-				'test/unit/transportRequest.test.ts › treats a redirect of the upload as an error and suggests the Base URL from the Location',
+				'test/unit/shared/transport/request.test.ts › treats a redirect of the upload as an error and suggests the Base URL from the Location',
 			],
 		});
 	});
@@ -343,7 +342,7 @@ describe('secrets never appear in what the user or the logs see', () => {
 			server: '1 upload request (refused with 401, nothing queued); none for the Base URL with a password',
 			lost: 'nothing',
 			alsoCoveredBy: [
-				'test/integration/bulkImport.test.ts › says the credential was rejected on 401, never showing the key',
+				'test/integration/CommCareBulkImport/fileSource.test.ts › says the credential was rejected on 401, never showing the key',
 			],
 		});
 	});
@@ -415,7 +414,9 @@ describe('TLS: certificates are verified unless the credential says otherwise', 
 			advice: error.description,
 			server: `${plural(connections, 'TLS connection')} abandoned at the certificate, ${plural(proxiedRequests, 'HTTP request')} (the key never left)`,
 			lost: 'nothing: nothing was sent',
-			alsoCoveredBy: ['test/unit/credential.test.ts › skips certificate checks only when asked to'],
+			alsoCoveredBy: [
+				'test/unit/credentials/CommCareApi.credentials.test.ts › skips certificate checks only when asked to',
+			],
 		});
 	});
 

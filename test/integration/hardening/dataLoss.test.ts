@@ -1,5 +1,5 @@
 /**
- * Issue 10, item 2 (and the value rules of item 6): no value is ever changed or cleared that the user did not send.
+ * No value is ever changed or cleared that the user did not send (the value rules included).
  * Cases are seeded in the emulator's store, so "the property was not erased" is read back from the store itself.
  * Each case here failed on the landed code: a missing key erased the property, a key named like an Object.prototype
  * member read a function, a blank header's data was dropped without a word.
@@ -7,8 +7,8 @@
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import type { Emulator } from '../../../emulator';
-import { xlsxFile } from '../../../emulator/testKit';
-import { binaryItem } from '../../helpers/executionContext';
+import { xlsxFile } from '../../support/emulator';
+import { binaryItem } from '../../support/n8nContext';
 import {
 	apiKeyCredential,
 	bulkImport,

@@ -1,5 +1,5 @@
 /**
- * Issue 6, item 1: a flaky network or a struggling CommCare, inflicted on the real nodes through the emulator's fault
+ * A flaky network or a struggling CommCare, inflicted on the real nodes through the emulator's fault
  * knobs. The rules checked in every case: the upload is resent only when it certainly did not arrive (connection
  * refused) or was refused before processing (429, 503); otherwise the message says the import may or may not have
  * been queued and how to check. Status polls are asked again until the node's timeout. The emulator counts the
@@ -9,9 +9,8 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { CHECK_IMPORT_HISTORY } from '../../../nodes/shared/errors';
 import type { Emulator } from '../../../emulator';
-import { xlsxFile } from '../../../emulator/testKit';
-import { uploadResultItem, uploadToEmulator, type CreatedUpload } from '../../helpers/emulatorUpload';
-import { binaryItem } from '../../helpers/executionContext';
+import { uploadResultItem, uploadToEmulator, xlsxFile, type CreatedUpload } from '../../support/emulator';
+import { binaryItem } from '../../support/n8nContext';
 import {
 	apiKeyCredential,
 	bulkImport,
@@ -165,7 +164,7 @@ describe('faults on the upload', () => {
 			server: uploadsLine(),
 			lost: 'nothing, and no duplicate: the import ran once; the message says to check the import history before re-running',
 			alsoCoveredBy: [
-				'test/integration/bulkImport.test.ts › does not resend when the connection dropped after the server read the upload',
+				'test/integration/CommCareBulkImport/fileSource.test.ts › does not resend when the connection dropped after the server read the upload',
 			],
 		});
 	});
@@ -272,9 +271,11 @@ describe('faults on the upload', () => {
 				lost: 'nothing: imported once',
 				alsoCoveredBy:
 					status === 503
-						? ['test/integration/bulkImport.test.ts › resends the file after a 503 that refused it, and succeeds']
+						? [
+								'test/integration/CommCareBulkImport/fileSource.test.ts › resends the file after a 503 that refused it, and succeeds',
+							]
 						: [
-								'test/integration/bulkImport.test.ts › resends a streamed (filesystem-mode) file after a 429 with a fresh stream',
+								'test/integration/CommCareBulkImport/fileSource.test.ts › resends a streamed (filesystem-mode) file after a 429 with a fresh stream',
 							],
 			});
 		});
@@ -340,7 +341,7 @@ describe('faults on the upload', () => {
 				server: uploadsLine(),
 				lost: 'nothing: not resent; the user is told to check before re-running',
 				alsoCoveredBy: [
-					'test/unit/transportRequest.test.ts › does not retry the upload after a 502 or 504 (a gateway may have passed it on)',
+					'test/unit/shared/transport/request.test.ts › does not retry the upload after a 502 or 504 (a gateway may have passed it on)',
 				],
 			});
 		});
@@ -365,7 +366,9 @@ describe('faults on the upload', () => {
 			advice: error.description,
 			server: uploadsLine(),
 			lost: 'nothing: not resent; the user is told to check before re-running',
-			alsoCoveredBy: ['test/integration/bulkImport.test.ts › summarises an HTML 500 page instead of dumping it'],
+			alsoCoveredBy: [
+				'test/integration/CommCareBulkImport/fileSource.test.ts › summarises an HTML 500 page instead of dumping it',
+			],
 		});
 	});
 
@@ -502,7 +505,7 @@ describe('faults on status polls', () => {
 			server: statusLine(json.polls as number),
 			lost: 'nothing',
 			alsoCoveredBy: [
-				'test/integration/importStatus.test.ts › rides out network drops, 429, 502, 503, 504 and truncated JSON without ending the wait',
+				'test/integration/CommCareImportStatus/uploadItems.test.ts › rides out network drops, 429, 502, 503, 504 and truncated JSON without ending the wait',
 			],
 		});
 	});
@@ -599,11 +602,11 @@ describe('faults on status polls', () => {
 				alsoCoveredBy:
 					retryAfter === undefined
 						? [
-								'test/integration/importStatus.test.ts › rides out network drops, 429, 502, 503, 504 and truncated JSON without ending the wait',
+								'test/integration/CommCareImportStatus/uploadItems.test.ts › rides out network drops, 429, 502, 503, 504 and truncated JSON without ending the wait',
 							]
 						: [
-								'test/integration/importStatus.test.ts › never asks again before Retry-After',
-								'test/unit/polling.test.ts › honours Retry-After for that URL while the others keep their rhythm',
+								'test/integration/CommCareImportStatus/uploadItems.test.ts › never asks again before Retry-After',
+								'test/unit/CommCareImportStatus/polling.test.ts › honours Retry-After for that URL while the others keep their rhythm',
 							],
 			});
 		});
@@ -664,7 +667,7 @@ describe('faults on status polls', () => {
 			server: `a poll every back-off step until the timeout; ${plural(received(emulator).uploadPosts, 'upload')}, never resent`,
 			lost: 'nothing: the item is on Error with timedOut, the import untouched',
 			alsoCoveredBy: [
-				'test/integration/importStatus.test.ts › rides out network drops, 429, 502, 503, 504 and truncated JSON without ending the wait',
+				'test/integration/CommCareImportStatus/uploadItems.test.ts › rides out network drops, 429, 502, 503, 504 and truncated JSON without ending the wait',
 			],
 		});
 	});
@@ -686,7 +689,7 @@ describe('faults on status polls', () => {
 			server: `a poll per interval until the timeout; ${plural(received(emulator).uploadPosts, 'upload')}, never resent`,
 			lost: 'nothing: the item is on Error with timedOut; the import may still finish',
 			alsoCoveredBy: [
-				'test/integration/importStatus.test.ts › Error with timedOut: a queued import is asked until the timeout, and the polls are counted',
+				'test/integration/CommCareImportStatus/uploadItems.test.ts › Error with timedOut: a queued import is asked until the timeout, and the polls are counted',
 			],
 		});
 	});
@@ -710,7 +713,9 @@ describe('faults on status polls', () => {
 			userSees: `Error output: ${json.summary}`,
 			server: `polls until the 404, none after; ${plural(received(emulator).uploadPosts, 'upload')}, never resent`,
 			lost: 'nothing: the item is on Error at once',
-			alsoCoveredBy: ['test/integration/importStatus.test.ts › Error: 404 says the import was not found and why'],
+			alsoCoveredBy: [
+				'test/integration/CommCareImportStatus/uploadItems.test.ts › Error: 404 says the import was not found and why',
+			],
 		});
 	});
 

@@ -1,5 +1,5 @@
 /**
- * Shared parts of the hardening suites (issue 6): an emulator whose working user has distinctive secrets, a node
+ * Shared parts of the hardening suites: an emulator whose working user has distinctive secrets, a node
  * runner that captures everything a user or an operator could ever see (output items, the thrown error with all its
  * fields, log lines, UI messages), a search of all of it for the secrets, and counters for what reached the server.
  *
@@ -11,14 +11,23 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeType } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	IDataObject,
+	IExecuteFunctions,
+	INodeExecutionData,
+	INodeType,
+} from 'n8n-workflow';
 
 import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBulkImport.node';
 import { CommCareImportStatus } from '../../../nodes/CommCareImportStatus/CommCareImportStatus.node';
 import { executeBulkImport } from '../../../nodes/CommCareBulkImport/execute';
 import { retryPolicyWith } from '../../../nodes/shared/transport/retryPolicy';
 import { DEFAULT_USERS, startEmulator, type Emulator, type StartOptions } from '../../../emulator';
-import { binaryItem, createExecuteContext, type ContextOptions } from '../../helpers/executionContext';
+import { emulatorCredential } from '../../support/emulator';
+import { binaryItem, createExecuteContext, type ContextOptions } from '../../support/n8nContext';
+import { secretNeedles } from '../../support/secrets';
+import { plural } from './outcomeTable';
 
 /**
  * Transport back-off shrunk for these suites, passed to the node's run as n8n's would be passed the default: only
@@ -42,39 +51,6 @@ export const SECRET_USER = {
 	apiKey: 'ak-SECRET-3f9c1e7d5b20-night',
 	password: 'pw-SECRET-b81d0c4a97e6-night',
 };
-
-/**
- * What must never appear anywhere: every piece of 8 characters of the key, of the password and of the base64 of
- * `user:password` and `user:key` (so a cut echo, "ak-SECRET-3f9c…", counts as a leak too), and `user:key` whole.
- * Pieces the username also holds are not secret (messages name the user). Searched whitespace-insensitively.
- */
-export function secretNeedles(user: { username: string; apiKey?: string; password?: string }): string[] {
-	const collapse = (text: string) => text.replace(/\s+/g, ' ');
-	const secrets = [
-		user.apiKey ?? '',
-		user.password ?? '',
-		`${user.username}:${user.password ?? ''}`,
-		`${user.username}:${user.apiKey ?? ''}`,
-	];
-	const parts = [
-		secrets[0],
-		secrets[1],
-		Buffer.from(secrets[2]).toString('base64'),
-		Buffer.from(secrets[3]).toString('base64'),
-	]
-		.map((secret) => collapse(secret.trim()))
-		.filter((secret) => secret.length > 0);
-	const needles = new Set<string>();
-	for (const secret of parts) {
-		if (secret.length < 8) needles.add(secret);
-		for (let i = 0; i + 8 <= secret.length; i++) {
-			const piece = secret.slice(i, i + 8);
-			if (!user.username.includes(piece)) needles.add(piece);
-		}
-	}
-	if (user.apiKey) needles.add(`${user.username}:${user.apiKey.trim()}`);
-	return [...needles];
-}
 
 export const SECRET_NEEDLES = secretNeedles(SECRET_USER);
 
@@ -102,24 +78,20 @@ export async function startSecretEmulator(options: StartOptions = {}): Promise<E
 	});
 }
 
-export function apiKeyCredential(emulator: Pick<Emulator, 'baseUrl'>, overrides: IDataObject = {}): IDataObject {
-	return {
-		baseUrl: emulator.baseUrl,
-		authType: 'apiKey',
-		username: SECRET_USER.username,
-		apiKey: SECRET_USER.apiKey,
-		...overrides,
-	};
+/** The night-run user's credential, API key scheme. */
+export function apiKeyCredential(
+	emulator: Pick<Emulator, 'baseUrl'>,
+	overrides: ICredentialDataDecryptedObject = {},
+): IDataObject {
+	return emulatorCredential({ ...SECRET_USER, baseUrl: emulator.baseUrl }, overrides);
 }
 
-export function basicCredential(emulator: Pick<Emulator, 'baseUrl'>, overrides: IDataObject = {}): IDataObject {
-	return {
-		baseUrl: emulator.baseUrl,
-		authType: 'basicAuth',
-		username: SECRET_USER.username,
-		password: SECRET_USER.password,
-		...overrides,
-	};
+/** The night-run user's credential, Basic scheme (the password instead of the key). */
+export function basicCredential(
+	emulator: Pick<Emulator, 'baseUrl'>,
+	overrides: ICredentialDataDecryptedObject = {},
+): IDataObject {
+	return emulatorCredential({ ...SECRET_USER, baseUrl: emulator.baseUrl }, { authType: 'basicAuth', ...overrides });
 }
 
 /** What one node run left behind, for the user and for an operator reading the logs. */
@@ -309,7 +281,6 @@ export async function statusOf(
 export function uploadsLine(emulator: Emulator): string {
 	const seen = received(emulator);
 	if (seen.all === 0) return 'no request';
-	const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
 	return `${plural(seen.uploadPosts, 'upload request')}, ${plural(seen.importsQueued, 'import')} queued`;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Issue 10, item 1: no piece of a secret reaches anything the nodes output, throw or log, on any failure path.
+ * No piece of a secret reaches anything the nodes output, throw or log, on any failure path.
  *
  * Every failure kind of both nodes is driven against the emulator (and a TLS server with a self-signed certificate):
  * 401, 403, 404, 405, 429, 500, 502 and 503 with JSON, HTML, text and empty bodies that echo the credential in every
@@ -13,12 +13,12 @@
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 
-import type { IDataObject } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IDataObject } from 'n8n-workflow';
 
 import { startEmulator, DEFAULT_USERS, type Emulator } from '../../../emulator';
-import { xlsxFile } from '../../../emulator/testKit';
-import { uploadResultItem, uploadToEmulator } from '../../helpers/emulatorUpload';
-import { binaryItem } from '../../helpers/executionContext';
+import { emulatorCredential, uploadResultItem, uploadToEmulator, xlsxFile } from '../../support/emulator';
+import { binaryItem } from '../../support/n8nContext';
+import { secretNeedles } from '../../support/secrets';
 import {
 	bulkImport,
 	closedPort,
@@ -26,7 +26,6 @@ import {
 	expectNoSecrets,
 	importStatus,
 	runCapturing,
-	secretNeedles,
 	selfSignedCertificate,
 	SWEEP_USER,
 	type RunResult,
@@ -60,15 +59,8 @@ afterAll(async () => {
 });
 
 function credential(kind: AuthKind, overrides: IDataObject = {}): IDataObject {
-	return kind === 'apiKey'
-		? { baseUrl: emulator.baseUrl, authType: 'apiKey', username: USER.username, apiKey: USER.apiKey, ...overrides }
-		: {
-				baseUrl: emulator.baseUrl,
-				authType: 'basicAuth',
-				username: USER.username,
-				password: USER.password,
-				...overrides,
-			};
+	const fields = overrides as ICredentialDataDecryptedObject;
+	return emulatorCredential({ ...USER, baseUrl: emulator.baseUrl }, { authType: kind, ...fields });
 }
 
 /** The credential echoed in every shape that leaked before. */

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'net';
 import { NodeApiError } from 'n8n-workflow';
 
 import { classifyNetworkError } from '../../../../nodes/shared/transport/networkFailure';
-import { n8nHttpRequest } from '../../../helpers/executionContext';
+import { n8nHttpRequest } from '../../../support/n8nContext';
 
 const node = {
 	id: '1',

@@ -3,14 +3,15 @@
  * "Input Items", against the emulator. An error stops the node before any request (the emulator counts them: 0),
  * with a message naming the column, the rows and the item indexes; a warning rides along in the output item while
  * the upload goes. The file source's checks are in checksFile.test.ts; the logic of each check is unit-tested
- * in test/unit/checks.test.ts.
+ * in test/unit/CommCareBulkImport/checks/runChecks.test.ts.
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
-import type { CheckFinding, UploadResultJson } from '../../nodes/shared/outputContract';
-import { startEmulator, type Emulator } from '../../emulator';
-import { runNode } from '../helpers/executionContext';
+import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBulkImport.node';
+import type { CheckFinding, UploadResultJson } from '../../../nodes/shared/outputContract';
+import { startEmulator, type Emulator } from '../../../emulator';
+import { emulatorCredential } from '../../support/emulator';
+import { runNode } from '../../support/n8nContext';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -36,12 +37,7 @@ async function run(items: IDataObject[], parameters: IDataObject) {
 			unmatchedRows: 'create',
 			...parameters,
 		},
-		credentials: {
-			baseUrl: emulator.baseUrl,
-			authType: 'apiKey',
-			username: emulator.username,
-			apiKey: emulator.apiKey,
-		},
+		credentials: emulatorCredential(emulator),
 		items: items.map((json) => ({ json })),
 	});
 }

@@ -4,7 +4,7 @@
  * integration privilege left out), the Application Structure API (plan check before auth) and `domain_cases`.
  */
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator';
-import { apiKeyHeader, send } from '../../emulator/testKit';
+import { apiKeyHeader, send } from '../support/emulator';
 
 const OPTIONS: EmulatorOptions = {
 	domains: {

@@ -3,24 +3,23 @@
  * without API access and a user without the Access APIs permission; `importAndCheck` makes a real import there and
  * runs CommCare Import Status over its per-record items, giving each record's output and item by row.
  */
-import type { INodeExecutionData } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, INodeExecutionData } from 'n8n-workflow';
 
 import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareImportStatus.node';
 import type { RecordOutcomeJson } from '../../nodes/shared/outputContract';
 import { DEFAULT_USERS, startEmulator, type Emulator } from '../../emulator';
-import { recordResultItems, uploadToEmulator, type CreatedUpload } from './emulatorUpload';
-import { runNode } from './executionContext';
+import { emulatorCredential, recordResultItems, uploadToEmulator, type CreatedUpload } from './emulator';
+import { runNode } from './n8nContext';
 
 const node = new CommCareImportStatus();
 /** Simplify off: the case lookup's tests read its details (case, caseLookup), which Simplify leaves out. */
 const FAST = { pollInterval: 0.05, timeout: 1, simplify: false };
 
 type Upload = Parameters<typeof uploadToEmulator>[1];
-type Credentials = { baseUrl: string; authType: string; username: string; apiKey: string };
 
 export interface LookupRun {
 	parameters?: Record<string, unknown>;
-	credentials?: Credentials;
+	credentials?: ICredentialDataDecryptedObject;
 	domain?: string;
 	/** Runs between the import and Import Status (e.g. to change cases behind the import's back). */
 	afterImport?: (upload: CreatedUpload) => void;
@@ -49,12 +48,8 @@ export function useCaseLookupEmulator() {
 	});
 	afterAll(() => emulator.close());
 
-	const credentials = (username = emulator.username, apiKey = emulator.apiKey): Credentials => ({
-		baseUrl: emulator.baseUrl,
-		authType: 'apiKey',
-		username,
-		apiKey,
-	});
+	const credentials = (username = emulator.username, apiKey = emulator.apiKey) =>
+		emulatorCredential(emulator, { username, apiKey });
 
 	async function importAndCheck(options: Upload, run: LookupRun = {}) {
 		const upload = await uploadToEmulator(run.domain ? { ...emulator, domain: run.domain } : emulator, options);

@@ -8,11 +8,12 @@
 import fc from 'fast-check';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
-import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareImportStatus.node';
-import type { OutcomeReason, RecordOutcomeJson, RecordResultJson } from '../../nodes/shared/outputContract';
-import { ERROR_TEXT, startEmulator, type Emulator } from '../../emulator';
-import { runNode } from '../helpers/executionContext';
+import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBulkImport.node';
+import { CommCareImportStatus } from '../../../nodes/CommCareImportStatus/CommCareImportStatus.node';
+import type { OutcomeReason, RecordOutcomeJson, RecordResultJson } from '../../../nodes/shared/outputContract';
+import { ERROR_TEXT, startEmulator, type Emulator } from '../../../emulator';
+import { emulatorCredential } from '../../support/emulator';
+import { runNode } from '../../support/n8nContext';
 
 const bulkImport = new CommCareBulkImport();
 const importStatus = new CommCareImportStatus();
@@ -29,12 +30,7 @@ afterAll(async () => {
 	await emulator.close();
 });
 
-const credentials = () => ({
-	baseUrl: emulator.baseUrl,
-	authType: 'apiKey',
-	username: emulator.username,
-	apiKey: emulator.apiKey,
-});
+const credentials = () => emulatorCredential(emulator);
 
 interface Person {
 	name: string;

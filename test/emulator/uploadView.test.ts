@@ -4,7 +4,7 @@
 import * as XLSX from 'xlsx';
 import ExcelJS from 'exceljs';
 import { startEmulator, UPLOAD_MESSAGES, type Emulator } from '../../emulator';
-import { apiKeyHeader, postUpload, send, uploadUrl, xlsxFile, type RawAnswer } from '../../emulator/testKit';
+import { apiKeyHeader, postUpload, send, uploadUrl, xlsxFile, type RawAnswer } from '../support/emulator';
 
 let emulator: Emulator;
 

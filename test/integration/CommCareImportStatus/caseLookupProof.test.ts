@@ -4,8 +4,8 @@
  * is sent after the node returned, "Case Lookup Wait" bounds the whole lookup, and times are read as UTC whatever
  * the machine's zone.
  */
-import type { Emulator } from '../../emulator';
-import { useCaseLookupEmulator } from '../helpers/caseLookupHarness';
+import type { Emulator } from '../../../emulator';
+import { useCaseLookupEmulator } from '../../support/caseLookup';
 
 const bench = useCaseLookupEmulator();
 const { importAndCheck, bulkFetches } = bench;

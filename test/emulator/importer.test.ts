@@ -12,7 +12,7 @@ import {
 	uploadRows,
 	xlsxFile,
 	type StatusBody,
-} from '../../emulator/testKit';
+} from '../support/emulator';
 
 let emulator: Emulator;
 

@@ -5,7 +5,7 @@
  * forms of an external id. How the emulator reads each cell is held to the real openpyxl in test/conformance/.
  */
 import { startEmulator, type Emulator } from '../../emulator';
-import { pollUntilDone, postUpload, type StatusBody } from '../../emulator/testKit';
+import { pollUntilDone, postUpload, type StatusBody } from '../support/emulator';
 import { handMadeXlsx } from '../conformance/corpus';
 
 let emulator: Emulator;

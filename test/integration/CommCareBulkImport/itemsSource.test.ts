@@ -10,16 +10,17 @@ import { tmpdir } from 'os';
 import ExcelJS from 'exceljs';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
-import { temporaryFolderPrefix } from '../../nodes/CommCareBulkImport/temporaryFolder';
+import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBulkImport.node';
+import { temporaryFolderPrefix } from '../../../nodes/CommCareBulkImport/temporaryFolder';
 import type {
 	DryRunResultJson,
 	CheckFinding,
 	RecordResultJson,
 	UploadResultJson,
-} from '../../nodes/shared/outputContract';
-import { startEmulator, type Emulator } from '../../emulator';
-import { runNode } from '../helpers/executionContext';
+} from '../../../nodes/shared/outputContract';
+import { startEmulator, type Emulator } from '../../../emulator';
+import { emulatorCredential } from '../../support/emulator';
+import { runNode } from '../../support/n8nContext';
 
 /** Called with every line the emulator logs (lets a test act between two uploads of one run). */
 let onEmulatorLog: ((line: string) => void) | undefined;
@@ -38,7 +39,7 @@ afterAll(async () => {
 const node = new CommCareBulkImport();
 
 function credentials(): IDataObject {
-	return { baseUrl: emulator.baseUrl, authType: 'apiKey', username: emulator.username, apiKey: emulator.apiKey };
+	return emulatorCredential(emulator);
 }
 
 async function run(

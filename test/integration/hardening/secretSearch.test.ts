@@ -1,10 +1,10 @@
 /**
- * The secret search every hardening scenario runs through (test/integration/hardening/harness.ts) must find a secret
- * wherever an error or an output could carry it: otherwise "no secret leaked" would prove nothing.
+ * The secret search every hardening scenario runs through (harness.ts) must find a secret wherever an error or an
+ * output could carry it: otherwise "no secret leaked" would prove nothing.
  */
 import { NodeApiError, NodeOperationError, type INode } from 'n8n-workflow';
 
-import { expectNoSecrets, SECRET_USER, type RunResult } from '../../integration/hardening/harness';
+import { expectNoSecrets, SECRET_USER, type RunResult } from './harness';
 
 const node = { name: 'CommCare', type: 'test', typeVersion: 1, position: [0, 0], parameters: {} } as unknown as INode;
 

@@ -2,13 +2,13 @@
  * CommCare Bulk Import's `execute()` against the CommCare HQ emulator over real HTTP, through the stand-in for
  * n8n's execution context (credential applied by the request helper as n8n does, binary data in both modes).
  */
-import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
-import type { UploadResultJson } from '../../nodes/shared/outputContract';
-import { startEmulator, UPLOAD_MESSAGES, type Emulator } from '../../emulator';
-import { xlsxFile } from '../../emulator/testKit';
-import { binaryItem, runNode, type BinaryMode } from '../helpers/executionContext';
+import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBulkImport.node';
+import type { UploadResultJson } from '../../../nodes/shared/outputContract';
+import { startEmulator, UPLOAD_MESSAGES, type Emulator } from '../../../emulator';
+import { emulatorCredential, xlsxFile } from '../../support/emulator';
+import { binaryItem, runNode, type BinaryMode } from '../../support/n8nContext';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -21,14 +21,8 @@ afterAll(async () => {
 
 const node = new CommCareBulkImport();
 
-function apiKeyCredential(overrides: IDataObject = {}): IDataObject {
-	return {
-		baseUrl: emulator.baseUrl,
-		authType: 'apiKey',
-		username: emulator.username,
-		apiKey: emulator.apiKey,
-		...overrides,
-	};
+function apiKeyCredential(overrides: ICredentialDataDecryptedObject = {}): IDataObject {
+	return emulatorCredential(emulator, overrides);
 }
 
 const patients = [
@@ -180,12 +174,7 @@ describe('CommCare Bulk Import (binary source) against the emulator', () => {
 
 	it('authenticates with Basic (username and password) too', async () => {
 		await run({
-			credentials: {
-				baseUrl: `${emulator.baseUrl}/`,
-				authType: 'basicAuth',
-				username: emulator.username,
-				password: emulator.password,
-			},
+			credentials: emulatorCredential(emulator, { baseUrl: `${emulator.baseUrl}/`, authType: 'basicAuth' }),
 		});
 		expect(emulator.uploads).toHaveLength(1);
 		expect(uploadRequests()[0].headers.authorization).toMatch(/^Basic /);
@@ -214,7 +203,7 @@ describe('CommCare Bulk Import (binary source) against the emulator', () => {
 				['case_id', 'name', 'first name'],
 				['', 'Asha', 'A'],
 			]);
-			// The checks before upload would refuse the header first (test/integration/checksFile.test.ts).
+			// The checks before upload would refuse the header first (checksFile.test.ts).
 			const error = await failure({
 				items: [binaryItem(sheet, 'bad.xlsx')],
 				parameters: { options: { skipChecks: true } },

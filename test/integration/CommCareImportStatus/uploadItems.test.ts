@@ -1,19 +1,19 @@
 /**
  * CommCare Import Status against the emulator over loopback: every route to Success / Warning / Error, the polling
  * rules (one loop for all imports, transient failures, Retry-After, cancellation) and the origin rule.
- * Imports are created by POSTing real .xlsx files to the emulator (test/helpers/emulatorUpload.ts).
+ * Imports are created by POSTing real .xlsx files to the emulator (test/support/emulator.ts).
  * Counts, not durations: the assertions are on requests seen by the emulator and items on each output.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { INodeExecutionData } from 'n8n-workflow';
+import type { ICredentialDataDecryptedObject, INodeExecutionData } from 'n8n-workflow';
 
-import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareImportStatus.node';
-import type { ImportOutcomeJson } from '../../nodes/shared/outputContract';
-import { ERROR_TEXT, startEmulator, type Emulator } from '../../emulator';
-import { uploadResultItem, uploadToEmulator, type SheetRow } from '../helpers/emulatorUpload';
-import { runNode } from '../helpers/executionContext';
-import { CREATION_OFF } from '../../nodes/shared/wording';
+import { CommCareImportStatus } from '../../../nodes/CommCareImportStatus/CommCareImportStatus.node';
+import type { ImportOutcomeJson } from '../../../nodes/shared/outputContract';
+import { ERROR_TEXT, startEmulator, type Emulator } from '../../../emulator';
+import { emulatorCredential, uploadResultItem, uploadToEmulator, type SheetRow } from '../../support/emulator';
+import { runNode } from '../../support/n8nContext';
+import { CREATION_OFF } from '../../../nodes/shared/wording';
 
 const node = new CommCareImportStatus();
 /**
@@ -35,14 +35,8 @@ afterAll(async () => {
 	await emulator.close();
 });
 
-function credentials(overrides: Record<string, unknown> = {}) {
-	return {
-		baseUrl: emulator.baseUrl,
-		authType: 'apiKey',
-		username: emulator.username,
-		apiKey: emulator.apiKey,
-		...overrides,
-	};
+function credentials(overrides: ICredentialDataDecryptedObject = {}) {
+	return emulatorCredential(emulator, overrides);
 }
 
 function statusRequests(target: Emulator = emulator) {

@@ -6,9 +6,10 @@
  */
 import type { ICredentialDataDecryptedObject, INodeListSearchResult } from 'n8n-workflow';
 
-import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator';
-import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
-import { createLoadOptionsContext } from '../helpers/executionContext';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../../../emulator';
+import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBulkImport.node';
+import { emulatorCredential } from '../../support/emulator';
+import { createLoadOptionsContext } from '../../support/n8nContext';
 
 const node = new CommCareBulkImport();
 type Method = 'searchProjectSpaces' | 'searchCaseTypes';
@@ -38,7 +39,7 @@ afterAll(async () => {
 });
 
 function credential(username = 'web@example.org', apiKey = 'web-key-0123456789'): ICredentialDataDecryptedObject {
-	return { baseUrl: emulator.baseUrl, authType: 'apiKey', username, apiKey };
+	return emulatorCredential(emulator, { username, apiKey });
 }
 
 async function list(

@@ -6,12 +6,12 @@
 import fc from 'fast-check';
 import type { INodeExecutionData } from 'n8n-workflow';
 
-import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareImportStatus.node';
-import type { RecordOutcomeJson, RecordResultJson } from '../../nodes/shared/outputContract';
-import { ERROR_TEXT, startEmulator, type Emulator } from '../../emulator';
-import { recordResultItems, uploadToEmulator, type SheetRow } from '../helpers/emulatorUpload';
-import { runNode } from '../helpers/executionContext';
-import { CREATION_OFF } from '../../nodes/shared/wording';
+import { CommCareImportStatus } from '../../../nodes/CommCareImportStatus/CommCareImportStatus.node';
+import type { RecordOutcomeJson, RecordResultJson } from '../../../nodes/shared/outputContract';
+import { ERROR_TEXT, startEmulator, type Emulator } from '../../../emulator';
+import { emulatorCredential, recordResultItems, uploadToEmulator, type SheetRow } from '../../support/emulator';
+import { runNode } from '../../support/n8nContext';
+import { CREATION_OFF } from '../../../nodes/shared/wording';
 
 const node = new CommCareImportStatus();
 /** Simplify off: the assertions read the full outcome, which Simplify, on by default, leaves out. */
@@ -31,12 +31,7 @@ afterAll(async () => {
 	await emulator.close();
 });
 
-const credentials = () => ({
-	baseUrl: emulator.baseUrl,
-	authType: 'apiKey',
-	username: emulator.username,
-	apiKey: emulator.apiKey,
-});
+const credentials = () => emulatorCredential(emulator);
 
 /** Output items with the input item each one is paired with. */
 function pairUp(outputs: INodeExecutionData[][], inputs: INodeExecutionData[]) {

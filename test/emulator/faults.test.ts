@@ -3,7 +3,7 @@
  * still recorded.
  */
 import { startEmulator, type Emulator } from '../../emulator';
-import { apiKeyHeader, pollUntilDone, send, uploadRows } from '../../emulator/testKit';
+import { apiKeyHeader, pollUntilDone, send, uploadRows } from '../support/emulator';
 
 let emulator: Emulator;
 

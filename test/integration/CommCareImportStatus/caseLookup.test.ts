@@ -3,9 +3,9 @@
  * emulator's store holds; rows that matched nothing are Warning `notMatched`; shared external ids never get a wrong
  * case ID; a refused lookup (403, plan, 429) never changes an outcome; the search index's lag is waited out, or said.
  */
-import type { Emulator } from '../../emulator';
-import { useCaseLookupEmulator } from '../helpers/caseLookupHarness';
-import type { SheetRow } from '../helpers/emulatorUpload';
+import type { Emulator } from '../../../emulator';
+import { useCaseLookupEmulator } from '../../support/caseLookup';
+import type { SheetRow } from '../../support/emulator';
 
 const bench = useCaseLookupEmulator();
 const { credentials, importAndCheck, bulkFetches } = bench;

@@ -5,9 +5,10 @@
  */
 import type { ICredentialDataDecryptedObject, IHttpRequestOptions } from 'n8n-workflow';
 
-import { CommCareApi } from '../../credentials/CommCareApi.credentials';
-import { startEmulator, type Emulator } from '../../emulator';
-import { n8nHttpRequest } from '../helpers/executionContext';
+import { CommCareApi } from '../../../credentials/CommCareApi.credentials';
+import { startEmulator, type Emulator } from '../../../emulator';
+import { emulatorCredential } from '../../support/emulator';
+import { n8nHttpRequest } from '../../support/n8nContext';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -55,13 +56,7 @@ function shownMessage(status: number): string | undefined {
 }
 
 function apiKey(overrides: ICredentialDataDecryptedObject = {}): ICredentialDataDecryptedObject {
-	return {
-		baseUrl: emulator.baseUrl,
-		authType: 'apiKey',
-		username: emulator.username,
-		apiKey: emulator.apiKey,
-		...overrides,
-	};
+	return emulatorCredential(emulator, overrides);
 }
 
 describe('credential test request against the emulator', () => {

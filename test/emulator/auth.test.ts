@@ -2,7 +2,7 @@
  * The emulator's authentication and permission answers (docs/commcare-api.md §2) and the identity endpoints, over real HTTP.
  */
 import { startEmulator, userIdOf, type Emulator } from '../../emulator';
-import { apiKeyHeader, postUpload, send, uploadForm, uploadUrl, xlsxFile } from '../../emulator/testKit';
+import { apiKeyHeader, postUpload, send, uploadForm, uploadUrl, xlsxFile } from '../support/emulator';
 
 let emulator: Emulator;
 

@@ -3,7 +3,7 @@
  * answer shapes, the 5,000 limit, the shared-external-id rule and the search index's lag.
  */
 import { DEFAULT_USERS, startEmulator, type Emulator } from '../../emulator';
-import { apiKeyHeader, send } from '../../emulator/testKit';
+import { apiKeyHeader, send } from '../support/emulator';
 
 let emulator: Emulator;
 

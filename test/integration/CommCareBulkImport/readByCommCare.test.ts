@@ -9,11 +9,12 @@ import { PassThrough } from 'stream';
 import ExcelJS from 'exceljs';
 import type { IDataObject } from 'n8n-workflow';
 
-import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
-import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareImportStatus.node';
-import type { RecordOutcomeJson } from '../../nodes/shared/outputContract';
-import { startEmulator, type Emulator } from '../../emulator';
-import { binaryItem, runNode } from '../helpers/executionContext';
+import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBulkImport.node';
+import { CommCareImportStatus } from '../../../nodes/CommCareImportStatus/CommCareImportStatus.node';
+import type { RecordOutcomeJson } from '../../../nodes/shared/outputContract';
+import { startEmulator, type Emulator } from '../../../emulator';
+import { emulatorCredential } from '../../support/emulator';
+import { binaryItem, runNode } from '../../support/n8nContext';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -24,12 +25,7 @@ afterAll(async () => {
 	await emulator.close();
 });
 
-const credentials = () => ({
-	baseUrl: emulator.baseUrl,
-	authType: 'apiKey',
-	username: emulator.username,
-	apiKey: emulator.apiKey,
-});
+const credentials = () => emulatorCredential(emulator);
 
 /** Each version's way of saying: match by `searchField`, create the rows that match no case. */
 function settingsAt(typeVersion: number, searchField: 'external_id' | 'case_id'): IDataObject {

@@ -9,10 +9,11 @@
  */
 import type { IDataObject, INodeExecutionData, INodeListSearchResult } from 'n8n-workflow';
 
-import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
-import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareImportStatus.node';
-import { startEmulator, type Emulator } from '../../emulator';
-import { createLoadOptionsContext, runNode } from '../helpers/executionContext';
+import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBulkImport.node';
+import { CommCareImportStatus } from '../../../nodes/CommCareImportStatus/CommCareImportStatus.node';
+import { startEmulator, type Emulator } from '../../../emulator';
+import { emulatorCredential } from '../../support/emulator';
+import { createLoadOptionsContext, runNode } from '../../support/n8nContext';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -26,12 +27,7 @@ afterAll(async () => {
 	await emulator.close();
 });
 
-const credentials = () => ({
-	baseUrl: emulator.baseUrl,
-	authType: 'apiKey',
-	username: emulator.username,
-	apiKey: emulator.apiKey,
-});
+const credentials = () => emulatorCredential(emulator);
 
 const byName = (value: string) => ({ __rl: true, mode: 'name', value });
 

@@ -5,7 +5,8 @@
 import { readFileSync } from 'fs';
 
 import { loadOutcomeRows, renderTestingMd, TESTING_MD } from '../../harness/testingTable';
-import { SECRET_NEEDLES, secretNeedles, SWEEP_USER } from '../../integration/hardening/harness';
+import { secretNeedles } from '../../support/secrets';
+import { SECRET_NEEDLES, SWEEP_USER } from './harness';
 
 const rows = loadOutcomeRows();
 

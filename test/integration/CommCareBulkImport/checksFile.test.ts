@@ -2,22 +2,22 @@
  * The checks before upload through CommCare Bulk Import with source "Spreadsheet File", against the emulator: the
  * checks that only a file can trip (non-text and duplicate headers, sheet names, .xls, CSV headers), the row count
  * they give CommCare Import Status, checking every file before the first upload, and dry runs. Refusals of
- * unreadable files, empty sheets, 301 columns and invalid headers are in hardening/badInput.test.ts.
+ * unreadable files, empty sheets, 301 columns and invalid headers are in ../hardening/badInput.test.ts.
  */
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import * as XLSX from 'xlsx';
 
-import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
-import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareImportStatus.node';
+import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBulkImport.node';
+import { CommCareImportStatus } from '../../../nodes/CommCareImportStatus/CommCareImportStatus.node';
 import type {
 	DryRunResultJson,
 	ImportOutcomeJson,
 	CheckFinding,
 	UploadResultJson,
-} from '../../nodes/shared/outputContract';
-import { startEmulator, type Emulator } from '../../emulator';
-import { xlsxFile } from '../../emulator/testKit';
-import { binaryItem, runNode, type BinaryMode } from '../helpers/executionContext';
+} from '../../../nodes/shared/outputContract';
+import { startEmulator, type Emulator } from '../../../emulator';
+import { emulatorCredential, xlsxFile } from '../../support/emulator';
+import { binaryItem, runNode, type BinaryMode } from '../../support/n8nContext';
 
 let emulator: Emulator;
 beforeAll(async () => {
@@ -29,12 +29,7 @@ afterAll(async () => {
 });
 
 const node = new CommCareBulkImport();
-const credentials = () => ({
-	baseUrl: emulator.baseUrl,
-	authType: 'apiKey',
-	username: emulator.username,
-	apiKey: emulator.apiKey,
-});
+const credentials = () => emulatorCredential(emulator);
 
 async function run(
 	items: INodeExecutionData[],
