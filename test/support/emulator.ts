@@ -25,6 +25,19 @@ export type EmulatorAccess = Pick<Emulator, 'baseUrl' | 'domain' | 'username' | 
  * `authType: 'basicAuth'` in the overrides the user's password instead of the key. Overrides change any field (a
  * wrong key, another user, a Base URL with a path).
  */
+/**
+ * Bulk Import's parameters for the suites' usual run: input items into the emulator's \`demo\` project as \`patient\`
+ * cases, matched by case ID, and creating a case for each row that matches none (the suites' rows carry a case ID, or
+ * a blank one for a new case; a new node would match by External ID, which they do not have).
+ */
+export const ITEMS_BY_CASE_ID = {
+	projectSpace: 'demo',
+	caseType: 'patient',
+	source: 'items',
+	searchField: 'case_id',
+	unmatchedRows: 'create',
+} as const;
+
 export function emulatorCredential(
 	user: Pick<Emulator, 'baseUrl' | 'username' | 'apiKey'> & { password?: string },
 	overrides: ICredentialDataDecryptedObject = {},

@@ -10,7 +10,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBulkImport.node';
 import type { CheckFinding, UploadResultJson } from '../../../nodes/shared/outputContract';
 import { startEmulator, type Emulator } from '../../../emulator';
-import { emulatorCredential } from '../../support/emulator';
+import { ITEMS_BY_CASE_ID, emulatorCredential } from '../../support/emulator';
 import { runNode } from '../../support/n8nContext';
 
 let emulator: Emulator;
@@ -29,12 +29,7 @@ async function run(items: IDataObject[], parameters: IDataObject) {
 	return await runNode({
 		node,
 		parameters: {
-			projectSpace: 'demo',
-			caseType: 'patient',
-			source: 'items',
-			// Matched by case ID, blank for a new case (1.2 defaults to External ID, which these rows do not carry).
-			searchField: 'case_id',
-			unmatchedRows: 'create',
+			...ITEMS_BY_CASE_ID,
 			...parameters,
 		},
 		credentials: emulatorCredential(emulator),

@@ -19,7 +19,7 @@ import type {
 	UploadResultJson,
 } from '../../../nodes/shared/outputContract';
 import { startEmulator, type Emulator } from '../../../emulator';
-import { emulatorCredential } from '../../support/emulator';
+import { ITEMS_BY_CASE_ID, emulatorCredential } from '../../support/emulator';
 import { runNode } from '../../support/n8nContext';
 
 /** Called with every line the emulator logs (lets a test act between two uploads of one run). */
@@ -50,12 +50,7 @@ async function run(
 	return await runNode({
 		node,
 		parameters: {
-			projectSpace: 'demo',
-			caseType: 'patient',
-			source: 'items',
-			// Matched by case ID, blank for a new case (1.2 defaults to External ID, which these rows do not carry).
-			searchField: 'case_id',
-			unmatchedRows: 'create',
+			...ITEMS_BY_CASE_ID,
 			...parameters,
 		},
 		credentials: (extra.credentials === null ? undefined : (extra.credentials ?? credentials())) as never,

@@ -12,7 +12,7 @@ import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBu
 import { CommCareImportStatus } from '../../../nodes/CommCareImportStatus/CommCareImportStatus.node';
 import type { OutcomeReason, RecordOutcomeJson, RecordResultJson } from '../../../nodes/shared/outputContract';
 import { ERROR_TEXT, startEmulator, type Emulator } from '../../../emulator';
-import { emulatorCredential } from '../../support/emulator';
+import { ITEMS_BY_CASE_ID, emulatorCredential } from '../../support/emulator';
 import { runNode } from '../../support/n8nContext';
 
 const bulkImport = new CommCareBulkImport();
@@ -97,12 +97,7 @@ async function importAndCheck(records: Person[], rowsPerUpload: number, continue
 		node: bulkImport,
 		credentials: credentials(),
 		parameters: {
-			projectSpace: 'demo',
-			caseType: 'patient',
-			source: 'items',
-			// Matched by case ID, blank for a new case (1.2 defaults to External ID, which these rows do not carry).
-			searchField: 'case_id',
-			unmatchedRows: 'create',
+			...ITEMS_BY_CASE_ID,
 			options: { outputPerRecord: true, rowsPerUpload },
 		},
 		items: records.map((record) => ({ json: { ...record } as IDataObject })),

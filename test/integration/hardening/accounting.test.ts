@@ -20,7 +20,7 @@ import type {
 	UploadResultJson,
 } from '../../../nodes/shared/outputContract';
 import { ERROR_TEXT, type Emulator, type RespondFault } from '../../../emulator';
-import { xlsxFile } from '../../support/emulator';
+import { ITEMS_BY_CASE_ID, xlsxFile } from '../../support/emulator';
 import { binaryItem } from '../../support/n8nContext';
 import { apiKeyCredential, bulkImport, importStatus, received, runScenario, startSecretEmulator } from './harness';
 import { outcomeTable } from './outcomeTable';
@@ -286,11 +286,7 @@ describe('accounting under random input, row errors and faults', () => {
 						credentials: apiKeyCredential(emulator) as never,
 						items: records.map((record) => ({ json: { ...record } })),
 						parameters: {
-							projectSpace: 'demo',
-							caseType: 'patient',
-							source: 'items',
-							searchField: 'case_id',
-							unmatchedRows: 'create',
+							...ITEMS_BY_CASE_ID,
 							options: { outputPerRecord: true, rowsPerUpload },
 						},
 					});
