@@ -1,16 +1,11 @@
 /**
  * The emulator's authentication and permission answers (docs/commcare-api.md §2) and the identity endpoints, over real HTTP.
  */
-import { startEmulator, userIdOf, type Emulator } from '../../emulator';
-import { apiKeyHeader, postUpload, send, uploadForm, uploadUrl, xlsxFile } from '../support/emulator';
+import { userIdOf, type Emulator } from '../../emulator';
+import { apiKeyHeader, postUpload, send, uploadForm, uploadUrl, xlsxFile, useEmulator } from '../support/emulator';
 
 let emulator: Emulator;
-
-beforeAll(async () => {
-	emulator = await startEmulator();
-});
-afterEach(() => emulator.reset());
-afterAll(() => emulator.close());
+useEmulator((started) => (emulator = started));
 
 const basic = (user: string, password: string): Record<string, string> => ({
 	Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,

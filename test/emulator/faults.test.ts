@@ -2,16 +2,11 @@
  * The emulator's fault knobs: each applies to the next N matching requests and then stops; faulted requests are
  * still recorded.
  */
-import { startEmulator, type Emulator } from '../../emulator';
-import { apiKeyHeader, pollUntilDone, send, uploadRows } from '../support/emulator';
+import { type Emulator } from '../../emulator';
+import { apiKeyHeader, pollUntilDone, send, uploadRows, useEmulator } from '../support/emulator';
 
 let emulator: Emulator;
-
-beforeAll(async () => {
-	emulator = await startEmulator({ timeline: { queuedPolls: 0, runningPolls: 0 } });
-});
-afterEach(() => emulator.reset());
-afterAll(() => emulator.close());
+useEmulator((started) => (emulator = started), { timeline: { queuedPolls: 0, runningPolls: 0 } });
 
 const identityUrl = () => `${emulator.baseUrl}/api/identity/v1/`;
 const getIdentity = () => send(identityUrl(), { headers: apiKeyHeader(emulator) });

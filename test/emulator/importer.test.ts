@@ -12,18 +12,11 @@ import {
 	uploadRows,
 	xlsxFile,
 	type StatusBody,
+	useEmulator,
 } from '../support/emulator';
 
 let emulator: Emulator;
-
-beforeAll(async () => {
-	emulator = await startEmulator({ timeline: { queuedPolls: 0, runningPolls: 0 } });
-});
-afterEach(() => {
-	emulator.reset();
-	emulator.setTimeline({ queuedPolls: 0, runningPolls: 0 });
-});
-afterAll(() => emulator.close());
+useEmulator((started) => (emulator = started), { timeline: { queuedPolls: 0, runningPolls: 0 } });
 
 const demoCases = () => emulator.cases.all('demo');
 const errorEntry = (title: string, column: string | null, rows: number[]) => {

@@ -3,8 +3,8 @@
  * `user_domains` (paginated, plain-text 401 for every auth failure, mobile workers included, projects without the
  * integration privilege left out), the Application Structure API (plan check before auth) and `domain_cases`.
  */
-import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator';
-import { apiKeyHeader, send } from '../support/emulator';
+import { type Emulator, type EmulatorOptions } from '../../emulator';
+import { apiKeyHeader, send, useEmulator } from '../support/emulator';
 
 const OPTIONS: EmulatorOptions = {
 	domains: {
@@ -33,13 +33,7 @@ const OPTIONS: EmulatorOptions = {
 for (let i = 0; i < 45; i++) OPTIONS.domains![`p${String(i).padStart(2, '0')}`] = { caseTypes: [], owners: [] };
 
 let emulator: Emulator;
-beforeAll(async () => {
-	emulator = await startEmulator(OPTIONS);
-});
-afterEach(() => emulator.reset());
-afterAll(async () => {
-	await emulator.close();
-});
+useEmulator((started) => (emulator = started), OPTIONS);
 
 const as = (username: string, key: string) => ({ Authorization: `ApiKey ${username}:${key}` });
 

@@ -4,15 +4,10 @@
 import * as XLSX from 'xlsx';
 import ExcelJS from 'exceljs';
 import { startEmulator, UPLOAD_MESSAGES, type Emulator } from '../../emulator';
-import { apiKeyHeader, postUpload, send, uploadUrl, xlsxFile, type RawAnswer } from '../support/emulator';
+import { apiKeyHeader, postUpload, send, uploadUrl, xlsxFile, type RawAnswer, useEmulator } from '../support/emulator';
 
 let emulator: Emulator;
-
-beforeAll(async () => {
-	emulator = await startEmulator();
-});
-afterEach(() => emulator.reset());
-afterAll(() => emulator.close());
+useEmulator((started) => (emulator = started));
 
 /** Python's json.dumps of the error body: the exact bytes the server sends. */
 function expectImporterError(answer: RawAnswer, message: string): void {

@@ -4,16 +4,12 @@
  * submitted stay), keys that are missing leave properties unchanged, Python's numbers, HQ's last row, and the two
  * forms of an external id. How the emulator reads each cell is held to the real openpyxl in test/conformance/.
  */
-import { startEmulator, type Emulator } from '../../emulator';
-import { pollUntilDone, postUpload, type StatusBody } from '../support/emulator';
+import { type Emulator } from '../../emulator';
+import { pollUntilDone, postUpload, type StatusBody, useEmulator } from '../support/emulator';
 import { handMadeXlsx } from '../conformance/corpus';
 
 let emulator: Emulator;
-beforeAll(async () => {
-	emulator = await startEmulator({ timeline: { queuedPolls: 0, runningPolls: 0 } });
-});
-afterEach(() => emulator.reset());
-afterAll(() => emulator.close());
+useEmulator((started) => (emulator = started), { timeline: { queuedPolls: 0, runningPolls: 0 } });
 
 const text = (ref: string, value: string) => `<c r="${ref}" t="str"><v>${value}</v></c>`;
 const number = (ref: string, value: string) => `<c r="${ref}"><v>${value}</v></c>`;

@@ -8,7 +8,7 @@ import ExcelJS from 'exceljs';
 import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import type { SearchField, RecordResultJson, UploadResultJson } from '../../nodes/shared/outputContract';
-import type { Emulator } from '../../emulator';
+import { startEmulator, type Emulator, type StartOptions } from '../../emulator';
 
 /** Rows of a worksheet as arrays of cells, the header (if any) included. */
 export type SheetRows = unknown[][];
@@ -25,6 +25,26 @@ export type EmulatorAccess = Pick<Emulator, 'baseUrl' | 'domain' | 'username' | 
  * `authType: 'basicAuth'` in the overrides the user's password instead of the key. Overrides change any field (a
  * wrong key, another user, a Base URL with a path).
  */
+/**
+ * The emulator of one test file: started before its tests with \`options\` (and handed to \`started\`), emptied after each
+ * test and given back the timeline it started with, so that no test sees another's cases, uploads, faults or pace;
+ * closed after the last.
+ */
+export function useEmulator(started: (emulator: Emulator) => void, options: StartOptions = {}): void {
+	let emulator: Emulator | undefined;
+	beforeAll(async () => {
+		emulator = await startEmulator(options);
+		started(emulator);
+	});
+	afterEach(() => {
+		emulator?.reset();
+		if (options.timeline) emulator?.setTimeline(options.timeline);
+	});
+	afterAll(async () => {
+		await emulator?.close();
+	});
+}
+
 /**
  * Bulk Import's parameters for the suites' usual run: input items into the emulator's \`demo\` project as \`patient\`
  * cases, matched by case ID, and creating a case for each row that matches none (the suites' rows carry a case ID, or

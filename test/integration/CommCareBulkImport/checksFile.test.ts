@@ -15,18 +15,12 @@ import type {
 	CheckFinding,
 	UploadResultJson,
 } from '../../../nodes/shared/outputContract';
-import { startEmulator, type Emulator } from '../../../emulator';
-import { emulatorCredential, xlsxFile } from '../../support/emulator';
+import { type Emulator } from '../../../emulator';
+import { emulatorCredential, xlsxFile, useEmulator } from '../../support/emulator';
 import { binaryItem, runNode, type BinaryMode } from '../../support/n8nContext';
 
 let emulator: Emulator;
-beforeAll(async () => {
-	emulator = await startEmulator({ timeline: { queuedPolls: 0, runningPolls: 0 } });
-});
-afterEach(() => emulator.reset());
-afterAll(async () => {
-	await emulator.close();
-});
+useEmulator((started) => (emulator = started), { timeline: { queuedPolls: 0, runningPolls: 0 } });
 
 const node = new CommCareBulkImport();
 const credentials = () => emulatorCredential(emulator);

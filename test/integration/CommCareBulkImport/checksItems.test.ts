@@ -9,18 +9,12 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBulkImport.node';
 import type { CheckFinding, UploadResultJson } from '../../../nodes/shared/outputContract';
-import { startEmulator, type Emulator } from '../../../emulator';
-import { ITEMS_BY_CASE_ID, emulatorCredential } from '../../support/emulator';
+import { type Emulator } from '../../../emulator';
+import { ITEMS_BY_CASE_ID, emulatorCredential, useEmulator } from '../../support/emulator';
 import { runNode } from '../../support/n8nContext';
 
 let emulator: Emulator;
-beforeAll(async () => {
-	emulator = await startEmulator({ timeline: { queuedPolls: 0, runningPolls: 0 } });
-});
-afterEach(() => emulator.reset());
-afterAll(async () => {
-	await emulator.close();
-});
+useEmulator((started) => (emulator = started), { timeline: { queuedPolls: 0, runningPolls: 0 } });
 
 const node = new CommCareBulkImport();
 const byExternalId = { searchField: 'external_id', unmatchedRows: 'create' };

@@ -6,18 +6,12 @@ import type { ICredentialDataDecryptedObject, IDataObject, INodeExecutionData } 
 
 import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBulkImport.node';
 import type { UploadResultJson } from '../../../nodes/shared/outputContract';
-import { startEmulator, UPLOAD_MESSAGES, type Emulator } from '../../../emulator';
-import { emulatorCredential, xlsxFile } from '../../support/emulator';
+import { UPLOAD_MESSAGES, type Emulator } from '../../../emulator';
+import { emulatorCredential, xlsxFile, useEmulator } from '../../support/emulator';
 import { binaryItem, runNode, type BinaryMode } from '../../support/n8nContext';
 
 let emulator: Emulator;
-beforeAll(async () => {
-	emulator = await startEmulator();
-});
-afterEach(() => emulator.reset());
-afterAll(async () => {
-	await emulator.close();
-});
+useEmulator((started) => (emulator = started));
 
 const node = new CommCareBulkImport();
 

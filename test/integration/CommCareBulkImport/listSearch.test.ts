@@ -6,9 +6,9 @@
  */
 import type { ICredentialDataDecryptedObject, INodeListSearchResult } from 'n8n-workflow';
 
-import { startEmulator, type Emulator, type EmulatorOptions } from '../../../emulator';
+import { type Emulator, type EmulatorOptions } from '../../../emulator';
 import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBulkImport.node';
-import { emulatorCredential } from '../../support/emulator';
+import { emulatorCredential, useEmulator } from '../../support/emulator';
 import { createLoadOptionsContext } from '../../support/n8nContext';
 
 const node = new CommCareBulkImport();
@@ -30,13 +30,7 @@ const OPTIONS: EmulatorOptions = {
 };
 
 let emulator: Emulator;
-beforeAll(async () => {
-	emulator = await startEmulator(OPTIONS);
-});
-afterEach(() => emulator.reset());
-afterAll(async () => {
-	await emulator.close();
-});
+useEmulator((started) => (emulator = started), OPTIONS);
 
 function credential(username = 'web@example.org', apiKey = 'web-key-0123456789'): ICredentialDataDecryptedObject {
 	return emulatorCredential(emulator, { username, apiKey });

@@ -11,8 +11,8 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBulkImport.node';
 import { CommCareImportStatus } from '../../../nodes/CommCareImportStatus/CommCareImportStatus.node';
 import type { OutcomeReason, RecordOutcomeJson, RecordResultJson } from '../../../nodes/shared/outputContract';
-import { ERROR_TEXT, startEmulator, type Emulator } from '../../../emulator';
-import { ITEMS_BY_CASE_ID, emulatorCredential } from '../../support/emulator';
+import { ERROR_TEXT, type Emulator } from '../../../emulator';
+import { ITEMS_BY_CASE_ID, emulatorCredential, useEmulator } from '../../support/emulator';
 import { runNode } from '../../support/n8nContext';
 
 const bulkImport = new CommCareBulkImport();
@@ -22,13 +22,7 @@ const OUTPUTS = ['success', 'warning', 'error'] as const;
 type Output = (typeof OUTPUTS)[number];
 
 let emulator: Emulator;
-beforeAll(async () => {
-	emulator = await startEmulator({ timeline: { queuedPolls: 0, runningPolls: 0 } });
-});
-afterEach(() => emulator.reset());
-afterAll(async () => {
-	await emulator.close();
-});
+useEmulator((started) => (emulator = started), { timeline: { queuedPolls: 0, runningPolls: 0 } });
 
 const credentials = () => emulatorCredential(emulator);
 

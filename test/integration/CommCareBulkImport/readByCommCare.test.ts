@@ -12,18 +12,12 @@ import type { IDataObject } from 'n8n-workflow';
 import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBulkImport.node';
 import { CommCareImportStatus } from '../../../nodes/CommCareImportStatus/CommCareImportStatus.node';
 import type { RecordOutcomeJson } from '../../../nodes/shared/outputContract';
-import { startEmulator, type Emulator } from '../../../emulator';
-import { emulatorCredential } from '../../support/emulator';
+import { type Emulator } from '../../../emulator';
+import { emulatorCredential, useEmulator } from '../../support/emulator';
 import { binaryItem, runNode } from '../../support/n8nContext';
 
 let emulator: Emulator;
-beforeAll(async () => {
-	emulator = await startEmulator({ timeline: { queuedPolls: 0, runningPolls: 0 } });
-});
-afterEach(() => emulator.reset());
-afterAll(async () => {
-	await emulator.close();
-});
+useEmulator((started) => (emulator = started), { timeline: { queuedPolls: 0, runningPolls: 0 } });
 
 const credentials = () => emulatorCredential(emulator);
 

@@ -8,8 +8,14 @@ import type { INodeExecutionData } from 'n8n-workflow';
 
 import { CommCareImportStatus } from '../../../nodes/CommCareImportStatus/CommCareImportStatus.node';
 import type { RecordOutcomeJson, RecordResultJson } from '../../../nodes/shared/outputContract';
-import { ERROR_TEXT, startEmulator, type Emulator } from '../../../emulator';
-import { emulatorCredential, recordResultItems, uploadToEmulator, type SheetRow } from '../../support/emulator';
+import { ERROR_TEXT, type Emulator } from '../../../emulator';
+import {
+	emulatorCredential,
+	recordResultItems,
+	uploadToEmulator,
+	type SheetRow,
+	useEmulator,
+} from '../../support/emulator';
 import { runNode } from '../../support/n8nContext';
 import { CREATION_OFF } from '../../../nodes/shared/wording';
 
@@ -19,17 +25,7 @@ const FAST = { pollInterval: 0.05, timeout: 1, simplify: false };
 const VALID_OWNERS = ['owner-chw-1', 'owner-chw-2', 'group-district-a'];
 
 let emulator: Emulator;
-
-beforeAll(async () => {
-	emulator = await startEmulator({ timeline: { queuedPolls: 0, runningPolls: 1 } });
-});
-afterEach(() => {
-	emulator.reset();
-	emulator.setTimeline({ queuedPolls: 0, runningPolls: 1 });
-});
-afterAll(async () => {
-	await emulator.close();
-});
+useEmulator((started) => (emulator = started), { timeline: { queuedPolls: 0, runningPolls: 1 } });
 
 const credentials = () => emulatorCredential(emulator);
 

@@ -11,7 +11,13 @@ import type { ICredentialDataDecryptedObject, INodeExecutionData } from 'n8n-wor
 import { CommCareImportStatus } from '../../../nodes/CommCareImportStatus/CommCareImportStatus.node';
 import type { ImportOutcomeJson } from '../../../nodes/shared/outputContract';
 import { ERROR_TEXT, startEmulator, type Emulator } from '../../../emulator';
-import { emulatorCredential, uploadResultItem, uploadToEmulator, type SheetRow } from '../../support/emulator';
+import {
+	emulatorCredential,
+	uploadResultItem,
+	uploadToEmulator,
+	type SheetRow,
+	useEmulator,
+} from '../../support/emulator';
 import { runNode } from '../../support/n8nContext';
 import { CREATION_OFF } from '../../../nodes/shared/wording';
 
@@ -23,17 +29,7 @@ const node = new CommCareImportStatus();
 const FAST = { pollInterval: 0.05, timeout: 1, simplify: false };
 
 let emulator: Emulator;
-
-beforeAll(async () => {
-	emulator = await startEmulator({ timeline: { queuedPolls: 1, runningPolls: 1 } });
-});
-afterEach(() => {
-	emulator.reset();
-	emulator.setTimeline({ queuedPolls: 1, runningPolls: 1 });
-});
-afterAll(async () => {
-	await emulator.close();
-});
+useEmulator((started) => (emulator = started), { timeline: { queuedPolls: 1, runningPolls: 1 } });
 
 function credentials(overrides: ICredentialDataDecryptedObject = {}) {
 	return emulatorCredential(emulator, overrides);

@@ -6,18 +6,12 @@
 import type { ICredentialDataDecryptedObject, IHttpRequestOptions } from 'n8n-workflow';
 
 import { CommCareApi } from '../../../credentials/CommCareApi.credentials';
-import { startEmulator, type Emulator } from '../../../emulator';
-import { emulatorCredential } from '../../support/emulator';
+import { type Emulator } from '../../../emulator';
+import { emulatorCredential, useEmulator } from '../../support/emulator';
 import { n8nHttpRequest } from '../../support/n8nContext';
 
 let emulator: Emulator;
-beforeAll(async () => {
-	emulator = await startEmulator();
-});
-afterEach(() => emulator.reset());
-afterAll(async () => {
-	await emulator.close();
-});
+useEmulator((started) => (emulator = started));
 
 const credential = new CommCareApi();
 

@@ -11,21 +11,12 @@ import type { IDataObject, INodeExecutionData, INodeListSearchResult } from 'n8n
 
 import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBulkImport.node';
 import { CommCareImportStatus } from '../../../nodes/CommCareImportStatus/CommCareImportStatus.node';
-import { startEmulator, type Emulator } from '../../../emulator';
-import { emulatorCredential } from '../../support/emulator';
+import { type Emulator } from '../../../emulator';
+import { emulatorCredential, useEmulator } from '../../support/emulator';
 import { createLoadOptionsContext, runNode } from '../../support/n8nContext';
 
 let emulator: Emulator;
-beforeAll(async () => {
-	emulator = await startEmulator({ timeline: { queuedPolls: 0, runningPolls: 0 } });
-});
-afterEach(() => {
-	emulator.reset();
-	emulator.setTimeline({ queuedPolls: 0, runningPolls: 0 });
-});
-afterAll(async () => {
-	await emulator.close();
-});
+useEmulator((started) => (emulator = started), { timeline: { queuedPolls: 0, runningPolls: 0 } });
 
 const credentials = () => emulatorCredential(emulator);
 
