@@ -28,12 +28,16 @@ export type EmulatorAccess = Pick<Emulator, 'baseUrl' | 'domain' | 'username' | 
 /**
  * The emulator of one test file: started before its tests with \`options\` (and handed to \`started\`), emptied after each
  * test and given back the timeline it started with, so that no test sees another's cases, uploads, faults or pace;
- * closed after the last.
+ * closed after the last. `start` starts it (the hardening suites' starts one with their own users).
  */
-export function useEmulator(started: (emulator: Emulator) => void, options: StartOptions = {}): void {
+export function useEmulator(
+	started: (emulator: Emulator) => void,
+	options: StartOptions = {},
+	start: (options: StartOptions) => Promise<Emulator> = startEmulator,
+): void {
 	let emulator: Emulator | undefined;
 	beforeAll(async () => {
-		emulator = await startEmulator(options);
+		emulator = await start(options);
 		started(emulator);
 	});
 	afterEach(() => {

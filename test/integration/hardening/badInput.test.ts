@@ -33,19 +33,14 @@ import {
 	type RunResult,
 } from './harness';
 import { outcomeTable, plural } from './outcomeTable';
+import { useEmulator } from '../../support/emulator';
 
 const table = outcomeTable('badInput');
 const AREA = 'Bad input';
 
 let emulator: Emulator;
-beforeAll(async () => {
-	emulator = await startSecretEmulator({ timeline: { queuedPolls: 0, runningPolls: 0 } });
-});
-afterEach(() => emulator.reset());
-afterAll(async () => {
-	table.finish();
-	await emulator.close();
-});
+useEmulator((started) => (emulator = started), { timeline: { queuedPolls: 0, runningPolls: 0 } }, startSecretEmulator);
+afterAll(() => table.finish());
 
 const patients = [
 	['case_id', 'name'],

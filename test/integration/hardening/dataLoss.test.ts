@@ -25,19 +25,14 @@ import {
 	type RunResult,
 } from './harness';
 import { outcomeTable } from './outcomeTable';
+import { useEmulator } from '../../support/emulator';
 
 const table = outcomeTable('dataLoss');
 const AREA = 'No silent data loss';
 
 let emulator: Emulator;
-beforeAll(async () => {
-	emulator = await startSecretEmulator({ timeline: { queuedPolls: 0, runningPolls: 0 } });
-});
-afterEach(() => emulator.reset());
-afterAll(async () => {
-	table.finish();
-	await emulator.close();
-});
+useEmulator((started) => (emulator = started), { timeline: { queuedPolls: 0, runningPolls: 0 } }, startSecretEmulator);
+afterAll(() => table.finish());
 
 function seed(): void {
 	emulator.cases.add('demo', {

@@ -28,21 +28,13 @@ import {
 	type ScenarioOptions,
 } from './harness';
 import { outcomeTable, plural } from './outcomeTable';
+import { useEmulator } from '../../support/emulator';
 
 const table = outcomeTable('faults');
 
 let emulator: Emulator;
-beforeAll(async () => {
-	emulator = await startSecretEmulator({ timeline: { queuedPolls: 0, runningPolls: 0 } });
-});
-afterEach(() => {
-	emulator.reset();
-	emulator.setTimeline({ queuedPolls: 0, runningPolls: 0 });
-});
-afterAll(async () => {
-	table.finish();
-	await emulator.close();
-});
+useEmulator((started) => (emulator = started), { timeline: { queuedPolls: 0, runningPolls: 0 } }, startSecretEmulator);
+afterAll(() => table.finish());
 
 const rows = [
 	['case_id', 'name', 'village'],
