@@ -15,6 +15,7 @@ import type { RecordOutcomeJson } from '../../../nodes/shared/outputContract';
 import { type Emulator } from '../../../emulator';
 import { emulatorCredential, useEmulator } from '../../support/emulator';
 import { binaryItem, runNode } from '../../support/n8nContext';
+import { VERSIONS } from '../../../nodes/CommCareBulkImport/versions';
 
 let emulator: Emulator;
 useEmulator((started) => (emulator = started), { timeline: { queuedPolls: 0, runningPolls: 0 } });
@@ -40,13 +41,11 @@ async function importItems(typeVersion: number, items: IDataObject[], parameters
 		node: new CommCareImportStatus(),
 		credentials: credentials(),
 		items: outputs[0],
-		parameters: { pollInterval: 0.05, timeout: 0.2, options: { simplify: false } },
+		parameters: { pollInterval: 0.05, timeout: 0.2, simplify: false },
 	});
 	const [success, warning, error] = routed.map((output) => output.map((item) => item.json as RecordOutcomeJson));
 	return { success, warning, error, finalState: [...emulator.imports.values()][0]?.finalState };
 }
-
-const VERSIONS = [1, 1.1, 1.2];
 
 describe.each(VERSIONS)('Bulk Import %s, source Input Items', (typeVersion) => {
 	it('imports the rows around a blank item in the middle, and reports the blank one as skipped', async () => {
