@@ -182,13 +182,21 @@ export function isWrittenBlank(value: unknown): boolean {
 
 // Cells as CommCare's reader gives them.
 
+const MS_PER_DAY = 86_400_000;
+
 /** Python's `str()` of a date or datetime: `YYYY-MM-DD` at midnight, else `YYYY-MM-DD HH:MM:SS[.ffffff]`. UTC clock. */
 export function dateText(date: Date): string {
 	const day = `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}`;
-	const ms = date.getUTCMilliseconds();
-	if (date.getUTCHours() === 0 && date.getUTCMinutes() === 0 && date.getUTCSeconds() === 0 && ms === 0) return day;
-	const time = `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}`;
-	return ms === 0 ? `${day} ${time}` : `${day} ${time}.${pad(ms, 3)}000`;
+	const msOfDay = ((date.getTime() % MS_PER_DAY) + MS_PER_DAY) % MS_PER_DAY;
+	return msOfDay === 0 ? day : `${day} ${clockText(msOfDay)}`;
+}
+
+/** Python's `str()` of a time of day: `HH:MM:SS`, with `.ffffff` when there are fractions. */
+export function clockText(msOfDay: number): string {
+	const seconds = Math.floor(msOfDay / 1000);
+	const fraction = msOfDay % 1000;
+	const hms = `${pad(Math.floor(seconds / 3600))}:${pad(Math.floor(seconds / 60) % 60)}:${pad(seconds % 60)}`;
+	return fraction ? `${hms}.${pad(fraction, 3)}000` : hms;
 }
 
 function pad(n: number, width = 2): string {

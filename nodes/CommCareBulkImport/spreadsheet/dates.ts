@@ -1,5 +1,5 @@
 /** Dates as the value rules write them: ISO text read by its digits, a JS `Date` on the workflow's clock, Excel's range. */
-import { dateText } from '../../shared/cellText';
+import { clockText, dateText } from '../../shared/cellText';
 
 /**
  * A function giving, for a moment, a Date whose UTC clock shows the wall clock of `timeZone` at that moment (the
@@ -72,10 +72,6 @@ function daysInMonth(year: number, month: number): number {
 	return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
-function pad(n: number, width = 2): string {
-	return String(n).padStart(width, '0');
-}
-
 export function mod(n: number, m: number): number {
 	return ((n % m) + m) % m;
 }
@@ -138,12 +134,4 @@ export function isoCellAsRead(text: string): PythonTemporal | null {
 function temporalOf(date: Date): PythonTemporal {
 	const text = dateText(date);
 	return { pythonType: text.length === 10 ? 'date' : 'datetime', text };
-}
-
-/** Python's `str()` of a time of day: `HH:MM:SS`, with `.ffffff` when there are fractions. */
-function clockText(msOfDay: number): string {
-	const seconds = Math.floor(msOfDay / 1000);
-	const fraction = msOfDay % 1000;
-	const hms = `${pad(Math.floor(seconds / 3600))}:${pad(Math.floor(seconds / 60) % 60)}:${pad(seconds % 60)}`;
-	return fraction ? `${hms}.${pad(fraction, 3)}000` : hms;
 }
