@@ -123,7 +123,7 @@ export function outcomesForItems(
 
 // Outputs
 
-export const OUTPUT_INDEX: Record<Outcome, number> = { success: 0, warning: 1, error: 2 };
+export const OUTPUT_INDEX: Record<Outcome, number> = { success: 0, warning: 1, error: 2, notFinished: 3 };
 
 /**
  * Puts each outcome on its output (Success, Warning, Error), linked to the input item it came from; with `simplify`

@@ -77,15 +77,33 @@ export type CheckCode =
 	| 'blankFieldName'
 	| 'insecureBaseUrl'
 	| 'statusUrlOtherOrigin'
-	| 'statusUrlInvalid';
+	| 'statusUrlInvalid'
+	| 'blankNames';
+
+/**
+ * The findings after which CommCare stores something other than what the record says (a changed ID, characters left
+ * out, a value ignored or cleared, a row that updates another row's case). A record they name does not reach Import
+ * Status's Success output silently: from Import Status 1.2 on it goes to Warning (reason `importedWithChanges`).
+ */
+export const CHANGES_STORED_DATA: ReadonlySet<CheckCode> = new Set<CheckCode>([
+	'searchIdsChangedByServer',
+	'unstorableCharactersDropped',
+	'dateOpenedIgnored',
+	'closeValueNotYes',
+	'blankMarkerValues',
+	'duplicateExternalIds',
+]);
 
 export interface CheckFinding extends IDataObject {
 	code: CheckCode;
+	/** One short line: what was found, naming the column and the sheet rows or items (1-based, named as such). */
 	message: string;
+	/** What to do about it (and why it matters), when there is something to say. */
+	description?: string;
 	column?: string;
 	/** Spreadsheet row numbers (header = 1). */
 	rows?: number[];
-	/** Input item indexes (items source only). */
+	/** Input item indexes (items source only): 0-based, as n8n's `pairedItem`; messages say "item N" 1-based. */
 	items?: number[];
 }
 
@@ -145,6 +163,26 @@ export interface DryRunResultJson extends UploadDescription {
 }
 
 /**
+ * Output of CommCare Bulk Import's dry run in per-record mode (from version 1.3): one item per input record, saying
+ * what the checks found for it. Nothing was sent, so there is no `status_url`.
+ */
+export interface DryRunRecordJson extends IDataObject {
+	dryRun: true;
+	/** False when the checks found errors for this record or its whole upload: a real run would not send it. */
+	wouldUpload: boolean;
+	/** False when the checks were skipped. */
+	checked: boolean;
+	/** Spreadsheet row this record would have in its upload (header = 1). */
+	row: number;
+	record: IDataObject;
+	/** The upload it would go in (the dry run's upload item without its findings). */
+	upload: IDataObject;
+	/** Findings about this record, or about its whole upload. */
+	errors: CheckFinding[];
+	warnings: CheckFinding[];
+}
+
+/**
  * Output of CommCare Bulk Import in per-record mode: one item per input record. The Import Status node sees `row`
  * and routes this record on its own.
  */
@@ -160,7 +198,8 @@ export interface RecordResultJson extends IDataObject {
 	warnings?: CheckFinding[];
 }
 
-export type Outcome = 'success' | 'warning' | 'error';
+/** The output an item goes to. `notFinished` only from Import Status 1.2 on (older versions route it to Error). */
+export type Outcome = 'success' | 'warning' | 'error' | 'notFinished';
 
 /**
  * Why an outcome is what it is: one closed set for imports and records, so a workflow can branch on
@@ -197,7 +236,10 @@ export type OutcomeReason =
 	| 'denied'
 	| 'statusCheckFailed'
 	| 'refused'
-	| 'noStatusUrl';
+	| 'noStatusUrl'
+	| 'checkOnly'
+	| 'importedWithChanges'
+	| 'notFinished';
 
 /**
  * Output of CommCare Import Status for one upload. Version 1.1's "Simplify" (its default) outputs a subset of these
@@ -238,6 +280,8 @@ export interface RecordOutcomeJson extends IDataObject {
 	errors: IDataObject[];
 	/** The import this record belongs to: state, counts, timedOut, polls. */
 	import: IDataObject;
+	/** From Import Status 1.2 on: the checks' warnings Bulk Import gave this record (its own and its upload's). */
+	warnings?: CheckFinding[];
 	/** With "Look Up Case IDs" (else absent): the CommCare case ID of this row's case, or null when not known. */
 	case_id?: string | null;
 	/** With "Look Up Case IDs": the case as CommCare's Case API gave it, or null. */

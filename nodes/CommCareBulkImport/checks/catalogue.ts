@@ -102,4 +102,5 @@ export const CHECKS: Readonly<Record<CheckCode, CheckEntry>> = {
 	insecureBaseUrl: { severity: 'warning', why: 'plain http to a host that is not this machine' },
 	statusUrlOtherOrigin: { severity: 'warning', why: 'a status URL on another server, which Import Status refuses' },
 	statusUrlInvalid: { severity: 'warning', why: 'a status URL that is not a usable address' },
+	blankNames: { severity: 'warning', why: 'a case created from a row with an empty name has no name', section: '§6' },
 };
