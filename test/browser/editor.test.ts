@@ -19,7 +19,14 @@ import type { Locator, Page } from 'playwright-core';
 import { DEFAULT_DOMAINS, DEFAULT_USERS, startEmulator, type Emulator } from '../../emulator';
 import { xlsxFile } from '../support/emulator';
 import { COMMCARE_NODE_TYPES, type WorkflowJson } from '../../examples/workflows';
-import { executeInEditor, launchBrowser, signIn, workflowIdByName, type Browser } from '../harness/browser';
+import {
+	ensureChromium,
+	executeInEditor,
+	launchBrowser,
+	signIn,
+	workflowIdByName,
+	type Browser,
+} from '../harness/browser';
 import { startEditor, type RunningEditor } from '../harness/n8n/editor';
 import { ensureN8n } from '../harness/n8n/install';
 import { createInstance, type N8nInstance } from '../harness/n8n/instance';
@@ -60,6 +67,7 @@ let page: Page;
 let screenshotsDir: string;
 
 beforeAll(async () => {
+	await ensureChromium();
 	scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'commcare-browser-'));
 	screenshotsDir = process.env.UPDATE_SCREENSHOTS
 		? path.join(REPO_ROOT, 'docs', 'images')

@@ -7,6 +7,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
+import { ensureDebianPackages } from './services/debianPackages';
+
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export interface EditorAccess {
@@ -21,11 +23,30 @@ export interface Browser {
 	close(): Promise<void>;
 }
 
+/**
+ * Chromium, installed from Debian's packages when it is missing (as root, or through passwordless sudo). Where that
+ * cannot be done, the error says how to get it: called first, so nobody waits for n8n to install only to read it.
+ */
+export async function ensureChromium(): Promise<void> {
+	if (existsSync(CHROMIUM)) return;
+	if (process.env.CHROMIUM_PATH) {
+		throw new Error(
+			`CHROMIUM_PATH is set to ${CHROMIUM}, but there is no file there: point it at a Chromium or Chrome`,
+		);
+	}
+	try {
+		await ensureDebianPackages(['chromium'], () => existsSync(CHROMIUM));
+	} catch (error) {
+		throw new Error(
+			`The browser test needs Chromium, and there is none at ${CHROMIUM}. Install it with \`sudo apt-get install chromium\` ` +
+				`(Debian, Ubuntu), or set CHROMIUM_PATH to a Chromium or Chrome binary. Installing it here failed: ${(error as Error).message.slice(0, 300)}`,
+		);
+	}
+}
+
 /** A fresh profile each time: no cookie or local storage of an earlier run leaks in. */
 export async function launchBrowser(viewport = { width: 1600, height: 900 }): Promise<Browser> {
-	if (!existsSync(CHROMIUM)) {
-		throw new Error(`No Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
-	}
+	await ensureChromium();
 	const profile = await fs.mkdtemp(path.join(os.tmpdir(), 'n8n-chromium-'));
 	const context = await chromium.launchPersistentContext(profile, {
 		executablePath: CHROMIUM,
