@@ -27,7 +27,8 @@ export class CommCareApi implements ICredentialType {
 	icon: Icon = { light: 'file:commcare.svg', dark: 'file:commcare.dark.svg' };
 
 	/** The README's credential section: what to enter, which permissions, and why a mobile worker fails the test. */
-	documentationUrl = 'https://github.com/n8n-nodes-commcare/n8n-nodes-commcare#credential';
+	// A page, never a README anchor: n8n appends ?utm_… to the address, after any #fragment, which breaks it.
+	documentationUrl = 'https://github.com/n8n-nodes-commcare/n8n-nodes-commcare/blob/main/docs/credential.md';
 
 	properties: INodeProperties[] = [
 		{

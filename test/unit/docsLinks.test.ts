@@ -6,6 +6,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'os';
 import { dirname, join, relative, resolve } from 'path';
 
+import { CommCareApi } from '../../credentials/CommCareApi.credentials';
+
 const ROOT = resolve(__dirname, '..', '..');
 
 const pages = [
@@ -90,5 +92,28 @@ describe('docs', () => {
 		const lines = readFileSync(join(ROOT, 'README.md'), 'utf8').split('\n');
 		expect(lines.length).toBeLessThan(300);
 		expect(lines.slice(0, 12).join('\n')).toMatch(/```sh\nnpm install && npm run demo\nnpm test\n```/);
+	});
+});
+
+describe("the nodes' Docs links", () => {
+	const REPOSITORY_PAGES = 'https://github.com/n8n-nodes-commcare/n8n-nodes-commcare/blob/main/';
+	const nodeJsons = ['CommCareBulkImport', 'CommCareImportStatus'].map((node) =>
+		join(ROOT, 'nodes', node, `${node}.node.json`),
+	);
+	const urls: Array<[string, string]> = [
+		...nodeJsons.flatMap((file) => {
+			const codex = JSON.parse(readFileSync(file, 'utf8')) as { resources: Record<string, Array<{ url: string }>> };
+			return Object.values(codex.resources)
+				.flat()
+				.map(({ url }): [string, string] => [relative(ROOT, file), url]);
+		}),
+		['credentials/CommCareApi.credentials.ts', new CommCareApi().documentationUrl],
+	];
+
+	// n8n appends ?utm_… to these addresses after any #fragment, so a README anchor lands at the top of the README.
+	it.each(urls)('%s links %s: a page of this repository that exists, without a fragment', (_file, url) => {
+		expect(url).not.toContain('#');
+		expect(url.startsWith(REPOSITORY_PAGES)).toBe(true);
+		expect(existsSync(join(ROOT, url.slice(REPOSITORY_PAGES.length)))).toBe(true);
 	});
 });
