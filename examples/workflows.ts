@@ -253,6 +253,7 @@ export const SHEETS_EXAMPLE = {
 	onWarning: 'Write problems to the sheet',
 	onError: 'Write the failure to the sheet',
 	alert: 'Alert the team on Slack',
+	onNotFinished: 'Mark rows still importing',
 } as const;
 
 /** Node names of examples/spreadsheet-file-to-commcare.json. */
@@ -264,6 +265,7 @@ export const FILE_EXAMPLE = {
 	onSuccess: 'All rows imported',
 	onWarning: 'Email the rows to fix',
 	onError: 'Email the failure',
+	onNotFinished: 'Email: not finished yet',
 } as const;
 
 /** Node names of examples/postgres-to-commcare.json. */
@@ -276,23 +278,28 @@ export const POSTGRES_EXAMPLE = {
 	onWarning: 'Save warning',
 	onError: 'Save error',
 	alert: 'Email the data team',
+	onNotFinished: 'Save not finished',
 } as const;
 
 /**
  * The Google Sheets example with these records in place of the sheet's rows, its write-backs and its Slack alert
- * computed by Set nodes (computeInsteadOfSending), importing into `projectSpace`, polling fast enough for a local
- * server.
+ * computed by Set nodes (computeInsteadOfSending), importing into `projectSpace` (case type `caseType`). It keeps
+ * the example's own settings (the demo shows what a user would copy) unless `pollInterval` asks tests to poll faster.
  */
 export function sheetsExampleWithRecords(
 	records: object[],
 	credential: { id: string; name: string },
 	projectSpace: string,
+	{ caseType = 'patient', pollInterval }: { caseType?: string; pollInterval?: number } = {},
 ): WorkflowJson {
 	const workflow = useCommCareCredential(loadExample(SHEETS_EXAMPLE.file), credential);
 	replaceNode(workflow, SHEETS_EXAMPLE.read, codeNodeReturning(records));
 	localizeOutsideServices(workflow);
-	setParameters(workflow, SHEETS_EXAMPLE.bulkImport, { projectSpace: byName(projectSpace) });
-	setParameters(workflow, SHEETS_EXAMPLE.status, { pollInterval: 0.2 });
+	setParameters(workflow, SHEETS_EXAMPLE.bulkImport, {
+		projectSpace: byName(projectSpace),
+		caseType: byName(caseType),
+	});
+	if (pollInterval !== undefined) setParameters(workflow, SHEETS_EXAMPLE.status, { pollInterval });
 	return workflow;
 }
 
@@ -304,7 +311,8 @@ export const LONG_QUEUE_EXAMPLE = {
 	status: 'Check import',
 	onSuccess: 'All rows imported',
 	onWarning: 'Rows to fix',
-	stillWaiting: 'Still waiting in CommCare?',
-	wait: 'Wait 5 minutes',
 	onError: 'Import failed',
+	roundsLeft: 'Checked fewer than 72 times?',
+	wait: 'Wait 5 minutes',
+	givenUp: 'Still not finished after 6 hours',
 } as const;

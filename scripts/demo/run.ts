@@ -7,7 +7,7 @@ import type { IDataObject } from 'n8n-workflow';
 import type { N8nInstance } from '../../test/harness/n8n/instance';
 import type { Case, Emulator } from '../../emulator';
 import { DEMO_IMPORT, EXISTING_CASE, MISTAKES, SAMPLE_RECORDS } from './records';
-import { SHEETS_EXAMPLE, setParameters, sheetsExampleWithRecords } from '../../examples/workflows';
+import { SHEETS_EXAMPLE, sheetsExampleWithRecords } from '../../examples/workflows';
 
 export const DEMO_WORKFLOW_NAME = 'CommCare demo: antenatal care registrations';
 
@@ -20,8 +20,9 @@ export interface DemoOutcome {
 	success: IDataObject[];
 	warning: IDataObject[];
 	error: IDataObject[];
-	/** What the workflow's three sheet updates would write back, per branch (row_number, import_status, import_error, case_id). */
-	writtenBack: { success: IDataObject[]; warning: IDataObject[]; error: IDataObject[] };
+	notFinished: IDataObject[];
+	/** What the workflow's sheet updates would write back, per branch (row_number, import_status, import_error, case_id). */
+	writtenBack: { success: IDataObject[]; warning: IDataObject[]; error: IDataObject[]; notFinished: IDataObject[] };
 	/** The Slack message the workflow would send about a failed import, if any. */
 	alert: string | null;
 	casesBefore: Case[];
@@ -40,11 +41,11 @@ export async function runDemoImport(
 		`  CommCare already has 1 case: ${EXISTING_CASE.name} (${EXISTING_CASE.external_id}), imported last month`,
 	);
 
-	const workflow = sheetsExampleWithRecords(SAMPLE_RECORDS, credential, emulator.domain);
+	// The example exactly as a user imports it (Simplify on, its poll interval), only its sheet and Slack swapped.
+	const workflow = sheetsExampleWithRecords(SAMPLE_RECORDS, credential, emulator.domain, {
+		caseType: DEMO_IMPORT.caseType,
+	});
 	workflow.name = DEMO_WORKFLOW_NAME;
-	// The full outcome, so the demo can tell created from updated and quote the import's own summary; the sheet
-	// updates read only what the simplified outcome also has.
-	setParameters(workflow, SHEETS_EXAMPLE.status, { simplify: false });
 	const workflowId = await instance.importWorkflow(workflow);
 	console.log(`  workflow "${workflow.name}" from examples/${SHEETS_EXAMPLE.file}`);
 	console.log(
@@ -55,8 +56,10 @@ export async function runDemoImport(
 	const started = Date.now();
 	const run = await instance.execute(workflowId);
 	const executeSeconds = (Date.now() - started) / 1000;
-	const outputs = run.runData[SHEETS_EXAMPLE.status] ? run.outputs(SHEETS_EXAMPLE.status) : [[], [], []];
-	const [success, warning, error] = outputs.map((items) => items.map((item) => item.json));
+	const outputs = run.runData[SHEETS_EXAMPLE.status] ? run.outputs(SHEETS_EXAMPLE.status) : [];
+	const [success = [], warning = [], error = [], notFinished = []] = outputs.map((items) =>
+		items.map((item) => item.json),
+	);
 	const written = (nodeName: string) =>
 		run.runData[nodeName] ? run.outputs(nodeName)[0].map((item) => item.json) : [];
 	return {
@@ -66,10 +69,12 @@ export async function runDemoImport(
 		success,
 		warning,
 		error,
+		notFinished,
 		writtenBack: {
 			success: written(SHEETS_EXAMPLE.onSuccess),
 			warning: written(SHEETS_EXAMPLE.onWarning),
 			error: written(SHEETS_EXAMPLE.onError),
+			notFinished: written(SHEETS_EXAMPLE.onNotFinished),
 		},
 		alert: (written(SHEETS_EXAMPLE.alert)[0]?.text as string | undefined) ?? null,
 		casesBefore,
@@ -103,7 +108,7 @@ export function printOutcome(outcome: DemoOutcome, emulator: Emulator): void {
 	);
 	printTable(['external_id', 'name', 'village', 'risk_level', 'owner_id', 'this run'], rows);
 
-	const total = outcome.success.length + outcome.warning.length + outcome.error.length;
+	const total = outcome.success.length + outcome.warning.length + outcome.error.length + outcome.notFinished.length;
 	console.log(
 		`\nThe ${total} sheet rows, as CommCare Import Status routed them, and what the workflow writes back to the sheet:`,
 	);
@@ -116,11 +121,10 @@ export function printOutcome(outcome: DemoOutcome, emulator: Emulator): void {
 			const sheet = writtenBack[index] ?? {};
 			const error = sheet.import_error ? `, import_error "${sheet.import_error}"` : '';
 			const caseId = sheet.case_id ? `, case_id ${sheet.case_id}` : '';
-			const lookup = (item.caseLookup ?? {}) as IDataObject;
-			const action = lookup.action ? ` (${lookup.action})` : '';
 			console.log(
-				`    row ${sheet.row_number ?? item.row}  ${who}${id}  [${item.reason}]  →  import_status "${sheet.import_status ?? ''}"${caseId}${action}${error}`,
+				`    sheet row ${sheet.row_number ?? item.row}  ${who}${id}  [${item.reason}]  →  import_status "${sheet.import_status ?? ''}"${caseId}${error}`,
 			);
+			console.log(`      ${String(item.summary)}`);
 			const mistake = MISTAKES[Number(sheet.row_number ?? item.row)];
 			if (mistake) console.log(`      (the sample's mistake: ${mistake})`);
 		});
@@ -128,14 +132,13 @@ export function printOutcome(outcome: DemoOutcome, emulator: Emulator): void {
 	branch('Success', outcome.success, outcome.writtenBack.success);
 	branch('Warning', outcome.warning, outcome.writtenBack.warning);
 	branch('Error', outcome.error, outcome.writtenBack.error);
+	if (outcome.notFinished.length > 0) branch('Not Finished', outcome.notFinished, outcome.writtenBack.notFinished);
 	if (outcome.alert) console.log(`\nThe Slack alert it sends:\n${outcome.alert.replace(/^/gm, '  | ')}`);
 	else if (outcome.error.length === 0) {
 		console.log(
 			'\nNo Slack alert: the import itself went through. Rows to fix are on Warning (reason rowErrors), written back to the sheet.',
 		);
 	}
-	const firstImport = [...outcome.success, ...outcome.warning, ...outcome.error][0]?.import as IDataObject | undefined;
-	if (firstImport?.summary) console.log(`\nCommCare's import as a whole: ${firstImport.summary}`);
 	console.log(`n8n ran the workflow in ${outcome.executeSeconds.toFixed(1)} s (n8n start-up included).`);
 }
 

@@ -131,7 +131,10 @@ function fileExample(
 ): WorkflowJson {
 	const workflow = useCommCareCredential(loadExample(FILE_EXAMPLE.file), options.credential ?? GOOD_CREDENTIAL);
 	setParameters(workflow, FILE_EXAMPLE.read, { fileSelector: path.join(filesDir, fileName) });
-	setParameters(workflow, FILE_EXAMPLE.bulkImport, { projectSpace: byName(emulator.domain) });
+	setParameters(workflow, FILE_EXAMPLE.bulkImport, {
+		projectSpace: byName(emulator.domain),
+		caseType: byName('patient'),
+	});
 	if (options.skipChecks) setParameters(workflow, FILE_EXAMPLE.bulkImport, { options: { skipChecks: true } });
 	setParameters(workflow, FILE_EXAMPLE.status, { pollInterval: 0.1 });
 	return localizeOutsideServices(workflow);
@@ -302,7 +305,7 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 				owner_id: 'owner-chw-2',
 				properties: { village: 'Kangemi' },
 			});
-			const workflow = sheetsExampleWithRecords(SHEET_ROWS, GOOD_CREDENTIAL, emulator.domain);
+			const workflow = sheetsExampleWithRecords(SHEET_ROWS, GOOD_CREDENTIAL, emulator.domain, { pollInterval: 0.2 });
 
 			const result = await run(n8n, 'Google Sheets, invalid owners', workflow);
 
@@ -410,7 +413,7 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 			// A column named "type" that nobody noticed, with the checks before upload switched off: CommCare accepts the
 			// upload and then fails the whole import (docs/commcare-api.md §5, §6.5).
 			const rows = SHEET_ROWS.slice(0, 2).map((row) => ({ ...row, type: 'anc' }));
-			const workflow = sheetsExampleWithRecords(rows, GOOD_CREDENTIAL, emulator.domain);
+			const workflow = sheetsExampleWithRecords(rows, GOOD_CREDENTIAL, emulator.domain, { pollInterval: 0.2 });
 			const options = findNode(workflow, SHEETS_EXAMPLE.bulkImport).parameters.options as Record<string, unknown>;
 			setParameters(workflow, SHEETS_EXAMPLE.bulkImport, { options: { ...options, skipChecks: true } });
 
@@ -476,6 +479,7 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 			localizeOutsideServices(workflow);
 			setParameters(workflow, POSTGRES_EXAMPLE.bulkImport, {
 				projectSpace: bulkImportVersion === 1 ? emulator.domain : byName(emulator.domain),
+				caseType: bulkImportVersion === 1 ? 'patient' : byName('patient'),
 			});
 			setParameters(workflow, POSTGRES_EXAMPLE.status, { pollInterval: 0.1 });
 
@@ -547,7 +551,10 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 			const workflow = useCommCareCredential(loadExample(POSTGRES_EXAMPLE.file), GOOD_CREDENTIAL);
 			replaceNode(workflow, POSTGRES_EXAMPLE.read, codeNodeReturning(rows));
 			localizeOutsideServices(workflow);
-			setParameters(workflow, POSTGRES_EXAMPLE.bulkImport, { projectSpace: byName(emulator.domain) });
+			setParameters(workflow, POSTGRES_EXAMPLE.bulkImport, {
+				projectSpace: byName(emulator.domain),
+				caseType: byName('patient'),
+			});
 			setParameters(workflow, POSTGRES_EXAMPLE.status, { pollInterval: 0.1 });
 
 			const result = await run(n8n, 'Postgres, a refused row', workflow);
@@ -601,11 +608,14 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 	);
 
 	test(
-		'long queue: Check import looks once per round, the Wait loop brings the Error item back until Success; the rows are sent once',
+		'long queue: Check import looks once per round, Not Finished goes round the Wait loop until Success; the rows are sent once',
 		async () => {
 			const workflow = useCommCareCredential(loadExample(LONG_QUEUE_EXAMPLE.file), GOOD_CREDENTIAL);
 			setParameters(workflow, LONG_QUEUE_EXAMPLE.read, { fileSelector: path.join(filesDir, 'patients.xlsx') });
-			setParameters(workflow, LONG_QUEUE_EXAMPLE.bulkImport, { projectSpace: byName(emulator.domain) });
+			setParameters(workflow, LONG_QUEUE_EXAMPLE.bulkImport, {
+				projectSpace: byName(emulator.domain),
+				caseType: byName('patient'),
+			});
 			// Waits under 65 s stay in the process (n8n's Wait node), so the loop runs under `n8n execute`.
 			setParameters(workflow, LONG_QUEUE_EXAMPLE.wait, { amount: 0.5, unit: 'seconds' });
 			// Queued for 3 looks, running for 1, finished at the 5th.
@@ -622,27 +632,27 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 			expect(rounds).toHaveLength(5);
 			const [uploaded] = result.outputs(LONG_QUEUE_EXAMPLE.bulkImport);
 			for (let round = 0; round < 4; round++) {
-				const [success, warning, error] = result.outputs(LONG_QUEUE_EXAMPLE.status, round);
-				expect([success, warning]).toEqual([[], []]);
-				expect(jsonOf(error)).toEqual([
+				const [success, warning, error, notFinished] = result.outputs(LONG_QUEUE_EXAMPLE.status, round);
+				// Not finished is not a failure: nothing on Error, ever.
+				expect([success, warning, error]).toEqual([[], [], []]);
+				expect(jsonOf(notFinished)).toEqual([
 					expect.objectContaining({
-						outcome: 'error',
-						reason: 'timedOut',
-						summary: expect.stringMatching(
-							round < 3 ? /^Not finished yet \(still queued / : /^Not finished yet \(still running /,
-						),
-						upload: uploaded[0].json,
+						outcome: 'notFinished',
+						reason: 'notFinished',
+						summary: expect.stringMatching(round < 3 ? /^Not finished yet.*queued/i : /^Not finished yet.*running/i),
+						status_url: uploaded[0].json.status_url,
+						errors: [],
 					}),
 				]);
-				const [again, failed] = result.outputs(LONG_QUEUE_EXAMPLE.stillWaiting, round);
-				expect([again.length, failed.length]).toEqual([1, 0]);
+				const [again, givenUp] = result.outputs(LONG_QUEUE_EXAMPLE.roundsLeft, round);
+				expect([again.length, givenUp.length]).toEqual([1, 0]);
 			}
-			const [success, warning, error] = result.outputs(LONG_QUEUE_EXAMPLE.status, 4);
-			expect([warning, error]).toEqual([[], []]);
+			const [success, warning, error, notFinished] = result.outputs(LONG_QUEUE_EXAMPLE.status, 4);
+			expect([warning, error, notFinished]).toEqual([[], [], []]);
 			expect(jsonOf(success)).toEqual([
 				expect.objectContaining({
 					outcome: 'success',
-					summary: 'Import finished: 3 cases created, 0 updated.',
+					summary: expect.stringMatching(/3 patient cases created/),
 					status_url: uploaded[0].json.status_url,
 					upload: uploaded[0].json,
 				}),
@@ -651,6 +661,7 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 			expect(jsonOf(result.outputs(LONG_QUEUE_EXAMPLE.onSuccess)[0])).toEqual(jsonOf(success));
 			expect(result.runData[LONG_QUEUE_EXAMPLE.onError]).toBeUndefined();
 			expect(result.runData[LONG_QUEUE_EXAMPLE.onWarning]).toBeUndefined();
+			expect(result.runData[LONG_QUEUE_EXAMPLE.givenUp]).toBeUndefined();
 			expect(emulator.uploads.map((upload) => upload.status)).toEqual([200]);
 			expect(statusPolls()).toBe(5);
 			expect(casesOfType('patient')).toHaveLength(3);
