@@ -5,8 +5,10 @@
  * in this process. In the browser: create the CommCare credential and see n8n's credential test pass, then fail
  * with a wrong key and with a project page pasted as the Base URL, each with our message; open CommCare Bulk Import
  * and pick Project Space and Case Type from the lists the emulator serves; execute the workflow from the editor and
- * see simplified items reach Success, Warning and Error; add a fresh Bulk Import and see its safe defaults; pick a
- * user without the "Access APIs" permission and see the list say what to grant.
+ * see simplified items reach Success, Warning and Error, their useful keys first; check once (Timeout 0) and see the
+ * notice, Poll Interval hidden, and the unfinished imports on Not Finished, not Error; add a fresh Bulk Import and
+ * see its safe defaults and its visible Output choice; pick a user without the "Access APIs" permission and see the
+ * list say what to grant.
  *
  * The steps share one editor and run in order. `UPDATE_SCREENSHOTS=1` writes the README's pictures into
  * docs/images/; otherwise they go to a scratch folder (so a run never dirties the clone).
@@ -16,7 +18,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { Locator, Page } from 'playwright-core';
 
-import { DEFAULT_DOMAINS, DEFAULT_USERS, startEmulator, type Emulator } from '../../emulator';
+import { DEFAULT_DOMAINS, DEFAULT_TIMELINE, DEFAULT_USERS, startEmulator, type Emulator } from '../../emulator';
 import { xlsxFile } from '../support/emulator';
 import { COMMCARE_NODE_TYPES, type WorkflowJson } from '../../examples/workflows';
 import {
@@ -48,6 +50,7 @@ const NODES = {
 	success: 'Imported',
 	warning: 'Rows to fix',
 	error: 'Not imported',
+	notFinished: 'Not finished yet',
 } as const;
 
 /** A member of the project whose role lacks "Access APIs": CommCare refuses it the lists (HTTP 403). */
@@ -162,7 +165,7 @@ function threeFilesWorkflow(filesDir: string): WorkflowJson {
 				id: 'browser-import',
 				name: NODES.bulkImport,
 				type: COMMCARE_NODE_TYPES.bulkImport,
-				typeVersion: 1.2,
+				typeVersion: 1.3,
 				position: [460, 0],
 				onError: 'continueRegularOutput',
 				parameters: {
@@ -180,13 +183,14 @@ function threeFilesWorkflow(filesDir: string): WorkflowJson {
 				id: 'browser-status',
 				name: NODES.status,
 				type: COMMCARE_NODE_TYPES.importStatus,
-				typeVersion: 1.1,
+				typeVersion: 1.2,
 				position: [720, 0],
 				parameters: { statusUrl: '={{ $json.status_url }}', pollInterval: 0.2, timeout: 2, options: {} },
 			},
 			noOp(NODES.success, -200),
 			noOp(NODES.warning, 0),
 			noOp(NODES.error, 200),
+			noOp(NODES.notFinished, 400),
 		],
 		connections: {
 			'Run manually': { main: [[{ node: NODES.read, type: 'main', index: 0 }]] },
@@ -197,6 +201,7 @@ function threeFilesWorkflow(filesDir: string): WorkflowJson {
 					[{ node: NODES.success, type: 'main', index: 0 }],
 					[{ node: NODES.warning, type: 'main', index: 0 }],
 					[{ node: NODES.error, type: 'main', index: 0 }],
+					[{ node: NODES.notFinished, type: 'main', index: 0 }],
 				],
 			},
 		},
@@ -374,6 +379,8 @@ describe(`the n8n ${N8N_VERSION} editor with the package installed`, () => {
 			for (const target of [NODES.success, NODES.warning, NODES.error]) {
 				await expectText(itemsTo(target), '1 item');
 			}
+			// Every import finished: nothing is on the fourth output.
+			expect(await itemsTo(NODES.notFinished).count()).toBe(0);
 			await expectText(
 				page.locator(
 					`[data-test-id="edge-label"][data-source-node-name="${NODES.read}"][data-target-node-name="${NODES.bulkImport}"]`,
@@ -398,7 +405,7 @@ describe(`the n8n ${N8N_VERSION} editor with the package installed`, () => {
 			await page.locator('[data-test-id="canvas-node"]', { hasText: NODES.status }).dblclick();
 			const panel = page.locator('[data-test-id="ndv"]');
 			// The panel's output offers each branch with its item count; each shows the simplified outcome (version
-			// 1.1): its verdict and counts, none of the polling figures.
+			// 1.2): its verdict and counts first, the long status URL last, none of the polling figures.
 			const branches = [
 				['Success Branch (1 item)', 'success'],
 				['Warning Branch (1 item)', 'warning'],
@@ -412,6 +419,9 @@ describe(`the n8n ${N8N_VERSION} editor with the package installed`, () => {
 				for (const diagnostic of ['waitedSeconds', 'polls', 'timedOut', 'num_chunks']) {
 					expect(shown).not.toContain(diagnostic);
 				}
+				const columns = (await panel.locator('th').allInnerTexts()).map((text) => text.trim()).filter(Boolean);
+				expect(columns.slice(0, 3)).toEqual(['outcome', 'reason', 'summary']);
+				expect(columns.at(-1)).toBe('status_url');
 				if (outcome === 'warning') await screenshot('import-status-panel.png');
 			}
 			await page.keyboard.press('Escape');
@@ -420,7 +430,45 @@ describe(`the n8n ${N8N_VERSION} editor with the package installed`, () => {
 	);
 
 	test(
-		'a fresh CommCare Bulk Import cannot skip new registrations: External ID, and Create a New Case',
+		'Timeout 0 (Check Once): a notice names Not Finished, Poll Interval hides, and unfinished imports go there, not to Error',
+		async () => {
+			await page.locator('[data-test-id="canvas-node"]', { hasText: NODES.status }).dblclick();
+			const panel = page.locator('[data-test-id="ndv"]');
+			await panel.locator('[data-test-id="parameter-input-pollInterval"]').waitFor({ timeout: UI_TIMEOUT_MS });
+			const timeout = panel.locator('[data-test-id="parameter-input-timeout"] input').first();
+			await timeout.fill('0');
+			await timeout.press('Tab');
+			await panel.getByText('Not Finished', { exact: false }).first().waitFor({ timeout: UI_TIMEOUT_MS });
+			await panel.locator('[data-test-id="parameter-input-pollInterval"]').waitFor({
+				state: 'detached',
+				timeout: UI_TIMEOUT_MS,
+			});
+			await screenshot('import-status-check-once.png');
+			await page.keyboard.press('Escape');
+
+			// CommCare's queue does not move: both accepted uploads are still queued when the node checks once.
+			const uploadsBefore = emulator.uploads.length;
+			emulator.setTimeline({ queuedPolls: 1_000_000, runningPolls: 0 });
+			try {
+				await executeInEditor(page);
+				const itemsTo = (target: string) =>
+					page.locator(
+						`[data-test-id="edge-label"][data-source-node-name="${NODES.status}"][data-target-node-name="${target}"]`,
+					);
+				await expectText(itemsTo(NODES.notFinished), '2 items');
+				// The file the checks refused is still an Error (it never reached CommCare); nothing unfinished is.
+				await expectText(itemsTo(NODES.error), '1 item');
+				expect(await itemsTo(NODES.success).count()).toBe(0);
+			} finally {
+				emulator.setTimeline(DEFAULT_TIMELINE);
+			}
+			expect(emulator.uploads.length - uploadsBefore).toBe(2);
+		},
+		STEP_TIMEOUT_MS,
+	);
+
+	test(
+		'a fresh CommCare Bulk Import cannot skip new registrations (External ID, Create a New Case) and gives one item per record',
 		async () => {
 			const id = await workflowIdByName(page, editor.url, WORKFLOW_NAME);
 			await page.goto(`${editor.url}/workflow/${id}`);
@@ -441,6 +489,9 @@ describe(`the n8n ${N8N_VERSION} editor with the package installed`, () => {
 			}
 			await expect(parameterValue('searchField')).resolves.toBe('External ID');
 			await expect(parameterValue('unmatchedRows')).resolves.toBe('Create a New Case');
+			// From input items, one item per record is the visible default (version 1.3), not an option to find.
+			await chooseOption('source', 'Input Items');
+			await expect(parameterValue('output')).resolves.toBe('One Item per Record');
 			await screenshot('bulk-import-new-node.png');
 
 			// Skip meeting Match Cases By Case ID brings up the notice that new registrations would be skipped.
