@@ -408,6 +408,57 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 	);
 
 	test(
+		'Google Sheets rows, Check Only: each row previewed on Warning (checkOnly), nothing sent, nothing marked imported, no alert',
+		async () => {
+			const workflow = sheetsExampleWithRecords(SHEET_ROWS, GOOD_CREDENTIAL, emulator.domain, { pollInterval: 0.2 });
+			const options = findNode(workflow, SHEETS_EXAMPLE.bulkImport).parameters.options as Record<string, unknown>;
+			setParameters(workflow, SHEETS_EXAMPLE.bulkImport, { options: { ...options, dryRun: true } });
+
+			const result = await run(n8n, 'Google Sheets, check only', workflow);
+
+			expect(result.error).toBeUndefined();
+			// Bulk Import: one preview per record (version 1.3 outputs per record), each on its own sheet row.
+			const [previews] = result.outputs(SHEETS_EXAMPLE.bulkImport);
+			expect(previews.map((item) => [item.json.dryRun, item.json.row, item.json.record])).toEqual(
+				SHEET_ROWS.map((row, index) => [true, index + 2, withoutSheetColumns(row)]),
+			);
+			expect(pairedOf(previews)).toEqual(SHEET_ROWS.map((_row, item) => ({ item })));
+			// Import Status: a preview is for a person to read, never a failure and never "imported".
+			const [success, warning, error, notFinished] = result.outputs(SHEETS_EXAMPLE.status);
+			expect([success, error, notFinished]).toEqual([[], [], []]);
+			expect(jsonOf(warning)).toEqual(
+				SHEET_ROWS.map((row, index) =>
+					expect.objectContaining({
+						outcome: 'warning',
+						reason: 'checkOnly',
+						summary: expect.stringMatching(/^Check only, nothing uploaded/),
+						row: index + 2,
+						record: withoutSheetColumns(row),
+					}),
+				),
+			);
+			// The blank sheet row is named by the checks as CommCare would skip it.
+			expect(JSON.stringify(jsonOf(warning)[4])).toContain('blankRows');
+			expect(pairedOf(warning)).toEqual(SHEET_ROWS.map((_row, item) => ({ item })));
+			// The sheet says "check" with the preview; no row is marked imported, and the team is not alerted.
+			expect(jsonOf(result.outputs(SHEETS_EXAMPLE.onWarning)[0])).toEqual(
+				jsonOf(warning).map((json, index) => ({
+					row_number: String(SHEET_ROWS[index].row_number),
+					import_status: 'check',
+					import_error: json.summary,
+					case_id: '',
+				})),
+			);
+			expect(result.runData[SHEETS_EXAMPLE.onSuccess]).toBeUndefined();
+			expect(result.runData[SHEETS_EXAMPLE.alert]).toBeUndefined();
+			// Nothing reached CommCare: no upload, no status request.
+			expect(emulator.uploads).toEqual([]);
+			expect(statusPolls()).toBe(0);
+		},
+		RUN_TIMEOUT_MS,
+	);
+
+	test(
 		'Google Sheets rows, the whole import fails: every row on Error, the failure written to each row, one Slack alert',
 		async () => {
 			// A column named "type" that nobody noticed, with the checks before upload switched off: CommCare accepts the
