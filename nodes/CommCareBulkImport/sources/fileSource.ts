@@ -80,6 +80,10 @@ export class FileSource implements UploadSource {
 		return [];
 	}
 
+	dryRunRecordItems(): null {
+		return null;
+	}
+
 	record(itemIndex: number): IDataObject {
 		return this.ctx.getInputData()[itemIndex]?.json ?? {};
 	}

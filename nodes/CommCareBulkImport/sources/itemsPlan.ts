@@ -24,7 +24,10 @@ import { type SpreadsheetFile } from '../upload';
 export const ID_COLUMNS = ['case_id', 'external_id', 'owner_id', 'parent_id', 'parent_external_id'];
 
 /** The items options the plan uses (`missingFields` defaults to `stop`; no time zone means UTC). */
-export type ItemsPlanOptions = Omit<ItemsOptions, 'outputPerRecord' | 'missingFields' | 'timeZone'> &
+export type ItemsPlanOptions = Omit<
+	ItemsOptions,
+	'outputPerRecord' | 'dryRunPerRecord' | 'missingFields' | 'timeZone'
+> &
 	Partial<Pick<ItemsOptions, 'missingFields' | 'timeZone'>>;
 
 /** One upload: some of the input items, in order, with the settings and columns they share. */

@@ -19,7 +19,7 @@ import {
 	wantsOutputPerRecord,
 } from '../settings';
 import { CellValueError } from '../spreadsheet/values';
-import { dryRunResultJson, recordResults } from '../results';
+import { dryRunRecordResults, dryRunResultJson, recordResults } from '../results';
 import { type SpreadsheetFile } from '../upload';
 import { checkItemsUpload, mergeFindings, uncheckedItemsUpload } from './itemsChecks';
 import {
@@ -33,6 +33,7 @@ import {
 /** Source "Input Items" as the pipeline runs it. */
 export class ItemsSource implements UploadSource {
 	private perRecord: boolean;
+	private dryRunPerRecord = false;
 	private readonly items: IDataObject[];
 	private itemsPlan: ItemsPlan | undefined;
 	private readonly planned = new Map<PlannedUpload, ItemsUpload>();
@@ -57,6 +58,7 @@ export class ItemsSource implements UploadSource {
 			runOptions = readRunOptionsForAllItems(this.ctx, this.items.length);
 			itemsOptions = readItemsOptionsForAllItems(this.ctx, this.items.length);
 			this.perRecord = itemsOptions.outputPerRecord;
+			this.dryRunPerRecord = itemsOptions.dryRunPerRecord;
 			if (!runOptions.dryRun) await credentials(0);
 		} catch (error) {
 			return { uploads: [], failures: [{ ...this.failure(error, this.allItems()), readOnce: true }] };
@@ -100,6 +102,15 @@ export class ItemsSource implements UploadSource {
 	recordItems(upload: PlannedUpload, json: UploadResultJson): INodeExecutionData[] {
 		const itemsUpload = this.planned.get(upload) as ItemsUpload;
 		return recordResults(itemsUpload, json, json.warnings).map((record) => ({
+			json: record.json,
+			pairedItem: { item: record.itemIndex },
+		}));
+	}
+
+	dryRunRecordItems(upload: PlannedUpload): INodeExecutionData[] | null {
+		if (!this.dryRunPerRecord) return null;
+		const itemsUpload = this.planned.get(upload) as ItemsUpload;
+		return dryRunRecordResults(itemsUpload, upload.dryRunJson).map((record) => ({
 			json: record.json,
 			pairedItem: { item: record.itemIndex },
 		}));

@@ -22,8 +22,10 @@ const byExternalId = { searchField: 'external_id', unmatchedRows: 'create' };
 async function run(items: IDataObject[], parameters: IDataObject) {
 	return await runNode({
 		node,
+		// One output item per upload: the upload's warnings are on it.
 		parameters: {
 			...ITEMS_BY_CASE_ID,
+			output: 'perUpload',
 			...parameters,
 		},
 		credentials: emulatorCredential(emulator),

@@ -13,6 +13,7 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBulkImport.node';
 import { temporaryFolderPrefix } from '../../../nodes/CommCareBulkImport/temporaryFolder';
 import type {
+	DryRunRecordJson,
 	DryRunResultJson,
 	CheckFinding,
 	RecordResultJson,
@@ -49,8 +50,10 @@ async function run(
 ) {
 	return await runNode({
 		node,
+		// One output item per upload unless a test asks for records (a new node's default: perRecord.test.ts).
 		parameters: {
 			...ITEMS_BY_CASE_ID,
+			output: 'perUpload',
 			...parameters,
 		},
 		credentials: (extra.credentials === null ? undefined : (extra.credentials ?? credentials())) as never,
@@ -344,7 +347,7 @@ describe('rows per upload', () => {
 	});
 
 	it("in per-record mode each record carries its own upload's status_url and its row in that upload", async () => {
-		const { outputs } = await run(twenty, { options: { rowsPerUpload: 7, outputPerRecord: true } });
+		const { outputs } = await run(twenty, { output: 'perRecord', options: { rowsPerUpload: 7 } });
 		const statusUrls = emulator.uploads.map((u) => (u.body as { status_url: string }).status_url);
 		expect(outputs[0]).toHaveLength(20);
 		outputs[0].forEach((item, index) => {
@@ -411,6 +414,73 @@ describe('dry run', () => {
 		const [report] = outputs[0].map((item) => json<DryRunResultJson>(item));
 		expect(report.wouldUpload).toBe(false);
 		expect(report.errors.map((e) => e.code)).toEqual(['reservedHeader']);
+	});
+
+	it("per record (a new node's default): one item per record, with its findings and its upload's, paired to it", async () => {
+		const items = [
+			{ name: 'A', extra: 1 },
+			{ name: 'N'.repeat(300), extra: null },
+			{ name: 'C', extra: null },
+			{ name: 'D', extra: 2 },
+		];
+		const { outputs } = await run(
+			items,
+			{ output: 'perRecord', options: { dryRun: true, rowsPerUpload: 2 } },
+			{ credentials: null },
+		);
+		expect(emulator.requests).toHaveLength(0);
+		expect(outputs[0].map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }, { item: 3 }]);
+		const records = outputs[0].map((item) => json<DryRunRecordJson>(item));
+		expect(records.map((record) => [record.dryRun, record.checked, record.wouldUpload, record.row])).toEqual([
+			[true, true, true, 2],
+			[true, true, true, 3],
+			[true, true, true, 2],
+			[true, true, true, 3],
+		]);
+		expect(records.map((record) => record.record)).toEqual(items);
+		// Only the record the finding names carries it.
+		expect(records.map((record) => record.warnings.map((w) => w.code))).toEqual([[], ['nameTooLong'], [], []]);
+		expect(records.map((record) => record.errors)).toEqual([[], [], [], []]);
+		expect(records[2].upload).toMatchObject({
+			dryRun: true,
+			fileName: 'cases_2_of_2.xlsx',
+			uploadNumber: 2,
+			firstItem: 2,
+		});
+		expect(records[0].upload).not.toHaveProperty('errors');
+		expect(records[0].upload).not.toHaveProperty('warnings');
+		expect(records[0]).not.toHaveProperty('status_url');
+	});
+
+	it('per record, an error about one record stops its whole upload: every record of it would not be sent', async () => {
+		const items = [
+			{ case_id: 'c-1', name: 'A', age: 30 },
+			{ case_id: 'c-2', name: 'B' },
+			{ case_id: 'c-3', name: 'C', age: 31 },
+		];
+		const { outputs } = await run(items, { output: 'perRecord', options: { dryRun: true } }, { credentials: null });
+		const records = outputs[0].map((item) => json<DryRunRecordJson>(item));
+		// Item 2 lacks 'age', which the others have: the refusal names it, and the upload (all three) would not go.
+		expect(records.map((record) => record.wouldUpload)).toEqual([false, false, false]);
+		expect(records.map((record) => record.errors.map((e) => e.code))).toEqual([[], ['missingField'], []]);
+		expect(records[1].errors[0]).toMatchObject({ column: 'age', items: [1] });
+		// A finding about the whole upload (no item named) is on every record.
+		const general = await run(
+			[
+				{ name: 'A', type: 'x' },
+				{ name: 'B', type: 'y' },
+			],
+			{
+				output: 'perRecord',
+				options: { dryRun: true },
+			},
+		);
+		const both = general.outputs[0].map((item) => json<DryRunRecordJson>(item));
+		expect(both.map((record) => [record.wouldUpload, record.errors.map((e) => e.code)])).toEqual([
+			[false, ['reservedHeader']],
+			[false, ['reservedHeader']],
+		]);
+		expect(emulator.requests).toHaveLength(0);
 	});
 });
 
@@ -480,7 +550,7 @@ describe('continue on fail', () => {
 			{ name: 'A', nested: [1] },
 			{ name: 'B', nested: null },
 		];
-		const { outputs } = await run(items, { options: { outputPerRecord: true } }, { continueOnFail: true });
+		const { outputs } = await run(items, { output: 'perRecord' }, { continueOnFail: true });
 		expect(outputs[0].map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
 		expect(outputs[0].map((item) => item.json.record)).toEqual(items);
 		for (const item of outputs[0]) {

@@ -35,7 +35,8 @@ async function importItems(typeVersion: number, items: IDataObject[], parameters
 		typeVersion,
 		credentials: credentials(),
 		items: items.map((json) => ({ json })),
-		parameters: { source: 'items', options: { outputPerRecord: true }, ...parameters },
+		// Per record in every version: "Output" from 1.3, the option before it (each version reads only its own).
+		parameters: { source: 'items', output: 'perRecord', options: { outputPerRecord: true }, ...parameters },
 	});
 	const { outputs: routed } = await runNode({
 		node: new CommCareImportStatus(),

@@ -287,7 +287,8 @@ describe('accounting under random input, row errors and faults', () => {
 						items: records.map((record) => ({ json: { ...record } })),
 						parameters: {
 							...ITEMS_BY_CASE_ID,
-							options: { outputPerRecord: true, rowsPerUpload },
+							output: 'perRecord',
+							options: { rowsPerUpload },
 						},
 					});
 					totals.runs += 1;

@@ -470,7 +470,10 @@ describe('files as other tools write them', () => {
 
 describe('input items', () => {
 	async function uploadItems(records: IDataObject[], parameters: IDataObject = {}) {
-		return await upload({ items: records.map((json) => ({ json })), parameters: { source: 'items', ...parameters } });
+		return await upload({
+			items: records.map((json) => ({ json })),
+			parameters: { source: 'items', output: 'perUpload', ...parameters },
+		});
 	}
 
 	it('a value longer than a cell can hold (32,767 characters): refused before any request, naming the key and the item', async () => {

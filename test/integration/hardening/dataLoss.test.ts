@@ -71,6 +71,7 @@ async function sendItems(
 			// Updates by case ID, creating nothing unless a test turns creation on (which changes the missing-field rule).
 			searchField: 'case_id',
 			unmatchedRows: 'skip',
+			output: 'perUpload',
 			...parameters,
 		},
 		...extra,
@@ -422,7 +423,7 @@ describe('smaller defects', () => {
 	it('per-record mode with Continue On Fail and an invalid setting gives one error item per record', async () => {
 		const result = await sendItems(
 			[{ name: 'A' }, { name: 'B' }, { name: 'C' }],
-			{ projectSpace: 'My Project', options: { outputPerRecord: true } },
+			{ projectSpace: 'My Project', output: 'perRecord' },
 			{ continueOnFail: true },
 		);
 		expect(result.outputs![0].map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
