@@ -8,7 +8,7 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { InvalidInputError } from '../shared/invalidInputError';
 import { DEFAULTS, defaultsAt, type VersionedDefaults } from './description';
 import { RECORD_OUTPUT, SAFE_DEFAULTS } from './versions';
-import { listWithMore } from '../shared/wording';
+import { itemList } from '../shared/wording';
 import { MAX_TIMER_MS } from '../shared/sleep';
 import { validateProjectSpace } from './projectSpace';
 import type { ImportSettings, ItemsOptions, MissingFieldsMode, RunOptions, SettingsGroup } from './parameters';
@@ -67,13 +67,13 @@ function readImportSettingsOf(ctx: IExecuteFunctions, itemIndex: number): Import
 		return readImportSettings(ctx, itemIndex);
 	} catch (error) {
 		const input = error as InvalidInputError;
-		refusal = new InvalidInputError(`Item ${itemIndex}: ${input.message}`, input.description);
+		refusal = new InvalidInputError(`Item ${itemIndex + 1}: ${input.message}`, input.description);
 	}
 	throw refusal;
 }
 
 /**
- * An option that decides how the whole run is sent (or checked) must be the same for every item: read for item 0,
+ * An option that decides how the whole run is sent (or checked) must be the same for every item: read for the first,
  * and, when it holds an expression, for every item, refused with the items that differ.
  */
 function sameForAllItems<T>(
@@ -97,7 +97,7 @@ function sameForAllItems<T>(
 	}
 	if (differing.length === 0) return first;
 	throw new InvalidInputError(
-		`"${label}" must be the same for all items, but its expression gives ${JSON.stringify(first)} for item 0 and ${JSON.stringify(example)} for ${listWithMore(differing, differing.length === 1 ? 'item' : 'items')}`,
+		`"${label}" must be the same for all items, but its expression gives ${JSON.stringify(first)} for item 1 and ${JSON.stringify(example)} for ${itemList(differing)}`,
 		'This option decides how the whole run is sent, so it cannot differ between items. Use one value, or split the items into runs (for example with a Loop Over Items node) so that each run has one.',
 	);
 }

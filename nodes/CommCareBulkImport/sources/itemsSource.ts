@@ -95,7 +95,7 @@ export class ItemsSource implements UploadSource {
 	fileFailure(error: unknown): Failure {
 		// A refused value gets here only when the checks were skipped: they would have found it first.
 		if (!(error instanceof CellValueError)) return this.failure(error, this.allItems());
-		const refusal = new InvalidInputError(error.message, 'Nothing was sent to CommCare.');
+		const refusal = new InvalidInputError(error.message, `${error.description} Nothing was sent to CommCare.`);
 		return this.failure(refusal, this.perRecord ? this.allItems() : [error.itemIndex]);
 	}
 

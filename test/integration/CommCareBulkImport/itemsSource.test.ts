@@ -369,8 +369,8 @@ describe('rows per upload', () => {
 		const items = [...twenty.slice(0, 19), { name: 'Last', details: { nested: true } }];
 		// The other items lack 'details': they would clear it, which is what this run asks for.
 		const error = await failure(items, { options: { rowsPerUpload: 7, missingFields: 'clear' } });
-		expect(error.message).toMatch(
-			/^The input items were not uploaded: Upload 3 of 3: Key 'details' of item 19 holds an object/,
+		expect(error.message).toBe(
+			"The input items were not uploaded: Upload 3 of 3: Key 'details' of item 20 holds an object, which a spreadsheet cell cannot hold",
 		);
 		expect(emulator.requests).toHaveLength(0);
 	});
@@ -492,15 +492,20 @@ describe('values a spreadsheet cannot hold', () => {
 			{ name: 'C', address: { city: 'Kisumu' } },
 		]);
 		expect(error.message).toBe(
-			"The input items were not uploaded: Key 'address' of item 2 holds an object, which a spreadsheet cell cannot hold. Flatten it (e.g. with a Set node), exclude the column, or turn on the option to write nested values as JSON text.",
+			"The input items were not uploaded: Key 'address' of item 3 holds an object, which a spreadsheet cell cannot hold",
+		);
+		expect(error.description).toBe(
+			'Flatten it (e.g. with a Set node), exclude the column, or turn on Options → Write Nested Values as JSON to write it as JSON text.\nNothing was sent to CommCare.',
 		);
 		expect(emulator.requests).toHaveLength(0);
 	});
 
 	it('with the checks skipped, the writer still refuses it before any request', async () => {
 		const error = await failure([{ name: 'A', tags: ['x'] }], { options: { skipChecks: true } });
-		expect(error.message).toMatch(/^Key 'tags' of item 0 holds an array/);
-		expect(error.description).toBe('Nothing was sent to CommCare.');
+		expect(error.message).toBe("Key 'tags' of item 1 holds an array, which a spreadsheet cell cannot hold");
+		expect(error.description).toBe(
+			'Flatten it (e.g. with a Set node), exclude the column, or turn on Options → Write Nested Values as JSON to write it as JSON text. Nothing was sent to CommCare.',
+		);
 		expect(emulator.requests).toHaveLength(0);
 	});
 });
@@ -538,8 +543,8 @@ describe('continue on fail', () => {
 		expect((item.json.errors as CheckFinding[]).map((e) => [e.code, e.rows, e.items])).toEqual([
 			['nameTooLong', [2], [0]],
 		]);
-		expect(item.json.message).toMatch(
-			/^The input items were not uploaded: Row 2 \(item 0\) has a case name in 'name' longer than 255 characters/,
+		expect(item.json.message).toBe(
+			"The input items were not uploaded: Sheet row 2 (item 1) has a case name in 'name' longer than 255 characters: no row would import",
 		);
 		expect(item.pairedItem).toEqual({ item: 0 });
 		expect(emulator.requests).toHaveLength(0);
@@ -554,7 +559,9 @@ describe('continue on fail', () => {
 		expect(outputs[0].map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
 		expect(outputs[0].map((item) => item.json.record)).toEqual(items);
 		for (const item of outputs[0]) {
-			expect(item.json.message).toMatch(/^The input items were not uploaded: Key 'nested' of item 0 holds an array/);
+			expect(item.json.message).toBe(
+				"The input items were not uploaded: Key 'nested' of item 1 holds an array, which a spreadsheet cell cannot hold",
+			);
 			expect(item.json).not.toHaveProperty('row');
 		}
 		expect(emulator.requests).toHaveLength(0);
@@ -598,7 +605,7 @@ describe('an upload failing after others were accepted', () => {
 		const statusUrl = (accepted.body as { status_url: string }).status_url;
 		expect(error.message).toMatch(/^CommCare failed with an internal error \(HTTP 500\)/);
 		expect(error.description).toContain(
-			`Before this failure CommCare accepted this upload, which will import: upload 1 of 2 (items 0 to 2): ${statusUrl}. Do not run the same input again without removing their rows, or they are imported twice.`,
+			`Before this failure CommCare accepted this upload, which will import: upload 1 of 2 (items 1 to 3): ${statusUrl}. Do not run the same input again without removing their rows, or they are imported twice.`,
 		);
 		expect(emulator.imports.size).toBe(1);
 	});
