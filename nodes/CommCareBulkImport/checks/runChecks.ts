@@ -30,6 +30,7 @@ import { CheckReport, type CheckInput, type CheckResult } from './report';
 import { checkDataWithoutHeader, checkRowLimit, checkRowShapes, checkSheets } from './sheetChecks';
 import {
 	checkBlankMarkers,
+	checkBlankNames,
 	checkCloseValues,
 	checkLengths,
 	checkSearchIds,
@@ -82,6 +83,7 @@ export function runChecks(input: CheckInput): CheckResult {
 	checkSpecialColumns(report);
 	checkRowShapes(report);
 	checkSearchIds(report);
+	checkBlankNames(report);
 	checkLengths(report);
 	checkCloseValues(report);
 	checkSkippedRows(report);

@@ -97,6 +97,37 @@ export function checkSearchIds(report: CheckReport): void {
 	}
 }
 
+/**
+ * Rows that create a case with an empty name cell, which gives the case an empty name. With creation on, a row
+ * matching by case ID without one certainly creates; a row matching by external ID creates when its id matches no
+ * case, which only the server knows ("a case it creates"). Without the name column `missingNameColumn` says it once.
+ */
+export function checkBlankNames(report: CheckReport): void {
+	const { searchField, nameColumn, createNewCases } = report.settings;
+	const names = report.input.values[nameColumn];
+	const ids = searchIdsOf(report);
+	if (!createNewCases || !names || !ids || !report.input.headers.includes(nameColumn)) return;
+	const byCaseId = searchField === 'case_id';
+	const rows: number[] = [];
+	report.eachValue(names, (name, row) => {
+		const noId = (ids[row - 2] ?? '') === '';
+		// By case ID a row without one creates; by external ID it creates nothing ('Blank External ID').
+		if (isBlankText(name) && (byCaseId ? noId : !noId)) rows.push(row);
+	});
+	if (rows.length === 0) return;
+	const one = rows.length === 1;
+	report.warn(
+		'blankNames',
+		byCaseId
+			? `${report.describeRows(rows, true)} ${one ? 'creates a case' : 'create cases'} with an empty name in '${nameColumn}'`
+			: `${report.describeRows(rows, true)} ${one ? 'has' : 'have'} an empty name in '${nameColumn}': a case ${one ? 'it creates' : 'they create'} gets no name`,
+		byCaseId
+			? `Matching by case ID, a row without one always creates a case, named by its '${nameColumn}' cell. Fill in the names, or set Name Column to the column holding them.`
+			: `Matching by external ID, a row whose id matches no case creates one, named by its '${nameColumn}' cell (on an update the empty cell changes nothing). Fill in the names of new cases, or set Name Column to the column holding them.`,
+		report.withRows({ column: nameColumn }, rows),
+	);
+}
+
 /** Blank `keys` ('') are left out; the others are grouped, and those on several rows reported. */
 export function checkDuplicateIds(
 	report: CheckReport,

@@ -155,6 +155,30 @@ describe('warnings only a file can have: the upload goes, the warning rides alon
 		).toEqual(['Asha', 'Baraka']);
 	});
 
+	it('blankNames: rows of a file that create cases without a name (sheet rows named; no items for a file)', async () => {
+		const sheet = await xlsxFile([
+			['case_id', 'name', 'age'],
+			['', 'Asha', 30],
+			['', '', 31],
+			['c0ffee', '', 32],
+			['', null, 33],
+		]);
+		const { outputs } = await run([binaryItem(sheet, 'names.xlsx')], { options: { dryRun: true } });
+		const report = outputs[0][0].json as DryRunResultJson;
+		// A row with a case ID updates (or, unknown, may create): only the rows without one certainly create.
+		expect(report.warnings).toEqual([
+			{
+				code: 'blankNames',
+				message: "Sheet rows 3 and 5 create cases with an empty name in 'name'",
+				description:
+					"Matching by case ID, a row without one always creates a case, named by its 'name' cell. Fill in the names, or set Name Column to the column holding them.",
+				column: 'name',
+				rows: [3, 5],
+			},
+		]);
+		expect(report.wouldUpload).toBe(true);
+	});
+
 	it('csvHeaderMayBeRetyped: a CSV header CommCare may read as a boolean (dry run)', async () => {
 		const csv = Buffer.from('case_id,name,yes\n,Asha,1\n');
 		const { outputs } = await run([binaryItem(csv, 'flags.csv')], { options: { dryRun: true } });

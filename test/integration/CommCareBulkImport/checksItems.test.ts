@@ -275,6 +275,43 @@ describe('warnings: the upload goes, the warning rides along in the output', () 
 		expect(emulator.cases.byType('demo', 'patient').map((c) => c.name)).toEqual(['A']);
 	});
 
+	it('blankNames: by external ID, a row with an id and no name; CommCare creates that case without a name', async () => {
+		const items = [
+			{ name: 'A', external_id: 'E1', age: 30 },
+			{ name: '', external_id: 'E2', age: 31 },
+			{ name: null, external_id: '', age: 32 },
+		];
+		const warnings = await warningsOf(items, byExternalId);
+		// The row without an id creates nothing ('Blank External ID'): it is not named.
+		expect(only(warnings, 'blankNames')).toEqual({
+			code: 'blankNames',
+			message: "Sheet row 3 (item 2) has an empty name in 'name': a case it creates gets no name",
+			description:
+				"Matching by external ID, a row whose id matches no case creates one, named by its 'name' cell (on an update the empty cell changes nothing). Fill in the names of new cases, or set Name Column to the column holding them.",
+			column: 'name',
+			rows: [3],
+			items: [1],
+		});
+		const created = emulator.cases.byType('demo', 'patient');
+		expect(created.map((c) => [c.external_id, c.name])).toEqual([
+			['E1', 'A'],
+			['E2', ''],
+		]);
+	});
+
+	it('blankNames: by case ID, a row without a case ID and without a name creates a nameless case', async () => {
+		const warning = only(
+			await warningsOf([
+				{ case_id: '', name: 'A', age: 30 },
+				{ case_id: '', name: '', age: 31 },
+			]),
+			'blankNames',
+		);
+		expect(warning).toMatchObject({ column: 'name', rows: [3], items: [1] });
+		expect(warning.message).toBe("Sheet row 3 (item 2) creates a case with an empty name in 'name'");
+		expect(emulator.cases.byType('demo', 'patient').map((c) => c.name)).toEqual(['A', '']);
+	});
+
 	it('blankRows: a blank item between others', async () => {
 		const warning = only(await warningsOf([{ name: 'A' }, { name: '' }, { name: 'C' }]), 'blankRows');
 		expect(warning).toMatchObject({ rows: [3], items: [1] });

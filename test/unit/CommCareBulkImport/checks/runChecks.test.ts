@@ -371,6 +371,50 @@ describe('values', () => {
 		});
 	});
 
+	it('blankNames: by external ID, rows with an id and an empty name may create a nameless case', () => {
+		const changes = {
+			dataRowCount: 6,
+			blankRowNumbers: [6],
+			values: { external_id: ['a', 'b', null, 'd', null, 'f'], name: ['A', null, null, '---', null, ''] },
+			rowToItem: (row: number) => row - 2,
+		};
+		// Row 4 has no id (Blank External ID: it creates nothing), row 6 is blank (skipped): neither is named.
+		expect(finding(changes, 'blankNames')).toEqual({
+			code: 'blankNames',
+			severity: 'warning',
+			column: 'name',
+			rows: [3, 5, 7],
+			items: [1, 3, 5],
+			message: "Sheet rows 3, 5 and 7 (items 2, 4 and 6) have an empty name in 'name': a case they create gets no name",
+			description:
+				"Matching by external ID, a row whose id matches no case creates one, named by its 'name' cell (on an update the empty cell changes nothing). Fill in the names of new cases, or set Name Column to the column holding them.",
+		});
+		expect(findings({ ...changes, settings: { ...settings, createNewCases: false } }, 'blankNames')).toEqual([]);
+	});
+
+	it('blankNames: by case ID, only a row without a case ID certainly creates', () => {
+		const byCaseId = { ...settings, searchField: 'case_id' as const, searchColumn: 'case_id' };
+		const changes = {
+			settings: byCaseId,
+			headers: ['case_id', 'name', 'age'],
+			values: { case_id: [null, 'c-2', ''], name: [null, null, 'C'] },
+		};
+		expect(finding(changes, 'blankNames')).toEqual({
+			code: 'blankNames',
+			severity: 'warning',
+			column: 'name',
+			rows: [2],
+			message: "Sheet row 2 creates a case with an empty name in 'name'",
+			description:
+				"Matching by case ID, a row without one always creates a case, named by its 'name' cell. Fill in the names, or set Name Column to the column holding them.",
+		});
+		// Without the name column missingNameColumn says it, once; with creation off nothing is created.
+		const noNameColumn = { ...changes, headers: ['case_id', 'age'], values: { case_id: [null, 'c-2', ''] } };
+		expect(findings(noNameColumn, 'blankNames')).toEqual([]);
+		expect(findings(noNameColumn, 'missingNameColumn')).toHaveLength(1);
+		expect(findings({ ...changes, settings: { ...byCaseId, createNewCases: false } }, 'blankNames')).toEqual([]);
+	});
+
 	it('duplicateExternalIds: compared as the server reads them, with what happens when creating', () => {
 		const changes = {
 			dataRowCount: 6,
@@ -654,8 +698,8 @@ describe('every finding in one shape', () => {
 			const { errors, warnings } = runChecks({ ...clean, ...changes });
 			return [...errors, ...warnings];
 		});
-		// 32 of the checks' codes (checksUnavailable has its own test above).
-		expect(new Set(all.map((issue) => issue.code)).size).toBeGreaterThanOrEqual(32);
+		// 33 of the checks' codes (checksUnavailable has its own test above).
+		expect(new Set(all.map((issue) => issue.code)).size).toBeGreaterThanOrEqual(33);
 		for (const issue of all) {
 			expect([issue.code, issue.message]).toEqual([issue.code, expect.not.stringMatching(/\n|\.$/)]);
 			expect(issue.message.split(' ').length).toBeLessThanOrEqual(25);
