@@ -156,7 +156,7 @@ export const bulkImportProperties: INodeProperties[] = [
 	},
 	{
 		displayName:
-			'Each input item becomes one row, its fields the columns. An empty value ("" or null) clears the property on the case. A field that only some items have stops the upload, unless Options → When an Item Lacks a Column says to clear it or leave it unchanged.',
+			'Each input item becomes one row, its fields the columns. An empty value ("" or null) clears the property on the case. A field only some items have stops the upload unless Options → When an Item Lacks a Column says to clear it or leave it unchanged; ID, name, owner and parent fields may be left out freely.',
 		name: 'itemsNotice',
 		type: 'notice',
 		default: '',
