@@ -1,8 +1,8 @@
 /**
  * The one way CommCare Bulk Import runs, whatever the source. In order, nothing sent before step 5:
  * 1. settings, 2. the plan of uploads, 3. their checks: the source does these (`UploadSource.plan`);
- * 4. a dry run outputs what it would send (per upload, or per record) and stops; otherwise every upload's file is made ready (a source that
- *    writes files writes them all, into one temporary folder removed at the end);
+ * 4. a dry run outputs what it would send (per upload, or per record) and stops; otherwise every upload's file is
+ *    made ready (a source that writes files writes them all, into one temporary folder removed at the end);
  * 5. the uploads, in order; each accepted one gives its output item (or one per record).
  * A failure in 1–4 sends nothing. A failed upload in 5 stops the run, and its message lists the uploads CommCare had
  * already accepted. With Continue On Fail a failure becomes error items in its place and the rest goes on.
