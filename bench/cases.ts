@@ -271,6 +271,8 @@ const itemsParameters = {
 	source: 'items',
 	searchField: 'external_id',
 	createNewCases: true,
+	// One item per upload, as the figures in README.md measure it (a new node outputs one per record).
+	output: 'perUpload',
 };
 
 interface ExecuteInput {

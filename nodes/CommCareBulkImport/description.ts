@@ -2,130 +2,14 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { parameterDefault } from '../shared/parameterDefaults';
+import { optionsCollection } from './optionsCollection';
 import { PROJECT_SPACE_PATTERN } from './projectSpace';
 import type { SearchField } from '../shared/outputContract';
-import { RESOURCE_LOCATORS, SAFE_DEFAULTS, versionsBefore } from './versions';
+import { RECORD_OUTPUT, RESOURCE_LOCATORS, SAFE_DEFAULTS, versionsBefore } from './versions';
 
 // Parameter and option names are the public contract (stored in users' workflows): never rename one once released.
-// Defaults are written here only: DEFAULTS below reads them back for the code that reads the parameters.
-
-const onlyForItems = { show: { '/source': ['items'] } };
-
-const options: INodeProperties = {
-	displayName: 'Options',
-	name: 'options',
-	type: 'collection',
-	placeholder: 'Add Option',
-	default: {},
-	options: [
-		{
-			displayName: "Check Only, Don't Upload",
-			name: 'dryRun',
-			type: 'boolean',
-			default: false,
-			description:
-				'Whether to run the checks and output what would be uploaded, with the problems found, and send nothing to CommCare (a dry run)',
-		},
-		{
-			displayName: 'Columns',
-			name: 'columns',
-			type: 'string',
-			default: '',
-			placeholder: 'e.g. name, age, village',
-			displayOptions: onlyForItems,
-			description:
-				'Only these fields of the items become columns, in this order (comma-separated). Leave empty to use every field found in the items, in the order first seen.',
-		},
-		{
-			displayName: 'Columns to Exclude',
-			name: 'excludeColumns',
-			type: 'string',
-			default: '',
-			placeholder: 'e.g. created_at, updated_at',
-			displayOptions: onlyForItems,
-			description:
-				'Fields of the items that are not sent (comma-separated). A column left out keeps the property unchanged in CommCare, while an empty value clears it.',
-		},
-		{
-			displayName: 'File Name',
-			name: 'fileName',
-			type: 'string',
-			default: 'cases.xlsx',
-			displayOptions: onlyForItems,
-			description: "Name of the generated .xlsx file, as shown in CommCare HQ's import history",
-		},
-		{
-			displayName: 'Output One Item per Record',
-			name: 'outputPerRecord',
-			type: 'boolean',
-			default: false,
-			displayOptions: onlyForItems,
-			description:
-				"Whether to output one item per input item (with its upload's status_url and its spreadsheet row) instead of one per upload, so CommCare Import Status routes every record on its own",
-		},
-		{
-			displayName: 'Rows per Upload',
-			name: 'rowsPerUpload',
-			type: 'number',
-			typeOptions: { minValue: 1 },
-			default: 100000,
-			displayOptions: onlyForItems,
-			description: 'Split more input items than this into several uploads, each with its own status_url',
-		},
-		{
-			displayName: 'Skip Checks Before Upload',
-			name: 'skipChecks',
-			type: 'boolean',
-			default: false,
-			description:
-				'Whether to upload without first checking headers, the ID column, names and IDs the way CommCare would. Off by default: problems CommCare would refuse or fail on stop the upload before anything is sent.',
-		},
-		{
-			displayName: 'Upload Timeout (Seconds)',
-			name: 'timeoutSeconds',
-			type: 'number',
-			typeOptions: { minValue: 1 },
-			default: 300,
-			description: 'How long to wait for CommCare to accept the file',
-		},
-		{
-			displayName: 'When an Item Lacks a Column',
-			name: 'missingFields',
-			type: 'options',
-			default: 'stop',
-			displayOptions: onlyForItems,
-			options: [
-				{
-					name: 'Stop Before Upload',
-					value: 'stop',
-					description: 'Send nothing and name the items and the fields they lack',
-				},
-				{
-					name: 'Clear the Property',
-					value: 'clear',
-					description: 'Write a blank cell: CommCare clears that property on the case the row updates',
-				},
-				{
-					name: 'Leave the Property Unchanged',
-					value: 'keep',
-					description:
-						'Send the items in separate uploads by the fields they have, each upload without the columns its items lack',
-				},
-			],
-			description:
-				'What to do when an item has no field that other items have (or that Columns lists). Its cell would be blank, and a blank cell clears the property. Applies whether or not the checks run. Blank owner, parent, name and ID cells change nothing, so those fields may be left out.',
-		},
-		{
-			displayName: 'Write Nested Values as JSON',
-			name: 'nestedAsJson',
-			type: 'boolean',
-			default: false,
-			displayOptions: onlyForItems,
-			description:
-				'Whether to write objects and arrays in the items as JSON text. When off, such a value stops the upload with a message naming the field and the item.',
-		},
-	],
-};
+// Defaults are written here (and in optionsCollection.ts) only: DEFAULTS below reads them back for the code that reads
+// the parameters.
 
 const matchCasesBy: INodeProperties = {
 	displayName: 'Match Cases By',
@@ -251,9 +135,28 @@ export const bulkImportProperties: INodeProperties[] = [
 		displayOptions: { show: { source: ['binary'] } },
 		hint: 'The name of the input field holding the spreadsheet file (.xlsx, .xls or .csv) to upload',
 	},
+	// Version 1.3 made one item per record a visible choice, and the default, for Input Items.
+	{
+		displayName: 'Output',
+		name: 'output',
+		type: 'options',
+		noDataExpression: true,
+		default: 'perRecord',
+		displayOptions: { show: { source: ['items'] }, hide: { '@version': versionsBefore(RECORD_OUTPUT) } },
+		options: [
+			{
+				name: 'One Item per Record',
+				value: 'perRecord',
+				description:
+					"Each input item comes out with its upload's status_url and its sheet row, so CommCare Import Status routes every record on its own",
+			},
+			{ name: 'One Item per Upload', value: 'perUpload', description: 'One item per file sent, with its status_url' },
+		],
+		description: "What the node outputs; Check Only, Don't Upload follows it too",
+	},
 	{
 		displayName:
-			'An empty value clears the property; leave the field out to keep it. Each input item becomes one row, its fields the columns. A field only some items have stops the upload: see Options → When an Item Lacks a Column.',
+			'Each input item becomes one row, its fields the columns. An empty value ("" or null) clears the property on the case. A field only some items have stops the upload unless Options → When an Item Lacks a Column says to clear it or leave it unchanged; ID, name, owner and parent fields may be left out freely.',
 		name: 'itemsNotice',
 		type: 'notice',
 		default: '',
@@ -276,7 +179,7 @@ export const bulkImportProperties: INodeProperties[] = [
 		name: 'searchColumn',
 		type: 'string',
 		default: '',
-		placeholder: 'e.g. external_id',
+		placeholder: 'Empty: the column named like Match Cases By',
 		description:
 			'Header of the column holding the ID to match. Leave empty to use the column named like "Match Cases By" (case_id or external_id). The column must exist in the sheet, even when it is empty.',
 	},
@@ -338,7 +241,7 @@ export const bulkImportProperties: INodeProperties[] = [
 		placeholder: 'e.g. Registrations from the clinic form',
 		description: "A note shown with this upload in CommCare HQ's import history",
 	},
-	options,
+	optionsCollection,
 ];
 
 const shown = <T extends INodeProperties['default']>(path: string) => parameterDefault<T>(bulkImportProperties, path);
@@ -364,6 +267,8 @@ export interface VersionedDefaults {
 	searchField: SearchField;
 	/** Whether rows that match no case become new cases when the parameter is left as it is. */
 	createUnmatched: boolean;
+	/** Whether source "Input Items" outputs one item per record when the parameter is left as it is. */
+	outputPerRecord: boolean;
 }
 
 export function defaultsAt(typeVersion: number): VersionedDefaults {
@@ -374,5 +279,8 @@ export function defaultsAt(typeVersion: number): VersionedDefaults {
 		// 1.2 replaced the "Create New Cases" switch with "Rows That Match No Case".
 		createUnmatched:
 			typeVersion >= SAFE_DEFAULTS ? at<string>('unmatchedRows') === 'create' : at<boolean>('createNewCases'),
+		// 1.3 replaced the option "Output One Item per Record" with the parameter "Output".
+		outputPerRecord:
+			typeVersion >= RECORD_OUTPUT ? at<string>('output') === 'perRecord' : at<boolean>('options.outputPerRecord'),
 	};
 }

@@ -14,12 +14,15 @@ import type {
 import { toNodeError } from '../shared/errors';
 import { InvalidInputError } from '../shared/invalidInputError';
 import type { Redactor } from '../shared/redaction';
-import type { CheckFinding } from '../shared/outputContract';
+import type { CheckCode, CheckFinding } from '../shared/outputContract';
+import { plural } from '../shared/wording';
+import { CHECKS } from './checks/catalogue';
 
 /**
- * The checks before upload found errors: nothing is sent. `subject` names what was refused ("'a.xlsx' (item 0)",
- * "The input items were"). The message holds the first problem, which names the column, the rows and, for items,
- * the item indexes; the description lists them all when there are several (each also in `errors`).
+ * The checks before upload found errors: nothing is sent. `subject` names what was refused ("'a.xlsx' (item 1)",
+ * "The input items were"). The message is one line: the first problem, which names the column, the sheet rows and,
+ * for items, the items (and how many more there are); the description says what to do about it, lists the others
+ * (each also in `errors`, with what to do), and whether skipping the checks would send it.
  */
 export class ChecksFailedError extends InvalidInputError {
 	constructor(
@@ -38,21 +41,27 @@ export class ChecksFailedError extends InvalidInputError {
 }
 
 function checksMessage(subject: string, errors: CheckFinding[]): string {
-	const more =
-		errors.length > 1
-			? ` (and ${errors.length - 1} more problem${errors.length > 2 ? 's' : ''}, listed in the details)`
-			: '';
+	const more = errors.length > 1 ? ` (and ${plural(errors.length - 1, 'more problem')})` : '';
 	return `${subject} not uploaded: ${errors[0].message}${more}`;
 }
 
+const UNWRITABLE = new Set<CheckCode>(['nestedValue', 'invalidValue']);
+
 function checksDescription(errors: CheckFinding[]): string {
-	const list = errors.length > 1 ? `The problems:\n${errors.map((issue) => `• ${issue.message}`).join('\n')}\n` : '';
-	return `${list}Nothing was sent to CommCare: the checks before upload found what CommCare would refuse or fail on. Fix the data and run again, or turn on Options → Skip Checks Before Upload to send it as it is.`;
+	const [first, ...others] = errors;
+	const also = others.length > 0 ? `Also:\n${others.map((issue) => `• ${issue.message}`).join('\n')}\n` : '';
+	// Skipping the checks sends the data as it is, except what the node cannot write as asked: a missing or nameless
+	// field ("always"), a value no cell can hold (the writer refuses it too).
+	const skippable = errors.every((issue) => CHECKS[issue.code].severity !== 'always' && !UNWRITABLE.has(issue.code));
+	const close = skippable
+		? 'Nothing was sent to CommCare. Fix the data and run again, or turn on Options → Skip Checks Before Upload to send it as it is.'
+		: 'Nothing was sent to CommCare.';
+	return `${first.description ? `${first.description}\n` : ''}${also}${close}`;
 }
 
 /** An upload CommCare accepted during this run. */
 export interface AcceptedUpload {
-	/** "item 0 ('a.xlsx')", "upload 1 of 3 (items 0 to 6)". */
+	/** "item 1 ('a.xlsx')", "upload 1 of 3 (items 1 to 7)". */
 	label: string;
 	statusUrl: string;
 }

@@ -46,7 +46,10 @@ export interface ItemsOptions {
 	excludeColumns: string[];
 	nestedAsJson: boolean;
 	rowsPerUpload: number;
+	/** One output item per record instead of one per upload. */
 	outputPerRecord: boolean;
+	/** The dry run too gives one item per record (from version 1.3, with `outputPerRecord`). */
+	dryRunPerRecord: boolean;
 	/** Ends in `.xlsx`. */
 	fileName: string;
 	missingFields: MissingFieldsMode;

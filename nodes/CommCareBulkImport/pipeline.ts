@@ -1,8 +1,8 @@
 /**
  * The one way CommCare Bulk Import runs, whatever the source. In order, nothing sent before step 5:
  * 1. settings, 2. the plan of uploads, 3. their checks: the source does these (`UploadSource.plan`);
- * 4. a dry run outputs what it would send and stops; otherwise every upload's file is made ready (a source that
- *    writes files writes them all, into one temporary folder removed at the end);
+ * 4. a dry run outputs what it would send (per upload, or per record) and stops; otherwise every upload's file is
+ *    made ready (a source that writes files writes them all, into one temporary folder removed at the end);
  * 5. the uploads, in order; each accepted one gives its output item (or one per record).
  * A failure in 1–4 sends nothing. A failed upload in 5 stops the run, and its message lists the uploads CommCare had
  * already accepted. With Continue On Fail a failure becomes error items in its place and the rest goes on.
@@ -76,6 +76,8 @@ export interface UploadSource {
 	fileFailure(error: unknown, upload: PlannedUpload): Failure;
 	/** The output items of an accepted upload, one per record (when `outputPerRecord`). */
 	recordItems(upload: PlannedUpload, json: UploadResultJson): INodeExecutionData[];
+	/** A dry run's items, one per record; null for its one item per upload (`dryRunJson`). */
+	dryRunRecordItems(upload: PlannedUpload): INodeExecutionData[] | null;
 	/** An input record, for its per-record error item. */
 	record(itemIndex: number): IDataObject;
 }
@@ -113,8 +115,7 @@ class PipelineRun {
 		const toSend: PlannedUpload[] = [];
 		for (const step of steps) {
 			if ('failure' in step) this.fail(step.failure);
-			else if (step.upload.options.dryRun)
-				this.output(step.upload.slot, step.upload.itemIndexes, step.upload.dryRunJson);
+			else if (step.upload.options.dryRun) this.dryRun(step.upload);
 			else if (step.upload.findings.errors.length > 0) this.fail(checksFailure(step.upload));
 			else toSend.push(step.upload);
 		}
@@ -161,6 +162,12 @@ class PipelineRun {
 		this.accepted.push({ label: upload.label, statusUrl: json.status_url });
 		if (!this.source.outputPerRecord) return this.output(upload.slot, upload.itemIndexes, json);
 		for (const item of this.source.recordItems(upload, json)) this.outputs.push({ slot: upload.slot, item });
+	}
+
+	private dryRun(upload: PlannedUpload): void {
+		const records = this.source.dryRunRecordItems(upload);
+		if (!records) return this.output(upload.slot, upload.itemIndexes, upload.dryRunJson);
+		for (const item of records) this.outputs.push({ slot: upload.slot, item });
 	}
 
 	private output(slot: number, itemIndexes: number[], json: IDataObject): void {

@@ -4,7 +4,13 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import type { CheckFinding, DryRunResultJson, RecordResultJson, UploadResultJson } from '../shared/outputContract';
+import type {
+	CheckFinding,
+	DryRunRecordJson,
+	DryRunResultJson,
+	RecordResultJson,
+	UploadResultJson,
+} from '../shared/outputContract';
 import type { ImportSettings } from './parameters';
 import type { UploadReceipt } from './upload';
 
@@ -104,12 +110,7 @@ export function recordResults(
 	// One frozen object (and list) for all records of the upload: n8n holds it and stores it once, not once per
 	// record, and no later node can change it for the other records.
 	const uploadJson = Object.freeze({ ...uploadInfo });
-	const general = warnings.filter((issue) => issue.items === undefined);
-	const generalOnly = Object.freeze([...general]) as CheckFinding[];
-	const byItem = new Map<number, CheckFinding[]>();
-	for (const issue of warnings) {
-		for (const item of issue.items ?? []) byItem.set(item, [...(byItem.get(item) ?? []), issue]);
-	}
+	const warningsOf = findingsByRecord(warnings);
 	return upload.items.map((item, offset) => {
 		const itemIndex = upload.itemIndexes[offset];
 		return {
@@ -119,10 +120,58 @@ export function recordResults(
 				row: offset + 2,
 				record: sentValues(item, upload.columns),
 				upload: uploadJson,
-				warnings: byItem.has(itemIndex) ? [...general, ...(byItem.get(itemIndex) as CheckFinding[])] : generalOnly,
+				warnings: warningsOf(itemIndex),
 			},
 		};
 	});
+}
+
+/**
+ * A dry run's items per record (`DryRunRecordJson` in the output contract), from the upload's dry-run item: each
+ * record with the findings that name it or no record at all, and the upload without its findings (shared, frozen, as
+ * in `recordResults`). A record would be sent only when its whole upload would: one error anywhere in it stops it.
+ */
+export function dryRunRecordResults(
+	upload: SentUpload,
+	dryRun: DryRunResultJson,
+): Array<{ itemIndex: number; json: DryRunRecordJson }> {
+	const { errors, warnings, ...uploadInfo } = dryRun;
+	const uploadJson = Object.freeze({ ...uploadInfo });
+	const errorsOf = findingsByRecord(errors);
+	const warningsOf = findingsByRecord(warnings);
+	return upload.items.map((item, offset) => {
+		const itemIndex = upload.itemIndexes[offset];
+		return {
+			itemIndex,
+			json: {
+				dryRun: true,
+				wouldUpload: dryRun.wouldUpload,
+				checked: dryRun.checked,
+				row: offset + 2,
+				record: sentValues(item, upload.columns),
+				upload: uploadJson,
+				errors: errorsOf(itemIndex),
+				warnings: warningsOf(itemIndex),
+			},
+		};
+	});
+}
+
+/**
+ * The findings of a record: those that name no item (about the whole upload) and those that name it. Records named
+ * by none share one frozen list of the general ones.
+ */
+function findingsByRecord(findings: CheckFinding[]): (itemIndex: number) => CheckFinding[] {
+	const general = findings.filter((issue) => issue.items === undefined);
+	const generalOnly = Object.freeze([...general]) as CheckFinding[];
+	const byItem = new Map<number, CheckFinding[]>();
+	for (const issue of findings) {
+		for (const item of issue.items ?? []) byItem.set(item, [...(byItem.get(item) ?? []), issue]);
+	}
+	return (itemIndex) => {
+		const own = byItem.get(itemIndex);
+		return own ? [...general, ...own] : generalOnly;
+	};
 }
 
 /**

@@ -7,8 +7,8 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { InvalidInputError } from '../shared/invalidInputError';
 import { DEFAULTS, defaultsAt, type VersionedDefaults } from './description';
-import { SAFE_DEFAULTS } from './versions';
-import { listWithMore } from '../shared/wording';
+import { RECORD_OUTPUT, SAFE_DEFAULTS } from './versions';
+import { itemList } from '../shared/wording';
 import { MAX_TIMER_MS } from '../shared/sleep';
 import { validateProjectSpace } from './projectSpace';
 import type { ImportSettings, ItemsOptions, MissingFieldsMode, RunOptions, SettingsGroup } from './parameters';
@@ -67,13 +67,13 @@ function readImportSettingsOf(ctx: IExecuteFunctions, itemIndex: number): Import
 		return readImportSettings(ctx, itemIndex);
 	} catch (error) {
 		const input = error as InvalidInputError;
-		refusal = new InvalidInputError(`Item ${itemIndex}: ${input.message}`, input.description);
+		refusal = new InvalidInputError(`Item ${itemIndex + 1}: ${input.message}`, input.description);
 	}
 	throw refusal;
 }
 
 /**
- * An option that decides how the whole run is sent (or checked) must be the same for every item: read for item 0,
+ * An option that decides how the whole run is sent (or checked) must be the same for every item: read for the first,
  * and, when it holds an expression, for every item, refused with the items that differ.
  */
 function sameForAllItems<T>(
@@ -97,7 +97,7 @@ function sameForAllItems<T>(
 	}
 	if (differing.length === 0) return first;
 	throw new InvalidInputError(
-		`"${label}" must be the same for all items, but its expression gives ${JSON.stringify(first)} for item 0 and ${JSON.stringify(example)} for ${listWithMore(differing, differing.length === 1 ? 'item' : 'items')}`,
+		`"${label}" must be the same for all items, but its expression gives ${JSON.stringify(first)} for item 1 and ${JSON.stringify(example)} for ${itemList(differing)}`,
 		'This option decides how the whole run is sent, so it cannot differ between items. Use one value, or split the items into runs (for example with a Loop Over Items node) so that each run has one.',
 	);
 }
@@ -174,10 +174,11 @@ export function readItemsOptionsForAllItems(ctx: IExecuteFunctions, itemCount: n
 		excludeColumns: 'Columns to Exclude',
 		nestedAsJson: 'Write Nested Values as JSON',
 		rowsPerUpload: 'Rows per Upload',
-		outputPerRecord: 'Output One Item per Record',
 		fileName: 'File Name',
 		missingFields: 'When an Item Lacks a Column',
 	};
+	// From 1.3 the top-level "Output" says it (typed in, never an expression); the option is not read.
+	if (ctx.getNode().typeVersion < RECORD_OUTPUT) labels.outputPerRecord = 'Output One Item per Record';
 	for (const [name, label] of Object.entries(labels)) {
 		sameForAllItems(ctx, `options.${name}`, label, itemCount, (i) => option(ctx, name, i, null));
 	}
@@ -187,10 +188,26 @@ export function readItemsOptionsForAllItems(ctx: IExecuteFunctions, itemCount: n
 /** Whether per-record output is asked for, read without failing (so a failure can still be reported per record). */
 export function wantsOutputPerRecord(ctx: IExecuteFunctions): boolean {
 	try {
-		return option(ctx, 'outputPerRecord', 0, DEFAULTS.outputPerRecord) === true;
+		return readOutputPerRecord(ctx, 0);
 	} catch {
 		return false;
 	}
+}
+
+/**
+ * One output item per record (source "Input Items"): from 1.3 the parameter "Output" (per record by default), before
+ * it the option "Output One Item per Record" (off by default). Each version reads only its own.
+ */
+function readOutputPerRecord(ctx: IExecuteFunctions, itemIndex: number): boolean {
+	const { typeVersion } = ctx.getNode();
+	if (typeVersion < RECORD_OUTPUT) return option(ctx, 'outputPerRecord', itemIndex, DEFAULTS.outputPerRecord) === true;
+	const fallback = defaultsAt(typeVersion).outputPerRecord ? 'perRecord' : 'perUpload';
+	const value = ctx.getNodeParameter('output', itemIndex, fallback);
+	if (value === 'perRecord' || value === 'perUpload') return value === 'perRecord';
+	throw new InvalidInputError(
+		`"Output" must be 'perRecord' or 'perUpload' (found ${JSON.stringify(value)})`,
+		"'perRecord' outputs one item per input item, 'perUpload' one per file sent.",
+	);
 }
 
 export function readItemsOptions(ctx: IExecuteFunctions, itemIndex: number): ItemsOptions {
@@ -206,7 +223,9 @@ export function readItemsOptions(ctx: IExecuteFunctions, itemIndex: number): Ite
 		excludeColumns: columnList(option(ctx, 'excludeColumns', itemIndex, '')),
 		nestedAsJson: option(ctx, 'nestedAsJson', itemIndex, DEFAULTS.nestedAsJson) === true,
 		rowsPerUpload,
-		outputPerRecord: option(ctx, 'outputPerRecord', itemIndex, DEFAULTS.outputPerRecord) === true,
+		outputPerRecord: readOutputPerRecord(ctx, itemIndex),
+		// Before 1.3 a dry run gives one item per upload whatever the output (saved workflows keep that).
+		dryRunPerRecord: ctx.getNode().typeVersion >= RECORD_OUTPUT && readOutputPerRecord(ctx, itemIndex),
 		fileName: xlsxFileName(String(option(ctx, 'fileName', itemIndex, DEFAULTS.fileName) ?? '')),
 		missingFields: missingFieldsMode(option(ctx, 'missingFields', itemIndex, DEFAULTS.missingFields)),
 		timeZone: workflowTimeZone(ctx),

@@ -134,17 +134,22 @@ function receiptFrom(
 		// (e.g. the answer was cut short). Saying "failed" here would invite a second, duplicate upload.
 		throw commCareApiError(
 			ctx.getNode(),
-			`CommCare accepted the upload (HTTP ${response.statusCode}) but its answer has no readable status_url (it answered ${describeBody(response, credentials.redactor)}): the import was probably queued, but it cannot be followed from here.`,
+			`CommCare accepted the upload (HTTP ${response.statusCode}), but its answer has no readable status_url`,
 			{
-				description: `${CHECK_IMPORT_HISTORY} If this happens every time, the Base URL may point at something other than CommCare HQ's API.`,
+				description: `It answered ${describeBody(response, credentials.redactor)}: the import was probably queued, but it cannot be followed from here. ${CHECK_IMPORT_HISTORY} If this happens every time, the Base URL may point at something other than CommCare HQ's API.`,
 				httpCode: response.statusCode,
 				itemIndex,
 			},
 		);
 	}
 	const warnings: CheckFinding[] = [];
-	const insecure = insecureBaseUrlWarning(credentials.baseUrl);
-	if (insecure) warnings.push({ code: 'insecureBaseUrl', message: insecure });
+	if (insecureBaseUrlWarning(credentials.baseUrl)) {
+		warnings.push({
+			code: 'insecureBaseUrl',
+			message: `The credential's Base URL uses plain http (${new URL(credentials.baseUrl).origin})`,
+			description: 'The API key and the case data travel unencrypted. Use https unless this is a test server.',
+		});
+	}
 	// An absolute address is kept verbatim (CommCare's status URL is opaque); a relative one (a proxy may rewrite
 	// it so) is resolved against the Base URL, so that CommCare Import Status can call it.
 	let statusUrl = givenStatusUrl;
@@ -155,7 +160,9 @@ function receiptFrom(
 		const otherOrigin = error instanceof RefusedAddressError && error.reason === 'otherOrigin';
 		warnings.push({
 			code: otherOrigin ? 'statusUrlOtherOrigin' : 'statusUrlInvalid',
-			message: `CommCare queued the import but gave a status URL that will not be requested (${(error as Error).message}). The Import Status node will refuse it; check the progress in CommCare HQ → Data → Import Cases from Excel.`,
+			message: `CommCare queued the import but gave a status URL that will not be requested (${(error as Error).message})`,
+			description:
+				'The Import Status node will refuse it; check the progress in CommCare HQ → Data → Import Cases from Excel.',
 		});
 	}
 	return {

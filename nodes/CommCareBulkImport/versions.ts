@@ -12,10 +12,15 @@ export const PLAIN_TEXT_NAMES = 1;
 export const RESOURCE_LOCATORS = 1.1;
 /** Safe defaults: match by External ID, and "Rows That Match No Case" (create) instead of "Create New Cases" (off). */
 export const SAFE_DEFAULTS = 1.2;
+/**
+ * Source "Input Items" outputs one item per record by default, chosen with the top-level "Output" parameter (which
+ * replaces the option "Output One Item per Record"); the dry run then gives one item per record too.
+ */
+export const RECORD_OUTPUT = 1.3;
 
-export const VERSIONS = [PLAIN_TEXT_NAMES, RESOURCE_LOCATORS, SAFE_DEFAULTS];
+export const VERSIONS = [PLAIN_TEXT_NAMES, RESOURCE_LOCATORS, SAFE_DEFAULTS, RECORD_OUTPUT];
 /** The version a node added today gets. */
-export const DEFAULT_VERSION = SAFE_DEFAULTS;
+export const DEFAULT_VERSION = RECORD_OUTPUT;
 
 /** The versions released before `version`: for `displayOptions` `{ show | hide: { '@version': versionsBefore(…) } }`. */
 export function versionsBefore(version: number): number[] {

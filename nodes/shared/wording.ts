@@ -12,6 +12,27 @@ export function listWithMore(numbers: number[], noun: string): string {
 	return `${noun} ${numbers.slice(0, SHOWN_IN_LISTS).join(', ')} and ${numbers.length - SHOWN_IN_LISTS} more`;
 }
 
+/**
+ * Input items as a person counts them: `item 1` is the first input item. Takes 0-based indexes (as `pairedItem`,
+ * `$itemIndex` and the findings' `items` keep them): `[0]` → `item 1`, `[0, 1, 3]` → `items 1, 2 and 4`.
+ */
+export function itemList(indexes: number[]): string {
+	return listWithMore(
+		indexes.map((index) => index + 1),
+		indexes.length === 1 ? 'item' : 'items',
+	);
+}
+
+/** Spreadsheet rows, named as such (the header is sheet row 1): `sheet row 2`, `sheet rows 2, 5 and 9`. */
+export function sheetRowList(rows: number[]): string {
+	return listWithMore(rows, rows.length === 1 ? 'sheet row' : 'sheet rows');
+}
+
+/** The text with its first letter in upper case, to start a sentence with. */
+export function capitalised(text: string): string {
+	return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 /** `1 row`, `3 rows`. */
 export function plural(count: number, noun: string): string {
 	return `${count} ${noun}${count === 1 ? '' : 's'}`;

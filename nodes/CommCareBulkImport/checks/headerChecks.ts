@@ -28,7 +28,8 @@ export function checkHeaders(report: CheckReport): void {
 		if (kind !== 'text') {
 			report.error(
 				'nonTextHeader',
-				`Header ${where} is ${kind === 'other' ? 'an error value' : `a ${kind}`}, not text. CommCare rejects the upload: headers must be text naming a case property. Retype it as text (for example a leading apostrophe in Excel) or rename it.`,
+				`Header ${where} is ${kind === 'other' ? 'an error value' : `a ${kind}`}, not text`,
+				'CommCare rejects the upload: headers must be text naming a case property. Retype it as text (for example with a leading apostrophe in Excel) or rename it.',
 				{ column: header },
 			);
 		} else {
@@ -36,13 +37,15 @@ export function checkHeaders(report: CheckReport): void {
 			if (problem) {
 				report.error(
 					'invalidHeader',
-					`Header ${where} ${problem}. CommCare rejects the whole upload: headers are case property names and must start with a letter and contain only letters, digits, underscores and hyphens. Rename the column.`,
+					`Header ${where} ${problem}`,
+					'CommCare rejects the whole upload: headers are case property names and must start with a letter and contain only letters, digits, underscores and hyphens. Rename the column.',
 					{ column: header },
 				);
 			} else if (report.input.format === 'csv' && CSV_RETYPED_HEADER.test(header)) {
 				report.warn(
 					'csvHeaderMayBeRetyped',
-					`Header ${where} is a word CommCare converts when it reads a CSV file (to a boolean or a number). If it converts headers too, it rejects the upload as a non-text header. Rename the column, or upload .xlsx.`,
+					`Header ${where} is a word CommCare converts when it reads a CSV file (to a boolean or a number)`,
+					'If it converts headers too, it rejects the upload as a non-text header. Rename the column, or upload .xlsx.',
 					{ column: header },
 				);
 			}
@@ -53,7 +56,8 @@ export function checkHeaders(report: CheckReport): void {
 		if (indexes.length < 2) continue;
 		report.error(
 			'duplicateHeader',
-			`Header '${header}' appears ${indexes.length} times (columns ${indexes.map(columnLetter).join(', ')}). Both columns set the same case property and which value wins is undefined. Remove or rename the extra columns.`,
+			`Header '${header}' appears ${indexes.length} times (columns ${indexes.map(columnLetter).join(', ')})`,
+			'The columns set the same case property, and which value wins is undefined. Remove or rename the extra columns.',
 			{ column: header },
 		);
 	}
@@ -61,7 +65,8 @@ export function checkHeaders(report: CheckReport): void {
 	if (columnCount > MAX_COLUMNS) {
 		report.error(
 			'tooManyColumns',
-			`The sheet has ${columnCount} columns; CommCare accepts at most ${MAX_COLUMNS} and rejects the upload. Split the properties over several imports (each with the search column).`,
+			`The sheet has ${columnCount} columns; CommCare accepts at most ${MAX_COLUMNS}`,
+			'CommCare rejects the upload. Split the properties over several imports (each with the ID column).',
 		);
 	}
 }
@@ -73,7 +78,8 @@ export function checkSpecialColumns(report: CheckReport): void {
 		if (!present.has(header)) continue;
 		report.error(
 			'reservedHeader',
-			`Column '${header}' is reserved: the whole import would fail with "${serverMessage}". Rename or remove the column${header === 'parent_ref' ? " (use 'parent_identifier' for the index name)" : ''}.`,
+			`Column '${header}' is reserved`,
+			`The whole import would fail with "${serverMessage}". Rename or remove the column${header === 'parent_ref' ? " (use 'parent_identifier' for the index name)" : ''}.`,
 			{ column: header },
 		);
 	}
@@ -81,35 +87,40 @@ export function checkSpecialColumns(report: CheckReport): void {
 		if (!present.has(header)) continue;
 		report.error(
 			'builtInHeader',
-			`Column '${header}' collides with a built-in case field: rows that create cases fail with 'Case Generation Error' (Key '${header}' specified twice), and what it does on update is undefined. Remove or rename the column; ${header === 'case_name' ? `case names go in the name column ('${nameColumn}')` : 'the case type comes from the Case Type setting'}.`,
+			`Column '${header}' collides with a built-in case field`,
+			`Rows that create cases fail with 'Case Generation Error' (Key '${header}' specified twice), and what it does on update is undefined. Remove or rename the column; ${header === 'case_name' ? `case names go in the name column ('${nameColumn}')` : 'the case type comes from the Case Type setting'}.`,
 			{ column: header },
 		);
 	}
 	if (!present.has(searchColumn)) {
 		report.error(
 			'missingSearchColumn',
-			`The search column '${searchColumn}' is not in the sheet. CommCare accepts the upload and then fails the whole import with '${searchColumn}'. Add the column '${searchColumn}'${createNewCases ? ' (it may be empty when only creating cases)' : ''}, or set ID Column to the header that holds the ${report.settings.searchField === 'external_id' ? 'external ids' : 'case ids'}.`,
+			`The ID column '${searchColumn}' is not in the sheet`,
+			`CommCare accepts the upload and then fails the whole import with '${searchColumn}'. Add the column '${searchColumn}'${createNewCases ? ' (it may be empty when only creating cases)' : ''}, or set ID Column to the header that holds the ${report.settings.searchField === 'external_id' ? 'external ids' : 'case ids'}.`,
 			{ column: searchColumn },
 		);
 	}
 	if (createNewCases && !present.has(nameColumn)) {
 		report.warn(
 			'missingNameColumn',
-			`The name column '${nameColumn}' is not in the sheet, so new cases would be created with empty names. Add the column or set Name Column to the header holding case names.`,
+			`The name column '${nameColumn}' is not in the sheet`,
+			'New cases would be created with empty names. Add the column, or set Name Column to the header holding case names.',
 			{ column: nameColumn },
 		);
 	}
 	if (nameColumn !== 'name' && present.has(nameColumn) && present.has('name')) {
 		report.warn(
 			'nameColumnCollision',
-			`Both the name column '${nameColumn}' and a 'name' column are present; both set the case name and which one wins is undefined. Remove or rename one of them.`,
+			`Both the name column '${nameColumn}' and a 'name' column are present`,
+			'Both set the case name, and which one wins is undefined. Remove or rename one of them.',
 			{ column: 'name' },
 		);
 	}
 	if (present.has('date_opened')) {
 		report.warn(
 			'dateOpenedIgnored',
-			"Column 'date_opened' is applied only on projects with the BULK_UPLOAD_DATE_OPENED feature flag; elsewhere CommCare drops it without a message.",
+			"Column 'date_opened' is applied only with a feature flag",
+			'CommCare applies it only on projects with the BULK_UPLOAD_DATE_OPENED feature flag; elsewhere it drops the column without a message. Drop it, or ask for the flag.',
 			{ column: 'date_opened' },
 		);
 	}

@@ -1,5 +1,5 @@
 /** Where the checks put what they find: one severity rule, row and item numbers, lists that stay short. */
-import { listWithMore } from '../../shared/wording';
+import { capitalised, itemList, sheetRowList } from '../../shared/wording';
 import type { HeaderKind, SheetInspection } from '../spreadsheet/inspection';
 import { columnLetter } from '../spreadsheet/columns';
 import { isBlankText } from '../../shared/cellText';
@@ -68,13 +68,16 @@ export class CheckReport {
 		return rows;
 	}
 
-	/** A row-level finding: an error when it hits every non-blank data row (nothing would import), else a warning. */
-	rowIssue(code: CheckCode, rows: number[], message: string, column: string): void {
+	/**
+	 * A row-level finding: an error when it hits every non-blank data row (nothing would import; the message says
+	 * so), else a warning.
+	 */
+	rowIssue(code: CheckCode, rows: number[], message: string, description: string, column: string): void {
 		const nonBlankRows =
 			this.input.dataRowCount - [...this.blankRows].filter((row) => row <= this.input.dataRowCount + 1).length;
 		const everyRow = rows.length >= nonBlankRows;
-		const full = everyRow ? `${message} No row would import.` : message;
-		const issue = this.withRows({ code, message: full, column }, rows);
+		const full = everyRow ? `${message}: no row would import` : message;
+		const issue = this.withRows({ code, message: full, description, column }, rows);
 		(everyRow ? this.errors : this.warnings).push(issue);
 	}
 
@@ -84,14 +87,14 @@ export class CheckReport {
 		return result;
 	}
 
-	/** `rows 2, 5, 9 and 14 more` — plus the item indexes for items. Capitalised at the start of a sentence. */
+	/**
+	 * `sheet rows 2, 5, 9 and 14 more`, plus the input items for items (`(items 1, 4 and 8)`, counted from 1).
+	 * Capitalised at the start of a sentence.
+	 */
 	describeRows(rows: number[], sentenceStart = false): string {
-		let text = listWithMore(rows, rows.length === 1 ? 'row' : 'rows');
-		if (this.input.rowToItem) {
-			const items = rows.map(this.input.rowToItem);
-			text += ` (${listWithMore(items, items.length === 1 ? 'item' : 'items')})`;
-		}
-		return sentenceStart ? text.charAt(0).toUpperCase() + text.slice(1) : text;
+		let text = sheetRowList(rows);
+		if (this.input.rowToItem) text += ` (${itemList(rows.map(this.input.rowToItem))})`;
+		return sentenceStart ? capitalised(text) : text;
 	}
 
 	/** `'age ' (column C)` for a file; just `'age '` for items, whose columns the user never sees as letters. */
@@ -99,12 +102,14 @@ export class CheckReport {
 		return this.isItems ? `'${header}'` : `'${header}' (column ${columnLetter(index)})`;
 	}
 
-	error(code: CheckCode, message: string, extra: Partial<CheckFinding> = {}): void {
-		this.errors.push({ code, message, ...extra });
+	/** A finding that stops the upload: `message` one line saying what was found, `description` what to do. */
+	error(code: CheckCode, message: string, description: string, extra: Partial<CheckFinding> = {}): void {
+		this.errors.push({ code, message, description, ...extra });
 	}
 
-	warn(code: CheckCode, message: string, extra: Partial<CheckFinding> = {}): void {
-		this.warnings.push({ code, message, ...extra });
+	/** A finding that rides along in the output, in the same shape as `error`. */
+	warn(code: CheckCode, message: string, description: string, extra: Partial<CheckFinding> = {}): void {
+		this.warnings.push({ code, message, description, ...extra });
 	}
 
 	result(): CheckResult {

@@ -20,7 +20,9 @@
  * - `case_name` / `case_type` are errors even with Create New Cases off: no row can use them, and their effect on
  *   update is not known.
  * - Duplicate headers are errors: one of the two values is silently lost.
- * Row numbers are spreadsheet rows (header = 1); item numbers are input item indexes counted from 0, like `$itemIndex`.
+ * Messages name sheet rows (the header is sheet row 1) and input items counted from 1 ("item 1" is the first); the
+ * findings' `rows` are sheet rows, their `items` 0-based indexes like `pairedItem`. Each finding's `message` is one
+ * line saying what was found; its `description` says why it matters and what to do.
  */
 import type { ImportSettings } from '../parameters';
 import { checkHeaders, checkSpecialColumns } from './headerChecks';
@@ -28,6 +30,7 @@ import { CheckReport, type CheckInput, type CheckResult } from './report';
 import { checkDataWithoutHeader, checkRowLimit, checkRowShapes, checkSheets } from './sheetChecks';
 import {
 	checkBlankMarkers,
+	checkBlankNames,
 	checkCloseValues,
 	checkLengths,
 	checkSearchIds,
@@ -49,23 +52,27 @@ export function checkedValueColumns(settings: ImportSettings, headers: (string |
 export function runChecks(input: CheckInput): CheckResult {
 	const report = new CheckReport(input);
 	if (report.input.limitation) {
-		report.warn('checksUnavailable', report.input.limitation);
+		report.warn(
+			'checksUnavailable',
+			report.input.limitation,
+			'Save the file as .xlsx to have it checked; as it is, it is uploaded unchecked.',
+		);
 		return report.result();
 	}
 	const hasHeaders = report.input.headers.some((header) => header !== null);
 	if (!hasHeaders && report.input.dataRowCount > 0) {
 		report.error(
 			'missingHeaderRow',
-			`Row 1 is empty, but the rows below hold data: CommCare reads the column names (case properties) from row 1 only, so it would import nothing. Put the headers in row 1${report.isItems ? '' : ' (delete the empty rows above them)'}.`,
+			'Sheet row 1 is empty, but the rows below hold data',
+			`CommCare reads the column names (case properties) from row 1 only, so it would import nothing. Put the headers in row 1${report.isItems ? '' : ' (delete the empty rows above them)'}.`,
 		);
 		return report.result();
 	}
 	if (report.input.dataRowCount === 0 || !hasHeaders) {
 		report.error(
 			'emptySheet',
-			hasHeaders
-				? 'The sheet has a header row but no data rows: there is nothing to import. Check that the right file (or input) was used.'
-				: 'The sheet is empty: it has no header row and no data. Check that the right file (or input) was used.',
+			hasHeaders ? 'The sheet has a header row but no data rows' : 'The sheet is empty: no header row and no data',
+			'There is nothing to import. Check that the right file (or input) was used.',
 		);
 		if (!hasHeaders) return report.result();
 	}
@@ -76,6 +83,7 @@ export function runChecks(input: CheckInput): CheckResult {
 	checkSpecialColumns(report);
 	checkRowShapes(report);
 	checkSearchIds(report);
+	checkBlankNames(report);
 	checkLengths(report);
 	checkCloseValues(report);
 	checkSkippedRows(report);

@@ -2,7 +2,7 @@
 import { columnLetter } from '../spreadsheet/columns';
 import { MAX_DATA_ROWS, type RowSample } from '../spreadsheet/inspection';
 import { quoteList } from './headerChecks';
-import { listWithMore } from '../../shared/wording';
+import { capitalised, sheetRowList } from '../../shared/wording';
 import { CheckReport } from './report';
 
 export function checkRowLimit(report: CheckReport): void {
@@ -10,7 +10,8 @@ export function checkRowLimit(report: CheckReport): void {
 	if (!exceeded) return;
 	report.error(
 		'tooManyRows',
-		`The sheet has more than ${MAX_DATA_ROWS.toLocaleString('en')} data rows (row ${exceeded.firstRow.toLocaleString('en')} holds data, and the checks stopped reading there): CommCare's importer takes at most ${MAX_DATA_ROWS.toLocaleString('en')}. Split the rows over several files${report.isItems ? ' (lower Rows per Upload)' : ', or use Source "Input Items", which splits them by Rows per Upload'}.`,
+		`The sheet has more than ${MAX_DATA_ROWS.toLocaleString('en')} data rows (sheet row ${exceeded.firstRow.toLocaleString('en')} holds data)`,
+		`CommCare's importer takes at most ${MAX_DATA_ROWS.toLocaleString('en')}, and the checks stopped reading there. Split the rows over several files${report.isItems ? ' (lower Rows per Upload)' : ', or use Source "Input Items", which splits them by Rows per Upload'}.`,
 		{ rows: [exceeded.firstRow] },
 	);
 }
@@ -20,7 +21,8 @@ export function checkDataWithoutHeader(report: CheckReport): void {
 		const more = count > rows.length ? ` and ${count - rows.length} more` : '';
 		report.error(
 			'dataWithoutHeader',
-			`Column ${columnLetter(column)} has no header but holds data (${listWithMore(rows, rows.length === 1 ? 'row' : 'rows')}${more}): CommCare drops a column without a header, and its data with it. Give the column a header (the case property it sets), or delete the column.`,
+			`Column ${columnLetter(column)} has no header but holds data (${sheetRowList(rows)}${more})`,
+			'CommCare drops a column without a header, and its data with it. Give the column a header (the case property it sets), or delete the column.',
 			report.withRows({}, rows),
 		);
 	}
@@ -32,25 +34,28 @@ export function checkSheets(report: CheckReport): void {
 	if (sheetNames.length === 1 && sheetNames[0] === caseType) {
 		report.error(
 			'sheetNamedAfterCaseType',
-			`The sheet is named '${caseType}', like the case type. CommCare then switches to multi-sheet mode: it imports each sheet as the case type named by its title and reads the settings differently (creating cases needs 'True' instead of 'on', the name column is ignored). Rename the sheet (for example to 'cases').`,
+			`The sheet is named '${caseType}', like the case type`,
+			"CommCare then switches to multi-sheet mode: it imports each sheet as the case type named by its title and reads the settings differently (creating cases needs 'True' instead of 'on', the name column is ignored). Rename the sheet (for example to 'cases').",
 		);
 	} else if (sheetNames.length > 1 && sheetNames.includes(caseType)) {
 		report.warn(
 			'possibleMultiSheetMode',
-			`Sheet '${caseType}' is named like the case type. If every other sheet (${quoteList(sheetNames.filter((n) => n !== caseType))}) is also named like a case type of the project, CommCare imports each sheet as its own case type and reads the settings differently. Rename the sheet to be sure.`,
+			`Sheet '${caseType}' is named like the case type`,
+			`If every other sheet (${quoteList(sheetNames.filter((n) => n !== caseType))}) is also named like a case type of the project, CommCare imports each sheet as its own case type and reads the settings differently. Rename the sheet to be sure.`,
 		);
 	}
 	if (sheetNames.length > 1) {
 		report.warn(
 			'extraSheetsIgnored',
-			`The file has ${sheetNames.length} sheets; only the first, '${sheetNames[0]}', is imported. ${quoteList(sheetNames.slice(1))} ${sheetNames.length === 2 ? 'is' : 'are'} ignored.`,
+			`The file has ${sheetNames.length} sheets; only the first, '${sheetNames[0]}', is imported`,
+			`${quoteList(sheetNames.slice(1))} ${sheetNames.length === 2 ? 'is' : 'are'} ignored. Move their data to the first sheet if it is to be imported.`,
 		);
 	}
 }
 
 /** How to give a file the size CommCare's reader needs (docs/commcare-api.md §6.1a). */
 const RESAVE =
-	"Open the file in Excel, LibreOffice or Google Sheets and save it again (they record the sheet's size), or write it with n8n's Convert to File";
+	"Open the file in Excel, LibreOffice or Google Sheets and save it again (they record the sheet's size), or write it with n8n's Convert to File.";
 
 /**
  * The rows as CommCare's reader takes them (docs/commcare-api.md §6.1a): a row without the ID column's cell fails
@@ -63,7 +68,8 @@ export function checkRowShapes(report: CheckReport): void {
 	if (withoutId) {
 		report.error(
 			'rowsWithoutIdCell',
-			`${capitalised(sampleText(withoutId))} ${withoutId.count === 1 ? 'has' : 'have'} no cell for the ID column '${searchColumn}': the file does not record its sheet's size, so CommCare's reader ends each row at its last cell (and a missing row has none), and the whole import fails with '${searchColumn}'. ${RESAVE}.`,
+			`${capitalised(sampleText(withoutId))} ${withoutId.count === 1 ? 'has' : 'have'} no cell for the ID column '${searchColumn}'`,
+			`The file does not record its sheet's size, so CommCare's reader ends each row at its last cell (and a missing row has none), and the whole import fails with '${searchColumn}'. ${RESAVE}`,
 			{ column: searchColumn, rows: withoutId.rows },
 		);
 	}
@@ -71,7 +77,8 @@ export function checkRowShapes(report: CheckReport): void {
 	if (short) {
 		report.error(
 			'shortRows',
-			`${capitalised(sampleText(short))} ${short.count === 1 ? 'ends' : 'end'} before the column${short.columns.length === 1 ? '' : 's'} ${quoteList(short.columns)}: the file does not record its sheet's size, so CommCare's reader leaves ${short.columns.length === 1 ? 'that property' : 'those properties'} unchanged on such rows, although the empty cells show a blank (which clears). ${RESAVE}.`,
+			`${capitalised(sampleText(short))} ${short.count === 1 ? 'ends' : 'end'} before the column${short.columns.length === 1 ? '' : 's'} ${quoteList(short.columns)}`,
+			`The file does not record its sheet's size, so CommCare's reader leaves ${short.columns.length === 1 ? 'that property' : 'those properties'} unchanged on such rows, although the empty cells show a blank (which clears). ${RESAVE}`,
 			{ rows: short.rows },
 		);
 	}
@@ -79,33 +86,33 @@ export function checkRowShapes(report: CheckReport): void {
 	if (outside) {
 		report.error(
 			'cellsOutsideDimension',
-			`The sheet records its size as ${outside.dimension}, but ${outside.cells.length === 1 ? 'cell' : 'cells'} ${outside.cells.join(', ')}${outside.count > outside.cells.length ? ` and ${outside.count - outside.cells.length} more` : ''} outside it hold data: CommCare's reader stops at the recorded size and drops ${outside.count === 1 ? 'it' : 'them'} without a word. ${RESAVE}.`,
+			`The sheet records its size as ${outside.dimension}, but ${outside.cells.length === 1 ? 'cell' : 'cells'} ${outside.cells.join(', ')}${outside.count > outside.cells.length ? ` and ${outside.count - outside.cells.length} more` : ''} outside it hold data`,
+			`CommCare's reader stops at the recorded size and drops ${outside.count === 1 ? 'it' : 'them'} without a word. ${RESAVE}`,
 		);
 	}
 	const outOfOrder = report.input.rowsOutOfOrder;
 	if (outOfOrder) {
 		report.error(
 			'rowsOutOfOrder',
-			`${capitalised(sampleText(outOfOrder))} ${outOfOrder.count === 1 ? 'comes' : 'come'} after a row with a higher number in the file: CommCare's reader skips such rows without a word. ${RESAVE}.`,
+			`${capitalised(sampleText(outOfOrder))} ${outOfOrder.count === 1 ? 'comes' : 'come'} after a row with a higher number in the file`,
+			`CommCare's reader skips such rows without a word. ${RESAVE}`,
 			{ rows: outOfOrder.rows },
 		);
 	}
 	const notRead = report.input.rowsNotRead ?? [];
 	if (notRead.length > 0) {
+		const one = notRead.length === 1;
 		report.warn(
 			'rowsNotRead',
-			`${report.describeRows(notRead, true)} ${notRead.length === 1 ? 'holds' : 'hold'} only zeros, false or empty values and ${notRead.length === 1 ? 'comes' : 'come'} after the last row holding anything else: CommCare's reader stops at that row, so ${notRead.length === 1 ? 'it is' : 'they are'} skipped without a trace. Give ${notRead.length === 1 ? 'it' : 'them'} an ID, or remove ${notRead.length === 1 ? 'it' : 'them'}.`,
+			`${report.describeRows(notRead, true)} ${one ? 'holds' : 'hold'} only zeros, false or empty values after the last row holding anything else`,
+			`CommCare's reader stops at that last row, so ${one ? 'it is' : 'they are'} skipped without a trace. Give ${one ? 'it' : 'them'} an ID, or remove ${one ? 'it' : 'them'}.`,
 			report.withRows({}, notRead),
 		);
 	}
 }
 
-/** `row 3`, `rows 3 and 7`, `rows 3, 7 and 12 more` (a sample lists its first rows and counts them all). */
+/** `sheet row 3`, `sheet rows 3 and 7`, `sheet rows 3, 7 and 12 more` (a sample lists its first rows, counts all). */
 function sampleText(sample: RowSample): string {
-	if (sample.count <= sample.rows.length) return listWithMore(sample.rows, sample.rows.length === 1 ? 'row' : 'rows');
-	return `rows ${sample.rows.join(', ')} and ${sample.count - sample.rows.length} more`;
-}
-
-function capitalised(text: string): string {
-	return text.charAt(0).toUpperCase() + text.slice(1);
+	if (sample.count <= sample.rows.length) return sheetRowList(sample.rows);
+	return `sheet rows ${sample.rows.join(', ')} and ${sample.count - sample.rows.length} more`;
 }

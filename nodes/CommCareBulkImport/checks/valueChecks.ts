@@ -9,7 +9,8 @@ export function checkUnstorableCharacters(report: CheckReport): void {
 	for (const [column, rows] of Object.entries(report.input.unstorableCharacters ?? {})) {
 		report.warn(
 			'unstorableCharactersDropped',
-			`'${column}' holds characters a spreadsheet cannot store in ${report.describeRows(rows)}: control characters are left out, and half of a broken surrogate pair becomes U+FFFD (the replacement character), so CommCare stores the text changed. Remove them at the source if they matter.`,
+			`'${column}' holds characters a spreadsheet cannot store in ${report.describeRows(rows)}`,
+			'Control characters are left out, and half of a broken surrogate pair becomes U+FFFD (the replacement character), so CommCare stores the text changed. Remove them at the source if they matter.',
 			report.withRows({ column }, rows),
 		);
 	}
@@ -23,9 +24,10 @@ export function checkBlankMarkers(report: CheckReport): void {
 		if (read.length === 0) continue;
 		report.warn(
 			'blankMarkerValues',
+			`'${column}' holds '---' in ${report.describeRows(read)}`,
 			column === searchColumn
-				? `'${column}' holds '---' in ${report.describeRows(read)}: CommCare looks the row up by the text '---' itself, but stores '---' as an empty value (its export's "no value"). Fill in the ids.`
-				: `'${column}' holds '---' in ${report.describeRows(read)}: CommCare stores '---' as an empty value (its export's "no value"), so on update it clears '${column}'. Write an empty value to clear it on purpose, or other text to keep.`,
+				? `CommCare looks the row up by the text '---' itself, but stores '---' as an empty value (its export's "no value"). Fill in the ids.`
+				: `CommCare stores '---' as an empty value (its export's "no value"), so on update it clears '${column}'. Write an empty value to clear it on purpose, or other text to keep.`,
 			report.withRows({ column }, read),
 		);
 	}
@@ -57,7 +59,8 @@ export function checkSearchIds(report: CheckReport): void {
 			report.rowIssue(
 				'blankExternalIds',
 				blank,
-				`${report.describeRows(blank, true)} ${blank.length === 1 ? 'has' : 'have'} no external id in '${searchColumn}'. Matching by external id, CommCare reports them as 'Blank External ID' and imports nothing from them. Fill in the ids or remove the rows.`,
+				`${report.describeRows(blank, true)} ${blank.length === 1 ? 'has' : 'have'} no external id in '${searchColumn}'`,
+				"Matching by external id, CommCare reports such rows as 'Blank External ID' and imports nothing from them. Fill in the ids or remove the rows.",
 				searchColumn,
 			);
 		}
@@ -66,7 +69,8 @@ export function checkSearchIds(report: CheckReport): void {
 		report.rowIssue(
 			'blankCaseIds',
 			blank,
-			`${report.describeRows(blank, true)} ${blank.length === 1 ? 'has' : 'have'} no case id in '${searchColumn}'. Matching by case id while ${CREATION_OFF}, CommCare skips such rows without an error. Fill in the case ids, or ${TURN_CREATION_ON} to create them.`,
+			`${report.describeRows(blank, true)} ${blank.length === 1 ? 'has' : 'have'} no case id in '${searchColumn}'`,
+			`Matching by case id while ${CREATION_OFF}, CommCare skips such rows without an error. Fill in the case ids, or ${TURN_CREATION_ON} to create them.`,
 			searchColumn,
 		);
 	}
@@ -78,18 +82,50 @@ export function checkSearchIds(report: CheckReport): void {
 
 	if (changed.length > 0) {
 		const examples = changed.slice(0, 3).map((c) => `'${c.from}' → '${c.to}'`);
-		const where = `${examples.join(', ')}${changed.length > 3 ? ' …' : ''} (${report.describeRows(changed.map((c) => c.row))})`;
+		const where = `${examples.join(', ')}${changed.length > 3 ? ' …' : ''} in ${report.describeRows(changed.map((c) => c.row))}`;
 		report.warn(
 			'searchIdsChangedByServer',
+			`CommCare reads the ${searchField === 'external_id' ? 'ids' : 'case ids'} in '${searchColumn}' as whole numbers: ${where}`,
 			searchField === 'external_id'
-				? `CommCare looks rows up by their id read as a whole number: ${where}. A case it creates from such a row keeps the id as written, so the next import (or a later row of this one) looks for the changed id, does not find that case, and creates another. Use ids that do not read as numbers (for example with a prefix: 'HH-00123').`
-				: `CommCare looks rows up by their case id read as a whole number: ${where}. Such rows match the changed id, not the one written. Check the column holds CommCare case ids.`,
+				? "It looks such rows up by the changed id. A case it creates from such a row keeps the id as written, so the next import (or a later row of this one) looks for the changed id, does not find that case, and creates another. Use ids that do not read as numbers (for example with a prefix: 'HH-00123')."
+				: 'Such rows match the changed id, not the one written. Check the column holds CommCare case ids.',
 			report.withRows(
 				{ column: searchColumn },
 				changed.map((c) => c.row),
 			),
 		);
 	}
+}
+
+/**
+ * Rows that create a case with an empty name cell, which gives the case an empty name. With creation on, a row
+ * matching by case ID without one certainly creates; a row matching by external ID creates when its id matches no
+ * case, which only the server knows ("a case it creates"). Without the name column `missingNameColumn` says it once.
+ */
+export function checkBlankNames(report: CheckReport): void {
+	const { searchField, nameColumn, createNewCases } = report.settings;
+	const names = report.input.values[nameColumn];
+	const ids = searchIdsOf(report);
+	if (!createNewCases || !names || !ids || !report.input.headers.includes(nameColumn)) return;
+	const byCaseId = searchField === 'case_id';
+	const rows: number[] = [];
+	report.eachValue(names, (name, row) => {
+		const noId = (ids[row - 2] ?? '') === '';
+		// By case ID a row without one creates; by external ID it creates nothing ('Blank External ID').
+		if (isBlankText(name) && (byCaseId ? noId : !noId)) rows.push(row);
+	});
+	if (rows.length === 0) return;
+	const one = rows.length === 1;
+	report.warn(
+		'blankNames',
+		byCaseId
+			? `${report.describeRows(rows, true)} ${one ? 'creates a case' : 'create cases'} with an empty name in '${nameColumn}'`
+			: `${report.describeRows(rows, true)} ${one ? 'has' : 'have'} an empty name in '${nameColumn}': a case ${one ? 'it creates' : 'they create'} gets no name`,
+		byCaseId
+			? `Matching by case ID, a row without one always creates a case, named by its '${nameColumn}' cell. Fill in the names, or set Name Column to the column holding them.`
+			: `Matching by external ID, a row whose id matches no case creates one, named by its '${nameColumn}' cell (on an update the empty cell changes nothing). Fill in the names of new cases, or set Name Column to the column holding them.`,
+		report.withRows({ column: nameColumn }, rows),
+	);
 }
 
 /** Blank `keys` ('') are left out; the others are grouped, and those on several rows reported. */
@@ -121,7 +157,8 @@ export function checkDuplicateIds(
 	const allRows = duplicates.flatMap(([, rows]) => rows).sort((a, b) => a - b);
 	report.warn(
 		'duplicateExternalIds',
-		`${duplicates.length} external id${duplicates.length === 1 ? '' : 's'} in '${column}' appear${duplicates.length === 1 ? 's' : ''} on more than one row: ${examples.join(', ')}${more}. ${what} Merge the rows or fix the ids if that is not intended.`,
+		`${duplicates.length} external id${duplicates.length === 1 ? '' : 's'} in '${column}' appear${duplicates.length === 1 ? 's' : ''} on more than one row: ${examples.join(', ')}${more}`,
+		`${what} Merge the rows or fix the ids if that is not intended.`,
 		report.withRows({ column }, allRows),
 	);
 }
@@ -135,7 +172,8 @@ export function checkLengths(report: CheckReport): void {
 			report.rowIssue(
 				'nameTooLong',
 				long,
-				`${report.describeRows(long, true)} ${long.length === 1 ? 'has a case name' : 'have case names'} in '${nameColumn}' longer than ${MAX_ID_LENGTH} characters. CommCare rejects those rows ('Name Too Long'). Shorten the names.`,
+				`${report.describeRows(long, true)} ${long.length === 1 ? 'has a case name' : 'have case names'} in '${nameColumn}' longer than ${MAX_ID_LENGTH} characters`,
+				"CommCare rejects such rows ('Name Too Long'). Shorten the names.",
 				nameColumn,
 			);
 		}
@@ -151,7 +189,8 @@ export function checkLengths(report: CheckReport): void {
 		report.rowIssue(
 			'externalIdTooLong',
 			long,
-			`${report.describeRows(long, true)} ${long.length === 1 ? 'has an external id' : 'have external ids'} in '${column}' longer than ${MAX_ID_LENGTH} characters. CommCare rejects those rows ('External ID Too Long'). Shorten the ids.`,
+			`${report.describeRows(long, true)} ${long.length === 1 ? 'has an external id' : 'have external ids'} in '${column}' longer than ${MAX_ID_LENGTH} characters`,
+			"CommCare rejects such rows ('External ID Too Long'). Shorten the ids.",
 			column,
 		);
 	}
@@ -165,7 +204,8 @@ export function checkCloseValues(report: CheckReport): void {
 	const examples = [...new Set(notYes.map((row) => closes[row - 2] as string))].slice(0, 3).map((v) => `'${v}'`);
 	report.warn(
 		'closeValueNotYes',
-		`Column 'close' holds values other than 'yes' (${examples.join(', ')}) in ${report.describeRows(notYes)}. Only the exact text 'yes' closes a case (a boolean true becomes 'True', which does not), and only when updating an existing case. Write 'yes' for cases to close and leave the others blank.`,
+		`Column 'close' holds values other than 'yes' (${examples.join(', ')}) in ${report.describeRows(notYes)}`,
+		"Only the exact text 'yes' closes a case (a boolean true becomes 'True', which does not), and only when updating an existing case. Write 'yes' for cases to close and leave the others blank.",
 		report.withRows({ column: 'close' }, notYes),
 	);
 }
@@ -175,7 +215,8 @@ export function checkSkippedRows(report: CheckReport): void {
 	if (blank.length > 0) {
 		report.warn(
 			'blankRows',
-			`${report.describeRows(blank, true)} ${blank.length === 1 ? 'is' : 'are'} blank. CommCare skips blank rows without reporting them. Remove them if they were meant to hold data.`,
+			`${report.describeRows(blank, true)} ${blank.length === 1 ? 'is' : 'are'} blank`,
+			'CommCare skips blank rows without reporting them. Remove them if they were meant to hold data.',
 			report.withRows({}, blank),
 		);
 	}
@@ -183,7 +224,8 @@ export function checkSkippedRows(report: CheckReport): void {
 	if (gap) {
 		report.warn(
 			'rowsAfterBlankGap',
-			`${gap.count} row${gap.count === 1 ? '' : 's'} from row ${gap.firstRow} on come${gap.count === 1 ? 's' : ''} after 1000 or more empty rows. CommCare stops reading the sheet there, so ${gap.count === 1 ? 'it is' : 'they are'} never imported or reported. Remove the empty rows.`,
+			`${gap.count} row${gap.count === 1 ? '' : 's'} from sheet row ${gap.firstRow} on come${gap.count === 1 ? 's' : ''} after 1000 or more empty rows`,
+			`CommCare stops reading the sheet there, so ${gap.count === 1 ? 'it is' : 'they are'} never imported or reported. Remove the empty rows.`,
 			{ rows: [gap.firstRow] },
 		);
 	}

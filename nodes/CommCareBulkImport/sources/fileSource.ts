@@ -48,8 +48,8 @@ export class FileSource implements UploadSource {
 					settings,
 					options,
 					fileName,
-					subject: `'${fileName}' (item ${itemIndex})`,
-					label: `item ${itemIndex} ('${fileName}')`,
+					subject: `'${fileName}' (item ${itemIndex + 1})`,
+					label: `item ${itemIndex + 1} ('${fileName}')`,
 					findings,
 					dryRunJson: dryRunResultJson(settings, fileName, findings),
 					resultExtras: {},
@@ -78,6 +78,10 @@ export class FileSource implements UploadSource {
 
 	recordItems(): INodeExecutionData[] {
 		return [];
+	}
+
+	dryRunRecordItems(): null {
+		return null;
 	}
 
 	record(itemIndex: number): IDataObject {
@@ -112,7 +116,7 @@ export async function checkSpreadsheetFile(file: SpreadsheetFile, settings: Impo
 			return {
 				checked: true,
 				rowCount: null,
-				errors: [{ code: 'unreadableFile', message: inspection.message }],
+				errors: [{ code: 'unreadableFile', message: inspection.message, description: inspection.description }],
 				warnings: [],
 			};
 		}
@@ -148,12 +152,12 @@ export async function spreadsheetFromBinary(ctx: IExecuteFunctions, itemIndex: n
 		const present = Object.keys(item?.binary ?? {});
 		if (present.length === 0) {
 			throw new InvalidInputError(
-				`Item ${itemIndex} has no binary data, so there is no file in '${propertyName}' to upload`,
+				`Item ${itemIndex + 1} has no binary data, so there is no file in '${propertyName}' to upload`,
 				'Put a node that reads the file before this one (e.g. Read/Write Files from Disk, or HTTP Request with Response Format "File"), or set Source to "Input Items".',
 			);
 		}
 		throw new InvalidInputError(
-			`Item ${itemIndex} has no binary field '${propertyName}'; its binary fields are: ${present.map((p) => `'${p}'`).join(', ')}`,
+			`Item ${itemIndex + 1} has no binary field '${propertyName}'; its binary fields are: ${present.map((p) => `'${p}'`).join(', ')}`,
 			'Set "Input Data Field Name" to the field that holds the spreadsheet.',
 		);
 	}
@@ -180,6 +184,9 @@ export async function spreadsheetFromBinary(ctx: IExecuteFunctions, itemIndex: n
 
 function refuseEmpty(fileName: string, size: number | undefined): void {
 	if (size === 0) {
-		throw new InvalidInputError(`The file '${fileName}' is empty (0 bytes); there is nothing to import`);
+		throw new InvalidInputError(
+			`The file '${fileName}' is empty (0 bytes)`,
+			'There is nothing to import: check that the node before this one gives the spreadsheet itself.',
+		);
 	}
 }

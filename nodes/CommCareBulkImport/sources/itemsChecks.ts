@@ -54,6 +54,7 @@ export function cellValueIssue(error: CellValueError, upload?: ItemsUpload): Che
 	const issue: CheckFinding = {
 		code: error.problem === 'nested' ? 'nestedValue' : 'invalidValue',
 		message: error.message,
+		description: error.description,
 		column: error.column,
 		items: [error.itemIndex],
 	};

@@ -10,7 +10,7 @@ import { stat } from 'fs/promises';
 import { join } from 'path';
 import { finished } from 'stream/promises';
 import type { IDataObject } from 'n8n-workflow';
-import { listWithMore } from '../../shared/wording';
+import { capitalised, itemList } from '../../shared/wording';
 import { searchIdOfValue } from '../../shared/cellText';
 import { planColumns, safeSheetName } from '../spreadsheet/columns';
 import { ownValue } from '../spreadsheet/values';
@@ -24,7 +24,10 @@ import { type SpreadsheetFile } from '../upload';
 export const ID_COLUMNS = ['case_id', 'external_id', 'owner_id', 'parent_id', 'parent_external_id'];
 
 /** The items options the plan uses (`missingFields` defaults to `stop`; no time zone means UTC). */
-export type ItemsPlanOptions = Omit<ItemsOptions, 'outputPerRecord' | 'missingFields' | 'timeZone'> &
+export type ItemsPlanOptions = Omit<
+	ItemsOptions,
+	'outputPerRecord' | 'dryRunPerRecord' | 'missingFields' | 'timeZone'
+> &
 	Partial<Pick<ItemsOptions, 'missingFields' | 'timeZone'>>;
 
 /** One upload: some of the input items, in order, with the settings and columns they share. */
@@ -198,7 +201,9 @@ function isEmptyValue(value: unknown): boolean {
 function blankFieldNameRefusal(itemIndexes: number[]): CheckFinding {
 	return {
 		code: 'blankFieldName',
-		message: `${capitalised(listWithMore(itemIndexes, itemIndexes.length === 1 ? 'item' : 'items'))} ${itemIndexes.length === 1 ? 'has' : 'have'} a field whose name is empty (""), holding data: it would become a column without a header, which CommCare drops with its data. Rename the field (for example with an Edit Fields (Set) node).`,
+		message: `${capitalised(itemList(itemIndexes))} ${itemIndexes.length === 1 ? 'has' : 'have'} a field whose name is empty (""), holding data`,
+		description:
+			'It would become a column without a header, which CommCare drops with its data. Rename the field (for example with an Edit Fields (Set) node).',
 		column: '',
 		items: itemIndexes,
 	};
@@ -210,30 +215,31 @@ function missingFieldRefusal(
 	groupSize: number,
 	listedInColumns: boolean,
 ): CheckFinding {
-	const who =
+	const one = itemIndexes.length === 1;
+	const message =
 		itemIndexes.length === groupSize
 			? `No item has the field '${column}'${listedInColumns ? ' listed in Columns' : ''}`
-			: `${capitalised(listWithMore(itemIndexes, itemIndexes.length === 1 ? 'item' : 'items'))} ${itemIndexes.length === 1 ? 'has' : 'have'} no field '${column}', which ${listedInColumns ? 'Columns lists' : 'other items have'}`;
+			: `${capitalised(itemList(itemIndexes))} ${one ? 'has' : 'have'} no field '${column}', which ${listedInColumns ? 'Columns lists' : 'other items have'}`;
 	return {
 		code: 'missingField',
-		message: `${who}: ${itemIndexes.length === 1 ? 'its' : 'their'} cell would be blank, and a blank cell clears '${column}' on every case such a row updates. Give ${itemIndexes.length === 1 ? 'the item' : 'those items'} the field (an empty value or null clears it on purpose), or choose what to do in Options → When an Item Lacks a Column: clear the property, or leave it unchanged (the items are then sent in separate uploads without that column).`,
+		message,
+		description: `${one ? 'Its' : 'Their'} cell would be blank, and a blank cell clears '${column}' on every case such a row updates. Give ${one ? 'the item' : 'those items'} the field (an empty value or null clears it on purpose), or choose what to do in Options → When an Item Lacks a Column: clear the property, or leave it unchanged (the items are then sent in separate uploads without that column).`,
 		column,
 		items: itemIndexes,
 	};
 }
 
-function capitalised(text: string): string {
-	return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-/** `items 7 to 13` (or `item 7`); `items 3, 5, 9, 11, 12 and 4 more` when they are not consecutive. */
+/**
+ * `items 8 to 14` (or `item 8`); `items 4, 6, 10, 12, 13 and 4 more` when they are not consecutive. Counted from 1
+ * (the upload of indexes 7 to 13 holds items 8 to 14).
+ */
 export function describeUploadItems(upload: ItemsUpload): string {
 	const indexes = upload.itemIndexes;
 	const first = indexes[0] ?? upload.firstItem;
 	const last = indexes[indexes.length - 1] ?? first;
-	if (last === first) return `item ${first}`;
-	if (last - first + 1 === indexes.length) return `items ${first} to ${last}`;
-	return listWithMore(indexes, 'items');
+	if (last === first) return `item ${first + 1}`;
+	if (last - first + 1 === indexes.length) return `items ${first + 1} to ${last + 1}`;
+	return itemList(indexes);
 }
 
 /**

@@ -19,7 +19,7 @@ import {
 	wantsOutputPerRecord,
 } from '../settings';
 import { CellValueError } from '../spreadsheet/values';
-import { dryRunResultJson, recordResults } from '../results';
+import { dryRunRecordResults, dryRunResultJson, recordResults } from '../results';
 import { type SpreadsheetFile } from '../upload';
 import { checkItemsUpload, mergeFindings, uncheckedItemsUpload } from './itemsChecks';
 import {
@@ -33,6 +33,7 @@ import {
 /** Source "Input Items" as the pipeline runs it. */
 export class ItemsSource implements UploadSource {
 	private perRecord: boolean;
+	private dryRunPerRecord = false;
 	private readonly items: IDataObject[];
 	private itemsPlan: ItemsPlan | undefined;
 	private readonly planned = new Map<PlannedUpload, ItemsUpload>();
@@ -57,6 +58,7 @@ export class ItemsSource implements UploadSource {
 			runOptions = readRunOptionsForAllItems(this.ctx, this.items.length);
 			itemsOptions = readItemsOptionsForAllItems(this.ctx, this.items.length);
 			this.perRecord = itemsOptions.outputPerRecord;
+			this.dryRunPerRecord = itemsOptions.dryRunPerRecord;
 			if (!runOptions.dryRun) await credentials(0);
 		} catch (error) {
 			return { uploads: [], failures: [{ ...this.failure(error, this.allItems()), readOnce: true }] };
@@ -93,13 +95,22 @@ export class ItemsSource implements UploadSource {
 	fileFailure(error: unknown): Failure {
 		// A refused value gets here only when the checks were skipped: they would have found it first.
 		if (!(error instanceof CellValueError)) return this.failure(error, this.allItems());
-		const refusal = new InvalidInputError(error.message, 'Nothing was sent to CommCare.');
+		const refusal = new InvalidInputError(error.message, `${error.description} Nothing was sent to CommCare.`);
 		return this.failure(refusal, this.perRecord ? this.allItems() : [error.itemIndex]);
 	}
 
 	recordItems(upload: PlannedUpload, json: UploadResultJson): INodeExecutionData[] {
 		const itemsUpload = this.planned.get(upload) as ItemsUpload;
 		return recordResults(itemsUpload, json, json.warnings).map((record) => ({
+			json: record.json,
+			pairedItem: { item: record.itemIndex },
+		}));
+	}
+
+	dryRunRecordItems(upload: PlannedUpload): INodeExecutionData[] | null {
+		if (!this.dryRunPerRecord) return null;
+		const itemsUpload = this.planned.get(upload) as ItemsUpload;
+		return dryRunRecordResults(itemsUpload, upload.dryRunJson).map((record) => ({
 			json: record.json,
 			pairedItem: { item: record.itemIndex },
 		}));

@@ -16,7 +16,10 @@ export async function inspectCsv(input: Readable, collector: RowCollector): Prom
 			Promise.reject(
 				error instanceof SpreadsheetReadError
 					? error
-					: new SpreadsheetReadError(`The .csv file could not be read (${error.message}).`),
+					: new SpreadsheetReadError(
+							`The .csv file could not be read (${error.message})`,
+							'CommCare could not read it either. Re-save it as .csv (UTF-8) or .xlsx.',
+						),
 			),
 		);
 	} finally {
@@ -79,7 +82,8 @@ class CsvChunker extends Transform {
 
 	private tooLong(what: 'line' | 'row'): SpreadsheetReadError {
 		return new SpreadsheetReadError(
-			`The .csv file has a ${what} longer than ${MAX_CSV_ROW_BYTES / 1024 / 1024} MB: possibly not a real spreadsheet. Nothing was uploaded.`,
+			`The .csv file has a ${what} longer than ${MAX_CSV_ROW_BYTES / 1024 / 1024} MB`,
+			'It is possibly not a real spreadsheet: check that the right file was given.',
 		);
 	}
 }

@@ -71,7 +71,8 @@ export class InflateBudget {
 
 	private refusal(why: string): SpreadsheetReadError {
 		return new SpreadsheetReadError(
-			`The .xlsx file was not read to the end: ${why}. It is possibly not a real spreadsheet; nothing was uploaded.`,
+			`The .xlsx file was not read to the end: ${why}`,
+			'It is possibly not a real spreadsheet: check that the right file was given.',
 		);
 	}
 }

@@ -30,10 +30,7 @@ export async function inspectSpreadsheet(
 ): Promise<SheetInspection> {
 	const collector = new RowCollector(extension, opts.valueColumns, opts.searchColumn);
 	if (extension === 'xls') {
-		return collector.finish(
-			[],
-			'Checks before upload are not available for .xls files (they cannot be read here). Save the file as .xlsx to have it checked.',
-		);
+		return collector.finish([], 'Checks before upload are not available for .xls files (they cannot be read here)');
 	}
 	const stream = toReadable(input);
 	if (extension === 'csv') return inspectCsv(stream, collector);

@@ -65,7 +65,11 @@ export interface SheetInspection {
 
 /** Thrown when the file cannot be read at all. The server would reject it too (docs/commcare-api.md §3, check 4b). */
 export class SpreadsheetReadError extends Error {
-	constructor(message: string) {
+	/** `message`: one line saying what could not be read; `description`: why it matters and what to do. */
+	constructor(
+		message: string,
+		readonly description: string,
+	) {
 		super(message);
 		this.name = 'SpreadsheetReadError';
 	}

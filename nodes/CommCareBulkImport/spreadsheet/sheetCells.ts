@@ -116,7 +116,8 @@ function sharedStringIndex(raw: RawCell, parts: WorkbookParts): number {
 	const index = Number(raw.text);
 	if (!(Number.isInteger(index) && index >= 0 && index < parts.strings.size)) {
 		throw new SpreadsheetReadError(
-			`Cell ${raw.ref} refers to text the .xlsx file does not have (shared string ${raw.text}): CommCare's reader would fail on it. Re-save the file in Excel, LibreOffice or Google Sheets.`,
+			`Cell ${raw.ref} refers to text the .xlsx file does not have (shared string ${raw.text})`,
+			"CommCare's reader would fail on it. Re-save the file in Excel, LibreOffice or Google Sheets.",
 		);
 	}
 	return index;
@@ -160,7 +161,8 @@ function cellValue(raw: RawCell, parts: WorkbookParts): unknown {
 
 function unreadableCell(raw: RawCell, what: string): SpreadsheetReadError {
 	return new SpreadsheetReadError(
-		`Cell ${raw.ref} holds '${(raw.text ?? '').slice(0, 40)}' as ${what}, which CommCare's reader cannot read: the upload would fail. Re-save the file in Excel, LibreOffice or Google Sheets, or fix the cell.`,
+		`Cell ${raw.ref} holds '${(raw.text ?? '').slice(0, 40)}' as ${what}, which CommCare's reader cannot read`,
+		'The upload would fail. Re-save the file in Excel, LibreOffice or Google Sheets, or fix the cell.',
 	);
 }
 

@@ -147,7 +147,8 @@ function rowNumberOf(r: string | undefined, previous: number): number {
 	const number = Number(r.trim());
 	if (r.trim() !== '' && Number.isInteger(number)) return number;
 	throw new SpreadsheetReadError(
-		`The .xlsx file has a row numbered '${r}', which CommCare's reader cannot read. Re-save the file in Excel, LibreOffice or Google Sheets.`,
+		`The .xlsx file has a row numbered '${r}', which CommCare's reader cannot read`,
+		'Re-save the file in Excel, LibreOffice or Google Sheets.',
 	);
 }
 
@@ -156,7 +157,8 @@ function sheetDimension(ref: string): { ref: string; maxColumn: number | null; m
 	const match = /^\$?([A-Za-z]{1,3})?\$?(\d+)?(?::\$?([A-Za-z]{1,3})?\$?(\d+)?)?$/.exec(ref);
 	if (!match || (match[1] === undefined && match[2] === undefined)) {
 		throw new SpreadsheetReadError(
-			`The .xlsx file's sheet gives its size as '${ref}', which is not a cell range: CommCare's reader cannot open it. Re-save the file in Excel, LibreOffice or Google Sheets.`,
+			`The .xlsx file's sheet gives its size as '${ref}', which is not a cell range`,
+			"CommCare's reader cannot open it. Re-save the file in Excel, LibreOffice or Google Sheets.",
 		);
 	}
 	const [, firstColumn, firstRow, lastColumnLetters, lastRow] = match;

@@ -48,18 +48,25 @@ export type CellValue = string | number | boolean | Date | null;
 
 export type CellProblem = 'nested' | 'tooLong' | 'notFiniteNumber' | 'invalidDate' | 'unstorableCharacters';
 
-/** An item value that cannot become a cell. Names the key and the item so the user can find it. */
+/**
+ * An item value that cannot become a cell. The message names the key and the item (counted from 1, as a person
+ * does) so the user can find it; the description says what to do.
+ */
 export class CellValueError extends Error {
 	constructor(
 		readonly column: string,
 		readonly itemIndex: number,
 		readonly problem: CellProblem,
 		message: string,
+		readonly description: string,
 	) {
 		super(message);
 		this.name = 'CellValueError';
 	}
 }
+
+/** What to do about a value the rules refuse, whatever it is. */
+const LEAVE_OUT = 'or leave the column out (Options → Columns to Exclude)';
 
 export interface CellOptions {
 	/** Write the value as text whatever its type (ids and search columns). */
@@ -87,7 +94,12 @@ export class ColumnConverter {
 				return this.fromString(value, itemIndex);
 			case 'number':
 				if (!Number.isFinite(value)) {
-					throw this.error(itemIndex, 'notFiniteNumber', `holds ${String(value)}, which a spreadsheet cannot store`);
+					throw this.error(
+						itemIndex,
+						'notFiniteNumber',
+						`holds ${String(value)}, which a spreadsheet cannot store`,
+						`Give it a number, ${LEAVE_OUT}.`,
+					);
 				}
 				// Below 1e-4 CommCare's reader would print the number its own way (`0.00005` as `5e-05`): written as the
 				// text the rule promises instead.
@@ -118,7 +130,8 @@ export class ColumnConverter {
 				throw this.error(
 					itemIndex,
 					'unstorableCharacters',
-					`holds characters a spreadsheet cannot store (${describeUnstorable(text)}); as an id it would change without a trace. Remove them from the id`,
+					`holds characters a spreadsheet cannot store (${describeUnstorable(text)})`,
+					'As an id it would change without a trace. Remove them from the id.',
 				);
 			}
 			return text;
@@ -140,7 +153,9 @@ export class ColumnConverter {
 	private wallClock: ((date: Date) => Date) | undefined;
 
 	private fromDate(date: Date, itemIndex: number): CellValue {
-		if (Number.isNaN(date.getTime())) throw this.error(itemIndex, 'invalidDate', 'holds an invalid date');
+		if (Number.isNaN(date.getTime())) {
+			throw this.error(itemIndex, 'invalidDate', 'holds an invalid date', `Give it a valid date, ${LEAVE_OUT}.`);
+		}
 		this.wallClock ??= wallClockIn(this.opts.timeZone);
 		const time = this.wallClock(date).getTime();
 		const wholeSeconds = new Date(time - mod(time, 1000));
@@ -153,7 +168,8 @@ export class ColumnConverter {
 			throw this.error(
 				itemIndex,
 				'tooLong',
-				`is ${text.length} characters long; a spreadsheet cell holds at most ${MAX_CELL_LENGTH}. Shorten it or leave the column out`,
+				`is ${text.length} characters long; a spreadsheet cell holds at most ${MAX_CELL_LENGTH}`,
+				`Shorten it, ${LEAVE_OUT}.`,
 			);
 		}
 		return text;
@@ -163,12 +179,19 @@ export class ColumnConverter {
 		return this.error(
 			itemIndex,
 			'nested',
-			`holds ${what}, which a spreadsheet cell cannot hold. Flatten it (e.g. with a Set node), exclude the column, or turn on the option to write nested values as JSON text`,
+			`holds ${what}, which a spreadsheet cell cannot hold`,
+			'Flatten it (e.g. with a Set node), exclude the column, or turn on Options → Write Nested Values as JSON to write it as JSON text.',
 		);
 	}
 
-	private error(itemIndex: number, problem: CellProblem, what: string): CellValueError {
-		return new CellValueError(this.column, itemIndex, problem, `Key '${this.column}' of item ${itemIndex} ${what}.`);
+	private error(itemIndex: number, problem: CellProblem, what: string, toDo: string): CellValueError {
+		return new CellValueError(
+			this.column,
+			itemIndex,
+			problem,
+			`Key '${this.column}' of item ${itemIndex + 1} ${what}`,
+			toDo,
+		);
 	}
 }
 

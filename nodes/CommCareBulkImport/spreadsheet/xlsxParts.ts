@@ -164,7 +164,8 @@ async function* meteredStyles(xml: AsyncIterable<Buffer>, count: (bytes: number)
 	for await (const chunk of xml) {
 		if (count(chunk.length) > XLSX_READ_LIMITS.stylesBytes) {
 			throw new SpreadsheetReadError(
-				`The .xlsx file's styles part is larger than ${megabytes(XLSX_READ_LIMITS.stylesBytes)}: possibly not a real spreadsheet. Nothing was uploaded.`,
+				`The .xlsx file's styles part is larger than ${megabytes(XLSX_READ_LIMITS.stylesBytes)}`,
+				'It is possibly not a real spreadsheet: check that the right file was given.',
 			);
 		}
 		yield chunk;

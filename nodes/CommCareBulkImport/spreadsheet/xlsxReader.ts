@@ -31,14 +31,16 @@ export async function inspectXlsx(input: Readable, collector: RowCollector): Pro
 				error instanceof SpreadsheetReadError
 					? error
 					: new SpreadsheetReadError(
-							`The .xlsx file could not be read (${error.message}). Is it a valid, unprotected .xlsx file?`,
+							`The .xlsx file could not be read (${error.message})`,
+							'Is it a valid, unprotected .xlsx file? Save it again as .xlsx (without a password).',
 						),
 			),
 		);
 		const sheetNames = (parts.sheets ?? []).map((sheet) => sheet.name);
 		if (sheetNames.length === 0 || !found) {
 			throw new SpreadsheetReadError(
-				'The file is not a readable .xlsx workbook (no sheets found). It may be password-protected, or another format with an .xlsx name.',
+				'The file is not a readable .xlsx workbook (no sheets found)',
+				'It may be password-protected, or another format with an .xlsx name. Save it again as .xlsx (without a password).',
 			);
 		}
 		return collector.finish(sheetNames, null);

@@ -71,7 +71,8 @@ class MarkupGuard {
 
 	private refusal(): SpreadsheetReadError {
 		return new SpreadsheetReadError(
-			`The .xlsx file holds a text of more than ${megabytes(this.max)} in one piece, which no spreadsheet cell can: possibly not a real spreadsheet. Nothing was uploaded.`,
+			`The .xlsx file holds a text of more than ${megabytes(this.max)} in one piece, which no spreadsheet cell can`,
+			'It is possibly not a real spreadsheet: check that the right file was given.',
 		);
 	}
 }

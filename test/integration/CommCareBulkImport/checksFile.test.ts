@@ -72,9 +72,9 @@ describe('errors only a file can have: the node stops before any request', () =>
 			['', 'Asha', 'x'],
 		]);
 		const error = await refusal([binaryItem(sheet, 'numbers.xlsx')]);
-		expect(error.message).toMatch(
-			/^'numbers\.xlsx' \(item 0\) not uploaded: Header '2024' \(column C\) is a number, not text\. CommCare rejects the upload/,
-		);
+		// The first input item is "item 1".
+		expect(error.message).toBe("'numbers.xlsx' (item 1) not uploaded: Header '2024' (column C) is a number, not text");
+		expect(error.description).toMatch(/^CommCare rejects the upload: headers must be text naming a case property\./);
 	});
 
 	it('duplicateHeader: the same header twice', async () => {
@@ -83,25 +83,22 @@ describe('errors only a file can have: the node stops before any request', () =>
 			['', 'Asha', 'Kisumu', 'A'],
 		]);
 		const error = await refusal([binaryItem(sheet, 'twice.xlsx')]);
-		expect(error.message).toMatch(
-			/^'twice\.xlsx' \(item 0\) not uploaded: Header 'name' appears 2 times \(columns B, D\)\./,
-		);
+		expect(error.message).toBe("'twice.xlsx' (item 1) not uploaded: Header 'name' appears 2 times (columns B, D)");
 	});
 
 	it('sheetNamedAfterCaseType: the only sheet named like the case type', async () => {
 		const sheet = await xlsxFile({ patient: patients });
 		const error = await refusal([binaryItem(sheet, 'patients.xlsx')]);
-		expect(error.message).toMatch(
-			/^'patients\.xlsx' \(item 0\) not uploaded: The sheet is named 'patient', like the case type\. CommCare then switches to multi-sheet mode/,
+		expect(error.message).toBe(
+			"'patients.xlsx' (item 1) not uploaded: The sheet is named 'patient', like the case type",
 		);
+		expect(error.description).toMatch(/^CommCare then switches to multi-sheet mode/);
 	});
 
 	it('missingSearchColumn: no column named like the search column', async () => {
 		const sheet = await xlsxFile([['name'], ['Asha']]);
 		const error = await refusal([binaryItem(sheet, 'nameonly.xlsx')]);
-		expect(error.message).toMatch(
-			/^'nameonly\.xlsx' \(item 0\) not uploaded: The search column 'case_id' is not in the sheet\./,
-		);
+		expect(error.message).toBe("'nameonly.xlsx' (item 1) not uploaded: The ID column 'case_id' is not in the sheet");
 	});
 
 	it.each<BinaryMode>(['default', 'filesystem'])(
@@ -112,7 +109,7 @@ describe('errors only a file can have: the node stops before any request', () =>
 				['', 'Asha', 'x'],
 			]);
 			const error = await refusal([binaryItem(sheet, 'typed.xlsx', { mode })]);
-			expect(error.message).toMatch(/^'typed\.xlsx' \(item 0\) not uploaded: Column 'type' is reserved/);
+			expect(error.message).toBe("'typed.xlsx' (item 1) not uploaded: Column 'type' is reserved");
 		},
 	);
 });
@@ -127,8 +124,8 @@ describe('warnings only a file can have: the upload goes, the warning rides alon
 		expect(warningsOf(outputs[0][0])).toEqual([
 			{
 				code: 'checksUnavailable',
-				message:
-					'Checks before upload are not available for .xls files (they cannot be read here). Save the file as .xlsx to have it checked.',
+				message: 'Checks before upload are not available for .xls files (they cannot be read here)',
+				description: 'Save the file as .xlsx to have it checked; as it is, it is uploaded unchecked.',
 			},
 		]);
 		expect((outputs[0][0].json as UploadResultJson).rowCount).toBeNull();
@@ -146,15 +143,40 @@ describe('warnings only a file can have: the upload goes, the warning rides alon
 		const { outputs } = await run([binaryItem(sheet, 'two.xlsx')]);
 		const warnings = warningsOf(outputs[0][0]);
 		expect(codes(warnings)).toEqual(['possibleMultiSheetMode', 'extraSheetsIgnored']);
-		expect(warnings[1].message).toBe(
-			"The file has 2 sheets; only the first, 'cases', is imported. 'patient' is ignored.",
-		);
+		expect(warnings[1]).toMatchObject({
+			message: "The file has 2 sheets; only the first, 'cases', is imported",
+			description: "'patient' is ignored. Move their data to the first sheet if it is to be imported.",
+		});
 		expect(
 			emulator.cases
 				.byType('demo', 'patient')
 				.map((c) => c.name)
 				.sort(),
 		).toEqual(['Asha', 'Baraka']);
+	});
+
+	it('blankNames: rows of a file that create cases without a name (sheet rows named; no items for a file)', async () => {
+		const sheet = await xlsxFile([
+			['case_id', 'name', 'age'],
+			['', 'Asha', 30],
+			['', '', 31],
+			['c0ffee', '', 32],
+			['', null, 33],
+		]);
+		const { outputs } = await run([binaryItem(sheet, 'names.xlsx')], { options: { dryRun: true } });
+		const report = outputs[0][0].json as DryRunResultJson;
+		// A row with a case ID updates (or, unknown, may create): only the rows without one certainly create.
+		expect(report.warnings).toEqual([
+			{
+				code: 'blankNames',
+				message: "Sheet rows 3 and 5 create cases with an empty name in 'name'",
+				description:
+					"Matching by case ID, a row without one always creates a case, named by its 'name' cell. Fill in the names, or set Name Column to the column holding them.",
+				column: 'name',
+				rows: [3, 5],
+			},
+		]);
+		expect(report.wouldUpload).toBe(true);
 	});
 
 	it('csvHeaderMayBeRetyped: a CSV header CommCare may read as a boolean (dry run)', async () => {
@@ -164,8 +186,8 @@ describe('warnings only a file can have: the upload goes, the warning rides alon
 		const report = outputs[0][0].json as DryRunResultJson;
 		expect(report).toMatchObject({ wouldUpload: true, rowCount: 1, errors: [] });
 		expect(report.warnings).toEqual([expect.objectContaining({ code: 'csvHeaderMayBeRetyped', column: 'yes' })]);
-		expect(report.warnings[0].message).toMatch(
-			/^Header 'yes' \(column C\) is a word CommCare converts when it reads a CSV file/,
+		expect(report.warnings[0].message).toBe(
+			"Header 'yes' (column C) is a word CommCare converts when it reads a CSV file (to a boolean or a number)",
 		);
 	});
 });
@@ -213,7 +235,7 @@ describe('every file is checked before the first upload', () => {
 
 	it('a bad second file stops the run before the first is sent', async () => {
 		const error = await refusal(await files());
-		expect(error.message).toMatch(/^'second\.xlsx' \(item 1\) not uploaded: Column 'closed' is reserved/);
+		expect(error.message).toBe("'second.xlsx' (item 2) not uploaded: Column 'closed' is reserved");
 	});
 
 	it('with Continue On Fail the bad file is an error item with its findings, the others go', async () => {

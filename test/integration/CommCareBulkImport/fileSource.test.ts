@@ -288,13 +288,13 @@ describe('CommCare Bulk Import (binary source) against the emulator', () => {
 		it('lists the binary fields the item has when the named one is missing', async () => {
 			const item = binaryItem(await xlsxFile(patients), 'patients.xlsx', { property: 'attachment' });
 			const error = await failure({ items: [item] });
-			expect(error.message).toBe("Item 0 has no binary field 'data'; its binary fields are: 'attachment'");
+			expect(error.message).toBe("Item 1 has no binary field 'data'; its binary fields are: 'attachment'");
 			expect(emulator.requests).toHaveLength(0);
 		});
 
 		it('says so when the item has no binary data at all', async () => {
 			const error = await failure({ items: [{ json: { name: 'x' } }] });
-			expect(error.message).toBe("Item 0 has no binary data, so there is no file in 'data' to upload");
+			expect(error.message).toBe("Item 1 has no binary data, so there is no file in 'data' to upload");
 			expect(emulator.requests).toHaveLength(0);
 		});
 

@@ -13,6 +13,7 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBulkImport.node';
 import { temporaryFolderPrefix } from '../../../nodes/CommCareBulkImport/temporaryFolder';
 import type {
+	DryRunRecordJson,
 	DryRunResultJson,
 	CheckFinding,
 	RecordResultJson,
@@ -49,8 +50,10 @@ async function run(
 ) {
 	return await runNode({
 		node,
+		// One output item per upload unless a test asks for records (a new node's default: perRecord.test.ts).
 		parameters: {
 			...ITEMS_BY_CASE_ID,
+			output: 'perUpload',
 			...parameters,
 		},
 		credentials: (extra.credentials === null ? undefined : (extra.credentials ?? credentials())) as never,
@@ -344,7 +347,7 @@ describe('rows per upload', () => {
 	});
 
 	it("in per-record mode each record carries its own upload's status_url and its row in that upload", async () => {
-		const { outputs } = await run(twenty, { options: { rowsPerUpload: 7, outputPerRecord: true } });
+		const { outputs } = await run(twenty, { output: 'perRecord', options: { rowsPerUpload: 7 } });
 		const statusUrls = emulator.uploads.map((u) => (u.body as { status_url: string }).status_url);
 		expect(outputs[0]).toHaveLength(20);
 		outputs[0].forEach((item, index) => {
@@ -366,8 +369,8 @@ describe('rows per upload', () => {
 		const items = [...twenty.slice(0, 19), { name: 'Last', details: { nested: true } }];
 		// The other items lack 'details': they would clear it, which is what this run asks for.
 		const error = await failure(items, { options: { rowsPerUpload: 7, missingFields: 'clear' } });
-		expect(error.message).toMatch(
-			/^The input items were not uploaded: Upload 3 of 3: Key 'details' of item 19 holds an object/,
+		expect(error.message).toBe(
+			"The input items were not uploaded: Upload 3 of 3: Key 'details' of item 20 holds an object, which a spreadsheet cell cannot hold",
 		);
 		expect(emulator.requests).toHaveLength(0);
 	});
@@ -412,6 +415,73 @@ describe('dry run', () => {
 		expect(report.wouldUpload).toBe(false);
 		expect(report.errors.map((e) => e.code)).toEqual(['reservedHeader']);
 	});
+
+	it("per record (a new node's default): one item per record, with its findings and its upload's, paired to it", async () => {
+		const items = [
+			{ name: 'A', extra: 1 },
+			{ name: 'N'.repeat(300), extra: null },
+			{ name: 'C', extra: null },
+			{ name: 'D', extra: 2 },
+		];
+		const { outputs } = await run(
+			items,
+			{ output: 'perRecord', options: { dryRun: true, rowsPerUpload: 2 } },
+			{ credentials: null },
+		);
+		expect(emulator.requests).toHaveLength(0);
+		expect(outputs[0].map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }, { item: 3 }]);
+		const records = outputs[0].map((item) => json<DryRunRecordJson>(item));
+		expect(records.map((record) => [record.dryRun, record.checked, record.wouldUpload, record.row])).toEqual([
+			[true, true, true, 2],
+			[true, true, true, 3],
+			[true, true, true, 2],
+			[true, true, true, 3],
+		]);
+		expect(records.map((record) => record.record)).toEqual(items);
+		// Only the record the finding names carries it.
+		expect(records.map((record) => record.warnings.map((w) => w.code))).toEqual([[], ['nameTooLong'], [], []]);
+		expect(records.map((record) => record.errors)).toEqual([[], [], [], []]);
+		expect(records[2].upload).toMatchObject({
+			dryRun: true,
+			fileName: 'cases_2_of_2.xlsx',
+			uploadNumber: 2,
+			firstItem: 2,
+		});
+		expect(records[0].upload).not.toHaveProperty('errors');
+		expect(records[0].upload).not.toHaveProperty('warnings');
+		expect(records[0]).not.toHaveProperty('status_url');
+	});
+
+	it('per record, an error about one record stops its whole upload: every record of it would not be sent', async () => {
+		const items = [
+			{ case_id: 'c-1', name: 'A', age: 30 },
+			{ case_id: 'c-2', name: 'B' },
+			{ case_id: 'c-3', name: 'C', age: 31 },
+		];
+		const { outputs } = await run(items, { output: 'perRecord', options: { dryRun: true } }, { credentials: null });
+		const records = outputs[0].map((item) => json<DryRunRecordJson>(item));
+		// Item 2 lacks 'age', which the others have: the refusal names it, and the upload (all three) would not go.
+		expect(records.map((record) => record.wouldUpload)).toEqual([false, false, false]);
+		expect(records.map((record) => record.errors.map((e) => e.code))).toEqual([[], ['missingField'], []]);
+		expect(records[1].errors[0]).toMatchObject({ column: 'age', items: [1] });
+		// A finding about the whole upload (no item named) is on every record.
+		const general = await run(
+			[
+				{ name: 'A', type: 'x' },
+				{ name: 'B', type: 'y' },
+			],
+			{
+				output: 'perRecord',
+				options: { dryRun: true },
+			},
+		);
+		const both = general.outputs[0].map((item) => json<DryRunRecordJson>(item));
+		expect(both.map((record) => [record.wouldUpload, record.errors.map((e) => e.code)])).toEqual([
+			[false, ['reservedHeader']],
+			[false, ['reservedHeader']],
+		]);
+		expect(emulator.requests).toHaveLength(0);
+	});
 });
 
 describe('values a spreadsheet cannot hold', () => {
@@ -422,15 +492,20 @@ describe('values a spreadsheet cannot hold', () => {
 			{ name: 'C', address: { city: 'Kisumu' } },
 		]);
 		expect(error.message).toBe(
-			"The input items were not uploaded: Key 'address' of item 2 holds an object, which a spreadsheet cell cannot hold. Flatten it (e.g. with a Set node), exclude the column, or turn on the option to write nested values as JSON text.",
+			"The input items were not uploaded: Key 'address' of item 3 holds an object, which a spreadsheet cell cannot hold",
+		);
+		expect(error.description).toBe(
+			'Flatten it (e.g. with a Set node), exclude the column, or turn on Options → Write Nested Values as JSON to write it as JSON text.\nNothing was sent to CommCare.',
 		);
 		expect(emulator.requests).toHaveLength(0);
 	});
 
 	it('with the checks skipped, the writer still refuses it before any request', async () => {
 		const error = await failure([{ name: 'A', tags: ['x'] }], { options: { skipChecks: true } });
-		expect(error.message).toMatch(/^Key 'tags' of item 0 holds an array/);
-		expect(error.description).toBe('Nothing was sent to CommCare.');
+		expect(error.message).toBe("Key 'tags' of item 1 holds an array, which a spreadsheet cell cannot hold");
+		expect(error.description).toBe(
+			'Flatten it (e.g. with a Set node), exclude the column, or turn on Options → Write Nested Values as JSON to write it as JSON text. Nothing was sent to CommCare.',
+		);
 		expect(emulator.requests).toHaveLength(0);
 	});
 });
@@ -468,8 +543,8 @@ describe('continue on fail', () => {
 		expect((item.json.errors as CheckFinding[]).map((e) => [e.code, e.rows, e.items])).toEqual([
 			['nameTooLong', [2], [0]],
 		]);
-		expect(item.json.message).toMatch(
-			/^The input items were not uploaded: Row 2 \(item 0\) has a case name in 'name' longer than 255 characters/,
+		expect(item.json.message).toBe(
+			"The input items were not uploaded: Sheet row 2 (item 1) has a case name in 'name' longer than 255 characters: no row would import",
 		);
 		expect(item.pairedItem).toEqual({ item: 0 });
 		expect(emulator.requests).toHaveLength(0);
@@ -480,11 +555,13 @@ describe('continue on fail', () => {
 			{ name: 'A', nested: [1] },
 			{ name: 'B', nested: null },
 		];
-		const { outputs } = await run(items, { options: { outputPerRecord: true } }, { continueOnFail: true });
+		const { outputs } = await run(items, { output: 'perRecord' }, { continueOnFail: true });
 		expect(outputs[0].map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }]);
 		expect(outputs[0].map((item) => item.json.record)).toEqual(items);
 		for (const item of outputs[0]) {
-			expect(item.json.message).toMatch(/^The input items were not uploaded: Key 'nested' of item 0 holds an array/);
+			expect(item.json.message).toBe(
+				"The input items were not uploaded: Key 'nested' of item 1 holds an array, which a spreadsheet cell cannot hold",
+			);
 			expect(item.json).not.toHaveProperty('row');
 		}
 		expect(emulator.requests).toHaveLength(0);
@@ -528,7 +605,7 @@ describe('an upload failing after others were accepted', () => {
 		const statusUrl = (accepted.body as { status_url: string }).status_url;
 		expect(error.message).toMatch(/^CommCare failed with an internal error \(HTTP 500\)/);
 		expect(error.description).toContain(
-			`Before this failure CommCare accepted this upload, which will import: upload 1 of 2 (items 0 to 2): ${statusUrl}. Do not run the same input again without removing their rows, or they are imported twice.`,
+			`Before this failure CommCare accepted this upload, which will import: upload 1 of 2 (items 1 to 3): ${statusUrl}. Do not run the same input again without removing their rows, or they are imported twice.`,
 		);
 		expect(emulator.imports.size).toBe(1);
 	});

@@ -92,7 +92,8 @@ async function importAndCheck(records: Person[], rowsPerUpload: number, continue
 		credentials: credentials(),
 		parameters: {
 			...ITEMS_BY_CASE_ID,
-			options: { outputPerRecord: true, rowsPerUpload },
+			output: 'perRecord',
+			options: { rowsPerUpload },
 		},
 		items: records.map((record) => ({ json: { ...record } as IDataObject })),
 		continueOnFail,

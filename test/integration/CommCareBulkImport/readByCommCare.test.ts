@@ -35,7 +35,8 @@ async function importItems(typeVersion: number, items: IDataObject[], parameters
 		typeVersion,
 		credentials: credentials(),
 		items: items.map((json) => ({ json })),
-		parameters: { source: 'items', options: { outputPerRecord: true }, ...parameters },
+		// Per record in every version: "Output" from 1.3, the option before it (each version reads only its own).
+		parameters: { source: 'items', output: 'perRecord', options: { outputPerRecord: true }, ...parameters },
 	});
 	const { outputs: routed } = await runNode({
 		node: new CommCareImportStatus(),
@@ -170,8 +171,11 @@ describe('Spreadsheet File: a file CommCare would fail on is refused before uplo
 		const file = await streamedXlsx([header, ['Asha', 'Kibera', 'X1'], ['Baraka', 'Mathare', null]]);
 		const { error } = await uploadFile(file);
 		expect(emulator.requests).toHaveLength(0);
-		expect(error?.message).toContain(
-			"Row 3 has no cell for the ID column 'external_id': the file does not record its sheet's size, so CommCare's reader ends each row at its last cell (and a missing row has none), and the whole import fails with 'external_id'.",
+		expect(error?.message).toBe(
+			"'people.xlsx' (item 1) not uploaded: Sheet row 3 has no cell for the ID column 'external_id'",
+		);
+		expect(error?.description).toMatch(
+			/^The file does not record its sheet's size, so CommCare's reader ends each row at its last cell \(and a missing row has none\), and the whole import fails with 'external_id'\./,
 		);
 		// Sent anyway (Skip Checks), CommCare does what the check said: the whole import fails with the KeyError.
 		const skipped = await uploadFile(file, { skipChecks: true });
@@ -190,7 +194,9 @@ describe('Spreadsheet File: a file CommCare would fail on is refused before uplo
 		]);
 		const { error } = await uploadFile(file);
 		expect(emulator.requests).toHaveLength(0);
-		expect(error?.message).toMatch(/^'people\.xlsx' \(item 0\) not uploaded: Row 3 has no cell for the ID column/);
+		expect(error?.message).toBe(
+			"'people.xlsx' (item 1) not uploaded: Sheet row 3 has no cell for the ID column 'external_id'",
+		);
 	});
 
 	it('a row ending before its last columns: refused, since CommCare would leave them unchanged, not cleared', async () => {
@@ -201,8 +207,11 @@ describe('Spreadsheet File: a file CommCare would fail on is refused before uplo
 		]);
 		const { error } = await uploadFile(file);
 		expect(emulator.requests).toHaveLength(0);
-		expect(error?.message).toContain(
-			"Row 3 ends before the columns 'village', 'phone': the file does not record its sheet's size, so CommCare's reader leaves those properties unchanged on such rows",
+		expect(error?.message).toBe(
+			"'people.xlsx' (item 1) not uploaded: Sheet row 3 ends before the columns 'village', 'phone'",
+		);
+		expect(error?.description).toMatch(
+			/^The file does not record its sheet's size, so CommCare's reader leaves those properties unchanged on such rows/,
 		);
 		// Sent anyway, CommCare leaves them as they were.
 		emulator.cases.add('demo', {

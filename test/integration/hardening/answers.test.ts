@@ -85,9 +85,10 @@ describe('files read within fixed bounds', () => {
 		const error = thrown(await sendFile(readFileSync(path)));
 		expect(error.message).toMatch(
 			declareSizes
-				? /^'patients\.xlsx' \(item 0\) not uploaded: The \.xlsx file was not read to the end: its part 'xl\/worksheets\/sheet1\.xml' says it inflates \d+ times \(\d+(\.\d)? MB from \d+ KB\), which no real spreadsheet does\./
-				: /^'patients\.xlsx' \(item 0\) not uploaded: The \.xlsx file was not read to the end: it inflates more than 200 times \(\d+(\.\d)? MB from \d+ KB read so far\), which no real spreadsheet does\./,
+				? /^'patients\.xlsx' \(item 1\) not uploaded: The \.xlsx file was not read to the end: its part 'xl\/worksheets\/sheet1\.xml' says it inflates \d+ times \(\d+(\.\d)? MB from \d+ KB\), which no real spreadsheet does$/
+				: /^'patients\.xlsx' \(item 1\) not uploaded: The \.xlsx file was not read to the end: it inflates more than 200 times \(\d+(\.\d)? MB from \d+ KB read so far\), which no real spreadsheet does$/,
 		);
+		expect(error.description).toMatch(/^It is possibly not a real spreadsheet: check that the right file was given\./);
 		expect(received(emulator).all).toBe(0);
 		table.record({
 			id: `bounds.zipBomb.${declareSizes ? 'declared' : 'streamed'}`,
@@ -108,9 +109,10 @@ describe('files read within fixed bounds', () => {
 			['', 'Asha', 'x'.repeat(1_200_000)],
 		]);
 		const error = thrown(await sendFile(giant));
-		expect(error.message).toMatch(
-			/The \.xlsx file holds a text of more than 1 MB in one piece, which no spreadsheet cell can/,
+		expect(error.message).toBe(
+			"'patients.xlsx' (item 1) not uploaded: The .xlsx file holds a text of more than 1 MB in one piece, which no spreadsheet cell can",
 		);
+		expect(error.description).toMatch(/^It is possibly not a real spreadsheet: check that the right file was given\./);
 		// 100,000 characters (past Excel's limit, under the 1 MB guard): read, capped, and checked like any long value.
 		const long = await xlsxFile([
 			['case_id', 'name'],
@@ -124,6 +126,7 @@ describe('files read within fixed bounds', () => {
 			area: BOUNDS,
 			case: 'A .xlsx whose inline cell text is 1.2 million characters; another whose name cell is 100,000 characters',
 			userSees: `${error.message} / the second: uploaded, with the warning nameTooLong`,
+			advice: error.description,
 			server: '1 upload (the second file)',
 			lost: 'nothing: the first refused before upload; no cell text is held past 32,767 characters while reading',
 		});
@@ -135,7 +138,10 @@ describe('files read within fixed bounds', () => {
 		const file = await xlsxFile(rows);
 		const error = thrown(await sendFile(file));
 		expect(error.message).toBe(
-			"'patients.xlsx' (item 0) not uploaded: The sheet has more than 100,000 data rows (row 100,002 holds data, and the checks stopped reading there): CommCare's importer takes at most 100,000. Split the rows over several files, or use Source \"Input Items\", which splits them by Rows per Upload.",
+			"'patients.xlsx' (item 1) not uploaded: The sheet has more than 100,000 data rows (sheet row 100,002 holds data)",
+		);
+		expect(error.description).toMatch(
+			/^CommCare's importer takes at most 100,000, and the checks stopped reading there\. Split the rows over several files, or use Source "Input Items", which splits them by Rows per Upload\./,
 		);
 		expect(received(emulator).all).toBe(0);
 		table.record({
@@ -143,6 +149,7 @@ describe('files read within fixed bounds', () => {
 			area: BOUNDS,
 			case: 'A .xlsx with 100,001 data rows',
 			userSees: error.message,
+			advice: error.description,
 			server: serverLine(),
 			lost: 'nothing: refused before upload (with Skip Checks it is sent as it is)',
 		});
@@ -155,9 +162,8 @@ describe('files read within fixed bounds', () => {
 			Buffer.from('\n'),
 		]);
 		const error = thrown(await sendFile(csv, 'patients.csv'));
-		expect(error.message).toBe(
-			"'patients.csv' (item 0) not uploaded: The .csv file has a line longer than 8 MB: possibly not a real spreadsheet. Nothing was uploaded.",
-		);
+		expect(error.message).toBe("'patients.csv' (item 1) not uploaded: The .csv file has a line longer than 8 MB");
+		expect(error.description).toMatch(/^It is possibly not a real spreadsheet: check that the right file was given\./);
 		expect(received(emulator).all).toBe(0);
 		// Before, a 7 MB line took fast-csv half a minute (it re-read the unfinished row with every 64 KB piece).
 		const long = Buffer.concat([
@@ -172,6 +178,7 @@ describe('files read within fixed bounds', () => {
 			area: BOUNDS,
 			case: 'A .csv with a 9 MB line; another with a 7 MB line',
 			userSees: `${error.message} / the second: uploaded (read in well under a second)`,
+			advice: error.description,
 			server: '1 upload (the second file)',
 			lost: 'nothing: the first refused before upload',
 		});

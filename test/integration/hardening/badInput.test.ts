@@ -75,8 +75,11 @@ const serverLine = () => uploadsLine(emulator);
 
 const REFUSED_BY_SERVER = 'CommCare refused the file before queueing the import; nothing was imported.';
 const NOTHING_SENT = 'nothing: refused before any request';
+/** How a refusal of the checks ends its description, when skipping the checks would send the data as it is. */
 const CHECKS_ADVICE =
-	'Nothing was sent to CommCare: the checks before upload found what CommCare would refuse or fail on. Fix the data and run again, or turn on Options → Skip Checks Before Upload to send it as it is.';
+	'Nothing was sent to CommCare. Fix the data and run again, or turn on Options → Skip Checks Before Upload to send it as it is.';
+/** The description of a refusal of the checks: what to do about its (first) problem, then the advice above. */
+const checksAdvice = (toDo: string) => `${toDo}\n${CHECKS_ADVICE}`;
 const SKIP_CHECKS = { options: { skipChecks: true } };
 
 /** With the checks skipped, the file goes to CommCare: the server's own refusal, and nothing queued. */
@@ -93,7 +96,7 @@ describe('the file', () => {
 		const item = binaryItem(await xlsxFile(patients), 'patients.xlsx', { property: 'attachment' });
 		item.binary!.photo = { ...item.binary!.attachment, fileName: 'photo.jpg', mimeType: 'image/jpeg' };
 		const error = thrown(await upload({ items: [item] }));
-		expect(error.message).toBe("Item 0 has no binary field 'data'; its binary fields are: 'attachment', 'photo'");
+		expect(error.message).toBe("Item 1 has no binary field 'data'; its binary fields are: 'attachment', 'photo'");
 		expect(error.description).toBe('Set "Input Data Field Name" to the field that holds the spreadsheet.');
 		expect(received(emulator).all).toBe(0);
 		table.record({
@@ -113,10 +116,10 @@ describe('the file', () => {
 	it('a PDF renamed .xlsx: refused before any request (it cannot be read); the server says "not a zip file"', async () => {
 		const items = [binaryItem(Buffer.from('%PDF-1.4\n%âãÏÓ\n1 0 obj\n<<>>\nendobj\n'), 'report.xlsx')];
 		const error = thrown(await upload({ items }));
-		expect(error.message).toMatch(
-			/^'report\.xlsx' \(item 0\) not uploaded: The \.xlsx file could not be read \(.+\)\. Is it a valid, unprotected \.xlsx file\?$/,
+		expect(error.message).toMatch(/^'report\.xlsx' \(item 1\) not uploaded: The \.xlsx file could not be read \(.+\)$/);
+		expect(error.description).toBe(
+			checksAdvice('Is it a valid, unprotected .xlsx file? Save it again as .xlsx (without a password).'),
 		);
-		expect(error.description).toBe(CHECKS_ADVICE);
 		expect(received(emulator).all).toBe(0);
 		const server = serverLine();
 		await expectServerRefusal(items, UPLOAD_MESSAGES.fileError('File is not a zip file'));
@@ -139,10 +142,10 @@ describe('the file', () => {
 		]);
 		const items = [binaryItem(encrypted, 'locked.xlsx')];
 		const error = thrown(await upload({ items }));
-		expect(error.message).toMatch(
-			/^'locked\.xlsx' \(item 0\) not uploaded: The \.xlsx file could not be read \(.+\)\. Is it a valid, unprotected \.xlsx file\?$/,
+		expect(error.message).toMatch(/^'locked\.xlsx' \(item 1\) not uploaded: The \.xlsx file could not be read \(.+\)$/);
+		expect(error.description).toBe(
+			checksAdvice('Is it a valid, unprotected .xlsx file? Save it again as .xlsx (without a password).'),
 		);
-		expect(error.description).toBe(CHECKS_ADVICE);
 		expect(received(emulator).all).toBe(0);
 		const server = serverLine();
 		await expectServerRefusal(items, UPLOAD_MESSAGES.passwordProtected);
@@ -161,13 +164,17 @@ describe('the file', () => {
 		'an empty file (%s binary mode): refused before any request',
 		async (mode) => {
 			const error = thrown(await upload({ items: [binaryItem(Buffer.alloc(0), 'empty.xlsx', { mode })] }));
-			expect(error.message).toBe("The file 'empty.xlsx' is empty (0 bytes); there is nothing to import");
+			expect(error.message).toBe("The file 'empty.xlsx' is empty (0 bytes)");
+			expect(error.description).toBe(
+				'There is nothing to import: check that the node before this one gives the spreadsheet itself.',
+			);
 			expect(received(emulator).all).toBe(0);
 			table.record({
 				id: `input.emptyFile.${mode}`,
 				area: AREA,
 				case: `An empty (0-byte) .xlsx, binary data ${mode === 'default' ? 'in memory' : 'on disk (filesystem mode)'}`,
 				userSees: error.message,
+				advice: error.description,
 				server: serverLine(),
 				lost: NOTHING_SENT,
 			});
@@ -177,8 +184,9 @@ describe('the file', () => {
 	it('a sheet with only the header row: refused before any request; with the checks skipped, an empty Success', async () => {
 		const items = [binaryItem(await xlsxFile([['case_id', 'name']]), 'header-only.xlsx')];
 		const error = thrown(await upload({ items }));
-		expect(error.message).toBe(
-			"'header-only.xlsx' (item 0) not uploaded: The sheet has a header row but no data rows: there is nothing to import. Check that the right file (or input) was used.",
+		expect(error.message).toBe("'header-only.xlsx' (item 1) not uploaded: The sheet has a header row but no data rows");
+		expect(error.description).toBe(
+			checksAdvice('There is nothing to import. Check that the right file (or input) was used.'),
 		);
 		expect(received(emulator).all).toBe(0);
 		const server = serverLine();
@@ -209,9 +217,11 @@ describe('the file', () => {
 		const items = [binaryItem(await sheet(301), 'wide.xlsx')];
 		const error = thrown(await upload({ items }));
 		expect(error.message).toBe(
-			"'wide.xlsx' (item 0) not uploaded: The sheet has 301 columns; CommCare accepts at most 300 and rejects the upload. Split the properties over several imports (each with the search column).",
+			"'wide.xlsx' (item 1) not uploaded: The sheet has 301 columns; CommCare accepts at most 300",
 		);
-		expect(error.description).toBe(CHECKS_ADVICE);
+		expect(error.description).toBe(
+			checksAdvice('CommCare rejects the upload. Split the properties over several imports (each with the ID column).'),
+		);
 		expect(received(emulator).all).toBe(0);
 		const line = serverLine();
 		await expectServerRefusal(items, UPLOAD_MESSAGES.tooManyColumns);
@@ -238,10 +248,18 @@ describe('the file', () => {
 		const error = thrown(await upload({ items }));
 		// 'prénom' is valid (a letter first, then Unicode word characters), the other three are not.
 		expect(error.message).toBe(
-			"'headers.xlsx' (item 0) not uploaded: Header 'first name' (column C) contains a space. CommCare rejects the whole upload: headers are case property names and must start with a letter and contain only letters, digits, underscores and hyphens. Rename the column. (and 2 more problems, listed in the details)",
+			"'headers.xlsx' (item 1) not uploaded: Header 'first name' (column C) contains a space (and 2 more problems)",
 		);
-		expect(error.description).toContain("• Header '2nd_visit' (column D) does not start with a letter (a-z, A-Z).");
-		expect(error.description).toContain("• Header 'weight/kg' (column E) contains '/'.");
+		expect(error.description).toBe(
+			checksAdvice(
+				[
+					'CommCare rejects the whole upload: headers are case property names and must start with a letter and contain only letters, digits, underscores and hyphens. Rename the column.',
+					'Also:',
+					"• Header '2nd_visit' (column D) does not start with a letter (a-z, A-Z)",
+					"• Header 'weight/kg' (column E) contains '/'",
+				].join('\n'),
+			),
+		);
 		expect(error.description).not.toContain('prénom');
 		expect(received(emulator).all).toBe(0);
 		const server = serverLine();
@@ -470,7 +488,10 @@ describe('files as other tools write them', () => {
 
 describe('input items', () => {
 	async function uploadItems(records: IDataObject[], parameters: IDataObject = {}) {
-		return await upload({ items: records.map((json) => ({ json })), parameters: { source: 'items', ...parameters } });
+		return await upload({
+			items: records.map((json) => ({ json })),
+			parameters: { source: 'items', output: 'perUpload', ...parameters },
+		});
 	}
 
 	it('a value longer than a cell can hold (32,767 characters): refused before any request, naming the key and the item', async () => {
@@ -483,14 +504,20 @@ describe('input items', () => {
 			]),
 		);
 		expect(error.message).toBe(
-			"The input items were not uploaded: Key 'notes' of item 1 is 40000 characters long; a spreadsheet cell holds at most 32767. Shorten it or leave the column out.",
+			"The input items were not uploaded: Key 'notes' of item 2 is 40000 characters long; a spreadsheet cell holds at most 32767",
 		);
-		expect(error.description).toBe(CHECKS_ADVICE);
+		// Skipping the checks would not send it (the writer refuses it too): the advice does not say to.
+		expect(error.description).toBe(
+			'Shorten it, or leave the column out (Options → Columns to Exclude).\nNothing was sent to CommCare.',
+		);
 		expect(received(emulator).all).toBe(0);
 		// With the checks skipped, the writer refuses it too, still before any request.
 		const skipped = thrown(await uploadItems([{ name: 'Baraka', notes: long }], SKIP_CHECKS));
 		expect(skipped.message).toBe(
-			"Key 'notes' of item 0 is 40000 characters long; a spreadsheet cell holds at most 32767. Shorten it or leave the column out.",
+			"Key 'notes' of item 1 is 40000 characters long; a spreadsheet cell holds at most 32767",
+		);
+		expect(skipped.description).toBe(
+			'Shorten it, or leave the column out (Options → Columns to Exclude). Nothing was sent to CommCare.',
 		);
 		expect(received(emulator).all).toBe(0);
 		table.record({
@@ -551,18 +578,21 @@ describe('input items', () => {
 		records[5] = { name: 'Patient 5', tags: ['pregnant', 'follow-up'] };
 		const error = thrown(await uploadItems(records, { options: { rowsPerUpload: 2 } }));
 		expect(error.message).toBe(
-			"The input items were not uploaded: Upload 3 of 3: Key 'tags' of item 5 holds an array, which a spreadsheet cell cannot hold. Flatten it (e.g. with a Set node), exclude the column, or turn on the option to write nested values as JSON text.",
+			"The input items were not uploaded: Upload 3 of 3: Key 'tags' of item 6 holds an array, which a spreadsheet cell cannot hold",
+		);
+		expect(error.description).toBe(
+			'Flatten it (e.g. with a Set node), exclude the column, or turn on Options → Write Nested Values as JSON to write it as JSON text.\nNothing was sent to CommCare.',
 		);
 		expect(received(emulator).all).toBe(0);
 		// With the checks skipped, every upload's file is still written before the first upload is sent.
 		const skipped = thrown(await uploadItems(records, { options: { rowsPerUpload: 2, skipChecks: true } }));
-		expect(skipped.message).toMatch(/^Key 'tags' of item 5 holds an array/);
-		expect(skipped.description).toBe('Nothing was sent to CommCare.');
+		expect(skipped.message).toBe("Key 'tags' of item 6 holds an array, which a spreadsheet cell cannot hold");
+		expect(skipped.description).toMatch(/Nothing was sent to CommCare\.$/);
 		expect(received(emulator).all).toBe(0);
 		table.record({
 			id: 'items.badItemInLastUpload',
 			area: AREA,
-			case: 'Six input items in uploads of 2 (Rows per Upload); item 5, in the third upload, holds an array',
+			case: 'Six input items in uploads of 2 (Rows per Upload); item 6, in the third upload, holds an array',
 			userSees: error.message,
 			advice: error.description,
 			server: serverLine(),
@@ -580,7 +610,10 @@ describe('input items', () => {
 		];
 		const error = thrown(await uploadItems(records));
 		expect(error.message).toBe(
-			"The input items were not uploaded: Key 'address' of item 1 holds an object, which a spreadsheet cell cannot hold. Flatten it (e.g. with a Set node), exclude the column, or turn on the option to write nested values as JSON text.",
+			"The input items were not uploaded: Key 'address' of item 2 holds an object, which a spreadsheet cell cannot hold",
+		);
+		expect(error.description).toBe(
+			'Flatten it (e.g. with a Set node), exclude the column, or turn on Options → Write Nested Values as JSON to write it as JSON text.\nNothing was sent to CommCare.',
 		);
 		expect(received(emulator).all).toBe(0);
 		const server = serverLine();
@@ -590,7 +623,7 @@ describe('input items', () => {
 		table.record({
 			id: 'items.nestedObject',
 			area: AREA,
-			case: 'Input items where item 1 holds an object (address: { village, district })',
+			case: 'Input items where item 2 holds an object (address: { village, district })',
 			userSees: error.message,
 			advice: error.description,
 			server,
@@ -792,7 +825,8 @@ describe('the Base URL', () => {
 			expect(warnings).toEqual([
 				{
 					code: 'insecureBaseUrl',
-					message: `The credential's Base URL uses plain http (http://${host}:${port}): the API key and the case data travel unencrypted. Use https unless this is a test server.`,
+					message: `The credential's Base URL uses plain http (http://${host}:${port})`,
+					description: 'The API key and the case data travel unencrypted. Use https unless this is a test server.',
 				},
 			]);
 			expect(remote.uploads).toHaveLength(1);
@@ -801,6 +835,7 @@ describe('the Base URL', () => {
 				area: AREA,
 				case: 'Base URL with plain http to a host that is not loopback by name',
 				userSees: `Success, with the warning: ${warnings[0].message.replace(host, 'HOST').replace(host, 'HOST')}`,
+				advice: (warnings[0] as { description?: string }).description,
 				server: `${plural(remote.uploads.length, 'upload request')}, ${plural(remote.imports.size, 'import')} queued`,
 				lost: 'nothing (the user is warned that the key travels unencrypted)',
 				alsoCoveredBy: ['test/unit/shared/transport/addresses.test.ts › warns about plain http except on loopback'],

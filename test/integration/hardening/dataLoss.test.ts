@@ -71,6 +71,7 @@ async function sendItems(
 			// Updates by case ID, creating nothing unless a test turns creation on (which changes the missing-field rule).
 			searchField: 'case_id',
 			unmatchedRows: 'skip',
+			output: 'perUpload',
 			...parameters,
 		},
 		...extra,
@@ -94,20 +95,24 @@ describe('an item without a field other items have', () => {
 	it('is refused by default, naming the column and the items, and nothing is sent', async () => {
 		seed();
 		const error = thrown(await sendItems(UPDATES));
+		// One line saying what and where; what to do in the description (skipping the checks would not help).
 		expect(error.message).toBe(
-			"The input items were not uploaded: Item 1 has no field 'village', which other items have: its cell would be blank, and a blank cell clears 'village' on every case such a row updates. Give the item the field (an empty value or null clears it on purpose), or choose what to do in Options → When an Item Lacks a Column: clear the property, or leave it unchanged (the items are then sent in separate uploads without that column).",
+			"The input items were not uploaded: Item 2 has no field 'village', which other items have",
+		);
+		expect(error.description).toBe(
+			"Its cell would be blank, and a blank cell clears 'village' on every case such a row updates. Give the item the field (an empty value or null clears it on purpose), or choose what to do in Options → When an Item Lacks a Column: clear the property, or leave it unchanged (the items are then sent in separate uploads without that column).\nNothing was sent to CommCare.",
 		);
 		expect(received(emulator).all).toBe(0);
 		expect(stored('c-bola')).toEqual({ name: 'Bola', village: 'Siaya', phone: '0711' });
 		// Also with the checks skipped: it is how the node writes the sheet, not a check of CommCare's.
 		expect(thrown(await sendItems(UPDATES, { options: { skipChecks: true } })).message).toMatch(
-			/^The input items were not uploaded: Item 1 has no field 'village'/,
+			/^The input items were not uploaded: Item 2 has no field 'village'/,
 		);
 		expect(received(emulator).all).toBe(0);
 		table.record({
 			id: 'dataLoss.missingKey.refused',
 			area: AREA,
-			case: "Input items updating two cases; item 1 has no 'village' key, item 0 has one (default: When an Item Lacks a Column = Stop Before Upload)",
+			case: "Input items updating two cases; item 2 has no 'village' key, item 1 has one (default: When an Item Lacks a Column = Stop Before Upload)",
 			userSees: error.message,
 			advice: error.description,
 			server: serverLine(),
@@ -128,8 +133,9 @@ describe('an item without a field other items have', () => {
 		expect(stored('c-bola')).toEqual({ name: 'Bola', village: 'Siaya', phone: '0711' });
 		// One row with a case ID could clear a property: the run is refused again, naming that item only.
 		const mixed = [...sparse, { case_id: 'c-bola', name: 'Bola' }];
-		expect(thrown(await sendItems(mixed, { unmatchedRows: 'create' })).message).toMatch(
-			/^The input items were not uploaded: Item 3 has no field 'village', which other items have/,
+		// The fourth item lacks 'village' and 'phone': two problems, each naming item 4 only.
+		expect(thrown(await sendItems(mixed, { unmatchedRows: 'create' })).message).toBe(
+			"The input items were not uploaded: Item 4 has no field 'village', which other items have (and 1 more problem)",
 		);
 		expect(stored('c-bola')).toEqual({ name: 'Bola', village: 'Siaya', phone: '0711' });
 	});
@@ -197,9 +203,8 @@ describe('an item without a field other items have', () => {
 	it('a Columns entry that no item has is refused too; "leave unchanged" drops the column', async () => {
 		seed();
 		const error = thrown(await sendItems(UPDATES, { options: { columns: 'case_id, name, phone' } }));
-		expect(error.message).toMatch(
-			/^The input items were not uploaded: No item has the field 'phone' listed in Columns: their cell would be blank/,
-		);
+		expect(error.message).toBe("The input items were not uploaded: No item has the field 'phone' listed in Columns");
+		expect(error.description).toMatch(/^Their cell would be blank, and a blank cell clears 'phone'/);
 		expect(received(emulator).all).toBe(0);
 		const kept = await sendItems(UPDATES, { options: { columns: 'case_id, name, phone', missingFields: 'keep' } });
 		await statusOf(kept);
@@ -210,6 +215,7 @@ describe('an item without a field other items have', () => {
 			area: AREA,
 			case: "Options → Columns lists 'phone', which no item has",
 			userSees: error.message,
+			advice: error.description,
 			server: 'no request; with Leave the Property Unchanged: 1 upload without the column',
 			lost: 'nothing: the phone numbers are kept',
 		});
@@ -227,8 +233,11 @@ describe('fields and headers CommCare would drop', () => {
 				{ unmatchedRows: 'create' },
 			),
 		);
-		expect(error.message).toMatch(
-			/^The input items were not uploaded: Item 0 has a field whose name is empty \(""\), holding data: it would become a column without a header, which CommCare drops with its data\./,
+		expect(error.message).toBe(
+			'The input items were not uploaded: Item 1 has a field whose name is empty (""), holding data',
+		);
+		expect(error.description).toBe(
+			'It would become a column without a header, which CommCare drops with its data. Rename the field (for example with an Edit Fields (Set) node).\nNothing was sent to CommCare.',
 		);
 		expect(received(emulator).all).toBe(0);
 		const fine = await sendItems([{ name: 'Asha', '': '' }], { unmatchedRows: 'create' });
@@ -236,8 +245,9 @@ describe('fields and headers CommCare would drop', () => {
 		table.record({
 			id: 'dataLoss.blankFieldName',
 			area: AREA,
-			case: 'Input items with a field named "" (item 0 holds data in it)',
+			case: 'Input items with a field named "" (item 1 holds data in it)',
 			userSees: error.message,
+			advice: error.description,
 			server: 'no request (without data in it, the field is simply not written, and the upload goes)',
 			lost: NOTHING_SENT,
 		});
@@ -251,9 +261,11 @@ describe('fields and headers CommCare would drop', () => {
 		]);
 		const error = thrown(await sendFile(file));
 		expect(error.message).toBe(
-			"'patients.xlsx' (item 0) not uploaded: Column C has no header but holds data (row 2): CommCare drops a column without a header, and its data with it. Give the column a header (the case property it sets), or delete the column. (and 1 more problem, listed in the details)",
+			"'patients.xlsx' (item 1) not uploaded: Column C has no header but holds data (sheet row 2) (and 1 more problem)",
 		);
-		expect(error.description).toContain('• Column E has no header but holds data (row 2)');
+		expect(error.description).toMatch(
+			/^CommCare drops a column without a header, and its data with it\. Give the column a header \(the case property it sets\), or delete the column\.\nAlso:\n• Column E has no header but holds data \(sheet row 2\)\n/,
+		);
 		expect(received(emulator).all).toBe(0);
 		table.record({
 			id: 'dataLoss.dataUnderBlankHeader',
@@ -274,7 +286,10 @@ describe('fields and headers CommCare would drop', () => {
 		]);
 		const error = thrown(await sendFile(file));
 		expect(error.message).toBe(
-			"'patients.xlsx' (item 0) not uploaded: Row 1 is empty, but the rows below hold data: CommCare reads the column names (case properties) from row 1 only, so it would import nothing. Put the headers in row 1 (delete the empty rows above them).",
+			"'patients.xlsx' (item 1) not uploaded: Sheet row 1 is empty, but the rows below hold data",
+		);
+		expect(error.description).toMatch(
+			/^CommCare reads the column names \(case properties\) from row 1 only, so it would import nothing\. Put the headers in row 1 \(delete the empty rows above them\)\./,
 		);
 		expect(received(emulator).all).toBe(0);
 		table.record({
@@ -282,6 +297,7 @@ describe('fields and headers CommCare would drop', () => {
 			area: AREA,
 			case: 'A file whose headers are in row 2 (row 1 empty)',
 			userSees: error.message,
+			advice: error.description,
 			server: serverLine(),
 			lost: NOTHING_SENT,
 		});
@@ -292,7 +308,10 @@ describe('values an .xlsx cannot store', () => {
 	it('control characters in an ID column are refused, naming the column and the item; elsewhere they are dropped with a warning', async () => {
 		const error = thrown(await sendItems([{ name: 'Asha', external_id: 'P-00\u00071' }], { unmatchedRows: 'create' }));
 		expect(error.message).toBe(
-			"The input items were not uploaded: Key 'external_id' of item 0 holds characters a spreadsheet cannot store (U+0007); as an id it would change without a trace. Remove them from the id.",
+			"The input items were not uploaded: Key 'external_id' of item 1 holds characters a spreadsheet cannot store (U+0007)",
+		);
+		expect(error.description).toBe(
+			'As an id it would change without a trace. Remove them from the id.\nNothing was sent to CommCare.',
 		);
 		expect(received(emulator).all).toBe(0);
 		const warned = await sendItems([{ name: 'Asha', note: 'bell\u0007 here' }], { unmatchedRows: 'create' });
@@ -306,7 +325,8 @@ describe('values an .xlsx cannot store', () => {
 			id: 'dataLoss.controlCharacters',
 			area: AREA,
 			case: 'Input items with a control character (U+0007) in external_id; another with one in a note',
-			userSees: `${error.message} / the note: warning ${warnings[0].message}`,
+			userSees: `${error.message} / the note: warning ${String(warnings[0].message)}`,
+			advice: error.description,
 			server: 'no request for the id; the note is uploaded without the character',
 			lost: 'nothing silently: the id is refused; the dropped character is reported',
 		});
@@ -328,14 +348,13 @@ describe('values an .xlsx cannot store', () => {
 		const error = thrown(
 			await sendItems([{ name: 'Asha' }], { unmatchedRows: 'create', options: { columns: 'name, toString' } }),
 		);
-		expect(error.message).toMatch(
-			/^The input items were not uploaded: No item has the field 'toString' listed in Columns/,
-		);
+		expect(error.message).toBe("The input items were not uploaded: No item has the field 'toString' listed in Columns");
 		table.record({
 			id: 'dataLoss.prototypeKeys',
 			area: AREA,
 			case: "Input items with a 'constructor' field; Columns listing 'toString', which no item has",
 			userSees: `Success for 'constructor' (stored as given) / ${error.message}`,
+			advice: error.description,
 			server: '1 upload for the first run; no request for the second',
 			lost: "nothing: an item without 'toString' lacks the field (before, the inherited function was read and refused as a nested value)",
 		});
@@ -389,9 +408,9 @@ describe('settings per item', () => {
 			id: 'settings.caseTypePerItem',
 			area: AREA,
 			case: 'Input items with Case Type = {{ $json.kind }}: patient, household, patient',
-			userSees: '2 upload items: patient (items 0 and 2), household (item 1)',
+			userSees: '2 upload items: patient (items 1 and 3), household (item 2)',
 			server: serverLine(),
-			lost: 'nothing: each item is imported as its own type (before, item 0’s type was used for all)',
+			lost: 'nothing: each item is imported as its own type (before, item 1’s type was used for all)',
 		});
 	});
 
@@ -403,13 +422,13 @@ describe('settings per item', () => {
 			}),
 		);
 		expect(error.message).toBe(
-			'"Rows per Upload" must be the same for all items, but its expression gives 10 for item 0 and 1 for items 1 and 2',
+			'"Rows per Upload" must be the same for all items, but its expression gives 10 for item 1 and 1 for items 2 and 3',
 		);
 		expect(received(emulator).all).toBe(0);
 		table.record({
 			id: 'settings.optionDiffersPerItem',
 			area: AREA,
-			case: 'Rows per Upload given as an expression that gives 10 for item 0 and 1 for the others',
+			case: 'Rows per Upload given as an expression that gives 10 for item 1 and 1 for the others',
 			userSees: error.message,
 			advice: error.description,
 			server: serverLine(),
@@ -422,7 +441,7 @@ describe('smaller defects', () => {
 	it('per-record mode with Continue On Fail and an invalid setting gives one error item per record', async () => {
 		const result = await sendItems(
 			[{ name: 'A' }, { name: 'B' }, { name: 'C' }],
-			{ projectSpace: 'My Project', options: { outputPerRecord: true } },
+			{ projectSpace: 'My Project', output: 'perRecord' },
 			{ continueOnFail: true },
 		);
 		expect(result.outputs![0].map((item) => item.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
@@ -460,7 +479,8 @@ describe('smaller defects', () => {
 			id: 'defects.zeroInIdColumn',
 			area: AREA,
 			case: 'A file whose case_id cell in row 2 is the number 0 (Rows That Match No Case: Skip)',
-			userSees: `Warning before upload: ${warnings[0].message} / Import Status: ${json.summary}`,
+			userSees: `Warning before upload: ${String(warnings[0].message)} / Import Status: ${json.summary}`,
+			advice: String(warnings[0].description),
 			server: serverLine(),
 			lost: 'nothing silently: the checks and CommCare agree that the row has no id, and the user is told',
 		});

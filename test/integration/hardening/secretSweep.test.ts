@@ -142,7 +142,7 @@ async function uploadItems(auth: AuthKind): Promise<RunResult> {
 			searchField: 'case_id',
 			unmatchedRows: 'create',
 			source: 'items',
-			options: { outputPerRecord: true },
+			output: 'perRecord',
 		},
 		continueOnFail: true,
 	});

@@ -4,6 +4,9 @@
  * - Bulk Import 1.2 matches by External ID and creates the rows that match no case ("Rows That Match No Case"),
  *   where 1.1 left with its defaults matches by case ID and creates nothing, and creates only with "Create New Cases";
  * - Bulk Import 1 takes Project Space and Case Type as plain strings (1.1 made them resource locators);
+ * - Bulk Import 1.3 outputs one item per record for Input Items unless "Output" says per upload, its dry run too,
+ *   where 1.2 outputs one per upload unless the option "Output One Item per Record" is on, and its dry run stays
+ *   one item per upload;
  * - Import Status 1.1 gives the simplified outcome ("Simplify", on), where 1 and 1.1 with Simplify off give the
  *   full one; a record's own outcome is the only `outcome` in its item.
  */
@@ -133,6 +136,47 @@ describe('Bulk Import 1: Project Space and Case Type are plain strings', () => {
 		) => Promise<INodeListSearchResult>;
 		const { results } = await search.call(context, 'HOUSE');
 		expect(results).toEqual([{ name: 'household', value: 'household' }]);
+	});
+});
+
+describe('Bulk Import 1.3: "Output" for Input Items, one item per record by default', () => {
+	const dryRun = { dryRun: true };
+
+	it('a new node outputs one item per record, and "One Item per Upload" one per upload', async () => {
+		const records = await importItems(1.3, REGISTRATIONS, {}, {});
+		expect(records.map((item) => [item.json.row, item.pairedItem])).toEqual([
+			[2, { item: 0 }],
+			[3, { item: 1 }],
+		]);
+		const uploads = await importItems(1.3, REGISTRATIONS, { output: 'perUpload' }, {});
+		expect(uploads).toHaveLength(1);
+		expect(uploads[0].json).toMatchObject({ rowCount: 2, uploadCount: 1 });
+	});
+
+	it('1.3 does not read the option "Output One Item per Record"; 1.2 does not read "Output"', async () => {
+		const ignoredOption = await importItems(1.3, REGISTRATIONS, { output: 'perUpload' }, { outputPerRecord: true });
+		expect(ignoredOption).toHaveLength(1);
+		const ignoredOff = await importItems(1.3, REGISTRATIONS, {}, { outputPerRecord: false });
+		expect(ignoredOff).toHaveLength(2);
+		const saved = await importItems(1.2, REGISTRATIONS, { output: 'perRecord' }, {});
+		expect(saved).toHaveLength(1);
+		const savedPerRecord = await importItems(1.2, REGISTRATIONS, { output: 'perUpload' }, { outputPerRecord: true });
+		expect(savedPerRecord).toHaveLength(2);
+	});
+
+	it('the dry run follows "Output" in 1.3, and stays one item per upload in 1.2 whatever the option says', async () => {
+		const records = await importItems(1.3, REGISTRATIONS, {}, dryRun);
+		expect(records.map((item) => item.json)).toEqual([
+			expect.objectContaining({ dryRun: true, row: 2, record: REGISTRATIONS[0], wouldUpload: true, errors: [] }),
+			expect.objectContaining({ dryRun: true, row: 3, record: REGISTRATIONS[1], wouldUpload: true }),
+		]);
+		expect((records[1].json.warnings as IDataObject[]).map((warning) => warning.code)).toEqual(['blankExternalIds']);
+		const saved = await importItems(1.2, REGISTRATIONS, {}, { ...dryRun, outputPerRecord: true });
+		expect(saved).toHaveLength(1);
+		expect(saved[0].json).toMatchObject({ dryRun: true, rowCount: 2, firstItem: 0, lastItem: 1 });
+		expect(saved[0].json).not.toHaveProperty('row');
+		expect(saved[0].pairedItem).toEqual([{ item: 0 }, { item: 1 }]);
+		expect(emulator.uploads).toHaveLength(0);
 	});
 });
 

@@ -1,12 +1,12 @@
 /**
- * The per-record output of an accepted upload (results.ts): one item per record, with its row, the values sent, the
- * upload it went in and the warnings that concern it.
+ * The per-record output of an accepted upload, and of a dry run (results.ts): one item per record, with its row, the
+ * values sent, the upload it went in and the findings that concern it.
  */
 import type { IDataObject } from 'n8n-workflow';
 
 import { planItemsUpload } from '../../../nodes/CommCareBulkImport/sources/itemsPlan';
-import { recordResults, sentValues } from '../../../nodes/CommCareBulkImport/results';
-import type { UploadResultJson } from '../../../nodes/shared/outputContract';
+import { dryRunRecordResults, recordResults, sentValues } from '../../../nodes/CommCareBulkImport/results';
+import type { DryRunResultJson, UploadResultJson } from '../../../nodes/shared/outputContract';
 import { issue, options, settings } from '../../support/unitItemsSource';
 
 describe('per-record items', () => {
@@ -59,5 +59,69 @@ describe('per-record items', () => {
 		expect(sentValues({ a: 1, b: null, c: 'x' }, ['b', 'a', 'z'])).toEqual({ b: null, a: 1 });
 		const allSent = { a: 1, b: null };
 		expect(sentValues(allSent, ['b', 'a', 'z'])).toBe(allSent);
+	});
+
+	it('a dry run per record: the findings that name the record or none, the upload without them, its wouldUpload', () => {
+		const items: IDataObject[] = [{ name: 'A' }, { name: '' }, { name: 'C' }];
+		const plan = planItemsUpload(items, settings, options);
+		const general = issue('dateOpenedIgnored', 'general');
+		const aboutB = issue('blankNames', 'about B', { items: [1], rows: [3] });
+		const errorAboutC = issue('nameTooLong', 'about C', { items: [2], rows: [4] });
+		const dryRun = {
+			dryRun: true,
+			wouldUpload: false,
+			checked: true,
+			rowCount: 3,
+			errors: [errorAboutC],
+			warnings: [general, aboutB],
+		} as unknown as DryRunResultJson;
+		const results = dryRunRecordResults(plan.uploads[0], dryRun);
+		const upload = { dryRun: true, wouldUpload: false, checked: true, rowCount: 3 };
+		expect(results).toEqual([
+			{
+				itemIndex: 0,
+				json: {
+					dryRun: true,
+					wouldUpload: false,
+					checked: true,
+					row: 2,
+					record: items[0],
+					upload,
+					errors: [],
+					warnings: [general],
+				},
+			},
+			{
+				itemIndex: 1,
+				json: {
+					dryRun: true,
+					wouldUpload: false,
+					checked: true,
+					row: 3,
+					record: items[1],
+					upload,
+					errors: [],
+					warnings: [general, aboutB],
+				},
+			},
+			{
+				itemIndex: 2,
+				json: {
+					dryRun: true,
+					wouldUpload: false,
+					checked: true,
+					row: 4,
+					record: items[2],
+					upload,
+					errors: [errorAboutC],
+					warnings: [general],
+				},
+			},
+		]);
+		expect(results[0].json.upload).toBe(results[2].json.upload);
+		expect(Object.isFrozen(results[0].json.upload)).toBe(true);
+		// A clean upload: every record would be sent.
+		const clean = dryRunRecordResults(plan.uploads[0], { ...dryRun, wouldUpload: true, errors: [] });
+		expect(clean.map((result) => result.json.wouldUpload)).toEqual([true, true, true]);
 	});
 });

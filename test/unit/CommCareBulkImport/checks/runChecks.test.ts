@@ -60,11 +60,17 @@ describe('the file as a whole', () => {
 			headers: [],
 			dataRowCount: 0,
 			values: {},
-			limitation: 'Checks before upload are not available for .xls files.',
+			limitation: 'Checks before upload are not available for .xls files',
 		});
 		expect(result).toEqual({
 			errors: [],
-			warnings: [{ code: 'checksUnavailable', message: 'Checks before upload are not available for .xls files.' }],
+			warnings: [
+				{
+					code: 'checksUnavailable',
+					message: 'Checks before upload are not available for .xls files',
+					description: 'Save the file as .xlsx to have it checked; as it is, it is uploaded unchecked.',
+				},
+			],
 		});
 	});
 
@@ -72,15 +78,15 @@ describe('the file as a whole', () => {
 		expect(finding({ dataRowCount: 0, values: { external_id: [], name: [] } }, 'emptySheet')).toEqual({
 			code: 'emptySheet',
 			severity: 'error',
-			message:
-				'The sheet has a header row but no data rows: there is nothing to import. Check that the right file (or input) was used.',
+			message: 'The sheet has a header row but no data rows',
+			description: 'There is nothing to import. Check that the right file (or input) was used.',
 		});
 		expect(runChecks({ ...clean, headers: [], dataRowCount: 0, values: {} })).toEqual({
 			errors: [
 				{
 					code: 'emptySheet',
-					message:
-						'The sheet is empty: it has no header row and no data. Check that the right file (or input) was used.',
+					message: 'The sheet is empty: no header row and no data',
+					description: 'There is nothing to import. Check that the right file (or input) was used.',
 				},
 			],
 			warnings: [],
@@ -91,8 +97,9 @@ describe('the file as a whole', () => {
 		expect(finding({ sheetNames: ['patient'] }, 'sheetNamedAfterCaseType')).toEqual({
 			code: 'sheetNamedAfterCaseType',
 			severity: 'error',
-			message:
-				"The sheet is named 'patient', like the case type. CommCare then switches to multi-sheet mode: it imports each sheet as the case type named by its title and reads the settings differently (creating cases needs 'True' instead of 'on', the name column is ignored). Rename the sheet (for example to 'cases').",
+			message: "The sheet is named 'patient', like the case type",
+			description:
+				"CommCare then switches to multi-sheet mode: it imports each sheet as the case type named by its title and reads the settings differently (creating cases needs 'True' instead of 'on', the name column is ignored). Rename the sheet (for example to 'cases').",
 		});
 	});
 
@@ -100,12 +107,14 @@ describe('the file as a whole', () => {
 		const changes = { sheetNames: ['cases', 'patient', 'household'] };
 		expect(finding(changes, 'possibleMultiSheetMode')).toMatchObject({
 			severity: 'warning',
-			message:
-				"Sheet 'patient' is named like the case type. If every other sheet ('cases', 'household') is also named like a case type of the project, CommCare imports each sheet as its own case type and reads the settings differently. Rename the sheet to be sure.",
+			message: "Sheet 'patient' is named like the case type",
+			description:
+				"If every other sheet ('cases', 'household') is also named like a case type of the project, CommCare imports each sheet as its own case type and reads the settings differently. Rename the sheet to be sure.",
 		});
 		expect(finding(changes, 'extraSheetsIgnored')).toMatchObject({
 			severity: 'warning',
-			message: "The file has 3 sheets; only the first, 'cases', is imported. 'patient', 'household' are ignored.",
+			message: "The file has 3 sheets; only the first, 'cases', is imported",
+			description: "'patient', 'household' are ignored. Move their data to the first sheet if it is to be imported.",
 		});
 		expect(findings({ sheetNames: ['cases', 'other'] }, 'possibleMultiSheetMode')).toEqual([]);
 	});
@@ -114,11 +123,7 @@ describe('the file as a whole', () => {
 describe('headers', () => {
 	it('invalidHeader: names what is wrong with each header and where', () => {
 		const changes = { headers: ['external_id', 'name', 'first name', 'age ', '1st', 'a/b', 'kg_é', null, ' x'] };
-		const messages = findings(changes, 'invalidHeader').map((issue) => [
-			issue.severity,
-			issue.column,
-			issue.message.split('.')[0],
-		]);
+		const messages = findings(changes, 'invalidHeader').map((issue) => [issue.severity, issue.column, issue.message]);
 		expect(messages).toEqual([
 			['error', 'first name', "Header 'first name' (column C) contains a space"],
 			['error', 'age ', "Header 'age ' (column D) ends with a space"],
@@ -126,15 +131,15 @@ describe('headers', () => {
 			['error', 'a/b', "Header 'a/b' (column F) contains '/'"],
 			['error', ' x', "Header ' x' (column I) starts with a space"],
 		]);
-		expect(findings(changes, 'invalidHeader')[0].message).toBe(
-			"Header 'first name' (column C) contains a space. CommCare rejects the whole upload: headers are case property names and must start with a letter and contain only letters, digits, underscores and hyphens. Rename the column.",
+		expect(findings(changes, 'invalidHeader')[0].description).toBe(
+			'CommCare rejects the whole upload: headers are case property names and must start with a letter and contain only letters, digits, underscores and hyphens. Rename the column.',
 		);
 	});
 
 	it('invalidHeader: items get no column letters (users never see them)', () => {
-		expect(
-			finding({ headers: ['external_id', 'name', 'first name'], format: 'items' }, 'invalidHeader').message,
-		).toMatch(/^Header 'first name' contains a space\./);
+		expect(finding({ headers: ['external_id', 'name', 'first name'], format: 'items' }, 'invalidHeader').message).toBe(
+			"Header 'first name' contains a space",
+		);
 	});
 
 	it('nonTextHeader: numbers, dates, booleans and error values as headers', () => {
@@ -144,14 +149,14 @@ describe('headers', () => {
 		};
 		const found = findings(changes, 'nonTextHeader');
 		expect(found.map((issue) => issue.severity)).toEqual(['error', 'error', 'error', 'error']);
-		expect(found[0].message).toBe(
-			"Header '2021' (column C) is a number, not text. CommCare rejects the upload: headers must be text naming a case property. Retype it as text (for example a leading apostrophe in Excel) or rename it.",
+		expect(found[0].description).toBe(
+			'CommCare rejects the upload: headers must be text naming a case property. Retype it as text (for example with a leading apostrophe in Excel) or rename it.',
 		);
-		expect(found.map((issue) => issue.message.split(',')[0])).toEqual([
-			"Header '2021' (column C) is a number",
-			"Header 'True' (column D) is a boolean",
-			"Header '2024-01-01' (column E) is a date",
-			"Header '#N/A' (column F) is an error value",
+		expect(found.map((issue) => issue.message)).toEqual([
+			"Header '2021' (column C) is a number, not text",
+			"Header 'True' (column D) is a boolean, not text",
+			"Header '2024-01-01' (column E) is a date, not text",
+			"Header '#N/A' (column F) is an error value, not text",
 		]);
 	});
 
@@ -179,9 +184,10 @@ describe('headers', () => {
 			['warning', 'yes'],
 			['warning', 'NaN'],
 		]);
-		expect(found[0].message).toBe(
-			"Header 'yes' (column C) is a word CommCare converts when it reads a CSV file (to a boolean or a number). If it converts headers too, it rejects the upload as a non-text header. Rename the column, or upload .xlsx.",
-		);
+		expect([found[0].message, found[0].description]).toEqual([
+			"Header 'yes' (column C) is a word CommCare converts when it reads a CSV file (to a boolean or a number)",
+			'If it converts headers too, it rejects the upload as a non-text header. Rename the column, or upload .xlsx.',
+		]);
 		expect(findings({ headers: ['external_id', 'name', 'yes'], format: 'xlsx' }, 'csvHeaderMayBeRetyped')).toEqual([]);
 	});
 
@@ -190,39 +196,45 @@ describe('headers', () => {
 			code: 'duplicateHeader',
 			severity: 'error',
 			column: 'age',
-			message:
-				"Header 'age' appears 2 times (columns C, D). Both columns set the same case property and which value wins is undefined. Remove or rename the extra columns.",
+			message: "Header 'age' appears 2 times (columns C, D)",
+			description:
+				'The columns set the same case property, and which value wins is undefined. Remove or rename the extra columns.',
 		});
 	});
 
 	it('reservedHeader: type, closed and parent_ref, quoting what the server would say', () => {
 		const found = findings({ headers: ['external_id', 'name', 'type', 'closed', 'parent_ref'] }, 'reservedHeader');
-		expect(found.map((issue) => [issue.severity, issue.message])).toEqual([
+		expect(found.map((issue) => [issue.severity, issue.message, issue.description])).toEqual([
 			[
 				'error',
-				'Column \'type\' is reserved: the whole import would fail with "Error: Field name "type" is reserved". Rename or remove the column.',
+				"Column 'type' is reserved",
+				'The whole import would fail with "Error: Field name "type" is reserved". Rename or remove the column.',
 			],
 			[
 				'error',
-				'Column \'closed\' is reserved: the whole import would fail with "Error: Field name "closed" is reserved". Rename or remove the column.',
+				"Column 'closed' is reserved",
+				'The whole import would fail with "Error: Field name "closed" is reserved". Rename or remove the column.',
 			],
 			[
 				'error',
-				'Column \'parent_ref\' is reserved: the whole import would fail with "Error: Field name "{}" is deprecated. Please use "parent_identifier" instead.". Rename or remove the column (use \'parent_identifier\' for the index name).',
+				"Column 'parent_ref' is reserved",
+				'The whole import would fail with "Error: Field name "{}" is deprecated. Please use "parent_identifier" instead.". Rename or remove the column (use \'parent_identifier\' for the index name).',
 			],
 		]);
 	});
 
 	it('builtInHeader: case_name and case_type', () => {
 		const found = findings({ headers: ['external_id', 'name', 'case_name', 'case_type'] }, 'builtInHeader');
-		expect(found.map((issue) => [issue.severity, issue.message])).toEqual([
+		expect(found.map((issue) => [issue.severity, issue.message, issue.description])).toEqual([
 			[
 				'error',
-				"Column 'case_name' collides with a built-in case field: rows that create cases fail with 'Case Generation Error' (Key 'case_name' specified twice), and what it does on update is undefined. Remove or rename the column; case names go in the name column ('name').",
+				"Column 'case_name' collides with a built-in case field",
+				"Rows that create cases fail with 'Case Generation Error' (Key 'case_name' specified twice), and what it does on update is undefined. Remove or rename the column; case names go in the name column ('name').",
 			],
 			[
 				'error',
-				"Column 'case_type' collides with a built-in case field: rows that create cases fail with 'Case Generation Error' (Key 'case_type' specified twice), and what it does on update is undefined. Remove or rename the column; the case type comes from the Case Type setting.",
+				"Column 'case_type' collides with a built-in case field",
+				"Rows that create cases fail with 'Case Generation Error' (Key 'case_type' specified twice), and what it does on update is undefined. Remove or rename the column; the case type comes from the Case Type setting.",
 			],
 		]);
 	});
@@ -233,8 +245,8 @@ describe('headers', () => {
 		expect(finding({ headers: [...headers, 'one_too_many'] }, 'tooManyColumns')).toEqual({
 			code: 'tooManyColumns',
 			severity: 'error',
-			message:
-				'The sheet has 301 columns; CommCare accepts at most 300 and rejects the upload. Split the properties over several imports (each with the search column).',
+			message: 'The sheet has 301 columns; CommCare accepts at most 300',
+			description: 'CommCare rejects the upload. Split the properties over several imports (each with the ID column).',
 		});
 	});
 
@@ -243,16 +255,18 @@ describe('headers', () => {
 			code: 'missingSearchColumn',
 			severity: 'error',
 			column: 'external_id',
-			message:
-				"The search column 'external_id' is not in the sheet. CommCare accepts the upload and then fails the whole import with 'external_id'. Add the column 'external_id' (it may be empty when only creating cases), or set ID Column to the header that holds the external ids.",
+			message: "The ID column 'external_id' is not in the sheet",
+			description:
+				"CommCare accepts the upload and then fails the whole import with 'external_id'. Add the column 'external_id' (it may be empty when only creating cases), or set ID Column to the header that holds the external ids.",
 		});
 		const byCaseId = { ...settings, searchField: 'case_id' as const, searchColumn: 'case_id', createNewCases: false };
 		expect(
-			finding({ settings: byCaseId, headers: ['name'], values: { name: ['A', 'B', 'C'] } }, 'missingSearchColumn')
-				.message,
-		).toBe(
-			"The search column 'case_id' is not in the sheet. CommCare accepts the upload and then fails the whole import with 'case_id'. Add the column 'case_id', or set ID Column to the header that holds the case ids.",
-		);
+			finding({ settings: byCaseId, headers: ['name'], values: { name: ['A', 'B', 'C'] } }, 'missingSearchColumn'),
+		).toMatchObject({
+			message: "The ID column 'case_id' is not in the sheet",
+			description:
+				"CommCare accepts the upload and then fails the whole import with 'case_id'. Add the column 'case_id', or set ID Column to the header that holds the case ids.",
+		});
 	});
 
 	it('missingNameColumn: only when creating cases', () => {
@@ -261,8 +275,9 @@ describe('headers', () => {
 			code: 'missingNameColumn',
 			severity: 'warning',
 			column: 'name',
-			message:
-				"The name column 'name' is not in the sheet, so new cases would be created with empty names. Add the column or set Name Column to the header holding case names.",
+			message: "The name column 'name' is not in the sheet",
+			description:
+				'New cases would be created with empty names. Add the column, or set Name Column to the header holding case names.',
 		});
 		expect(findings({ ...changes, settings: { ...settings, createNewCases: false } }, 'missingNameColumn')).toEqual([]);
 	});
@@ -281,16 +296,17 @@ describe('headers', () => {
 			code: 'nameColumnCollision',
 			severity: 'warning',
 			column: 'name',
-			message:
-				"Both the name column 'full_name' and a 'name' column are present; both set the case name and which one wins is undefined. Remove or rename one of them.",
+			message: "Both the name column 'full_name' and a 'name' column are present",
+			description: 'Both set the case name, and which one wins is undefined. Remove or rename one of them.',
 		});
 	});
 
 	it('dateOpenedIgnored', () => {
 		expect(finding({ headers: ['external_id', 'name', 'date_opened'] }, 'dateOpenedIgnored')).toMatchObject({
 			severity: 'warning',
-			message:
-				"Column 'date_opened' is applied only on projects with the BULK_UPLOAD_DATE_OPENED feature flag; elsewhere CommCare drops it without a message.",
+			message: "Column 'date_opened' is applied only with a feature flag",
+			description:
+				'CommCare applies it only on projects with the BULK_UPLOAD_DATE_OPENED feature flag; elsewhere it drops the column without a message. Drop it, or ask for the flag.',
 		});
 	});
 });
@@ -308,8 +324,9 @@ describe('values', () => {
 			column: 'external_id',
 			rows: [3, 5],
 			items: [1, 3],
-			message:
-				"Rows 3 and 5 (items 1 and 3) have no external id in 'external_id'. Matching by external id, CommCare reports them as 'Blank External ID' and imports nothing from them. Fill in the ids or remove the rows.",
+			message: "Sheet rows 3 and 5 (items 2 and 4) have no external id in 'external_id'",
+			description:
+				"Matching by external id, CommCare reports such rows as 'Blank External ID' and imports nothing from them. Fill in the ids or remove the rows.",
 		});
 		// `_parse_search_id` does not turn '---' into a blank: the row looks for a case with the id '---'.
 		expect(findings({ ...changes, blankMarkers: { external_id: [4] } }, 'blankMarkerValues')).toEqual([
@@ -319,8 +336,9 @@ describe('values', () => {
 				column: 'external_id',
 				rows: [4],
 				items: [2],
-				message:
-					"'external_id' holds '---' in row 4 (item 2): CommCare looks the row up by the text '---' itself, but stores '---' as an empty value (its export's \"no value\"). Fill in the ids.",
+				message: "'external_id' holds '---' in sheet row 4 (item 3)",
+				description:
+					"CommCare looks the row up by the text '---' itself, but stores '---' as an empty value (its export's \"no value\"). Fill in the ids.",
 			},
 		]);
 	});
@@ -336,8 +354,9 @@ describe('values', () => {
 			severity: 'warning',
 			column: 'village',
 			rows: [2, 3],
-			message:
-				"'village' holds '---' in rows 2 and 3: CommCare stores '---' as an empty value (its export's \"no value\"), so on update it clears 'village'. Write an empty value to clear it on purpose, or other text to keep.",
+			message: "'village' holds '---' in sheet rows 2 and 3",
+			description:
+				"CommCare stores '---' as an empty value (its export's \"no value\"), so on update it clears 'village'. Write an empty value to clear it on purpose, or other text to keep.",
 		});
 	});
 
@@ -346,9 +365,54 @@ describe('values', () => {
 			finding({ values: { external_id: [null, null, ''], name: ['A', 'B', 'C'] } }, 'blankExternalIds'),
 		).toMatchObject({
 			severity: 'error',
-			message:
-				"Rows 2, 3 and 4 have no external id in 'external_id'. Matching by external id, CommCare reports them as 'Blank External ID' and imports nothing from them. Fill in the ids or remove the rows. No row would import.",
+			message: "Sheet rows 2, 3 and 4 have no external id in 'external_id': no row would import",
+			description:
+				"Matching by external id, CommCare reports such rows as 'Blank External ID' and imports nothing from them. Fill in the ids or remove the rows.",
 		});
+	});
+
+	it('blankNames: by external ID, rows with an id and an empty name may create a nameless case', () => {
+		const changes = {
+			dataRowCount: 6,
+			blankRowNumbers: [6],
+			values: { external_id: ['a', 'b', null, 'd', null, 'f'], name: ['A', null, null, '---', null, ''] },
+			rowToItem: (row: number) => row - 2,
+		};
+		// Row 4 has no id (Blank External ID: it creates nothing), row 6 is blank (skipped): neither is named.
+		expect(finding(changes, 'blankNames')).toEqual({
+			code: 'blankNames',
+			severity: 'warning',
+			column: 'name',
+			rows: [3, 5, 7],
+			items: [1, 3, 5],
+			message: "Sheet rows 3, 5 and 7 (items 2, 4 and 6) have an empty name in 'name': a case they create gets no name",
+			description:
+				"Matching by external ID, a row whose id matches no case creates one, named by its 'name' cell (on an update the empty cell changes nothing). Fill in the names of new cases, or set Name Column to the column holding them.",
+		});
+		expect(findings({ ...changes, settings: { ...settings, createNewCases: false } }, 'blankNames')).toEqual([]);
+	});
+
+	it('blankNames: by case ID, only a row without a case ID certainly creates', () => {
+		const byCaseId = { ...settings, searchField: 'case_id' as const, searchColumn: 'case_id' };
+		const changes = {
+			settings: byCaseId,
+			headers: ['case_id', 'name', 'age'],
+			values: { case_id: [null, 'c-2', ''], name: [null, null, 'C'] },
+		};
+		expect(finding(changes, 'blankNames')).toEqual({
+			code: 'blankNames',
+			severity: 'warning',
+			column: 'name',
+			rows: [2],
+			message: "Sheet row 2 creates a case with an empty name in 'name'",
+			description:
+				"Matching by case ID, a row without one always creates a case, named by its 'name' cell. Fill in the names, or set Name Column to the column holding them.",
+		});
+		// Without the name column missingNameColumn says it, once; with creation off nothing is created.
+		const noNameColumn = { ...changes, headers: ['case_id', 'age'], values: { case_id: [null, 'c-2', ''] } };
+		expect(findings(noNameColumn, 'blankNames')).toEqual([]);
+		expect(findings(noNameColumn, 'missingNameColumn')).toHaveLength(1);
+		expect(findings({ ...changes, settings: { ...byCaseId, createNewCases: false } }, 'blankNames')).toEqual([]);
 	});
 
 	it('duplicateExternalIds: compared as the server reads them, with what happens when creating', () => {
@@ -362,7 +426,9 @@ describe('values', () => {
 			column: 'external_id',
 			rows: [2, 4, 5, 6, 7],
 			message:
-				"2 external ids in 'external_id' appear on more than one row: 'a' (rows 2, 4 and 7), '7' (rows 5 and 6). The first of these rows creates (or updates) the case and the later ones update that same case, so the last row wins; if several cases already share an id, the rows fail with 'Too Many Matches'. Merge the rows or fix the ids if that is not intended.",
+				"2 external ids in 'external_id' appear on more than one row: 'a' (sheet rows 2, 4 and 7), '7' (sheet rows 5 and 6)",
+			description:
+				"The first of these rows creates (or updates) the case and the later ones update that same case, so the last row wins; if several cases already share an id, the rows fail with 'Too Many Matches'. Merge the rows or fix the ids if that is not intended.",
 		});
 	});
 
@@ -371,9 +437,11 @@ describe('values', () => {
 			settings: { ...settings, createNewCases: false },
 			values: { external_id: ['a', 'b', 'a'], name: ['A', 'B', 'C'] },
 		};
-		expect(finding(changes, 'duplicateExternalIds').message).toBe(
-			"1 external id in 'external_id' appears on more than one row: 'a' (rows 2 and 4). Each of these rows updates the same case, so the last row wins; if several cases already share an id, the rows fail with 'Too Many Matches'. Merge the rows or fix the ids if that is not intended.",
-		);
+		expect(finding(changes, 'duplicateExternalIds')).toMatchObject({
+			message: "1 external id in 'external_id' appears on more than one row: 'a' (sheet rows 2 and 4)",
+			description:
+				"Each of these rows updates the same case, so the last row wins; if several cases already share an id, the rows fail with 'Too Many Matches'. Merge the rows or fix the ids if that is not intended.",
+		});
 	});
 
 	it('duplicateExternalIds: an external_id column when matching by case id and creating', () => {
@@ -384,8 +452,9 @@ describe('values', () => {
 		};
 		expect(finding(changes, 'duplicateExternalIds')).toMatchObject({
 			column: 'external_id',
-			message:
-				"1 external id in 'external_id' appears on more than one row: 'x' (rows 2 and 4). Rows that create cases give several cases the same external id, and later imports matching by external id will fail with 'Too Many Matches'. Merge the rows or fix the ids if that is not intended.",
+			message: "1 external id in 'external_id' appears on more than one row: 'x' (sheet rows 2 and 4)",
+			description:
+				"Rows that create cases give several cases the same external id, and later imports matching by external id will fail with 'Too Many Matches'. Merge the rows or fix the ids if that is not intended.",
 		});
 	});
 
@@ -398,17 +467,20 @@ describe('values', () => {
 			column: 'external_id',
 			rows: [2, 3],
 			message:
-				"CommCare looks rows up by their id read as a whole number: '00123' → '123', '1e3' → '1000' (rows 2 and 3). A case it creates from such a row keeps the id as written, so the next import (or a later row of this one) looks for the changed id, does not find that case, and creates another. Use ids that do not read as numbers (for example with a prefix: 'HH-00123').",
+				"CommCare reads the ids in 'external_id' as whole numbers: '00123' → '123', '1e3' → '1000' in sheet rows 2 and 3",
+			description:
+				"It looks such rows up by the changed id. A case it creates from such a row keeps the id as written, so the next import (or a later row of this one) looks for the changed id, does not find that case, and creates another. Use ids that do not read as numbers (for example with a prefix: 'HH-00123').",
 		});
 		const byCaseId = { ...settings, searchField: 'case_id' as const, searchColumn: 'case_id' };
 		expect(
 			finding(
 				{ settings: byCaseId, headers: ['case_id', 'name'], values: { case_id: ['0042', 'c0ffee'], name: ['A', 'B'] } },
 				'searchIdsChangedByServer',
-			).message,
-		).toBe(
-			"CommCare looks rows up by their case id read as a whole number: '0042' → '42' (row 2). Such rows match the changed id, not the one written. Check the column holds CommCare case ids.",
-		);
+			),
+		).toMatchObject({
+			message: "CommCare reads the case ids in 'case_id' as whole numbers: '0042' → '42' in sheet row 2",
+			description: 'Such rows match the changed id, not the one written. Check the column holds CommCare case ids.',
+		});
 	});
 
 	it('searchIdsChangedByServer: takes the ids the reader computed from typed cells (an int loses digits as a double)', () => {
@@ -435,7 +507,8 @@ describe('values', () => {
 			severity: 'warning',
 			column: 'case_id',
 			rows: [3],
-			message: `Row 3 has no case id in 'case_id'. Matching by case id while ${CREATION_OFF}, CommCare skips such rows without an error. Fill in the case ids, or ${TURN_CREATION_ON} to create them.`,
+			message: "Sheet row 3 has no case id in 'case_id'",
+			description: `Matching by case id while ${CREATION_OFF}, CommCare skips such rows without an error. Fill in the case ids, or ${TURN_CREATION_ON} to create them.`,
 		});
 		expect(findings({ ...changes, settings: { ...byCaseId, createNewCases: true } }, 'blankCaseIds')).toEqual([]);
 	});
@@ -451,8 +524,8 @@ describe('values', () => {
 			column: 'name',
 			rows: [2],
 			items: [10],
-			message:
-				"Row 2 (item 10) has a case name in 'name' longer than 255 characters. CommCare rejects those rows ('Name Too Long'). Shorten the names.",
+			message: "Sheet row 2 (item 11) has a case name in 'name' longer than 255 characters",
+			description: "CommCare rejects such rows ('Name Too Long'). Shorten the names.",
 		});
 		expect(finding(changes, 'externalIdTooLong')).toEqual({
 			code: 'externalIdTooLong',
@@ -460,8 +533,8 @@ describe('values', () => {
 			column: 'external_id',
 			rows: [3],
 			items: [11],
-			message:
-				"Row 3 (item 11) has an external id in 'external_id' longer than 255 characters. CommCare rejects those rows ('External ID Too Long'). Shorten the ids.",
+			message: "Sheet row 3 (item 12) has an external id in 'external_id' longer than 255 characters",
+			description: "CommCare rejects such rows ('External ID Too Long'). Shorten the ids.",
 		});
 	});
 
@@ -482,8 +555,9 @@ describe('values', () => {
 			severity: 'warning',
 			column: 'close',
 			rows: [3, 4],
-			message:
-				"Column 'close' holds values other than 'yes' ('True', 'Yes') in rows 3 and 4. Only the exact text 'yes' closes a case (a boolean true becomes 'True', which does not), and only when updating an existing case. Write 'yes' for cases to close and leave the others blank.",
+			message: "Column 'close' holds values other than 'yes' ('True', 'Yes') in sheet rows 3 and 4",
+			description:
+				"Only the exact text 'yes' closes a case (a boolean true becomes 'True', which does not), and only when updating an existing case. Write 'yes' for cases to close and leave the others blank.",
 		});
 	});
 
@@ -498,13 +572,14 @@ describe('values', () => {
 			code: 'blankRows',
 			severity: 'warning',
 			rows: [3, 5],
-			message:
-				'Rows 3 and 5 are blank. CommCare skips blank rows without reporting them. Remove them if they were meant to hold data.',
+			message: 'Sheet rows 3 and 5 are blank',
+			description: 'CommCare skips blank rows without reporting them. Remove them if they were meant to hold data.',
 		});
 		expect(finding(changes, 'rowsAfterBlankGap')).toMatchObject({
 			severity: 'warning',
-			message:
-				'3 rows from row 1010 on come after 1000 or more empty rows. CommCare stops reading the sheet there, so they are never imported or reported. Remove the empty rows.',
+			message: '3 rows from sheet row 1010 on come after 1000 or more empty rows',
+			description:
+				'CommCare stops reading the sheet there, so they are never imported or reported. Remove the empty rows.',
 		});
 		expect(findings(changes, 'blankExternalIds')).toEqual([]);
 	});
@@ -520,7 +595,8 @@ describe('rows as CommCare’s reader takes them (an .xlsx without a recorded si
 			severity: 'error',
 			column: 'external_id',
 			rows: [3, 7],
-			message: `Rows 3, 7 and 7 more have no cell for the ID column 'external_id': the file does not record its sheet's size, so CommCare's reader ends each row at its last cell (and a missing row has none), and the whole import fails with 'external_id'. ${RESAVE}`,
+			message: "Sheet rows 3, 7 and 7 more have no cell for the ID column 'external_id'",
+			description: `The file does not record its sheet's size, so CommCare's reader ends each row at its last cell (and a missing row has none), and the whole import fails with 'external_id'. ${RESAVE}`,
 		});
 	});
 
@@ -529,21 +605,26 @@ describe('rows as CommCare’s reader takes them (an .xlsx without a recorded si
 			code: 'shortRows',
 			severity: 'error',
 			rows: [4],
-			message: `Row 4 ends before the column 'age': the file does not record its sheet's size, so CommCare's reader leaves that property unchanged on such rows, although the empty cells show a blank (which clears). ${RESAVE}`,
+			message: "Sheet row 4 ends before the column 'age'",
+			description: `The file does not record its sheet's size, so CommCare's reader leaves that property unchanged on such rows, although the empty cells show a blank (which clears). ${RESAVE}`,
 		});
 	});
 
 	it('cellsOutsideDimension and rowsOutOfOrder: errors, since CommCare drops that data without a word', () => {
 		expect(
-			finding({ cellsOutsideDimension: { dimension: 'A1:C3', cells: ['D2', 'A4'], count: 7 } }, 'cellsOutsideDimension')
-				.message,
-		).toBe(
-			`The sheet records its size as A1:C3, but cells D2, A4 and 5 more outside it hold data: CommCare's reader stops at the recorded size and drops them without a word. ${RESAVE}`,
-		);
+			finding(
+				{ cellsOutsideDimension: { dimension: 'A1:C3', cells: ['D2', 'A4'], count: 7 } },
+				'cellsOutsideDimension',
+			),
+		).toMatchObject({
+			message: 'The sheet records its size as A1:C3, but cells D2, A4 and 5 more outside it hold data',
+			description: `CommCare's reader stops at the recorded size and drops them without a word. ${RESAVE}`,
+		});
 		expect(finding({ rowsOutOfOrder: { rows: [2], count: 1 } }, 'rowsOutOfOrder')).toMatchObject({
 			severity: 'error',
 			rows: [2],
-			message: `Row 2 comes after a row with a higher number in the file: CommCare's reader skips such rows without a word. ${RESAVE}`,
+			message: 'Sheet row 2 comes after a row with a higher number in the file',
+			description: `CommCare's reader skips such rows without a word. ${RESAVE}`,
 		});
 	});
 
@@ -559,10 +640,71 @@ describe('rows as CommCare’s reader takes them (an .xlsx without a recorded si
 			severity: 'warning',
 			rows: [5],
 			items: [3],
-			message:
-				"Row 5 (item 3) holds only zeros, false or empty values and comes after the last row holding anything else: CommCare's reader stops at that row, so it is skipped without a trace. Give it an ID, or remove it.",
+			message: 'Sheet row 5 (item 4) holds only zeros, false or empty values after the last row holding anything else',
+			description:
+				"CommCare's reader stops at that last row, so it is skipped without a trace. Give it an ID, or remove it.",
 		});
 		expect(findings(changes, 'blankExternalIds')).toEqual([]);
+	});
+});
+
+describe('every finding in one shape', () => {
+	it('a one-line message saying what and where, and a description saying what to do', () => {
+		const byCaseId = { ...settings, searchField: 'case_id' as const, searchColumn: 'case_id', createNewCases: false };
+		const inputs: Array<Partial<CheckInput>> = [
+			{
+				headers: [
+					'external_id',
+					'name',
+					'first name',
+					'type',
+					'case_name',
+					'age',
+					'age',
+					'date_opened',
+					'close',
+					'yes',
+				],
+				headerKinds: ['text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text'],
+				format: 'csv',
+				sheetNames: ['cases', 'patient'],
+				dataRowCount: 6,
+				values: {
+					external_id: ['00123', null, 'b'.repeat(256), 'a', 'a', 'c'],
+					name: [null, 'B', 'n'.repeat(256), 'D', 'E', 'F'],
+					close: ['True', null, null, null, null, null],
+				},
+				blankRowNumbers: [7],
+				blankMarkers: { age: [3] },
+				unstorableCharacters: { age: [4] },
+				rowsAfterGap: { firstRow: 1010, count: 2 },
+				dataWithoutHeader: [{ column: 11, rows: [2], count: 1 }],
+				rowsWithoutSearchCell: { rows: [5], count: 1 },
+				shortRows: { rows: [6], count: 1, columns: ['age'] },
+				cellsOutsideDimension: { dimension: 'A1:C3', cells: ['D2'], count: 1 },
+				rowsOutOfOrder: { rows: [2], count: 1 },
+				rowsNotRead: [8],
+				rowLimitExceeded: { firstRow: 100_002 },
+				rowToItem: (row: number) => row - 2,
+			},
+			{ settings: byCaseId, headers: ['name'], values: { name: ['A', 'B', 'C'] } },
+			{ settings: byCaseId, headers: ['case_id', 'name'], values: { case_id: [null, 'x', ''], name: ['A', 'B', 'C'] } },
+			{ sheetNames: ['patient'], headers: [...clean.headers, ...Array.from({ length: 300 }, (_, i) => `p${i}`)] },
+			{ headers: [], dataRowCount: 0, values: {} },
+			{ headers: [], dataRowCount: 2, values: {} },
+			{ headers: ['external_id', 'age'], values: { external_id: ['a', 'b', 'c'] } },
+		];
+		const all = inputs.flatMap((changes) => {
+			const { errors, warnings } = runChecks({ ...clean, ...changes });
+			return [...errors, ...warnings];
+		});
+		// 33 of the checks' codes (checksUnavailable has its own test above).
+		expect(new Set(all.map((issue) => issue.code)).size).toBeGreaterThanOrEqual(33);
+		for (const issue of all) {
+			expect([issue.code, issue.message]).toEqual([issue.code, expect.not.stringMatching(/\n|\.$/)]);
+			expect(issue.message.split(' ').length).toBeLessThanOrEqual(25);
+			expect([issue.code, issue.description]).toEqual([issue.code, expect.stringMatching(/^[A-Z'"].*\.$/s)]);
+		}
 	});
 });
 

@@ -73,12 +73,13 @@ describe('planItemsUpload', () => {
 			[3, 3, 14, 6, 'cases_3_of_3.xlsx'],
 		]);
 		expect(plan.uploads[2].itemIndexes).toEqual([14, 15, 16, 17, 18, 19]);
-		expect(describeUploadItems(plan.uploads[1])).toBe('items 7 to 13');
+		// Named as a person counts them: indexes 7 to 13 are items 8 to 14.
+		expect(describeUploadItems(plan.uploads[1])).toBe('items 8 to 14');
 		expect(plan.uploads.flatMap((c) => c.items)).toEqual(people(20));
 		// Exactly full: no empty last upload.
 		expect(planItemsUpload(people(14), settings, { ...options, rowsPerUpload: 7 }).uploads).toHaveLength(2);
 		expect(describeUploadItems(planItemsUpload(people(8), settings, { ...options, rowsPerUpload: 7 }).uploads[1])).toBe(
-			'item 7',
+			'item 8',
 		);
 	});
 });
@@ -122,7 +123,7 @@ describe('writeItemsUploadFile', () => {
 				folderSeen = folder;
 				return await writeItemsUploadFile(plan, plan.uploads[0], folder);
 			}),
-		).rejects.toThrow("Key 'name' of item 1 holds an array");
+		).rejects.toThrow("Key 'name' of item 2 holds an array");
 		expect(existsSync(folderSeen)).toBe(false);
 	});
 });
