@@ -10,6 +10,11 @@ import type { WaitResult } from './polling';
 
 // One upload -> one outcome
 
+/** An upload's outcome as classifyImport decides it: `errors` are CommCare's own entries, with their rows. */
+export interface ImportResult extends ImportOutcomeJson {
+	errors: RowErrorEntry[];
+}
+
 /**
  * Said whenever the status could not be read although the upload was accepted: the import may well have run, and a
  * user who simply uploads again would create every case twice.
@@ -103,7 +108,7 @@ export function createNewCasesOf(upload: IDataObject): boolean | null {
  * Classifies one upload: state 2 without problems -> success; state 2 with row errors or silent skips -> warning;
  * state 3, timeout, 404, refused credentials, a refused URL, or no URL at all -> error.
  */
-export function classifyImport(statusUrl: string | null, upload: IDataObject, wait: WaitResult): ImportOutcomeJson {
+export function classifyImport(statusUrl: string | null, upload: IDataObject, wait: WaitResult): ImportResult {
 	const base = {
 		status_url: statusUrl,
 		state: wait.lastState,

@@ -259,7 +259,15 @@ export interface ImportOutcomeJson extends IDataObject {
 	num_chunks: number | null;
 	/** Rows sent but neither created, matched nor reported (blank rows, unmatched rows with creation off). */
 	skipped_count: number | null;
-	errors: RowErrorEntry[];
+	/**
+	 * CommCare's entries (rows, or the whole-import failure). From version 1.2 on, on a dry run's item (reason
+	 * `checkOnly`) and on an upload that failed its checks upstream (reason `noStatusUrl`): the checks' findings.
+	 */
+	errors: Array<RowErrorEntry | CheckFinding>;
+	/** From version 1.2 on: what to do, in a sentence or two; null when there is nothing to do. */
+	description?: string | null;
+	/** From version 1.2 on: the checks' warnings the upload carried (Bulk Import's `warnings`). */
+	warnings?: CheckFinding[];
 	timedOut: boolean;
 	polls: number;
 	waitedSeconds: number;
@@ -272,16 +280,27 @@ export interface RecordOutcomeJson extends IDataObject {
 	outcome: Outcome;
 	/** Why (see `OutcomeReason`); a record of an import that did not finish has the import's reason. */
 	reason: OutcomeReason;
+	/** One short line, naming the record's sheet row ("Sheet row 4 not imported: Invalid Owner (owner_id)"). */
 	summary: string;
+	/** From version 1.2 on: what to do, in a sentence or two; null when there is nothing to do. */
+	description?: string | null;
 	status_url: string | null;
 	row: number | null;
 	record: IDataObject;
 	/** This row's error entries (title, description, column), or the whole-import failure. */
 	errors: IDataObject[];
-	/** The import this record belongs to: state, counts, timedOut, polls. */
-	import: IDataObject;
+	/**
+	 * The import this record belongs to: state, counts, timedOut, polls and its summary (with its `outcome` and
+	 * `reason` before version 1.2). Absent on a dry run's record, which belongs to no import.
+	 */
+	import?: IDataObject;
 	/** From Import Status 1.2 on: the checks' warnings Bulk Import gave this record (its own and its upload's). */
 	warnings?: CheckFinding[];
+	/**
+	 * From version 1.2 on, on a Not Finished record only: the upload it went in (Bulk Import's `upload`), so that sent
+	 * back in later (a Wait loop) it is checked again exactly as the Bulk Import record.
+	 */
+	upload?: IDataObject;
 	/** With "Look Up Case IDs" (else absent): the CommCare case ID of this row's case, or null when not known. */
 	case_id?: string | null;
 	/** With "Look Up Case IDs": the case as CommCare's Case API gave it, or null. */
