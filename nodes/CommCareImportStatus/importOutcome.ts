@@ -41,7 +41,8 @@ export interface RowAccounting {
 	mismatch: string | null;
 }
 
-export function accountForRows(rowCount: number | null, status: StatusResponse): RowAccounting {
+/** `sheet`: rows named "sheet row" (version 1.2's words); versions 1 and 1.1 say "row". */
+export function accountForRows(rowCount: number | null, status: StatusResponse, sheet = false): RowAccounting {
 	const result = status.result;
 	if (rowCount === null || result === null || result.created_count === null || result.match_count === null) {
 		return { skipped: null, mismatch: null };
@@ -51,9 +52,10 @@ export function accountForRows(rowCount: number | null, status: StatusResponse):
 	const inside = listed.size - outside.length;
 	const skipped = rowCount - result.created_count - result.match_count - inside;
 	const problems: string[] = [];
+	const row = sheet ? 'sheet row' : 'row';
 	if (outside.length > 0) {
 		problems.push(
-			`${outside.length === 1 ? 'row' : 'rows'} ${outside.slice(0, 5).join(', ')}${outside.length > 5 ? ', …' : ''} listed in errors ${outside.length === 1 ? 'is' : 'are'} not among the ${plural(rowCount, 'data row')} sent (rows 2 to ${rowCount + 1})`,
+			`${outside.length === 1 ? row : `${row}s`} ${outside.slice(0, 5).join(', ')}${outside.length > 5 ? ', …' : ''} listed in errors ${outside.length === 1 ? 'is' : 'are'} not among the ${plural(rowCount, 'data row')} sent (${row}s 2 to ${rowCount + 1})`,
 		);
 	}
 	if (skipped < 0) {

@@ -241,12 +241,14 @@ function finishedWords(classic: ImportResult, noResult: boolean, problem: string
 	const counts = `${casesOf(created, upload)} created, ${matched} updated`;
 	const failed = distinctErrorRows(classic.errors).size;
 	const skipped = classic.skipped_count;
-	const mismatch = wait.end.kind === 'finished' ? accountForRows(rowCountOf(upload), wait.end.status).mismatch : null;
+	const mismatch =
+		wait.end.kind === 'finished' ? accountForRows(rowCountOf(upload), wait.end.status, true).mismatch : null;
 	const parts: string[] = [];
 	const advice: string[] = [];
 	if (classic.errors.length > 0) {
 		parts.push(`${plural(failed, 'sheet row')} not imported (${errorTitles(classic.errors)})`);
-		advice.push('Fix the sheet rows errors lists and send them again; the other rows were imported.');
+		const others = mismatch === null && (skipped === null || skipped === 0) ? '; the other rows were imported' : '';
+		advice.push(`Fix the sheet rows errors lists and send them again${others}.`);
 	}
 	if (skipped !== null && skipped > 0) {
 		parts.push(`${plural(skipped, 'sheet row')} skipped silently`);

@@ -78,6 +78,10 @@ describe('an import that finished', () => {
 		expect(unreadable.description).toBe(
 			'"created_count" is "one". Check the import history in CommCare HQ (Data → Import Cases from Excel) to see what it did.',
 		);
+		const outside = read(finished(success(1, 0, [ownerError([1, 9])])), { ...UPLOAD, rowCount: 3 });
+		expect(outside.description).toMatch(
+			/^Fix the sheet rows errors lists and send them again\. CommCare's counts do not add up: sheet rows 1, 9 listed in errors are not among the 3 data rows sent \(sheet rows 2 to 4\)/,
+		);
 		const tooMany = read(finished(success(9, 0)));
 		expect(tooMany).toMatchObject({
 			reason: 'noCounts',
