@@ -19,7 +19,7 @@ export interface ImportResult extends ImportOutcomeJson {
  * Said whenever the status could not be read although the upload was accepted: the import may well have run, and a
  * user who simply uploads again would create every case twice.
  */
-const OUTCOME_UNKNOWN =
+export const OUTCOME_UNKNOWN =
 	'The import itself may have finished or may still finish: check CommCare HQ → Data → Import Cases from Excel before uploading the same rows again.';
 
 function withoutFinalStop(text: string): string {
@@ -322,7 +322,7 @@ function upstreamMessage(upload: IDataObject): string {
 	return typeof text === 'string' && text !== '' ? ` (${text})` : '';
 }
 
-function formatDuration(seconds: number): string {
+export function formatDuration(seconds: number): string {
 	if (seconds < 120) return `${Math.round(seconds * 10) / 10} s`;
 	return `${Math.round((seconds / 60) * 10) / 10} min`;
 }

@@ -9,17 +9,18 @@ import type { IDataObject } from 'n8n-workflow';
 
 import type { CheckFinding, ImportOutcomeJson, RowErrorEntry } from '../shared/outputContract';
 import { CREATION_OFF, plural } from '../shared/wording';
-import { accountForRows, createNewCasesOf, distinctErrorRows, rowCountOf, type ImportResult } from './importOutcome';
+import {
+	accountForRows,
+	createNewCasesOf,
+	distinctErrorRows,
+	formatDuration,
+	OUTCOME_UNKNOWN,
+	rowCountOf,
+	type ImportResult,
+} from './importOutcome';
 import type { WaitResult } from './polling';
 import { findingsOf } from './records';
 import { ImportState, isPlainObject } from './statusBody';
-
-/**
- * Said whenever the status could not be read although the upload was accepted: the import may well have run, and a
- * user who simply uploads again would create every case twice.
- */
-export const OUTCOME_UNKNOWN =
-	'The import itself may have finished or may still finish: check CommCare HQ → Data → Import Cases from Excel before uploading the same rows again.';
 
 /** The upload's case type, when it names one. */
 export function caseTypeOf(upload: IDataObject): string | null {
@@ -64,11 +65,6 @@ export function shortened(text: string, limit: number): string {
 /** "Not Finished yet: …" → "not finished yet: …", to follow "Sheet row 4 ". */
 export function lowerFirst(text: string): string {
 	return text.charAt(0).toLowerCase() + text.slice(1);
-}
-
-export function formatDuration(seconds: number): string {
-	if (seconds < 120) return `${Math.round(seconds * 10) / 10} s`;
-	return `${Math.round((seconds / 60) * 10) / 10} min`;
 }
 
 /**
