@@ -24,13 +24,18 @@ export function isRecordItem(json: IDataObject): boolean {
 	return typeof json.row === 'number' && isPlainObject(json.record);
 }
 
-/** The checks' findings an item carries under `key` (`warnings`, `errors`): the entries that are findings. */
+/**
+ * The checks' findings an item carries under `key` (`warnings`, `errors`): the entries that are findings. A list of
+ * findings only is taken as it is: Bulk Import shares one list among the records of an upload, and so does this.
+ */
 export function findingsOf(json: IDataObject, key: 'warnings' | 'errors'): CheckFinding[] {
 	const list = json[key];
-	return Array.isArray(list)
-		? (list.filter((entry) => isPlainObject(entry) && typeof entry.code === 'string') as CheckFinding[])
-		: [];
+	if (!Array.isArray(list)) return NO_FINDINGS;
+	const isFinding = (entry: unknown) => isPlainObject(entry) && typeof entry.code === 'string';
+	return (list.every(isFinding) ? list : list.filter(isFinding)) as CheckFinding[];
 }
+
+const NO_FINDINGS = Object.freeze([]) as unknown as CheckFinding[];
 
 /** The records of one import and its outcome: what routing groups, and what the case lookup reads. */
 export interface ImportRecords {
