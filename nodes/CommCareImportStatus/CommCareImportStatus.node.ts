@@ -9,11 +9,12 @@ import {
 import { CREDENTIAL_TYPE } from '../shared/transport/credentialType';
 import { importStatusProperties } from './description';
 import { executeImportStatus } from './execute';
+import { OUTPUTS_EXPRESSION } from './outputs';
 import { DEFAULT_VERSION, VERSIONS } from './versions';
 
 /**
  * Waits for CommCare case imports to finish (polling each `status_url` from CommCare Bulk Import) and routes every
- * upload, or every record in per-record mode, to Success, Warning or Error.
+ * upload, or every record in per-record mode, to Success, Warning, Error or (from version 1.2 on) Not Finished.
  */
 export class CommCareImportStatus implements INodeType {
 	description: INodeTypeDescription = {
@@ -26,12 +27,12 @@ export class CommCareImportStatus implements INodeType {
 		defaultVersion: DEFAULT_VERSION,
 		// "Check Once" for Timeout 0, else "Wait up to 30 min".
 		subtitle: '={{$parameter["timeout"] === 0 ? "Check Once" : "Wait up to " + $parameter["timeout"] + " min"}}',
-		description: 'Wait for CommCare HQ case imports to finish and route them to Success, Warning or Error',
+		description: 'Wait for CommCare HQ case imports to finish and route each upload or record by its outcome',
 		defaults: { name: 'CommCare Import Status' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main, NodeConnectionTypes.Main],
-		outputNames: ['Success', 'Warning', 'Error'],
+		// Success, Warning, Error, and Not Finished from version 1.2 on: per node, by its version (outputs.ts).
+		outputs: OUTPUTS_EXPRESSION,
 		credentials: [{ name: CREDENTIAL_TYPE, required: true }],
 		properties: importStatusProperties,
 	};

@@ -2,7 +2,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { parameterDefault } from '../shared/parameterDefaults';
-import { SIMPLIFIED_OUTPUT, versionsBefore } from './versions';
+import { NOT_FINISHED_OUTPUT, SIMPLIFIED_OUTPUT, versionsBefore } from './versions';
 
 /** Below one second only makes sense against a local server (tests, the emulator); the back-off still applies. */
 export const MIN_POLL_INTERVAL_SECONDS = 0.05;
@@ -15,6 +15,15 @@ export const importStatusProperties: INodeProperties[] = [
 		name: 'outputsNotice',
 		type: 'notice',
 		default: '',
+		displayOptions: { show: { '@version': versionsBefore(NOT_FINISHED_OUTPUT) } },
+	},
+	{
+		displayName:
+			"Success: imported. Warning: imported, but rows were refused, skipped or stored changed ('reason' says which, 'description' what to do). Error: the import failed or could not be checked. Not Finished: still queued or running; check it again later. A dry run's items go to Success or Warning (reason checkOnly). Per record, each says it of its sheet row.",
+		name: 'outputsNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { hide: { '@version': versionsBefore(NOT_FINISHED_OUTPUT) } },
 	},
 	{
 		displayName: 'Status URL',
@@ -32,6 +41,8 @@ export const importStatusProperties: INodeProperties[] = [
 		type: 'number',
 		default: 5,
 		typeOptions: { minValue: MIN_POLL_INTERVAL_SECONDS },
+		// Timeout 0 asks once: there is no interval to set.
+		displayOptions: { hide: { timeout: [0] } },
 		description:
 			'How often to ask at first. While nothing changes the interval grows, up to Max Poll Interval; it goes back to this when an import moves. All imports of a run are asked together.',
 	},
@@ -42,7 +53,23 @@ export const importStatusProperties: INodeProperties[] = [
 		default: 30,
 		typeOptions: { minValue: 0 },
 		description:
-			'How long to wait for the imports to finish. Imports not finished by then go to Error with reason timedOut: they may still finish, so do not send their rows again yet. 0 = check once without waiting.',
+			'How long to wait for the imports to finish. Imports still queued or running then have not failed: they may still finish, so do not send their rows again yet. 0 = check once without waiting.',
+	},
+	{
+		displayName:
+			'Checks once without waiting: imports still queued or running go to Not Finished. To check them again later, connect Not Finished to a Wait node and back into this node.',
+		name: 'checkOnceNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { timeout: [0] }, hide: { '@version': versionsBefore(NOT_FINISHED_OUTPUT) } },
+	},
+	{
+		displayName:
+			'Checks once without waiting: imports still queued or running go to Error with reason timedOut. They may still finish: check them again later through a Wait node.',
+		name: 'checkOnceNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { timeout: [0], '@version': versionsBefore(NOT_FINISHED_OUTPUT) } },
 	},
 	{
 		displayName: 'Simplify',
@@ -51,7 +78,7 @@ export const importStatusProperties: INodeProperties[] = [
 		default: true,
 		displayOptions: { hide: { '@version': versionsBefore(SIMPLIFIED_OUTPUT) } },
 		description:
-			"Whether to return only the outcome, reason, summary, row, record, case ID and errors. Turn off for the import's counts and state, the polling figures and the case lookup's details.",
+			"Whether to return only what a person reads first: the outcome, reason, summary, case ID, row, errors, record and status URL. Turn off for the import's counts and state, the polling figures and the case lookup's details.",
 	},
 	{
 		displayName: 'Options',
@@ -66,6 +93,8 @@ export const importStatusProperties: INodeProperties[] = [
 				type: 'number',
 				default: 60,
 				typeOptions: { minValue: MIN_POLL_INTERVAL_SECONDS },
+				// A root parameter, seen from inside the collection: '/timeout'. Timeout 0 asks once.
+				displayOptions: { hide: { '/timeout': [0] } },
 				description: 'The longest wait between two checks while nothing changes',
 			},
 			{

@@ -1,7 +1,7 @@
 /**
  * CommCare Import Status, run: read the settings once for the run, decide per item what to poll (routing.ts), poll
  * all distinct status URLs together in one loop (polling.ts), then route one outcome per item to Success / Warning /
- * Error. Failures of an import are items on the Error output, not thrown errors; only a missing credential or a
+ * Error (and Not Finished from version 1.2 on). Failures of an import are items on the Error output, not thrown errors; only a missing credential or a
  * cancelled execution stop the node.
  */
 import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
@@ -15,7 +15,8 @@ import { outcomesForItems, planStatusChecks, recordGroups, routeToOutputs, urlsT
 import { lookUpCaseIds } from './caseLookup/lookUpImports';
 import { getCommCareCredentials } from '../shared/transport/credentials';
 import { parameterOfEveryItem } from './itemParameters';
-import { SIMPLIFIED_OUTPUT } from './versions';
+import { outputCount } from './outputs';
+import { NOT_FINISHED_OUTPUT, SIMPLIFIED_OUTPUT } from './versions';
 
 /** Settings of the one polling loop, read from the first item (they cannot differ per item). */
 function readPollingSettings(ctx: IExecuteFunctions): PollingOptions {
@@ -38,14 +39,18 @@ export async function executeImportStatus(ctx: IExecuteFunctions): Promise<INode
 }
 
 async function checkImports(ctx: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const { typeVersion } = ctx.getNode();
+	const outputs = outputCount(typeVersion);
 	const items = ctx.getInputData();
-	if (items.length === 0) return [[], [], []];
+	if (items.length === 0) return Array.from({ length: outputs }, () => []);
 	const jsons = items.map((item) => item.json);
 	const statusUrls = parameterOfEveryItem(ctx, 'statusUrl', jsons, '');
-	const { typeVersion } = ctx.getNode();
 	const simplify =
 		typeVersion >= SIMPLIFIED_OUTPUT && ctx.getNodeParameter('simplify', 0, defaultsAt(typeVersion).simplify) === true;
-	const route = (outcomes: Parameters<typeof routeToOutputs>[0]) => routeToOutputs(outcomes, { simplify });
+	// Version 1.2's reading: Not Finished, dry runs as checks, what to do, the records' warnings (versions.ts).
+	const plain = typeVersion >= NOT_FINISHED_OUTPUT;
+	const route = (outcomes: Parameters<typeof routeToOutputs>[0]) =>
+		routeToOutputs(outcomes, { simplify, plain, outputs });
 
 	let credentials;
 	try {
@@ -53,7 +58,7 @@ async function checkImports(ctx: IExecuteFunctions): Promise<INodeExecutionData[
 	} catch (error) {
 		if (!ctx.continueOnFail()) throw toNodeError(ctx.getNode(), error, undefined);
 		// Nothing can be asked without a usable credential: every item goes to Error saying why.
-		const reason = (error as Error).message;
+		const { message: reason, description } = error as { message: string; description?: string | null };
 		return route(
 			outcomesForItems(
 				jsons.map((json, itemIndex) => ({
@@ -61,9 +66,12 @@ async function checkImports(ctx: IExecuteFunctions): Promise<INodeExecutionData[
 					json,
 					statusUrl: typeof statusUrls[itemIndex] === 'string' ? (statusUrls[itemIndex] as string) : null,
 					pollUrl: null,
-					unpolled: unpolled({ kind: 'refused', reason }),
+					unpolled: unpolled({ kind: 'refused', reason, message: reason, advice: description ?? undefined }),
 				})),
 				new Map(),
+				undefined,
+				undefined,
+				plain,
 			),
 		);
 	}
@@ -72,16 +80,16 @@ async function checkImports(ctx: IExecuteFunctions): Promise<INodeExecutionData[
 	try {
 		const polling = readPollingSettings(ctx);
 		const waits = await pollStatusUrls(urlsToPoll(checks), fetchStatusThroughTransport(ctx, credentials), polling);
-		const groups = recordGroups(checks, waits);
+		const groups = recordGroups(checks, waits, plain);
 		if (groups.length === 0 || !ctx.getNodeParameter('options.lookUpCaseIds', 0, DEFAULTS.lookUpCaseIds)) {
-			return route(outcomesForItems(checks, waits, undefined, groups));
+			return route(outcomesForItems(checks, waits, undefined, groups, plain));
 		}
 		const lookups = await lookUpCaseIds(ctx, credentials, groups, {
 			waitSeconds: Math.max(0, Number(ctx.getNodeParameter('options.caseLookupWait', 0, DEFAULTS.caseLookupWait)) || 0),
 			concurrency: polling.concurrency ?? DEFAULTS.concurrency,
 			signal: polling.signal,
 		});
-		return route(outcomesForItems(checks, waits, (group) => lookups.get(group), groups));
+		return route(outcomesForItems(checks, waits, (group) => lookups.get(group), groups, plain));
 	} catch (error) {
 		if (error instanceof PollingCancelledError) throw new NodeOperationError(ctx.getNode(), error.message);
 		// The credential and the polling settings are read once for all items: the error names no item.

@@ -10,11 +10,16 @@ import type { WaitResult } from './polling';
 
 // One upload -> one outcome
 
+/** An upload's outcome as classifyImport decides it: `errors` are CommCare's own entries, with their rows. */
+export interface ImportResult extends ImportOutcomeJson {
+	errors: RowErrorEntry[];
+}
+
 /**
  * Said whenever the status could not be read although the upload was accepted: the import may well have run, and a
  * user who simply uploads again would create every case twice.
  */
-const OUTCOME_UNKNOWN =
+export const OUTCOME_UNKNOWN =
 	'The import itself may have finished or may still finish: check CommCare HQ → Data → Import Cases from Excel before uploading the same rows again.';
 
 function withoutFinalStop(text: string): string {
@@ -36,7 +41,8 @@ export interface RowAccounting {
 	mismatch: string | null;
 }
 
-export function accountForRows(rowCount: number | null, status: StatusResponse): RowAccounting {
+/** `sheet`: rows named "sheet row" (version 1.2's words); versions 1 and 1.1 say "row". */
+export function accountForRows(rowCount: number | null, status: StatusResponse, sheet = false): RowAccounting {
 	const result = status.result;
 	if (rowCount === null || result === null || result.created_count === null || result.match_count === null) {
 		return { skipped: null, mismatch: null };
@@ -46,9 +52,10 @@ export function accountForRows(rowCount: number | null, status: StatusResponse):
 	const inside = listed.size - outside.length;
 	const skipped = rowCount - result.created_count - result.match_count - inside;
 	const problems: string[] = [];
+	const row = sheet ? 'sheet row' : 'row';
 	if (outside.length > 0) {
 		problems.push(
-			`${outside.length === 1 ? 'row' : 'rows'} ${outside.slice(0, 5).join(', ')}${outside.length > 5 ? ', …' : ''} listed in errors ${outside.length === 1 ? 'is' : 'are'} not among the ${plural(rowCount, 'data row')} sent (rows 2 to ${rowCount + 1})`,
+			`${outside.length === 1 ? row : `${row}s`} ${outside.slice(0, 5).join(', ')}${outside.length > 5 ? ', …' : ''} listed in errors ${outside.length === 1 ? 'is' : 'are'} not among the ${plural(rowCount, 'data row')} sent (${row}s 2 to ${rowCount + 1})`,
 		);
 	}
 	if (skipped < 0) {
@@ -103,7 +110,7 @@ export function createNewCasesOf(upload: IDataObject): boolean | null {
  * Classifies one upload: state 2 without problems -> success; state 2 with row errors or silent skips -> warning;
  * state 3, timeout, 404, refused credentials, a refused URL, or no URL at all -> error.
  */
-export function classifyImport(statusUrl: string | null, upload: IDataObject, wait: WaitResult): ImportOutcomeJson {
+export function classifyImport(statusUrl: string | null, upload: IDataObject, wait: WaitResult): ImportResult {
 	const base = {
 		status_url: statusUrl,
 		state: wait.lastState,
@@ -315,7 +322,7 @@ function upstreamMessage(upload: IDataObject): string {
 	return typeof text === 'string' && text !== '' ? ` (${text})` : '';
 }
 
-function formatDuration(seconds: number): string {
+export function formatDuration(seconds: number): string {
 	if (seconds < 120) return `${Math.round(seconds * 10) / 10} s`;
 	return `${Math.round((seconds / 60) * 10) / 10} min`;
 }

@@ -45,10 +45,13 @@ export type WaitEnd =
 	| { kind: 'notFound' }
 	/** 401 or 403: the credential or its permissions were refused; `message` says what to check, when known. */
 	| { kind: 'denied'; httpStatus: 401 | 403; message: string | null }
-	/** Any other HTTP answer that retrying will not fix. */
-	| { kind: 'httpError'; httpStatus: number | null; message: string }
-	/** Never requested: the URL is not valid, or its origin is not the credential's. */
-	| { kind: 'refused'; reason: string }
+	/** Any other HTTP answer that retrying will not fix; `advice`: what to do, when the transport said. */
+	| { kind: 'httpError'; httpStatus: number | null; message: string; advice?: string }
+	/**
+	 * Never requested: the URL is not valid, or its origin is not the credential's. `reason` says it all in one text;
+	 * `message` (what happened) and `advice` (what to do) are its two parts, when they are known apart.
+	 */
+	| { kind: 'refused'; reason: string; message?: string; advice?: string }
 	/** The input item carries no status URL (the upload failed upstream and the workflow went on). */
 	| { kind: 'missingStatusUrl' };
 
@@ -79,7 +82,7 @@ export function unpolled(end: WaitEnd): WaitResult {
 export type StatusAnswer =
 	| { httpStatus: number; body: unknown; retryAfterMs: number | null; message?: string }
 	| { networkError: string }
-	| { fatalError: string; httpStatus: number | null; sent: boolean };
+	| { fatalError: string; httpStatus: number | null; sent: boolean; advice?: string };
 
 /** A status body longer than this is not a CommCare status (100,000 row numbers take under 1 MB). */
 export const MAX_STATUS_BODY_BYTES = 32 * 1024 * 1024;
@@ -239,7 +242,8 @@ function recordAnswer(wait: UrlWait, answer: StatusAnswer, now: number, pace: Pa
 		return false;
 	}
 	if ('fatalError' in answer) {
-		end(wait, { kind: 'httpError', httpStatus: answer.httpStatus, message: answer.fatalError }, now);
+		const { httpStatus, fatalError: message, advice } = answer;
+		end(wait, { kind: 'httpError', httpStatus, message, ...(advice ? { advice } : {}) }, now);
 		return false;
 	}
 	const { httpStatus } = answer;
@@ -309,13 +313,15 @@ export function fetchStatusThroughTransport(ctx: IExecuteFunctions, credentials:
 			maxBodyBytes: MAX_STATUS_BODY_BYTES,
 			signal,
 		});
+		const advice = (error: { description?: string | null }) => (error.description ? { advice: error.description } : {});
 		if (answer.kind === 'refused') {
-			return { fatalError: answer.error.message, httpStatus: answer.httpStatus, sent: answer.sent };
+			const { error, httpStatus, sent } = answer;
+			return { fatalError: error.message, httpStatus, sent, ...advice(error) };
 		}
 		if (answer.kind === 'noAnswer') {
 			// A certificate that cannot be verified will not verify on the next poll either: say so now, not at the timeout.
 			if (answer.failure.kind === 'certificate')
-				return { fatalError: answer.error.message, httpStatus: null, sent: true };
+				return { fatalError: answer.error.message, httpStatus: null, sent: true, ...advice(answer.error) };
 			return { networkError: answer.error.message };
 		}
 		const { response } = answer;

@@ -1,8 +1,8 @@
 /** Per-record mode: one import's outcome turned into one outcome per record (input item) of that upload. */
 import type { IDataObject } from 'n8n-workflow';
 import { plural } from '../shared/wording';
-import type { ImportOutcomeJson, Outcome, OutcomeReason, RecordOutcomeJson } from '../shared/outputContract';
-import { createNewCasesOf, silentSkipReason } from './importOutcome';
+import type { Outcome, OutcomeReason, RecordOutcomeJson } from '../shared/outputContract';
+import { createNewCasesOf, silentSkipReason, type ImportResult } from './importOutcome';
 import { certainSkipReason, importFinished, type RecordInput } from './records';
 import { caseFields, NOT_IMPORTED, NOT_RUN, notLookedUp, type CaseFields } from './caseLookup/lookupJson';
 import type { GroupLookup, RecordLookup } from './caseLookup/lookupResult';
@@ -39,7 +39,7 @@ const NO_ERRORS = Object.freeze([]) as unknown as IDataObject[];
  */
 export function classifyRecords(
 	records: RecordInput[],
-	outcome: ImportOutcomeJson,
+	outcome: ImportResult,
 	lookup?: GroupLookup,
 ): RecordOutcomeJson[] {
 	const importSummary = importContext(outcome);
@@ -185,7 +185,7 @@ function caseFieldsOf(input: RecordInput, lookup: GroupLookup | undefined): Case
 }
 
 /** What a record item carries about its import: everything but the (possibly huge) error list and upload item. */
-function importContext(outcome: ImportOutcomeJson): IDataObject {
+function importContext(outcome: ImportResult): IDataObject {
 	const { errors: _errors, upload: _upload, ...rest } = outcome;
 	return rest;
 }

@@ -1,14 +1,21 @@
-/** Input items → the status URLs to poll → one outcome per item, routed to the Success, Warning and Error outputs. */
+/**
+ * Input items → the status URLs to poll → one outcome per item, routed to the Success, Warning, Error and (version 1.2
+ * on) Not Finished outputs. `plain` is version 1.2's reading (plainImport.ts, plainRecords.ts, checkOnly.ts): older
+ * versions keep classifyImport's and classifyRecords' outcomes as they are.
+ */
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { checkedRequestUrl, type BaseUrl } from '../shared/transport/addresses';
 import type { ImportOutcomeJson, Outcome, RecordOutcomeJson } from '../shared/outputContract';
 import { type WaitResult, unpolled } from './polling';
 import { classifyImport } from './importOutcome';
 import { classifyRecords } from './recordOutcomes';
-import { isRecordItem, type ImportRecords } from './records';
+import { findingsOf, isRecordItem, type ImportRecords } from './records';
 import type { GroupLookup } from './caseLookup/lookupResult';
 import { simplifyOutcome } from './simplify';
 import { isPlainObject } from './statusBody';
+import { checkOnlyOutcome, isCheckOnlyOutcome, isDryRunItem } from './checkOnly';
+import { plainImport } from './plainImport';
+import { plainRecords } from './plainRecords';
 
 /** One input item and what to do with it. */
 export interface StatusCheck {
@@ -44,7 +51,8 @@ export function planStatusChecks(jsons: IDataObject[], statusUrls: unknown[], ba
 		} catch (error) {
 			const { message, description } = error as { message: string; description?: string };
 			const reason = description ? `${message}. ${description}` : message;
-			return { itemIndex, json, statusUrl, pollUrl: null, unpolled: unpolled({ kind: 'refused', reason }) };
+			const end = { kind: 'refused' as const, reason, message, advice: description };
+			return { itemIndex, json, statusUrl, pollUrl: null, unpolled: unpolled(end) };
 		}
 	});
 }
@@ -58,17 +66,27 @@ export function urlsToPoll(checks: StatusCheck[]): string[] {
 export interface RecordGroup extends ImportRecords {
 	key: string;
 	checks: StatusCheck[];
+	/** How the wait for the import ended (version 1.2 words it). */
+	wait: WaitResult;
+}
+
+/** Items version 1.2 decides without any import: a dry run's, and this node's own outcomes of them sent in again. */
+function isCheckOnly(json: IDataObject): boolean {
+	return isDryRunItem(json) || isCheckOnlyOutcome(json);
 }
 
 function waitFor(check: StatusCheck, waits: Map<string, WaitResult>): WaitResult {
 	return check.unpolled ?? waits.get(check.pollUrl as string) ?? unpolled({ kind: 'timedOut', lastProblem: null });
 }
 
-/** The record items grouped by import (records share an import only when they share a polled URL). */
-export function recordGroups(checks: StatusCheck[], waits: Map<string, WaitResult>): RecordGroup[] {
+/**
+ * The record items grouped by import (records share an import only when they share a polled URL). With `plain`
+ * (version 1.2), a dry run's records are not records of an import.
+ */
+export function recordGroups(checks: StatusCheck[], waits: Map<string, WaitResult>, plain = false): RecordGroup[] {
 	const byKey = new Map<string, StatusCheck[]>();
 	for (const check of checks) {
-		if (!isRecordItem(check.json)) continue;
+		if (!isRecordItem(check.json) || (plain && isCheckOnly(check.json))) continue;
 		const key = check.unpolled === null ? `url:${check.pollUrl}` : `item:${check.itemIndex}`;
 		// Append in place: copying the group for every record made 100,000 records of one import take minutes.
 		const group = byKey.get(key);
@@ -80,9 +98,12 @@ export function recordGroups(checks: StatusCheck[], waits: Map<string, WaitResul
 			row: check.json.row as number,
 			record: check.json.record as IDataObject,
 			upload: isPlainObject(check.json.upload) ? (check.json.upload as IDataObject) : {},
+			warnings: findingsOf(check.json, 'warnings'),
 		}));
-		const importOutcome = classifyImport(group[0].statusUrl, inputs[0].upload, waitFor(group[0], waits));
-		return { key, checks: group, inputs, pollUrl: group[0].unpolled === null ? group[0].pollUrl : null, importOutcome };
+		const wait = waitFor(group[0], waits);
+		const importOutcome = classifyImport(group[0].statusUrl, inputs[0].upload, wait);
+		const pollUrl = group[0].unpolled === null ? group[0].pollUrl : null;
+		return { key, checks: group, inputs, pollUrl, importOutcome, wait };
 	});
 }
 
@@ -98,23 +119,34 @@ function uploadOf(json: IDataObject): IDataObject {
 /**
  * One outcome per item: an upload item gets its import's outcome; record items (per-record mode) of the same
  * import are classified together, each on its own row, with their case lookup when there was one (`lookupOf`).
+ * With `plain` (version 1.2), in its words, and a dry run's items as checks (checkOnly.ts).
  */
 export function outcomesForItems(
 	checks: StatusCheck[],
 	waits: Map<string, WaitResult>,
 	lookupOf?: (group: RecordGroup) => GroupLookup | undefined,
-	groups: RecordGroup[] = recordGroups(checks, waits),
+	groups?: RecordGroup[],
+	plain = false,
 ): Array<{ itemIndex: number; json: ImportOutcomeJson | RecordOutcomeJson }> {
 	const outcomes: Array<{ itemIndex: number; json: ImportOutcomeJson | RecordOutcomeJson }> = [];
 	for (const check of checks) {
+		if (plain && isCheckOnly(check.json)) {
+			const json = isCheckOnlyOutcome(check.json) ? (check.json as unknown as ImportOutcomeJson) : undefined;
+			outcomes.push({ itemIndex: check.itemIndex, json: json ?? checkOnlyOutcome(check.json) });
+			continue;
+		}
 		if (isRecordItem(check.json)) continue;
-		outcomes.push({
-			itemIndex: check.itemIndex,
-			json: classifyImport(check.statusUrl, uploadOf(check.json), waitFor(check, waits)),
-		});
+		const wait = waitFor(check, waits);
+		const classic = classifyImport(check.statusUrl, uploadOf(check.json), wait);
+		outcomes.push({ itemIndex: check.itemIndex, json: plain ? plainImport(classic, wait) : classic });
 	}
-	for (const group of groups) {
-		classifyRecords(group.inputs, group.importOutcome, lookupOf?.(group)).forEach((json, index) => {
+	for (const group of groups ?? recordGroups(checks, waits, plain)) {
+		const lookup = lookupOf?.(group);
+		const classic = classifyRecords(group.inputs, group.importOutcome, lookup);
+		const records = plain
+			? plainRecords(classic, group.inputs, plainImport(group.importOutcome, group.wait), lookup)
+			: classic;
+		records.forEach((json, index) => {
 			outcomes.push({ itemIndex: group.checks[index].itemIndex, json });
 		});
 	}
@@ -126,17 +158,21 @@ export function outcomesForItems(
 export const OUTPUT_INDEX: Record<Outcome, number> = { success: 0, warning: 1, error: 2, notFinished: 3 };
 
 /**
- * Puts each outcome on its output (Success, Warning, Error), linked to the input item it came from; with `simplify`
- * (version 1.1's default), in its simplified form.
+ * Puts each outcome on its output (Success, Warning, Error, and Not Finished when there are 4), linked to the input
+ * item it came from; with `simplify` (version 1.1's default), in its simplified form (`plain`: version 1.2's keys).
  */
 export function routeToOutputs(
 	outcomes: Array<{ itemIndex: number; json: ImportOutcomeJson | RecordOutcomeJson }>,
-	{ simplify = false }: { simplify?: boolean } = {},
+	{
+		simplify = false,
+		plain = false,
+		outputs: count = 3,
+	}: { simplify?: boolean; plain?: boolean; outputs?: number } = {},
 ): INodeExecutionData[][] {
-	const outputs: INodeExecutionData[][] = [[], [], []];
+	const outputs: INodeExecutionData[][] = Array.from({ length: count }, () => []);
 	const ordered = [...outcomes].sort((a, b) => a.itemIndex - b.itemIndex);
 	for (const { itemIndex, json } of ordered) {
-		const shown = simplify ? simplifyOutcome(json) : json;
+		const shown = simplify ? simplifyOutcome(json, plain) : json;
 		outputs[OUTPUT_INDEX[json.outcome]].push({ json: shown, pairedItem: { item: itemIndex } });
 	}
 	return outputs;

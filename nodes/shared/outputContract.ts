@@ -205,23 +205,26 @@ export type Outcome = 'success' | 'warning' | 'error' | 'notFinished';
  * Why an outcome is what it is: one closed set for imports and records, so a workflow can branch on
  * `$json.reason` (e.g. a Switch node after the Warning output: rows to fix vs rows skipped) instead of parsing the
  * summary. Warning means the import went through and some rows need a person; Error means the import itself failed
- * or could not be checked, which calls for an alert.
+ * or could not be checked, which calls for an alert; Not Finished (Import Status 1.2 on) means it may still finish.
  *
- * | reason              | outcome | meaning                                                                        |
- * | ------------------- | ------- | ------------------------------------------------------------------------------ |
- * | `imported`          | success | finished (state 2); for a record: its row was created or updated               |
- * | `rowErrors`         | warning | rows listed in the server's errors (import: some of its rows, even with skips too; record: its own row): fix and resend |
- * | `skippedRows`       | warning | rows skipped silently (import: some of its rows; record: this row, certainly: blank, or no id with creation off) |
- * | `importedOrSkipped` | warning | records only: the counts show silent skips the records cannot be matched to     |
- * | `notMatched`        | warning | records only, with the case lookup: no case has this row's id and "Create New Cases" was off, so CommCare skipped it |
- * | `noCounts`          | warning | state 2 but the server reported no counts                                      |
- * | `failed`            | error   | state 3: the whole import failed (the server's description is in `errors`)     |
- * | `timedOut`          | error   | no final state before the node's timeout; the import may still finish          |
- * | `notFound`          | error   | the status URL answered 404                                                    |
- * | `denied`            | error   | the status URL answered 401 or 403                                             |
- * | `statusCheckFailed` | error   | the status URL answered another error retrying does not fix                    |
- * | `refused`           | error   | the status URL was not requested (not a URL, another origin, no credential)   |
- * | `noStatusUrl`       | error   | the item has no status URL: the upload failed upstream (e.g. Continue On Fail) |
+ * | reason                | outcome       | meaning                                                                  |
+ * | --------------------- | ------------- | ------------------------------------------------------------------------ |
+ * | `imported`            | success       | finished (state 2); for a record: its row was created or updated         |
+ * | `importedWithChanges` | warning       | 1.2 on, records only: imported, but Bulk Import warned that CommCare stores it changed (a code in CHANGES_STORED_DATA, in its `warnings`) |
+ * | `rowErrors`           | warning       | rows listed in the server's errors (import: some of its rows, even with skips too; record: its own row): fix and resend |
+ * | `skippedRows`         | warning       | rows skipped silently (import: some of its rows; record: this row, certainly: blank, or no id with creation off) |
+ * | `importedOrSkipped`   | warning       | records only: the counts show silent skips the records cannot be matched to |
+ * | `notMatched`          | warning       | records only, with the case lookup: no case has this row's id and "Create New Cases" was off, so CommCare skipped it |
+ * | `noCounts`            | warning       | state 2 but the server reported no counts                                |
+ * | `checkOnly`           | success, warning | 1.2 on: a dry run's item (nothing was uploaded); success when the checks found nothing and it would be sent |
+ * | `notFinished`         | notFinished   | 1.2 on: no final state before the node's deadline; the import may still finish (before 1.2: `timedOut`) |
+ * | `failed`              | error         | state 3: the whole import failed (the server's description is in `errors`) |
+ * | `timedOut`            | error         | before 1.2: no final state before the node's timeout; the import may still finish |
+ * | `notFound`            | error         | the status URL answered 404                                              |
+ * | `denied`              | error         | the status URL answered 401 or 403                                       |
+ * | `statusCheckFailed`   | error         | the status URL answered another error retrying does not fix              |
+ * | `refused`             | error         | the status URL was not requested (not a URL, another origin, no credential) |
+ * | `noStatusUrl`         | error         | the item has no status URL: the upload failed upstream (e.g. Continue On Fail); before 1.2 also a dry run's item |
  */
 export type OutcomeReason =
 	| 'imported'
@@ -243,13 +246,17 @@ export type OutcomeReason =
 
 /**
  * Output of CommCare Import Status for one upload. Version 1.1's "Simplify" (its default) outputs a subset of these
- * keys (CommCareImportStatus/simplify.ts); version 1, and Simplify off, all of them.
+ * keys (CommCareImportStatus/simplify.ts); version 1, and Simplify off, all of them. From version 1.2 on, also for a
+ * dry run's upload item (reason `checkOnly`, `upload` the dry run's item, no status URL and no counts).
  */
 export interface ImportOutcomeJson extends IDataObject {
 	outcome: Outcome;
 	/** Why (see `OutcomeReason`). */
 	reason: OutcomeReason;
-	/** One human sentence, e.g. "12 cases created, 3 updated, 2 rows failed (Invalid Owner: rows 4, 7)". */
+	/**
+	 * One short line for people, e.g. "12 patient cases created, 3 updated; 2 sheet rows not imported (Invalid
+	 * Owner)" (from 1.2 on; before, one longer sentence with the advice in it).
+	 */
 	summary: string;
 	status_url: string | null;
 	state: number | null;
@@ -259,7 +266,15 @@ export interface ImportOutcomeJson extends IDataObject {
 	num_chunks: number | null;
 	/** Rows sent but neither created, matched nor reported (blank rows, unmatched rows with creation off). */
 	skipped_count: number | null;
-	errors: RowErrorEntry[];
+	/**
+	 * CommCare's entries (rows, or the whole-import failure). From version 1.2 on, on a dry run's item (reason
+	 * `checkOnly`) and on an upload that failed its checks upstream (reason `noStatusUrl`): the checks' findings.
+	 */
+	errors: Array<RowErrorEntry | CheckFinding>;
+	/** From version 1.2 on: what to do, in a sentence or two; null when there is nothing to do. */
+	description?: string | null;
+	/** From version 1.2 on: the checks' warnings the upload carried (Bulk Import's `warnings`). */
+	warnings?: CheckFinding[];
 	timedOut: boolean;
 	polls: number;
 	waitedSeconds: number;
@@ -267,21 +282,35 @@ export interface ImportOutcomeJson extends IDataObject {
 	upload: IDataObject;
 }
 
-/** Output of CommCare Import Status for one record (per-record mode). */
+/**
+ * Output of CommCare Import Status for one record (per-record mode). From version 1.2 on, also for a dry run's
+ * record item (reason `checkOnly`: no status URL, no `import`, no case keys).
+ */
 export interface RecordOutcomeJson extends IDataObject {
 	outcome: Outcome;
 	/** Why (see `OutcomeReason`); a record of an import that did not finish has the import's reason. */
 	reason: OutcomeReason;
+	/** One short line, naming the record's sheet row ("Sheet row 4 not imported: Invalid Owner (owner_id)"). */
 	summary: string;
+	/** From version 1.2 on: what to do, in a sentence or two; null when there is nothing to do. */
+	description?: string | null;
 	status_url: string | null;
 	row: number | null;
 	record: IDataObject;
 	/** This row's error entries (title, description, column), or the whole-import failure. */
 	errors: IDataObject[];
-	/** The import this record belongs to: state, counts, timedOut, polls. */
-	import: IDataObject;
+	/**
+	 * The import this record belongs to: state, counts, timedOut, polls and its summary (with its `outcome` and
+	 * `reason` before version 1.2). Absent on a dry run's record, which belongs to no import.
+	 */
+	import?: IDataObject;
 	/** From Import Status 1.2 on: the checks' warnings Bulk Import gave this record (its own and its upload's). */
 	warnings?: CheckFinding[];
+	/**
+	 * From version 1.2 on, on a Not Finished record only: the upload it went in (Bulk Import's `upload`), so that sent
+	 * back in later (a Wait loop) it is checked again exactly as the Bulk Import record.
+	 */
+	upload?: IDataObject;
 	/** With "Look Up Case IDs" (else absent): the CommCare case ID of this row's case, or null when not known. */
 	case_id?: string | null;
 	/** With "Look Up Case IDs": the case as CommCare's Case API gave it, or null. */

@@ -69,7 +69,7 @@ export function useCaseLookupEmulator() {
 		result.outputs.forEach((items: INodeExecutionData[], output) =>
 			items.forEach((item) =>
 				byRow.set(item.json.row as number, {
-					output: ['success', 'warning', 'error'][output],
+					output: ['success', 'warning', 'error', 'notFinished'][output],
 					json: item.json as RecordOutcomeJson,
 				}),
 			),

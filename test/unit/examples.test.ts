@@ -4,7 +4,16 @@
  * layout reads left to right. (Whether n8n's own node types and versions exist on both n8n lines is checked against
  * the real n8n installs in test/e2e/workflows.test.ts.)
  */
-import type { INodeProperties, INodePropertyCollection, INodeTypeDescription } from 'n8n-workflow';
+import {
+	NodeHelpers,
+	Workflow,
+	type INode,
+	type INodeProperties,
+	type INodePropertyCollection,
+	type INodeType,
+	type INodeTypeDescription,
+	type INodeTypes,
+} from 'n8n-workflow';
 
 import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
 import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareImportStatus.node';
@@ -29,10 +38,16 @@ const TRIGGERS = new Set(['n8n-nodes-base.manualTrigger', 'n8n-nodes-base.schedu
 /** Outputs of n8n's own node types as the examples use them (all have one, unless listed). */
 const BASE_NODE_OUTPUTS: Record<string, number> = { 'n8n-nodes-base.if': 2 };
 
+/** The outputs of a node: of ours, as n8n computes them for its version (an `outputs` expression is evaluated). */
 function outputCount(node: WorkflowNode): number {
 	const description = descriptions[node.type];
-	if (description) return description.outputs.length;
-	return BASE_NODE_OUTPUTS[node.type] ?? 1;
+	if (!description) return BASE_NODE_OUTPUTS[node.type] ?? 1;
+	if (Array.isArray(description.outputs)) return description.outputs.length;
+	const type = { description } as INodeType;
+	const nodeTypes: INodeTypes = { getByName: () => type, getByNameAndVersion: () => type, getKnownTypes: () => ({}) };
+	const workflowNode = { ...node, id: node.name, position: [0, 0], parameters: {} } as unknown as INode;
+	const workflow = new Workflow({ nodes: [workflowNode], connections: {}, active: false, nodeTypes });
+	return NodeHelpers.getNodeOutputs(workflow, workflowNode, description).length;
 }
 
 /** The value a parameter has on this node: its own, or the description's default. */
@@ -370,5 +385,23 @@ describe('the checks above can fail', () => {
 			'Import: 2 outputs connected, the node has 1',
 			'Import[0] -> "Nowhere", which is not a node',
 		]);
+	});
+
+	test("Import Status's outputs are counted for the node's version: Not Finished only from 1.2 on", () => {
+		const status = (typeVersion: number): WorkflowNode => ({
+			id: 's',
+			name: 'Status',
+			type: COMMCARE_NODE_TYPES.importStatus,
+			typeVersion,
+			position: [0, 0],
+			parameters: {},
+		});
+		const fourOutputs = (typeVersion: number): WorkflowJson => ({
+			name: 'four',
+			nodes: [status(typeVersion)],
+			connections: { Status: { main: [[], [], [], []] } },
+		});
+		expect(connectionProblems(fourOutputs(1.1))).toEqual(['Status: 4 outputs connected, the node has 3']);
+		expect(connectionProblems(fourOutputs(1.2))).toEqual([]);
 	});
 });

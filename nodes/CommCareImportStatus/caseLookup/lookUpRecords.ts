@@ -263,7 +263,7 @@ async function checkInDatabase(
 	openedByThisImport: (found: CaseSummary, input: RecordInput) => boolean,
 	countRequest: () => void,
 ): Promise<void> {
-	const answers = new Map<string, RecordLookup | 'none'>();
+	const answers = new Map<string, RecordLookup | NoneOfType>();
 	for (const plan of plans.slice(MAX_SINGLE_LOOKUPS)) {
 		byRow.set(plan.input.row, {
 			kind: 'noId',
@@ -276,19 +276,33 @@ async function checkInDatabase(
 		const key = `${plan.via}\n${plan.id}`;
 		let answer = answers.get(key);
 		if (answer === undefined) {
-			answer = await askDatabase(api, plan, fits, countRequest);
+			answer = await askDatabase(api, plan, fits, isOfType, countRequest);
 			answers.set(key, answer);
 		}
-		byRow.set(plan.input.row, answer === 'none' ? { kind: 'notFound', by: 'external_id', id: plan.id } : answer);
+		byRow.set(
+			plan.input.row,
+			answer.kind === 'none'
+				? { kind: 'notFound', by: 'external_id', id: plan.id, ...otherType(answer.otherCaseType) }
+				: answer,
+		);
 	}
 }
+
+/** No case of the upload's type has the id; `otherCaseType` when one of another type does. */
+interface NoneOfType {
+	kind: 'none';
+	otherCaseType?: string;
+}
+
+const otherType = (caseType: string | undefined) => (caseType === undefined ? {} : { otherCaseType: caseType });
 
 async function askDatabase(
 	api: CaseApi,
 	plan: LookedUp,
 	fits: (found: CaseSummary) => boolean,
+	isOfType: (found: CaseSummary) => boolean,
 	countRequest: () => void,
-): Promise<RecordLookup | 'none'> {
+): Promise<RecordLookup | NoneOfType> {
 	let askedId = plan.id;
 	countRequest();
 	let single = await api.byExternalId(askedId);
@@ -297,7 +311,7 @@ async function askDatabase(
 		countRequest();
 		single = await api.byExternalId(askedId);
 	}
-	if (single.kind === 'none') return 'none';
+	if (single.kind === 'none') return { kind: 'none' };
 	if (single.kind === 'multiple' && single.caseIds.length === 0)
 		return { kind: 'sharedExternalId', id: plan.id, caseIds: [] };
 	let candidates = [single.kind === 'one' ? single.found : null];
@@ -313,10 +327,13 @@ async function askDatabase(
 		};
 	}
 	const fitting = proven.filter(fits);
+	// The id is another case type's too: said to a person (a Case Type picked wrong creates such twins quietly).
+	const otherCaseType = proven.find((found) => !isOfType(found) && found.case_type !== null)?.case_type ?? undefined;
 	if (fitting.length === 1) {
-		return { kind: 'found', found: fitting[0], action: plan.via === 'externalIdColumn' ? 'created' : null };
+		const action = plan.via === 'externalIdColumn' ? 'created' : null;
+		return { kind: 'found', found: fitting[0], action, ...otherType(otherCaseType) };
 	}
 	if (fitting.length > 1)
 		return { kind: 'sharedExternalId', id: plan.id, caseIds: fitting.map((found) => found.case_id) };
-	return 'none';
+	return { kind: 'none', ...otherType(otherCaseType) };
 }

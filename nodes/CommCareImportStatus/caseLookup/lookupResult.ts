@@ -15,10 +15,12 @@ export type CaseAction = 'created' | 'updated';
  * - `noId`: the row has nothing to look the case up by (e.g. a new case made from a row without an id);
  * - `notChecked`: "Case Lookup Wait" ended before CommCare answered for this row's id;
  * - `countsDisagree`: a case was found, but CommCare's counts leave no room for it (countsBound.ts): none is given.
+ * `otherCaseType` (found, notFound): matching by external id, the database also lists a case of that other type
+ * with the row's id, seen without a request of its own (the external-id GET that decided the row).
  */
 export type RecordLookup =
-	| { kind: 'found'; found: CaseSummary; action: CaseAction | null }
-	| { kind: 'notFound'; by: 'case_id' | 'external_id'; id: string }
+	| { kind: 'found'; found: CaseSummary; action: CaseAction | null; otherCaseType?: string }
+	| { kind: 'notFound'; by: 'case_id' | 'external_id'; id: string; otherCaseType?: string }
 	| { kind: 'notVisible'; by: 'case_id' | 'external_id'; id: string }
 	| { kind: 'otherCaseType'; found: CaseSummary }
 	| { kind: 'sharedExternalId'; id: string; caseIds: string[] }

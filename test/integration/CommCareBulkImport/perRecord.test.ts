@@ -211,8 +211,9 @@ describe('per-record results through both nodes', () => {
 			[1, 'error', 'noStatusUrl'],
 			[2, 'error', 'noStatusUrl'],
 		]);
-		expect(placed[0].json.summary).toMatch(
-			/^No status URL on this item, so there is no import to check: the upload failed upstream \(The input items were not uploaded: Upload 2 of 3: The sheet has a header row but no data rows/,
+		expect(placed[0].json.summary).toBe('No import to check: the upload failed upstream');
+		expect(placed[0].json.description).toMatch(
+			/^CommCare Bulk Import said: The input items were not uploaded: Upload 2 of 3: The sheet has a header row but no data rows/,
 		);
 	});
 
@@ -242,7 +243,7 @@ describe('per-record results through both nodes', () => {
 		expect(byInput.get(3)!.json.errors).toEqual([{ ...ERROR_TEXT.invalidOwner, column: 'owner_id' }]);
 		expect([byInput.get(12)!.output, byInput.get(12)!.json.summary]).toEqual([
 			'warning',
-			'Row 7 skipped silently: blank row: every mapped cell is empty, and CommCare skips such rows without reporting them',
+			'Sheet row 7 skipped: blank row',
 		]);
 		expect(placed.filter((p) => p.output === 'success')).toHaveLength(16);
 	});

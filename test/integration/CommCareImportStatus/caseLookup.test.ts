@@ -31,7 +31,7 @@ describe('case IDs per record', () => {
 			expect(record.json.case_id).toBe(stored(externalId).case_id);
 			expect(record.json.case).toMatchObject({ case_id: stored(externalId).case_id, external_id: externalId });
 			expect(record.json.caseLookup).toMatchObject({ result: 'found', action: 'created', indexBehind: false });
-			expect(record.json.summary).toBe(`Row ${row} imported: case ${stored(externalId).case_id} created`);
+			expect(record.json.summary).toBe(`Sheet row ${row} imported: patient case ${stored(externalId).case_id} created`);
 		}
 		expect(first.byRow.get(2)!.json.case?.case_name).toBe('Ann');
 		expect(bulkFetches()).toHaveLength(1);
@@ -78,11 +78,15 @@ describe('case IDs per record', () => {
 		expect(byRow.get(2)).toMatchObject({ output: 'success', json: { reason: 'imported', case_id: existing.case_id } });
 		expect(byRow.get(2)!.json.caseLookup?.action).toBe('updated');
 		expect(byRow.get(3)).toMatchObject({ output: 'warning', json: { reason: 'notMatched', case_id: null } });
-		expect(byRow.get(3)!.json.summary).toMatch(/^Row 3 skipped: No patient case has case_id 'no-such-case'/);
+		expect(byRow.get(3)!.json.summary).toBe("Sheet row 3 skipped: no patient case has case_id 'no-such-case'");
 		expect(byRow.get(4)).toMatchObject({ output: 'warning', json: { reason: 'rowErrors', case_id: null } });
 		expect(byRow.get(4)!.json.caseLookup?.result).toBe('notImported');
 		expect(byRow.get(5)).toMatchObject({ output: 'warning', json: { reason: 'notMatched', case_id: null } });
 		expect(byRow.get(5)!.json.caseLookup?.result).toBe('otherCaseType');
+		// The lookup saw the id under another case type of the project: the summary asks about Case Type.
+		expect(byRow.get(5)!.json.summary).toBe(
+			'Sheet row 5 skipped: its case_id belongs to a household case, not a patient case; was Case Type meant to be household?',
+		);
 	});
 
 	test('matching by external id with creation off: unmatched ids are notMatched, each with its own reason', async () => {
@@ -106,6 +110,54 @@ describe('case IDs per record', () => {
 		}
 		// Every imported row's case was found at once: no wait for the index.
 		expect(bulkFetches()).toHaveLength(1);
+	});
+
+	test('matching by external id, ids of another case type: the summary asks whether Case Type was meant to be it', async () => {
+		// Case Type picked wrong: the rows' ids belong to household cases. With creation off, nothing matched.
+		emulator.cases.add('demo', { case_type: 'household', external_id: 'HH-1', name: 'Home 1' });
+		emulator.cases.add('demo', { case_type: 'household', external_id: 'HH-2', name: 'Home 2' });
+		const { byRow } = await importAndCheck({
+			rows: [
+				{ external_id: 'HH-1', name: 'A' },
+				{ external_id: 'HH-2', name: 'B' },
+				{ external_id: 'nobody', name: 'C' },
+			],
+			searchField: 'external_id',
+			createNewCases: false,
+		});
+		for (const [row, id] of [
+			[2, 'HH-1'],
+			[3, 'HH-2'],
+		] as const) {
+			expect(byRow.get(row)!.json).toMatchObject({
+				outcome: 'warning',
+				reason: 'notMatched',
+				summary: `Sheet row ${row} skipped: external_id '${id}' belongs to a household case, not a patient case; was Case Type meant to be household?`,
+			});
+		}
+		expect(byRow.get(4)!.json.summary).toBe("Sheet row 4 skipped: no patient case has external_id 'nobody'");
+		// Told by the requests the lookup makes anyway: one bulk fetch, and the external-id GET for each id it
+		// found under another type; none for the id nobody has.
+		expect(bulkFetches()).toHaveLength(1);
+		expect(emulator.requests.filter((request) => request.path.includes('/case/v2/ext/'))).toHaveLength(2);
+	});
+
+	test("matching by external id with creation on: a new case whose id is another case type's says so", async () => {
+		emulator.cases.add('demo', { case_type: 'household', external_id: 'HH-7', name: 'Home' });
+		// The new patient case shows in the search index a read late, so bulk fetch answers with the household case.
+		emulator.setIndexLag({ reads: 1 });
+		const { byRow } = await importAndCheck({
+			rows: [{ external_id: 'HH-7', name: 'Twin' }],
+			searchField: 'external_id',
+			createNewCases: true,
+		});
+		const twin = emulator.cases.all('demo').find((c) => c.case_type === 'patient' && c.external_id === 'HH-7')!;
+		expect(byRow.get(2)!.json).toMatchObject({
+			outcome: 'success',
+			reason: 'imported',
+			case_id: twin.case_id,
+			summary: `Sheet row 2 imported: patient case ${twin.case_id} created; its ID also belongs to a household case; was Case Type meant to be household?`,
+		});
 	});
 
 	test('an existing case updated and a new one created in the same second as the upload: each told right', async () => {

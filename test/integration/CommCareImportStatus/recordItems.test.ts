@@ -17,7 +17,7 @@ import {
 	useEmulator,
 } from '../../support/emulator';
 import { runNode } from '../../support/n8nContext';
-import { CREATION_OFF } from '../../../nodes/shared/wording';
+import { CREATION_OFF, TURN_CREATION_ON } from '../../../nodes/shared/wording';
 
 const node = new CommCareImportStatus();
 /** Simplify off: the assertions read the full outcome, which Simplify, on by default, leaves out. */
@@ -35,7 +35,7 @@ function pairUp(outputs: INodeExecutionData[][], inputs: INodeExecutionData[]) {
 		items.map((item) => {
 			const index = (item.pairedItem as { item: number }).item;
 			return {
-				output: ['success', 'warning', 'error'][output],
+				output: ['success', 'warning', 'error', 'notFinished'][output],
 				json: item.json as RecordOutcomeJson,
 				input: inputs[index].json as RecordResultJson,
 				index,
@@ -87,11 +87,11 @@ describe('per-record results', () => {
 							expect(json.outcome).toBe('warning');
 							expect(json.reason).toBe('rowErrors');
 							expect(json.errors).toEqual([{ ...ERROR_TEXT.invalidOwner, column: 'owner_id' }]);
-							expect(json.summary).toBe(`Row ${input.row} not imported: Invalid Owner`);
+							expect(json.summary).toBe(`Sheet row ${input.row} not imported: Invalid Owner (owner_id)`);
 						} else if (name === '' && owner === '') {
 							expect(json.outcome).toBe('warning');
 							expect(json.reason).toBe('skippedRows');
-							expect(json.summary).toMatch(new RegExp(`^Row ${input.row} skipped silently: blank row`));
+							expect(json.summary).toBe(`Sheet row ${input.row} skipped: blank row`);
 						} else {
 							expect(json.outcome).toBe('success');
 							expect(json.reason).toBe('imported');
@@ -121,15 +121,19 @@ describe('per-record results', () => {
 		expect(paired.filter((p) => p.output === 'error').map((p) => p.json.row)).toEqual([2, 3]);
 		for (const { json } of paired.filter((p) => p.output === 'error')) {
 			expect(json.errors).toEqual([{ title: null, description: 'Error: Field name "type" is reserved', column: null }]);
-			expect(json.import).toMatchObject({ outcome: 'error', reason: 'failed', state: 3 });
+			// The record's own outcome is the only one in its item: its import keeps its state and summary.
+			expect(json.import).toMatchObject({ state: 3, summary: 'Import of patient cases failed' });
+			expect(json.import).not.toHaveProperty('outcome');
+			expect(json.import).not.toHaveProperty('reason');
 			expect(json.reason).toBe('failed');
+			expect(json.summary).toBe(`Sheet row ${json.row} may not have been imported: the import of patient cases failed`);
 		}
 		expect(paired.filter((p) => p.output === 'success').map((p) => p.json.record)).toEqual([
 			{ case_id: '', name: 'C' },
 		]);
 	});
 
-	it('a timed-out import sends its records to Error with timedOut in their import', async () => {
+	it('an import not finished yet sends its records to Not Finished, with timedOut in their import', async () => {
 		emulator.setTimeline({ queuedPolls: 100, runningPolls: 1 });
 		const upload = await uploadToEmulator(emulator, {
 			rows: [
@@ -145,9 +149,16 @@ describe('per-record results', () => {
 			items,
 		});
 		expectEveryRecordOnce(outputs, items);
-		expect(outputs[2]).toHaveLength(2);
-		for (const item of outputs[2])
-			expect(item.json).toMatchObject({ reason: 'timedOut', import: { timedOut: true, state: -1, polls: 1 } });
+		expect(outputs[2]).toEqual([]);
+		expect(outputs[3]).toHaveLength(2);
+		for (const item of outputs[3]) {
+			expect(item.json).toMatchObject({
+				reason: 'notFinished',
+				summary: `Sheet row ${item.json.row as number} not finished yet: queued in CommCare (checked once)`,
+				errors: [],
+				import: { timedOut: true, state: -1, polls: 1 },
+			});
+		}
 	});
 
 	it('without the case lookup, when the server skipped rows it does not name, the records it could be are Warnings ("imported or skipped")', async () => {
@@ -173,9 +184,10 @@ describe('per-record results', () => {
 		expect(byRow.get(2)!.output).toBe('warning');
 		expect(byRow.get(3)!.output).toBe('warning');
 		expect([byRow.get(2)!.json.reason, byRow.get(3)!.json.reason]).toEqual(['importedOrSkipped', 'importedOrSkipped']);
-		expect(byRow.get(2)!.json.summary).toMatch(
-			/^Row 2 imported or skipped: CommCare's counts show 1 row of this upload skipped silently/,
+		expect(byRow.get(2)!.json.summary).toBe(
+			'Sheet row 2 imported or skipped: CommCare skipped 1 sheet row of its upload without saying which',
 		);
+		expect(byRow.get(2)!.json.description).toMatch(/^CommCare skips blank rows .* and rows whose ID matches no case/);
 		expect(byRow.get(2)!.json.import).toMatchObject({ match_count: 1, created_count: 0, skipped_count: 1 });
 	});
 
@@ -191,8 +203,9 @@ describe('per-record results', () => {
 		expectEveryRecordOnce(outputs, items);
 		expect(outputs[0].map((item) => item.json.row)).toEqual([2]);
 		expect(outputs[1].map((item) => item.json.row)).toEqual([3]);
-		expect(outputs[1][0].json.summary).toBe(
-			`Row 3 skipped silently: empty "case_id" while ${CREATION_OFF}: nothing to update and nothing may be created`,
-		);
+		expect(outputs[1][0].json).toMatchObject({
+			summary: 'Sheet row 3 skipped: no case ID',
+			description: `Matching by case ID while ${CREATION_OFF}, a row without a case ID matches nothing: fill in 'case_id', or ${TURN_CREATION_ON}.`,
+		});
 	});
 });

@@ -1,6 +1,7 @@
 /**
- * CommCare Import Status against the emulator over loopback: every route to Success / Warning / Error, the polling
- * rules (one loop for all imports, transient failures, Retry-After, cancellation) and the origin rule.
+ * CommCare Import Status against the emulator over loopback: every route to Success / Warning / Error / Not Finished
+ * (a node added today, version 1.2; what older versions keep: test/integration/versions/), the polling rules (one
+ * loop for all imports, transient failures, Retry-After, cancellation) and the origin rule.
  * Imports are created by POSTing real .xlsx files to the emulator (test/support/emulator.ts).
  * Counts, not durations: the assertions are on requests seen by the emulator and items on each output.
  */
@@ -46,18 +47,20 @@ function uploadIdOf(path: string): string {
 type Outputs = INodeExecutionData[][];
 const jsonOf = (items: INodeExecutionData[]) => items.map((item) => item.json as ImportOutcomeJson);
 
+const OUTCOMES = ['success', 'warning', 'error', 'notFinished'];
+
 /** Every item on our outputs must be an outcome, never something n8n would take for an error item. */
 function expectWellFormed(outputs: Outputs, inputCount: number) {
-	expect(outputs).toHaveLength(3);
+	expect(outputs).toHaveLength(4);
 	const all = outputs.flat();
 	expect(all).toHaveLength(inputCount);
 	for (const item of all) {
 		expect(item.pairedItem).toEqual({ item: expect.any(Number) });
 		expect(Object.keys(item.json)).not.toContain('error');
-		expect(['success', 'warning', 'error']).toContain(item.json.outcome);
+		expect(OUTCOMES).toContain(item.json.outcome);
 	}
 	outputs.forEach((items, index) => {
-		for (const item of items) expect(item.json.outcome).toBe(['success', 'warning', 'error'][index]);
+		for (const item of items) expect(item.json.outcome).toBe(OUTCOMES[index]);
 	});
 	expect(all.map((item) => (item.pairedItem as { item: number }).item).sort((a, b) => a - b)).toEqual(
 		Array.from({ length: inputCount }, (_, i) => i),
@@ -88,8 +91,10 @@ describe('routes', () => {
 			timedOut: false,
 			polls: 3,
 			upload: input.json,
+			description: null,
+			warnings: [],
 		});
-		expect(success.summary).toBe('Import finished: 3 cases created, 0 updated.');
+		expect(success.summary).toBe('3 patient cases created, 0 updated');
 		expect(statusRequests()).toHaveLength(3);
 		expect(
 			statusRequests().every((r) => r.headers.authorization === `ApiKey ${emulator.username}:${emulator.apiKey}`),
@@ -121,12 +126,13 @@ describe('routes', () => {
 			skipped_count: 0,
 		});
 		expect(warning.errors).toEqual([{ ...ERROR_TEXT.invalidOwner, column: 'owner_id', rows: [3, 5] }]);
-		expect(warning.summary).toBe(
-			'Import finished: 2 cases created, 0 updated, 2 rows not imported (Invalid Owner: rows 3, 5)',
+		expect(warning.summary).toBe('2 patient cases created, 0 updated; 2 sheet rows not imported (Invalid Owner)');
+		expect(warning.description).toBe(
+			'Fix the sheet rows errors lists and send them again; the other rows were imported.',
 		);
 	});
 
-	it('Error: state 3 for a reserved "type" header, with the server description as the summary', async () => {
+	it('Error: state 3 for a reserved "type" header, with the server description in errors', async () => {
 		const upload = await uploadToEmulator(emulator, { rows: [{ case_id: '', name: 'Asha', type: 'x' }] });
 		const { outputs } = await runNode({
 			node,
@@ -137,8 +143,10 @@ describe('routes', () => {
 		expectWellFormed(outputs, 1);
 		const [error] = jsonOf(outputs[2]);
 		expect(error).toMatchObject({ outcome: 'error', reason: 'failed', state: 3, timedOut: false, created_count: null });
-		expect(error.summary).toBe(
-			'Import failed: Error: Field name "type" is reserved. CommCare may have applied some rows before it failed: check the cases in CommCare (or Data → Import Cases from Excel in CommCare HQ) before sending the rows again.',
+		expect(error.summary).toBe('Import of patient cases failed');
+		expect(error.errors).toEqual([expect.objectContaining({ description: 'Error: Field name "type" is reserved' })]);
+		expect(error.description).toBe(
+			'CommCare may have applied some rows before it failed: check the patient cases in CommCare (or Data → Import Cases from Excel in CommCare HQ) before sending the rows again.',
 		);
 	});
 
@@ -150,12 +158,13 @@ describe('routes', () => {
 			parameters: FAST,
 			items: [uploadResultItem(upload)],
 		});
-		expect(jsonOf(outputs[2])[0].summary).toBe(
-			"Import failed: 'case_id'. CommCare may have applied some rows before it failed: check the cases in CommCare (or Data → Import Cases from Excel in CommCare HQ) before sending the rows again.",
-		);
+		expect(jsonOf(outputs[2])[0]).toMatchObject({
+			summary: 'Import of patient cases failed',
+			errors: [expect.objectContaining({ description: "'case_id'" })],
+		});
 	});
 
-	it('Error with timedOut: timeout 0 looks once and reports the last state and percent', async () => {
+	it('Not Finished: timeout 0 looks once and reports the last state and percent', async () => {
 		emulator.setTimeline({ queuedPolls: 0, runningPolls: 4 });
 		const upload = await uploadToEmulator(emulator, { rows: people(['Asha']) });
 		const { outputs } = await runNode({
@@ -165,20 +174,24 @@ describe('routes', () => {
 			items: [uploadResultItem(upload)],
 		});
 		expectWellFormed(outputs, 1);
-		const [error] = jsonOf(outputs[2]);
-		expect(error).toMatchObject({
-			outcome: 'error',
-			reason: 'timedOut',
+		const [notFinished] = jsonOf(outputs[3]);
+		expect(notFinished).toMatchObject({
+			outcome: 'notFinished',
+			reason: 'notFinished',
 			timedOut: true,
 			state: 1,
 			percent: 20,
 			polls: 1,
+			errors: [],
 		});
-		expect(error.summary).toMatch(/^Not finished yet \(still running at 20% after .*, 1 poll\) — it may still finish/);
+		expect(notFinished.summary).toBe('Not finished yet: running, 20% done (checked once)');
+		expect(notFinished.description).toBe(
+			'It may still finish: do not send these rows again yet. Check again later: connect Not Finished to a Wait node and back into CommCare Import Status, or raise Timeout.',
+		);
 		expect(statusRequests()).toHaveLength(1);
 	});
 
-	it('Error with timedOut: a queued import is asked until the timeout, and the polls are counted', async () => {
+	it('Not Finished: a queued import is asked until the timeout, and the polls are counted', async () => {
 		emulator.setTimeline({ queuedPolls: 100_000, runningPolls: 1 });
 		const upload = await uploadToEmulator(emulator, { rows: people(['Asha']) });
 		const timeoutMinutes = 0.004; // 0.24 s
@@ -188,15 +201,17 @@ describe('routes', () => {
 			parameters: { pollInterval: 0.05, timeout: timeoutMinutes, simplify: false },
 			items: [uploadResultItem(upload)],
 		});
-		const [error] = jsonOf(outputs[2]);
-		expect(error).toMatchObject({ outcome: 'error', timedOut: true, state: -1, percent: null });
-		expect(error.polls).toBeGreaterThanOrEqual(2);
-		expect(error.polls).toBe(statusRequests().length);
-		expect(error.waitedSeconds).toBeGreaterThanOrEqual(0.2);
-		expect(error.summary).toContain('Not finished yet (still queued after');
+		const [notFinished] = jsonOf(outputs[3]);
+		expect(notFinished).toMatchObject({ outcome: 'notFinished', timedOut: true, state: -1, percent: null });
+		expect(notFinished.polls).toBeGreaterThanOrEqual(2);
+		expect(notFinished.polls).toBe(statusRequests().length);
+		expect(notFinished.waitedSeconds).toBeGreaterThanOrEqual(0.2);
+		expect(notFinished.summary).toMatch(/^Not finished yet: still queued after [\d.]+ s$/);
+		// Why it can stay queued for hours, said once, in what to do.
+		expect(notFinished.description).toContain('CommCare runs one import at a time per project space');
 	});
 
-	it('a timed-out Error item sent back in (a Wait loop) is checked again and accounted like the upload item', async () => {
+	it('a Not Finished item sent back in (a Wait loop) is checked again and accounted like the upload item', async () => {
 		emulator.setTimeline({ queuedPolls: 1, runningPolls: 0 });
 		const upload = await uploadToEmulator(emulator, { rows: people(['Asha', 'Ben']) });
 		const uploadItem = uploadResultItem(upload);
@@ -206,10 +221,10 @@ describe('routes', () => {
 			parameters: { pollInterval: 0.05, timeout: 0, simplify: false },
 			items: [uploadItem],
 		});
-		const [timedOut] = first.outputs[2];
-		expect(timedOut.json).toMatchObject({ reason: 'timedOut', state: -1 });
+		const [notFinished] = first.outputs[3];
+		expect(notFinished.json).toMatchObject({ reason: 'notFinished', state: -1 });
 
-		const again = await runNode({ node, credentials: credentials(), parameters: FAST, items: [timedOut] });
+		const again = await runNode({ node, credentials: credentials(), parameters: FAST, items: [notFinished] });
 		const direct = await runNode({ node, credentials: credentials(), parameters: FAST, items: [uploadItem] });
 		expectWellFormed(again.outputs, 1);
 		const [success] = jsonOf(again.outputs[0]);
@@ -232,9 +247,8 @@ describe('routes', () => {
 		expectWellFormed(outputs, 1);
 		const [error] = jsonOf(outputs[2]);
 		expect(error).toMatchObject({ outcome: 'error', reason: 'notFound', polls: 1, state: null, timedOut: false });
-		expect(error.summary).toMatch(
-			/^Import not found: .*unknown, belongs to another project space, or the upload was hidden/,
-		);
+		expect(error.summary).toBe('Import not found: CommCare answered 404 for its status URL');
+		expect(error.description).toMatch(/unknown, belongs to another project space, or the upload is hidden/);
 	});
 
 	it('Error: an upstream item without status_url keeps the upstream error and sends nothing', async () => {
@@ -254,7 +268,10 @@ describe('routes', () => {
 			polls: 0,
 			upload: upstream,
 		});
-		expect(error.summary).toContain('the upload failed upstream (Error: Your spreadsheet is empty.');
+		expect(error.summary).toBe('No import to check: the upload failed upstream');
+		expect(error.description).toBe(
+			'CommCare Bulk Import said: Error: Your spreadsheet is empty. Please try again with a different spreadsheet. Fix that, then run the upload again.',
+		);
 		expect(sent).toHaveLength(0);
 		expect(emulator.requests).toHaveLength(0);
 	});
@@ -280,8 +297,10 @@ describe('routes', () => {
 		expectWellFormed(outputs, 2);
 		for (const error of jsonOf(outputs[2])) {
 			expect(error).toMatchObject({ outcome: 'error', reason: 'denied', polls: 1, timedOut: false });
-			expect(error.summary).toMatch(message);
-			expect(error.summary).not.toContain('wrong-key');
+			expect(error.summary).toMatch(/^Status check refused: /);
+			expect(error.summary.replace('Status check refused: ', '')).toMatch(message);
+			expect(error.description).toContain('The import itself may have finished or may still finish');
+			expect(JSON.stringify(error)).not.toContain('wrong-key');
 		}
 		expect(statusRequests()).toHaveLength(2);
 	});
@@ -310,8 +329,10 @@ describe('silent skips', () => {
 			skipped_count: 1,
 			errors: [],
 		});
-		expect(warning.summary).toBe(
-			'Import finished: 2 cases created, 0 updated, 1 row skipped silently: CommCare skips blank rows (every mapped cell empty) without reporting them (or, in multi-sheet mode, when every sheet is named like a case type of the project, rows that matched no case).',
+		expect(warning.summary).toBe('2 patient cases created, 0 updated; 1 sheet row skipped silently');
+		// The multi-sheet clause only when the checks warned of multi-sheet mode: here they did not.
+		expect(warning.description).toBe(
+			'CommCare skips blank rows (every mapped cell empty) without saying which. Use One Item per Record in CommCare Bulk Import to see which rows they were, with Look Up Case IDs on here.',
 		);
 	});
 
@@ -330,7 +351,7 @@ describe('silent skips', () => {
 		});
 		const [warning] = jsonOf(outputs[1]);
 		expect(warning).toMatchObject({ created_count: 0, match_count: 1, skipped_count: 1 });
-		expect(warning.summary).toContain(`rows whose id matched no existing case while ${CREATION_OFF}`);
+		expect(warning.description).toContain(`rows whose ID matches no case while ${CREATION_OFF}`);
 	});
 });
 
@@ -486,7 +507,10 @@ describe('the credential stays home', () => {
 			expect(outputs[2][0].pairedItem).toEqual({ item: 0 });
 			expect(refused).toMatchObject({ outcome: 'error', reason: 'refused', status_url: foreign.statusUrl, polls: 0 });
 			expect(refused.summary).toBe(
-				`Status URL not requested: Refusing to send the CommCare credential to ${otherOrigin}: it is only sent to ${emulator.baseUrl}, the origin of the credential's Base URL. A status URL on another server is never followed. If your CommCare server is reached under another address, set the Base URL to that address.`,
+				`Status URL not requested: Refusing to send the CommCare credential to ${otherOrigin}: it is only sent to ${emulator.baseUrl}, the origin of the credential's Base URL`,
+			);
+			expect(refused.description).toBe(
+				'A status URL on another server is never followed. If your CommCare server is reached under another address, set the Base URL to that address.',
 			);
 			// The other import was polled as usual, and nothing else went out.
 			expect(jsonOf(outputs[0])[0]).toMatchObject({ status_url: home.statusUrl, outcome: 'success' });

@@ -193,14 +193,18 @@ describe('files read within fixed bounds', () => {
 		});
 		const json = onlyItem(await checkStatus([uploadResultItem(upload)], { ...FAST_POLLING, timeout: 0.1 }), 2);
 		expect(json).toMatchObject({ reason: 'statusCheckFailed', polls: 1, timedOut: false });
-		expect(json.summary).toMatch(
-			/^The status check failed \(HTTP 200\): CommCare's answer to the status request was larger than 32 MB, which no import status is/,
+		expect(json.summary).toBe(
+			"Status check failed (HTTP 200): CommCare's answer to the status request was larger than 32 MB, which no import status is",
+		);
+		expect(json.description).toMatch(
+			/^The Base URL \(http:\/\/127\.0\.0\.1:\d+\) may point at something other than CommCare HQ\. /,
 		);
 		table.record({
 			id: 'bounds.statusBodyTooLarge',
 			area: BOUNDS,
 			case: 'A status poll answered 200 with a 33 MB body',
 			userSees: `Error output: ${json.summary}`,
+			advice: json.description as string,
 			server: serverLine(),
 			lost: 'nothing: read up to 32 MB, then the wait ends with the reason (before, the whole body was read into memory)',
 		});
@@ -241,14 +245,16 @@ describe('status answers read strictly', () => {
 		emulator.faults.respond('status', 5, { status: 302, headers: { Location: 'http://[::1/a/demo/x' } });
 		const json = onlyItem(await checkStatus([uploadResultItem(upload)], { ...FAST_POLLING, timeout: 0.1 }), 2);
 		expect(json).toMatchObject({ reason: 'statusCheckFailed', polls: 1, timedOut: false });
-		expect(json.summary).toMatch(
-			/^The status check failed \(HTTP 302\): CommCare answered with a redirect \(HTTP 302\) to an address that cannot be followed: it is not a valid web address\./,
+		expect(json.summary).toBe(
+			'Status check failed: CommCare answered with a redirect (HTTP 302) to an address that cannot be followed',
 		);
+		expect(json.description).toMatch(/^It is not a valid web address\./);
 		table.record({
 			id: 'strict.invalidLocation',
 			area: STRICT,
 			case: "A status poll answered 302 with Location 'http://[::1/a/demo/x'",
 			userSees: `Error output: ${json.summary}`,
+			advice: json.description as string,
 			server: serverLine(),
 			lost: 'nothing: Error after 1 poll (before: retried as a network error until the timeout)',
 		});
@@ -263,15 +269,19 @@ describe('status answers read strictly', () => {
 		});
 		const json = onlyItem(await checkStatus([uploadResultItem(upload)], { ...FAST_POLLING, timeout: 0.1 }), 2);
 		expect(json).toMatchObject({ reason: 'statusCheckFailed', polls: 1, timedOut: false });
-		expect(json.summary).toMatch(
-			/^The status check failed \(HTTP 200\): CommCare answered with a web page \(an HTML page titled "Sign In"\) instead of JSON: the credential's Base URL \(http:\/\/127\.0\.0\.1:\d+\) probably points at a login page or a proxy, not at CommCare HQ's API\. /,
+		expect(json.summary).toBe(
+			'Status check failed (HTTP 200): CommCare answered with a web page (an HTML page titled "Sign In") instead of JSON',
 		);
-		expect(json.summary).not.toMatch(/<form|<html/);
+		expect(json.description).toMatch(
+			/^The credential's Base URL \(http:\/\/127\.0\.0\.1:\d+\) probably points at a login page or a proxy, not at CommCare HQ's API\. /,
+		);
+		expect(`${String(json.summary)} ${String(json.description)}`).not.toMatch(/<form|<html/);
 		table.record({
 			id: 'strict.html200',
 			area: STRICT,
 			case: 'Every status poll answered 200 with a sign-in page',
 			userSees: `Error output: ${json.summary}`,
+			advice: json.description as string,
 			server: serverLine(),
 			lost: 'nothing: Error after 1 poll, saying what to check (before: retried until the timeout, quoting the markup)',
 		});
@@ -328,14 +338,15 @@ describe('status answers read strictly', () => {
 			});
 			const outputs = (await checkStatus([uploadResultItem(upload)])).outputs!;
 			const [item] = outputs.flat();
-			seen.push(`${item.json.outcome}/${item.json.reason}: ${item.json.summary}`);
+			const what = item.json.description ? ` — ${String(item.json.description)}` : '';
+			seen.push(`${item.json.outcome}/${item.json.reason}: ${item.json.summary}${what}`);
 		}
-		expect(seen[0]).toBe('success/imported: Import finished: 1 case created, 0 updated.');
+		expect(seen[0]).toBe('success/imported: 1 patient case created, 0 updated');
 		expect(seen[1]).toBe(
-			'warning/noCounts: The import finished but its counts cannot be read ("created_count" is "one"); check the import history in CommCare HQ (Data → Import Cases from Excel) to see what it did.',
+			'warning/noCounts: Import of patient cases finished, but its counts cannot be read — "created_count" is "one". Check the import history in CommCare HQ (Data → Import Cases from Excel) to see what it did.',
 		);
 		expect(seen[2]).toBe(
-			'warning/noCounts: The import finished but its counts cannot be read ("errors" is "Invalid Owner", not a list); check the import history in CommCare HQ (Data → Import Cases from Excel) to see what it did.',
+			'warning/noCounts: Import of patient cases finished, but its counts cannot be read — "errors" is "Invalid Owner", not a list. Check the import history in CommCare HQ (Data → Import Cases from Excel) to see what it did.',
 		);
 		table.record({
 			id: 'strict.counts',
@@ -369,8 +380,9 @@ describe('status answers read strictly', () => {
 		);
 		const json = onlyItem(await checkStatus(uploaded.outputs![0]), 1);
 		expect(json).toMatchObject({ reason: 'skippedRows', created_count: 0, skipped_count: 2 });
-		expect(json.summary).toBe(
-			'Import finished: 0 cases created, 0 updated, 2 rows skipped silently: the file was probably imported in multi-sheet mode (every sheet named like a case type of the project), where CommCare creates cases only when sent "True", not the "on" this node sends: rows that matched no case were skipped. Rename the sheet (for example to "cases").',
+		expect(json.summary).toBe('0 patient cases created, 0 updated; 2 sheet rows skipped silently');
+		expect(json.description).toBe(
+			'The file was probably imported in multi-sheet mode (every sheet named like a case type of the project), where CommCare creates cases only when sent "True": rows that matched no case were skipped. Rename the sheet (for example to "cases") and send them again.',
 		);
 		expect(emulator.cases.all('demo')).toHaveLength(0);
 		table.record({
@@ -378,6 +390,7 @@ describe('status answers read strictly', () => {
 			area: STRICT,
 			case: "A file with sheets 'patient' and 'household' (both case types of the project), Rows That Match No Case: Create a New Case",
 			userSees: `Warning output: ${json.summary}`,
+			advice: json.description as string,
 			server: '1 upload, imported in multi-sheet mode: no case created',
 			lost: 'nothing silently: the reason names multi-sheet mode (before: "CommCare skips blank rows")',
 		});
@@ -401,14 +414,14 @@ describe('status answers read strictly', () => {
 			headers: { 'Content-Type': 'application/json' },
 		});
 		const outputs = (await checkStatus(recordResultItems(upload))).outputs!;
-		expect(outputs.map((output) => output.length)).toEqual([0, 3, 0]);
+		expect(outputs.map((output) => output.length)).toEqual([0, 3, 0, 0]);
 		expect(outputs[1].map((item) => item.json.reason)).toEqual([
 			'importedOrSkipped',
 			'importedOrSkipped',
 			'importedOrSkipped',
 		]);
-		expect(outputs[1][0].json.summary).toMatch(
-			/^Row 2 imported or skipped: CommCare's counts for this upload cannot be matched to its rows/,
+		expect(outputs[1][0].json.summary).toBe(
+			"Sheet row 2 imported or skipped: CommCare's counts cannot be matched to the rows sent",
 		);
 		table.record({
 			id: 'strict.rowsOutsideUpload',

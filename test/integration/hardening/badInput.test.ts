@@ -192,7 +192,7 @@ describe('the file', () => {
 		const server = serverLine();
 		// The server itself accepts such a file and records an empty import.
 		const result = await upload({ items, parameters: SKIP_CHECKS });
-		expect(onlyItem(await statusOf(result), 0).summary).toBe('Import finished: 0 cases created, 0 updated.');
+		expect(onlyItem(await statusOf(result), 0).summary).toBe('0 patient cases created, 0 updated');
 		expect(received(emulator)).toMatchObject({ uploadPosts: 1, importsQueued: 1 });
 		expect(emulator.cases.all('demo')).toHaveLength(0);
 		table.record({
@@ -301,7 +301,7 @@ describe('cell contents', () => {
 		]);
 		const result = await upload({ items: [binaryItem(sheet, 'unicode.xlsx')] });
 		const json = onlyItem(await statusOf(result), 0);
-		expect(json.summary).toBe('Import finished: 4 cases created, 0 updated.');
+		expect(json.summary).toBe('4 patient cases created, 0 updated');
 		const stored = emulator.cases
 			.byType('demo', 'patient')
 			.map((c) => ({ name: c.name, village: c.properties.village, note: c.properties.note }));
@@ -312,7 +312,7 @@ describe('cell contents', () => {
 			id: 'input.unicode',
 			area: AREA,
 			case: 'Accents, CJK, characters outside the BMP, Arabic and Hebrew (right-to-left), emoji with ZWJ and skin tones',
-			userSees: `Success output: ${json.summary} Every value stored byte for byte`,
+			userSees: `Success output: ${json.summary}. Every value stored byte for byte`,
 			server: serverLine(),
 			lost: 'nothing: every value arrives intact',
 		});
@@ -346,7 +346,8 @@ describe('cell contents', () => {
 			['', 'Baraka'],
 		]);
 		const json = onlyItem(await statusOf(await upload({ items: [binaryItem(sheet, 'names.xlsx')] })), 1);
-		expect(json.summary).toBe('Import finished: 2 cases created, 0 updated, 1 row not imported (Name Too Long: row 3)');
+		expect(json.summary).toBe('2 patient cases created, 0 updated; 1 sheet row not imported (Name Too Long)');
+		expect(json.errors).toEqual([expect.objectContaining({ title: 'Name Too Long', rows: [3] })]);
 		expect(
 			emulator.cases
 				.byType('demo', 'patient')
@@ -558,7 +559,7 @@ describe('input items', () => {
 		];
 		const result = await uploadItems(people);
 		const json = onlyItem(await statusOf(result), 0);
-		expect(json.summary).toBe('Import finished: 4 cases created, 0 updated.');
+		expect(json.summary).toBe('4 patient cases created, 0 updated');
 		const stored = emulator.cases
 			.byType('demo', 'patient')
 			.map((c) => ({ name: c.name, village: c.properties.village, note: c.properties.note }));
@@ -567,7 +568,7 @@ describe('input items', () => {
 			id: 'items.unicode',
 			area: AREA,
 			case: 'Input items with accents, CJK, characters outside the BMP, Arabic and Hebrew (right-to-left), emoji with ZWJ and skin tones',
-			userSees: `Success output: ${json.summary} Every value stored exactly`,
+			userSees: `Success output: ${json.summary}. Every value stored exactly`,
 			server: serverLine(),
 			lost: 'nothing: every value arrives intact',
 		});
@@ -865,8 +866,8 @@ describe('CommCare Import Status input', () => {
 		expect(errors.map((item) => item.pairedItem)).toEqual([0, 1, 2, 3, 4].map((item) => ({ item })));
 		const summaries = errors.map((item) => String(item.json.summary));
 		expect(summaries).toEqual([
-			'No status URL on this item, so there is no import to check: the upload failed upstream.',
-			'No status URL on this item, so there is no import to check: the upload failed upstream.',
+			'No import to check: the item has no status URL',
+			'No import to check: the item has no status URL',
 			'Status URL not requested: the status URL must be text, but the expression gave 42',
 			"Status URL not requested: The status URL 'not a url' is not a web address: it must be absolute (https://…) or a path on the CommCare server (/a/…)",
 			"Status URL not requested: The status URL 'ftp://example.org/status' is not an http(s) address",

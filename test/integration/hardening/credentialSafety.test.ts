@@ -109,7 +109,10 @@ describe('the credential only goes to the Base URL origin', () => {
 		});
 		const json = onlyItem(result, 2);
 		expect(json.summary).toBe(
-			`Status URL not requested: Refusing to send the CommCare credential to ${elsewhereOrigin}: it is only sent to ${emulator.baseUrl}, the origin of the credential's Base URL. A status URL on another server is never followed. If your CommCare server is reached under another address, set the Base URL to that address.`,
+			`Status URL not requested: Refusing to send the CommCare credential to ${elsewhereOrigin}: it is only sent to ${emulator.baseUrl}, the origin of the credential's Base URL`,
+		);
+		expect(json.description).toBe(
+			'A status URL on another server is never followed. If your CommCare server is reached under another address, set the Base URL to that address.',
 		);
 		expect(elsewhereRequests).toHaveLength(0);
 		expect(received(emulator).statusGets).toBe(0);
@@ -118,6 +121,7 @@ describe('the credential only goes to the Base URL origin', () => {
 			area: AREA,
 			case: `A status_url on another origin (${label} credential)`,
 			userSees: `Error output: ${String(json.summary).split(emulator.baseUrl).join('BASE').split(elsewhereOrigin).join('OTHER')}`,
+			advice: json.description as string,
 			server: elsewhereLine(),
 			lost: 'nothing: the item is on Error saying why; the credential stayed home',
 			alsoCoveredBy: [
@@ -142,7 +146,10 @@ describe('the credential only goes to the Base URL origin', () => {
 			2,
 		);
 		expect(json.summary).toBe(
-			`The status check failed (HTTP 302): CommCare redirected to another server (${elsewhereOrigin}); the credential is only sent to ${emulator.baseUrl}, so the redirect was not followed. The import itself may have finished or may still finish: check CommCare HQ → Data → Import Cases from Excel before uploading the same rows again.`,
+			`Status check failed (HTTP 302): CommCare redirected to another server (${elsewhereOrigin})`,
+		);
+		expect(json.description).toBe(
+			`The credential is only sent to ${emulator.baseUrl}, so the redirect was not followed. If your CommCare server moved, set the credential's Base URL to ${elsewhereOrigin}. The import itself may have finished or may still finish: check CommCare HQ → Data → Import Cases from Excel before uploading the same rows again.`,
 		);
 		expect(json.polls).toBe(1);
 		expect(elsewhereRequests).toHaveLength(0);
@@ -151,6 +158,7 @@ describe('the credential only goes to the Base URL origin', () => {
 			area: AREA,
 			case: 'A status poll answered 302 to another origin',
 			userSees: `Error output: ${String(json.summary).split(emulator.baseUrl).join('BASE').split(elsewhereOrigin).join('OTHER')}`,
+			advice: String(json.description).split(emulator.baseUrl).join('BASE').split(elsewhereOrigin).join('OTHER'),
 			server: elsewhereLine(),
 			lost: 'nothing: the item is on Error; the credential stayed home',
 			alsoCoveredBy: [
@@ -171,7 +179,7 @@ describe('the credential only goes to the Base URL origin', () => {
 			}),
 			0,
 		);
-		expect(json.summary).toBe('Import finished: 1 case created, 0 updated.');
+		expect(json.summary).toBe('1 patient case created, 0 updated');
 		const statusGets = emulator.requests.filter((r) => r.path.endsWith('/status'));
 		expect(statusGets).toHaveLength(2);
 		expect(
@@ -279,12 +287,13 @@ describe('secrets never appear in what the user or the logs see', () => {
 			}),
 			2,
 		);
-		expect(json.summary).toMatch(/^The status check failed \(HTTP 500\): boom for ApiKey \[redacted\]\. /);
+		expect(json.summary).toBe('Status check failed (HTTP 500): boom for ApiKey [redacted]');
 		table.record({
 			id: 'credential.echoedSecret.status',
 			area: AREA,
 			case: 'A status poll answered with a JSON 500 quoting the Authorization header',
 			userSees: `Error output: ${json.summary}`,
+			advice: json.description as string,
 			server: `${plural(received(emulator).statusGets, 'status request')}`,
 			lost: 'nothing: the secret is replaced by [redacted]',
 		});
@@ -435,7 +444,11 @@ describe('TLS: certificates are verified unless the credential says otherwise', 
 		const json = onlyItem(result, 2);
 		expect(json).toMatchObject({ polls: 1, timedOut: false });
 		expect(json.summary).toBe(
-			`The status check failed: Could not verify the TLS certificate of ${proxyOrigin} (DEPTH_ZERO_SELF_SIGNED_CERT). The import itself may have finished or may still finish: check CommCare HQ → Data → Import Cases from Excel before uploading the same rows again.`,
+			`Status check failed: Could not verify the TLS certificate of ${proxyOrigin} (DEPTH_ZERO_SELF_SIGNED_CERT)`,
+		);
+		// What to do, as the upload says it: the credential's switch for a private certificate.
+		expect(json.description).toMatch(
+			/^For a self-hosted CommCare server with a private certificate, turn on 'Ignore SSL Issues \(Insecure\)'/,
 		);
 		expect(connections).toBe(1);
 		expect(proxiedRequests).toBe(0);
@@ -444,6 +457,7 @@ describe('TLS: certificates are verified unless the credential says otherwise', 
 			area: AREA,
 			case: 'Status polls to an https server with a self-signed certificate, Ignore SSL Issues off',
 			userSees: `Error output: ${String(json.summary).replace(proxyOrigin, 'https://127.0.0.1:PORT')}`,
+			advice: json.description as string,
 			server: `${plural(connections, 'TLS connection')} abandoned at the certificate, ${plural(proxiedRequests, 'HTTP request')}`,
 			lost: 'nothing: the item is on Error at once (before this fix it was polled until the timeout)',
 		});
@@ -465,7 +479,7 @@ describe('TLS: certificates are verified unless the credential says otherwise', 
 			}),
 			0,
 		);
-		expect(json.summary).toBe('Import finished: 1 case created, 0 updated.');
+		expect(json.summary).toBe('1 patient case created, 0 updated');
 		expect(tlsEmulator.uploads).toHaveLength(1);
 		expect(tlsEmulator.cases.all('demo')).toHaveLength(1);
 		table.record({

@@ -453,10 +453,14 @@ function statusLine(polls: number): string {
 	return `${plural(seen.statusGets, 'status request')} (${plural(polls, 'poll')} reported); ${plural(seen.uploadPosts, 'upload')}, never resent`;
 }
 
-const SUCCESS = 'Import finished: 1 case created, 0 updated.';
+const SUCCESS = '1 patient case created, 0 updated';
+/** What a Not Finished item says to do, before the last poll's failure (if any). */
+const CHECK_AGAIN =
+	'It may still finish: do not send these rows again yet. Check again later: connect Not Finished to a Wait node and back into CommCare Import Status, or raise Timeout.';
+const NOT_FINISHED = 3;
 
 describe('faults on status polls', () => {
-	it('connection refused: asked again until the timeout, then Error saying what the last poll got', async () => {
+	it('connection refused: asked again until the timeout, then Not Finished saying what the last poll got', async () => {
 		const port = await closedPort();
 		const upload = await queueImport();
 		const deadUrl = upload.statusUrl.replace(emulator.baseUrl, `http://127.0.0.1:${port}`);
@@ -466,21 +470,21 @@ describe('faults on status polls', () => {
 			items: [uploadResultItem({ ...upload, statusUrl: deadUrl })],
 			parameters: FAST_POLLING,
 		});
-		const json = onlyItem(result, 2);
-		expect(json).toMatchObject({ outcome: 'error', timedOut: true, state: null });
+		const json = onlyItem(result, NOT_FINISHED);
+		expect(json).toMatchObject({ outcome: 'notFinished', reason: 'notFinished', timedOut: true, state: null });
 		expect(json.polls).toBeGreaterThan(1);
-		expect(json.summary).toMatch(
-			new RegExp(
-				`^Not finished yet \\(no status from CommCare HQ after [\\d.]+ s, \\d+ polls; last poll: Could not connect to CommCare at http://127.0.0.1:${port} \\(ECONNREFUSED\\): the server is down or the Base URL is wrong\\) — it may still finish; do not send these rows again yet, check the status URL again later\\.$`,
-			),
+		expect(json.summary).toMatch(/^Not finished yet: no status from CommCare after [\d.]+ s$/);
+		expect(json.description).toBe(
+			`The last check failed: Could not connect to CommCare at http://127.0.0.1:${port} (ECONNREFUSED): the server is down or the Base URL is wrong. ${CHECK_AGAIN}`,
 		);
 		table.record({
 			id: 'status.connectionRefused',
 			area: STATUS_AREA,
 			case: 'Connection refused on every poll',
-			userSees: `Error output: ${json.summary}`,
+			userSees: `Not Finished output: ${json.summary}`,
+			advice: json.description as string,
 			server: `nothing listening; ${plural(received(emulator).uploadPosts, 'upload')}, never resent`,
-			lost: 'nothing: the item is on Error with timedOut; the import (queued once) is untouched',
+			lost: 'nothing: the item is on Not Finished, to be checked again; the import (queued once) is untouched',
 		});
 	});
 
@@ -504,24 +508,26 @@ describe('faults on status polls', () => {
 		});
 	});
 
-	it('server slower than the time left: each poll is cut at the timeout, then Error with timedOut', async () => {
+	it('server slower than the time left: each poll is cut at the timeout, then Not Finished', async () => {
 		const upload = await queueImport();
 		emulator.faults.delay('status', 50, 4000);
 		// Timeout 0.01 min = 0.6 s; every answer would take 4 s. Before the per-request cap a poll waited up to 60 s.
 		const result = await checkStatus(upload, { parameters: { timeout: 0.01 } });
-		const json = onlyItem(result, 2);
-		expect(json).toMatchObject({ outcome: 'error', timedOut: true, polls: 1, state: null });
-		expect(json.summary).toMatch(
-			/^Not finished yet \(no status from CommCare HQ after [\d.]+ s, 1 poll; last poll: CommCare at http:\/\/127\.0\.0\.1:\d+ did not answer within 1 s \(ETIMEDOUT\)\) — it may still finish; do not send these rows again yet, check the status URL again later\.$/,
+		const json = onlyItem(result, NOT_FINISHED);
+		expect(json).toMatchObject({ outcome: 'notFinished', timedOut: true, polls: 1, state: null });
+		expect(json.summary).toBe('Not finished yet: no status from CommCare (checked once)');
+		expect(json.description).toMatch(
+			/^The last check failed: CommCare at http:\/\/127\.0\.0\.1:\d+ did not answer within 1 s \(ETIMEDOUT\)\. It may still finish/,
 		);
 		expect(received(emulator)).toMatchObject({ statusGets: 1, uploadPosts: 1 });
 		table.record({
 			id: 'status.slowerThanTimeout',
 			area: STATUS_AREA,
 			case: 'Every status answer takes 4 s; node timeout 0.6 s (each poll gets the time left, at least 1 s)',
-			userSees: `Error output: ${json.summary}`,
+			userSees: `Not Finished output: ${json.summary}`,
+			advice: json.description as string,
 			server: statusLine(json.polls as number),
-			lost: 'nothing: the item is on Error with timedOut, the import untouched',
+			lost: 'nothing: the item is on Not Finished, the import untouched',
 		});
 	});
 
@@ -532,11 +538,12 @@ describe('faults on status polls', () => {
 			emulator.faults.trickle('status', 50, { intervalMs: 400, phase });
 			const started = Date.now();
 			// Timeout 0.02 min = 1.2 s.
-			const json = onlyItem(await checkStatus(upload, { parameters: { timeout: 0.02 } }), 2);
+			const json = onlyItem(await checkStatus(upload, { parameters: { timeout: 0.02 } }), NOT_FINISHED);
 			const elapsedMs = Date.now() - started;
-			expect(json).toMatchObject({ outcome: 'error', reason: 'timedOut', timedOut: true, polls: 1 });
-			expect(json.summary).toMatch(
-				/^Not finished yet \(no status from CommCare HQ after [\d.]+ s, 1 poll; last poll: CommCare at http:\/\/127\.0\.0\.1:\d+ did not answer within 1\.2 s \(ETIMEDOUT\)\) — it may still finish/,
+			expect(json).toMatchObject({ outcome: 'notFinished', reason: 'notFinished', timedOut: true, polls: 1 });
+			expect(json.summary).toBe('Not finished yet: no status from CommCare (checked once)');
+			expect(json.description).toMatch(
+				/^The last check failed: CommCare at http:\/\/127\.0\.0\.1:\d+ did not answer within 1\.2 s \(ETIMEDOUT\)\. It may still finish/,
 			);
 			await eventually(
 				() => emulator.faults.trickles[0]?.cutByClient === true,
@@ -548,9 +555,10 @@ describe('faults on status polls', () => {
 				id: `status.trickle.${phase}`,
 				area: STATUS_AREA,
 				case: `Every status answer is sent ${phase === 'headers' ? '(status line and headers included)' : '(headers at once, then the body)'} one byte every 400 ms; node timeout 1.2 s`,
-				userSees: `Error output: ${json.summary}`,
+				userSees: `Not Finished output: ${json.summary}`,
+				advice: json.description as string,
 				server: `${statusLine(json.polls as number)}; the answer cut by the client after at most 5 bytes`,
-				lost: 'nothing: the item is on Error with timedOut, the import untouched',
+				lost: 'nothing: the item is on Not Finished, the import untouched',
 			});
 		},
 	);
@@ -606,22 +614,22 @@ describe('faults on status polls', () => {
 		});
 	});
 
-	it('HTTP 503 on every poll: Error at the timeout, naming the last answer', async () => {
+	it('HTTP 503 on every poll: Not Finished at the timeout, naming the last answer', async () => {
 		const upload = await queueImport();
 		emulator.faults.respond('status', 500, { status: 503, retryAfter: 0 });
-		const json = onlyItem(await checkStatus(upload), 2);
-		expect(json).toMatchObject({ outcome: 'error', timedOut: true, state: null });
-		expect(json.summary).toMatch(
-			/^Not finished yet \(no status from CommCare HQ after [\d.]+ s, \d+ polls; last poll: HTTP 503, Retry-After 0 s\) — it may still finish; do not send these rows again yet, check the status URL again later\.$/,
-		);
+		const json = onlyItem(await checkStatus(upload), NOT_FINISHED);
+		expect(json).toMatchObject({ outcome: 'notFinished', timedOut: true, state: null });
+		expect(json.summary).toMatch(/^Not finished yet: no status from CommCare after [\d.]+ s$/);
+		expect(json.description).toBe(`The last check failed: HTTP 503, Retry-After 0 s. ${CHECK_AGAIN}`);
 		expect(received(emulator).uploadPosts).toBe(1);
 		table.record({
 			id: 'status.503.always',
 			area: STATUS_AREA,
 			case: 'HTTP 503 on every poll until the timeout',
-			userSees: `Error output: ${json.summary}`,
+			userSees: `Not Finished output: ${json.summary}`,
+			advice: json.description as string,
 			server: `a poll every back-off step until the timeout; ${plural(received(emulator).uploadPosts, 'upload')}, never resent`,
-			lost: 'nothing: the item is on Error with timedOut, the import untouched',
+			lost: 'nothing: the item is on Not Finished, the import untouched',
 		});
 	});
 
@@ -630,7 +638,10 @@ describe('faults on status polls', () => {
 		emulator.faults.respond('status', 1, { status: 500, html: true });
 		const json = onlyItem(await checkStatus(upload), 2);
 		expect(json.summary).toBe(
-			'The status check failed (HTTP 500): CommCare failed with an internal error (HTTP 500) and sent an HTML page titled "500 Error" instead of a message. The import itself may have finished or may still finish: check CommCare HQ → Data → Import Cases from Excel before uploading the same rows again.',
+			'Status check failed: CommCare failed with an internal error (HTTP 500) and sent an HTML page titled "500 Error" instead of a message',
+		);
+		expect(json.description).toBe(
+			'The import itself may have finished or may still finish: check CommCare HQ → Data → Import Cases from Excel before uploading the same rows again.',
 		);
 		expectNoMarkup(String(json.summary));
 		expect(received(emulator)).toMatchObject({ statusGets: 1, uploadPosts: 1 });
@@ -639,51 +650,55 @@ describe('faults on status polls', () => {
 			area: STATUS_AREA,
 			case: 'HTTP 500 with an HTML error page on a poll',
 			userSees: `Error output: ${json.summary}`,
+			advice: json.description as string,
 			server: statusLine(json.polls as number),
 			lost: 'nothing: the item is on Error, saying the import may have finished and where to check',
 		});
 	});
 
-	it('a 200 whose JSON is cut short, every time: asked again, then Error at the timeout', async () => {
+	it('a 200 whose JSON is cut short, every time: asked again, then Not Finished at the timeout', async () => {
 		const upload = await queueImport();
 		emulator.faults.malformedJson('status', 500);
-		const json = onlyItem(await checkStatus(upload), 2);
-		expect(json).toMatchObject({ outcome: 'error', timedOut: true });
+		const json = onlyItem(await checkStatus(upload), NOT_FINISHED);
+		expect(json).toMatchObject({ outcome: 'notFinished', timedOut: true });
 		expect(json.polls).toBeGreaterThan(1);
-		expect(json.summary).toMatch(
-			/; last poll: the status response was not JSON \(it starts "\{"state": 2, .*"\)\) — it may still finish; do not send these rows again yet, check the status URL again later\.$/,
+		expect(json.description).toMatch(
+			/^The last check failed: the status response was not JSON \(it starts "\{"state": 2, .*"\)\. It may still finish/,
 		);
 		table.record({
 			id: 'status.malformedJson.always',
 			area: STATUS_AREA,
 			case: 'HTTP 200 with truncated JSON on every poll',
-			userSees: `Error output: ${json.summary}`,
+			userSees: `Not Finished output: ${json.summary}`,
+			advice: json.description as string,
 			server: `a poll every back-off step until the timeout; ${plural(received(emulator).uploadPosts, 'upload')}, never resent`,
-			lost: 'nothing: the item is on Error with timedOut, the import untouched',
+			lost: 'nothing: the item is on Not Finished, the import untouched',
 			alsoCoveredBy: [
 				'test/integration/CommCareImportStatus/uploadItems.test.ts › rides out network drops, 429, 502, 503, 504 and truncated JSON without ending the wait',
 			],
 		});
 	});
 
-	it('a status that stays queued: Error at the timeout, with the last state', async () => {
+	it('a status that stays queued: Not Finished at the timeout, with the last state', async () => {
 		emulator.setTimeline({ queuedPolls: 100_000, runningPolls: 1 });
 		const upload = await queueImport();
-		const json = onlyItem(await checkStatus(upload), 2);
-		expect(json).toMatchObject({ outcome: 'error', timedOut: true, state: -1 });
+		const json = onlyItem(await checkStatus(upload), NOT_FINISHED);
+		expect(json).toMatchObject({ outcome: 'notFinished', timedOut: true, state: -1, errors: [] });
 		expect(json.polls).toBeGreaterThan(1);
-		expect(json.summary).toMatch(
-			/^Not finished yet \(still queued after [\d.]+ s, \d+ polls\) — it may still finish; do not send these rows again yet, check the status URL again later\. CommCare runs one import at a time per project space and retries a waiting one every 5 minutes, for up to about 5 hours: raise Timeout, or check later with Timeout 0 in a loop with a Wait node \(the long-queue example\), which frees the n8n worker while it waits\.$/,
+		expect(json.summary).toMatch(/^Not finished yet: still queued after [\d.]+ s$/);
+		expect(json.description).toBe(
+			`${CHECK_AGAIN} CommCare runs one import at a time per project space and retries a waiting one every 5 minutes, for up to about 5 hours.`,
 		);
 		table.record({
 			id: 'status.staysQueued',
 			area: STATUS_AREA,
 			case: 'The import stays queued (state -1) past the timeout',
-			userSees: `Error output: ${json.summary}`,
+			userSees: `Not Finished output: ${json.summary}`,
+			advice: json.description as string,
 			server: `a poll per interval until the timeout; ${plural(received(emulator).uploadPosts, 'upload')}, never resent`,
-			lost: 'nothing: the item is on Error with timedOut; the import may still finish',
+			lost: 'nothing: the item is on Not Finished; the import may still finish',
 			alsoCoveredBy: [
-				'test/integration/CommCareImportStatus/uploadItems.test.ts › Error with timedOut: a queued import is asked until the timeout, and the polls are counted',
+				'test/integration/CommCareImportStatus/uploadItems.test.ts › Not Finished: a queued import is asked until the timeout, and the polls are counted',
 			],
 		});
 	});
@@ -696,8 +711,9 @@ describe('faults on status polls', () => {
 		emulator.faults.statusGone(upload.uploadId);
 		const json = onlyItem(await running, 2);
 		expect(json).toMatchObject({ outcome: 'error', timedOut: false, state: -1 });
-		expect(json.summary).toBe(
-			'Import not found: CommCare HQ answered 404 for this status URL: the upload id is unknown, belongs to another project space, or the upload was hidden (users restricted to locations only see their own uploads).',
+		expect(json.summary).toBe('Import not found: CommCare answered 404 for its status URL');
+		expect(json.description).toBe(
+			'The upload ID is unknown, belongs to another project space, or the upload is hidden from this user (users restricted to locations only see their own uploads). Check the status URL and the credential.',
 		);
 		expect(json.polls).toBe(received(emulator).statusGets);
 		table.record({
@@ -705,6 +721,7 @@ describe('faults on status polls', () => {
 			area: STATUS_AREA,
 			case: 'The status answers "queued", then 404',
 			userSees: `Error output: ${json.summary}`,
+			advice: json.description as string,
 			server: `polls until the 404, none after; ${plural(received(emulator).uploadPosts, 'upload')}, never resent`,
 			lost: 'nothing: the item is on Error at once',
 			alsoCoveredBy: [
@@ -717,14 +734,16 @@ describe('faults on status polls', () => {
 		const upload = await queueImport();
 		emulator.faults.respond('status', 1, { status: 401 });
 		const json = onlyItem(await checkStatus(upload), 2);
-		expect(json.summary).toBe(
-			`CommCare rejected the credential (HTTP 401): check the username and API key in the CommCare API credential (user '${SECRET_USER.username}'). The import itself may have finished or may still finish: check CommCare HQ → Data → Import Cases from Excel before uploading the same rows again.`,
+		expect(json.summary).toBe('Status check refused: CommCare rejected the credential (HTTP 401)');
+		expect(json.description).toBe(
+			`Check the username and API key in the CommCare API credential (user '${SECRET_USER.username}'). The import itself may have finished or may still finish: check CommCare HQ → Data → Import Cases from Excel before uploading the same rows again.`,
 		);
 		table.record({
 			id: 'status.401',
 			area: STATUS_AREA,
 			case: 'HTTP 401 on a poll (API key revoked during the run)',
 			userSees: `Error output: ${json.summary}`,
+			advice: json.description as string,
 			server: statusLine(json.polls as number),
 			lost: 'nothing: the item is on Error, saying the import may have finished',
 		});

@@ -206,7 +206,7 @@ export function thrown(result: RunResult): NonNullable<RunResult['error']> {
 	return result.error;
 }
 
-/** The single item on the given output (0 Success, 1 Warning, 2 Error) of a Status run; fails otherwise. */
+/** The single item on the given output (0 Success, 1 Warning, 2 Error, 3 Not Finished) of a Status run; fails otherwise. */
 export function onlyItem(result: RunResult, output: number): IDataObject {
 	if (!result.outputs) throw new Error(`the node threw: ${result.error?.message}`);
 	const all = result.outputs.flat();

@@ -20,6 +20,7 @@ export function normalise(text: string): string {
 		)
 		.replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<id>')
 		.replace(/after \d+(\.\d+)? (s|min), \d+ polls?/g, 'after … s, … polls')
+		.replace(/\bafter \d+(\.\d+)? (s|min)\b/g, 'after … s')
 		.replace(/\b(retry \d+ in) \d+ ms/g, '$1 … ms');
 }
 

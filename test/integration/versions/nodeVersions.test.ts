@@ -9,11 +9,15 @@
  *   one item per upload;
  * - Import Status 1.1 gives the simplified outcome ("Simplify", on), where 1 and 1.1 with Simplify off give the
  *   full one; a record's own outcome is the only `outcome` in its item.
+ * - Import Status 1.2 (a node added today) has a fourth output, Not Finished, routes a dry run as checks and a record
+ *   CommCare stores changed to Warning; 1 and 1.1 keep three outputs, an unfinished import on Error (timedOut), a dry
+ *   run on Error (noStatusUrl), such a record on Success, and their words.
  */
 import type { IDataObject, INodeExecutionData, INodeListSearchResult } from 'n8n-workflow';
 
 import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBulkImport.node';
 import { CommCareImportStatus } from '../../../nodes/CommCareImportStatus/CommCareImportStatus.node';
+import { DEFAULT_VERSION as STATUS_DEFAULT_VERSION } from '../../../nodes/CommCareImportStatus/versions';
 import { type Emulator } from '../../../emulator';
 import { emulatorCredential, useEmulator } from '../../support/emulator';
 import { createLoadOptionsContext, runNode } from '../../support/n8nContext';
@@ -281,5 +285,96 @@ describe('Import Status: a new node (1.1) gives the simplified outcome', () => {
 			import: expect.objectContaining({ outcome: 'success', state: 2 }),
 			caseLookup: expect.objectContaining({ result: 'found', action: 'created' }),
 		});
+	});
+});
+
+describe('Import Status: a new node (1.2) tells "not finished" and "check only" from "failed"', () => {
+	it('is the version a node added today gets', () => {
+		expect(STATUS_DEFAULT_VERSION).toBe(1.2);
+		expect(new CommCareImportStatus().description.defaultVersion).toBe(1.2);
+	});
+
+	it('an import not finished yet goes to the fourth output, Not Finished', async () => {
+		emulator.setTimeline({ queuedPolls: 100_000, runningPolls: 1 });
+		const records = await importItems(1.2, [REGISTRATIONS[0]]);
+		const outputs = await checkStatus(1.2, records, { timeout: 0 });
+		expect(outputs.map((output) => output.map((json) => json.reason))).toEqual([[], [], [], ['notFinished']]);
+	});
+});
+
+describe('Import Status 1.1 and 1 keep three outputs and their outcomes', () => {
+	it.each([1, 1.1])(
+		'%s: an import not finished yet is on Error (timedOut), and there is no fourth output',
+		async (version) => {
+			emulator.setTimeline({ queuedPolls: 100_000, runningPolls: 1 });
+			const records = await importItems(1.2, [REGISTRATIONS[0]]);
+			const outputs = await checkStatus(version, records, { timeout: 0 });
+			expect(outputs).toHaveLength(3);
+			expect(outputs[2]).toEqual([expect.objectContaining({ outcome: 'error', reason: 'timedOut' })]);
+			// Its words too: the long sentence, and the whole-import error repeated in errors.
+			expect(outputs[2][0].summary).toMatch(/^Row 2 not finished yet \(still queued after [\d.]+ s, 1 poll\) — /);
+			expect(outputs[2][0].errors).toEqual([
+				expect.objectContaining({
+					title: 'Import not completed',
+					description: expect.stringMatching(/^Not finished yet/),
+				}),
+			]);
+			expect(outputs[2][0]).not.toHaveProperty('description');
+		},
+	);
+
+	it.each([1, 1.1])(
+		'%s: a dry run is on Error, the upload failed upstream (noStatusUrl), as before',
+		async (version) => {
+			const dryRun = await importItems(1.2, REGISTRATIONS.slice(0, 1), {}, { dryRun: true });
+			expect(dryRun[0].json).toMatchObject({ dryRun: true });
+			const [success, warning, error] = await checkStatus(version, dryRun);
+			expect([success, warning]).toEqual([[], []]);
+			expect(error).toEqual([expect.objectContaining({ outcome: 'error', reason: 'noStatusUrl' })]);
+			expect(error[0].summary).toMatch(
+				/^No status URL on this item, so there is no import to check: the upload failed upstream/,
+			);
+		},
+	);
+
+	it.each([1, 1.1])(
+		'%s: a record CommCare stores changed is on Success, without the warnings 1.2 carries',
+		async (version) => {
+			const records = await importItems(1.2, [{ external_id: '00042', name: 'Zero', owner_id: 'owner-chw-1' }]);
+			expect(records[0].json.warnings).toEqual([expect.objectContaining({ code: 'searchIdsChangedByServer' })]);
+			const [success] = await checkStatus(version, records);
+			expect(success).toEqual([expect.objectContaining({ outcome: 'success', reason: 'imported', row: 2 })]);
+			expect(success[0]).not.toHaveProperty('warnings');
+			expect(success[0].summary).toMatch(/^Row 2 imported: case [0-9a-f]{32} created$/);
+		},
+	);
+
+	it('1.1: the simplified keys in the reading order 1.2 uses, without what 1.2 added', async () => {
+		const records = await importItems(1.2, [REGISTRATIONS[0]]);
+		const [success] = await checkStatus(1.1, records);
+		expect(Object.keys(success[0])).toEqual([
+			'outcome',
+			'reason',
+			'summary',
+			'case_id',
+			'row',
+			'errors',
+			'record',
+			'status_url',
+		]);
+		const uploads = await importItems(1.2, [{ ...REGISTRATIONS[0], external_id: 'ANC-9' }], {}, {});
+		const [uploaded] = await checkStatus(1.1, uploads);
+		expect(Object.keys(uploaded[0])).toEqual([
+			'outcome',
+			'reason',
+			'summary',
+			'created_count',
+			'match_count',
+			'skipped_count',
+			'errors',
+			'upload',
+			'status_url',
+		]);
+		expect(uploaded[0].summary).toBe('Import finished: 1 case created, 0 updated.');
 	});
 });
