@@ -1,8 +1,10 @@
 /**
  * A dry run downstream (version 1.2 on): CommCare Bulk Import's "Check Only, Don't Upload" sends nothing, so its items
  * (one per upload, `DryRunResultJson`, or one per record, `DryRunRecordJson`) have no status URL. They are checks, not
- * failures: reason `checkOnly`, Success when the checks found nothing for the item and it would be sent, Warning
- * otherwise, never Error. The findings stay where the dry run put them, in `errors` and `warnings`.
+ * failures: reason `checkOnly`, always on Warning, never Error, and never Success either: Success means "in CommCare
+ * now", and a workflow's Success branch records rows as imported (the Postgres example sets `imported_at`), which a
+ * preview must not do. The summary says whether the checks passed; the findings stay where the dry run put them, in
+ * `errors` and `warnings`.
  */
 import type { IDataObject } from 'n8n-workflow';
 
@@ -26,7 +28,7 @@ export function isCheckOnlyOutcome(json: IDataObject): boolean {
 }
 
 interface Verdict {
-	outcome: 'success' | 'warning';
+	outcome: 'warning';
 	summary: string;
 	description: string;
 	errors: CheckFinding[];
@@ -72,7 +74,13 @@ function verdict(json: IDataObject, subject: string, passed: string): Verdict {
 			warnings,
 		};
 	}
-	return { outcome: 'success', summary: `${CHECK_ONLY}: ${passed}`, description: TO_UPLOAD, errors, warnings };
+	return {
+		outcome: 'warning',
+		summary: `${CHECK_ONLY}: ${passed}`,
+		description: `Nothing is in CommCare yet. ${TO_UPLOAD}`,
+		errors,
+		warnings,
+	};
 }
 
 /** The outcome of a dry run's upload item. */

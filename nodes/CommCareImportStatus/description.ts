@@ -19,7 +19,7 @@ export const importStatusProperties: INodeProperties[] = [
 	},
 	{
 		displayName:
-			"Success: imported. Warning: imported, but rows were refused, skipped or stored changed ('reason' says which, 'description' what to do). Error: the import failed or could not be checked. Not Finished: still queued or running; check it again later. A dry run's items go to Success or Warning (reason checkOnly). Per record, each says it of its sheet row.",
+			"Success: imported. Warning: imported, but rows were refused, skipped or stored changed ('reason' says which, 'description' what to do). Error: the import failed or could not be checked. Not Finished: still queued or running; check it again later. A dry run's items go to Warning (reason checkOnly): nothing is in CommCare yet. Per record, each says it of its sheet row.",
 		name: 'outputsNotice',
 		type: 'notice',
 		default: '',

@@ -216,7 +216,7 @@ export type Outcome = 'success' | 'warning' | 'error' | 'notFinished';
  * | `importedOrSkipped`   | warning       | records only: the counts show silent skips the records cannot be matched to |
  * | `notMatched`          | warning       | records only, with the case lookup: no case has this row's id and "Create New Cases" was off, so CommCare skipped it |
  * | `noCounts`            | warning       | state 2 but the server reported no counts                                |
- * | `checkOnly`           | success, warning | 1.2 on: a dry run's item (nothing was uploaded); success when the checks found nothing and it would be sent |
+ * | `checkOnly`           | warning       | 1.2 on: a dry run's item (nothing was uploaded); never Success, which means "in CommCare now" |
  * | `notFinished`         | notFinished   | 1.2 on: no final state before the node's deadline; the import may still finish (before 1.2: `timedOut`) |
  * | `failed`              | error         | state 3: the whole import failed (the server's description is in `errors`) |
  * | `timedOut`            | error         | before 1.2: no final state before the node's timeout; the import may still finish |

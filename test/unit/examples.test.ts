@@ -80,12 +80,16 @@ function isShown(property: INodeProperties, node: WorkflowNode, description: INo
 	return true;
 }
 
-/** Whether an option of a collection is shown: its conditions name top-level parameters as `/name`. */
+/**
+ * Whether an option of a collection is shown: its conditions name top-level parameters as `/name`, and the node's
+ * version as `@version` (n8n honours both on a collection's options).
+ */
 function isOptionShown(option: INodeProperties, rootValue: (name: string) => unknown): boolean {
 	const show = option.displayOptions?.show ?? {};
-	return Object.entries(show).every(
-		([name, allowed]) => !name.startsWith('/') || (allowed as unknown[]).includes(rootValue(name.slice(1))),
-	);
+	return Object.entries(show).every(([name, allowed]) => {
+		if (name === '@version') return (allowed as unknown[]).includes(rootValue('@version'));
+		return !name.startsWith('/') || (allowed as unknown[]).includes(rootValue(name.slice(1)));
+	});
 }
 
 /** Problems with one parameter value against its property (option values, collections), as readable strings. */
@@ -161,7 +165,8 @@ function commCareNodeProblems(node: WorkflowNode): string[] {
 			problems.push(`parameter "${name}" is set but hidden by the other parameters (displayOptions)`);
 			continue;
 		}
-		const rootValue = (parameter: string) => effectiveValue(node, description, parameter);
+		const rootValue = (parameter: string) =>
+			parameter === '@version' ? node.typeVersion : effectiveValue(node, description, parameter);
 		const perCandidate = shown.map((property) => valueProblems(property, value, name, rootValue));
 		if (perCandidate.every((list) => list.length > 0)) problems.push(...perCandidate[0]);
 	}
@@ -307,10 +312,11 @@ describe.each(examples)('examples/%s', (fileName) => {
 		expect(unreachableNodes(workflow)).toEqual([]);
 	});
 
-	test('each of the three Import Status outputs leads somewhere', () => {
+	test('each of the Import Status outputs leads somewhere, Not Finished included', () => {
 		const status = workflow.nodes.find((node) => node.type === COMMCARE_NODE_TYPES.importStatus)!;
 		const outputs = workflow.connections[status.name].main;
-		expect(outputs).toHaveLength(3);
+		expect(outputs).toHaveLength(outputCount(status));
+		expect(outputs).toHaveLength(4);
 		for (const targets of outputs) expect(targets?.length).toBeGreaterThan(0);
 	});
 
@@ -326,7 +332,7 @@ describe('the checks above can fail', () => {
 		id: 'x',
 		name: 'Import',
 		type: COMMCARE_NODE_TYPES.bulkImport,
-		typeVersion: 1.2,
+		typeVersion: 1.3,
 		position: [0, 0],
 		parameters: {
 			projectSpace: { __rl: true, mode: 'name', value: 'p' },
@@ -359,6 +365,18 @@ describe('the checks above can fail', () => {
 		expect(commCareNodeProblems(itemsSource)).toEqual([
 			'Import: parameter "binaryPropertyName" is set but hidden by the other parameters (displayOptions)',
 		]);
+		// From 1.3, Output says it: the older option is hidden by the version, even with Input Items.
+		const olderOption = {
+			...itemsSource,
+			parameters: { ...itemsSource.parameters, options: { outputPerRecord: true } },
+		};
+		delete olderOption.parameters.binaryPropertyName;
+		expect(commCareNodeProblems(olderOption)).toEqual([
+			'Import: options.outputPerRecord: hidden by the other parameters (displayOptions)',
+		]);
+		expect(commCareNodeProblems({ ...olderOption, typeVersion: 1.2 })).toEqual([
+			"Import: typeVersion 1.2, the node's newest version is 1.3",
+		]);
 	});
 
 	test("a version-1 node or a newer node with version 1's plain strings is reported", () => {
@@ -372,7 +390,7 @@ describe('the checks above can fail', () => {
 		]);
 		expect(
 			commCareNodeProblems({ ...bulkImport, typeVersion: 1, parameters: { projectSpace: 'p', caseType: 't' } }),
-		).toEqual(["Import: typeVersion 1, the node's newest version is 1.2"]);
+		).toEqual(["Import: typeVersion 1, the node's newest version is 1.3"]);
 	});
 
 	test('a connection to a missing node or a missing output is reported', () => {

@@ -21,13 +21,23 @@ useEmulator((started) => (emulator = started), { timeline: { queuedPolls: 0, run
 
 const byName = (value: string) => ({ __rl: true, mode: 'name', value });
 
+/** Bulk Import 1.3 reads Output, not the older option: `outputPerRecord: true` here means One Item per Record. */
+function outputOf({ outputPerRecord, ...options }: IDataObject): IDataObject {
+	return { output: outputPerRecord === true ? 'perRecord' : 'perUpload', options };
+}
+
 /** CommCare Bulk Import, source Input Items, case type patient, matched by external ID, creating new cases. */
 async function bulkImport(records: IDataObject[], options: IDataObject = {}) {
 	const { outputs } = await runNode({
 		node: new CommCareBulkImport(),
 		credentials: emulatorCredential(emulator),
 		items: records.map((json) => ({ json })),
-		parameters: { projectSpace: byName(emulator.domain), caseType: byName('patient'), source: 'items', options },
+		parameters: {
+			projectSpace: byName(emulator.domain),
+			caseType: byName('patient'),
+			source: 'items',
+			...outputOf(options),
+		},
 	});
 	return outputs[0];
 }
@@ -52,16 +62,16 @@ const REGISTRATIONS = [
 ];
 
 describe('a dry run reaches Import Status as checks, not failures', () => {
-	it('clean data: Success, reason checkOnly, saying nothing was uploaded; nothing requested', async () => {
+	it('clean data: Warning all the same (never Success: nothing is in CommCare), reason checkOnly, saying nothing was uploaded; nothing requested', async () => {
 		const dryRun = await bulkImport(REGISTRATIONS, { dryRun: true });
-		const { success, warning, error } = await importStatus(dryRun);
-		expect([warning, error]).toEqual([[], []]);
-		expect(success).toEqual([
+		const { success, warning, error, notFinished } = await importStatus(dryRun);
+		expect([success, error, notFinished]).toEqual([[], [], []]);
+		expect(warning).toEqual([
 			{
-				outcome: 'success',
+				outcome: 'warning',
 				reason: 'checkOnly',
 				summary: 'Check only, nothing uploaded: 2 sheet rows for patient cases passed the checks',
-				description: `Turn off "Check Only, Don't Upload" in CommCare Bulk Import to upload.`,
+				description: `Nothing is in CommCare yet. Turn off "Check Only, Don't Upload" in CommCare Bulk Import to upload.`,
 				created_count: null,
 				match_count: null,
 				skipped_count: null,
@@ -149,21 +159,19 @@ describe('a dry run reaches Import Status as checks, not failures', () => {
 		];
 		const items = records.map((json, item) => ({ json, pairedItem: { item } }));
 		const { success, warning, error, outputs } = await importStatus(items);
-		expect(error).toEqual([]);
-		expect(success).toEqual([
+		expect([success, error]).toEqual([[], []]);
+		expect(warning).toEqual([
 			{
-				outcome: 'success',
+				outcome: 'warning',
 				reason: 'checkOnly',
 				summary: 'Check only, nothing uploaded: sheet row 2 passed the checks',
-				description: `Turn off "Check Only, Don't Upload" in CommCare Bulk Import to upload.`,
+				description: `Nothing is in CommCare yet. Turn off "Check Only, Don't Upload" in CommCare Bulk Import to upload.`,
 				row: 2,
 				errors: [],
 				warnings: [],
 				record: REGISTRATIONS[0],
 				status_url: null,
 			},
-		]);
-		expect(warning).toEqual([
 			expect.objectContaining({
 				outcome: 'warning',
 				reason: 'checkOnly',
@@ -175,8 +183,8 @@ describe('a dry run reaches Import Status as checks, not failures', () => {
 		expect(emulator.requests).toHaveLength(0);
 
 		// Sent in again (from Warning, say), a check-only item stays what it is.
-		const again = await importStatus([{ json: warning[0] }]);
-		expect(again.warning).toEqual(warning);
+		const again = await importStatus([{ json: warning[1] }]);
+		expect(again.warning).toEqual([warning[1]]);
 	});
 });
 

@@ -17,12 +17,22 @@ useEmulator((started) => (emulator = started), { timeline: { queuedPolls: 1, run
 
 const byName = (value: string) => ({ __rl: true, mode: 'name', value });
 
+/** Bulk Import 1.3 reads Output, not the older option: `outputPerRecord: true` here means One Item per Record. */
+function outputOf({ outputPerRecord, ...options }: IDataObject): IDataObject {
+	return { output: outputPerRecord === true ? 'perRecord' : 'perUpload', options };
+}
+
 async function bulkImport(records: IDataObject[], options: IDataObject) {
 	const { outputs } = await runNode({
 		node: new CommCareBulkImport(),
 		credentials: emulatorCredential(emulator),
 		items: records.map((json) => ({ json })),
-		parameters: { projectSpace: byName(emulator.domain), caseType: byName('patient'), source: 'items', options },
+		parameters: {
+			projectSpace: byName(emulator.domain),
+			caseType: byName('patient'),
+			source: 'items',
+			...outputOf(options),
+		},
 	});
 	return outputs[0];
 }

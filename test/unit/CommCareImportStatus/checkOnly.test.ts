@@ -39,12 +39,12 @@ const dryRecord = (extra: IDataObject = {}): IDataObject => ({
 });
 
 describe('a dry run upload item', () => {
-	it('nothing found and it would be sent: Success, reason checkOnly, naming the rows and case type', () => {
+	it('nothing found and it would be sent: Warning all the same (nothing is in CommCare), reason checkOnly, naming the rows and case type', () => {
 		expect(checkOnlyOutcome(dryUpload())).toMatchObject({
-			outcome: 'success',
+			outcome: 'warning',
 			reason: 'checkOnly',
 			summary: 'Check only, nothing uploaded: 4 sheet rows for patient cases passed the checks',
-			description: `Turn off "Check Only, Don't Upload" in CommCare Bulk Import to upload.`,
+			description: `Nothing is in CommCare yet. Turn off "Check Only, Don't Upload" in CommCare Bulk Import to upload.`,
 			status_url: null,
 			errors: [],
 			warnings: [],
@@ -76,7 +76,7 @@ describe('a dry run upload item', () => {
 describe("a dry run's record item", () => {
 	it('its sheet row, and what the checks found for it or its whole upload', () => {
 		expect(checkOnlyOutcome(dryRecord())).toMatchObject({
-			outcome: 'success',
+			outcome: 'warning',
 			reason: 'checkOnly',
 			summary: 'Check only, nothing uploaded: sheet row 3 passed the checks',
 			row: 3,
