@@ -366,11 +366,8 @@ describe('the checks above can fail', () => {
 			'Import: parameter "binaryPropertyName" is set but hidden by the other parameters (displayOptions)',
 		]);
 		// From 1.3, Output says it: the older option is hidden by the version, even with Input Items.
-		const olderOption = {
-			...itemsSource,
-			parameters: { ...itemsSource.parameters, options: { outputPerRecord: true } },
-		};
-		delete olderOption.parameters.binaryPropertyName;
+		const { binaryPropertyName: _unused, ...itemsParameters } = itemsSource.parameters;
+		const olderOption = { ...itemsSource, parameters: { ...itemsParameters, options: { outputPerRecord: true } } };
 		expect(commCareNodeProblems(olderOption)).toEqual([
 			'Import: options.outputPerRecord: hidden by the other parameters (displayOptions)',
 		]);
