@@ -225,7 +225,9 @@ export function classifyImport(statusUrl: string | null, upload: IDataObject, wa
 				...base,
 				outcome: 'error',
 				reason: 'denied',
-				summary: `${withoutFinalStop(refusal)}. ${OUTCOME_UNKNOWN}`,
+				summary: [withoutFinalStop(refusal), end.advice ? withoutFinalStop(end.advice) : '', OUTCOME_UNKNOWN]
+					.filter(Boolean)
+					.join('. '),
 			};
 		}
 		case 'httpError':

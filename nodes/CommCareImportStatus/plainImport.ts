@@ -164,6 +164,7 @@ function wordsFor(classic: ImportResult, wait: WaitResult): Words {
 					(end.httpStatus === 401
 						? 'CommCare refused the credentials (HTTP 401): check the username and API key (or password) of the CommCare credential'
 						: 'CommCare denied access (HTTP 403): the user must be a member of the project space and have the Edit Data permission'),
+				end.advice,
 			);
 		case 'httpError':
 			return statusCheckWords('Status check failed', end.httpStatus, end.message, end.advice);

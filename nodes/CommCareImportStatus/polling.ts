@@ -44,7 +44,7 @@ export type WaitEnd =
 	| { kind: 'timedOut'; lastProblem: string | null }
 	| { kind: 'notFound' }
 	/** 401 or 403: the credential or its permissions were refused; `message` says what to check, when known. */
-	| { kind: 'denied'; httpStatus: 401 | 403; message: string | null }
+	| { kind: 'denied'; httpStatus: 401 | 403; message: string | null; advice?: string }
 	/** Any other HTTP answer that retrying will not fix; `advice`: what to do, when the transport said. */
 	| { kind: 'httpError'; httpStatus: number | null; message: string; advice?: string }
 	/**
@@ -80,7 +80,7 @@ export function unpolled(end: WaitEnd): WaitResult {
  *   `sent: false` when no request went out at all (the address was refused): that is not a poll.
  */
 export type StatusAnswer =
-	| { httpStatus: number; body: unknown; retryAfterMs: number | null; message?: string }
+	| { httpStatus: number; body: unknown; retryAfterMs: number | null; message?: string; advice?: string }
 	| { networkError: string }
 	| { fatalError: string; httpStatus: number | null; sent: boolean; advice?: string };
 
@@ -271,12 +271,13 @@ function recordAnswer(wait: UrlWait, answer: StatusAnswer, now: number, pace: Pa
 		return false;
 	}
 	if (httpStatus === 401 || httpStatus === 403) {
-		end(wait, { kind: 'denied', httpStatus, message: answer.message ?? null }, now);
+		const advice = answer.advice ? { advice: answer.advice } : {};
+		end(wait, { kind: 'denied', httpStatus, message: answer.message ?? null, ...advice }, now);
 	} else if (httpStatus === 404) {
 		end(wait, { kind: 'notFound' }, now);
 	} else {
 		const message = answer.message ?? `CommCare HQ answered HTTP ${httpStatus} to the status request`;
-		end(wait, { kind: 'httpError', httpStatus, message }, now);
+		end(wait, { kind: 'httpError', httpStatus, message, ...(answer.advice ? { advice: answer.advice } : {}) }, now);
 	}
 	return false;
 }
@@ -327,7 +328,8 @@ export function fetchStatusThroughTransport(ctx: IExecuteFunctions, credentials:
 		const { response } = answer;
 		const retryAfterMs = parseRetryAfterMs(response.headers['retry-after']) ?? null;
 		const reply = { httpStatus: response.statusCode, body: response.json ?? response.text, retryAfterMs };
-		const explain = () => messageForResponse(response, { operation: 'status', projectSpace }, credentials).message;
+		const wording = () => messageForResponse(response, { operation: 'status', projectSpace }, credentials);
+		const explain = () => wording().message;
 		if (response.truncated) {
 			return {
 				fatalError: `CommCare's answer to the status request was larger than ${MAX_STATUS_BODY_BYTES / 1024 / 1024} MB, which no import status is: the Base URL (${credentials.baseUrl}) may point at something other than CommCare HQ`,
@@ -340,6 +342,7 @@ export function fetchStatusThroughTransport(ctx: IExecuteFunctions, credentials:
 			return { fatalError: explain(), httpStatus: response.statusCode, sent: true };
 		}
 		if (response.statusCode === 200) return reply;
-		return { ...reply, message: explain() };
+		const { message, description } = wording();
+		return { ...reply, message, ...(description ? { advice: description } : {}) };
 	};
 }

@@ -131,31 +131,37 @@ export function messageForResponse(
 				advice =
 					'The account is locked after too many failed password attempts: reset the password in CommCare HQ, or use an API key.';
 			}
-			return fail(`CommCare rejected the credential (HTTP 401): "${said}". ${advice}`, where);
+			return fail(`CommCare rejected the credential (HTTP 401): "${said}"`, `${advice} ${where}`);
 		}
 		return fail(
-			`CommCare rejected the credential (HTTP 401): check the ${what} in the CommCare API credential (user '${credentials.username}').`,
-			where,
+			`CommCare rejected the credential (HTTP 401)`,
+			`Check the ${what} in the CommCare API credential (user '${credentials.username}'). ${where}`,
 		);
 	}
 	if (status === 403) {
 		const space = projectSpaceLabel(context.projectSpace);
 		return fail(
-			`No access to ${space} or missing the Edit Data permission (HTTP 403): CommCare user '${credentials.username}' must be a member of ${space} with a role that has "Edit Data".`,
-			'CommCare also answers 403 when the project space does not exist, so check its spelling (lower case, as in the address https://…/a/your-project/). A superuser still needs to be a member.',
+			`No access to ${space} (HTTP 403)`,
+			`CommCare user '${credentials.username}' must be a member of ${space} with a role that has "Edit Data". CommCare also answers 403 when the project space does not exist, so check its spelling (lower case, as in the address https://…/a/your-project/). A superuser still needs to be a member.`,
 		);
 	}
 	if (status === 404) {
-		const message =
-			context.operation === 'upload'
-				? `CommCare has no bulk upload endpoint at ${displayUrl(response.url)} (HTTP 404): check the credential's Base URL (${credentials.baseUrl}) and the project space '${context.projectSpace ?? ''}'.`
-				: `CommCare answered HTTP 404 (not found) for ${displayUrl(response.url)}.`;
-		return fail(message, `The server answered ${body}.`);
+		if (context.operation === 'upload') {
+			return fail(
+				`CommCare has no bulk upload endpoint at ${displayUrl(response.url)} (HTTP 404)`,
+				`Check the credential's Base URL (${credentials.baseUrl}) and the project space '${context.projectSpace ?? ''}'. The server answered ${body}.`,
+			);
+		}
+		return fail(
+			`CommCare answered HTTP 404 (not found) for ${displayUrl(response.url)}`,
+			`The server answered ${body}.`,
+		);
 	}
 	if (status === 405) {
 		const allowed = response.headers.allow ? ` (it allows ${response.headers.allow})` : '';
 		return fail(
-			`CommCare refused the request method at ${displayUrl(response.url)} (HTTP 405${allowed}): this address is not the endpoint expected, so check the credential's Base URL (${credentials.baseUrl}).`,
+			`CommCare refused the request method at ${displayUrl(response.url)} (HTTP 405${allowed})`,
+			`This address is not the endpoint expected: check the credential's Base URL (${credentials.baseUrl}).`,
 		);
 	}
 	if (status >= 500 && serverMessage && !response.isHtml) {

@@ -281,7 +281,7 @@ describe('routes', () => {
 		[
 			'403 (no Edit Data)',
 			{ username: 'viewer@example.org', apiKey: 'viewer-key' },
-			/^No access to project space 'demo' or missing the Edit Data permission \(HTTP 403\)/,
+			/^No access to project space 'demo' \(HTTP 403\)/,
 		],
 		['403 (not a member)', { username: 'outsider@example.org', apiKey: 'outsider-key' }, /HTTP 403/],
 	])('Error: %s ends the wait at once for every import', async (_label, credentialOverrides, message) => {

@@ -736,7 +736,7 @@ describe('faults on status polls', () => {
 		const json = onlyItem(await checkStatus(upload), 2);
 		expect(json.summary).toBe('Status check refused: CommCare rejected the credential (HTTP 401)');
 		expect(json.description).toBe(
-			`Check the username and API key in the CommCare API credential (user '${SECRET_USER.username}'). The import itself may have finished or may still finish: check CommCare HQ → Data → Import Cases from Excel before uploading the same rows again.`,
+			`Check the username and API key in the CommCare API credential (user '${SECRET_USER.username}'). API keys are under your name (top right in CommCare HQ) → My Account Settings → API Keys. A mobile worker signs in as name@project.commcarehq.org. The import itself may have finished or may still finish: check CommCare HQ → Data → Import Cases from Excel before uploading the same rows again.`,
 		);
 		table.record({
 			id: 'status.401',
