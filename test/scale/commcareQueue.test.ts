@@ -70,8 +70,10 @@ const OUTPUT = { success: 0, warning: 1, error: 2 } as const;
 
 interface ExpectedImport {
 	output: OutputIndex;
-	/** The example's Import Status is at version 1.1: the simplified outcome, without state or polling figures. */
+	/** The outcome in the words of Import Status version 1 (the workflows these tests build). */
 	outcome: Partial<Record<string, unknown>>;
+	/** What version 1.2 (the examples') says instead: one short line, and what to do. */
+	plainWords: { summary: string; description: string | null };
 	/** The state CommCare's import ended in (the emulator's record of it). */
 	finalState: 2 | 3;
 	/** Cases this spreadsheet creates: name, owner, properties. */
@@ -97,6 +99,7 @@ const SPREADSHEETS: Record<string, { rows: string[][]; expected: ExpectedImport 
 				match_count: 0,
 				errors: [],
 			},
+			plainWords: { summary: '3 patient cases created, 0 updated', description: null },
 			finalState: 2,
 			cases: [
 				{ name: 'Amina Yusuf', owner_id: 'owner-chw-1', properties: { age: '34', village: 'Kibera' } },
@@ -124,6 +127,10 @@ const SPREADSHEETS: Record<string, { rows: string[][]; expected: ExpectedImport 
 				match_count: 0,
 				errors: [{ ...ERROR_TEXT.invalidOwner, column: 'owner_id', rows: [3, 5] }],
 			},
+			plainWords: {
+				summary: '2 patient cases created, 0 updated; 2 sheet rows not imported (Invalid Owner)',
+				description: 'Fix the sheet rows errors lists and send them again; the other rows were imported.',
+			},
 			finalState: 2,
 			cases: [
 				{ name: 'Peter Kamau', owner_id: 'owner-chw-1', properties: { age: '45', village: 'Kibera' } },
@@ -147,6 +154,11 @@ const SPREADSHEETS: Record<string, { rows: string[][]; expected: ExpectedImport 
 				created_count: null,
 				match_count: null,
 				errors: [{ title: null, description: 'Error: Field name "type" is reserved', column: null, rows: [] }],
+			},
+			plainWords: {
+				summary: 'Import of patient cases failed',
+				description:
+					'CommCare may have applied some rows before it failed: check the patient cases in CommCare (or Data → Import Cases from Excel in CommCare HQ) before sending the rows again.',
 			},
 			finalState: 3,
 			cases: [],
@@ -324,7 +336,11 @@ function expectSpreadsheetRun(
 	expect(uploaded[0].pairedItem).toEqual({ item: 0 });
 
 	const outputs = execution.outputs(names.status);
-	expect(outputs.map((items) => items.length)).toEqual([0, 1, 2].map((index) => (index === expected.output ? 1 : 0)));
+	// Version 1.2 (the examples) has a fourth output, Not Finished: nothing there, every import finished.
+	const outputCount = statusOutput === 'simplified' ? 4 : 3;
+	expect(outputs.map((items) => items.length)).toEqual(
+		Array.from({ length: outputCount }, (_, index) => (index === expected.output ? 1 : 0)),
+	);
 	const [outcome] = outputs[expected.output];
 	const simplified = {
 		...expected.outcome,
@@ -334,7 +350,21 @@ function expectSpreadsheetRun(
 		upload: uploaded[0].json,
 	};
 	if (statusOutput === 'simplified') {
-		expect(outcome.json).toEqual(simplified);
+		// Version 1.2's words, in reading order: the verdict and what to do first, the status URL last.
+		const { outcome: verdict, reason, created_count, match_count, errors } = expected.outcome;
+		expect(outcome.json).toEqual({
+			outcome: verdict,
+			reason,
+			...expected.plainWords,
+			created_count,
+			match_count,
+			skipped_count: simplified.skipped_count,
+			errors,
+			warnings: uploaded[0].json.warnings,
+			upload: uploaded[0].json,
+			status_url: uploaded[0].json.status_url,
+		});
+		expect(Object.keys(outcome.json).at(-1)).toBe('status_url');
 	} else {
 		expect(Object.keys(outcome.json).sort()).toEqual([...Object.keys(simplified), ...FULL_OUTCOME_ONLY_KEYS].sort());
 		expect(outcome.json).toMatchObject({
@@ -637,7 +667,12 @@ describe.each(BINARY_DATA_MODES)(
 					{
 						bulkImport: FILE_EXAMPLE.bulkImport,
 						status: FILE_EXAMPLE.status,
-						outcomes: [FILE_EXAMPLE.onSuccess, FILE_EXAMPLE.onWarning, FILE_EXAMPLE.onError],
+						outcomes: [
+							FILE_EXAMPLE.onSuccess,
+							FILE_EXAMPLE.onWarning,
+							FILE_EXAMPLE.onError,
+							FILE_EXAMPLE.onNotFinished,
+						],
 					},
 					'simplified',
 				);
@@ -779,7 +814,7 @@ describe.each(BINARY_DATA_MODES)(
 
 				// Accepted records on Success; refused ones on Warning (the import finished, those rows failed) with
 				// CommCare's reason; nothing on Error (that is for imports that failed as a whole).
-				const [success, warning, error] = execution.outputs(SHEETS_EXAMPLE.status);
+				const [success, warning, error, notFinished] = execution.outputs(SHEETS_EXAMPLE.status);
 				const recordOutcome = (row: BatchRow) =>
 					expect.objectContaining({
 						outcome: isRefused(row) ? 'warning' : 'success',
@@ -791,7 +826,7 @@ describe.each(BINARY_DATA_MODES)(
 					});
 				expect(jsonOf(success)).toEqual(rows.filter((row) => !isRefused(row)).map(recordOutcome));
 				expect(jsonOf(warning)).toEqual(rows.filter(isRefused).map(recordOutcome));
-				expect(error).toEqual([]);
+				expect([error, notFinished]).toEqual([[], []]);
 				expect(
 					[...success, ...warning].map((item) => (item.pairedItem as { item: number }).item).sort((a, b) => a - b),
 				).toEqual(rows.map((_, index) => index));
@@ -801,6 +836,7 @@ describe.each(BINARY_DATA_MODES)(
 				else expect(execution.runData[SHEETS_EXAMPLE.onWarning]).toBeUndefined();
 				expect(execution.runData[SHEETS_EXAMPLE.onError]).toBeUndefined();
 				expect(execution.runData[SHEETS_EXAMPLE.alert]).toBeUndefined();
+				expect(execution.runData[SHEETS_EXAMPLE.onNotFinished]).toBeUndefined();
 
 				const uploadId = uploadIdOf(statusUrl);
 				expect(uploadedRows(uploadId)).toEqual(rows);
@@ -832,7 +868,7 @@ describe.each(BINARY_DATA_MODES)(
 					expect.objectContaining({ status_url: statusUrl, row: index + 2, record: row }),
 				),
 			);
-			const [success, warning, error] = execution.outputs(POSTGRES_EXAMPLE.status);
+			const [success, warning, error, notFinished] = execution.outputs(POSTGRES_EXAMPLE.status);
 			expect(jsonOf(success)).toEqual([
 				expect.objectContaining({
 					outcome: 'success',
@@ -858,22 +894,25 @@ describe.each(BINARY_DATA_MODES)(
 					errors: [{ ...ERROR_TEXT.invalidOwner, column: 'owner_id' }],
 				}),
 			]);
-			expect(error).toEqual([]);
-			// The example's Import Status is at version 1.1: the simplified record, one `outcome` in it.
+			expect([error, notFinished]).toEqual([[], []]);
+			// The example's Import Status is at version 1.2: the simplified record in reading order, one `outcome` in it.
 			expect(Object.keys(success[0].json)).toEqual([
 				'outcome',
 				'reason',
 				'summary',
-				'status_url',
-				'row',
-				'record',
+				'description',
 				'case_id',
+				'row',
 				'errors',
+				'warnings',
+				'record',
+				'status_url',
 			]);
 			expect(jsonOf(execution.outputs(POSTGRES_EXAMPLE.onSuccess)[0])).toEqual(jsonOf(success));
 			expect(jsonOf(execution.outputs(POSTGRES_EXAMPLE.onWarning)[0])).toEqual(jsonOf(warning));
 			expect(execution.runData[POSTGRES_EXAMPLE.onError]).toBeUndefined();
 			expect(execution.runData[POSTGRES_EXAMPLE.alert]).toBeUndefined();
+			expect(execution.runData[POSTGRES_EXAMPLE.onNotFinished]).toBeUndefined();
 
 			// At CommCare: PG-0001 created, PG-0002 updated with the new values, PG-0003 nowhere.
 			expect(emulator.uploads).toHaveLength(1);
