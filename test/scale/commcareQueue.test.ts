@@ -289,7 +289,7 @@ interface NodeNames {
 	bulkImport: string;
 	status: string;
 	/** The nodes fed by Success, Warning and Error. */
-	outcomes: readonly [string, string, string];
+	outcomes: readonly string[];
 }
 
 /** Started by the webhook and finished without an error (the error's message shows when not). */
