@@ -288,7 +288,7 @@ function expectBinaryStoredAs(mode: BinaryDataMode, binary: IBinaryData | undefi
 interface NodeNames {
 	bulkImport: string;
 	status: string;
-	/** The nodes fed by Success, Warning and Error. */
+	/** The nodes fed by Success, Warning, Error (and, from Import Status 1.2, Not Finished). */
 	outcomes: readonly string[];
 }
 
