@@ -318,9 +318,9 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 			);
 			expect(pairedOf(records)).toEqual(SHEET_ROWS.map((_row, item) => ({ item })));
 
-			const [success, warning, error] = result.outputs(SHEETS_EXAMPLE.status);
-			// The example's Import Status is at version 1.1: the simplified outcome, one `outcome` per item.
-			// Each imported row comes back with the case ID the emulator's store holds, created or updated.
+			const [success, warning, error, notFinished] = result.outputs(SHEETS_EXAMPLE.status);
+			// The example's Import Status is at version 1.2: the simplified outcome in reading order, one `outcome` per
+			// item. Each imported row comes back with the case ID the emulator's store holds, created or updated.
 			const caseIdOf = (externalId: string) =>
 				emulator.cases.all(emulator.domain).find((c) => c.external_id === externalId)!.case_id;
 			expect(jsonOf(success)).toEqual(
@@ -334,12 +334,14 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 					return {
 						outcome: 'success',
 						reason: 'imported',
-						summary: `Row ${index + 2} imported: case ${caseId} ${action}`,
-						status_url: statusUrl,
-						row: index + 2,
-						record: withoutSheetColumns(SHEET_ROWS[index]),
+						summary: `Sheet row ${index + 2} imported: patient case ${caseId} ${action}`,
+						description: null,
 						case_id: caseId,
+						row: index + 2,
 						errors: [],
+						warnings: [],
+						record: withoutSheetColumns(SHEET_ROWS[index]),
+						status_url: statusUrl,
 					};
 				}),
 			);
@@ -348,30 +350,35 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 			const refused = (index: number) => ({
 				outcome: 'warning',
 				reason: 'rowErrors',
-				summary: `Row ${index + 2} not imported: Invalid Owner`,
-				status_url: statusUrl,
-				row: index + 2,
-				record: withoutSheetColumns(SHEET_ROWS[index]),
+				summary: `Sheet row ${index + 2} not imported: Invalid Owner (owner_id)`,
+				description: 'Fix the record as errors say and send it again.',
 				case_id: null,
+				row: index + 2,
 				errors: [{ ...ERROR_TEXT.invalidOwner, column: 'owner_id' }],
+				warnings: [],
+				record: withoutSheetColumns(SHEET_ROWS[index]),
+				status_url: statusUrl,
 			});
 			expect(jsonOf(warning)).toEqual([
 				refused(1),
 				refused(3),
-				{
+				expect.objectContaining({
 					outcome: 'warning',
 					reason: 'skippedRows',
-					summary:
-						'Row 6 skipped silently: blank row: every mapped cell is empty, and CommCare skips such rows without reporting them',
-					status_url: statusUrl,
-					row: 6,
-					record: withoutSheetColumns(SHEET_ROWS[4]),
+					summary: 'Sheet row 6 skipped: blank row',
+					description:
+						'CommCare skips a blank row (every mapped cell empty) without an error: fill in the record, or leave it out.',
 					case_id: null,
+					row: 6,
 					errors: [],
-				},
+					record: withoutSheetColumns(SHEET_ROWS[4]),
+					status_url: statusUrl,
+				}),
 			]);
-			// Error is for an import that failed or could not be checked: none here.
-			expect(error).toEqual([]);
+			// The checks' warning about the blank row travels with its record.
+			expect(JSON.stringify(jsonOf(warning)[2].warnings)).toContain('blankRows');
+			// Error is for an import that failed or could not be checked, Not Finished for one still running: none here.
+			expect([error, notFinished]).toEqual([[], []]);
 			// Every result item stays linked to the sheet row (input item) it came from.
 			expect(pairedOf(success)).toEqual([{ item: 0 }, { item: 2 }]);
 			expect(pairedOf(warning)).toEqual([{ item: 1 }, { item: 3 }, { item: 4 }]);
@@ -384,9 +391,9 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 			// Refused rows get CommCare's reason to fix; the blank row gets the summary to check.
 			const invalidOwner = `Invalid Owner (column owner_id): ${ERROR_TEXT.invalidOwner.description}`;
 			expect(jsonOf(result.outputs(SHEETS_EXAMPLE.onWarning)[0])).toEqual([
-				{ row_number: '11', import_status: 'not imported', import_error: invalidOwner },
-				{ row_number: '13', import_status: 'not imported', import_error: invalidOwner },
-				{ row_number: '14', import_status: 'check', import_error: jsonOf(warning)[2].summary },
+				{ row_number: '11', import_status: 'not imported', import_error: invalidOwner, case_id: '' },
+				{ row_number: '13', import_status: 'not imported', import_error: invalidOwner, case_id: '' },
+				{ row_number: '14', import_status: 'check', import_error: jsonOf(warning)[2].summary, case_id: '' },
 			]);
 			// No alert: the import itself went through.
 			expect(result.runData[SHEETS_EXAMPLE.onError]).toBeUndefined();
@@ -471,37 +478,38 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 			const result = await run(n8n, 'Google Sheets, import fails', workflow);
 
 			expect(result.error).toBeUndefined();
-			const [success, warning, error] = result.outputs(SHEETS_EXAMPLE.status);
-			expect(success).toEqual([]);
-			expect(warning).toEqual([]);
+			const [success, warning, error, notFinished] = result.outputs(SHEETS_EXAMPLE.status);
+			expect([success, warning, notFinished]).toEqual([[], [], []]);
 			const statusUrl = error[0].json.status_url;
-			const failure =
-				'Import failed: Error: Field name "type" is reserved. CommCare may have applied some rows before it failed: check the cases in CommCare (or Data → Import Cases from Excel in CommCare HQ) before sending the rows again.';
+			const reserved = 'Error: Field name "type" is reserved';
 			expect(jsonOf(error)).toEqual(
 				rows.map((row, index) => ({
 					outcome: 'error',
 					reason: 'failed',
-					summary: `Row ${index + 2} may not have been imported: ${failure}`,
-					status_url: statusUrl,
-					row: index + 2,
-					record: withoutSheetColumns(row),
+					summary: `Sheet row ${index + 2} may not have been imported: the import of patient cases failed`,
+					description:
+						'CommCare may have applied some rows before it failed: check the patient cases in CommCare (or Data → Import Cases from Excel in CommCare HQ) before sending the rows again.',
 					case_id: null,
-					errors: [{ title: null, description: 'Error: Field name "type" is reserved', column: null }],
+					row: index + 2,
+					errors: [{ title: null, description: reserved, column: null }],
+					warnings: [],
+					record: withoutSheetColumns(row),
+					status_url: statusUrl,
 				})),
 			);
 			expect(pairedOf(error)).toEqual([{ item: 0 }, { item: 1 }]);
 
-			// Each row gets the import's failure; the team gets one message for the whole import.
+			// Each row gets the import's failure and CommCare's reason; the team gets one message for the whole import.
 			expect(jsonOf(result.outputs(SHEETS_EXAMPLE.onError)[0])).toEqual([
 				{
 					row_number: '10',
 					import_status: 'import failed',
-					import_error: `Row 2 may not have been imported: ${failure}`,
+					import_error: `Sheet row 2 may not have been imported: the import of patient cases failed (${reserved})`,
 				},
 				{
 					row_number: '11',
 					import_status: 'import failed',
-					import_error: `Row 3 may not have been imported: ${failure}`,
+					import_error: `Sheet row 3 may not have been imported: the import of patient cases failed (${reserved})`,
 				},
 			]);
 			expect(jsonOf(result.outputs(SHEETS_EXAMPLE.alert)[0])).toEqual([
@@ -511,6 +519,7 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 			]);
 			expect(result.runData[SHEETS_EXAMPLE.onSuccess]).toBeUndefined();
 			expect(result.runData[SHEETS_EXAMPLE.onWarning]).toBeUndefined();
+			expect(result.runData[SHEETS_EXAMPLE.onNotFinished]).toBeUndefined();
 			expect(emulator.uploads.map((upload) => upload.status)).toEqual([200]);
 			expect(emulator.cases.all()).toEqual([]);
 		},
@@ -518,7 +527,7 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 	);
 
 	test.each([
-		['the example (Bulk Import 1.2, Import Status 1.1: the simplified outcome)', 1.2],
+		['the example (Bulk Import 1.3, Import Status 1.2: the simplified outcome)', 1.3],
 		['the same workflow as saved with version 1 of both nodes, run unchanged (the full outcome)', 1],
 	])(
 		"Postgres rows, per record, %s: all imported, every record on Success, the SQL update gets each row's id",
@@ -537,9 +546,11 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 			const result = await run(n8n, `Postgres, all good, Bulk Import v${bulkImportVersion}`, workflow);
 
 			expect(result.error).toBeUndefined();
-			const [success, warning, error] = result.outputs(POSTGRES_EXAMPLE.status);
-			expect(warning).toEqual([]);
-			expect(error).toEqual([]);
+			const outputs = result.outputs(POSTGRES_EXAMPLE.status);
+			// Version 1 has three outputs; the example's Import Status (1.2) a fourth, Not Finished.
+			expect(outputs).toHaveLength(bulkImportVersion === 1 ? 3 : 4);
+			const [success, ...others] = outputs;
+			expect(others).toEqual(others.map(() => []));
 			expect(jsonOf(success)).toEqual(
 				DATABASE_ROWS.map((row, index) =>
 					expect.objectContaining({ outcome: 'success', reason: 'imported', row: index + 2, record: row, errors: [] }),
@@ -558,11 +569,13 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 						'outcome',
 						'reason',
 						'summary',
-						'status_url',
-						'row',
-						'record',
+						'description',
 						'case_id',
+						'row',
 						'errors',
+						'warnings',
+						'record',
+						'status_url',
 					]);
 				}
 			}
@@ -611,8 +624,8 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 			const result = await run(n8n, 'Postgres, a refused row', workflow);
 
 			expect(result.error).toBeUndefined();
-			const [success, warning, error] = result.outputs(POSTGRES_EXAMPLE.status);
-			expect(error).toEqual([]);
+			const [success, warning, error, notFinished] = result.outputs(POSTGRES_EXAMPLE.status);
+			expect([error, notFinished]).toEqual([[], []]);
 			expect(jsonOf(success)).toEqual(
 				DATABASE_ROWS.map((row, index) =>
 					expect.objectContaining({ outcome: 'success', reason: 'imported', row: index + 2, record: row, errors: [] }),
@@ -622,7 +635,8 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 				expect.objectContaining({
 					outcome: 'warning',
 					reason: 'rowErrors',
-					summary: 'Row 4 not imported: Invalid Owner',
+					summary: 'Sheet row 4 not imported: Invalid Owner (owner_id)',
+					description: 'Fix the record as errors say and send it again.',
 					row: 4,
 					record: refusedRow,
 					errors: [{ ...ERROR_TEXT.invalidOwner, column: 'owner_id' }],
@@ -635,6 +649,7 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 					'options.queryReplacement': JSON.stringify([
 						`Invalid Owner (column owner_id): ${ERROR_TEXT.invalidOwner.description}`,
 						'ANC-0203',
+						null,
 					]),
 				},
 			]);
@@ -727,9 +742,9 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 
 			expect(result.exitCode).not.toBe(0);
 			expect(result.error?.node?.name).toBe(FILE_EXAMPLE.bulkImport);
-			expect(result.error?.message).toBe(
-				`'reserved-column.xlsx' (item 0) not uploaded: Column 'type' is reserved: the whole import would fail with "Error: Field name "type" is reserved". Rename or remove the column.`,
-			);
+			// One short line naming the file (items counted from 1, as the editor shows them), what to do below it.
+			expect(result.error?.message).toBe(`'reserved-column.xlsx' (item 1) not uploaded: Column 'type' is reserved`);
+			expect(result.error?.description).toContain('Rename or remove the column');
 			expect(emulator.requests).toEqual([]);
 		},
 		RUN_TIMEOUT_MS,
@@ -745,15 +760,16 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 			);
 
 			expect(result.error).toBeUndefined();
-			const [success, warning, error] = result.outputs(FILE_EXAMPLE.status);
-			expect(success).toEqual([]);
-			expect(warning).toEqual([]);
+			const [success, warning, error, notFinished] = result.outputs(FILE_EXAMPLE.status);
+			expect([success, warning, notFinished]).toEqual([[], [], []]);
+			const mayHaveApplied =
+				'CommCare may have applied some rows before it failed: check the patient cases in CommCare (or Data → Import Cases from Excel in CommCare HQ) before sending the rows again.';
 			expect(jsonOf(error)).toEqual([
 				expect.objectContaining({
 					outcome: 'error',
 					reason: 'failed',
-					summary:
-						'Import failed: Error: Field name "type" is reserved. CommCare may have applied some rows before it failed: check the cases in CommCare (or Data → Import Cases from Excel in CommCare HQ) before sending the rows again.',
+					summary: 'Import of patient cases failed',
+					description: mayHaveApplied,
 					created_count: null,
 					match_count: null,
 					errors: [{ title: null, description: 'Error: Field name "type" is reserved', column: null, rows: [] }],
@@ -764,11 +780,12 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 			expect(jsonOf(result.outputs(FILE_EXAMPLE.onError)[0])).toEqual([
 				{
 					subject: 'CommCare import of reserved-column.xlsx failed',
-					text: `Import failed: Error: Field name "type" is reserved. CommCare may have applied some rows before it failed: check the cases in CommCare (or Data → Import Cases from Excel in CommCare HQ) before sending the rows again.\n\nStatus URL: ${error[0].json.status_url}`,
+					text: `Import of patient cases failed: Error: Field name "type" is reserved\n\n${mayHaveApplied}\n\nStatus URL: ${error[0].json.status_url}`,
 				},
 			]);
 			expect(result.runData[FILE_EXAMPLE.onSuccess]).toBeUndefined();
 			expect(result.runData[FILE_EXAMPLE.onWarning]).toBeUndefined();
+			expect(result.runData[FILE_EXAMPLE.onNotFinished]).toBeUndefined();
 			expect(emulator.uploads.map((upload) => upload.status)).toEqual([200]);
 			expect(emulator.cases.all()).toEqual([]);
 		},
@@ -889,29 +906,32 @@ async function expectSuccessfulFileImport(result: RunResult): Promise<void> {
 	]);
 	expect(pairedOf(uploaded)).toEqual([{ item: 0 }]);
 
-	const [success, warning, error] = result.outputs(FILE_EXAMPLE.status);
-	expect(warning).toEqual([]);
-	expect(error).toEqual([]);
-	// The example's Import Status is at version 1.1: the simplified outcome.
+	const [success, warning, error, notFinished] = result.outputs(FILE_EXAMPLE.status);
+	expect([warning, error, notFinished]).toEqual([[], [], []]);
+	// The example's Import Status is at version 1.2: the simplified outcome, in reading order.
 	expect(jsonOf(success)).toEqual([
 		{
 			outcome: 'success',
 			reason: 'imported',
-			summary: 'Import finished: 3 cases created, 0 updated.',
-			status_url: uploaded[0].json.status_url,
+			summary: '3 patient cases created, 0 updated',
+			description: null,
 			created_count: 3,
 			match_count: 0,
 			skipped_count: 0,
 			errors: [],
+			warnings: [],
 			upload: uploaded[0].json,
+			status_url: uploaded[0].json.status_url,
 		},
 	]);
+	expect(Object.keys(success[0].json).at(-1)).toBe('status_url');
 	expect(pairedOf(success)).toEqual([{ item: 0 }]);
 	expect(statusPolls()).toBe(3);
 	// Only the Success branch ran.
 	expect(jsonOf(result.outputs(FILE_EXAMPLE.onSuccess)[0])).toEqual(jsonOf(success));
 	expect(result.runData[FILE_EXAMPLE.onWarning]).toBeUndefined();
 	expect(result.runData[FILE_EXAMPLE.onError]).toBeUndefined();
+	expect(result.runData[FILE_EXAMPLE.onNotFinished]).toBeUndefined();
 
 	// The file arrived intact and the cases exist with the sheet's values.
 	expect(emulator.uploads).toHaveLength(1);
