@@ -1,54 +1,26 @@
 /**
  * What reaches Import Status from CommCare Bulk Import besides an upload, against the emulator (a node added today,
  * version 1.2; what older versions keep: test/integration/versions/):
- * - a dry run ("Check Only, Don't Upload"): checks, never failures: reason checkOnly, Success when nothing was found
- *   and it would be sent, Warning otherwise, never Error, nothing requested;
+ * - a dry run ("Check Only, Don't Upload"): checks, never failures: reason checkOnly, always Warning (never Error,
+ *   nor Success, which means the case is in CommCare), nothing requested;
  * - the checks' warnings of a record travel with it (`warnings`, simplified too), and a record CommCare stores other
  *   than written (a code in CHANGES_STORED_DATA) reaches Warning, importedWithChanges, not Success;
  * - the keys in reading order, and nothing in the full shape that reads like the record's own outcome.
  */
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBulkImport.node';
-import { CommCareImportStatus } from '../../../nodes/CommCareImportStatus/CommCareImportStatus.node';
 import type { CheckFinding, DryRunRecordJson, RecordResultJson } from '../../../nodes/shared/outputContract';
 import type { Emulator } from '../../../emulator';
-import { emulatorCredential, useEmulator } from '../../support/emulator';
-import { runNode } from '../../support/n8nContext';
+import { useEmulator } from '../../support/emulator';
+import { bulkImportItems, importStatusOutputs } from '../../support/nodeRuns';
 
 let emulator: Emulator;
 useEmulator((started) => (emulator = started), { timeline: { queuedPolls: 0, runningPolls: 1 } });
 
-const byName = (value: string) => ({ __rl: true, mode: 'name', value });
-
-/** Bulk Import 1.3 reads Output, not the older option: `outputPerRecord: true` here means One Item per Record. */
-function outputOf({ outputPerRecord, ...options }: IDataObject): IDataObject {
-	return { output: outputPerRecord === true ? 'perRecord' : 'perUpload', options };
-}
-
-/** CommCare Bulk Import, source Input Items, case type patient, matched by external ID, creating new cases. */
-async function bulkImport(records: IDataObject[], options: IDataObject = {}) {
-	const { outputs } = await runNode({
-		node: new CommCareBulkImport(),
-		credentials: emulatorCredential(emulator),
-		items: records.map((json) => ({ json })),
-		parameters: {
-			projectSpace: byName(emulator.domain),
-			caseType: byName('patient'),
-			source: 'items',
-			...outputOf(options),
-		},
-	});
-	return outputs[0];
-}
+const bulkImport = (records: IDataObject[], options: IDataObject = {}) => bulkImportItems(emulator, records, options);
 
 async function importStatus(items: INodeExecutionData[], parameters: IDataObject = {}) {
-	const { outputs } = await runNode({
-		node: new CommCareImportStatus(),
-		credentials: emulatorCredential(emulator),
-		items,
-		parameters: { pollInterval: 0.05, timeout: 0.5, options: { caseLookupWait: 2 }, ...parameters },
-	});
+	const outputs = await importStatusOutputs(emulator, items, parameters);
 	expect(outputs).toHaveLength(4);
 	const [success, warning, error, notFinished] = outputs.map((output) => output.map((item) => item.json));
 	return { success, warning, error, notFinished, outputs };

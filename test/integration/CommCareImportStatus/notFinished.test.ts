@@ -6,46 +6,17 @@
  */
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBulkImport.node';
-import { CommCareImportStatus } from '../../../nodes/CommCareImportStatus/CommCareImportStatus.node';
 import type { Emulator } from '../../../emulator';
-import { emulatorCredential, useEmulator } from '../../support/emulator';
-import { runNode } from '../../support/n8nContext';
+import { useEmulator } from '../../support/emulator';
+import { bulkImportItems, importStatusOutputs } from '../../support/nodeRuns';
 
 let emulator: Emulator;
 useEmulator((started) => (emulator = started), { timeline: { queuedPolls: 1, runningPolls: 0 } });
 
-const byName = (value: string) => ({ __rl: true, mode: 'name', value });
+const bulkImport = (records: IDataObject[], options: IDataObject = {}) => bulkImportItems(emulator, records, options);
 
-/** Bulk Import 1.3 reads Output, not the older option: `outputPerRecord: true` here means One Item per Record. */
-function outputOf({ outputPerRecord, ...options }: IDataObject): IDataObject {
-	return { output: outputPerRecord === true ? 'perRecord' : 'perUpload', options };
-}
-
-async function bulkImport(records: IDataObject[], options: IDataObject) {
-	const { outputs } = await runNode({
-		node: new CommCareBulkImport(),
-		credentials: emulatorCredential(emulator),
-		items: records.map((json) => ({ json })),
-		parameters: {
-			projectSpace: byName(emulator.domain),
-			caseType: byName('patient'),
-			source: 'items',
-			...outputOf(options),
-		},
-	});
-	return outputs[0];
-}
-
-async function importStatus(items: INodeExecutionData[], parameters: IDataObject = {}) {
-	const { outputs } = await runNode({
-		node: new CommCareImportStatus(),
-		credentials: emulatorCredential(emulator),
-		items,
-		parameters: { pollInterval: 0.05, timeout: 0.5, options: { caseLookupWait: 2 }, ...parameters },
-	});
-	return outputs;
-}
+const importStatus = (items: INodeExecutionData[], parameters: IDataObject = {}) =>
+	importStatusOutputs(emulator, items, parameters);
 
 /** What a Wait node hands on: the items as n8n stored them while waiting (JSON). */
 const throughWait = (items: INodeExecutionData[]) => JSON.parse(JSON.stringify(items)) as INodeExecutionData[];
