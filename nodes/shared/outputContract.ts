@@ -78,7 +78,15 @@ export type CheckCode =
 	| 'insecureBaseUrl'
 	| 'statusUrlOtherOrigin'
 	| 'statusUrlInvalid'
-	| 'blankNames';
+	| 'blankNames'
+	| 'parentTypeMissing'
+	| 'blankParentType'
+	| 'invalidRelationship'
+	| 'extensionWithoutIdentifier'
+	| 'blankParentIds'
+	| 'parentIdAndExternalId'
+	| 'parentNotFound'
+	| 'parentCheckUnavailable';
 
 /**
  * The findings after which CommCare stores something other than what the record says (a changed ID, characters left
@@ -198,6 +206,25 @@ export interface RecordResultJson extends IDataObject {
 	warnings?: CheckFinding[];
 }
 
+/**
+ * Output of CommCare Bulk Import in per-record mode for a record it left out of its upload, because the parent check
+ * ("Check Parents Exist") found no parent case for it: nothing of it was sent. The rest of the input went on. Import
+ * Status (1.2 on) routes it to Error, reason `notSent`.
+ */
+export interface NotSentRecordJson extends IDataObject {
+	notSent: true;
+	/** It has no sheet row: it was never written to a sheet. */
+	row: null;
+	/** The input item's JSON, as it was given. */
+	record: IDataObject;
+	/** The upload settings it would have gone with (as RecordResultJson's `upload`, without a status URL). */
+	upload: IDataObject;
+	/** Why it was left out (`parentNotFound`, naming its parent id). */
+	errors: CheckFinding[];
+	/** The checks' warnings about this record, or about the upload it would have gone in. */
+	warnings: CheckFinding[];
+}
+
 /** The output an item goes to. `notFinished` only from Import Status 1.2 on (older versions route it to Error). */
 export type Outcome = 'success' | 'warning' | 'error' | 'notFinished';
 
@@ -225,6 +252,7 @@ export type Outcome = 'success' | 'warning' | 'error' | 'notFinished';
  * | `statusCheckFailed`   | error         | the status URL answered another error retrying does not fix              |
  * | `refused`             | error         | the status URL was not requested (not a URL, another origin, no credential) |
  * | `noStatusUrl`         | error         | the item has no status URL: the upload failed upstream (e.g. Continue On Fail); before 1.2 also a dry run's item |
+ * | `notSent`             | error         | 1.2 on, records only: Bulk Import left the record out of its upload (its parent case does not exist); before 1.2 `noStatusUrl` |
  */
 export type OutcomeReason =
 	| 'imported'
@@ -242,7 +270,8 @@ export type OutcomeReason =
 	| 'noStatusUrl'
 	| 'checkOnly'
 	| 'importedWithChanges'
-	| 'notFinished';
+	| 'notFinished'
+	| 'notSent';
 
 /**
  * Output of CommCare Import Status for one upload. Version 1.1's "Simplify" (its default) outputs a subset of these
@@ -313,6 +342,12 @@ export interface RecordOutcomeJson extends IDataObject {
 	upload?: IDataObject;
 	/** With "Look Up Case IDs" (else absent): the CommCare case ID of this row's case, or null when not known. */
 	case_id?: string | null;
+	/**
+	 * With "Look Up Case IDs", on a record that names a parent (`parent_id` or `parent_external_id`; else absent): the
+	 * case ID of the parent its case is indexed to, as CommCare holds it (the case's `indices`, under the record's
+	 * `parent_identifier`, or `parent`); null when not known.
+	 */
+	parent_case_id?: string | null;
 	/** With "Look Up Case IDs": the case as CommCare's Case API gave it, or null. */
 	case?: CaseSummaryJson | null;
 	/** With "Look Up Case IDs": how the case was found, or why not. */
@@ -330,6 +365,15 @@ export interface CaseSummaryJson extends IDataObject {
 	date_opened: string | null;
 	date_closed: string | null;
 	server_last_modified: string | null;
+	/** The case's indices (its parents and hosts) by identifier, as the Case API gives them; {} when none. */
+	indices?: Record<string, CaseIndexJson>;
+}
+
+/** One index of a case: the case it points to, that case's type, and `child` or `extension`. */
+export interface CaseIndexJson extends IDataObject {
+	case_id: string;
+	case_type: string | null;
+	relationship: string | null;
 }
 
 /**

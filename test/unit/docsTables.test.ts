@@ -15,6 +15,7 @@ const SEVERITY_IN_DOCS: Record<string, CheckSeverity> = {
 	warning: 'warning',
 	'warning / error': 'byRows',
 	'error (always, checks or not)': 'always',
+	'error / warning (by option)': 'byOption',
 };
 
 /** The code → severity rows of the tables in one section of a page (a row may name several codes: `a` / `b`). */

@@ -8,11 +8,12 @@
  * - `error`: stops the upload;
  * - `warning`: rides along in the output;
  * - `byRows`: an error when it hits every non-blank data row (nothing would import), a warning otherwise;
- * - `always`: an error whether or not the checks run (the items could not be written as asked).
+ * - `always`: an error whether or not the checks run (the items could not be written as asked);
+ * - `byOption`: an error, or a warning when the user chose to go on (Options → If Parents Cannot Be Checked).
  */
 import type { CheckCode } from '../../shared/outputContract';
 
-export type CheckSeverity = 'error' | 'warning' | 'byRows' | 'always';
+export type CheckSeverity = 'error' | 'warning' | 'byRows' | 'always' | 'byOption';
 
 export interface CheckEntry {
 	severity: CheckSeverity;
@@ -103,4 +104,40 @@ export const CHECKS: Readonly<Record<CheckCode, CheckEntry>> = {
 	statusUrlOtherOrigin: { severity: 'warning', why: 'a status URL on another server, which Import Status refuses' },
 	statusUrlInvalid: { severity: 'warning', why: 'a status URL that is not a usable address' },
 	blankNames: { severity: 'warning', why: 'a case created from a row with an empty name has no name', section: '§6' },
+	parentTypeMissing: {
+		severity: 'error',
+		why: 'no parent_type column: parents are looked for among cases of the imported type',
+		section: '§6.7',
+	},
+	blankParentType: {
+		severity: 'byRows',
+		why: 'a blank parent_type finds no parent: Invalid Parent ID',
+		section: '§6.7',
+	},
+	invalidRelationship: {
+		severity: 'byRows',
+		why: 'parent_relationship_type other than child or extension: Invalid Parent ID',
+		section: '§6.7',
+	},
+	extensionWithoutIdentifier: {
+		severity: 'byRows',
+		why: 'extension without parent_identifier: Invalid Parent ID',
+		section: '§6.7',
+	},
+	blankParentIds: { severity: 'warning', why: 'a row without a parent id gets no parent', section: '§6.7' },
+	parentIdAndExternalId: {
+		severity: 'warning',
+		why: 'parent_id wins; parent_external_id is not used',
+		section: '§6.7',
+	},
+	parentNotFound: {
+		severity: 'error',
+		why: 'no parent case of parent_type with that id: Invalid Parent ID',
+		section: '§6.7',
+	},
+	parentCheckUnavailable: {
+		severity: 'byOption',
+		why: 'the Case API refused the parent check (permission, plan, rate limit)',
+		section: '§9.2',
+	},
 };
