@@ -253,6 +253,8 @@ export const DEFAULTS = {
 	nameColumn: shown<string>('nameColumn'),
 	dryRun: shown<boolean>('options.dryRun'),
 	skipChecks: shown<boolean>('options.skipChecks'),
+	checkParents: shown<boolean>('options.checkParents'),
+	parentCheckUnavailable: shown<'stop' | 'uploadUnchecked'>('options.parentCheckUnavailable'),
 	timeoutSeconds: shown<number>('options.timeoutSeconds'),
 	/** CommCare's own row limit (`MAX_CASE_IMPORTER_ROWS`, docs/commcare-api.md). */
 	rowsPerUpload: shown<number>('options.rowsPerUpload'),

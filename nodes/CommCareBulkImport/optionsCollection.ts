@@ -26,6 +26,14 @@ export const optionsCollection: INodeProperties = {
 				'Whether to run the checks and send nothing to CommCare (a dry run): the output says what the checks found and what would be uploaded',
 		},
 		{
+			displayName: 'Check Parents Exist',
+			name: 'checkParents',
+			type: 'boolean',
+			default: false,
+			description:
+				"Whether to look up, before uploading, the parent case each row names (parent_id, or parent_external_id within parent_type) in CommCare's Case API. Rows whose parent does not exist are never sent: with one output item per record they come out on their own (notSent) and the rest is uploaded; otherwise the upload stops. Needs the Access APIs permission.",
+		},
+		{
 			displayName: 'Columns',
 			name: 'columns',
 			type: 'string',
@@ -52,6 +60,26 @@ export const optionsCollection: INodeProperties = {
 			default: 'cases.xlsx',
 			displayOptions: onlyForItems,
 			description: "Name of the generated .xlsx file, as shown in CommCare HQ's import history",
+		},
+		{
+			displayName: 'If Parents Cannot Be Checked',
+			name: 'parentCheckUnavailable',
+			type: 'options',
+			default: 'stop',
+			options: [
+				{
+					name: 'Stop Before Upload',
+					value: 'stop',
+					description: 'Send nothing, and say why CommCare did not answer',
+				},
+				{
+					name: 'Upload Unchecked',
+					value: 'uploadUnchecked',
+					description: 'Upload as if the check were off, with a warning saying why',
+				},
+			],
+			description:
+				'With Check Parents Exist: what to do when CommCare refuses the lookup (no Access APIs permission, a plan without API access, its rate limit) or does not answer in time',
 		},
 		{
 			displayName: 'Output One Item per Record',

@@ -30,6 +30,9 @@ export interface SettingsGroup {
 	itemIndexes: number[];
 }
 
+/** What to do when CommCare will not answer the parent check: stop (nothing is sent), or upload unchecked. */
+export type ParentCheckMode = 'stop' | 'uploadUnchecked';
+
 /** Options that apply to both sources. */
 export interface RunOptions {
 	/** Check, report, send nothing. */
@@ -37,6 +40,9 @@ export interface RunOptions {
 	/** Run the checks before upload (on unless the user skips them). */
 	checks: boolean;
 	timeoutMs: number;
+	/** Look up the parents the rows name before upload (Options → "Check Parents Exist"). */
+	checkParents: boolean;
+	parentCheckUnavailable: ParentCheckMode;
 }
 
 /** Options of source "Input Items". */

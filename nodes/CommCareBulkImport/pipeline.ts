@@ -62,14 +62,22 @@ export interface Failure {
 export interface SourcePlan {
 	uploads: PlannedUpload[];
 	failures: Failure[];
+	/** Output items of records left out of their upload (Check Parents Exist, one item per record), output as they are. */
+	notSent?: INodeExecutionData[];
 }
 
 /** What differs between the two sources; everything else is the pipeline's. */
 export interface UploadSource {
 	/** One output (and error) item per record instead of per upload (source "Input Items" with that option). */
 	readonly outputPerRecord: boolean;
-	/** Steps 1–3. `credentials(itemIndex)` reads the credential the first time it is needed (a dry run needs none). */
-	plan(credentials: (itemIndex: number) => Promise<CommCareCredentials>): Promise<SourcePlan>;
+	/**
+	 * Steps 1–3. `credentials(itemIndex)` reads the credential the first time it is needed (a dry run needs none, unless
+	 * it checks parents).
+	 */
+	plan(
+		credentials: (itemIndex: number) => Promise<CommCareCredentials>,
+		services: BulkImportServices,
+	): Promise<SourcePlan>;
 	/** Step 4: the file to send, read or written into `folder`. */
 	file(upload: PlannedUpload, folder: string): Promise<SpreadsheetFile>;
 	/** What a failure to make a file ready concerns (nothing is sent then). */
@@ -106,7 +114,8 @@ class PipelineRun {
 		const plan = await this.source.plan(async (itemIndex) => {
 			this.credentials ??= await getCommCareCredentials(this.ctx, itemIndex);
 			return this.credentials;
-		});
+		}, this.services);
+		for (const item of plan.notSent ?? []) this.outputs.push({ slot: 0, item });
 		// Failures and uploads in input order, so that without Continue On Fail the first one is what stops the run.
 		const steps = [
 			...plan.failures.map((failure) => ({ slot: failure.slot, failure })),

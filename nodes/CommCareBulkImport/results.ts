@@ -8,6 +8,7 @@ import type {
 	CheckFinding,
 	DryRunRecordJson,
 	DryRunResultJson,
+	NotSentRecordJson,
 	RecordResultJson,
 	UploadResultJson,
 } from '../shared/outputContract';
@@ -187,4 +188,31 @@ export function sentValues(item: IDataObject, columns: string[]): IDataObject {
 		kept++;
 	}
 	return kept === Object.keys(item).length ? item : record;
+}
+
+/**
+ * A record the parent check left out of its upload (`NotSentRecordJson`; in a dry run a `DryRunRecordJson` that would
+ * not be sent): the item's keys among the columns it would have had, the upload settings, and why.
+ */
+export function notSentRecordResult(
+	settings: ImportSettings,
+	item: IDataObject,
+	columns: string[],
+	finding: CheckFinding,
+	dryRun: boolean,
+): NotSentRecordJson | DryRunRecordJson {
+	const upload = {
+		projectSpace: settings.projectSpace,
+		caseType: settings.caseType,
+		searchField: settings.searchField,
+		searchColumn: settings.searchColumn,
+		nameColumn: settings.nameColumn,
+		createNewCases: settings.createNewCases,
+		comment: settings.comment,
+	};
+	const record = sentValues(item, columns);
+	const errors = [structuredClone(finding)];
+	if (dryRun)
+		return { dryRun: true, wouldUpload: false, checked: true, row: null, record, upload, errors, warnings: [] };
+	return { notSent: true, row: null, record, upload, errors, warnings: [] };
 }

@@ -149,6 +149,11 @@ export function readRunOptions(ctx: IExecuteFunctions, itemIndex: number): RunOp
 	return {
 		dryRun: option(ctx, 'dryRun', itemIndex, DEFAULTS.dryRun) === true,
 		checks: option(ctx, 'skipChecks', itemIndex, DEFAULTS.skipChecks) !== true,
+		checkParents: option(ctx, 'checkParents', itemIndex, DEFAULTS.checkParents) === true,
+		parentCheckUnavailable:
+			option(ctx, 'parentCheckUnavailable', itemIndex, DEFAULTS.parentCheckUnavailable) === 'uploadUnchecked'
+				? 'uploadUnchecked'
+				: 'stop',
 		// Longer than a timer holds is the longest a timer holds (24.8 days), not an instant timeout.
 		timeoutMs:
 			Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds * 1000, MAX_TIMER_MS) : DEFAULTS.timeoutSeconds * 1000,
@@ -162,6 +167,8 @@ export function readRunOptionsForAllItems(ctx: IExecuteFunctions, itemCount: num
 	read('dryRun', "Check Only, Don't Upload");
 	read('skipChecks', 'Skip Checks Before Upload');
 	read('timeoutSeconds', 'Upload Timeout (Seconds)');
+	read('checkParents', 'Check Parents Exist');
+	read('parentCheckUnavailable', 'If Parents Cannot Be Checked');
 	return readRunOptions(ctx, 0);
 }
 

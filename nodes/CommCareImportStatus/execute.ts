@@ -8,7 +8,7 @@ import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } f
 
 import { toNodeError } from '../shared/errors';
 import { withRedaction } from '../shared/withRedaction';
-import { PollingCancelledError } from './concurrency';
+import { PollingCancelledError } from '../shared/concurrency';
 import { fetchStatusThroughTransport, pollStatusUrls, type PollingOptions, unpolled } from './polling';
 import { DEFAULTS, defaultsAt, MIN_POLL_INTERVAL_SECONDS } from './description';
 import { outcomesForItems, planStatusChecks, recordGroups, routeToOutputs, urlsToPoll } from './routing';

@@ -22,7 +22,7 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import { messageForResponse } from '../shared/errors';
 import type { StatusResponse } from '../shared/outputContract';
 import { sleepUnlessCancelled } from '../shared/sleep';
-import { forEachLimited, throwIfCancelled } from './concurrency';
+import { forEachLimited, throwIfCancelled } from '../shared/concurrency';
 import { DEFAULTS } from './description';
 import { isTerminalState, ImportState, parseStatusBody } from './statusBody';
 import { projectSpaceFromUrl } from '../shared/transport/addresses';

@@ -1,5 +1,5 @@
 /** Cases as CommCare's Case API gives them, timed around an accepted upload, for the case lookup's unit tests. */
-import type { CaseSummary } from '../../nodes/CommCareImportStatus/caseLookup/caseApi';
+import type { CaseSummary } from '../../nodes/shared/caseApi';
 
 /** When CommCare accepted the upload. */
 export const ACCEPTED = Date.parse('2026-12-02T10:00:05.000Z');

@@ -11,7 +11,8 @@ import type { UploadResultJson } from '../../shared/outputContract';
 import type { CheckFindings } from '../checks/report';
 import { ChecksFailedError } from '../failures';
 import type { ItemsOptions, RunOptions, SettingsGroup } from '../parameters';
-import type { Failure, PlannedUpload, SourcePlan, UploadSource } from '../pipeline';
+import type { CommCareCredentials } from '../../shared/transport/credentials';
+import type { BulkImportServices, Failure, PlannedUpload, SourcePlan, UploadSource } from '../pipeline';
 import {
 	readItemsOptionsForAllItems,
 	readRunOptionsForAllItems,
@@ -22,6 +23,7 @@ import { CellValueError } from '../spreadsheet/values';
 import { dryRunRecordResults, dryRunResultJson, recordResults } from '../results';
 import { type SpreadsheetFile } from '../upload';
 import { checkItemsUpload, mergeFindings, uncheckedItemsUpload } from './itemsChecks';
+import { checkItemsParents, type ItemsParentCheck } from './itemsParents';
 import {
 	describeUploadItems,
 	planItemsUpload,
@@ -48,7 +50,10 @@ export class ItemsSource implements UploadSource {
 		return this.perRecord;
 	}
 
-	async plan(credentials: (itemIndex: number) => Promise<unknown>): Promise<SourcePlan> {
+	async plan(
+		credentials: (itemIndex: number) => Promise<CommCareCredentials>,
+		services: BulkImportServices,
+	): Promise<SourcePlan> {
 		if (this.items.length === 0) return { uploads: [], failures: [] };
 		let groups: SettingsGroup[];
 		let runOptions: RunOptions;
@@ -59,22 +64,36 @@ export class ItemsSource implements UploadSource {
 			itemsOptions = readItemsOptionsForAllItems(this.ctx, this.items.length);
 			this.perRecord = itemsOptions.outputPerRecord;
 			this.dryRunPerRecord = itemsOptions.dryRunPerRecord;
-			if (!runOptions.dryRun) await credentials(0);
+			if (!runOptions.dryRun || runOptions.checkParents) await credentials(0);
 		} catch (error) {
 			return { uploads: [], failures: [{ ...this.failure(error, this.allItems()), readOnce: true }] };
 		}
 
-		const plan = planItemsUpload(this.items, groups, itemsOptions);
+		let plan = planItemsUpload(this.items, groups, itemsOptions);
+		let parents: ItemsParentCheck | undefined;
+		if (runOptions.checkParents) {
+			parents = await checkItemsParents(this.ctx, await credentials(0), this.items, groups, plan, {
+				run: runOptions,
+				items: itemsOptions,
+				perRecord: this.perRecord,
+				retry: services.retryPolicy,
+			});
+			plan = parents.plan;
+		}
 		this.itemsPlan = plan;
-		const findings = plan.uploads.map((upload) =>
-			runOptions.checks ? checkItemsUpload(plan, upload) : uncheckedItemsUpload(upload),
-		);
+		const notSent = parents?.notSent ?? [];
+		const findings = plan.uploads.map((upload) => {
+			const own = runOptions.checks ? checkItemsUpload(plan, upload) : uncheckedItemsUpload(upload);
+			if (!parents) return own;
+			const errors = [...own.errors, ...parents.errorsOf(upload)];
+			return { ...own, errors, warnings: [...own.warnings, ...parents.warnings] };
+		});
 		const uploads = plan.uploads.map((upload, index) => this.toPlannedUpload(upload, runOptions, findings[index]));
-		if (runOptions.dryRun) return { uploads, failures: [] };
+		if (runOptions.dryRun) return { uploads, failures: [], notSent };
 
 		// What the node will not write as asked stops the run even when the checks are skipped.
 		const errors = [...plan.refusals, ...mergeFindings(findings.map((f) => f.errors))];
-		if (errors.length === 0) return { uploads, failures: [] };
+		if (errors.length === 0) return { uploads, failures: [], notSent };
 		const refusal = new ChecksFailedError(
 			'The input items were',
 			errors,
@@ -82,9 +101,12 @@ export class ItemsSource implements UploadSource {
 		);
 		// Per upload: the error item points at the items the problems name; per record, every record gets one.
 		const named = refusal.itemIndexes;
+		// Records the parent check left out are output on their own already: the refusal stands for the others.
+		const sent = notSent.length === 0 ? this.allItems() : plan.uploads.flatMap((upload) => upload.itemIndexes);
 		return {
 			uploads: [],
-			failures: [this.failure(refusal, this.perRecord || named.length === 0 ? this.allItems() : named)],
+			failures: [this.failure(refusal, this.perRecord || named.length === 0 ? sent : named)],
+			notSent,
 		};
 	}
 

@@ -10,7 +10,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { isWrittenBlank } from '../../shared/cellText';
 import type { ImportOutcomeJson } from '../../shared/outputContract';
-import type { CaseSummary } from './caseApi';
+import type { CaseSummary } from '../../shared/caseApi';
 import type { CaseAction, RecordLookup } from './lookupResult';
 
 /** A date_opened up to this much after the last modification is still taken as true (two timestamps of one save). */

@@ -9,9 +9,9 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import { caseApiBase } from '../../shared/transport/addresses';
 import type { CommCareCredentials } from '../../shared/transport/credentials';
 import { sleepUnlessCancelled } from '../../shared/sleep';
-import { throwIfCancelled } from '../concurrency';
+import { throwIfCancelled } from '../../shared/concurrency';
 import { importFinished, recordsToLookUp, type ImportRecords } from '../records';
-import { caseApiThroughTransport } from './caseApi';
+import { caseApiThroughTransport } from '../../shared/caseApi';
 import type { GroupLookup } from './lookupResult';
 import { lookUpRecords } from './lookUpRecords';
 

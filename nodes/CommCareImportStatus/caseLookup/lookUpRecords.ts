@@ -21,7 +21,7 @@ import { idCellText, searchIdOfValue } from '../../shared/cellText';
 import type { ImportOutcomeJson } from '../../shared/outputContract';
 import { rowCountOf } from '../importOutcome';
 import type { RecordInput } from '../records';
-import { type CaseApi, type CaseSummary, CaseLookupUnavailable, MAX_IDS_PER_REQUEST } from './caseApi';
+import { type CaseApi, type CaseSummary, CaseLookupUnavailable, MAX_IDS_PER_REQUEST } from '../../shared/caseApi';
 import { settleActions, trustedOpening } from './caseTimes';
 import { boundByCounts } from './countsBound';
 import type { GroupLookup, RecordLookup } from './lookupResult';

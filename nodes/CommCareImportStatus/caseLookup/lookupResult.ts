@@ -1,5 +1,5 @@
 /** What the case lookup found for the records of one import: the vocabulary between the lookup and the routing. */
-import type { CaseSummary, UnavailableReason } from './caseApi';
+import type { CaseSummary, UnavailableReason } from '../../shared/caseApi';
 
 export type CaseAction = 'created' | 'updated';
 

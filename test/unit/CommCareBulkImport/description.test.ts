@@ -15,6 +15,7 @@ describe('DEFAULTS', () => {
 		expect(DEFAULTS).toEqual({
 			source: 'binary',
 			binaryPropertyName: 'data',
+			checkParents: false,
 			nameColumn: 'name',
 			dryRun: false,
 			skipChecks: false,
@@ -23,6 +24,7 @@ describe('DEFAULTS', () => {
 			fileName: 'cases.xlsx',
 			missingFields: 'stop',
 			outputPerRecord: false,
+			parentCheckUnavailable: 'stop',
 			nestedAsJson: false,
 		});
 		// The defaults that differ between versions: "Match Cases By", "Create New Cases" (1, 1.1) that 1.2
@@ -35,6 +37,7 @@ describe('DEFAULTS', () => {
 		]);
 		const optionsCollection = new CommCareBulkImport().description.properties.find((p) => p.name === 'options');
 		expect((optionsCollection?.options ?? []).map((o) => (o as { name: string }).name).sort()).toEqual([
+			'checkParents',
 			'columns',
 			'dryRun',
 			'excludeColumns',
@@ -42,6 +45,7 @@ describe('DEFAULTS', () => {
 			'missingFields',
 			'nestedAsJson',
 			'outputPerRecord',
+			'parentCheckUnavailable',
 			'rowsPerUpload',
 			'skipChecks',
 			'timeoutSeconds',

@@ -2,7 +2,7 @@
  * The polling loop (polling.ts) on a virtual clock: `sleep` advances time instantly and records what was scheduled, so
  * the back-off, Retry-After and timeout rules are checked exactly and without waiting. Requests are scripted per URL.
  */
-import { PollingCancelledError } from '../../../nodes/CommCareImportStatus/concurrency';
+import { PollingCancelledError } from '../../../nodes/shared/concurrency';
 import {
 	BACKOFF_FACTOR,
 	pollStatusUrls,

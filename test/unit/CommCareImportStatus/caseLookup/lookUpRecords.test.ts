@@ -5,7 +5,7 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import type { CaseApi, CaseSummary, ExternalIdAnswer } from '../../../../nodes/CommCareImportStatus/caseLookup/caseApi';
+import type { CaseApi, CaseSummary, ExternalIdAnswer } from '../../../../nodes/shared/caseApi';
 import { lookUpRecords, type LookupPace } from '../../../../nodes/CommCareImportStatus/caseLookup/lookUpRecords';
 import type { ImportOutcomeJson } from '../../../../nodes/shared/outputContract';
 import { ACCEPTED, patient } from '../../../support/unitCaseLookup';

@@ -12,13 +12,13 @@
  */
 import type { IExecuteFunctions } from 'n8n-workflow';
 
-import type { CaseSummaryJson } from '../../shared/outputContract';
-import { describeBody } from '../../shared/responseText';
-import { type CommCareCredentials } from '../../shared/transport/credentials';
-import { sendRequest } from '../../shared/transport/request';
-import { type CommCareResponse } from '../../shared/transport/response';
-import { parseRetryAfterMs, type RetryPolicy } from '../../shared/transport/retryPolicy';
-import { forEachLimited, throwIfCancelled } from '../concurrency';
+import type { CaseSummaryJson } from './outputContract';
+import { describeBody } from './responseText';
+import { type CommCareCredentials } from './transport/credentials';
+import { sendRequest } from './transport/request';
+import { type CommCareResponse } from './transport/response';
+import { parseRetryAfterMs, type RetryPolicy } from './transport/retryPolicy';
+import { forEachLimited, throwIfCancelled } from './concurrency';
 
 /** CommCare refuses more ids than this in one bulk fetch, duplicates included (docs/commcare-api.md §9.3). */
 export const MAX_IDS_PER_REQUEST = 5000;
@@ -89,10 +89,24 @@ export interface CaseApiOptions {
 	/** "Case Lookup Wait", for messages. */
 	waitSeconds: number;
 	retry?: RetryPolicy;
+	/** What the lookup is called in messages, and what to do to go without it (the case lookup's, by default). */
+	wording?: LookupWording;
 }
 
-const TURN_OFF =
-	'Case IDs were not looked up; the import outcome is unchanged. Switch "Look Up Case IDs" off to skip this.';
+export interface LookupWording {
+	/** "case lookup", "parent check". */
+	name: string;
+	/** The parameter holding its deadline, in quotes ("Case Lookup Wait"), or how long it may take. */
+	wait: string;
+	/** The closing sentence: what happened instead, and how to skip the lookup. */
+	skip: string;
+}
+
+const CASE_LOOKUP_WORDING: LookupWording = {
+	name: 'case lookup',
+	wait: '"Case Lookup Wait"',
+	skip: 'Case IDs were not looked up; the import outcome is unchanged. Switch "Look Up Case IDs" off to skip this.',
+};
 
 export function caseApiThroughTransport(
 	ctx: IExecuteFunctions,
@@ -100,25 +114,26 @@ export function caseApiThroughTransport(
 	options: CaseApiOptions,
 ): CaseApi {
 	const space = `project space '${options.projectSpace}'`;
+	const { name, wait: waitName, skip: TURN_OFF } = options.wording ?? CASE_LOOKUP_WORDING;
 	const refusal = (response: CommCareResponse): CaseLookupUnavailable => {
 		const status = response.statusCode;
 		const said = describeBody(response, credentials.redactor);
 		if (status === 403) {
 			return new CaseLookupUnavailable(
 				'permission',
-				`CommCare refused the case lookup (HTTP 403): user '${credentials.username}' needs the "Access APIs" permission (as well as "Edit Data") in ${space}. A project administrator grants it in CommCare HQ → Users → Roles & Permissions, on the user's role. ${TURN_OFF}`,
+				`CommCare refused the ${name} (HTTP 403): user '${credentials.username}' needs the "Access APIs" permission (as well as "Edit Data") in ${space}. A project administrator grants it in CommCare HQ → Users → Roles & Permissions, on the user's role. ${TURN_OFF}`,
 			);
 		}
 		if (status === 402 || (response.isHtml && status >= 200 && status < 300)) {
 			return new CaseLookupUnavailable(
 				'plan',
-				`CommCare answered the case lookup with ${status === 402 ? 'HTTP 402' : 'a web page'} (${said}) instead of cases: ${space}'s CommCare plan probably does not include API access ("Upgrade Required"). See Project Settings → Subscription in CommCare HQ. ${TURN_OFF}`,
+				`CommCare answered the ${name} with ${status === 402 ? 'HTTP 402' : 'a web page'} (${said}) instead of cases: ${space}'s CommCare plan probably does not include API access ("Upgrade Required"). See Project Settings → Subscription in CommCare HQ. ${TURN_OFF}`,
 			);
 		}
 		if (status === 401) {
 			return new CaseLookupUnavailable(
 				'credentials',
-				`CommCare refused the credential for the case lookup (HTTP 401): the Case API accepts an API key or a password sent with Basic auth, like the upload. ${TURN_OFF}`,
+				`CommCare refused the credential for the ${name} (HTTP 401): the Case API accepts an API key or a password sent with Basic auth, like the upload. ${TURN_OFF}`,
 			);
 		}
 		if (status === 429) {
@@ -126,11 +141,11 @@ export function caseApiThroughTransport(
 			const wait = retryAfterMs === undefined ? '' : `, Retry-After: ${Math.ceil(retryAfterMs / 1000)} s`;
 			const why =
 				retryAfterMs !== undefined && Date.now() + retryAfterMs >= options.deadline
-					? `: waiting that long would pass "Case Lookup Wait" (${options.waitSeconds} s), so the lookup stopped at once`
+					? `: waiting that long would pass ${waitName} (${options.waitSeconds} s), so the ${name} stopped at once`
 					: ` after ${response.attempts} attempts`;
 			return new CaseLookupUnavailable(
 				'rateLimited',
-				`CommCare's API rate limit stopped the case lookup (HTTP 429${wait})${why}. ${TURN_OFF}`,
+				`CommCare's API rate limit stopped the ${name} (HTTP 429${wait})${why}. ${TURN_OFF}`,
 			);
 		}
 		if (status === 404 || status === 405) {
@@ -139,13 +154,13 @@ export function caseApiThroughTransport(
 				`This CommCare server has no Case API v2 bulk fetch (HTTP ${status}, ${said}). ${TURN_OFF}`,
 			);
 		}
-		return new CaseLookupUnavailable('failed', `The case lookup failed (HTTP ${status}, ${said}). ${TURN_OFF}`);
+		return new CaseLookupUnavailable('failed', `The ${name} failed (HTTP ${status}, ${said}). ${TURN_OFF}`);
 	};
 
 	const outOfTime = () =>
 		new CaseLookupUnavailable(
 			'timedOut',
-			`The case lookup did not finish within "Case Lookup Wait" (${options.waitSeconds} s). Raise it to give CommCare longer. ${TURN_OFF}`,
+			`The ${name} did not finish within ${waitName} (${options.waitSeconds} s).${options.wording ? '' : ' Raise it to give CommCare longer.'} ${TURN_OFF}`,
 		);
 	const request = async (
 		method: 'GET' | 'POST',
@@ -171,7 +186,7 @@ export function caseApiThroughTransport(
 		throwIfCancelled(options.signal);
 		if (answer.kind === 'noAnswer' && Date.now() >= options.deadline) throw outOfTime();
 		if (answer.kind !== 'response') {
-			throw new CaseLookupUnavailable('failed', `The case lookup got no answer: ${answer.error.message}. ${TURN_OFF}`);
+			throw new CaseLookupUnavailable('failed', `The ${name} got no answer: ${answer.error.message}. ${TURN_OFF}`);
 		}
 		return answer.response;
 	};

@@ -4,7 +4,7 @@
  * tasks in flight are told through their signal, and the promise settles only once every one of them has stopped, so
  * nothing of the run is still working when the node returns.
  */
-import { forEachLimited, PollingCancelledError } from '../../../nodes/CommCareImportStatus/concurrency';
+import { forEachLimited, PollingCancelledError } from '../../../nodes/shared/concurrency';
 
 /** A task per item that waits until released (or aborted), recording what happened. */
 function gatedTasks() {
