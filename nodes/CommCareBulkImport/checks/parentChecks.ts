@@ -23,6 +23,10 @@ const RELATIONSHIPS = ['child', 'extension'];
 /** Values quoted at most in a message. */
 const LISTED_VALUES = 3;
 
+type ParentColumn = (typeof PARENT_COLUMNS)[number];
+/** Each parent column's texts per data row (index 0 = row 2), or undefined when the sheet has no such column. */
+type ParentTexts = Record<ParentColumn, (string | null)[] | undefined>;
+
 interface ParentRow {
 	row: number;
 	parentId: string | null;
@@ -33,11 +37,14 @@ export function checkParents(report: CheckReport): void {
 	const present = new Set(report.input.headers.filter((header): header is string => header !== null));
 	const idColumns = PARENT_ID_COLUMNS.filter((column) => present.has(column));
 	if (idColumns.length === 0) return;
-	const rows = parentRows(report);
+	const texts = Object.fromEntries(
+		PARENT_COLUMNS.map((column) => [column, present.has(column) ? (report.input.values[column] ?? []) : undefined]),
+	) as ParentTexts;
+	const rows = parentRows(report, texts);
 	const withParent = rows.filter((r) => !isBlankText(r.parentId) || !isBlankText(r.parentExternalId));
 	const withParentRows = withParent.map((r) => r.row);
 
-	if (withParent.length > 0 && !present.has('parent_type')) {
+	if (withParent.length > 0 && !texts.parent_type) {
 		const columns = idColumns.filter((column) => withParent.some((r) => !isBlankText(idOf(r, column))));
 		const { caseType } = report.settings;
 		report.error(
@@ -51,8 +58,8 @@ export function checkParents(report: CheckReport): void {
 			report.withRows({ column: 'parent_type' }, withParentRows),
 		);
 	}
-	checkParentType(report, withParentRows, present);
-	checkRelationships(report, withParentRows, present);
+	checkParentType(report, withParentRows, texts);
+	checkRelationships(report, withParentRows, texts);
 	checkBlankParentIds(report, rows, idColumns);
 
 	const both = rows.filter((r) => !isBlankText(r.parentId) && !isBlankText(r.parentExternalId)).map((r) => r.row);
@@ -66,9 +73,10 @@ export function checkParents(report: CheckReport): void {
 	}
 }
 
-function checkParentType(report: CheckReport, withParent: number[], present: Set<string>): void {
-	if (!present.has('parent_type')) return;
-	const blank = withParent.filter((row) => isBlankText(textAt(report, 'parent_type', row)));
+function checkParentType(report: CheckReport, withParent: number[], texts: ParentTexts): void {
+	const types = texts.parent_type;
+	if (!types) return;
+	const blank = withParent.filter((row) => isBlankText(textAt(types, row)));
 	if (blank.length === 0) return;
 	report.rowIssue(
 		'blankParentType',
@@ -79,9 +87,10 @@ function checkParentType(report: CheckReport, withParent: number[], present: Set
 	);
 }
 
-function checkRelationships(report: CheckReport, withParent: number[], present: Set<string>): void {
-	if (!present.has('parent_relationship_type')) return;
-	const relationshipAt = (row: number) => textAt(report, 'parent_relationship_type', row);
+function checkRelationships(report: CheckReport, withParent: number[], texts: ParentTexts): void {
+	const relationships = texts.parent_relationship_type;
+	if (!relationships) return;
+	const relationshipAt = (row: number) => textAt(relationships, row);
 	const invalid = withParent.filter((row) => {
 		const text = relationshipAt(row);
 		return isBlankText(text) || !RELATIONSHIPS.includes(text as string);
@@ -99,7 +108,7 @@ function checkRelationships(report: CheckReport, withParent: number[], present: 
 		);
 	}
 	const extensions = withParent.filter(
-		(row) => relationshipAt(row) === 'extension' && isBlankText(textAt(report, 'parent_identifier', row)),
+		(row) => relationshipAt(row) === 'extension' && isBlankText(textAt(texts.parent_identifier, row)),
 	);
 	if (extensions.length === 0) return;
 	report.rowIssue(
@@ -126,15 +135,15 @@ function checkBlankParentIds(report: CheckReport, rows: ParentRow[], idColumns: 
 }
 
 /** The data rows CommCare reads and may act on, with their parent ids. */
-function parentRows(report: CheckReport): ParentRow[] {
+function parentRows(report: CheckReport, texts: ParentTexts): ParentRow[] {
 	const idle = idleRows(report);
 	const rows: ParentRow[] = [];
 	for (let row = 2; row <= report.input.dataRowCount + 1; row++) {
 		if (report.blankRows.has(row) || idle.has(row)) continue;
 		rows.push({
 			row,
-			parentId: textAt(report, 'parent_id', row),
-			parentExternalId: textAt(report, 'parent_external_id', row),
+			parentId: textAt(texts.parent_id, row),
+			parentExternalId: textAt(texts.parent_external_id, row),
 		});
 	}
 	return rows;
@@ -155,10 +164,9 @@ function idleRows(report: CheckReport): Set<number> {
 	return idle;
 }
 
-/** The text of `column` in a data row; null (blank) when the sheet has no such column or the row no such cell. */
-function textAt(report: CheckReport, column: string, row: number): string | null {
-	if (!report.input.headers.includes(column)) return null;
-	return report.input.values[column]?.[row - 2] ?? null;
+/** A column's text in a data row; null (blank) when the sheet has no such column or the row no such cell. */
+function textAt(texts: (string | null)[] | undefined, row: number): string | null {
+	return texts?.[row - 2] ?? null;
 }
 
 function idOf(parentRow: ParentRow, column: string): string | null {
