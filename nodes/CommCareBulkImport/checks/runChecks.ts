@@ -20,12 +20,15 @@
  * - `case_name` / `case_type` are errors even with Create New Cases off: no row can use them, and their effect on
  *   update is not known.
  * - Duplicate headers are errors: one of the two values is silently lost.
+ * - Parent ids without a `parent_type` column are an error, not a warning: CommCare then looks for every parent among
+ *   cases of the imported type, which is right only for a case type that is its own parent (parentChecks.ts).
  * Messages name sheet rows (the header is sheet row 1) and input items counted from 1 ("item 1" is the first); the
  * findings' `rows` are sheet rows, their `items` 0-based indexes like `pairedItem`. Each finding's `message` is one
  * line saying what was found; its `description` says why it matters and what to do.
  */
 import type { ImportSettings } from '../parameters';
 import { checkHeaders, checkSpecialColumns } from './headerChecks';
+import { PARENT_COLUMNS, checkParents } from './parentChecks';
 import { CheckReport, type CheckInput, type CheckResult } from './report';
 import { checkDataWithoutHeader, checkRowLimit, checkRowShapes, checkSheets } from './sheetChecks';
 import {
@@ -40,7 +43,7 @@ import {
 
 /** Every column whose values `runChecks` may read (a file's reader asks for all of them before it knows the header). */
 export function checkedColumns(settings: ImportSettings): string[] {
-	return [...new Set([settings.searchColumn, settings.nameColumn, 'external_id', 'close'])];
+	return [...new Set([settings.searchColumn, settings.nameColumn, 'external_id', 'close', ...PARENT_COLUMNS])];
 }
 
 /** The columns whose values `runChecks` needs, among those present in `headers`. */
@@ -86,6 +89,7 @@ export function runChecks(input: CheckInput): CheckResult {
 	checkBlankNames(report);
 	checkLengths(report);
 	checkCloseValues(report);
+	checkParents(report);
 	checkSkippedRows(report);
 	checkUnstorableCharacters(report);
 	checkBlankMarkers(report);

@@ -693,6 +693,20 @@ describe('every finding in one shape', () => {
 			{ headers: [], dataRowCount: 0, values: {} },
 			{ headers: [], dataRowCount: 2, values: {} },
 			{ headers: ['external_id', 'age'], values: { external_id: ['a', 'b', 'c'] } },
+			{
+				headers: ['external_id', 'name', 'parent_id', 'parent_external_id', 'parent_relationship_type'],
+				values: {
+					...clean.values,
+					parent_id: ['p', null, 'q'],
+					parent_external_id: ['h', null, null],
+					parent_relationship_type: ['extension', '', 'Child'],
+				},
+				rowToItem: (row: number) => row - 2,
+			},
+			{
+				headers: ['external_id', 'name', 'parent_id', 'parent_type'],
+				values: { ...clean.values, parent_id: ['p', 'q', null], parent_type: ['', 'h', null] },
+			},
 		];
 		const all = inputs.flatMap((changes) => {
 			const { errors, warnings } = runChecks({ ...clean, ...changes });
@@ -705,6 +719,15 @@ describe('every finding in one shape', () => {
 			expect(issue.message.split(' ').length).toBeLessThanOrEqual(25);
 			expect([issue.code, issue.description]).toEqual([issue.code, expect.stringMatching(/^[A-Z'"].*\.$/s)]);
 		}
+		const parentCodes = [
+			'parentTypeMissing',
+			'blankParentType',
+			'invalidRelationship',
+			'extensionWithoutIdentifier',
+			'blankParentIds',
+			'parentIdAndExternalId',
+		];
+		expect(parentCodes.filter((code) => !all.some((issue) => issue.code === code))).toEqual([]);
 	});
 });
 
