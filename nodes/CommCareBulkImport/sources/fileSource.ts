@@ -9,16 +9,28 @@
  */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
+import { searchIdOfText } from '../../shared/cellText';
 import { InvalidInputError } from '../../shared/invalidInputError';
+import type { CheckFinding } from '../../shared/outputContract';
+import type { CommCareCredentials } from '../../shared/transport/credentials';
 import type { CheckFindings } from '../checks/report';
 import { checkedColumns, runChecks } from '../checks/runChecks';
 import { DEFAULTS } from '../description';
-import type { ImportSettings } from '../parameters';
-import type { Failure, PlannedUpload, SourcePlan, UploadSource } from '../pipeline';
+import type { ImportSettings, RunOptions } from '../parameters';
+import { checkParentsExist } from '../parents/parentCheck';
+import {
+	PARENT_COLUMNS,
+	parentLinks,
+	parentProblems,
+	uploadFinding,
+	type ColumnTexts,
+	type ParentLink,
+} from '../parents/parentRows';
+import type { BulkImportServices, Failure, PlannedUpload, SourcePlan, UploadSource } from '../pipeline';
 import { readImportSettings, readRunOptions } from '../settings';
 import { formatOf, uploadFileName } from '../spreadsheet/formats';
 import { inspectSpreadsheet } from '../spreadsheet/inspect';
-import { SpreadsheetReadError } from '../spreadsheet/inspection';
+import { SpreadsheetReadError, type SheetInspection } from '../spreadsheet/inspection';
 import { dryRunResultJson } from '../results';
 import { type SpreadsheetFile } from '../upload';
 
@@ -30,18 +42,27 @@ export class FileSource implements UploadSource {
 	constructor(private readonly ctx: IExecuteFunctions) {}
 
 	/** Every item's settings and file, every file checked: a bad second file stops the run before the first goes. */
-	async plan(credentials: (itemIndex: number) => Promise<unknown>): Promise<SourcePlan> {
+	async plan(
+		credentials: (itemIndex: number) => Promise<CommCareCredentials>,
+		services: BulkImportServices,
+	): Promise<SourcePlan> {
 		const plan: SourcePlan = { uploads: [], failures: [] };
 		for (let itemIndex = 0; itemIndex < this.ctx.getInputData().length; itemIndex++) {
 			let fileName: string | undefined;
 			try {
 				const options = readRunOptions(this.ctx, itemIndex);
-				// A dry run sends nothing, so it needs no credential.
-				if (!options.dryRun) await credentials(itemIndex);
+				// A dry run sends nothing, so it needs no credential (unless it checks parents).
+				if (!options.dryRun || options.checkParents) await credentials(itemIndex);
 				const settings = readImportSettings(this.ctx, itemIndex);
 				const file = await spreadsheetFromBinary(this.ctx, itemIndex);
 				fileName = file.fileName;
-				const findings = options.checks ? await checkSpreadsheetFile(file, settings) : UNCHECKED;
+				const parents = { links: [] as ParentLink[] };
+				const read = options.checks || options.checkParents;
+				const checked = read ? await checkSpreadsheetFile(file, settings, parents) : UNCHECKED;
+				let findings = options.checks ? checked : { ...UNCHECKED, errors: checked.errors.filter(unreadable) };
+				if (options.checkParents && findings.errors.length === 0) {
+					findings = await this.withParentFindings(findings, settings, options, parents.links, services, credentials);
+				}
 				const upload: PlannedUpload = {
 					itemIndexes: [itemIndex],
 					slot: itemIndex,
@@ -66,6 +87,33 @@ export class FileSource implements UploadSource {
 			}
 		}
 		return plan;
+	}
+
+	/** Check Parents Exist: the file's rows whose parent CommCare lacks stop the upload (a file is not split). */
+	private async withParentFindings(
+		findings: CheckFindings,
+		settings: ImportSettings,
+		options: RunOptions,
+		links: ParentLink[],
+		services: BulkImportServices,
+		credentials: (itemIndex: number) => Promise<CommCareCredentials>,
+	): Promise<CheckFindings> {
+		if (links.length === 0) return findings;
+		const result = await checkParentsExist(
+			this.ctx,
+			await credentials(0),
+			[{ projectSpace: settings.projectSpace, links }],
+			options.parentCheckUnavailable,
+			services.retryPolicy,
+		);
+		if (result.kind === 'unavailable') {
+			return result.goOn
+				? { ...findings, warnings: [...findings.warnings, result.finding] }
+				: { ...findings, errors: [...findings.errors, result.finding] };
+		}
+		const problems = parentProblems(links, result.verdicts);
+		if (problems.length === 0) return findings;
+		return { ...findings, checked: true, errors: [...findings.errors, uploadFinding(problems)] };
 	}
 
 	async file(upload: PlannedUpload): Promise<SpreadsheetFile> {
@@ -105,7 +153,11 @@ const UNCHECKED: CheckFindings = { checked: false, rowCount: null, errors: [], w
  * Reads the file's first sheet (streaming) and runs the checks the server would make. A file that cannot be read
  * at all is an error finding: the server would refuse it too.
  */
-export async function checkSpreadsheetFile(file: SpreadsheetFile, settings: ImportSettings): Promise<CheckFindings> {
+export async function checkSpreadsheetFile(
+	file: SpreadsheetFile,
+	settings: ImportSettings,
+	parents?: { links: ParentLink[] },
+): Promise<CheckFindings> {
 	const content = await file.open();
 	try {
 		const inspection = await inspectSpreadsheet(content, formatOf(file.fileName), {
@@ -120,6 +172,7 @@ export async function checkSpreadsheetFile(file: SpreadsheetFile, settings: Impo
 				warnings: [],
 			};
 		}
+		if (parents && !inspection.limitation) parents.links = fileParentLinks(settings, inspection);
 		const { errors, warnings } = runChecks({ settings, ...inspection });
 		return { checked: true, rowCount: inspection.limitation ? null : inspection.dataRowCount, errors, warnings };
 	} finally {
@@ -189,4 +242,24 @@ function refuseEmpty(fileName: string, size: number | undefined): void {
 			'There is nothing to import: check that the node before this one gives the spreadsheet itself.',
 		);
 	}
+}
+
+/** A file that cannot be read at all stops the upload even with the checks skipped, once the parent check read it. */
+function unreadable(finding: CheckFinding): boolean {
+	return finding.code === 'unreadableFile';
+}
+
+/** The parents the file's rows name, from the texts the inspection read of its parent and ID columns. */
+function fileParentLinks(settings: ImportSettings, inspection: SheetInspection): ParentLink[] {
+	const present = new Set(inspection.headers.filter((header): header is string => header !== null));
+	const texts: ColumnTexts = {};
+	for (const column of PARENT_COLUMNS) if (present.has(column)) texts[column] = inspection.values[column];
+	const searchIds = inspection.searchIds ?? inspection.values[settings.searchColumn]?.map(searchIdOfText);
+	const externalIds =
+		settings.searchField === 'external_id'
+			? (searchIds ?? []).map((id) => id || null)
+			: present.has('external_id')
+				? (inspection.values.external_id ?? [])
+				: [];
+	return parentLinks(settings, texts, inspection.dataRowCount, externalIds);
 }

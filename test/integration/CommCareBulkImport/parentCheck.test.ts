@@ -10,8 +10,8 @@ import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBu
 import type { DryRunRecordJson, NotSentRecordJson, RecordResultJson } from '../../../nodes/shared/outputContract';
 import { DEFAULT_USERS, type Emulator } from '../../../emulator';
 import { byName } from '../../../examples/workflows';
-import { emulatorCredential, useEmulator } from '../../support/emulator';
-import { runNode } from '../../support/n8nContext';
+import { emulatorCredential, useEmulator, xlsxFile } from '../../support/emulator';
+import { binaryItem, runNode } from '../../support/n8nContext';
 
 let emulator: Emulator;
 useEmulator((started) => (emulator = started), {
@@ -163,6 +163,43 @@ describe('one output item per upload', () => {
 			/not uploaded: Sheet row 3 \(item 2\) names a parent CommCare does not have: no case has external ID 'HH-9'/,
 		);
 		expect(uploadedRows()).toBe(0);
+	});
+});
+
+describe('source Spreadsheet File', () => {
+	async function importFile(rows: unknown[][], options: IDataObject = {}) {
+		return await runNode({
+			node: new CommCareBulkImport(),
+			credentials: emulatorCredential(emulator),
+			items: [binaryItem(await xlsxFile(rows), 'members.xlsx')],
+			parameters: {
+				projectSpace: byName(emulator.domain),
+				caseType: byName('member'),
+				searchField: 'external_id',
+				options: { checkParents: true, ...options },
+			},
+		});
+	}
+	const header = ['external_id', 'name', 'parent_external_id', 'parent_type'];
+
+	test('a row whose parent CommCare lacks stops the file, named by its sheet row', async () => {
+		seedHouseholds();
+		const rows = [header, ...MEMBERS.map((member) => header.map((column) => member[column]))];
+		await expect(importFile(rows)).rejects.toThrow(
+			/not uploaded: Sheet row 3 names a parent CommCare does not have: no case has external ID 'HH-9'/,
+		);
+		expect(uploadedRows()).toBe(0);
+	});
+
+	test('with every parent there, the file goes; with Skip Checks too, the parents are still checked', async () => {
+		seedHouseholds();
+		const rows = [header, ...[MEMBERS[0], MEMBERS[2]].map((member) => header.map((column) => member[column]))];
+		const { outputs } = await importFile(rows);
+		expect(outputs[0]).toHaveLength(1);
+		expect(uploadedRows()).toBe(1);
+		const bad = [header, ...MEMBERS.map((member) => header.map((column) => member[column]))];
+		await expect(importFile(bad, { skipChecks: true })).rejects.toThrow(/no case has external ID 'HH-9'/);
+		expect(uploadedRows()).toBe(1);
 	});
 });
 
