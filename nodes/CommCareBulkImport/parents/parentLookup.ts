@@ -59,7 +59,7 @@ export async function lookUpParents(
 	const byExternalId = distinct.filter((ref) => ref.by === 'external_ids');
 
 	const toDatabase: ParentRef[] = [];
-	const external = await api.bulkFetch('external_ids', ids(byExternalId));
+	const external = byExternalId.length === 0 ? [] : await api.bulkFetch('external_ids', ids(byExternalId));
 	byExternalId.forEach((ref, index) => {
 		const found = external[index];
 		// The index answers one case per external id, whichever: only a case of the type settles it.
