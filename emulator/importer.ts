@@ -418,8 +418,11 @@ class SheetImporter {
 	}
 
 	/**
-	 * Parent index (docs/commcare-api.md §6.7): `parent_id`, else `parent_external_id`, of type `parent_type`. The relationship is
-	 * validated only once the parent is found, and its explanatory sentences really go into the `column` slot.
+	 * Parent index (docs/commcare-api.md §6.7): the first non-blank of `parent_id` (by case id) and `parent_external_id`
+	 * (by external id) names the parent, of type `parent_type`; when it names none (not found, another type, several),
+	 * the row fails with that column, and the other one is not tried. The relationship is validated only once the
+	 * parent is found, and its explanatory sentences really go into the `column` slot. A blank `parent_type` cell (the
+	 * column present) is no type: by case id nothing matches it, by external id every type does.
 	 */
 	private resolveParent(parent: ParentColumns): ParentIndex | undefined {
 		const { domain, cases } = this.ctx;
@@ -434,9 +437,11 @@ class SheetImporter {
 				const candidate = cases.get(domain, searchId);
 				found = candidate && candidate.case_type === parent.parentType ? candidate : undefined;
 			} else {
-				const matches = parent.parentType
-					? cases.withExternalId(domain, searchId).filter((c) => c.case_type === parent.parentType)
-					: [];
+				// `get_case_by_external_id` filters by type only when one is given: a blank parent_type looks among every
+				// case type of the project (several cases with the id, of any types, are no parent).
+				const matches = cases
+					.withExternalId(domain, searchId)
+					.filter((c) => !parent.parentType || c.case_type === parent.parentType);
 				found = matches.length === 1 ? matches[0] : undefined;
 			}
 			if (!found) throw rowError('invalidParent', column);

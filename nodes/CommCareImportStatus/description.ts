@@ -103,7 +103,7 @@ export const importStatusProperties: INodeProperties[] = [
 				type: 'boolean',
 				default: true,
 				description:
-					"Whether to look up each record's CommCare case once its import finished (per-record mode), adding case_id, case and caseLookup to it, and telling imported rows from rows that matched no case. Needs the Access APIs permission; without it the outcomes stay as they are and a warning says what to grant.",
+					"Whether to look up each record's CommCare case once its import finished (per-record mode), adding case_id, case and caseLookup to it (and parent_case_id when the record names a parent), and telling imported rows from rows that matched no case. Needs the Access APIs permission; without it the outcomes stay as they are and a warning says what to grant.",
 			},
 			{
 				displayName: 'Case Lookup Wait (Seconds)',

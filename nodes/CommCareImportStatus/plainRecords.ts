@@ -59,6 +59,7 @@ export function plainRecords(
 			summary: words.summary,
 			description: words.description,
 			...('case_id' in record ? { case_id: record.case_id } : {}),
+			...('parent_case_id' in record ? { parent_case_id: record.parent_case_id } : {}),
 			row: record.row,
 			errors: words.errors ?? record.errors,
 			warnings: input.warnings ?? NO_WARNINGS,

@@ -6,6 +6,7 @@ import { createNewCasesOf, silentSkipReason, type ImportResult } from './importO
 import { certainSkipReason, importFinished, type RecordInput } from './records';
 import { caseFields, NOT_IMPORTED, NOT_RUN, notLookedUp, type CaseFields } from './caseLookup/lookupJson';
 import type { GroupLookup, RecordLookup } from './caseLookup/lookupResult';
+import { withParentCase } from './caseLookup/parentCase';
 
 /**
  * What a row of an import that did not finish is, in the summary's first words: a failed import may have applied it
@@ -35,7 +36,7 @@ const NO_ERRORS = Object.freeze([]) as unknown as IDataObject[];
  * found is imported (the lookup gives no more found cases than CommCare counted, countsBound.ts); one whose id matched
  * no case with "Create New Cases" off was skipped (`notMatched`), and counts as a known skip, unless there are more
  * such records than CommCare skipped; every other record is routed by the rules above. Each record then also
- * carries `case_id`, `case`, `caseLookup`.
+ * carries `case_id`, `case`, `caseLookup`, and `parent_case_id` when it names a parent (caseLookup/parentCase.ts).
  */
 export function classifyRecords(
 	records: RecordInput[],
@@ -60,7 +61,7 @@ export function classifyRecords(
 		record: input.record,
 		errors,
 		import: importSummary,
-		...(lookupRan ? (caseInfo ?? caseFieldsOf(input, lookup)) : {}),
+		...(lookupRan ? withParentCase(caseInfo ?? caseFieldsOf(input, lookup), input.record, input.upload) : {}),
 	});
 
 	if (!importFinished(outcome)) {

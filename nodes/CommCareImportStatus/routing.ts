@@ -1,7 +1,7 @@
 /**
  * Input items → the status URLs to poll → one outcome per item, routed to the Success, Warning, Error and (version 1.2
- * on) Not Finished outputs. `plain` is version 1.2's reading (plainImport.ts, plainRecords.ts, checkOnly.ts): older
- * versions keep classifyImport's and classifyRecords' outcomes as they are.
+ * on) Not Finished outputs. `plain` is version 1.2's reading (plainImport.ts, plainRecords.ts, checkOnly.ts,
+ * notSent.ts): older versions keep classifyImport's and classifyRecords' outcomes as they are.
  */
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { checkedRequestUrl, type BaseUrl } from '../shared/transport/addresses';
@@ -14,6 +14,7 @@ import type { GroupLookup } from './caseLookup/lookupResult';
 import { simplifyOutcome } from './simplify';
 import { isPlainObject } from './statusBody';
 import { checkOnlyOutcome, isCheckOnlyOutcome, isDryRunItem } from './checkOnly';
+import { isNotSentItem, isNotSentOutcome, notSentRecord } from './notSent';
 import { plainImport } from './plainImport';
 import { plainRecords } from './plainRecords';
 
@@ -70,9 +71,18 @@ export interface RecordGroup extends ImportRecords {
 	wait: WaitResult;
 }
 
-/** Items version 1.2 decides without any import: a dry run's, and this node's own outcomes of them sent in again. */
-function isCheckOnly(json: IDataObject): boolean {
-	return isDryRunItem(json) || isCheckOnlyOutcome(json);
+/**
+ * Items version 1.2 decides without any import: a dry run's (checkOnly.ts), a record Bulk Import did not send
+ * (notSent.ts), and this node's own outcomes of them sent in again.
+ */
+function isWithoutImport(json: IDataObject): boolean {
+	return isDryRunItem(json) || isCheckOnlyOutcome(json) || isNotSentItem(json) || isNotSentOutcome(json);
+}
+
+/** The outcome of an item decided without any import: this node's own outcome stays as it is. */
+function outcomeWithoutImport(json: IDataObject): ImportOutcomeJson | RecordOutcomeJson {
+	if (isCheckOnlyOutcome(json) || isNotSentOutcome(json)) return json as unknown as ImportOutcomeJson;
+	return isNotSentItem(json) ? notSentRecord(json) : checkOnlyOutcome(json);
 }
 
 function waitFor(check: StatusCheck, waits: Map<string, WaitResult>): WaitResult {
@@ -81,12 +91,12 @@ function waitFor(check: StatusCheck, waits: Map<string, WaitResult>): WaitResult
 
 /**
  * The record items grouped by import (records share an import only when they share a polled URL). With `plain`
- * (version 1.2), a dry run's records are not records of an import.
+ * (version 1.2), a dry run's records, and records Bulk Import did not send, are not records of an import.
  */
 export function recordGroups(checks: StatusCheck[], waits: Map<string, WaitResult>, plain = false): RecordGroup[] {
 	const byKey = new Map<string, StatusCheck[]>();
 	for (const check of checks) {
-		if (!isRecordItem(check.json) || (plain && isCheckOnly(check.json))) continue;
+		if (!isRecordItem(check.json) || (plain && isWithoutImport(check.json))) continue;
 		const key = check.unpolled === null ? `url:${check.pollUrl}` : `item:${check.itemIndex}`;
 		// Append in place: copying the group for every record made 100,000 records of one import take minutes.
 		const group = byKey.get(key);
@@ -119,7 +129,8 @@ function uploadOf(json: IDataObject): IDataObject {
 /**
  * One outcome per item: an upload item gets its import's outcome; record items (per-record mode) of the same
  * import are classified together, each on its own row, with their case lookup when there was one (`lookupOf`).
- * With `plain` (version 1.2), in its words, and a dry run's items as checks (checkOnly.ts).
+ * With `plain` (version 1.2), in its words, a dry run's items as checks (checkOnly.ts) and a record Bulk Import did
+ * not send as an Error of its own (notSent.ts).
  */
 export function outcomesForItems(
 	checks: StatusCheck[],
@@ -130,9 +141,8 @@ export function outcomesForItems(
 ): Array<{ itemIndex: number; json: ImportOutcomeJson | RecordOutcomeJson }> {
 	const outcomes: Array<{ itemIndex: number; json: ImportOutcomeJson | RecordOutcomeJson }> = [];
 	for (const check of checks) {
-		if (plain && isCheckOnly(check.json)) {
-			const json = isCheckOnlyOutcome(check.json) ? (check.json as unknown as ImportOutcomeJson) : undefined;
-			outcomes.push({ itemIndex: check.itemIndex, json: json ?? checkOnlyOutcome(check.json) });
+		if (plain && isWithoutImport(check.json)) {
+			outcomes.push({ itemIndex: check.itemIndex, json: outcomeWithoutImport(check.json) });
 			continue;
 		}
 		if (isRecordItem(check.json)) continue;

@@ -8,8 +8,18 @@ import type { IDataObject } from 'n8n-workflow';
 
 import type { ImportOutcomeJson, RecordOutcomeJson } from '../shared/outputContract';
 
-/** The keys a simplified record keeps: its verdict, its case ID when the lookup ran, its row. */
-const RECORD_KEYS = ['outcome', 'reason', 'summary', 'case_id', 'row', 'errors', 'record', 'status_url'] as const;
+/** The keys a simplified record keeps: its verdict, its case ID (and its parent's) when the lookup ran, its row. */
+const RECORD_KEYS = [
+	'outcome',
+	'reason',
+	'summary',
+	'case_id',
+	'parent_case_id',
+	'row',
+	'errors',
+	'record',
+	'status_url',
+] as const;
 
 /**
  * Version 1.2 adds what to do (`description`) and the record's Bulk Import warnings; a Not Finished record also keeps
@@ -21,6 +31,7 @@ const PLAIN_RECORD_KEYS = [
 	'summary',
 	'description',
 	'case_id',
+	'parent_case_id',
 	'row',
 	'errors',
 	'warnings',

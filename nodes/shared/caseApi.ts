@@ -12,7 +12,7 @@
  */
 import type { IExecuteFunctions } from 'n8n-workflow';
 
-import type { CaseSummaryJson } from './outputContract';
+import type { CaseIndexJson, CaseSummaryJson } from './outputContract';
 import { describeBody } from './responseText';
 import { type CommCareCredentials } from './transport/credentials';
 import { sendRequest } from './transport/request';
@@ -38,6 +38,7 @@ export const CASE_FIELDS = [
 	'date_opened',
 	'date_closed',
 	'server_last_modified',
+	'indices',
 ] as const;
 
 export type CaseSummary = CaseSummaryJson;
@@ -301,5 +302,20 @@ export function caseSummary(entry: unknown): CaseSummary | null {
 		date_opened: text('date_opened'),
 		date_closed: text('date_closed'),
 		server_last_modified: text('server_last_modified'),
+		indices: indicesOf(json.indices),
 	};
+}
+
+/** A case's `indices` (docs/commcare-api.md §9.7): the entries that name a case by a string `case_id`; {} else. */
+function indicesOf(value: unknown): Record<string, CaseIndexJson> {
+	const indices: Record<string, CaseIndexJson> = {};
+	if (value === null || typeof value !== 'object' || Array.isArray(value)) return indices;
+	for (const [identifier, entry] of Object.entries(value as Record<string, unknown>)) {
+		if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) continue;
+		const index = entry as Record<string, unknown>;
+		if (typeof index.case_id !== 'string' || index.case_id === '') continue;
+		const text = (key: string): string | null => (typeof index[key] === 'string' ? (index[key] as string) : null);
+		indices[identifier] = { case_id: index.case_id, case_type: text('case_type'), relationship: text('relationship') };
+	}
+	return indices;
 }

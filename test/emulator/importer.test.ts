@@ -376,8 +376,6 @@ describe('§6 row errors', () => {
 		]);
 		expect(final.result?.errors).toEqual([
 			errorEntry('Invalid Parent ID', 'parent_id', [2]),
-			// parent_type left blank: the parent is looked up with no type, so it is not found
-			errorEntry('Invalid Parent ID', 'parent_external_id', [3]),
 			errorEntry(
 				'Invalid Parent ID',
 				"'parent_identifier' column must be provided when 'parent_relationship_type' column is set to 'extension'",
@@ -386,6 +384,10 @@ describe('§6 row errors', () => {
 			errorEntry('Invalid Parent ID', "Invalid value for 'parent_relationship_type' column", [6]),
 		]);
 		const byName = Object.fromEntries(demoCases().map((c) => [c.name, c]));
+		// parent_type left blank: the external id is looked up among every case type, and home-1 is the only one
+		expect(byName.b.indices).toEqual({
+			parent: { case_id: home.case_id, case_type: 'household', relationship: 'child' },
+		});
 		expect(byName.c.indices).toEqual({
 			parent: { case_id: home.case_id, case_type: 'household', relationship: 'child' },
 		});

@@ -7,6 +7,8 @@ import type { GroupLookup, RecordLookup } from './lookupResult';
 
 export interface CaseFields extends IDataObject {
 	case_id: string | null;
+	/** Only on a record that names a parent (parentCase.ts). */
+	parent_case_id?: string | null;
 	case: CaseSummaryJson | null;
 	caseLookup: CaseLookupJson;
 }

@@ -99,4 +99,11 @@ describe('simplified keys, in reading order', () => {
 			'status_url',
 		]);
 	});
+
+	it('a record that names a parent keeps its parent_case_id right after case_id (both versions)', () => {
+		const child: RecordOutcomeJson = { ...record, case_id: 'm-1', parent_case_id: 'h-1' };
+		expect(Object.keys(simplifyOutcome(child, true)).slice(3, 6)).toEqual(['description', 'case_id', 'parent_case_id']);
+		expect(Object.keys(simplifyOutcome(child)).slice(2, 5)).toEqual(['summary', 'case_id', 'parent_case_id']);
+		expect(simplifyOutcome(child).parent_case_id).toBe('h-1');
+	});
 });
