@@ -75,7 +75,7 @@ export function nodesOfType(workflow: WorkflowJson, type: string): WorkflowNode[
 	return workflow.nodes.filter((node) => node.type === type);
 }
 
-/** The one node of a type (examples have one Bulk Import and one Import Status each). */
+/** The one node of a type (the examples have one Bulk Import and one Import Status each, the households example two). */
 export function onlyNodeOfType(workflow: WorkflowJson, type: string): WorkflowNode {
 	const found = nodesOfType(workflow, type);
 	if (found.length !== 1) throw new Error(`${workflow.name} has ${found.length} nodes of type ${type}, expected 1`);
@@ -316,3 +316,56 @@ export const LONG_QUEUE_EXAMPLE = {
 	wait: 'Wait 5 minutes',
 	givenUp: 'Still not finished after 6 hours',
 } as const;
+
+/**
+ * Node names of examples/households-to-commcare.json: one sheet row per member, households imported first (upper
+ * branch), then the members naming each its household (lower branch; execution order v1 runs them in that order).
+ */
+export const HOUSEHOLDS_EXAMPLE = {
+	file: 'households-to-commcare.json',
+	read: 'Read members',
+	oneItemPerHousehold: 'One item per household',
+	households: 'Households',
+	importHouseholds: 'Import households',
+	householdsStatus: "Households' import result",
+	onHouseholdSuccess: 'Write household case IDs',
+	onHouseholdWarning: 'Write household problems',
+	onHouseholdError: 'Write household failure',
+	onHouseholdNotFinished: 'Mark household still importing',
+	members: 'Members',
+	importMembers: 'Import members',
+	membersStatus: "Members' import result",
+	onMemberSuccess: 'Write member case IDs',
+	onMemberWarning: 'Write member problems',
+	onMemberError: 'Write member failure',
+	onMemberNotFinished: 'Mark member still importing',
+	/** The case types the example's sticky note asks for (Members sets `parent_type` to the first). */
+	householdType: 'household',
+	memberType: 'member',
+} as const;
+
+/**
+ * The households example with these member rows in place of the sheet's, its sheet updates computed by Set nodes
+ * (computeInsteadOfSending), importing households and members into `projectSpace` under the case types its sticky
+ * note names. Like sheetsExampleWithRecords, it keeps the example's own settings unless `pollInterval` asks tests
+ * to poll faster.
+ */
+export function householdsExampleWithRecords(
+	records: object[],
+	credential: { id: string; name: string },
+	projectSpace: string,
+	{ pollInterval }: { pollInterval?: number } = {},
+): WorkflowJson {
+	const workflow = useCommCareCredential(loadExample(HOUSEHOLDS_EXAMPLE.file), credential);
+	replaceNode(workflow, HOUSEHOLDS_EXAMPLE.read, codeNodeReturning(records));
+	localizeOutsideServices(workflow);
+	const imports = [
+		[HOUSEHOLDS_EXAMPLE.importHouseholds, HOUSEHOLDS_EXAMPLE.householdsStatus, HOUSEHOLDS_EXAMPLE.householdType],
+		[HOUSEHOLDS_EXAMPLE.importMembers, HOUSEHOLDS_EXAMPLE.membersStatus, HOUSEHOLDS_EXAMPLE.memberType],
+	] as const;
+	for (const [bulkImport, status, caseType] of imports) {
+		setParameters(workflow, bulkImport, { projectSpace: byName(projectSpace), caseType: byName(caseType) });
+		if (pollInterval !== undefined) setParameters(workflow, status, { pollInterval });
+	}
+	return workflow;
+}

@@ -24,6 +24,8 @@ import {
 	exampleFileNames,
 	FILE_EXAMPLE,
 	findNode,
+	HOUSEHOLDS_EXAMPLE,
+	householdsExampleWithRecords,
 	loadExample,
 	localizeOutsideServices,
 	LONG_QUEUE_EXAMPLE,
@@ -223,6 +225,39 @@ const SHEET_ROWS = [
 		import_error: '',
 		case_id: '',
 	},
+];
+
+/** A Google Sheet of household members, one row per member (row_number added by Google Sheets), results empty. */
+const memberRow = (
+	row_number: number,
+	member_id: string,
+	name: string,
+	age: number,
+	household: { household_id: string; household_name: string; village: string },
+) => ({
+	row_number,
+	member_id,
+	name,
+	age,
+	...household,
+	household_status: '',
+	household_error: '',
+	household_case_id: '',
+	import_status: '',
+	import_error: '',
+	case_id: '',
+});
+const YUSUF = { household_id: 'HH-01', household_name: 'Yusuf household', village: 'Kibera' };
+// A name over CommCare's 255 characters: CommCare refuses that household's row ('Name Too Long'), so its members
+// name a household CommCare never gets.
+const OTIENO = { household_id: 'HH-02', household_name: 'Otieno household of Mathare '.repeat(10), village: 'Mathare' };
+const CHEBET = { household_id: 'HH-03', household_name: 'Chebet household', village: 'Kawangware' };
+const MEMBER_ROWS = [
+	memberRow(2, 'HM-001', 'Amina Yusuf', 34, YUSUF),
+	memberRow(3, 'HM-002', 'Omar Yusuf', 8, YUSUF),
+	memberRow(4, 'HM-003', 'Joseph Otieno', 51, OTIENO),
+	memberRow(5, 'HM-004', 'Grace Otieno', 45, OTIENO),
+	memberRow(6, 'HM-005', 'Ruth Chebet', 27, CHEBET),
 ];
 
 /**
@@ -522,6 +557,149 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 			expect(result.runData[SHEETS_EXAMPLE.onNotFinished]).toBeUndefined();
 			expect(emulator.uploads.map((upload) => upload.status)).toEqual([200]);
 			expect(emulator.cases.all()).toEqual([]);
+		},
+		RUN_TIMEOUT_MS,
+	);
+
+	test(
+		"households and their members: a household CommCare refuses on Warning, its members on Error as notSent and never sent; every other member on Success with its own case ID and its household's",
+		async () => {
+			const workflow = householdsExampleWithRecords(MEMBER_ROWS, GOOD_CREDENTIAL, emulator.domain, {
+				pollInterval: 0.2,
+			});
+			expect(workflow.settings).toEqual(expect.objectContaining({ executionOrder: 'v1' }));
+
+			const result = await run(n8n, 'households and members', workflow);
+
+			expect(result.error).toBeUndefined();
+			const stored = (externalId: string) =>
+				emulator.cases.all(emulator.domain).find((c) => c.external_id === externalId);
+			const caseIdOf = (externalId: string) => stored(externalId)!.case_id;
+
+			// Upper branch: one record per household, in sheet order; the refused one on Warning with CommCare's reason.
+			expect(jsonOf(result.outputs(HOUSEHOLDS_EXAMPLE.households)[0])).toEqual(
+				[YUSUF, OTIENO, CHEBET].map(({ household_id, household_name, village }) => ({
+					external_id: household_id,
+					name: household_name,
+					village,
+				})),
+			);
+			const [households, householdProblems, householdErrors, householdsNotFinished] = result.outputs(
+				HOUSEHOLDS_EXAMPLE.householdsStatus,
+			);
+			expect([householdErrors, householdsNotFinished]).toEqual([[], []]);
+			expect(jsonOf(households)).toEqual(
+				['HH-01', 'HH-03'].map((externalId) =>
+					expect.objectContaining({
+						outcome: 'success',
+						reason: 'imported',
+						case_id: caseIdOf(externalId),
+						record: expect.objectContaining({ external_id: externalId }),
+					}),
+				),
+			);
+			expect(jsonOf(householdProblems)).toEqual([
+				expect.objectContaining({
+					outcome: 'warning',
+					reason: 'rowErrors',
+					case_id: null,
+					errors: [{ ...ERROR_TEXT.nameTooLong, column: 'name' }],
+					record: expect.objectContaining({ external_id: 'HH-02' }),
+				}),
+			]);
+			// Each household's result goes to its first member's row, reached back through Remove Duplicates.
+			expect(jsonOf(result.outputs(HOUSEHOLDS_EXAMPLE.onHouseholdSuccess)[0])).toEqual([
+				{ row_number: '2', household_status: 'imported', household_error: '', household_case_id: caseIdOf('HH-01') },
+				{ row_number: '6', household_status: 'imported', household_error: '', household_case_id: caseIdOf('HH-03') },
+			]);
+			expect(jsonOf(result.outputs(HOUSEHOLDS_EXAMPLE.onHouseholdWarning)[0])).toEqual([
+				{
+					row_number: '4',
+					household_status: 'not imported',
+					household_error: `Name Too Long (column name): ${ERROR_TEXT.nameTooLong.description}`,
+					household_case_id: '',
+				},
+			]);
+			expect(stored('HH-02')).toBeUndefined();
+
+			// Lower branch, run after the upper one: the members of the refused household are not sent (notSent).
+			const [members, memberProblems, memberErrors, membersNotFinished] = result.outputs(
+				HOUSEHOLDS_EXAMPLE.membersStatus,
+			);
+			expect([memberProblems, membersNotFinished]).toEqual([[], []]);
+			const imported = [0, 1, 4].map((index) => MEMBER_ROWS[index]);
+			expect(jsonOf(members)).toEqual(
+				imported.map((row) =>
+					expect.objectContaining({
+						outcome: 'success',
+						reason: 'imported',
+						case_id: caseIdOf(row.member_id),
+						parent_case_id: caseIdOf(row.household_id),
+						record: {
+							external_id: row.member_id,
+							name: row.name,
+							age: String(row.age),
+							parent_external_id: row.household_id,
+							parent_type: 'household',
+						},
+					}),
+				),
+			);
+			expect(jsonOf(memberErrors)).toEqual(
+				[2, 3].map((index) =>
+					expect.objectContaining({
+						outcome: 'error',
+						reason: 'notSent',
+						summary: `Not sent: parent not found for item ${index + 1}: no case has external ID 'HH-02' in CommCare`,
+						errors: [expect.objectContaining({ code: 'parentNotFound' })],
+						record: expect.objectContaining({ external_id: MEMBER_ROWS[index].member_id }),
+						status_url: null,
+					}),
+				),
+			);
+			// Each of Bulk Import's items, sent or not, stays paired with its member's row, so the write-backs below reach
+			// back to the right sheet row through both CommCare nodes.
+			const [memberItems] = result.outputs(HOUSEHOLDS_EXAMPLE.importMembers);
+			expect(memberItems.map((item) => (item.json.record as { external_id: string }).external_id).sort()).toEqual(
+				MEMBER_ROWS.map((row) => row.member_id),
+			);
+			for (const item of memberItems) {
+				const row = MEMBER_ROWS[(item.pairedItem as { item: number }).item];
+				expect((item.json.record as { external_id: string }).external_id).toBe(row.member_id);
+			}
+			// The member rows get their own case ID and their household's, or why they were not sent.
+			expect(jsonOf(result.outputs(HOUSEHOLDS_EXAMPLE.onMemberSuccess)[0])).toEqual(
+				imported.map((row) => ({
+					row_number: String(row.row_number),
+					import_status: 'imported',
+					import_error: '',
+					case_id: caseIdOf(row.member_id),
+					household_case_id: caseIdOf(row.household_id),
+				})),
+			);
+			expect(jsonOf(result.outputs(HOUSEHOLDS_EXAMPLE.onMemberError)[0])).toEqual(
+				jsonOf(memberErrors).map((json, index) => ({
+					row_number: String(MEMBER_ROWS[index + 2].row_number),
+					import_status: 'not sent',
+					import_error: json.summary,
+				})),
+			);
+			for (const name of [
+				HOUSEHOLDS_EXAMPLE.onHouseholdError,
+				HOUSEHOLDS_EXAMPLE.onHouseholdNotFinished,
+				HOUSEHOLDS_EXAMPLE.onMemberWarning,
+				HOUSEHOLDS_EXAMPLE.onMemberNotFinished,
+			]) {
+				expect(result.runData[name]).toBeUndefined();
+			}
+
+			// At CommCare: two uploads (households, then members); the members of HH-02 never arrived; every other
+			// member is a child of its household.
+			expect(emulator.uploads.map((upload) => upload.status)).toEqual([200, 200]);
+			expect(
+				emulator.cases.byType(emulator.domain, 'member').map((c) => [c.external_id, c.indices.parent?.case_id]),
+			).toEqual(imported.map((row) => [row.member_id, caseIdOf(row.household_id)]));
+			expect(emulator.cases.byType(emulator.domain, 'household').map((c) => c.external_id)).toEqual(['HH-01', 'HH-03']);
 		},
 		RUN_TIMEOUT_MS,
 	);

@@ -249,9 +249,10 @@ function unreachableNodes(workflow: WorkflowJson): string[] {
 
 const examples = exampleFileNames();
 
-test('examples/ holds the four documented workflows', () => {
+test('examples/ holds the five documented workflows', () => {
 	expect(examples).toEqual([
 		'google-sheets-to-commcare.json',
+		'households-to-commcare.json',
 		'long-queue-import.json',
 		'postgres-to-commcare.json',
 		'spreadsheet-file-to-commcare.json',
@@ -286,15 +287,16 @@ describe.each(examples)('examples/%s', (fileName) => {
 		expect(workflow.id).toBeUndefined();
 	});
 
-	test('starts with one trigger and has one CommCare Bulk Import feeding one CommCare Import Status', () => {
+	test('starts with one trigger; each CommCare Bulk Import feeds a CommCare Import Status of its own', () => {
 		expect(workflow.nodes.filter((node) => TRIGGERS.has(node.type))).toHaveLength(1);
-		const bulkImport = workflow.nodes.filter((node) => node.type === COMMCARE_NODE_TYPES.bulkImport);
-		const importStatus = workflow.nodes.filter((node) => node.type === COMMCARE_NODE_TYPES.importStatus);
-		expect(bulkImport).toHaveLength(1);
-		expect(importStatus).toHaveLength(1);
-		expect(workflow.connections[bulkImport[0].name].main).toEqual([
-			[{ node: importStatus[0].name, type: 'main', index: 0 }],
-		]);
+		const bulkImports = workflow.nodes.filter((node) => node.type === COMMCARE_NODE_TYPES.bulkImport);
+		const importStatuses = workflow.nodes.filter((node) => node.type === COMMCARE_NODE_TYPES.importStatus);
+		expect(bulkImports.length).toBeGreaterThan(0);
+		// One Import Status per Bulk Import (the households example imports twice: households, then their members).
+		expect(importStatuses).toHaveLength(bulkImports.length);
+		expect(bulkImports.map((node) => workflow.connections[node.name].main)).toEqual(
+			importStatuses.map((status) => [[{ node: status.name, type: 'main', index: 0 }]]),
+		);
 	});
 
 	test('its CommCare nodes use only parameters and values the node descriptions define and show', () => {
@@ -312,12 +314,13 @@ describe.each(examples)('examples/%s', (fileName) => {
 		expect(unreachableNodes(workflow)).toEqual([]);
 	});
 
-	test('each of the Import Status outputs leads somewhere, Not Finished included', () => {
-		const status = workflow.nodes.find((node) => node.type === COMMCARE_NODE_TYPES.importStatus)!;
-		const outputs = workflow.connections[status.name].main;
-		expect(outputs).toHaveLength(outputCount(status));
-		expect(outputs).toHaveLength(4);
-		for (const targets of outputs) expect(targets?.length).toBeGreaterThan(0);
+	test('each output of every Import Status leads somewhere, Not Finished included', () => {
+		for (const status of workflow.nodes.filter((node) => node.type === COMMCARE_NODE_TYPES.importStatus)) {
+			const outputs = workflow.connections[status.name].main;
+			expect(outputs).toHaveLength(outputCount(status));
+			expect(outputs).toHaveLength(4);
+			for (const targets of outputs) expect(targets?.length).toBeGreaterThan(0);
+		}
 	});
 
 	test('has a sticky note saying what to configure', () => {
