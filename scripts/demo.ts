@@ -5,10 +5,12 @@
  * nodes swapped for local ones, the sheet's rows replaced by sample health-programme records), runs it, and says
  * what happened: the cases at CommCare and where each record went.
  *
- *   npm run demo                      n8n 2.40.7
- *   npm run demo -- --n8n=1.123.81    the 1.x line
- *   npm run demo:ui                   same, then leaves the n8n editor running on localhost (Ctrl+C stops it)
- *   options: --ui, --port=5678 (editor port)
+ *   npm run demo                            n8n 2.40.7
+ *   npm run demo -- --n8n=1.123.81          the 1.x line
+ *   npm run demo -- --example households    the households example instead: households, then their members
+ *                                           (a member of a household CommCare refuses is never sent)
+ *   npm run demo:ui                         same, then leaves the n8n editor running on localhost (Ctrl+C stops it)
+ *   options: --ui, --port=5678 (editor port), --example=sheets|households
  */
 import { promises as fs } from 'fs';
 import * as os from 'os';
@@ -19,26 +21,37 @@ import { createInstance, type N8nInstance } from '../test/harness/n8n/instance';
 import { packPackage } from '../test/harness/n8n/pack';
 import { startEditor, type RunningEditor } from '../test/harness/n8n/editor';
 import { runDemoImport, printOutcome } from './demo/run';
+import { printHouseholdsOutcome, runHouseholdsDemo } from './demo/households';
 import { commCareCredential, exampleFileNames, loadExample, useCommCareCredential } from '../examples/workflows';
 import { startEmulator, type Emulator } from '../emulator';
+
+/** The examples the demo can run: the Google Sheets one (default), or households and their members. */
+const DEMO_EXAMPLES = ['sheets', 'households'] as const;
+type DemoExample = (typeof DEMO_EXAMPLES)[number];
 
 interface DemoOptions {
 	version: N8nVersion;
 	ui: boolean;
 	port: number;
+	example: DemoExample;
 }
 
 function parseArguments(args: string[]): DemoOptions {
-	const options: DemoOptions = { version: '2.40.7', ui: false, port: 5678 };
-	for (const arg of args) {
-		const [name, value] = arg.split('=', 2);
+	const options: DemoOptions = { version: '2.40.7', ui: false, port: 5678, example: 'sheets' };
+	for (let index = 0; index < args.length; index++) {
+		const arg = args[index];
+		let [name, value] = arg.split('=', 2);
+		// `--example households` as well as `--example=households`.
+		if (name === '--example' && value === undefined) value = args[++index];
 		if (name === '--ui') options.ui = true;
+		else if (name === '--example' && DEMO_EXAMPLES.includes(value as DemoExample))
+			options.example = value as DemoExample;
 		else if (name === '--n8n' && SUPPORTED_N8N_VERSIONS.includes(value as N8nVersion))
 			options.version = value as N8nVersion;
 		else if (name === '--port' && /^\d+$/.test(value ?? '')) options.port = Number(value);
 		else {
 			throw new Error(
-				`Unknown argument ${arg}. Use --n8n=${SUPPORTED_N8N_VERSIONS.join('|')}, --ui, --port=<editor port>.`,
+				`Unknown argument ${arg}. Use --n8n=${SUPPORTED_N8N_VERSIONS.join('|')}, --ui, --port=<editor port>, --example=${DEMO_EXAMPLES.join('|')}.`,
 			);
 		}
 	}
@@ -81,7 +94,9 @@ async function main(): Promise<void> {
 	}
 
 	try {
-		console.log(`CommCare nodes for n8n: demo on n8n ${options.version}${options.ui ? ' (editor mode)' : ''}`);
+		console.log(
+			`CommCare nodes for n8n: demo${options.example === 'households' ? ' of households and their members' : ''} on n8n ${options.version}${options.ui ? ' (editor mode)' : ''}`,
+		);
 		scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'commcare-demo-'));
 		const tarball = await step('Building and packing the package (npm run build, npm pack)', () =>
 			packPackage({ destination: scratch }),
@@ -113,8 +128,15 @@ async function main(): Promise<void> {
 			return created;
 		});
 
-		const outcome = await step('Running the workflow', () => runDemoImport(instance!, emulator!, DEMO_CREDENTIAL));
-		printOutcome(outcome, emulator);
+		const outcome = await step('Running the workflow', async () => {
+			if (options.example === 'households') {
+				const households = await runHouseholdsDemo(instance!, emulator!, DEMO_CREDENTIAL);
+				return { ...households, print: () => printHouseholdsOutcome(households, emulator!) };
+			}
+			const sheets = await runDemoImport(instance!, emulator!, DEMO_CREDENTIAL);
+			return { ...sheets, print: () => printOutcome(sheets, emulator!) };
+		});
+		outcome.print();
 
 		console.log('\nTimings:');
 		for (const [label, ms] of timings) console.log(`  ${(ms / 1000).toFixed(1).padStart(6)} s  ${label}`);

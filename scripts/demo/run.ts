@@ -142,7 +142,7 @@ export function printOutcome(outcome: DemoOutcome, emulator: Emulator): void {
 	console.log(`n8n ran the workflow in ${outcome.executeSeconds.toFixed(1)} s (n8n start-up included).`);
 }
 
-function printTable(headers: string[], rows: string[][]): void {
+export function printTable(headers: string[], rows: string[][]): void {
 	const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => row[column].length)));
 	const line = (cells: string[]) =>
 		`  ${cells.map((cell, column) => cell.padEnd(widths[column])).join('  ')}`.trimEnd();
