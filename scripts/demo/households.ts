@@ -137,7 +137,7 @@ export function printHouseholdsOutcome(outcome: HouseholdsDemoOutcome, emulator:
 	}
 	const counts = (caseType: string) => emulator.cases.byType(emulator.domain, caseType).length;
 	console.log(
-		`\nCases at CommCare (emulator, project space "${emulator.domain}"): ${counts(HOUSEHOLDS_EXAMPLE.householdType)} ${HOUSEHOLDS_EXAMPLE.householdType}, ${counts(HOUSEHOLDS_EXAMPLE.memberType)} ${HOUSEHOLDS_EXAMPLE.memberType}`,
+		`\nCases at CommCare (emulator, project space "${emulator.domain}"): ${counts(HOUSEHOLDS_EXAMPLE.householdType)} ${HOUSEHOLDS_EXAMPLE.householdType} cases, ${counts(HOUSEHOLDS_EXAMPLE.memberType)} ${HOUSEHOLDS_EXAMPLE.memberType} cases`,
 	);
 
 	console.log('\nHouseholds (upper branch, run first):');
