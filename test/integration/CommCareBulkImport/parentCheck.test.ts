@@ -156,6 +156,16 @@ describe('one output item per record', () => {
 	});
 });
 
+describe('what already stops the upload is said first', () => {
+	test('members without a parent_type column: stopped with the fix named, no parent looked up', async () => {
+		seedHouseholds();
+		const untyped = MEMBERS.map(({ parent_type: _type, ...member }) => member);
+		await expect(importMembers(untyped)).rejects.toThrow(/No 'parent_type' column/);
+		expect(emulator.bulkFetches).toEqual([]);
+		expect(uploadedRows()).toBe(0);
+	});
+});
+
 describe('one output item per upload', () => {
 	test('the upload stops, naming the rows, the items and the ids', async () => {
 		seedHouseholds();
