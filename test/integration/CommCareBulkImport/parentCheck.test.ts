@@ -90,7 +90,7 @@ describe('one output item per record', () => {
 				code: 'parentNotFound',
 				column: 'parent_external_id',
 				items: [1],
-				message: "Parent not found for item 2: no case has external ID 'HH-9' in CommCare",
+				message: "Parent not found for item 2: no case has external ID 'HH-9'",
 			}),
 		]);
 		expect(json.errors[0].description).toMatch(/'Invalid Parent ID'.*Import the parents first/);
