@@ -5,7 +5,8 @@
  * not counted against the case); `run()` does the measured work and says how many bytes it produced; `cleanup()`
  * (optional) runs after the measurement. Cases that compare with each other share a `group`; the table prints groups
  * together and `run.ts` computes the target ratios. A case that needs a large file names it in `fixture`: `run.ts`
- * makes it once (see `fixtures`), in a process of its own, before any case runs.
+ * makes it once (see `fixtures`), in a process of its own, before any case runs. A case may time stages of its work on
+ * their own (`measureStage`, stages.ts): the households-and-members chain (householdCases.ts) times each node.
  */
 import { validateProjectSpace } from '../nodes/CommCareBulkImport/projectSpace';
 import axios from 'axios';
@@ -40,18 +41,10 @@ import { binaryItem, runNode } from '../test/support/n8nContext';
 import { writeZipBomb } from '../test/support/zipBomb';
 import { LARGE_FILE_TARGET_BYTES, lookupRecords, makeRows, writeLargeXlsx } from './data';
 import { startEmulatorProcess, type EmulatorProcess } from './emulatorHost';
+import type { BenchCase } from './benchCase';
+import { householdCases } from './householdCases';
 
-export interface BenchCase<Input = unknown> {
-	/** Stable id: the command-line name and the key in results JSON. */
-	name: string;
-	group: string;
-	description: string;
-	/** Name of a file in `fixtures` the case reads. */
-	fixture?: string;
-	prepare(): Promise<Input>;
-	run(input: Input): Promise<{ outputBytes: number }>;
-	cleanup?(input: Input): Promise<void>;
-}
+export type { BenchCase };
 
 /** Large input files, made once by `run.ts` (`node child.js --fixture <name>`) and kept between runs. */
 export const fixtures: Record<string, { path: string; make(path: string): Promise<void> }> = {
@@ -568,4 +561,5 @@ export const cases: BenchCase[] = [
 	checkLargeFile as BenchCase,
 	zipBombChecked as BenchCase,
 	...(lookupCases as BenchCase[]),
+	...householdCases,
 ];

@@ -5,12 +5,14 @@
  *
  * Memory: after `prepare()` the process is garbage-collected and its resident size taken as the baseline; the
  * kernel's peak counter (VmHWM) is reset, so the peak read after `run()` belongs to the case alone. Where the reset is
- * not allowed, RSS sampled every 50 ms stands in (it misses peaks inside synchronous work).
+ * not allowed, RSS sampled every 50 ms stands in (it misses peaks inside synchronous work). A case that measures
+ * stages (stages.ts) resets that counter at each: its stages come with its figures, and its peak is the highest.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'fs';
+import { mkdirSync, renameSync } from 'fs';
 import * as path from 'path';
 
 import { cases, fixtures } from './cases';
+import { collectGarbage, kernelPeakRssBytes, resetPeakRss, takeStages, type StageResult } from './stages';
 
 export interface ChildResult {
 	name: string;
@@ -21,31 +23,11 @@ export interface ChildResult {
 	peakAboveBaselineMb: number;
 	peakSource: 'VmHWM' | 'sampled';
 	outputBytes: number;
+	/** The stages the case measured on its own (`measureStage`), if any. */
+	stages?: StageResult[];
 }
 
 const MB = 1024 * 1024;
-
-function collectGarbage(): void {
-	const gc = (global as { gc?: () => void }).gc;
-	if (!gc) throw new Error('Run with node --expose-gc');
-	gc();
-	gc();
-}
-
-/** Resets the kernel's peak-RSS counter for this process (Linux >= 4.0). */
-function resetPeakRss(): boolean {
-	try {
-		writeFileSync('/proc/self/clear_refs', '5');
-		return true;
-	} catch {
-		return false;
-	}
-}
-
-function kernelPeakRssBytes(): number {
-	const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-	return match ? Number(match[1]) * 1024 : 0;
-}
 
 async function main(name: string): Promise<void> {
 	const benchCase = cases.find((c) => c.name === name);
@@ -66,7 +48,12 @@ async function main(name: string): Promise<void> {
 
 	clearInterval(sampler);
 	sampledPeak = Math.max(sampledPeak, process.memoryUsage().rss);
-	const peak = canReset ? Math.max(kernelPeakRssBytes(), sampledPeak) : sampledPeak;
+	// A stage resets the kernel's counter: the case's peak is then the highest of its stages' and what came after.
+	const stages = takeStages();
+	const peak = Math.max(
+		canReset ? Math.max(kernelPeakRssBytes(), sampledPeak) : sampledPeak,
+		...stages.map((stage) => stage.peakRssMb * MB),
+	);
 	// After the measurement: the input stays alive until here, so the baseline stays true.
 	await benchCase.cleanup?.(input);
 
@@ -80,6 +67,7 @@ async function main(name: string): Promise<void> {
 		peakSource: canReset ? 'VmHWM' : 'sampled',
 		outputBytes,
 	};
+	if (stages.length > 0) result.stages = stages;
 	process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

@@ -26,6 +26,8 @@ import * as ts from 'typescript';
 import { fixtures, type BenchCase } from './cases';
 import type { ChildResult } from './child';
 
+export { median } from './stages';
+
 export const ROOT = path.resolve(__dirname, '..');
 export const BUILD_DIR = path.join(ROOT, 'node_modules', '.cache', 'commcare-bench');
 /** Folders whose TypeScript a case may import. */
@@ -83,12 +85,6 @@ export async function makeFixtures(selected: BenchCase[]): Promise<void> {
 		await runChildProcess(['--fixture', name]);
 		process.stderr.write(`${(statSync(fixtures[name].path).size / 1024 / 1024).toFixed(1)} MB\n`);
 	}
-}
-
-export function median(values: number[]): number {
-	const sorted = [...values].sort((a, b) => a - b);
-	const middle = Math.floor(sorted.length / 2);
-	return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 export function table(rows: string[][]): string {

@@ -9,6 +9,8 @@
  * measured, not the emulator.
  * `importRecords`: a real import of the lookup records (`lookupRecords`), done before the measurement, for the cases
  * that look cases up after an import; `bulkFetches` then says what the Case API was asked.
+ * `cpuSeconds` and `casesOfType`: for cases that import for real (households and members), what the emulator spent
+ * meanwhile and what it holds afterwards.
  */
 import { fork, type ChildProcess } from 'child_process';
 import { randomUUID } from 'crypto';
@@ -23,6 +25,8 @@ type HostCommand =
 	| { type: 'uploadsReceived' }
 	| { type: 'importRecords' }
 	| { type: 'bulkFetches' }
+	| { type: 'cpuSeconds' }
+	| { type: 'casesOfType'; caseType: string; externalIds: string[] }
 	| { type: 'close' };
 type HostRequest = HostCommand & { id: number };
 
@@ -30,6 +34,11 @@ type HostRequest = HostCommand & { id: number };
 export interface UploadsReceived {
 	/** One entry per upload request: its Content-Length (bytes), or null when it was sent chunked. */
 	contentLengths: Array<number | null>;
+}
+
+export interface CasesOfType {
+	count: number;
+	withExternalIds: number;
 }
 
 export interface EmulatorProcess {
@@ -44,6 +53,10 @@ export interface EmulatorProcess {
 	importRecords(): Promise<Omit<CreatedUpload, 'rows'>>;
 	/** For each bulk fetch answered so far: how many case ids and external ids it asked for. */
 	bulkFetches(): Promise<Array<{ caseIds: number; externalIds: number }>>;
+	/** The emulator process's CPU time so far (user + system). */
+	cpuSeconds(): Promise<number>;
+	/** How many cases of the type the project holds, and how many of `externalIds` name one of them. */
+	casesOfType(caseType: string, externalIds?: string[]): Promise<CasesOfType>;
 	close(): Promise<void>;
 }
 
@@ -77,6 +90,9 @@ export async function startEmulatorProcess(): Promise<EmulatorProcess> {
 		uploadsReceived: async () => (await ask({ type: 'uploadsReceived' })) as UploadsReceived,
 		importRecords: async () => (await ask({ type: 'importRecords' })) as Omit<CreatedUpload, 'rows'>,
 		bulkFetches: async () => (await ask({ type: 'bulkFetches' })) as Array<{ caseIds: number; externalIds: number }>,
+		cpuSeconds: async () => (await ask({ type: 'cpuSeconds' })) as number,
+		casesOfType: async (caseType, externalIds = []) =>
+			(await ask({ type: 'casesOfType', caseType, externalIds })) as CasesOfType,
 		close: async () => {
 			const exited = new Promise((resolve) => child.once('exit', resolve));
 			child.send({ id: 0, type: 'close' });
@@ -119,6 +135,14 @@ async function host(): Promise<void> {
 					externalIds: externalIds.length,
 				})),
 			);
+		} else if (request.type === 'cpuSeconds') {
+			const { user, system } = process.cpuUsage();
+			reply(request.id, (user + system) / 1e6);
+		} else if (request.type === 'casesOfType') {
+			const ofType = emulator.cases.byType(emulator.domain, request.caseType);
+			const asked = new Set(request.externalIds);
+			const withExternalIds = new Set(ofType.map((found) => found.external_id).filter((id) => asked.has(id))).size;
+			reply(request.id, { count: ofType.length, withExternalIds } satisfies CasesOfType);
 		} else {
 			void emulator.close().then(() => process.exit(0));
 		}

@@ -5,9 +5,12 @@
  *   npm run bench                      all cases, 3 runs each
  *   npm run bench -- --runs 5          more runs (medians get steadier)
  *   npm run bench -- --only ours,sheetjs
+ *   npm run bench -- --only householdsChain,membersWithoutCheck --households 1000
+ *                                      households and members, smaller (default 10,000 households, 50,000 members)
  *
  * Figures: wall time and CPU time are medians over the runs; peak RSS above the baseline (the input
  * already in memory) is the highest seen over the runs. CPU time is the case's process only (not the emulator's).
+ * A case that measures stages of its own (stages.ts) gets a table of them too, the emulator's CPU time beside them.
  * Large input files are made once (`fixtures`). Running the children: `children.ts`.
  */
 import { mkdirSync, writeFileSync } from 'fs';
@@ -17,6 +20,8 @@ import * as path from 'path';
 import { cases } from './cases';
 import type { ChildResult } from './child';
 import { buildForChildren, makeFixtures, median, ROOT, runChild, table } from './children';
+import { householdCount, HOUSEHOLDS_VARIABLE } from './households';
+import { summarizeStages, type StageSummary } from './stages';
 
 const RESULTS_FILE = path.join(ROOT, 'bench', 'results', 'latest.json');
 
@@ -46,23 +51,30 @@ interface Summary {
 	baselineRssMb: number;
 	outputBytes: number;
 	peakSource: string;
+	stages?: StageSummary[];
 	all: ChildResult[];
 }
 
-function parseArgs(argv: string[]): { runs: number; only: string[] | null } {
+function parseArgs(argv: string[]): { runs: number; only: string[] | null; households: number | null } {
 	let runs = 3;
 	let only: string[] | null = null;
+	let households: number | null = null;
 	for (let i = 0; i < argv.length; i++) {
 		if (argv[i] === '--runs') runs = Number(argv[++i]);
 		else if (argv[i] === '--only') only = argv[++i].split(',');
+		else if (argv[i] === '--households') households = Number(argv[++i]);
 		else throw new Error(`Unknown argument ${argv[i]}`);
 	}
 	if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs needs a positive integer');
-	return { runs, only };
+	if (households !== null && (!Number.isInteger(households) || households < 1))
+		throw new Error('--households needs a positive integer');
+	return { runs, only, households };
 }
 
 async function main(): Promise<void> {
-	const { runs, only } = parseArgs(process.argv.slice(2));
+	const { runs, only, households } = parseArgs(process.argv.slice(2));
+	// The cases' processes read it (households.ts).
+	if (households !== null) process.env[HOUSEHOLDS_VARIABLE] = String(households);
 	const selected = cases.filter((c) => !only || only.includes(c.name));
 	if (selected.length === 0) throw new Error(`No case matches. Known: ${cases.map((c) => c.name).join(', ')}`);
 
@@ -92,6 +104,7 @@ async function main(): Promise<void> {
 			baselineRssMb: median(all.map((r) => r.baselineRssMb)),
 			outputBytes: all[0].outputBytes,
 			peakSource: all[0].peakSource,
+			...(all.some((r) => r.stages) ? { stages: summarizeStages(all.map((r) => r.stages ?? [])) } : {}),
 			all,
 		};
 	});
@@ -121,6 +134,8 @@ async function main(): Promise<void> {
 		console.log(
 			`\n${group} (${runs} run${runs === 1 ? '' : 's'} each, ${os.cpus().length} CPUs, Node ${process.version})\n${table(rows)}`,
 		);
+		const staged = summaries.filter((x) => x.group === group && x.stages);
+		if (staged.length > 0) console.log(`\nstages\n${table(stageRows(staged))}`);
 	}
 
 	const ours = byName.get('ours');
@@ -194,6 +209,14 @@ async function main(): Promise<void> {
 			});
 		}
 	}
+	const chain = byName.get('householdsChain')?.stages?.find((stage) => stage.name.startsWith('3.'));
+	const unchecked = byName.get('membersWithoutCheck')?.stages?.[0];
+	if (chain && unchecked) {
+		ratios.parentCheckAddsWallSeconds = chain.wallSeconds - unchecked.wallSeconds;
+		ratios.parentCheckAddsCpuSeconds = chain.cpuSeconds - unchecked.cpuSeconds;
+		ratios.parentCheckAddsPeakMb = chain.peakAboveBaselineMb - unchecked.peakAboveBaselineMb;
+		ratios.membersCheckedOverUncheckedWall = chain.wallSeconds / unchecked.wallSeconds;
+	}
 	if (Object.keys(ratios).length > 0) {
 		console.log(
 			`\nratios: ${Object.entries(ratios)
@@ -217,6 +240,7 @@ async function main(): Promise<void> {
 					platform: `${os.platform()} ${os.release()}`,
 				},
 				runs,
+				households: householdCount(),
 				cases: summaries,
 				ratios,
 				targets: verdicts,
@@ -226,6 +250,33 @@ async function main(): Promise<void> {
 		)}\n`,
 	);
 	console.log(`\nwritten to ${path.relative(ROOT, RESULTS_FILE)}`);
+}
+
+/** One row per stage of the cases that measured stages: medians, the highest peak, the emulator's CPU time. */
+function stageRows(staged: Summary[]): string[][] {
+	const rows = [
+		[
+			'case: stage',
+			'wall s (median)',
+			'CPU s (median)',
+			'emulator CPU s (median)',
+			'peak RSS above stage start, MB (max)',
+			'RSS at stage start, MB',
+		],
+	];
+	for (const s of staged) {
+		for (const stage of s.stages ?? []) {
+			rows.push([
+				`${s.name}: ${stage.name}`,
+				stage.wallSeconds.toFixed(2),
+				stage.cpuSeconds.toFixed(2),
+				stage.otherCpuSeconds === null ? '-' : stage.otherCpuSeconds.toFixed(2),
+				stage.peakAboveBaselineMb.toFixed(0),
+				stage.baselineRssMb.toFixed(0),
+			]);
+		}
+	}
+	return rows;
 }
 
 main().catch((error) => {

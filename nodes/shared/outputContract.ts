@@ -116,12 +116,12 @@ export interface NotSentRecordJson extends IDataObject {
 	notSent: true;
 	/** It has no sheet row: it was never written to a sheet. */
 	row: null;
-	/** The input item's JSON, as it was given. */
+	/** The input item's keys among the columns it would have had, values as given (as RecordResultJson's `record`). */
 	record: IDataObject;
 	/** The upload settings it would have gone with (as RecordResultJson's `upload`, without a status URL). */
 	upload: IDataObject;
 	/** Why it was left out (`parentNotFound`, naming its parent id). */
 	errors: CheckFinding[];
-	/** The checks' warnings about this record, or about the upload it would have gone in. */
+	/** Empty: a record left out is checked no further. (The key is there so every record item has it.) */
 	warnings: CheckFinding[];
 }

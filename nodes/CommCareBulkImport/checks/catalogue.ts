@@ -111,7 +111,7 @@ export const CHECKS: Readonly<Record<CheckCode, CheckEntry>> = {
 	},
 	blankParentType: {
 		severity: 'byRows',
-		why: 'a blank parent_type finds no parent: Invalid Parent ID',
+		why: 'a blank parent_type finds no parent by case id, and any type by external id',
 		section: '§6.7',
 	},
 	invalidRelationship: {

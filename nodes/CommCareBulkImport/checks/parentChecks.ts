@@ -82,7 +82,7 @@ function checkParentType(report: CheckReport, withParent: number[], texts: Paren
 		'blankParentType',
 		blank,
 		`${report.describeRows(blank, true)} ${blank.length === 1 ? 'names a parent but has' : 'name a parent but have'} a blank 'parent_type'`,
-		"CommCare looks for a parent of no case type, finds none, and reports such rows as 'Invalid Parent ID' (nothing from them is imported). Fill in the parents' case type.",
+		"With no case type, CommCare finds no parent by 'parent_id' ('Invalid Parent ID': nothing from the row is imported), and by 'parent_external_id' takes a case of any type that has the id, which may be the wrong one. Fill in the parents' case type.",
 		'parent_type',
 	);
 }

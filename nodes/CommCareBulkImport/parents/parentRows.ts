@@ -83,7 +83,7 @@ export function notFoundClause({ link, verdict }: ParentProblem): string {
 	const what = `${link.by === 'case_ids' ? 'case ID' : 'external ID'} '${link.id}'`;
 	switch (verdict.kind) {
 		case 'none':
-			return `no case has ${what} in CommCare`;
+			return `no case has ${what}`;
 		case 'otherType':
 			return `${what} is ${verdict.types.map((type) => `a '${type}' case`).join(' or ')}, not a '${link.parentType}' case`;
 		case 'several':

@@ -24,7 +24,7 @@ import { planItemsUpload, type ItemsPlan, type ItemsUpload } from './itemsPlan';
 export interface ItemsParentCheck {
 	/** The plan to send: without the records left out. */
 	plan: ItemsPlan;
-	/** Findings to add to an upload's (by upload number) or to every upload's. */
+	/** Findings to add to an upload's errors, and to every upload's warnings. */
 	errorsOf: (upload: ItemsUpload) => CheckFinding[];
 	warnings: CheckFinding[];
 	/** The output items of the records left out. */

@@ -23,7 +23,7 @@ import { CellValueError } from '../spreadsheet/values';
 import { dryRunRecordResults, dryRunResultJson, recordResults } from '../results';
 import { type SpreadsheetFile } from '../upload';
 import { checkItemsUpload, mergeFindings, uncheckedItemsUpload } from './itemsChecks';
-import { checkItemsParents, type ItemsParentCheck } from './itemsParents';
+import { checkItemsParents } from './itemsParents';
 import {
 	describeUploadItems,
 	planItemsUpload,
@@ -70,24 +70,32 @@ export class ItemsSource implements UploadSource {
 		}
 
 		let plan = planItemsUpload(this.items, groups, itemsOptions);
-		let parents: ItemsParentCheck | undefined;
-		if (runOptions.checkParents) {
-			parents = await checkItemsParents(this.ctx, await credentials(0), this.items, groups, plan, {
+		const check = (upload: ItemsUpload) =>
+			runOptions.checks ? checkItemsUpload(plan, upload) : uncheckedItemsUpload(upload);
+		let findings = plan.uploads.map(check);
+		let notSent: INodeExecutionData[] = [];
+		const stopped = plan.refusals.length > 0 || findings.some((found) => found.errors.length > 0);
+		// Parents are looked up only for uploads that could go: what already stops them is said first.
+		if (runOptions.checkParents && !stopped) {
+			const parents = await checkItemsParents(this.ctx, await credentials(0), this.items, groups, plan, {
 				run: runOptions,
 				items: itemsOptions,
 				perRecord: this.perRecord,
 				retry: services.retryPolicy,
 			});
-			plan = parents.plan;
+			if (parents.plan !== plan) {
+				// Records were left out: the rows that go are numbered and checked again.
+				plan = parents.plan;
+				findings = plan.uploads.map(check);
+			}
+			notSent = parents.notSent;
+			findings = plan.uploads.map((upload, index) => ({
+				...findings[index],
+				errors: [...findings[index].errors, ...parents.errorsOf(upload)],
+				warnings: [...findings[index].warnings, ...parents.warnings],
+			}));
 		}
 		this.itemsPlan = plan;
-		const notSent = parents?.notSent ?? [];
-		const findings = plan.uploads.map((upload) => {
-			const own = runOptions.checks ? checkItemsUpload(plan, upload) : uncheckedItemsUpload(upload);
-			if (!parents) return own;
-			const errors = [...own.errors, ...parents.errorsOf(upload)];
-			return { ...own, errors, warnings: [...own.warnings, ...parents.warnings] };
-		});
 		const uploads = plan.uploads.map((upload, index) => this.toPlannedUpload(upload, runOptions, findings[index]));
 		if (runOptions.dryRun) return { uploads, failures: [], notSent };
 

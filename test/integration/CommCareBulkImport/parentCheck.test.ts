@@ -90,7 +90,7 @@ describe('one output item per record', () => {
 				code: 'parentNotFound',
 				column: 'parent_external_id',
 				items: [1],
-				message: "Parent not found for item 2: no case has external ID 'HH-9' in CommCare",
+				message: "Parent not found for item 2: no case has external ID 'HH-9'",
 			}),
 		]);
 		expect(json.errors[0].description).toMatch(/'Invalid Parent ID'.*Import the parents first/);
@@ -153,6 +153,16 @@ describe('one output item per record', () => {
 		const items = await importMembers(rows);
 		expect(items.map((item) => item.json.notSent)).toEqual([undefined, undefined]);
 		expect(emulator.bulkFetches).toEqual([]);
+	});
+});
+
+describe('what already stops the upload is said first', () => {
+	test('members without a parent_type column: stopped with the fix named, no parent looked up', async () => {
+		seedHouseholds();
+		const untyped = MEMBERS.map(({ parent_type: _type, ...member }) => member);
+		await expect(importMembers(untyped)).rejects.toThrow(/No 'parent_type' column/);
+		expect(emulator.bulkFetches).toEqual([]);
+		expect(uploadedRows()).toBe(0);
 	});
 });
 

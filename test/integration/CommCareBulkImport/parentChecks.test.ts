@@ -143,9 +143,11 @@ describe('row-level checks: a warning for some rows, which CommCare then reports
 		const warning = only(warnings, 'blankParentType');
 		expect(warning).toMatchObject({ column: 'parent_type', rows: [3, 4], items: [1, 2] });
 		expect(warning.message).toBe("Sheet rows 3 and 4 (items 2 and 3) name a parent but have a blank 'parent_type'");
-		expect(invalidParentRows).toEqual(warning.rows);
+		// By external id, a blank type filters nothing: CommCare takes the one case of any type that has the id (here
+		// the right one; with a same-id case of another type, the wrong one or none).
+		expect(invalidParentRows).toEqual([]);
 		expect(otherErrors).toEqual([]);
-		expect(parentsOfPatients()).toEqual({ Asha: 'House 1' });
+		expect(parentsOfPatients()).toEqual({ Asha: 'House 1', Baraka: 'House 1', Chidi: 'House 2' });
 
 		const error = await refusal({ items: items.slice(1) });
 		expect(error.message).toBe(
@@ -231,10 +233,17 @@ describe('a file with every kind of parent row', () => {
 		expect(only(warnings, 'parentIdAndExternalId').message).toBe(
 			"Sheet row 7 has both 'parent_id' and 'parent_external_id'",
 		);
-		expect(invalidParentRows).toEqual([3, 4, 5]);
+		expect(invalidParentRows).toEqual([4, 5]);
 		expect(otherErrors).toEqual([]);
-		// Eli is created without a parent; Fatma's parent is the case her parent_id names, not her parent_external_id's.
-		expect(parentsOfPatients()).toEqual({ Asha: 'House 1', Eli: null, Fatma: 'House 2', Gabe: 'House 2' });
+		// Eli is created without a parent; Fatma's parent is the case her parent_id names, not her parent_external_id's;
+		// Baraka's blank parent_type takes the one case of any type with external id h1.
+		expect(parentsOfPatients()).toEqual({
+			Asha: 'House 1',
+			Baraka: 'House 1',
+			Eli: null,
+			Fatma: 'House 2',
+			Gabe: 'House 2',
+		});
 		const gabe = emulator.cases.byType('demo', 'patient').find((c) => c.name === 'Gabe') as Case;
 		expect(gabe.indices).toEqual({ host: { case_id: h2, case_type: 'household', relationship: 'extension' } });
 	});

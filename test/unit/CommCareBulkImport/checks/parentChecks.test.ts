@@ -151,7 +151,7 @@ describe('blankParentType', () => {
 			severity: 'warning',
 			message: "Sheet rows 3 and 4 name a parent but have a blank 'parent_type'",
 			description:
-				"CommCare looks for a parent of no case type, finds none, and reports such rows as 'Invalid Parent ID' (nothing from them is imported). Fill in the parents' case type.",
+				"With no case type, CommCare finds no parent by 'parent_id' ('Invalid Parent ID': nothing from the row is imported), and by 'parent_external_id' takes a case of any type that has the id, which may be the wrong one. Fill in the parents' case type.",
 			column: 'parent_type',
 			rows: [3, 4],
 		});
