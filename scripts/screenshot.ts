@@ -1,11 +1,12 @@
 /**
- * Retakes docs/images/workflow.png, the README's picture of the workflow in the real n8n editor.
+ * Retakes docs/images/workflow.png (or, with --example=households, docs/images/households.png), the README's pictures
+ * of a demo workflow in the real n8n editor.
  *
  * Runs the demo in editor mode (scripts/demo.ts --ui), logs in through n8n's sign-in form with headless Chromium,
  * opens the demo workflow, executes it in the editor (so every connection shows its item count), and saves a
  * screenshot. Needs Debian's chromium (`apt-get install chromium`); not part of CI.
  *
- *   npx ts-node --transpile-only scripts/screenshot.ts [--n8n=2.40.7] [--out=docs/images/workflow.png]
+ *   npx ts-node --transpile-only scripts/screenshot.ts [--n8n=2.40.7] [--example=households] [--out=docs/images/…png]
  */
 import { spawn } from 'child_process';
 import { promises as fs } from 'fs';
@@ -13,6 +14,7 @@ import * as path from 'path';
 
 import { executeInEditor, launchBrowser, signIn, workflowIdByName, type EditorAccess } from '../test/harness/browser';
 import { REPO_ROOT } from '../test/harness/n8n/pack';
+import { HOUSEHOLDS_DEMO_WORKFLOW_NAME } from './demo/households';
 import { DEMO_WORKFLOW_NAME } from './demo/run';
 
 const PORT = 5690;
@@ -21,10 +23,13 @@ const READY_TIMEOUT_MS = 20 * 60_000;
 async function main(): Promise<void> {
 	const args = process.argv.slice(2);
 	const version = args.find((arg) => arg.startsWith('--n8n='))?.slice('--n8n='.length) ?? '2.40.7';
+	const households = args.includes('--example=households');
 	const out = path.resolve(
 		REPO_ROOT,
-		args.find((arg) => arg.startsWith('--out='))?.slice('--out='.length) ?? 'docs/images/workflow.png',
+		args.find((arg) => arg.startsWith('--out='))?.slice('--out='.length) ??
+			(households ? 'docs/images/households.png' : 'docs/images/workflow.png'),
 	);
+	const workflowName = households ? HOUSEHOLDS_DEMO_WORKFLOW_NAME : DEMO_WORKFLOW_NAME;
 	const demo = spawn(
 		process.execPath,
 		[
@@ -34,13 +39,14 @@ async function main(): Promise<void> {
 			'--ui',
 			`--port=${PORT}`,
 			`--n8n=${version}`,
+			...(households ? ['--example=households'] : []),
 		],
 		{ cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
 	);
 	const demoExited = new Promise<void>((resolve) => demo.on('exit', () => resolve()));
 	try {
 		const access = await waitForEditor(demo);
-		await takeScreenshot(access, out);
+		await takeScreenshot(access, out, workflowName);
 		console.log(`saved ${path.relative(REPO_ROOT, out)}`);
 	} finally {
 		// The demo stops n8n and the emulator on SIGINT, like a person pressing Ctrl+C.
@@ -71,12 +77,12 @@ function waitForEditor(demo: ReturnType<typeof spawn>): Promise<EditorAccess> {
 	});
 }
 
-async function takeScreenshot(access: EditorAccess, out: string): Promise<void> {
+async function takeScreenshot(access: EditorAccess, out: string, workflowName: string): Promise<void> {
 	const browser = await launchBrowser();
 	try {
 		const { page } = browser;
 		await signIn(page, access);
-		const workflowId = await workflowIdByName(page, access.url, DEMO_WORKFLOW_NAME);
+		const workflowId = await workflowIdByName(page, access.url, workflowName);
 		await page.goto(`${access.url}/workflow/${workflowId}`);
 		await page.locator('[data-test-id="canvas-node"]').first().waitFor({ timeout: 60_000 });
 		await executeInEditor(page);

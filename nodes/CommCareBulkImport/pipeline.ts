@@ -129,7 +129,10 @@ class PipelineRun {
 			else toSend.push(step.upload);
 		}
 		if (toSend.length > 0) await withTemporaryFolder(async (folder) => await this.send(toSend, folder));
-		return [...this.outputs].sort((a, b) => a.slot - b.slot).map((output) => output.item);
+		// In input order: by slot, then (records of one slot, a record left out among them) by the item they stand for.
+		return [...this.outputs]
+			.sort((a, b) => a.slot - b.slot || firstItem(a.item) - firstItem(b.item))
+			.map((output) => output.item);
 	}
 
 	/** Steps 4 and 5: every file ready first (a failure sends nothing), then the uploads in order. */
@@ -207,4 +210,10 @@ function checksFailure(upload: PlannedUpload): Failure {
 	const { errors, warnings } = upload.findings;
 	const error = new ChecksFailedError(upload.subject, errors, warnings);
 	return { error, itemIndexes: upload.itemIndexes, slot: upload.slot, context: upload.errorContext };
+}
+
+/** The first input item an output item stands for (its `pairedItem`). */
+function firstItem(item: INodeExecutionData): number {
+	const paired = Array.isArray(item.pairedItem) ? item.pairedItem[0] : item.pairedItem;
+	return typeof paired === 'number' ? paired : (paired?.item ?? 0);
 }

@@ -79,6 +79,8 @@ describe('one output item per record', () => {
 		const households = seedHouseholds();
 		const items = await importMembers(MEMBERS);
 
+		// In input order, the record left out among the others.
+		expect(items.map((item) => item.pairedItem)).toEqual([0, 1, 2, 3].map((item) => ({ item })));
 		const notSent = items.filter((item) => item.json.notSent === true);
 		expect(notSent).toHaveLength(1);
 		const json = notSent[0].json as NotSentRecordJson;
