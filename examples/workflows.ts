@@ -369,3 +369,33 @@ export function householdsExampleWithRecords(
 	}
 	return workflow;
 }
+
+/** A household a member row names (the example's sheet carries it on each of its members' rows). */
+export interface HouseholdColumns {
+	household_id: string;
+	household_name: string;
+	village: string;
+}
+
+/** One row of the households example's sheet, as Google Sheets gives it (row_number included), results empty. */
+export function householdsSheetRow(
+	row_number: number,
+	member_id: string,
+	name: string,
+	age: number,
+	household: HouseholdColumns,
+) {
+	return {
+		row_number,
+		member_id,
+		name,
+		age,
+		...household,
+		household_status: '',
+		household_error: '',
+		household_case_id: '',
+		import_status: '',
+		import_error: '',
+		case_id: '',
+	};
+}

@@ -8,27 +8,13 @@ import type { IDataObject } from 'n8n-workflow';
 
 import type { N8nInstance } from '../../test/harness/n8n/instance';
 import type { Emulator } from '../../emulator';
-import { HOUSEHOLDS_EXAMPLE, householdsExampleWithRecords } from '../../examples/workflows';
+import { HOUSEHOLDS_EXAMPLE, householdsExampleWithRecords, householdsSheetRow } from '../../examples/workflows';
 import { printTable } from './run';
 
 export const HOUSEHOLDS_DEMO_WORKFLOW_NAME = 'CommCare demo: households and their members';
 
 /** One sheet row per member, as Google Sheets gives them (row_number included), result columns empty. */
-export interface MemberRecord {
-	row_number: number;
-	member_id: string;
-	name: string;
-	age: number;
-	household_id: string;
-	household_name: string;
-	village: string;
-	household_status: string;
-	household_error: string;
-	household_case_id: string;
-	import_status: string;
-	import_error: string;
-	case_id: string;
-}
+export type MemberRecord = ReturnType<typeof householdsSheetRow>;
 
 const HOUSEHOLDS = {
 	'HH-101': { household_name: 'Yusuf household', village: 'Kibera' },
@@ -46,20 +32,7 @@ const member = (
 	name: string,
 	age: number,
 	household_id: keyof typeof HOUSEHOLDS,
-): MemberRecord => ({
-	row_number,
-	member_id,
-	name,
-	age,
-	household_id,
-	...HOUSEHOLDS[household_id],
-	household_status: '',
-	household_error: '',
-	household_case_id: '',
-	import_status: '',
-	import_error: '',
-	case_id: '',
-});
+): MemberRecord => householdsSheetRow(row_number, member_id, name, age, { household_id, ...HOUSEHOLDS[household_id] });
 
 export const SAMPLE_MEMBERS: MemberRecord[] = [
 	member(2, 'HM-1001', 'Amina Yusuf', 34, 'HH-101'),

@@ -26,6 +26,7 @@ import {
 	findNode,
 	HOUSEHOLDS_EXAMPLE,
 	householdsExampleWithRecords,
+	householdsSheetRow,
 	loadExample,
 	localizeOutsideServices,
 	LONG_QUEUE_EXAMPLE,
@@ -227,37 +228,17 @@ const SHEET_ROWS = [
 	},
 ];
 
-/** A Google Sheet of household members, one row per member (row_number added by Google Sheets), results empty. */
-const memberRow = (
-	row_number: number,
-	member_id: string,
-	name: string,
-	age: number,
-	household: { household_id: string; household_name: string; village: string },
-) => ({
-	row_number,
-	member_id,
-	name,
-	age,
-	...household,
-	household_status: '',
-	household_error: '',
-	household_case_id: '',
-	import_status: '',
-	import_error: '',
-	case_id: '',
-});
 const YUSUF = { household_id: 'HH-01', household_name: 'Yusuf household', village: 'Kibera' };
 // A name over CommCare's 255 characters: CommCare refuses that household's row ('Name Too Long'), so its members
 // name a household CommCare never gets.
 const OTIENO = { household_id: 'HH-02', household_name: 'Otieno household of Mathare '.repeat(10), village: 'Mathare' };
 const CHEBET = { household_id: 'HH-03', household_name: 'Chebet household', village: 'Kawangware' };
 const MEMBER_ROWS = [
-	memberRow(2, 'HM-001', 'Amina Yusuf', 34, YUSUF),
-	memberRow(3, 'HM-002', 'Omar Yusuf', 8, YUSUF),
-	memberRow(4, 'HM-003', 'Joseph Otieno', 51, OTIENO),
-	memberRow(5, 'HM-004', 'Grace Otieno', 45, OTIENO),
-	memberRow(6, 'HM-005', 'Ruth Chebet', 27, CHEBET),
+	householdsSheetRow(2, 'HM-001', 'Amina Yusuf', 34, YUSUF),
+	householdsSheetRow(3, 'HM-002', 'Omar Yusuf', 8, YUSUF),
+	householdsSheetRow(4, 'HM-003', 'Joseph Otieno', 51, OTIENO),
+	householdsSheetRow(5, 'HM-004', 'Grace Otieno', 45, OTIENO),
+	householdsSheetRow(6, 'HM-005', 'Ruth Chebet', 27, CHEBET),
 ];
 
 /**

@@ -15,11 +15,13 @@ import { runNode } from './n8nContext';
 /**
  * Bulk Import's output items for these records. `options` are its Options; `outputPerRecord: true` among them means
  * One Item per Record, which version 1.3 reads from the top-level Output (the default here is One Item per Upload).
+ * `parameters` replace the node's others (`caseType: byName('household')`).
  */
 export async function bulkImportItems(
 	emulator: Emulator,
 	records: IDataObject[],
 	{ outputPerRecord, ...options }: IDataObject = {},
+	parameters: IDataObject = {},
 ): Promise<INodeExecutionData[]> {
 	const { outputs } = await runNode({
 		node: new CommCareBulkImport(),
@@ -31,6 +33,7 @@ export async function bulkImportItems(
 			source: 'items',
 			output: outputPerRecord === true ? 'perRecord' : 'perUpload',
 			options,
+			...parameters,
 		},
 	});
 	return outputs[0];

@@ -6,13 +6,13 @@
  */
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBulkImport.node';
 import { CommCareImportStatus } from '../../../nodes/CommCareImportStatus/CommCareImportStatus.node';
 import type { CheckFinding, NotSentRecordJson, RecordOutcomeJson } from '../../../nodes/shared/outputContract';
 import type { Emulator } from '../../../emulator';
 import { byName } from '../../../examples/workflows';
 import { emulatorCredential, useEmulator } from '../../support/emulator';
 import { runNode } from '../../support/n8nContext';
+import { bulkImportItems } from '../../support/nodeRuns';
 
 let emulator: Emulator;
 useEmulator((started) => (emulator = started), { timeline: { queuedPolls: 0, runningPolls: 1 } });
@@ -21,19 +21,7 @@ const OUTPUTS = ['success', 'warning', 'error', 'notFinished'];
 
 /** Bulk Import's per-record items for these records, imported as `caseType`, matched by external id. */
 async function importRecords(caseType: string, records: IDataObject[]): Promise<INodeExecutionData[]> {
-	const { outputs } = await runNode({
-		node: new CommCareBulkImport(),
-		credentials: emulatorCredential(emulator),
-		items: records.map((json) => ({ json })),
-		parameters: {
-			projectSpace: byName(emulator.domain),
-			caseType: byName(caseType),
-			source: 'items',
-			output: 'perRecord',
-			options: {},
-		},
-	});
-	return outputs[0];
+	return await bulkImportItems(emulator, records, { outputPerRecord: true }, { caseType: byName(caseType) });
 }
 
 /** Import Status's outcomes (Simplify off unless `simplify`), each with the output it came out on. */
