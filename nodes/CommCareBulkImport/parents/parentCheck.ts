@@ -38,8 +38,9 @@ export async function checkParentsExist(
 	const deadline = Date.now() + PARENT_CHECK_WAIT_SECONDS * 1000;
 	const verdicts = new Map<string, ParentVerdict>();
 	const bySpace = new Map<string, ParentLink[]>();
-	for (const group of links)
-		bySpace.set(group.projectSpace, [...(bySpace.get(group.projectSpace) ?? []), ...group.links]);
+	for (const group of links) {
+		bySpace.set(group.projectSpace, (bySpace.get(group.projectSpace) ?? []).concat(group.links));
+	}
 	try {
 		for (const [projectSpace, spaceLinks] of bySpace) {
 			if (spaceLinks.length === 0) continue;

@@ -7,13 +7,12 @@
  * - A parent an earlier row of the same upload creates (same case type, its external id) is not looked up: CommCare
  *   creates it before it reads the row.
  */
-import { isBlankText } from '../../shared/cellText';
+import { isBlankText, searchIdOfText } from '../../shared/cellText';
 import type { CheckFinding } from '../../shared/outputContract';
 import { capitalised, itemList, sheetRowList } from '../../shared/wording';
+import { PARENT_ID_COLUMNS } from '../checks/parentChecks';
 import type { ImportSettings } from '../parameters';
 import { parentKey, type ParentRef, type ParentVerdict } from './parentLookup';
-
-export const PARENT_COLUMNS = ['parent_id', 'parent_external_id', 'parent_type'] as const;
 
 /** The texts of a sheet's columns per data row (index 0 = sheet row 2), as CommCare stores them; absent = no column. */
 export type ColumnTexts = Partial<Record<string, Array<string | null>>>;
@@ -24,16 +23,26 @@ export interface ParentLink extends ParentRef {
 	column: 'parent_id' | 'parent_external_id';
 }
 
+/** The columns `parentLinks` reads: the parent ids and type, and what tells the external id a row's new case gets. */
+export function linkColumns(settings: ImportSettings): string[] {
+	return [...new Set([...PARENT_ID_COLUMNS, 'parent_type', settings.searchColumn, 'external_id'])];
+}
+
 /**
- * The parents the rows name. `externalIds` per row: the external id a row's new case would carry (the search id when
- * matching by external id, else the `external_id` column), to see parents made by earlier rows.
+ * The parents the rows name, from the texts of the sheet's `linkColumns` (those it has). `searchIds`, when the reader
+ * gave them (a number cell's id is not its text's), are the search column's ids per row.
  */
 export function parentLinks(
 	settings: ImportSettings,
 	texts: ColumnTexts,
 	dataRowCount: number,
-	externalIds: Array<string | null> = [],
+	searchIds?: string[] | null,
 ): ParentLink[] {
+	// The external id a row's new case carries: its search id when matching by external id, else its external_id cell.
+	const externalIds =
+		settings.searchField === 'external_id'
+			? (searchIds ?? texts[settings.searchColumn]?.map(searchIdOfText) ?? [])
+			: (texts.external_id ?? []);
 	const links: ParentLink[] = [];
 	const madeHere = new Set<string>();
 	for (let index = 0; index < dataRowCount; index += 1) {

@@ -9,7 +9,6 @@
  */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import { searchIdOfText } from '../../shared/cellText';
 import { InvalidInputError } from '../../shared/invalidInputError';
 import type { CheckFinding } from '../../shared/outputContract';
 import type { CommCareCredentials } from '../../shared/transport/credentials';
@@ -19,7 +18,7 @@ import { DEFAULTS } from '../description';
 import type { ImportSettings, RunOptions } from '../parameters';
 import { checkParentsExist } from '../parents/parentCheck';
 import {
-	PARENT_COLUMNS,
+	linkColumns,
 	parentLinks,
 	parentProblems,
 	uploadFinding,
@@ -249,17 +248,10 @@ function unreadable(finding: CheckFinding): boolean {
 	return finding.code === 'unreadableFile';
 }
 
-/** The parents the file's rows name, from the texts the inspection read of its parent and ID columns. */
+/** The parents the file's rows name, from the texts the inspection read of its columns. */
 function fileParentLinks(settings: ImportSettings, inspection: SheetInspection): ParentLink[] {
 	const present = new Set(inspection.headers.filter((header): header is string => header !== null));
 	const texts: ColumnTexts = {};
-	for (const column of PARENT_COLUMNS) if (present.has(column)) texts[column] = inspection.values[column];
-	const searchIds = inspection.searchIds ?? inspection.values[settings.searchColumn]?.map(searchIdOfText);
-	const externalIds =
-		settings.searchField === 'external_id'
-			? (searchIds ?? []).map((id) => id || null)
-			: present.has('external_id')
-				? (inspection.values.external_id ?? [])
-				: [];
-	return parentLinks(settings, texts, inspection.dataRowCount, externalIds);
+	for (const column of linkColumns(settings)) if (present.has(column)) texts[column] = inspection.values[column];
+	return parentLinks(settings, texts, inspection.dataRowCount, inspection.searchIds);
 }

@@ -10,13 +10,21 @@
  */
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import { idCellText, searchIdOfValue, serverText } from '../../shared/cellText';
+import { idCellText, serverText } from '../../shared/cellText';
 import type { CheckFinding } from '../../shared/outputContract';
 import type { CommCareCredentials } from '../../shared/transport/credentials';
 import type { RetryPolicy } from '../../shared/transport/retryPolicy';
 import type { ItemsOptions, RunOptions, SettingsGroup } from '../parameters';
 import { checkParentsExist } from '../parents/parentCheck';
-import { parentLinks, parentProblems, recordFinding, uploadFinding, type ParentLink } from '../parents/parentRows';
+import {
+	linkColumns,
+	parentLinks,
+	parentProblems,
+	recordFinding,
+	uploadFinding,
+	type ColumnTexts,
+	type ParentLink,
+} from '../parents/parentRows';
 import { notSentRecordResult } from '../results';
 import { ownValue } from '../spreadsheet/values';
 import { planItemsUpload, type ItemsPlan, type ItemsUpload } from './itemsPlan';
@@ -95,19 +103,11 @@ export async function checkItemsParents(
 /** The parents an upload's rows name, from the cells it would write (its columns only). */
 function uploadParentLinks(upload: ItemsUpload): ParentLink[] {
 	const { settings, columns, items } = upload;
-	const has = new Set(columns);
-	const texts: Record<string, Array<string | null>> = {};
-	for (const column of ['parent_id', 'parent_external_id'] as const) {
-		if (has.has(column)) texts[column] = items.map((item) => idCellText(ownValue(item, column)));
+	const texts: ColumnTexts = {};
+	for (const column of linkColumns(settings).filter((name) => columns.includes(name))) {
+		// ID columns are written as text; parent_type as any other value.
+		const textOf = column === 'parent_type' ? serverText : idCellText;
+		texts[column] = items.map((item) => textOf(ownValue(item, column)));
 	}
-	if (has.has('parent_type')) texts.parent_type = items.map((item) => serverText(ownValue(item, 'parent_type')));
-	if (!texts.parent_id && !texts.parent_external_id) return [];
-	// The external id each row's new case would carry: parents made by earlier rows of the upload are not looked up.
-	const externalIds =
-		settings.searchField === 'external_id'
-			? items.map((item) => searchIdOfValue(ownValue(item, settings.searchColumn)) || null)
-			: has.has('external_id')
-				? items.map((item) => idCellText(ownValue(item, 'external_id')))
-				: [];
-	return parentLinks(settings, texts, items.length, externalIds);
+	return parentLinks(settings, texts, items.length);
 }
