@@ -8,7 +8,7 @@
  * makes it once (see `fixtures`), in a process of its own, before any case runs. A case may time stages of its work on
  * their own (`measureStage`, stages.ts): the households-and-members chain (householdCases.ts) times each node.
  */
-import { validateProjectSpace } from '../nodes/CommCareBulkImport/projectSpace';
+import { validateProjectSpace } from '../nodes/shared/projectSpace';
 import axios from 'axios';
 import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'fs';
 import * as os from 'os';

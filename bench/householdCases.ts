@@ -13,7 +13,7 @@
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { CommCareBulkImport } from '../nodes/CommCareBulkImport/CommCareBulkImport.node';
-import { validateProjectSpace } from '../nodes/CommCareBulkImport/projectSpace';
+import { validateProjectSpace } from '../nodes/shared/projectSpace';
 import { CommCareImportStatus } from '../nodes/CommCareImportStatus/CommCareImportStatus.node';
 import { emulatorCredential } from '../test/support/emulator';
 import { runNode } from '../test/support/n8nContext';

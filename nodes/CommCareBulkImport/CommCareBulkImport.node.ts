@@ -13,7 +13,7 @@ import { withRedactedErrors } from '../shared/withRedaction';
 import { bulkImportProperties } from './description';
 import { executeBulkImport } from './execute';
 import { searchCaseTypes } from './listSearch/caseTypes';
-import { searchProjectSpaces } from './listSearch/projectSpaces';
+import { searchProjectSpaces } from '../shared/listSearch/projectSpaces';
 import { DEFAULT_VERSION, VERSIONS } from './versions';
 
 /** The value of Project Space or Case Type: a plain string (version 1) or a resource locator's value (1.1 on). */

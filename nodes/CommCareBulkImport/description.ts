@@ -3,7 +3,7 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import { parameterDefault } from '../shared/parameterDefaults';
 import { optionsCollection } from './optionsCollection';
-import { PROJECT_SPACE_PATTERN } from './projectSpace';
+import { PROJECT_SPACE_PATTERN } from '../shared/projectSpace';
 import type { SearchField } from '../shared/outputContract';
 import { RECORD_OUTPUT, RESOURCE_LOCATORS, SAFE_DEFAULTS, versionsBefore } from './versions';
 

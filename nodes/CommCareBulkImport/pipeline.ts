@@ -15,7 +15,7 @@ import { getCommCareCredentials, type CommCareCredentials } from '../shared/tran
 import type { RetryPolicy } from '../shared/transport/retryPolicy';
 import { ChecksFailedError, errorItem, nodeErrorFor, pairedItems, type AcceptedUpload } from './failures';
 import type { ImportSettings, RunOptions } from './parameters';
-import { withTemporaryFolder } from './temporaryFolder';
+import { withTemporaryFolder } from '../shared/temporaryFolder';
 import { uploadResultJson } from './results';
 import { uploadSpreadsheet, type SpreadsheetFile } from './upload';
 

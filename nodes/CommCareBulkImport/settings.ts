@@ -10,7 +10,7 @@ import { DEFAULTS, defaultsAt, type VersionedDefaults } from './description';
 import { RECORD_OUTPUT, SAFE_DEFAULTS } from './versions';
 import { itemList } from '../shared/wording';
 import { MAX_TIMER_MS } from '../shared/sleep';
-import { validateProjectSpace } from './projectSpace';
+import { validateProjectSpace } from '../shared/projectSpace';
 import type { ImportSettings, ItemsOptions, MissingFieldsMode, RunOptions, SettingsGroup } from './parameters';
 import type { SearchField } from '../shared/outputContract';
 

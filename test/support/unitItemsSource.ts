@@ -5,7 +5,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import type { ImportSettings } from '../../nodes/CommCareBulkImport/parameters';
-import { validateProjectSpace } from '../../nodes/CommCareBulkImport/projectSpace';
+import { validateProjectSpace } from '../../nodes/shared/projectSpace';
 import type { ItemsPlanOptions } from '../../nodes/CommCareBulkImport/sources/itemsPlan';
 import type { CheckCode, CheckFinding } from '../../nodes/shared/outputContract';
 

@@ -10,8 +10,8 @@ import { InvalidInputError } from '../../shared/invalidInputError';
 import { caseApiBase } from '../../shared/transport/addresses';
 import { getCommCareCredentials, type CommCareCredentials } from '../../shared/transport/credentials';
 import type { CommCareResponse } from '../../shared/transport/response';
-import { validateProjectSpace } from '../projectSpace';
-import { allPages, answered, filtered, getForList, listError, tastypiePage } from './listRequest';
+import { validateProjectSpace } from '../../shared/projectSpace';
+import { allPages, answered, filtered, getForList, listError, tastypiePage } from '../../shared/listSearch/listRequest';
 
 interface Application {
 	modules?: Array<{ case_type?: unknown }>;

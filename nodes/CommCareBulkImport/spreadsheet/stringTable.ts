@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync, writeSync } from 'fs';
-import { ScratchFolder } from '../temporaryFolder';
+import { ScratchFolder } from '../../shared/temporaryFolder';
 import { isBlankMarker } from '../../shared/cellText';
 
 /** Shared strings kept in memory up to this many bytes (UTF-8); the rest go to a temporary file. */

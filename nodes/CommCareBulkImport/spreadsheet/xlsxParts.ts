@@ -1,5 +1,5 @@
 /** The parts of an `.xlsx` that reading its first sheet needs: workbook, relationships, styles, shared strings. */
-import { ScratchFolder } from '../temporaryFolder';
+import { ScratchFolder } from '../../shared/temporaryFolder';
 import { XLSX_READ_LIMITS, megabytes } from './inflateBudget';
 import { SpreadsheetReadError } from './inspection';
 import { SharedStringTable } from './stringTable';

@@ -14,7 +14,7 @@
 import { createReadStream, createWriteStream } from 'fs';
 import { Readable } from 'stream';
 import { pipeline } from 'stream/promises';
-import { ScratchFolder } from '../temporaryFolder';
+import { ScratchFolder } from '../../shared/temporaryFolder';
 import { type ZipParser, createZipParser } from './exceljsInternals';
 import { InflateBudget, drain } from './inflateBudget';
 import { type SheetInspection, SpreadsheetReadError, StopReading } from './inspection';

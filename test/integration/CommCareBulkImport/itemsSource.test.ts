@@ -11,7 +11,7 @@ import ExcelJS from 'exceljs';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { CommCareBulkImport } from '../../../nodes/CommCareBulkImport/CommCareBulkImport.node';
-import { temporaryFolderPrefix } from '../../../nodes/CommCareBulkImport/temporaryFolder';
+import { temporaryFolderPrefix } from '../../../nodes/shared/temporaryFolder';
 import type {
 	DryRunRecordJson,
 	DryRunResultJson,

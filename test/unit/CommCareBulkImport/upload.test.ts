@@ -2,7 +2,7 @@
 import http from 'http';
 import { Readable } from 'stream';
 
-import { validateProjectSpace } from '../../../nodes/CommCareBulkImport/projectSpace';
+import { validateProjectSpace } from '../../../nodes/shared/projectSpace';
 import { uploadFileName } from '../../../nodes/CommCareBulkImport/spreadsheet/formats';
 import { uploadSpreadsheet } from '../../../nodes/CommCareBulkImport/upload';
 import { fastRetry, json, setup, startServer } from '../../support/unitLoopbackCommCare';

@@ -8,7 +8,7 @@ import ExcelJS from 'exceljs';
 import { type CheckInput } from '../../../../nodes/CommCareBulkImport/checks/report';
 import { checkedColumns, checkedValueColumns, runChecks } from '../../../../nodes/CommCareBulkImport/checks/runChecks';
 import type { ImportSettings } from '../../../../nodes/CommCareBulkImport/parameters';
-import { validateProjectSpace } from '../../../../nodes/CommCareBulkImport/projectSpace';
+import { validateProjectSpace } from '../../../../nodes/shared/projectSpace';
 import { inspectItems, inspectSpreadsheet } from '../../../../nodes/CommCareBulkImport/spreadsheet/inspect';
 import type { CheckFinding } from '../../../../nodes/shared/outputContract';
 

@@ -6,7 +6,7 @@
 import { type CheckInput } from '../../../../nodes/CommCareBulkImport/checks/report';
 import { checkedValueColumns, runChecks } from '../../../../nodes/CommCareBulkImport/checks/runChecks';
 import type { ImportSettings } from '../../../../nodes/CommCareBulkImport/parameters';
-import { validateProjectSpace } from '../../../../nodes/CommCareBulkImport/projectSpace';
+import { validateProjectSpace } from '../../../../nodes/shared/projectSpace';
 import { inspectItems, inspectSpreadsheet } from '../../../../nodes/CommCareBulkImport/spreadsheet/inspect';
 import { CREATION_OFF, TURN_CREATION_ON } from '../../../../nodes/shared/wording';
 import type { CheckFinding } from '../../../../nodes/shared/outputContract';

@@ -12,7 +12,7 @@ import {
 	planItemsUpload,
 	writeItemsUploadFile,
 } from '../../../../nodes/CommCareBulkImport/sources/itemsPlan';
-import { withTemporaryFolder } from '../../../../nodes/CommCareBulkImport/temporaryFolder';
+import { withTemporaryFolder } from '../../../../nodes/shared/temporaryFolder';
 import { options, people, settings } from '../../../support/unitItemsSource';
 
 describe('planItemsUpload', () => {

@@ -2,7 +2,7 @@
  * Where requests may go (shared/transport/addresses.ts): the credential's Base URL checked and normalised, the URLs
  * built from it, the project space read from a status URL, and the same-origin rule every request passes.
  */
-import { validateProjectSpace } from '../../../../nodes/CommCareBulkImport/projectSpace';
+import { validateProjectSpace } from '../../../../nodes/shared/projectSpace';
 import {
 	bulkUploadUrl,
 	checkedRequestUrl,

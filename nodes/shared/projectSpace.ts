@@ -1,6 +1,6 @@
 /** The Project Space parameter, checked once: lower case, digits and `-` (plus `._:` that old names may hold). */
-import { InvalidInputError } from '../shared/invalidInputError';
-import { addressForMessage, decodeSafely, type ProjectSpace } from '../shared/transport/addresses';
+import { InvalidInputError } from './invalidInputError';
+import { addressForMessage, decodeSafely, type ProjectSpace } from './transport/addresses';
 
 /** Legacy CommCare names may also hold `.`, `_` or `:`; new ones are lower-case letters, digits and hyphens. */
 const PROJECT_SPACE = /^[a-z0-9][a-z0-9._:-]*$/;

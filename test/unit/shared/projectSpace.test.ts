@@ -2,7 +2,7 @@
  * The Project Space parameter (projectSpace.ts): lower case, digits and hyphens (and the dots and underscores of old
  * names); anything else refused with the name the user probably meant.
  */
-import { validateProjectSpace } from '../../../nodes/CommCareBulkImport/projectSpace';
+import { validateProjectSpace } from '../../../nodes/shared/projectSpace';
 
 describe('validateProjectSpace', () => {
 	it('accepts legacy names with dots and underscores', () => {

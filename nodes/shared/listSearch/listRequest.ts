@@ -5,11 +5,11 @@
  */
 import { NodeOperationError, type ILoadOptionsFunctions, type INodeListSearchItems } from 'n8n-workflow';
 
-import { describeBody } from '../../shared/responseText';
-import type { CommCareCredentials } from '../../shared/transport/credentials';
-import { sendRequest } from '../../shared/transport/request';
-import type { CommCareResponse } from '../../shared/transport/response';
-import { retryPolicyWith } from '../../shared/transport/retryPolicy';
+import { describeBody } from '../responseText';
+import type { CommCareCredentials } from '../transport/credentials';
+import { sendRequest } from '../transport/request';
+import type { CommCareResponse } from '../transport/response';
+import { retryPolicyWith } from '../transport/retryPolicy';
 
 /** An editor waits on a list: it gets an answer, or this error, within this long. */
 const LIST_TIMEOUT_MS = 30_000;

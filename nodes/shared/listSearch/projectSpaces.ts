@@ -5,7 +5,7 @@
  */
 import type { ILoadOptionsFunctions, INodeListSearchResult } from 'n8n-workflow';
 
-import { getCommCareCredentials } from '../../shared/transport/credentials';
+import { getCommCareCredentials } from '../transport/credentials';
 import { allPages, answered, filtered, listError } from './listRequest';
 
 interface UserDomain {
