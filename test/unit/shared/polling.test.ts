@@ -11,6 +11,7 @@ import {
 	type Clock,
 	type FetchStatus,
 	type StatusAnswer,
+	type StatusReader,
 } from '../../../nodes/shared/polling';
 import { readImportStatus } from '../../../nodes/CommCareImportStatus/statusBody';
 
@@ -346,5 +347,104 @@ describe('pollStatusUrls on the real clock', () => {
 		);
 		await expect(waiting).rejects.toBeInstanceOf(PollingCancelledError);
 		expect(requests).toBe(1);
+	});
+});
+
+/**
+ * A second kind of job: CommCare's lookup-table upload. Its status URL always answers HTTP 200; the body says
+ * `{"message": "Task in progress. 40% complete", "progress": 40}` (progress null before it starts),
+ * `{"complete": true, "message": "Upload complete."}` or `{"error": true, "message": "Upload did not complete. …"}`.
+ */
+type UploadState = 'inProgress' | 'complete' | 'error';
+interface UploadStatus {
+	state: UploadState;
+	message: string;
+}
+
+const readUploadStatus: StatusReader<UploadStatus, UploadState> = (body) => {
+	if (typeof body !== 'object' || body === null || typeof (body as { message?: unknown }).message !== 'string') {
+		return { ok: false, problem: 'the answer is not a lookup-table upload status' };
+	}
+	const { message, progress, complete, error } = body as Record<string, unknown>;
+	const state: UploadState = error === true ? 'error' : complete === true ? 'complete' : 'inProgress';
+	const percent = typeof progress === 'number' ? progress : null;
+	return {
+		ok: true,
+		status: { state, message: message as string },
+		state,
+		percent,
+		progress: state === 'complete' ? 100 : state === 'inProgress' ? percent : null,
+		finished: state !== 'inProgress',
+	};
+};
+
+const uploadRunning = (progress: number | null) =>
+	ok({ message: `Task in progress. ${progress === null ? 'None' : progress}% complete`, progress });
+const uploadComplete = () => ok({ complete: true, message: 'Upload complete.' });
+const uploadFailed = () => ok({ error: true, message: "Upload did not complete. Reason: ''" });
+
+describe('pollStatusUrls with another reader (lookup-table uploads)', () => {
+	it('waits through progress null, then 40, until complete, backing off only while nothing moves', async () => {
+		const clock = new VirtualClock();
+		const { fetchStatus, requests } = scripted(clock, {
+			upload: [uploadRunning(null), uploadRunning(null), uploadRunning(40), uploadRunning(40), uploadComplete()],
+		});
+		const results = await pollStatusUrls(['upload'], fetchStatus, { ...base, clock }, readUploadStatus);
+		expect(results.get('upload')).toEqual({
+			end: { kind: 'finished', status: { state: 'complete', message: 'Upload complete.' }, problem: null },
+			lastState: 'complete',
+			lastPercent: 100,
+			polls: 5,
+			waitedSeconds: 5,
+		});
+		// First answer: news (base). Null again: grows. 40: moved (base). 40 again: grows.
+		expect(clock.sleeps).toEqual([1000, 1000 * BACKOFF_FACTOR, 1000, 1000 * BACKOFF_FACTOR]);
+		expect(requests).toHaveLength(5);
+	});
+
+	it('an upload that reports an error ends as finished with that status, keeping how far it got', async () => {
+		const clock = new VirtualClock();
+		const { fetchStatus, requests } = scripted(clock, {
+			failing: [uploadRunning(40), uploadFailed()],
+			other: [uploadRunning(null), uploadRunning(10), uploadRunning(20), uploadComplete()],
+		});
+		const results = await pollStatusUrls(['failing', 'other'], fetchStatus, { ...base, clock }, readUploadStatus);
+		expect(results.get('failing')).toEqual({
+			end: {
+				kind: 'finished',
+				status: { state: 'error', message: "Upload did not complete. Reason: ''" },
+				problem: null,
+			},
+			lastState: 'error',
+			lastPercent: 40,
+			polls: 2,
+			waitedSeconds: 1,
+		});
+		expect(results.get('other')).toMatchObject({ end: { kind: 'finished' }, lastState: 'complete', polls: 4 });
+		// The failed upload is not asked again once it ended.
+		expect(requests.filter((r) => r.url === 'failing')).toHaveLength(2);
+	});
+
+	it('asks again after a body that is not a status, until the timeout, naming the problem', async () => {
+		const clock = new VirtualClock();
+		const { fetchStatus, requests } = scripted(clock, {
+			upload: [uploadRunning(null), ok('<html><title>Log in</title></html>'), ok({ detail: 'nothing here' })],
+		});
+		const results = await pollStatusUrls(
+			['upload'],
+			fetchStatus,
+			{ intervalSeconds: 1, maxIntervalSeconds: 4, timeoutSeconds: 20, clock, random: () => 1 },
+			readUploadStatus,
+		);
+		expect(results.get('upload')).toEqual({
+			end: { kind: 'timedOut', lastProblem: 'the answer is not a lookup-table upload status' },
+			lastState: 'inProgress',
+			lastPercent: null,
+			polls: 7,
+			waitedSeconds: 20,
+		});
+		// In progress at 0; then each failure waits for the larger of the quiet-round rhythm (1.5, 2.25, 3.375 s ...)
+		// and the URL's own back-off (1, 2, 4 s, capped at 4 s). The next try (20.75 s) would fall past the deadline.
+		expect(requests.map((r) => r.at - requests[0].at)).toEqual([0, 1000, 2500, 4750, 8750, 12750, 16750]);
 	});
 });
