@@ -1,15 +1,17 @@
 /**
  * CommCare Import Status, run: read the settings once for the run, decide per item what to poll (routing.ts), poll
- * all distinct status URLs together in one loop (polling.ts), then route one outcome per item to Success / Warning /
- * Error (and Not Finished from version 1.2 on). Failures of an import are items on the Error output, not thrown errors; only a missing credential or a
- * cancelled execution stop the node.
+ * all distinct status URLs together in the shared polling loop (reading each body with statusBody.ts's reader), then
+ * route one outcome per item to Success / Warning / Error (and Not Finished from version 1.2 on). Failures of an
+ * import are items on the Error output, not thrown errors; only a missing credential or a cancelled execution stop
+ * the node.
  */
 import { NodeOperationError, type IExecuteFunctions, type INodeExecutionData } from 'n8n-workflow';
 
 import { toNodeError } from '../shared/errors';
 import { withRedaction } from '../shared/withRedaction';
 import { PollingCancelledError } from '../shared/concurrency';
-import { fetchStatusThroughTransport, pollStatusUrls, type PollingOptions, unpolled } from './polling';
+import { fetchStatusThroughTransport, pollStatusUrls, type PollingOptions } from '../shared/polling';
+import { readImportStatus, unpolledImport } from './statusBody';
 import { DEFAULTS, defaultsAt, MIN_POLL_INTERVAL_SECONDS } from './description';
 import { outcomesForItems, planStatusChecks, recordGroups, routeToOutputs, urlsToPoll } from './routing';
 import { lookUpCaseIds } from './caseLookup/lookUpImports';
@@ -66,7 +68,7 @@ async function checkImports(ctx: IExecuteFunctions): Promise<INodeExecutionData[
 					json,
 					statusUrl: typeof statusUrls[itemIndex] === 'string' ? (statusUrls[itemIndex] as string) : null,
 					pollUrl: null,
-					unpolled: unpolled({ kind: 'refused', reason, message: reason, advice: description ?? undefined }),
+					unpolled: unpolledImport({ kind: 'refused', reason, message: reason, advice: description ?? undefined }),
 				})),
 				new Map(),
 				undefined,
@@ -79,7 +81,12 @@ async function checkImports(ctx: IExecuteFunctions): Promise<INodeExecutionData[
 	const checks = planStatusChecks(jsons, statusUrls, credentials.baseUrl);
 	try {
 		const polling = readPollingSettings(ctx);
-		const waits = await pollStatusUrls(urlsToPoll(checks), fetchStatusThroughTransport(ctx, credentials), polling);
+		const waits = await pollStatusUrls(
+			urlsToPoll(checks),
+			fetchStatusThroughTransport(ctx, credentials),
+			polling,
+			readImportStatus,
+		);
 		const groups = recordGroups(checks, waits, plain);
 		if (groups.length === 0 || !ctx.getNodeParameter('options.lookUpCaseIds', 0, DEFAULTS.lookUpCaseIds)) {
 			return route(outcomesForItems(checks, waits, undefined, groups, plain));

@@ -1,12 +1,11 @@
 /**
  * How the wait for one import ended, turned into an outcome (Success / Warning / Error) for the upload, with its rows
- * accounted for: imported, failed with their error, or skipped. Pure: `polling.ts` does the waiting.
+ * accounted for: imported, failed with their error, or skipped. Pure: the shared polling loop does the waiting.
  */
 import type { IDataObject } from 'n8n-workflow';
 import { CREATION_OFF, plural } from '../shared/wording';
 import type { ImportOutcomeJson, RowErrorEntry, StatusResponse } from '../shared/outputContract';
-import { ImportState, isPlainObject, stateName } from './statusBody';
-import type { WaitResult } from './polling';
+import { ImportState, type ImportWait, isPlainObject, stateName } from './statusBody';
 
 // One upload -> one outcome
 
@@ -110,7 +109,7 @@ export function createNewCasesOf(upload: IDataObject): boolean | null {
  * Classifies one upload: state 2 without problems -> success; state 2 with row errors or silent skips -> warning;
  * state 3, timeout, 404, refused credentials, a refused URL, or no URL at all -> error.
  */
-export function classifyImport(statusUrl: string | null, upload: IDataObject, wait: WaitResult): ImportResult {
+export function classifyImport(statusUrl: string | null, upload: IDataObject, wait: ImportWait): ImportResult {
 	const base = {
 		status_url: statusUrl,
 		state: wait.lastState,

@@ -18,9 +18,8 @@ import {
 	rowCountOf,
 	type ImportResult,
 } from './importOutcome';
-import type { WaitResult } from './polling';
 import { findingsOf } from './records';
-import { ImportState, isPlainObject } from './statusBody';
+import { ImportState, type ImportWait, isPlainObject } from './statusBody';
 
 /** The upload's case type, when it names one. */
 export function caseTypeOf(upload: IDataObject): string | null {
@@ -87,7 +86,7 @@ export function silentSkipAdvice(upload: IDataObject): string {
 
 /** How a Not Finished item reads: the summary ("Not finished yet: …") and what to do. */
 export function notFinishedWords(
-	wait: WaitResult,
+	wait: ImportWait,
 	lastProblem: string | null,
 ): { summary: string; description: string } {
 	const once = wait.polls <= 1;
@@ -110,7 +109,7 @@ export function notFinishedWords(
 }
 
 /** The outcome of one upload in version 1.2's words, keys in reading order. */
-export function plainImport(classic: ImportResult, wait: WaitResult): ImportOutcomeJson {
+export function plainImport(classic: ImportResult, wait: ImportWait): ImportOutcomeJson {
 	const upload = classic.upload;
 	const words = wordsFor(classic, wait);
 	const notFinished = classic.reason === 'timedOut';
@@ -142,7 +141,7 @@ interface Words {
 	errors?: Array<RowErrorEntry | CheckFinding>;
 }
 
-function wordsFor(classic: ImportResult, wait: WaitResult): Words {
+function wordsFor(classic: ImportResult, wait: ImportWait): Words {
 	const { upload } = classic;
 	const end = wait.end;
 	switch (end.kind) {
@@ -208,7 +207,7 @@ function withStop(text: string): string {
 	return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 }
 
-function finishedWords(classic: ImportResult, noResult: boolean, problem: string | null, wait: WaitResult): Words {
+function finishedWords(classic: ImportResult, noResult: boolean, problem: string | null, wait: ImportWait): Words {
 	const { upload } = classic;
 	const created = classic.created_count;
 	const matched = classic.match_count;

@@ -6,13 +6,12 @@
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { checkedRequestUrl, type BaseUrl } from '../shared/transport/addresses';
 import type { ImportOutcomeJson, Outcome, RecordOutcomeJson } from '../shared/outputContract';
-import { type WaitResult, unpolled } from './polling';
 import { classifyImport } from './importOutcome';
 import { classifyRecords } from './recordOutcomes';
 import { findingsOf, isRecordItem, type ImportRecords } from './records';
 import type { GroupLookup } from './caseLookup/lookupResult';
 import { simplifyOutcome } from './simplify';
-import { isPlainObject } from './statusBody';
+import { type ImportWait, isPlainObject, unpolledImport } from './statusBody';
 import { checkOnlyOutcome, isCheckOnlyOutcome, isDryRunItem } from './checkOnly';
 import { isNotSentItem, isNotSentOutcome, notSentRecord } from './notSent';
 import { plainImport } from './plainImport';
@@ -27,7 +26,7 @@ export interface StatusCheck {
 	/** The address polled: the given one, or a relative one resolved against the Base URL. Null when not polled. */
 	pollUrl: string | null;
 	/** Set when the item is decided without a request: no URL, or a URL that is refused. */
-	unpolled: WaitResult | null;
+	unpolled: ImportWait | null;
 }
 
 /**
@@ -39,12 +38,18 @@ export function planStatusChecks(jsons: IDataObject[], statusUrls: unknown[], ba
 	return jsons.map((json, itemIndex) => {
 		const raw = statusUrls[itemIndex];
 		if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) {
-			return { itemIndex, json, statusUrl: null, pollUrl: null, unpolled: unpolled({ kind: 'missingStatusUrl' }) };
+			return {
+				itemIndex,
+				json,
+				statusUrl: null,
+				pollUrl: null,
+				unpolled: unpolledImport({ kind: 'missingStatusUrl' }),
+			};
 		}
 		const statusUrl = typeof raw === 'string' ? raw.trim() : JSON.stringify(raw);
 		if (typeof raw !== 'string') {
 			const reason = `the status URL must be text, but the expression gave ${statusUrl.slice(0, 80)}`;
-			return { itemIndex, json, statusUrl, pollUrl: null, unpolled: unpolled({ kind: 'refused', reason }) };
+			return { itemIndex, json, statusUrl, pollUrl: null, unpolled: unpolledImport({ kind: 'refused', reason }) };
 		}
 		try {
 			const pollUrl = checkedRequestUrl(statusUrl, baseUrl);
@@ -53,7 +58,7 @@ export function planStatusChecks(jsons: IDataObject[], statusUrls: unknown[], ba
 			const { message, description } = error as { message: string; description?: string };
 			const reason = description ? `${message}. ${description}` : message;
 			const end = { kind: 'refused' as const, reason, message, advice: description };
-			return { itemIndex, json, statusUrl, pollUrl: null, unpolled: unpolled(end) };
+			return { itemIndex, json, statusUrl, pollUrl: null, unpolled: unpolledImport(end) };
 		}
 	});
 }
@@ -68,7 +73,7 @@ export interface RecordGroup extends ImportRecords {
 	key: string;
 	checks: StatusCheck[];
 	/** How the wait for the import ended (version 1.2 words it). */
-	wait: WaitResult;
+	wait: ImportWait;
 }
 
 /**
@@ -85,15 +90,17 @@ function outcomeWithoutImport(json: IDataObject): ImportOutcomeJson | RecordOutc
 	return isNotSentItem(json) ? notSentRecord(json) : checkOnlyOutcome(json);
 }
 
-function waitFor(check: StatusCheck, waits: Map<string, WaitResult>): WaitResult {
-	return check.unpolled ?? waits.get(check.pollUrl as string) ?? unpolled({ kind: 'timedOut', lastProblem: null });
+function waitFor(check: StatusCheck, waits: Map<string, ImportWait>): ImportWait {
+	return (
+		check.unpolled ?? waits.get(check.pollUrl as string) ?? unpolledImport({ kind: 'timedOut', lastProblem: null })
+	);
 }
 
 /**
  * The record items grouped by import (records share an import only when they share a polled URL). With `plain`
  * (version 1.2), a dry run's records, and records Bulk Import did not send, are not records of an import.
  */
-export function recordGroups(checks: StatusCheck[], waits: Map<string, WaitResult>, plain = false): RecordGroup[] {
+export function recordGroups(checks: StatusCheck[], waits: Map<string, ImportWait>, plain = false): RecordGroup[] {
 	const byKey = new Map<string, StatusCheck[]>();
 	for (const check of checks) {
 		if (!isRecordItem(check.json) || (plain && isWithoutImport(check.json))) continue;
@@ -134,7 +141,7 @@ function uploadOf(json: IDataObject): IDataObject {
  */
 export function outcomesForItems(
 	checks: StatusCheck[],
-	waits: Map<string, WaitResult>,
+	waits: Map<string, ImportWait>,
 	lookupOf?: (group: RecordGroup) => GroupLookup | undefined,
 	groups?: RecordGroup[],
 	plain = false,

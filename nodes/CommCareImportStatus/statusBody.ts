@@ -1,5 +1,9 @@
-/** Reading a status body: its state, and a strict parse that says what is wrong with a body that is not a status. */
+/**
+ * Reading a status body: its state, a strict parse that says what is wrong with a body that is not a status, and the
+ * reader the shared polling loop waits with (how the case importer's status moves and ends).
+ */
 import type { RowErrorEntry, StatusResponse } from '../shared/outputContract';
+import { type StatusReading, type WaitEnd, type WaitResult, unpolled } from '../shared/polling';
 
 /** `soil.progress.STATES` as the case importer reports them. -1 is what a queued import looks like in practice. */
 export const ImportState = {
@@ -150,4 +154,26 @@ function preview(text: string): string {
 	return oneLine.length > 40 ? `${oneLine.slice(0, 40)}…` : oneLine;
 }
 
-// How a wait ended (produced by polling.ts or by the node for items never polled)
+// How a wait ended (produced by the shared polling loop, or by the node for items never polled)
+
+/** How the wait for one import ended. */
+export type ImportWaitEnd = WaitEnd<StatusResponse>;
+/** Everything known about the wait for one import; `lastState` is CommCare's number (ImportState). */
+export type ImportWait = WaitResult<StatusResponse, number>;
+
+/** A wait that never happened (no URL, or a URL the node refuses to call). */
+export const unpolledImport: (end: ImportWaitEnd) => ImportWait = unpolled;
+
+/**
+ * The polling loop's reader for the case importer: a change of state or of the reported percent is movement; how
+ * far an import got is its running percent, 100 once it succeeded (queued and failed imports leave the last one);
+ * states 2 and 3 end the wait.
+ */
+export function readImportStatus(body: unknown): StatusReading<StatusResponse, number> {
+	const parsed = parseStatusBody(body);
+	if (!parsed.ok) return parsed;
+	const { status, problem } = parsed;
+	const percent = status.progress?.percent ?? null;
+	const progress = status.state === ImportState.Success ? 100 : status.state === ImportState.Started ? percent : null;
+	return { ok: true, status, state: status.state, percent, progress, finished: isTerminalState(status.state), problem };
+}

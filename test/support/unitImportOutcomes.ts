@@ -2,14 +2,14 @@
  * Imports as CommCare reports them, for the unit tests of Import Status: a status URL, a finished wait, a finished
  * import's counts, and a row error.
  */
-import type { WaitResult } from '../../nodes/CommCareImportStatus/polling';
+import type { ImportWait } from '../../nodes/CommCareImportStatus/statusBody';
 import type { RowErrorEntry, StatusResponse } from '../../nodes/shared/outputContract';
 
 /** A status URL as CommCare's upload answer gives it. */
 export const STATUS_URL = 'https://www.commcarehq.org/a/demo/importer/history/uploads/3c0b2a3e/status';
 
 /** The wait for an import that ended with `status`: 3 polls over 12.5 s, unless `extra` says otherwise. */
-export function finished(status: StatusResponse, extra: Partial<WaitResult> = {}): WaitResult {
+export function finished(status: StatusResponse, extra: Partial<ImportWait> = {}): ImportWait {
 	return {
 		end: { kind: 'finished', status },
 		lastState: status.state,

@@ -608,7 +608,7 @@ describe('faults on status polls', () => {
 							]
 						: [
 								'test/integration/CommCareImportStatus/uploadItems.test.ts › never asks again before Retry-After',
-								'test/unit/CommCareImportStatus/polling.test.ts › honours Retry-After for that URL while the others keep their rhythm',
+								'test/unit/shared/polling.test.ts › honours Retry-After for that URL while the others keep their rhythm',
 							],
 			});
 		});

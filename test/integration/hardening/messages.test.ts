@@ -7,7 +7,7 @@ import type { INode } from 'n8n-workflow';
 
 import { CHECK_IMPORT_HISTORY, errorForNetworkFailure, errorForResponse } from '../../../nodes/shared/errors';
 import { classifyImport } from '../../../nodes/CommCareImportStatus/importOutcome';
-import { unpolled } from '../../../nodes/CommCareImportStatus/polling';
+import { unpolledImport } from '../../../nodes/CommCareImportStatus/statusBody';
 import { commCareCredentialsFrom } from '../../../nodes/shared/transport/credentials';
 import { normalizeResponse } from '../../../nodes/shared/transport/response';
 
@@ -87,13 +87,15 @@ describe('status outcomes that leave the import unknown', () => {
 		const outcome = classifyImport(
 			statusUrl,
 			{},
-			unpolled({ kind: 'httpError', httpStatus: 500, message: 'CommCare failed (HTTP 500).' }),
+			unpolledImport({ kind: 'httpError', httpStatus: 500, message: 'CommCare failed (HTTP 500).' }),
 		);
 		expect(outcome.summary).toBe(`The status check failed (HTTP 500): CommCare failed (HTTP 500). ${unknown}`);
 	});
 
 	it('a refused credential says so too', () => {
-		expect(classifyImport(statusUrl, {}, unpolled({ kind: 'denied', httpStatus: 403, message: null })).summary).toBe(
+		expect(
+			classifyImport(statusUrl, {}, unpolledImport({ kind: 'denied', httpStatus: 403, message: null })).summary,
+		).toBe(
 			`CommCare HQ denied access (HTTP 403): the user must be a member of the project space and have the Edit Data permission. ${unknown}`,
 		);
 	});
@@ -102,7 +104,7 @@ describe('status outcomes that leave the import unknown', () => {
 		const outcome = classifyImport(
 			statusUrl,
 			{},
-			unpolled({ kind: 'timedOut', lastProblem: 'The connection failed (ECONNRESET); try again later.' }),
+			unpolledImport({ kind: 'timedOut', lastProblem: 'The connection failed (ECONNRESET); try again later.' }),
 		);
 		expect(outcome.summary).toBe(
 			'Not finished yet (no status from CommCare HQ after 0 s, 0 polls; last poll: The connection failed (ECONNRESET); try again later) — it may still finish; do not send these rows again yet, check the status URL again later.',

@@ -10,7 +10,8 @@ import {
 	type Clock,
 	type FetchStatus,
 	type StatusAnswer,
-} from '../../../nodes/CommCareImportStatus/polling';
+} from '../../../nodes/shared/polling';
+import { readImportStatus } from '../../../nodes/CommCareImportStatus/statusBody';
 
 function virtualClock(): Clock & { time: number } {
 	const clock = {
@@ -43,13 +44,18 @@ describe('per-request timeout of status polls', () => {
 	it('is the time left before the deadline, capped at a minute and never below the floor', async () => {
 		const clock = virtualClock();
 		const { fetchStatus, limits } = recordingFetch(clock, 0);
-		const result = await pollStatusUrls(['a'], fetchStatus, {
-			intervalSeconds: 30,
-			maxIntervalSeconds: 30,
-			timeoutSeconds: 100,
-			clock,
-			random: () => 1,
-		});
+		const result = await pollStatusUrls(
+			['a'],
+			fetchStatus,
+			{
+				intervalSeconds: 30,
+				maxIntervalSeconds: 30,
+				timeoutSeconds: 100,
+				clock,
+				random: () => 1,
+			},
+			readImportStatus,
+		);
 		expect(result.get('a')!.end.kind).toBe('timedOut');
 		// Polls at 0, 30, 60, 90 s and a last one at the deadline (100 s).
 		expect(limits).toEqual([MAX_REQUEST_TIMEOUT_MS, MAX_REQUEST_TIMEOUT_MS, 40_000, 10_000, MIN_REQUEST_TIMEOUT_MS]);
@@ -64,13 +70,18 @@ describe('per-request timeout of status polls', () => {
 			clock.time += given?.timeoutMs ?? 60_000;
 			return { networkError: 'timeout' };
 		};
-		const result = await pollStatusUrls(['a'], fetchStatus, {
-			intervalSeconds: 1,
-			maxIntervalSeconds: 1,
-			timeoutSeconds: 5,
-			clock,
-			random: () => 1,
-		});
+		const result = await pollStatusUrls(
+			['a'],
+			fetchStatus,
+			{
+				intervalSeconds: 1,
+				maxIntervalSeconds: 1,
+				timeoutSeconds: 5,
+				clock,
+				random: () => 1,
+			},
+			readImportStatus,
+		);
 		expect(result.get('a')).toMatchObject({ end: { kind: 'timedOut', lastProblem: 'timeout' }, polls: 1 });
 		expect(limits).toEqual([5000]);
 		expect(clock.time).toBe(5000);
@@ -79,7 +90,12 @@ describe('per-request timeout of status polls', () => {
 	it('timeout 0 ("look once") leaves the request its normal timeout', async () => {
 		const clock = virtualClock();
 		const { fetchStatus, limits } = recordingFetch(clock, 0);
-		await pollStatusUrls(['a'], fetchStatus, { intervalSeconds: 1, maxIntervalSeconds: 1, timeoutSeconds: 0, clock });
+		await pollStatusUrls(
+			['a'],
+			fetchStatus,
+			{ intervalSeconds: 1, maxIntervalSeconds: 1, timeoutSeconds: 0, clock },
+			readImportStatus,
+		);
 		expect(limits).toEqual([undefined]);
 	});
 });

@@ -9,7 +9,7 @@ import {
 	countSilentSkips,
 	formatRows,
 } from '../../../nodes/CommCareImportStatus/importOutcome';
-import { unpolled, type WaitResult } from '../../../nodes/CommCareImportStatus/polling';
+import { type ImportWait, unpolledImport } from '../../../nodes/CommCareImportStatus/statusBody';
 import { CREATION_OFF } from '../../../nodes/shared/wording';
 import type { StatusResponse } from '../../../nodes/shared/outputContract';
 import { finished, ownerError, STATUS_URL as URL, success } from '../../support/unitImportOutcomes';
@@ -71,7 +71,7 @@ describe('classifyImport', () => {
 	});
 
 	it('a timeout is an error with timedOut, the last state and percent', () => {
-		const wait: WaitResult = {
+		const wait: ImportWait = {
 			end: { kind: 'timedOut', lastProblem: null },
 			lastState: 1,
 			lastPercent: 37,
@@ -94,7 +94,7 @@ describe('classifyImport', () => {
 	});
 
 	it('a timeout after transient failures says what the last poll got', () => {
-		const wait: WaitResult = {
+		const wait: ImportWait = {
 			end: { kind: 'timedOut', lastProblem: 'HTTP 503, Retry-After 30 s' },
 			lastState: -1,
 			lastPercent: null,
@@ -108,27 +108,27 @@ describe('classifyImport', () => {
 	});
 
 	it('404 says the import was not found and why that happens', () => {
-		const outcome = classifyImport(URL, upload, { ...unpolled({ kind: 'notFound' }), polls: 1 });
+		const outcome = classifyImport(URL, upload, { ...unpolledImport({ kind: 'notFound' }), polls: 1 });
 		expect(outcome.outcome).toBe('error');
 		expect(outcome.reason).toBe('notFound');
 		expect(outcome.summary).toMatch(/^Import not found: .*unknown.*another project space.*hidden/);
 	});
 
 	it('401 and 403 say what to check', () => {
-		expect(classifyImport(URL, upload, unpolled({ kind: 'denied', httpStatus: 401, message: null })).summary).toMatch(
-			/refused the credentials \(HTTP 401\)/,
-		);
-		expect(classifyImport(URL, upload, unpolled({ kind: 'denied', httpStatus: 403, message: null })).summary).toMatch(
-			/HTTP 403.*Edit Data/,
-		);
-		expect(classifyImport(URL, upload, unpolled({ kind: 'denied', httpStatus: 401, message: null })).reason).toBe(
+		expect(
+			classifyImport(URL, upload, unpolledImport({ kind: 'denied', httpStatus: 401, message: null })).summary,
+		).toMatch(/refused the credentials \(HTTP 401\)/);
+		expect(
+			classifyImport(URL, upload, unpolledImport({ kind: 'denied', httpStatus: 403, message: null })).summary,
+		).toMatch(/HTTP 403.*Edit Data/);
+		expect(classifyImport(URL, upload, unpolledImport({ kind: 'denied', httpStatus: 401, message: null })).reason).toBe(
 			'denied',
 		);
 	});
 
 	it('an item without a status URL keeps the upstream error and is not a bare error item', () => {
 		const upstream = { error: 'Error: Your spreadsheet is empty.', fileName: 'x.xlsx' };
-		const outcome = classifyImport(null, upstream, unpolled({ kind: 'missingStatusUrl' }));
+		const outcome = classifyImport(null, upstream, unpolledImport({ kind: 'missingStatusUrl' }));
 		expect(outcome).toMatchObject({
 			outcome: 'error',
 			reason: 'noStatusUrl',
@@ -141,12 +141,16 @@ describe('classifyImport', () => {
 			'No status URL on this item, so there is no import to check: the upload failed upstream (Error: Your spreadsheet is empty.).',
 		);
 		expect(Object.keys(outcome)).not.toContain('error');
-		const nested = classifyImport(null, { error: { message: 'HTTP 500' } }, unpolled({ kind: 'missingStatusUrl' }));
+		const nested = classifyImport(
+			null,
+			{ error: { message: 'HTTP 500' } },
+			unpolledImport({ kind: 'missingStatusUrl' }),
+		);
 		expect(nested.summary).toContain('(HTTP 500)');
 	});
 
 	it('a refused URL says why it was not requested', () => {
-		const outcome = classifyImport(URL, upload, unpolled({ kind: 'refused', reason: 'other origin' }));
+		const outcome = classifyImport(URL, upload, unpolledImport({ kind: 'refused', reason: 'other origin' }));
 		expect(outcome).toMatchObject({
 			outcome: 'error',
 			reason: 'refused',
@@ -159,7 +163,7 @@ describe('classifyImport', () => {
 		const outcome = classifyImport(
 			URL,
 			upload,
-			unpolled({ kind: 'httpError', httpStatus: 500, message: 'CommCare failed (HTTP 500).' }),
+			unpolledImport({ kind: 'httpError', httpStatus: 500, message: 'CommCare failed (HTTP 500).' }),
 		);
 		expect(outcome).toMatchObject({ outcome: 'error', reason: 'statusCheckFailed' });
 	});

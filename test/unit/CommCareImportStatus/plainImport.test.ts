@@ -12,7 +12,7 @@ import {
 	splitMessage,
 	silentSkipAdvice,
 } from '../../../nodes/CommCareImportStatus/plainImport';
-import { unpolled, type WaitResult } from '../../../nodes/CommCareImportStatus/polling';
+import { type ImportWait, unpolledImport } from '../../../nodes/CommCareImportStatus/statusBody';
 import { finished, ownerError, STATUS_URL as URL, success } from '../../support/unitImportOutcomes';
 
 const UPLOAD: IDataObject = {
@@ -24,9 +24,9 @@ const UPLOAD: IDataObject = {
 	warnings: [],
 };
 
-const read = (wait: WaitResult, upload: IDataObject = UPLOAD) => plainImport(classifyImport(URL, upload, wait), wait);
+const read = (wait: ImportWait, upload: IDataObject = UPLOAD) => plainImport(classifyImport(URL, upload, wait), wait);
 
-function notFinished(lastState: number | null, extra: Partial<WaitResult> = {}, lastProblem: string | null = null) {
+function notFinished(lastState: number | null, extra: Partial<ImportWait> = {}, lastProblem: string | null = null) {
 	return {
 		end: { kind: 'timedOut' as const, lastProblem },
 		lastState,
@@ -143,7 +143,7 @@ describe('an import not finished by the deadline', () => {
 describe('a status that could not be read stays on Error', () => {
 	it('the transport\'s "what happened: what to do" is split between summary and description', () => {
 		const wait = {
-			...unpolled({
+			...unpolledImport({
 				kind: 'httpError',
 				httpStatus: 200,
 				message:
@@ -162,17 +162,17 @@ describe('a status that could not be read stays on Error', () => {
 	});
 
 	it('401 and 403 are refusals; 404 says the import was not found; a refused URL says why and what to do', () => {
-		const denied = read(unpolled({ kind: 'denied', httpStatus: 403, message: null }));
+		const denied = read(unpolledImport({ kind: 'denied', httpStatus: 403, message: null }));
 		expect(denied).toMatchObject({
 			reason: 'denied',
 			summary: 'Status check refused: CommCare denied access (HTTP 403)',
 		});
 		expect(denied.description).toMatch(/^The user must be a member of the project space/);
-		expect(read(unpolled({ kind: 'notFound' })).summary).toBe(
+		expect(read(unpolledImport({ kind: 'notFound' })).summary).toBe(
 			'Import not found: CommCare answered 404 for its status URL',
 		);
 		const refused = read(
-			unpolled({
+			unpolledImport({
 				kind: 'refused',
 				reason: 'x. y',
 				message: 'Refusing to send the credential to http://b',
@@ -193,7 +193,7 @@ describe('a status that could not be read stays on Error', () => {
 			errors: [finding],
 			warnings: [],
 		};
-		const json = read(unpolled({ kind: 'missingStatusUrl' }), upstream);
+		const json = read(unpolledImport({ kind: 'missingStatusUrl' }), upstream);
 		expect(json).toMatchObject({
 			outcome: 'error',
 			reason: 'noStatusUrl',
@@ -203,7 +203,7 @@ describe('a status that could not be read stays on Error', () => {
 		expect(json.description).toBe(
 			'CommCare Bulk Import said: The input items were not uploaded: Item 2 has no field "name". Fix that, then run the upload again.',
 		);
-		expect(read(unpolled({ kind: 'missingStatusUrl' }), {}).summary).toBe(
+		expect(read(unpolledImport({ kind: 'missingStatusUrl' }), {}).summary).toBe(
 			'No import to check: the item has no status URL',
 		);
 	});

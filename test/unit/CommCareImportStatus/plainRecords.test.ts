@@ -9,7 +9,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { classifyImport } from '../../../nodes/CommCareImportStatus/importOutcome';
 import { plainImport } from '../../../nodes/CommCareImportStatus/plainImport';
 import { plainRecords } from '../../../nodes/CommCareImportStatus/plainRecords';
-import type { WaitResult } from '../../../nodes/CommCareImportStatus/polling';
+import type { ImportWait } from '../../../nodes/CommCareImportStatus/statusBody';
 import { classifyRecords } from '../../../nodes/CommCareImportStatus/recordOutcomes';
 import type { RecordInput } from '../../../nodes/CommCareImportStatus/records';
 import type { GroupLookup, RecordLookup } from '../../../nodes/CommCareImportStatus/caseLookup/lookupResult';
@@ -28,7 +28,7 @@ const upload = (rowCount: number, extra: IDataObject = {}): IDataObject => ({
 
 function read(
 	records: IDataObject[],
-	wait: WaitResult,
+	wait: ImportWait,
 	settings = upload(records.length),
 	lookup?: GroupLookup,
 	warnings: CheckFinding[][] = [],
@@ -184,7 +184,7 @@ describe('another case type seen by the case lookup', () => {
 });
 
 describe('records of an import not finished by the deadline', () => {
-	const wait: WaitResult = {
+	const wait: ImportWait = {
 		end: { kind: 'timedOut', lastProblem: null },
 		lastState: -1,
 		lastPercent: null,

@@ -1,13 +1,13 @@
 /** Routing (routing.ts): each outcome on the Success, Warning or Error output, in input order, paired with its item. */
 import { classifyImport } from '../../../nodes/CommCareImportStatus/importOutcome';
-import { unpolled } from '../../../nodes/CommCareImportStatus/polling';
+import { unpolledImport } from '../../../nodes/CommCareImportStatus/statusBody';
 import { routeToOutputs } from '../../../nodes/CommCareImportStatus/routing';
 import { STATUS_URL as URL } from '../../support/unitImportOutcomes';
 
 describe('routeToOutputs', () => {
 	it('puts each outcome on its output in input order, paired with its input item', () => {
 		const make = (outcome: 'success' | 'warning' | 'error') => ({
-			...classifyImport(URL, {}, unpolled({ kind: 'notFound' })),
+			...classifyImport(URL, {}, unpolledImport({ kind: 'notFound' })),
 			outcome,
 		});
 		const outputs = routeToOutputs([

@@ -1,8 +1,13 @@
 /**
- * Reading an import's status body (statusBody.ts): the importer's states by name, and a strict parse that says what
- * is wrong with a body that is not a status instead of throwing.
+ * Reading an import's status body (statusBody.ts): the importer's states by name, a strict parse that says what
+ * is wrong with a body that is not a status instead of throwing, and the reader the polling loop waits with.
  */
-import { isTerminalState, parseStatusBody, stateName } from '../../../nodes/CommCareImportStatus/statusBody';
+import {
+	isTerminalState,
+	parseStatusBody,
+	readImportStatus,
+	stateName,
+} from '../../../nodes/CommCareImportStatus/statusBody';
 import { ownerError, success } from '../../support/unitImportOutcomes';
 
 describe('state names', () => {
@@ -120,5 +125,43 @@ describe('parseStatusBody', () => {
 	])('names what it cannot read in a result: %s', (_label, result, problem) => {
 		const parsed = parseStatusBody({ state: 2, progress: { percent: 0 }, result });
 		expect(parsed.ok && parsed.problem).toBe(problem);
+	});
+});
+
+describe('readImportStatus (what the polling loop learns from a body)', () => {
+	const read = (state: number, percent: number | null) =>
+		readImportStatus({ state, progress: percent === null ? null : { percent }, result: null });
+
+	it('moves on the state and the reported percent; only a running percent (or 100 once done) is progress', () => {
+		expect(read(-1, null)).toMatchObject({ ok: true, state: -1, percent: null, progress: null, finished: false });
+		expect(read(0, 5)).toMatchObject({ state: 0, percent: 5, progress: null, finished: false });
+		expect(read(1, 37)).toMatchObject({ state: 1, percent: 37, progress: 37, finished: false });
+		expect(read(1, null)).toMatchObject({ state: 1, percent: null, progress: null, finished: false });
+		expect(read(2, 0)).toMatchObject({ state: 2, percent: 0, progress: 100, finished: true });
+		expect(read(3, 60)).toMatchObject({ state: 3, percent: 60, progress: null, finished: true });
+		expect(read(7, null)).toMatchObject({ state: 7, progress: null, finished: false });
+	});
+
+	it('hands on the parsed status and what of it could not be read', () => {
+		const body = {
+			state: 2,
+			progress: null,
+			result: { match_count: 'x', created_count: 1, num_chunks: 1, errors: [] },
+		};
+		const reading = readImportStatus(body);
+		const parsed = parseStatusBody(body);
+		expect(parsed.ok).toBe(true);
+		expect(reading).toMatchObject({
+			ok: true,
+			status: parsed.ok ? parsed.status : null,
+			problem: '"match_count" is "x"',
+		});
+	});
+
+	it('passes a body that is not a status on as a problem, as the parse words it', () => {
+		expect(readImportStatus('<html>')).toEqual({
+			ok: false,
+			problem: 'the status response was markup (a web page or XML), not JSON',
+		});
 	});
 });

@@ -1,9 +1,11 @@
 /**
- * Waiting for imports: ONE loop polls every distinct status URL of the run together, so N imports take about one
- * interval, not N. Rules:
- * - Rounds: each round asks every unfinished import once (at most `concurrency` requests at a time). After a round
- *   in which some import moved (state or percent changed) the interval goes back to the base; after a round in which
- *   nothing moved it grows by BACKOFF_FACTOR up to the cap. Queued and running imports thus cost few requests.
+ * Waiting for CommCare's background jobs (case imports, lookup-table uploads): ONE loop polls every distinct status
+ * URL of the run together, so N jobs take about one interval, not N. What a status body means is the caller's: a
+ * `StatusReader` tells the loop whether the job moved, whether it finished and how far it got; everything else is
+ * the same for every job. Rules:
+ * - Rounds: each round asks every unfinished job once (at most `concurrency` requests at a time). After a round
+ *   in which some job moved (state or percent changed) the interval goes back to the base; after a round in which
+ *   nothing moved it grows by BACKOFF_FACTOR up to the cap. Queued and running jobs thus cost few requests.
  * - Transient failures (network errors, 429, 502, 503, 504, a body that is not a status) are asked again later with
  *   their own back-off (transport's `backoffDelayMs`), never before the server's Retry-After, and never end the wait
  *   before the timeout. That is why polls go through `sendRequest` with its own retries off: its retry budget
@@ -19,15 +21,12 @@
  */
 import type { IExecuteFunctions } from 'n8n-workflow';
 
-import { messageForResponse } from '../shared/errors';
-import type { StatusResponse } from '../shared/outputContract';
-import { sleepUnlessCancelled } from '../shared/sleep';
-import { forEachLimited, throwIfCancelled } from '../shared/concurrency';
-import { DEFAULTS } from './description';
-import { isTerminalState, ImportState, parseStatusBody } from './statusBody';
-import { projectSpaceFromUrl } from '../shared/transport/addresses';
-import { type CommCareCredentials } from '../shared/transport/credentials';
-import { sendRequest } from '../shared/transport/request';
+import { messageForResponse } from './errors';
+import { sleepUnlessCancelled } from './sleep';
+import { forEachLimited, throwIfCancelled } from './concurrency';
+import { projectSpaceFromUrl } from './transport/addresses';
+import { type CommCareCredentials } from './transport/credentials';
+import { sendRequest } from './transport/request';
 import {
 	backoffDelayMs,
 	NO_RETRIES,
@@ -35,11 +34,12 @@ import {
 	type RetryPolicy,
 	isRetryableStatus,
 	parseRetryAfterMs,
-} from '../shared/transport/retryPolicy';
+} from './transport/retryPolicy';
 
-export type WaitEnd =
-	/** State 2 or 3 was reached; `status` is that last response, `problem` what of it could not be read. */
-	| { kind: 'finished'; status: StatusResponse; problem?: string | null }
+/** How the wait for one status URL ended; `S` is the status as the caller's reader gives it. */
+export type WaitEnd<S> =
+	/** A final state was reached; `status` is that last response, `problem` what of it could not be read. */
+	| { kind: 'finished'; status: S; problem?: string | null }
 	/** The timeout passed before a final state. `lastProblem` is the last transient failure, if the last poll failed. */
 	| { kind: 'timedOut'; lastProblem: string | null }
 	| { kind: 'notFound' }
@@ -55,12 +55,12 @@ export type WaitEnd =
 	/** The input item carries no status URL (the upload failed upstream and the workflow went on). */
 	| { kind: 'missingStatusUrl' };
 
-/** Everything known about the wait for one status URL. */
-export interface WaitResult {
-	end: WaitEnd;
+/** Everything known about the wait for one status URL (`State`: the reader's state, e.g. CommCare's number). */
+export interface WaitResult<S, State extends JobState = JobState> {
+	end: WaitEnd<S>;
 	/** Last state the server reported (null when it never answered with a status). */
-	lastState: number | null;
-	/** How far the import got: last running percent, 100 once finished; null when never seen running. */
+	lastState: State | null;
+	/** How far the job got, as the reader tells it (e.g. last running percent, 100 once done); null when never told. */
 	lastPercent: number | null;
 	/** Status requests made (including failed ones). */
 	polls: number;
@@ -68,7 +68,7 @@ export interface WaitResult {
 }
 
 /** A wait that never happened (no URL, or a URL we refuse to call). */
-export function unpolled(end: WaitEnd): WaitResult {
+export function unpolled<S, State extends JobState = JobState>(end: WaitEnd<S>): WaitResult<S, State> {
 	return { end, lastState: null, lastPercent: null, polls: 0, waitedSeconds: 0 };
 }
 
@@ -83,6 +83,31 @@ export type StatusAnswer =
 	| { httpStatus: number; body: unknown; retryAfterMs: number | null; message?: string; advice?: string }
 	| { networkError: string }
 	| { fatalError: string; httpStatus: number | null; sent: boolean; advice?: string };
+
+/** A job's state as its status body names it: CommCare's number for case imports, a word for others. */
+export type JobState = string | number;
+
+/**
+ * One status body read by the caller's rules. `state` and `percent` are the body's own, compared with the last
+ * reading to tell whether the job moved; `progress` is how far the job got by this reading (what the wait reports as
+ * `lastPercent`; null keeps the last one known, e.g. while queued or once failed); `finished` ends the wait with this
+ * `status`; `problem` says what in an otherwise valid status could not be read. A body that is no status at all
+ * (`ok: false`) is transient: it is asked again until the timeout, `problem` saying why.
+ */
+export type StatusReading<S, State extends JobState = JobState> =
+	| {
+			ok: true;
+			status: S;
+			state: State;
+			percent: number | null;
+			progress: number | null;
+			finished: boolean;
+			problem?: string | null;
+	  }
+	| { ok: false; problem: string };
+
+/** Reads one status body (object, JSON text or Buffer, as `fetchStatus` got it); never throws. */
+export type StatusReader<S, State extends JobState = JobState> = (body: unknown) => StatusReading<S, State>;
 
 /** A status body longer than this is not a CommCare status (100,000 row numbers take under 1 MB). */
 export const MAX_STATUS_BODY_BYTES = 32 * 1024 * 1024;
@@ -107,7 +132,7 @@ export interface PollingOptions {
 	maxIntervalSeconds: number;
 	/** How long to wait in total, in seconds; 0 = one round only. */
 	timeoutSeconds: number;
-	/** Status requests in flight at once. */
+	/** Status requests in flight at once (default DEFAULT_POLL_CONCURRENCY). */
 	concurrency?: number;
 	/** The execution's cancel signal. */
 	signal?: AbortSignal;
@@ -116,6 +141,8 @@ export interface PollingOptions {
 	random?: () => number;
 }
 
+/** Status requests in flight at once when the caller sets no limit. */
+export const DEFAULT_POLL_CONCURRENCY = 4;
 /** Growth of the interval per round without any change. */
 export const BACKOFF_FACTOR = 1.5;
 /**
@@ -128,10 +155,10 @@ export const MAX_REQUEST_TIMEOUT_MS = 60_000;
 export const systemClock: Clock = { now: () => Date.now(), sleep: sleepUnlessCancelled };
 
 /** The wait for one URL while it runs. */
-interface UrlWait {
+interface UrlWait<S, State extends JobState> {
 	url: string;
 	polls: number;
-	lastState: number | null;
+	lastState: State | null;
 	lastPercent: number | null;
 	/** Raw percent of the last response, to notice movement. */
 	lastSeenPercent: number | null;
@@ -139,16 +166,17 @@ interface UrlWait {
 	notBefore: number;
 	consecutiveFailures: number;
 	lastProblem: string | null;
-	end: WaitEnd | null;
+	end: WaitEnd<S> | null;
 	endedAt: number;
 }
 
-/** Polls every URL until each reaches a final state, fails for good, or the timeout passes. */
-export async function pollStatusUrls(
+/** Polls every URL until each reaches a final state (as `readStatus` tells), fails for good, or the timeout passes. */
+export async function pollStatusUrls<S, State extends JobState = JobState>(
 	urls: string[],
 	fetchStatus: FetchStatus,
 	options: PollingOptions,
-): Promise<Map<string, WaitResult>> {
+	readStatus: StatusReader<S, State>,
+): Promise<Map<string, WaitResult<S, State>>> {
 	const clock = options.clock ?? systemClock;
 	const signal = options.signal;
 	const baseMs = Math.max(0, options.intervalSeconds * 1000);
@@ -160,12 +188,12 @@ export async function pollStatusUrls(
 		maxAttempts: Number.POSITIVE_INFINITY,
 		maxTotalWaitMs: Number.POSITIVE_INFINITY,
 	});
-	const pace: Pace = { transientBackoff, random: options.random ?? Math.random };
-	const concurrency = Math.max(1, options.concurrency ?? DEFAULTS.concurrency);
+	const pace: Pace<S, State> = { transientBackoff, random: options.random ?? Math.random, readStatus };
+	const concurrency = Math.max(1, options.concurrency ?? DEFAULT_POLL_CONCURRENCY);
 	const start = clock.now();
 	const deadline = start + Math.max(0, options.timeoutSeconds * 1000);
 
-	const waits = [...new Set(urls)].map<UrlWait>((url) => ({
+	const waits = [...new Set(urls)].map<UrlWait<S, State>>((url) => ({
 		url,
 		polls: 0,
 		lastState: null,
@@ -218,7 +246,7 @@ export async function pollStatusUrls(
 		waits.map((wait) => [
 			wait.url,
 			{
-				end: wait.end as WaitEnd,
+				end: wait.end as WaitEnd<S>,
 				lastState: wait.lastState,
 				lastPercent: wait.lastPercent,
 				polls: wait.polls,
@@ -228,14 +256,23 @@ export async function pollStatusUrls(
 	);
 }
 
-/** How a URL that failed for now is asked again: the retry policy and the jitter source (tests pin it). */
-interface Pace {
+/**
+ * How answers are taken: the retry policy and the jitter source (tests pin it) for a URL that failed for now, and
+ * the caller's reader for a status body.
+ */
+interface Pace<S, State extends JobState> {
 	transientBackoff: RetryPolicy;
 	random: () => number;
+	readStatus: StatusReader<S, State>;
 }
 
-/** Updates one URL's wait with an answer; returns whether the import visibly moved (new state or percent). */
-function recordAnswer(wait: UrlWait, answer: StatusAnswer, now: number, pace: Pace): boolean {
+/** Updates one URL's wait with an answer; returns whether the job visibly moved (new state or percent). */
+function recordAnswer<S, State extends JobState>(
+	wait: UrlWait<S, State>,
+	answer: StatusAnswer,
+	now: number,
+	pace: Pace<S, State>,
+): boolean {
 	if (!('fatalError' in answer) || answer.sent) wait.polls += 1;
 	if ('networkError' in answer) {
 		retryLater(wait, answer.networkError, null, now, pace);
@@ -248,22 +285,21 @@ function recordAnswer(wait: UrlWait, answer: StatusAnswer, now: number, pace: Pa
 	}
 	const { httpStatus } = answer;
 	if (httpStatus === 200) {
-		const parsed = parseStatusBody(answer.body);
-		if (!parsed.ok) {
-			retryLater(wait, parsed.problem, null, now, pace);
+		const reading = pace.readStatus(answer.body);
+		if (!reading.ok) {
+			retryLater(wait, reading.problem, null, now, pace);
 			return false;
 		}
-		const { state } = parsed.status;
-		const percent = parsed.status.progress?.percent ?? null;
+		const { state, percent, progress } = reading;
 		const moved = state !== wait.lastState || percent !== wait.lastSeenPercent;
 		wait.lastState = state;
 		wait.lastSeenPercent = percent;
-		if (state === ImportState.Started && percent !== null) wait.lastPercent = percent;
-		if (state === ImportState.Success) wait.lastPercent = 100;
+		if (progress !== null) wait.lastPercent = progress;
 		wait.consecutiveFailures = 0;
 		wait.lastProblem = null;
 		wait.notBefore = now;
-		if (isTerminalState(state)) end(wait, { kind: 'finished', status: parsed.status, problem: parsed.problem }, now);
+		if (reading.finished)
+			end(wait, { kind: 'finished', status: reading.status, problem: reading.problem ?? null }, now);
 		return moved;
 	}
 	if (isRetryableStatus(httpStatus, true)) {
@@ -283,14 +319,20 @@ function recordAnswer(wait: UrlWait, answer: StatusAnswer, now: number, pace: Pa
 }
 
 /** Transient failure: back off (growing from the base interval, capped), and never before Retry-After. */
-function retryLater(wait: UrlWait, problem: string, retryAfterMs: number | null, now: number, pace: Pace): void {
+function retryLater<S, State extends JobState>(
+	wait: UrlWait<S, State>,
+	problem: string,
+	retryAfterMs: number | null,
+	now: number,
+	pace: Pace<S, State>,
+): void {
 	wait.consecutiveFailures += 1;
 	wait.lastProblem = retryAfterMs !== null ? `${problem}, Retry-After ${retryAfterMs / 1000} s` : problem;
 	const backoffMs = backoffDelayMs(wait.consecutiveFailures, pace.transientBackoff, pace.random);
 	wait.notBefore = now + Math.max(backoffMs, retryAfterMs ?? 0);
 }
 
-function end(wait: UrlWait, how: WaitEnd, now: number): void {
+function end<S, State extends JobState>(wait: UrlWait<S, State>, how: WaitEnd<S>, now: number): void {
 	wait.end = how;
 	wait.endedAt = now;
 }
