@@ -211,6 +211,7 @@ export async function readCurrentTables(
 		if (fixtureRefused) return null;
 		const what = `read the rows of lookup table '${tag}' in ${space}`;
 		const rows: CurrentRow[] = [];
+		const seen = new Set<string>();
 		const query = `fixture_type=${encodeURIComponent(tag)}`;
 		for (let pageIndex = 0; pageIndex < MAX_ROW_PAGES; pageIndex++) {
 			// The whole table in one answer; pages only if this server pages it anyway.
@@ -224,6 +225,9 @@ export async function readCurrentTables(
 			for (const entry of page.objects) {
 				const row = fixtureRow(entry, rows.length);
 				if (!row) throw unreadableRow(what, entry, credentials.redactor);
+				// A row given twice: this server's pages are not what they seem; the item API is counted and checked.
+				if (seen.has(row.uid)) return null;
+				seen.add(row.uid);
 				rows.push(row);
 			}
 			if (!page.hasNext || page.objects.length === 0) return rows;

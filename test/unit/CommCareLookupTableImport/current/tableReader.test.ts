@@ -224,6 +224,21 @@ describe('readCurrentTables', () => {
 		expect(tables.get('district')?.rowSource).toBe('items');
 	});
 
+	test('fixture pages that repeat rows (a server ignoring the offset): the item API is read instead', async () => {
+		const repeating: Handler = (_req, res, url) => {
+			if (url.pathname !== '/a/demo/api/fixture/v1/') return false;
+			const row = { id: uid(1), fixture_type: 'district', fields: { id: 'd1', name: 'One' } };
+			json(res, 200, { meta: { next: 'next' }, objects: [row] });
+			return true;
+		};
+		const tables = await read(commCare(repeating), ['district']);
+		expect(tables.get('district')?.rowSource).toBe('items');
+		expect(paths().filter((path) => path.includes('/fixture/'))).toEqual([
+			'/a/demo/api/fixture/v1/?fixture_type=district',
+			'/a/demo/api/fixture/v1/?fixture_type=district&limit=1000&offset=1',
+		]);
+	});
+
 	test('item pages that shift (a row seen twice, one missed): the walk is repeated, then refused', async () => {
 		let walks = 0;
 		const shifting: Handler = (_req, res, url) => {
