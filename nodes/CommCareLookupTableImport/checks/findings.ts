@@ -46,7 +46,8 @@ export type TableCheckCode =
 	| 'tooManyRows'
 	| 'noOwnerColumns'
 	| 'rowsWithoutOwners'
-	| 'unstorableCharacters';
+	| 'unstorableCharacters'
+	| 'replaceWithNoRows';
 
 /** Errors stop the upload; warnings let it go and say what CommCare will do. */
 export const TABLE_CHECK_SEVERITY: Record<TableCheckCode, 'error' | 'warning'> = {
@@ -85,6 +86,7 @@ export const TABLE_CHECK_SEVERITY: Record<TableCheckCode, 'error' | 'warning'> =
 	noOwnerColumns: 'warning',
 	rowsWithoutOwners: 'warning',
 	unstorableCharacters: 'error',
+	replaceWithNoRows: 'warning',
 };
 
 export interface TableFinding extends IDataObject {
