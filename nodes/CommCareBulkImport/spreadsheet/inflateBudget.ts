@@ -1,5 +1,5 @@
 /** Fixed bounds on reading a zip: compressed bytes in, inflated bytes out, per part and in all (zip bombs). */
-import type { ZipEntry } from './exceljsInternals';
+import type { ZipEntry } from '../../shared/spreadsheet/exceljsInternals';
 import { SpreadsheetReadError } from './inspection';
 
 /**

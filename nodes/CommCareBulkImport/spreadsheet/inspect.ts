@@ -13,7 +13,8 @@ import {
 	hasUnstorableCharacters,
 	textAsWritten,
 } from '../../shared/cellText';
-import { type CellValue, columnConverters, ownValue } from './values';
+import type { CellValue } from '../../shared/spreadsheet/exceljsInternals';
+import { columnConverters, ownValue } from './values';
 import { type WriteItemsOptions, itemIndexFor } from './writer';
 import { inspectXlsx } from './xlsxReader';
 

@@ -2,7 +2,7 @@
  * Reads a worksheet's XML the way CommCare's reader (openpyxl in read-only mode) takes its rows
  * (docs/commcare-api.md §6.1a), into the checks' `RowCollector`.
  */
-import { columnLetter } from './columns';
+import { columnLetter } from '../../shared/spreadsheet/cellReferences';
 import { SpreadsheetReadError, StopReading } from './inspection';
 import type { RowCollector } from './rowCollector';
 import { RawRow, type RawCell, firstDataCell, headerCell } from './sheetCells';

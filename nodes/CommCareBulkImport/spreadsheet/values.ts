@@ -36,6 +36,7 @@ import {
 	booleanText,
 	pythonTextOfWrittenNumber,
 } from '../../shared/cellText';
+import type { CellValue } from '../../shared/spreadsheet/exceljsInternals';
 
 /** Excel's limit on the characters in one cell. */
 export const MAX_CELL_LENGTH = 32_767;
@@ -44,7 +45,6 @@ export const MAX_CELL_LENGTH = 32_767;
 export const MAX_ID_LENGTH_CHECKED = 255;
 
 /** A cell as written. A string is always a plain string cell, never a formula. */
-export type CellValue = string | number | boolean | Date | null;
 
 export type CellProblem = 'nested' | 'tooLong' | 'notFiniteNumber' | 'invalidDate' | 'unstorableCharacters';
 

@@ -15,7 +15,7 @@ import { createReadStream, createWriteStream } from 'fs';
 import { Readable } from 'stream';
 import { pipeline } from 'stream/promises';
 import { ScratchFolder } from '../../shared/temporaryFolder';
-import { type ZipParser, createZipParser } from './exceljsInternals';
+import { type ZipParser, createZipParser } from '../../shared/spreadsheet/exceljsInternals';
 import { InflateBudget, drain } from './inflateBudget';
 import { type SheetInspection, SpreadsheetReadError, StopReading } from './inspection';
 import type { RowCollector } from './rowCollector';

@@ -1,5 +1,5 @@
 /** A streaming XML reader over exceljs's saxes, with a guard on markup size. */
-import { requireFromExcelJs } from './exceljsInternals';
+import { requireFromExcelJs } from '../../shared/spreadsheet/exceljsInternals';
 import { XLSX_READ_LIMITS, megabytes } from './inflateBudget';
 import { SpreadsheetReadError } from './inspection';
 
