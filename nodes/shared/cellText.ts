@@ -17,7 +17,7 @@ const PYTHON_SPACE = /[\t\n\v\f\r\u001C-\u0020\u0085\u00A0\u1680\u2000-\u200A\u2
 const PYTHON_SPACES_AROUND = new RegExp(`^${PYTHON_SPACE.source}+|${PYTHON_SPACE.source}+$`, 'g');
 
 /** Python's `text.strip()`. */
-function pythonStrip(text: string): string {
+export function pythonStrip(text: string): string {
 	return text.replace(PYTHON_SPACES_AROUND, '');
 }
 

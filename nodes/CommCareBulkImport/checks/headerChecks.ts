@@ -1,5 +1,5 @@
 /** Checks on the header row: valid property names, reserved and built-in names, the search and name columns. */
-import { columnLetter } from '../spreadsheet/columns';
+import { columnLetter } from '../../shared/spreadsheet/cellReferences';
 import { CheckReport } from './report';
 
 /** Server limits (docs/commcare-api.md §3, §6.9). */

@@ -1,7 +1,8 @@
 /** Where the checks put what they find: one severity rule, row and item numbers, lists that stay short. */
 import { capitalised, itemList, sheetRowList } from '../../shared/wording';
-import type { HeaderKind, SheetInspection } from '../spreadsheet/inspection';
-import { columnLetter } from '../spreadsheet/columns';
+import type { SheetInspection } from '../spreadsheet/inspection';
+import type { HeaderKind } from '../../shared/spreadsheet/sheetReading';
+import { columnLetter } from '../../shared/spreadsheet/cellReferences';
 import { isBlankText } from '../../shared/cellText';
 import type { CheckCode, CheckFinding } from '../../shared/outputContract';
 import type { ImportSettings } from '../parameters';

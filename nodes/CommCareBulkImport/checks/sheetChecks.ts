@@ -1,5 +1,5 @@
 /** Checks on the sheet as a whole: its size, its sheets (multi-sheet mode), columns without a header, its rows' shapes. */
-import { columnLetter } from '../spreadsheet/columns';
+import { columnLetter } from '../../shared/spreadsheet/cellReferences';
 import { MAX_DATA_ROWS, type RowSample } from '../spreadsheet/inspection';
 import { quoteList } from './headerChecks';
 import { capitalised, sheetRowList } from '../../shared/wording';

@@ -29,7 +29,8 @@ import type { BulkImportServices, Failure, PlannedUpload, SourcePlan, UploadSour
 import { readImportSettings, readRunOptions } from '../settings';
 import { formatOf, uploadFileName } from '../spreadsheet/formats';
 import { inspectSpreadsheet } from '../spreadsheet/inspect';
-import { SpreadsheetReadError, type SheetInspection } from '../spreadsheet/inspection';
+import type { SheetInspection } from '../spreadsheet/inspection';
+import { SpreadsheetReadError } from '../../shared/spreadsheet/sheetReading';
 import { dryRunResultJson } from '../results';
 import { type SpreadsheetFile } from '../upload';
 

@@ -37,13 +37,3 @@ export function safeSheetName(caseType: string, knownNames: string[] = []): stri
 		if (!taken.has(candidate)) return candidate;
 	}
 }
-
-// Cells
-
-/** 0 → A, 25 → Z, 26 → AA: spreadsheet column names. */
-export function columnLetter(index: number): string {
-	let letters = '';
-	for (let n = index + 1; n > 0; n = Math.floor((n - 1) / 26))
-		letters = String.fromCharCode(65 + ((n - 1) % 26)) + letters;
-	return letters;
-}

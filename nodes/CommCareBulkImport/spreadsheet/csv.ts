@@ -1,7 +1,8 @@
 /** Reads a `.csv` for the checks, row by row, with a cap on one row's size. */
 import { Readable, Transform } from 'stream';
-import { createCsvParser } from './exceljsInternals';
-import { type ReadRow, type SheetInspection, SpreadsheetReadError } from './inspection';
+import { createCsvParser } from '../../shared/spreadsheet/exceljsInternals';
+import type { SheetInspection } from './inspection';
+import { type ReadRow, SpreadsheetReadError } from '../../shared/spreadsheet/sheetReading';
 import type { RowCollector } from './rowCollector';
 import { isBlankMarker, isBlankText } from '../../shared/cellText';
 

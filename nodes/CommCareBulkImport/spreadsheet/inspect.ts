@@ -3,7 +3,8 @@ import { Readable } from 'stream';
 import type { IDataObject } from 'n8n-workflow';
 import { inspectCsv } from './csv';
 import { type SpreadsheetFormat } from './formats';
-import { type ReadRow, type SheetInspection } from './inspection';
+import { type SheetInspection } from './inspection';
+import type { ReadRow } from '../../shared/spreadsheet/sheetReading';
 import { RowCollector } from './rowCollector';
 import {
 	isTruthyCell,
@@ -13,7 +14,8 @@ import {
 	hasUnstorableCharacters,
 	textAsWritten,
 } from '../../shared/cellText';
-import { type CellValue, columnConverters, ownValue } from './values';
+import type { CellValue } from '../../shared/spreadsheet/exceljsInternals';
+import { columnConverters, ownValue } from './values';
 import { type WriteItemsOptions, itemIndexFor } from './writer';
 import { inspectXlsx } from './xlsxReader';
 

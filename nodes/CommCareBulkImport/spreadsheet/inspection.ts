@@ -3,10 +3,8 @@
  * would not read as shown), collected in bounded memory.
  */
 import type { SheetFormat } from './formats';
+import type { HeaderKind } from '../../shared/spreadsheet/sheetReading';
 import { MAX_ID_LENGTH_CHECKED } from './values';
-
-/** What kind of value a header cell holds. The server rejects non-text headers (docs/commcare-api.md §3, check 6a). */
-export type HeaderKind = 'text' | 'blank' | 'number' | 'date' | 'boolean' | 'other';
 
 /** Some rows: the first few (spreadsheet numbers), and how many in all. */
 export interface RowSample {
@@ -63,46 +61,8 @@ export interface SheetInspection {
 	rowsNotRead: number[];
 }
 
-/** Thrown when the file cannot be read at all. The server would reject it too (docs/commcare-api.md §3, check 4b). */
-export class SpreadsheetReadError extends Error {
-	/** `message`: one line saying what could not be read; `description`: why it matters and what to do. */
-	constructor(
-		message: string,
-		readonly description: string,
-	) {
-		super(message);
-		this.name = 'SpreadsheetReadError';
-	}
-}
-
-export interface HeaderCell {
-	text: string | null;
-	kind: HeaderKind;
-}
-
 /** CommCare's importer takes at most this many data rows (`MAX_CASE_IMPORTER_ROWS`, docs/…): reading stops after. */
 export const MAX_DATA_ROWS = 100_000;
-/**
- * One row as CommCare's reader gives it. Readers fill in one object per row and reuse it: no garbage per row.
- * `cellCount` is the row's length there (an `.xlsx` row without a dimension ends at its last cell), and its row dict
- * has keys for those columns only.
- */
-export interface ReadRow {
-	/** Counts from 1 = header; rows never seen (absent from the file) are empty rows of `emptyRowLength` cells. */
-	rowNumber: number;
-	cellCount: number;
-	/** Some value is truthy for Python (not blank, 0 or false): CommCare reads up to the last such row. */
-	truthy: boolean;
-	/** Every value is blank for the importer (empty, or `---`). */
-	blank: boolean;
-	/** Some value is a text that is `---` once stripped (`markerAt` then says which). */
-	hasMarker: boolean;
-	/** A cell's value as read (text, a JavaScript or Python number, a boolean, a date; null when empty). */
-	valueAt(columnIndex: number): unknown;
-	isBlankAt(columnIndex: number): boolean;
-	markerAt(columnIndex: number): boolean;
-}
-
 /**
  * A copy of `text` that does not keep its source alive. Parsers hand out substrings of the chunk they read, and V8
  * keeps the whole chunk for as long as any substring of it lives: stored as is, the values of 100,000 rows would
@@ -130,12 +90,4 @@ export function storedValue(text: string | null): string | null {
 		count += 1;
 	}
 	return kept;
-}
-
-/** Thrown from inside the sheet reader when the checks have read all they need (see RowCollector.addRow). */
-export class StopReading extends Error {
-	constructor() {
-		super('enough rows read');
-		this.name = 'StopReading';
-	}
 }

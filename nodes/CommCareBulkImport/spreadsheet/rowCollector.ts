@@ -1,13 +1,6 @@
 /** Collects what the checks learn from a sheet, row by row, in bounded memory (`SheetInspection`). */
-import {
-	type HeaderCell,
-	MAX_DATA_ROWS,
-	type ReadRow,
-	type RowSample,
-	type SheetInspection,
-	detached,
-	storedValue,
-} from './inspection';
+import { MAX_DATA_ROWS, type RowSample, type SheetInspection, detached, storedValue } from './inspection';
+import type { HeaderCell, ReadRow, SheetRowReceiver } from '../../shared/spreadsheet/sheetReading';
 import { searchIdOfCell, serverText } from '../../shared/cellText';
 
 /** The server's `.xlsx` reader stops after this many consecutive rows without a truthy value. */
@@ -28,7 +21,7 @@ interface PendingRows {
  * held as pending until a later truthy row shows they are read. Its memory is bounded whatever the file holds: at most
  * MAX_DATA_ROWS rows are kept, and `addRow` says when to stop reading.
  */
-export class RowCollector {
+export class RowCollector implements SheetRowReceiver {
 	private headers: HeaderCell[] = [];
 	private headerSeen = false;
 	private blankHeaderIndexes: number[] = [];

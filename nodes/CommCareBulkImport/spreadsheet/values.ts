@@ -28,7 +28,7 @@
  *   workflow's `$now` would, so a Date made for midnight there is that day.
  */
 import type { IDataObject } from 'n8n-workflow';
-import { EARLIEST_EXCEL_DATE, END_OF_EXCEL_DATES, mod, parseIsoDateText, wallClockIn } from './dates';
+import { EARLIEST_EXCEL_DATE, END_OF_EXCEL_DATES, mod, parseIsoDateText, wallClockIn } from '../../shared/spreadsheet/dates';
 import {
 	dateText,
 	describeUnstorable,
@@ -36,15 +36,13 @@ import {
 	booleanText,
 	pythonTextOfWrittenNumber,
 } from '../../shared/cellText';
-
-/** Excel's limit on the characters in one cell. */
-export const MAX_CELL_LENGTH = 32_767;
+import type { CellValue } from '../../shared/spreadsheet/exceljsInternals';
+import { MAX_CELL_LENGTH } from '../../shared/spreadsheet/sheetReading';
 
 /** The longest name or external id CommCare takes (255 characters): the longest a check needs to see past. */
 export const MAX_ID_LENGTH_CHECKED = 255;
 
 /** A cell as written. A string is always a plain string cell, never a formula. */
-export type CellValue = string | number | boolean | Date | null;
 
 export type CellProblem = 'nested' | 'tooLong' | 'notFiniteNumber' | 'invalidDate' | 'unstorableCharacters';
 

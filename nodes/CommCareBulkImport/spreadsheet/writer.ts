@@ -1,18 +1,17 @@
 /** Writes items as an `.xlsx`, row by row, streaming into the upload, in bounded memory. */
-import { once } from 'events';
-import { setImmediate as nextTurnOfEventLoop } from 'timers/promises';
 import * as ExcelJS from 'exceljs';
 import type { IDataObject } from 'n8n-workflow';
-import { columnLetter } from './columns';
+import { dimensionRef } from '../../shared/spreadsheet/cellReferences';
+import { CompressionPacer } from '../../shared/spreadsheet/compressionPacer';
 import {
+	type CellValue,
 	type RowSink,
-	type StreamWithState,
 	exceljsRowSink,
 	sheetXmlSink,
 	sheetZipInput,
 	writeDimensionOfNextSheet,
-} from './exceljsInternals';
-import { type CellValue, columnConverters, ownValue } from './values';
+} from '../../shared/spreadsheet/exceljsInternals';
+import { columnConverters, ownValue } from './values';
 
 export interface WriteItemsOptions {
 	/** See `safeSheetName`: never a case type. */
@@ -35,14 +34,6 @@ export interface WriteItemsOptions {
 export function itemIndexFor(opts: Pick<WriteItemsOptions, 'firstItemIndex' | 'itemIndexes'>, offset: number): number {
 	return opts.itemIndexes?.[offset] ?? (opts.firstItemIndex ?? 0) + offset;
 }
-
-/**
- * How much sheet XML may wait for compression before the writer pauses. The worksheet's stream accepts rows without
- * ever pushing back, so a loop that never pauses would buffer the whole sheet (about 1 KB a row) in memory.
- */
-const MAX_PENDING_SHEET_BYTES = 1024 * 1024;
-/** Below that, a turn of the event loop every 64 KB keeps compression busy alongside row production. */
-const YIELD_EVERY_BYTES = 64 * 1024;
 
 /**
  * Writes the header row and one row per item to `out` as an `.xlsx`, row by row, so memory stays bounded whatever
@@ -69,7 +60,7 @@ export async function writeItemsXlsx(
 	});
 	writeDimensionOfNextSheet(workbook, dimensionRef(columns.length, expectedRows));
 	const sheet = workbook.addWorksheet(opts.sheetName);
-	const pendingSheetXml = sheetZipInput(sheet);
+	const pacer = new CompressionPacer(sheetZipInput(sheet), out);
 	// A plain lookup per cell (the hot path); an own-property lookup only for keys named like Object.prototype's.
 	const { converters, ownLookup } = columnConverters(columns, opts);
 
@@ -85,23 +76,6 @@ export async function writeItemsXlsx(
 		rowCount++;
 		(rowSink as RowSink).add(rowCount + 1, cells);
 	};
-	// Checked after every row, awaited only when needed: a promise per row would cost more than the check.
-	let pendingAtLastYield = 0;
-	const compressionIsBehind = () => {
-		if (!pendingSheetXml) return rowCount % 1000 === 0;
-		const pending = pendingBytes(pendingSheetXml);
-		return pending > MAX_PENDING_SHEET_BYTES || pending - pendingAtLastYield >= YIELD_EVERY_BYTES;
-	};
-	const letCompressionCatchUp = async () => {
-		if (pendingSheetXml && pendingBytes(pendingSheetXml) > MAX_PENDING_SHEET_BYTES) {
-			await drained(pendingSheetXml, out);
-		} else {
-			// One turn of the event loop hands the next chunk to zlib, which then compresses on another thread
-			// while this one goes on producing rows.
-			await nextTurnOfEventLoop();
-		}
-		pendingAtLastYield = pendingSheetXml ? pendingBytes(pendingSheetXml) : 0;
-	};
 	let finished = false;
 	try {
 		// The header goes through exceljs's own row writer, which also opens the sheet's data section.
@@ -111,12 +85,12 @@ export async function writeItemsXlsx(
 			// A plain loop for arrays and other sync iterables: `for await` would also cost a promise per row.
 			for (const item of rows as Iterable<IDataObject>) {
 				writeRow(item);
-				if (compressionIsBehind()) await letCompressionCatchUp();
+				if (pacer.isBehind(rowCount)) await pacer.catchUp();
 			}
 		} else {
 			for await (const item of rows) {
 				writeRow(item);
-				if (compressionIsBehind()) await letCompressionCatchUp();
+				if (pacer.isBehind(rowCount)) await pacer.catchUp();
 			}
 		}
 		rowSink.flush();
@@ -131,35 +105,6 @@ export async function writeItemsXlsx(
 		if (!finished) (workbook as unknown as { zip?: { abort?: () => void } }).zip?.abort?.();
 	}
 	return { rowCount };
-}
-
-/** `A1:C101`: a header and `rowCount` rows of `columnCount` columns. */
-export function dimensionRef(columnCount: number, rowCount: number): string {
-	return `A1:${columnLetter(Math.max(columnCount, 1) - 1)}${rowCount + 1}`;
-}
-
-export function pendingBytes(stream: StreamWithState): number {
-	return stream._writableState?.length ?? 0;
-}
-
-/** Resolves when the zip input has drained; rejects if `out` fails or closes first (no hang on a dead upload). */
-async function drained(zipInput: StreamWithState, out: NodeJS.WritableStream): Promise<void> {
-	const state = out as { destroyed?: boolean; errored?: Error | null };
-	if (state.destroyed) throw state.errored ?? new Error('The output stream closed before the sheet was written');
-	const outEmitter = out as unknown as NodeJS.EventEmitter;
-	let onOutFailure: ((error?: Error) => void) | undefined;
-	const outFailed = new Promise<never>((_, reject) => {
-		onOutFailure = (error?: Error) =>
-			reject(error ?? new Error('The output stream closed before the sheet was written'));
-		outEmitter.once('error', onOutFailure);
-		outEmitter.once('close', onOutFailure);
-	});
-	try {
-		await Promise.race([once(zipInput, 'drain'), outFailed]);
-	} finally {
-		outEmitter.removeListener('error', onOutFailure!);
-		outEmitter.removeListener('close', onOutFailure!);
-	}
 }
 
 // Reading a user's file (or items) for the checks before upload

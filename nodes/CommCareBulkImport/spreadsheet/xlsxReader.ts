@@ -15,12 +15,13 @@ import { createReadStream, createWriteStream } from 'fs';
 import { Readable } from 'stream';
 import { pipeline } from 'stream/promises';
 import { ScratchFolder } from '../../shared/temporaryFolder';
-import { type ZipParser, createZipParser } from './exceljsInternals';
-import { InflateBudget, drain } from './inflateBudget';
-import { type SheetInspection, SpreadsheetReadError, StopReading } from './inspection';
+import { type ZipParser, createZipParser } from '../../shared/spreadsheet/exceljsInternals';
+import { InflateBudget, drain } from '../../shared/spreadsheet/inflateBudget';
+import type { SheetInspection } from './inspection';
+import { SpreadsheetReadError, StopReading } from '../../shared/spreadsheet/sheetReading';
 import type { RowCollector } from './rowCollector';
-import { readSheetXml } from './sheetXml';
-import { WorkbookParts } from './xlsxParts';
+import { readSheetXml } from '../../shared/spreadsheet/sheetXml';
+import { WorkbookParts } from '../../shared/spreadsheet/xlsxParts';
 
 export async function inspectXlsx(input: Readable, collector: RowCollector): Promise<SheetInspection> {
 	const scratch = new ScratchFolder();

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 
-import { columnLetter, planColumns, safeSheetName } from '../../../../nodes/CommCareBulkImport/spreadsheet/columns';
+import { planColumns, safeSheetName } from '../../../../nodes/CommCareBulkImport/spreadsheet/columns';
 
 describe('planColumns', () => {
 	const items = [{ a: 1, b: 2 }, { c: 3, a: 4 }, { d: null }];
@@ -22,18 +22,6 @@ describe('planColumns', () => {
 		expect(planColumns(items, { ensure: ['case_id', 'a'] })).toEqual(['a', 'b', 'c', 'd', 'case_id']);
 		expect(planColumns(items, { ensure: ['case_id'], exclude: ['case_id'] })).toEqual(['a', 'b', 'c', 'd']);
 	});
-});
-
-it('names columns like a spreadsheet does', () => {
-	expect([0, 25, 26, 51, 52, 701, 702].map((index) => columnLetter(index))).toEqual([
-		'A',
-		'Z',
-		'AA',
-		'AZ',
-		'BA',
-		'ZZ',
-		'AAA',
-	]);
 });
 
 describe('safeSheetName', () => {

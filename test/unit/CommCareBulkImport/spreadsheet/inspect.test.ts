@@ -15,7 +15,7 @@ import * as XLSX from 'xlsx';
 
 import { planColumns } from '../../../../nodes/CommCareBulkImport/spreadsheet/columns';
 import { inspectItems, inspectSpreadsheet } from '../../../../nodes/CommCareBulkImport/spreadsheet/inspect';
-import { SpreadsheetReadError } from '../../../../nodes/CommCareBulkImport/spreadsheet/inspection';
+import { SpreadsheetReadError } from '../../../../nodes/shared/spreadsheet/sheetReading';
 import { handMadeXlsx } from '../../../conformance/corpus';
 import { defaults, writeToBuffer } from '../../../support/unitSpreadsheet';
 

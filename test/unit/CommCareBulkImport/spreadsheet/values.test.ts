@@ -2,7 +2,8 @@
  * The value rules (spreadsheet/values.ts): how an item value becomes a cell, as the text CommCare would store where a
  * cell cannot hold it, and the values refused with a message naming the key and the item.
  */
-import { CellValueError, MAX_CELL_LENGTH, toCell } from '../../../../nodes/CommCareBulkImport/spreadsheet/values';
+import { MAX_CELL_LENGTH } from '../../../../nodes/shared/spreadsheet/sheetReading';
+import { CellValueError, toCell } from '../../../../nodes/CommCareBulkImport/spreadsheet/values';
 
 describe('cell values', () => {
 	const typed = { asText: false, nestedAsJson: false };

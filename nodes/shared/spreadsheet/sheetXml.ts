@@ -2,9 +2,8 @@
  * Reads a worksheet's XML the way CommCare's reader (openpyxl in read-only mode) takes its rows
  * (docs/commcare-api.md §6.1a), into the checks' `RowCollector`.
  */
-import { columnLetter } from './columns';
-import { SpreadsheetReadError, StopReading } from './inspection';
-import type { RowCollector } from './rowCollector';
+import { columnLetter } from './cellReferences';
+import { type SheetRowReceiver, SpreadsheetReadError, StopReading } from './sheetReading';
 import { RawRow, type RawCell, firstDataCell, headerCell } from './sheetCells';
 import { type WorkbookParts, appendCapped } from './xlsxParts';
 import { parseXml } from './xmlParser';
@@ -24,7 +23,7 @@ import { parseXml } from './xmlParser';
  */
 export async function readSheetXml(
 	xml: AsyncIterable<Buffer>,
-	collector: RowCollector,
+	collector: SheetRowReceiver,
 	parts: WorkbookParts,
 ): Promise<void> {
 	let inSheetData = false;

@@ -1,6 +1,6 @@
 /** The cells of a worksheet row as CommCare's reader (openpyxl, data only) reads them, for the checks. */
 import { excelSerialAsRead, isoCellAsRead } from './dates';
-import { type HeaderCell, type ReadRow, SpreadsheetReadError } from './inspection';
+import { type HeaderCell, type ReadRow, SpreadsheetReadError } from './sheetReading';
 import {
 	isPythonNumber,
 	isTruthyCell,
@@ -8,7 +8,7 @@ import {
 	pythonNumberOfCellText,
 	serverText,
 	isBlankMarker,
-} from '../../shared/cellText';
+} from '../cellText';
 import type { WorkbookParts } from './xlsxParts';
 
 /** One cell of the row being read, as written in the sheet: its type (`t`), style (`s`) and value text. */

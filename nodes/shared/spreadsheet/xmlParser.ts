@@ -1,7 +1,7 @@
 /** A streaming XML reader over exceljs's saxes, with a guard on markup size. */
 import { requireFromExcelJs } from './exceljsInternals';
 import { XLSX_READ_LIMITS, megabytes } from './inflateBudget';
-import { SpreadsheetReadError } from './inspection';
+import { SpreadsheetReadError } from './sheetReading';
 
 /** Handlers for `parseXml`; tag names without their namespace prefix (`x:row` → `row`). */
 interface XmlHandlers {

@@ -6,8 +6,10 @@
 import { createRequire } from 'module';
 import { Readable, Transform } from 'stream';
 import * as ExcelJS from 'exceljs';
-import { columnLetter } from './columns';
-import type { CellValue } from './values';
+import { columnLetter } from './cellReferences';
+
+/** A cell as the writers write it: a text, a number, a boolean, a date, or nothing. */
+export type CellValue = string | number | boolean | Date | null;
 
 /** Where data rows go once converted. */
 export interface RowSink {

@@ -1,9 +1,8 @@
-/** The parts of an `.xlsx` that reading its first sheet needs: workbook, relationships, styles, shared strings. */
-import { ScratchFolder } from '../../shared/temporaryFolder';
+/** The parts of an `.xlsx` that reading its sheets needs: workbook, relationships, styles, shared strings. */
+import { ScratchFolder } from '../temporaryFolder';
 import { XLSX_READ_LIMITS, megabytes } from './inflateBudget';
-import { SpreadsheetReadError } from './inspection';
 import { SharedStringTable } from './stringTable';
-import { MAX_CELL_LENGTH } from './values';
+import { MAX_CELL_LENGTH, SpreadsheetReadError } from './sheetReading';
 import { parseXml } from './xmlParser';
 
 const RELATIONSHIP_TYPES = {
@@ -118,6 +117,17 @@ export class WorkbookParts {
 			if (relationship?.type.endsWith(RELATIONSHIP_TYPES.worksheet)) return relationship.part;
 		}
 		return null;
+	}
+
+	/** Every worksheet in workbook order, with its part; null while the sheet list or the relationships are not read. */
+	worksheetParts(): Array<{ name: string; part: string }> | null {
+		if (!this.sheets || !this.relationships) return null;
+		return this.sheets.flatMap((sheet) => {
+			const relationship = this.relationships?.get(sheet.relationshipId);
+			return relationship?.type.endsWith(RELATIONSHIP_TYPES.worksheet)
+				? [{ name: sheet.name, part: relationship.part }]
+				: [];
+		});
 	}
 
 	/** Whether every part a sheet's cells refer to (shared strings, styles) has been read, or the workbook has none. */

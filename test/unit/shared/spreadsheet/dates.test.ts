@@ -2,7 +2,7 @@
  * ISO date text as the value rules read it (spreadsheet/dates.ts): a date or date-time from its digits, never on the
  * machine's clock; a time with another offset stays text.
  */
-import { parseIsoDateText } from '../../../../nodes/CommCareBulkImport/spreadsheet/dates';
+import { parseIsoDateText } from '../../../../nodes/shared/spreadsheet/dates';
 import { toCell } from '../../../../nodes/CommCareBulkImport/spreadsheet/values';
 
 describe('cell values', () => {

@@ -4,7 +4,7 @@ import { PassThrough } from 'stream';
 import * as ExcelJS from 'exceljs';
 
 import { readXlsxWorkbook } from '../../../../emulator/xlsxReader';
-import { exceljsRowSink } from '../../../../nodes/CommCareBulkImport/spreadsheet/exceljsInternals';
+import { exceljsRowSink } from '../../../../nodes/shared/spreadsheet/exceljsInternals';
 
 describe('exceljsRowSink', () => {
 	it("exceljs's public row API, the fallback, also writes every row full width", async () => {

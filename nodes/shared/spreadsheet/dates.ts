@@ -1,5 +1,5 @@
 /** Dates as the value rules write them: ISO text read by its digits, a JS `Date` on the workflow's clock, Excel's range. */
-import { clockText, dateText } from '../../shared/cellText';
+import { clockText, dateText } from '../cellText';
 
 /**
  * A function giving, for a moment, a Date whose UTC clock shows the wall clock of `timeZone` at that moment (the

@@ -1,6 +1,6 @@
 /** Fixed bounds on reading a zip: compressed bytes in, inflated bytes out, per part and in all (zip bombs). */
 import type { ZipEntry } from './exceljsInternals';
-import { SpreadsheetReadError } from './inspection';
+import { SpreadsheetReadError } from './sheetReading';
 
 /**
  * What reading an .xlsx may inflate. A real sheet of CommCare's largest size (100,000 rows) stays well below; a

@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync, writeSync } from 'fs';
-import { ScratchFolder } from '../../shared/temporaryFolder';
-import { isBlankMarker } from '../../shared/cellText';
+import { ScratchFolder } from '../temporaryFolder';
+import { isBlankMarker } from '../cellText';
 
 /** Shared strings kept in memory up to this many bytes (UTF-8); the rest go to a temporary file. */
 const SHARED_STRINGS_IN_MEMORY_BYTES = 4 * 1024 * 1024;
