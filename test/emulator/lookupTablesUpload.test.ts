@@ -319,6 +319,19 @@ describe('format validation (sync only): code 405, every finding after the prefi
 		expect(data.text).toContain('Server Error (500)');
 	});
 
+	test('the 500,000-row limit counts every row of every sheet, headers included', async () => {
+		const file = await workbook(districtSheets([['', 'N', 'd1', 'Delhi']]));
+		const zip = await JSZip.loadAsync(file);
+		const part = 'xl/worksheets/sheet2.xml';
+		const xml = (await zip.file(part)?.async('string')) ?? '';
+		zip.file(part, xml.replace(/<dimension [^>]*\/>/, '<dimension ref="A1:D500000"/>'));
+		const answer = await post({ replace: 'false' }, await zip.generateAsync({ type: 'nodebuffer' }));
+		expectJson(answer, {
+			message: `${prefix}Lookup tables can contain a maximum of 500000 rows. The uploaded file contains 500002 rows.`,
+			code: 405,
+		});
+	});
+
 	test('an empty sheet without a dimension crashes the upload (HTML 500)', async () => {
 		const book = new ExcelJS.Workbook();
 		const types = book.addWorksheet('types');
