@@ -15,6 +15,7 @@ export interface KnownUser {
 	domains: string[];
 	canEditData: boolean;
 	canAccessApi: boolean;
+	canEditApps: boolean;
 	webUser: boolean;
 	firstName: string;
 	lastName: string;
@@ -30,6 +31,7 @@ export function toKnownUser(user: EmulatorUser): KnownUser {
 		domains: [...user.domains],
 		canEditData: user.canEditData ?? true,
 		canAccessApi: user.canAccessApi ?? true,
+		canEditApps: user.canEditApps ?? true,
 		webUser: user.webUser ?? true,
 		firstName: user.firstName ?? '',
 		lastName: user.lastName ?? '',

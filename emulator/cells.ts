@@ -14,6 +14,8 @@ export interface Cell {
 	text: string;
 	/** Numeric value of int/float/bool cells (an int beyond 2^53 as the nearest double, as Python's `float()` gives it). */
 	number?: number;
+	/** `str()` of openpyxl's own value where HQ's case reader changed it (a date-time at midnight, read as a date). */
+	openpyxlText?: string;
 }
 
 /** One worksheet as HQ's importer iterates it, whatever the file's format. */

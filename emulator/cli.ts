@@ -10,6 +10,16 @@ async function main(): Promise<void> {
 		port,
 		log: (line) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`),
 	});
+	// Something for the lookup-table read APIs to show.
+	emulator.lookupTables.seed(emulator.domain, {
+		tag: 'facility',
+		fields: ['code', 'name', 'district'],
+		rows: [
+			{ fields: { code: 'F001', name: 'Kisumu County Hospital', district: 'Kisumu' } },
+			{ fields: { code: 'F002', name: 'Nyalenda Health Centre', district: 'Kisumu' } },
+			{ fields: { code: 'F003', name: 'Kenyatta National Hospital', district: 'Nairobi' } },
+		],
+	});
 	console.log(`CommCare HQ emulator listening on ${emulator.baseUrl}`);
 	console.log(`  project space: ${emulator.domain}`);
 	console.log(`  username:      ${emulator.username}`);

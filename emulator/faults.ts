@@ -5,7 +5,16 @@
 import type { FaultKnobs, FaultTarget, RespondFault, TrickleRecord } from './types';
 
 /** Which endpoint a request hit, for matching fault targets. */
-export type RequestKind = 'upload' | 'status' | 'identity' | 'caseApi' | 'lists' | 'other';
+export type RequestKind =
+	| 'upload'
+	| 'status'
+	| 'identity'
+	| 'caseApi'
+	| 'lists'
+	| 'lookupTableUpload'
+	| 'lookupTableStatus'
+	| 'lookupTableApi'
+	| 'other';
 
 export type AnswerFault =
 	| { kind: 'respond'; response: RespondFault }

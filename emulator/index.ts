@@ -10,6 +10,9 @@ export type * from './types';
 export { DEFAULT_DOMAINS, DEFAULT_TIMELINE, DEFAULT_USERS } from './server';
 export { UPLOAD_MESSAGES } from './uploadView';
 export { ERROR_TEXT } from './importer';
+export { DEFAULT_LOOKUP_TABLE_TIMELINE } from './lookupTables/endpoints';
+export { LOOKUP_TABLE_MESSAGES } from './lookupTables/fixtureWorkbook';
+export { LOOKUP_TABLE_UPLOAD_MESSAGES, MAX_FIXTURE_ROWS } from './lookupTables/uploadView';
 
 export interface StartOptions extends EmulatorOptions {
 	/** Receives one short line per upload, status poll and refusal (the CLI prints them). */

@@ -6,13 +6,14 @@ import busboy from 'busboy';
 
 export interface ParsedForm {
 	fields: Record<string, string>;
-	/** The last part named `file` that carried a non-empty filename. */
+	/** The last part named `file` (or the `fileField` asked for) that carried a non-empty filename. */
 	file?: { fileName: string; data: Buffer };
 }
 
 const FIELD_SIZE_LIMIT = 50 * 1024 * 1024;
 
-export function parseForm(contentType: string | undefined, body: Buffer): Promise<ParsedForm> {
+/** `fileField` names the file part the view reads (`file` for the case importer, `file-to-upload` for lookup tables). */
+export function parseForm(contentType: string | undefined, body: Buffer, fileField = 'file'): Promise<ParsedForm> {
 	const type = (contentType ?? '').toLowerCase();
 	if (type.startsWith('application/x-www-form-urlencoded')) {
 		const fields: Record<string, string> = {};
@@ -40,7 +41,7 @@ export function parseForm(contentType: string | undefined, body: Buffer): Promis
 			const chunks: Buffer[] = [];
 			stream.on('data', (chunk: Buffer) => chunks.push(chunk));
 			stream.on('end', () => {
-				if (name === 'file' && info.filename) form.file = { fileName: info.filename, data: Buffer.concat(chunks) };
+				if (name === fileField && info.filename) form.file = { fileName: info.filename, data: Buffer.concat(chunks) };
 			});
 		});
 		parser.on('close', () => resolve(form));

@@ -32,13 +32,30 @@ import type {
 	IndexLag,
 	ImportRecord,
 	RecordedRequest,
+	RecordedLookupTableUpload,
 	RecordedUpload,
+	LookupTableTimeline,
 	Timeline,
 } from './types';
 import { handleUpload } from './uploadView';
+import { LookupTableEndpoints, lookupTableRequestKind } from './lookupTables/endpoints';
+import type { LookupTableStore } from './lookupTables/store';
 
 export const DEFAULT_DOMAINS: Record<string, EmulatorDomain> = {
-	demo: { caseTypes: ['household', 'patient'], owners: ['owner-chw-1', 'owner-chw-2', 'group-district-a'] },
+	demo: {
+		caseTypes: ['household', 'patient'],
+		owners: ['owner-chw-1', 'owner-chw-2', 'group-district-a'],
+		lookupTableOwners: {
+			users: ['demo@example.org', 'viewer@example.org', 'worker@demo.commcarehq.org', 'dataonly@example.org'],
+			groups: ['District A'],
+			locations: [
+				{ name: 'Kisumu', site_code: 'kisumu' },
+				{ name: 'Nairobi', site_code: 'nbo' },
+				{ name: 'Central', site_code: 'central_1' },
+				{ name: 'Central', site_code: 'central_2' },
+			],
+		},
+	},
 	nocases: { caseTypes: [], owners: [] },
 };
 
@@ -54,6 +71,7 @@ export const DEFAULT_USERS: EmulatorUser[] = [
 	{ username: 'viewer@example.org', apiKey: 'viewer-key', domains: ['demo'], canEditData: false },
 	{ username: 'outsider@example.org', apiKey: 'outsider-key', domains: [] },
 	{ username: 'worker@demo.commcarehq.org', apiKey: 'worker-key', domains: ['demo'], webUser: false },
+	{ username: 'dataonly@example.org', apiKey: 'dataonly-key', domains: ['demo'], canEditApps: false },
 ];
 
 export const DEFAULT_TIMELINE: Timeline = { queuedPolls: 1, runningPolls: 1 };
@@ -87,6 +105,8 @@ function isCaseApi(path: string): boolean {
 }
 
 function requestKind(path: string): RequestKind {
+	const lookupTableKind = lookupTableRequestKind(path);
+	if (lookupTableKind) return lookupTableKind;
 	if (ROUTES.upload.test(path) || ROUTES.uploadWithoutSlash.test(path)) return 'upload';
 	if (ROUTES.status.test(path)) return 'status';
 	if (isCaseApi(path)) return 'caseApi';
@@ -154,6 +174,7 @@ export class EmulatorServer implements Emulator {
 	private readonly auth: Authenticator;
 	private timeline: Timeline;
 	private publicBaseUrl = '';
+	private readonly lookupTableEndpoints: LookupTableEndpoints;
 
 	constructor(private readonly options: EmulatorOptions & { log?: (line: string) => void } = {}) {
 		this.domains = options.domains ?? DEFAULT_DOMAINS;
@@ -161,6 +182,12 @@ export class EmulatorServer implements Emulator {
 		this.auth = new Authenticator(this.users);
 		this.timeline = { ...(options.timeline ?? DEFAULT_TIMELINE) };
 		this.searchIndex.setLag(options.indexLag ?? {});
+		this.lookupTableEndpoints = new LookupTableEndpoints(
+			this.auth,
+			this.domains,
+			() => this.publicBaseUrl,
+			options.lookupTableTimeline,
+		);
 		const main =
 			this.users.find((u) => u.webUser && u.canEditData && u.apiKey && u.domains.some((d) => d in this.domains)) ??
 			this.users[0];
@@ -194,6 +221,18 @@ export class EmulatorServer implements Emulator {
 		this.searchIndex.setLag(lag);
 	}
 
+	get lookupTables(): LookupTableStore {
+		return this.lookupTableEndpoints.store;
+	}
+
+	get lookupTableUploads(): RecordedLookupTableUpload[] {
+		return this.lookupTableEndpoints.uploads;
+	}
+
+	setLookupTableTimeline(t: LookupTableTimeline): void {
+		this.lookupTableEndpoints.timeline = { queuedPolls: t.queuedPolls, runningPolls: t.runningPolls };
+	}
+
 	get caseApiReads(): number {
 		return this.searchIndex.readCount;
 	}
@@ -206,6 +245,7 @@ export class EmulatorServer implements Emulator {
 		this.searchIndex.clear();
 		this.bulkFetches.length = 0;
 		this.faults.clear();
+		this.lookupTableEndpoints.reset();
 	}
 
 	close(): Promise<void> {
@@ -255,7 +295,7 @@ export class EmulatorServer implements Emulator {
 			return;
 		}
 
-		const upload: { record?: RecordedUpload } = {};
+		const upload: { record?: RecordedUpload | RecordedLookupTableUpload } = {};
 		const arrivedAt = Date.now();
 		const response = await this.route({ req, url, path: url.pathname, query, headers, body }, upload);
 		// CommCare answers an upload before its import runs (in the background), so the answer's Date is never later
@@ -324,7 +364,10 @@ export class EmulatorServer implements Emulator {
 		socket.end();
 	}
 
-	private async route(ctx: HandlerContext, upload: { record?: RecordedUpload }): Promise<EmulatorResponse> {
+	private async route(
+		ctx: HandlerContext,
+		upload: { record?: RecordedUpload | RecordedLookupTableUpload },
+	): Promise<EmulatorResponse> {
 		const method = ctx.req.method ?? 'GET';
 		let match = ROUTES.upload.exec(ctx.path);
 		if (match) return this.uploadView(ctx, match[1], upload);
@@ -364,6 +407,11 @@ export class EmulatorServer implements Emulator {
 			if (method !== 'GET') return emptyResponse(405, { Allow: 'GET' });
 			return this.logged(ctx, answerDomainCases(user, domain, this.domains[domain], this.cases, ctx.query, ctx.path));
 		}
+		const lookupTableAnswer = await this.lookupTableEndpoints.answer(
+			{ method, path: ctx.path, search: ctx.url.search, query: ctx.query, headers: ctx.headers, body: ctx.body },
+			(record) => (upload.record = record),
+		);
+		if (lookupTableAnswer) return this.logged(ctx, lookupTableAnswer);
 		return notFoundPage(ctx.path);
 	}
 
@@ -371,7 +419,7 @@ export class EmulatorServer implements Emulator {
 	private async uploadView(
 		ctx: HandlerContext,
 		domain: string,
-		upload: { record?: RecordedUpload },
+		upload: { record?: RecordedUpload | RecordedLookupTableUpload },
 	): Promise<EmulatorResponse> {
 		if (ctx.req.method !== 'POST') return emptyResponse(405, { Allow: 'POST' });
 		const form = await parseForm(ctx.headers['content-type'], ctx.body);

@@ -13,6 +13,8 @@ export interface EmulatorUser {
 	webUser?: boolean;
 	/** The role's "Access APIs" permission, needed by the Case API (docs/commcare-api.md §9.2). Default true. */
 	canAccessApi?: boolean;
+	/** The role's "Edit Apps" permission, needed by the lookup-table `fixture` API. Default true. */
+	canEditApps?: boolean;
 	/** Stable user id (as returned by the identity endpoint and usable as `owner_id`); generated when absent. */
 	id?: string;
 	firstName?: string;
@@ -40,6 +42,89 @@ export interface EmulatorDomain {
 	listedForIntegrations?: boolean;
 	/** The applications (working copies) the Application Structure API lists; default one app, a module per case type. */
 	applications?: EmulatorApplication[];
+	/** The plan has the lookup-tables privilege (else the upload and status answer an "Upgrade Required" page). Default true. */
+	lookupTables?: boolean;
+	/** Who may own lookup-table rows (the `user N` / `group N` / `location N` columns). Default: none. */
+	lookupTableOwners?: LookupTableOwners;
+}
+
+/** The project's users, case-sharing groups and locations as a lookup-table upload looks owners up. */
+export interface LookupTableOwners {
+	/** Full usernames (`worker@demo.commcarehq.org`); a workbook names one by `worker` (completed and lowercased). */
+	users?: string[];
+	/** Group names, matched case-sensitively. */
+	groups?: string[];
+	/** Matched by lowercased name or by site code (compared with the lowercased cell). */
+	locations?: Array<{ name: string; site_code: string }>;
+}
+
+/** A lookup table as the emulator stores it (`emulator.lookupTables`). */
+export interface StoredLookupTable {
+	/** 32 lowercase hex digits. */
+	id: string;
+	tag: string;
+	is_global: boolean;
+	fields: Array<{ name: string; properties: string[]; is_indexed: boolean }>;
+	item_attributes: string[];
+	description: string;
+}
+
+export interface StoredLookupRow {
+	/** 32 lowercase hex digits: the `UID` column of CommCare's download. */
+	id: string;
+	sort_key: number;
+	fields: Record<string, Array<{ value: string; properties: Record<string, string> }>>;
+	item_attributes: Record<string, unknown>;
+	/** Full usernames, group names, location site codes. */
+	owners: { users: string[]; groups: string[]; locations: string[] };
+}
+
+export interface LookupTableSeed {
+	tag: string;
+	/** Default true. */
+	is_global?: boolean;
+	fields: Array<string | { name: string; properties?: string[]; is_indexed?: boolean }>;
+	item_attributes?: string[];
+	description?: string;
+	rows?: Array<{
+		/** A value, or the value list of a field with properties. */
+		fields: Record<string, string | Array<{ value: string; properties?: Record<string, string> }>>;
+		id?: string;
+		/** Default: the row's position. */
+		sort_key?: number;
+		item_attributes?: Record<string, unknown>;
+		owners?: Partial<StoredLookupRow['owners']>;
+	}>;
+}
+
+/** `emulator.lookupTables`: read and seed the lookup tables of a project space. */
+export interface LookupTableStoreView {
+	tables(domain: string): StoredLookupTable[];
+	table(domain: string, tag: string): StoredLookupTable | undefined;
+	/** Sorted by sort_key (then id), as CommCare orders them. */
+	rows(domain: string, tag: string): StoredLookupRow[];
+	/** Creates the table (replacing one with that tag) with its rows, as if it had been uploaded. */
+	seed(domain: string, seed: LookupTableSeed): StoredLookupTable;
+	clear(): void;
+}
+
+/** Every authenticated POST to the lookup-table upload (a refused member/permission shows as status 403). */
+export interface RecordedLookupTableUpload {
+	fields: Record<string, string>;
+	fileName?: string;
+	file?: Buffer;
+	status: number;
+	/** Parsed JSON body, or the raw text (HTML pages). */
+	body: unknown;
+	/** For an accepted async upload. */
+	downloadId?: string;
+	fault?: 'dropConnection' | 'malformedJson';
+}
+
+/** Status polls of an async lookup-table upload: `queuedPolls` answer "None% complete", `runningPolls` a percent. */
+export interface LookupTableTimeline {
+	queuedPolls: number;
+	runningPolls: number;
 }
 
 export interface EmulatorApplication {
@@ -74,6 +159,8 @@ export interface EmulatorOptions {
 	/** Origin used to build `status_url` (like CommCare's BASE_ADDRESS); default: the emulator's own baseUrl. */
 	publicBaseUrl?: string;
 	indexLag?: IndexLag;
+	/** Pace of the lookup-table status polls; default `{ queuedPolls: 1, runningPolls: 1 }`. */
+	lookupTableTimeline?: LookupTableTimeline;
 }
 
 export interface RecordedRequest {
@@ -177,7 +264,8 @@ export interface ImportRecord {
 	username: string;
 }
 
-export type FaultTarget = 'upload' | 'status' | 'identity' | 'caseApi' | 'any';
+export type FaultTarget =
+	'upload' | 'status' | 'identity' | 'caseApi' | 'lookupTableUpload' | 'lookupTableStatus' | 'lookupTableApi' | 'any';
 
 export interface RespondFault {
 	status: number;
@@ -244,7 +332,12 @@ export interface Emulator {
 	readonly caseApiReads: number;
 	/** The ids each answered bulk fetch asked for, in request order (what a test counts requests and ids by). */
 	readonly bulkFetches: BulkFetchRecord[];
-	/** Clears requests, uploads, imports, cases, bulk fetches and faults; keeps the configuration. */
+	/** The lookup tables of every project space. */
+	lookupTables: LookupTableStoreView;
+	/** Every authenticated POST to `…/fixtures/fixapi/`. */
+	lookupTableUploads: RecordedLookupTableUpload[];
+	setLookupTableTimeline(t: LookupTableTimeline): void;
+	/** Clears requests, uploads, imports, cases, bulk fetches, lookup tables and their uploads, and faults. */
 	reset(): void;
 	close(): Promise<void>;
 }

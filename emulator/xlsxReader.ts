@@ -221,6 +221,27 @@ async function readStyles(zip: ZipArchive): Promise<Styles> {
 
 /** Reads the workbook's worksheets, in workbook order. Throws `UnreadableWorkbook` where `load_workbook` raises. */
 export async function readXlsxWorkbook(data: Buffer): Promise<Sheet[]> {
+	return (await readXlsxWorksheets(data)).map((sheet) => hqRows(sheet.title, sheet.rows, sheet.dimension));
+}
+
+/** `<dimension ref>` boundaries: (min_col, min_row, max_col, max_row), nulls where a side is open. */
+export type Dimension = [number | null, number | null, number | null, number | null];
+
+/** A `<row>` as openpyxl's parser yields it: its number and cells, or the error a cell of it raises. */
+export type ParsedRow = { index: number; cells: ParsedCell[] } | { index: number; failure: string };
+
+/**
+ * A worksheet before any of HQ's readers adapts it: what openpyxl's read-only worksheet holds (its `<dimension>` and
+ * parsed rows). The lookup-table reader (emulator/lookupTables) iterates it its own way.
+ */
+export interface RawWorksheet {
+	title: string;
+	dimension: Dimension | null;
+	rows: ParsedRow[];
+}
+
+/** The workbook's worksheets as openpyxl parses them, in workbook order; throws where `load_workbook` raises. */
+export async function readXlsxWorksheets(data: Buffer): Promise<RawWorksheet[]> {
 	let zip: ZipArchive;
 	try {
 		zip = await JSZip.loadAsync(data);
@@ -264,7 +285,7 @@ export async function readXlsxWorkbook(data: Buffer): Promise<Sheet[]> {
 	);
 	const rels = await relationships(zip, workbookName);
 	const styles = await readStyles(zip);
-	const sheets: Sheet[] = [];
+	const sheets: RawWorksheet[] = [];
 	for (const sheet of descendants(workbook, 'sheet')) {
 		const id = Object.entries(sheet.attributes).find(([key]) => localName(key) === 'id' && key !== 'sheetId')?.[1];
 		if (!id) continue;
@@ -285,7 +306,7 @@ interface SheetContext {
 }
 
 /** A parsed `<c>`: openpyxl's `parse_cell` result. */
-interface ParsedCell {
+export interface ParsedCell {
 	column: number;
 	cell: Cell | null;
 }
@@ -322,9 +343,9 @@ function coordinate(reference: string): { row: number; column: number } {
 	return { row: Number(match[2]), column: columnIndex(match[1]) };
 }
 
-function readWorksheet(title: string, xml: string, context: SheetContext): Sheet {
-	let dimension: [number | null, number | null, number | null, number | null] | null = null;
-	const parsedRows: Array<{ index: number; cells: ParsedCell[] } | { index: number; failure: string }> = [];
+function readWorksheet(title: string, xml: string, context: SheetContext): RawWorksheet {
+	let dimension: Dimension | null = null;
+	const parsedRows: ParsedRow[] = [];
 	let inSheetData = false;
 	let seenSheetData = false;
 	let rowCounter = 0;
@@ -407,7 +428,7 @@ function readWorksheet(title: string, xml: string, context: SheetContext): Sheet
 	parser.write(xml);
 	parser.close();
 	if (failure) throw new UnreadableWorkbook(failure.message);
-	return hqRows(title, parsedRows, dimension);
+	return { title, dimension, rows: parsedRows };
 }
 
 /** `<row r>`: an integer, or a float that is whole; without it, the next number. */
@@ -500,7 +521,15 @@ function fromExcel(serial: number, date1904: boolean): Cell {
 	if (!(time >= EARLIEST && time < LATEST)) {
 		return { kind: 'str', text: '#VALUE!' }; // openpyxl warns and reads the cell as an error
 	}
-	return dateTimeCell(utcParts(new Date(time)));
+	return keepDateTimeText(dateTimeCell(utcParts(new Date(time))));
+}
+
+/**
+ * openpyxl gives a date-time; HQ's case adaptor makes one at midnight a date. `openpyxlText` keeps what `str()` of
+ * openpyxl's own value gives, for the lookup-table reader, which has no such adaptor.
+ */
+function keepDateTimeText(cell: Cell): Cell {
+	return cell.kind === 'date' ? { ...cell, openpyxlText: `${cell.text} 00:00:00` } : cell;
 }
 
 /** openpyxl's `from_ISO8601` for `t="d"` cells: a date, a date-time or a time. */
@@ -511,6 +540,8 @@ function fromIso8601(text: string): Cell {
 	const microseconds = fraction ? Math.round(Number(fraction) * 1_000_000) : 0;
 	if (year === undefined && hour === undefined) throw new UnreadableCell(`Invalid datetime value ${text}`);
 	if (year === undefined) return timeCell(Number(hour), Number(minute), Number(second ?? 0), microseconds);
+	if (hour === undefined)
+		return dateTimeCell({ y: Number(year), m: Number(month), d: Number(day), H: 0, M: 0, S: 0, us: 0 });
 	const parts = {
 		y: Number(year),
 		m: Number(month),
@@ -520,7 +551,7 @@ function fromIso8601(text: string): Cell {
 		S: Number(second ?? 0),
 		us: microseconds,
 	};
-	return dateTimeCell(parts);
+	return keepDateTimeText(dateTimeCell(parts));
 }
 
 /**
@@ -529,11 +560,7 @@ function fromIso8601(text: string): Cell {
  * as HQ's `_max_row` consumes it: up to the last row with a truthy value, looking no further than 1000 rows past one.
  * A cell openpyxl cannot read raises while HQ opens the file, as long as its row is parsed before HQ stops looking.
  */
-function hqRows(
-	title: string,
-	parsedRows: Array<{ index: number; cells: ParsedCell[] } | { index: number; failure: string }>,
-	dimension: [number | null, number | null, number | null, number | null] | null,
-): Sheet {
+function hqRows(title: string, parsedRows: ParsedRow[], dimension: Dimension | null): Sheet {
 	const maxCol = dimension?.[2] ?? null;
 	const maxRow = dimension?.[3] ?? null;
 	const emptyRow = (): Array<Cell | null> => (maxCol === null ? [] : new Array<Cell | null>(maxCol).fill(null));
