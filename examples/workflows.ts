@@ -14,6 +14,7 @@ export const EXAMPLES_DIR = path.join(REPO_ROOT, 'examples');
 export const COMMCARE_NODE_TYPES = {
 	bulkImport: 'n8n-nodes-commcare.commCareBulkImport',
 	importStatus: 'n8n-nodes-commcare.commCareImportStatus',
+	lookupTableImport: 'n8n-nodes-commcare.commCareLookupTableImport',
 } as const;
 
 export const COMMCARE_CREDENTIAL_TYPE = 'commCareApi';

@@ -18,7 +18,7 @@ import { describeBody, displayUrl, htmlToPlainText } from './responseText';
 export const CHECK_IMPORT_HISTORY =
 	'Before running this again, open CommCare HQ → Data → Import Cases from Excel and check the recent uploads, so the same rows are not imported twice.';
 
-export type CommCareOperation = 'upload' | 'status' | 'identity' | 'caseLookup' | 'list';
+export type CommCareOperation = 'upload' | 'status' | 'identity' | 'caseLookup' | 'list' | 'tableUpload' | 'tableRead';
 
 export interface FailureContext {
 	operation: CommCareOperation;

@@ -1,12 +1,13 @@
 /**
- * The two nodes run against the emulator the way a workflow chains them: CommCare Bulk Import on input items (case
+ * The nodes run against the emulator the way a workflow chains them: CommCare Bulk Import on input items (case
  * type patient, picked by name, matched by external ID, creating new cases), then CommCare Import Status on its output,
- * polling fast enough for a local server.
+ * polling fast enough for a local server; and CommCare Lookup Table Import on input items.
  */
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
 import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareImportStatus.node';
+import { CommCareLookupTableImport } from '../../nodes/CommCareLookupTableImport/CommCareLookupTableImport.node';
 import type { Emulator } from '../../emulator';
 import { byName } from '../../examples/workflows';
 import { emulatorCredential } from './emulator';
@@ -50,6 +51,31 @@ export async function importStatusOutputs(
 		credentials: emulatorCredential(emulator),
 		items,
 		parameters: { pollInterval: 0.05, timeout: 0.5, options: { caseLookupWait: 2 }, ...parameters },
+	});
+	return outputs;
+}
+
+/**
+ * CommCare Lookup Table Import's three outputs (Success, Warning, Error) for these records as input items: table
+ * `facility` of the emulator's project space, picked by ID, fields from the items, a global table, unless
+ * `parameters` say otherwise (`options` among them are its Options).
+ */
+export async function lookupTableImportOutputs(
+	emulator: Emulator,
+	records: IDataObject[],
+	parameters: IDataObject = {},
+	credentialOverrides: Parameters<typeof emulatorCredential>[1] = {},
+): Promise<INodeExecutionData[][]> {
+	const { outputs } = await runNode({
+		node: new CommCareLookupTableImport(),
+		credentials: emulatorCredential(emulator, credentialOverrides),
+		items: records.map((json) => ({ json })),
+		parameters: {
+			projectSpace: byName(emulator.domain),
+			source: 'items',
+			table: { __rl: true, mode: 'id', value: 'facility' },
+			...parameters,
+		},
 	});
 	return outputs;
 }

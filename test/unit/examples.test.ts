@@ -17,6 +17,7 @@ import {
 
 import { CommCareBulkImport } from '../../nodes/CommCareBulkImport/CommCareBulkImport.node';
 import { CommCareImportStatus } from '../../nodes/CommCareImportStatus/CommCareImportStatus.node';
+import { CommCareLookupTableImport } from '../../nodes/CommCareLookupTableImport/CommCareLookupTableImport.node';
 import {
 	COMMCARE_CREDENTIAL_TYPE,
 	COMMCARE_NODE_TYPES,
@@ -30,6 +31,7 @@ import {
 const descriptions: Record<string, INodeTypeDescription> = {
 	[COMMCARE_NODE_TYPES.bulkImport]: new CommCareBulkImport().description,
 	[COMMCARE_NODE_TYPES.importStatus]: new CommCareImportStatus().description,
+	[COMMCARE_NODE_TYPES.lookupTableImport]: new CommCareLookupTableImport().description,
 };
 
 const STICKY_NOTE = 'n8n-nodes-base.stickyNote';
@@ -249,8 +251,9 @@ function unreachableNodes(workflow: WorkflowJson): string[] {
 
 const examples = exampleFileNames();
 
-test('examples/ holds the five documented workflows', () => {
+test('examples/ holds the six documented workflows', () => {
 	expect(examples).toEqual([
+		'facility-list-to-lookup-table.json',
 		'google-sheets-to-commcare.json',
 		'households-to-commcare.json',
 		'long-queue-import.json',
@@ -291,7 +294,8 @@ describe.each(examples)('examples/%s', (fileName) => {
 		expect(workflow.nodes.filter((node) => TRIGGERS.has(node.type))).toHaveLength(1);
 		const bulkImports = workflow.nodes.filter((node) => node.type === COMMCARE_NODE_TYPES.bulkImport);
 		const importStatuses = workflow.nodes.filter((node) => node.type === COMMCARE_NODE_TYPES.importStatus);
-		expect(bulkImports.length).toBeGreaterThan(0);
+		const lookupTableImports = workflow.nodes.filter((node) => node.type === COMMCARE_NODE_TYPES.lookupTableImport);
+		expect(bulkImports.length + lookupTableImports.length).toBeGreaterThan(0);
 		// One Import Status per Bulk Import (the households example imports twice: households, then their members).
 		expect(importStatuses).toHaveLength(bulkImports.length);
 		expect(bulkImports.map((node) => workflow.connections[node.name].main)).toEqual(
@@ -319,6 +323,15 @@ describe.each(examples)('examples/%s', (fileName) => {
 			const outputs = workflow.connections[status.name].main;
 			expect(outputs).toHaveLength(outputCount(status));
 			expect(outputs).toHaveLength(4);
+			for (const targets of outputs) expect(targets?.length).toBeGreaterThan(0);
+		}
+	});
+
+	test('each output of every Lookup Table Import leads somewhere (Success, Warning, Error)', () => {
+		for (const node of workflow.nodes.filter((node) => node.type === COMMCARE_NODE_TYPES.lookupTableImport)) {
+			const outputs = workflow.connections[node.name].main;
+			expect(outputs).toHaveLength(outputCount(node));
+			expect(outputs).toHaveLength(3);
 			for (const targets of outputs) expect(targets?.length).toBeGreaterThan(0);
 		}
 	});

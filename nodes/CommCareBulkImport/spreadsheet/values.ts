@@ -28,7 +28,13 @@
  *   workflow's `$now` would, so a Date made for midnight there is that day.
  */
 import type { IDataObject } from 'n8n-workflow';
-import { EARLIEST_EXCEL_DATE, END_OF_EXCEL_DATES, mod, parseIsoDateText, wallClockIn } from '../../shared/spreadsheet/dates';
+import {
+	EARLIEST_EXCEL_DATE,
+	END_OF_EXCEL_DATES,
+	mod,
+	parseIsoDateText,
+	wallClockIn,
+} from '../../shared/spreadsheet/dates';
 import {
 	dateText,
 	describeUnstorable,

@@ -3,6 +3,8 @@
  * so a half-empty sheet or a failed upstream query would empty a table. Before anything is sent, such an upload is
  * refused when it would delete more than "Max Share of Rows to Delete (%)" of a table's current rows.
  * Explicit deletions are not judged: Delete(Y/N) = Y on a row without Replace, or on a table's types row.
+ * A rebuild deletes every row and creates every sent row anew: what it loses is the rows it does not send back, so a
+ * new column on a full sheet passes, and a rebuild from a half-empty sheet does not.
  */
 import { capitalised, plural } from '../../shared/wording';
 import type { TableChanges } from './diff';
@@ -21,10 +23,10 @@ export function deletionGuard(
 	if (!changes.replace && !changes.rebuild) return null;
 	const table = `lookup table '${changes.table}'`;
 	const why = changes.rebuild
-		? `the upload rebuilds ${table} (${changes.rebuildReasons.join('; ')}), which deletes every current row`
-		: `Replace deletes the rows of ${table} that the upload does not reproduce`;
+		? `the upload rebuilds ${table} (${changes.rebuildReasons.join('; ')}), which deletes every current row and creates only the rows sent`
+		: `Replace deletes the rows of ${table} that the upload does not reproduce (a row whose values changed is deleted and added anew)`;
 	const rowsNow = changes.rowsNow;
-	const deleted = changes.deleted;
+	const deleted = rowsLost(changes);
 	if (rowsNow === null || deleted === null) {
 		return {
 			message: `Could not check how many rows the upload would delete: ${why}, and its current rows were not read`,
@@ -44,6 +46,13 @@ export function deletionGuard(
 			`If the deletions are intended, raise ${MAX_SHARE_OPTION} under Options (100 = no limit), or run with Dry Run on to see the rows that would go.`,
 		].join(' '),
 	};
+}
+
+/** Rows the table loses: those Replace deletes; for a rebuild, the current rows not made up by rows sent. */
+function rowsLost(changes: TableChanges): number | null {
+	if (!changes.rebuild) return changes.deleted;
+	if (changes.rowsNow === null || changes.rowsAfter === null) return null;
+	return Math.max(0, changes.rowsNow - changes.rowsAfter);
 }
 
 /** The share as a person reads it, never shown equal to the limit it exceeds (10.04 → 10.04, not 10). */

@@ -3,8 +3,31 @@
  * (`lookup_table`), a row as the fixture API flattens it, a row as the item API gives it. Anything that is not the
  * documented shape reads as null (a row without an id, a table without a tag), never as a guess.
  */
-import type { FieldValue } from '../model';
-import type { CurrentDefinition, CurrentRow } from './tableReader';
+import type { FieldValue, TableDefinition } from '../model';
+
+/** A table's definition as CommCare's API shows it (it does not show `is_indexed` nor the UI description). */
+export type CurrentDefinition = Pick<
+	TableDefinition,
+	'tag' | 'isGlobal' | 'fields' | 'fieldProperties' | 'itemAttributes'
+>;
+
+export interface CurrentRow {
+	/** The row's id as a UID: 32 lower-case hex, hyphens removed. */
+	uid: string;
+	fields: Record<string, FieldValue[]>;
+	attributes: Record<string, string>;
+	/** Its `sort_key` (item API), or its place in the fixture API's sorted answer. */
+	position: number;
+}
+
+export interface CurrentTable {
+	/** CommCare's table id, as it gives it. */
+	id: string;
+	definition: CurrentDefinition;
+	/** Sorted by position; null when the rows were not asked for. */
+	rows: CurrentRow[] | null;
+	rowSource: 'fixture' | 'items' | null;
+}
 
 type Json = Record<string, unknown>;
 

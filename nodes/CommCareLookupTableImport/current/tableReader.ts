@@ -16,32 +16,20 @@ import type { CommCareCredentials } from '../../shared/transport/credentials';
 import { sendRequest } from '../../shared/transport/request';
 import type { CommCareResponse } from '../../shared/transport/response';
 import { parseRetryAfterMs, type RetryPolicy } from '../../shared/transport/retryPolicy';
-import type { FieldValue, TableDefinition } from '../model';
-import { byPosition, fixtureRow, itemRow, listPage, needsItemApi, tableDefinition, uidOf } from './apiShapes';
+import {
+	byPosition,
+	fixtureRow,
+	itemRow,
+	listPage,
+	needsItemApi,
+	tableDefinition,
+	uidOf,
+	type CurrentDefinition,
+	type CurrentRow,
+	type CurrentTable,
+} from './apiShapes';
 
-/** A table's definition as CommCare's API shows it (it does not show `is_indexed` nor the UI description). */
-export type CurrentDefinition = Pick<
-	TableDefinition,
-	'tag' | 'isGlobal' | 'fields' | 'fieldProperties' | 'itemAttributes'
->;
-
-export interface CurrentRow {
-	/** The row's id as a UID: 32 lower-case hex, hyphens removed. */
-	uid: string;
-	fields: Record<string, FieldValue[]>;
-	attributes: Record<string, string>;
-	/** Its `sort_key` (item API), or its place in the fixture API's sorted answer. */
-	position: number;
-}
-
-export interface CurrentTable {
-	/** CommCare's table id, as it gives it. */
-	id: string;
-	definition: CurrentDefinition;
-	/** Sorted by position; null when the rows were not asked for. */
-	rows: CurrentRow[] | null;
-	rowSource: 'fixture' | 'items' | null;
-}
+export type { CurrentDefinition, CurrentRow, CurrentTable } from './apiShapes';
 
 export type TableReadReason = 'denied' | 'plan' | 'throttled' | 'timeout' | 'unreadable';
 

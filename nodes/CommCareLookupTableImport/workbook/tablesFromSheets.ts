@@ -8,9 +8,9 @@ import { plural, sheetRowList } from '../../shared/wording';
 import { type TableFinding, tableFinding } from '../checks/findings';
 import { looksNumeric } from '../checks/names';
 import type { FieldValue, LookupTablePlan, PlannedTable, TableDefinition, TableRow } from '../model';
-import type { ReadSheet } from './reader';
 import { type HeaderPath, type RowDict, headerPath, rowDict } from './rowDict';
 import { TYPES_SHEET } from './layout';
+import type { ReadSheet } from './readSheet';
 
 const asDict = (value: RowDict[string] | undefined): RowDict =>
 	typeof value === 'object' && !Array.isArray(value) ? value : {};

@@ -118,6 +118,11 @@ export function bulkUploadUrl(baseUrl: BaseUrl, projectSpace: ProjectSpace): str
 	return `${baseUrl}/a/${encodeURIComponent(projectSpace)}/importer/excel/bulk_upload_api/`;
 }
 
+/** `POST` target of CommCare's lookup-table upload API. The trailing slash matters: without it the POST is redirected and lost. */
+export function lookupTableUploadUrl(baseUrl: BaseUrl, projectSpace: ProjectSpace): string {
+	return `${baseUrl}/a/${encodeURIComponent(projectSpace)}/fixtures/fixapi/`;
+}
+
 /**
  * Where the Case API of an import's project space is (`…/a/<project>/api`, no trailing slash): beside its status URL,
  * which names the project space the import ran in and keeps any path prefix of a self-hosted server; from the Base

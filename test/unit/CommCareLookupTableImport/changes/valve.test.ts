@@ -34,7 +34,7 @@ describe('deletionGuard', () => {
 	test('Replace deleting more than the share is refused: the table, the count, the share and the limit', () => {
 		const refusal = deletionGuard(changes(), 10);
 		expect(refusal?.message).toBe(
-			"The upload would delete 20 of the 100 rows of lookup table 'district' (20%), more than the 10% that \"Max Share of Rows to Delete (%)\" allows; nothing was uploaded. Replace deletes the rows of lookup table 'district' that the upload does not reproduce.",
+			"The upload would delete 20 of the 100 rows of lookup table 'district' (20%), more than the 10% that \"Max Share of Rows to Delete (%)\" allows; nothing was uploaded. Replace deletes the rows of lookup table 'district' that the upload does not reproduce (a row whose values changed is deleted and added anew).",
 		);
 		expect(refusal?.description).toMatch(/^Check the source first: a half-empty sheet or a failed upstream query/);
 		expect(refusal?.description).toContain('80 rows sent, 80 of them equal to a current row.');
@@ -58,16 +58,31 @@ describe('deletionGuard', () => {
 		expect(deletionGuard(changes({ replace: false, deleted: 90 }), 10)).toBeNull();
 	});
 
-	test('a rebuild deletes every row, Replace or not, and says why', () => {
+	test('a rebuild from a full sheet (a column added) passes: every row is sent back', () => {
 		const rebuilt = changes({
 			replace: false,
 			rebuild: true,
 			rebuildReasons: ["fields: 'code' added"],
 			deleted: 100,
+			added: 100,
 			rowsSent: 100,
+			rowsAfter: 100,
+		});
+		expect(deletionGuard(rebuilt, 10)).toBeNull();
+	});
+
+	test('a rebuild from a half-empty sheet is judged by the rows it does not send back, Replace or not, and says why', () => {
+		const rebuilt = changes({
+			replace: false,
+			rebuild: true,
+			rebuildReasons: ["fields: 'code' added"],
+			deleted: 100,
+			added: 50,
+			rowsSent: 50,
+			rowsAfter: 50,
 		});
 		const refusal = deletionGuard(rebuilt, 10);
-		expect(refusal?.message).toContain("would delete 100 of the 100 rows of lookup table 'district' (100%)");
+		expect(refusal?.message).toContain("would delete 50 of the 100 rows of lookup table 'district' (50%)");
 		expect(refusal?.message).toContain("The upload rebuilds lookup table 'district' (fields: 'code' added)");
 		expect(refusal?.description).toContain('created anew with new UIDs');
 	});
