@@ -35,6 +35,18 @@ export function nameList(text: string): string[] {
 		.filter((name) => name !== '');
 }
 
+/** Options → Timeout (Minutes) in seconds: any number of minutes not below 0 (an expression may give a fraction). */
+function timeoutSeconds(minutes: unknown): number {
+	const value = Number(minutes ?? DEFAULTS.timeoutMinutes);
+	if (!Number.isFinite(value) || value < 0) {
+		throw new InvalidInputError(
+			`Timeout (Minutes) is ${String(minutes)}`,
+			'Give the minutes to wait for CommCare to finish the upload, e.g. 30.',
+		);
+	}
+	return value * 60;
+}
+
 export function readSettings(ctx: IExecuteFunctions, itemIndex: number): LookupTableSettings {
 	const text = (name: string, fallback: string) =>
 		String(ctx.getNodeParameter(name, itemIndex, fallback, { extractValue: true }) ?? '').trim();
@@ -83,6 +95,6 @@ export function readSettings(ctx: IExecuteFunctions, itemIndex: number): LookupT
 		maxDeletePercent,
 		tableReadUnavailable: options.tableReadUnavailable ?? DEFAULTS.tableReadUnavailable,
 		processing: options.processing ?? DEFAULTS.processing,
-		timeoutSeconds: Math.max(1, Number(options.timeoutMinutes ?? DEFAULTS.timeoutMinutes)) * 60,
+		timeoutSeconds: timeoutSeconds(options.timeoutMinutes),
 	};
 }

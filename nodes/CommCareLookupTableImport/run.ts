@@ -75,7 +75,8 @@ export async function runUpload(
 			replace: settings.replace,
 			queued: queued(settings, base.rowsSent),
 			itemIndex: job.itemIndexes[0] ?? 0,
-			timeoutMs: settings.timeoutSeconds * 1000,
+			// Processed in the request, a big upload takes minutes: the user's timeout, never under a minute.
+			timeoutMs: Math.max(settings.timeoutSeconds, 60) * 1000,
 		});
 	});
 	const result = await outcomeOfUpload(ctx, credentials, job, answer, base);

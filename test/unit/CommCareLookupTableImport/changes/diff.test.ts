@@ -288,19 +288,17 @@ describe('planChanges: deleting the table', () => {
 });
 
 describe('planChanges: size', () => {
-	test('50,000 rows: a no-op, and a Replace keeping half, each well within a second', () => {
+	// Its speed is measured by the benchmark (npm run bench -- --only lookupTableReplaceSame), not timed here.
+	test('50,000 rows: a no-op, and a Replace keeping half, the rows that go listed up to the cap', () => {
 		const size = 50_000;
 		const table = current(size);
 		const rows = download(size, false);
-		const start = Date.now();
 		const same = planChanges(plan(rows), table, true);
 		const half = planChanges(plan(rows.slice(0, size / 2)), table, true);
-		const elapsed = Date.now() - start;
 		expect(counts(same)).toEqual({ added: 0, updated: 0, unchanged: size, deleted: 0, rowsAfter: size });
 		expect(half.deleted).toBe(size / 2);
 		expect(half.deletedRows).toHaveLength(MAX_LISTED_DELETED_ROWS);
 		expect(half.deletedRowsListed).toBe(MAX_LISTED_DELETED_ROWS);
 		expect(half.deletedRows[0].uid).toBe(uidOf(size / 2 + 1));
-		expect(elapsed).toBeLessThan(3000);
 	});
 });
