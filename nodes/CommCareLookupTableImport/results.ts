@@ -5,7 +5,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import type { TableChanges } from './changes/diff';
-import type { TableFinding } from './checks/findings';
+import { tableFinding, type TableCheckCode, type TableFinding } from './checks/findings';
 
 export type TableOutcome = 'success' | 'warning' | 'error';
 
@@ -68,7 +68,7 @@ export interface LookupTableResultJson extends IDataObject {
 	fileName: string;
 }
 
-/** A finding of the node's own (not a check of the data): same shape as the checks' findings. */
-export function notice(code: string, message: string, description?: string): TableFinding {
-	return { code, message, ...(description ? { description } : {}) } as TableFinding;
+/** A finding of the node's own (the table read, the upload, the rows read back): same shape as the checks'. */
+export function notice(code: TableCheckCode, message: string, description?: string): TableFinding {
+	return tableFinding(code, message, description);
 }

@@ -1,11 +1,12 @@
 /**
- * The reference tables in docs/ say what the code does: the check table of docs/bulk-import.md lists exactly the
- * codes of the check catalogue, each with the severity the catalogue gives it.
+ * The reference tables in docs/ say what the code does: the check tables of docs/bulk-import.md and
+ * docs/lookup-tables.md list exactly the codes of their node's catalogue, each with the severity it gives it.
  */
 import { readFileSync } from 'fs';
 import { join } from 'path';
 
 import { CHECKS, type CheckSeverity } from '../../nodes/CommCareBulkImport/checks/catalogue';
+import { TABLE_CHECK_SEVERITY } from '../../nodes/CommCareLookupTableImport/checks/findings';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -46,6 +47,22 @@ describe('docs/bulk-import.md, "Checks before upload"', () => {
 	it('gives each code the severity the catalogue gives it', () => {
 		expect(rows.map(([code, severity]) => [code, SEVERITY_IN_DOCS[severity] ?? `unknown: ${severity}`])).toEqual(
 			rows.map(([code]) => [code, CHECKS[code as keyof typeof CHECKS]?.severity]),
+		);
+	});
+});
+
+describe('docs/lookup-tables.md, "Checks before upload"', () => {
+	const rows = codeTableRows('docs/lookup-tables.md', 'Checks before upload');
+
+	it('lists every finding code of Lookup Table Import once, and nothing else', () => {
+		const codes = rows.map(([code]) => code);
+		expect([...codes].sort()).toEqual(Object.keys(TABLE_CHECK_SEVERITY).sort());
+		expect(new Set(codes).size).toBe(codes.length);
+	});
+
+	it('gives each code its severity', () => {
+		expect(rows.map(([code, severity]) => [code, severity])).toEqual(
+			rows.map(([code]) => [code, TABLE_CHECK_SEVERITY[code as keyof typeof TABLE_CHECK_SEVERITY]]),
 		);
 	});
 });

@@ -47,7 +47,15 @@ export type TableCheckCode =
 	| 'noOwnerColumns'
 	| 'rowsWithoutOwners'
 	| 'unstorableCharacters'
-	| 'replaceWithNoRows';
+	| 'replaceWithNoRows'
+	// Reading the table in CommCare, uploading, and reading it back
+	| 'tooManyDeletions'
+	| 'tableReadUnavailable'
+	| 'ownerNotFound'
+	| 'uploadFailed'
+	| 'notFinished'
+	| 'statusUnavailable'
+	| 'rowCountDiffers';
 
 /** Errors stop the upload; warnings let it go and say what CommCare will do. */
 export const TABLE_CHECK_SEVERITY: Record<TableCheckCode, 'error' | 'warning'> = {
@@ -87,6 +95,13 @@ export const TABLE_CHECK_SEVERITY: Record<TableCheckCode, 'error' | 'warning'> =
 	rowsWithoutOwners: 'warning',
 	unstorableCharacters: 'error',
 	replaceWithNoRows: 'warning',
+	tooManyDeletions: 'error',
+	tableReadUnavailable: 'warning',
+	ownerNotFound: 'warning',
+	uploadFailed: 'error',
+	notFinished: 'error',
+	statusUnavailable: 'error',
+	rowCountDiffers: 'warning',
 };
 
 export interface TableFinding extends IDataObject {
