@@ -108,7 +108,7 @@ export function outcomeOfWait(
 			],
 		};
 	}
-	const why = end && 'message' in end && typeof end.message === 'string' ? end.message : (end?.kind ?? 'no answer');
+	const why = reasonOf(end);
 	return {
 		...base,
 		commcare,
@@ -150,4 +150,13 @@ export function readBackWarnings(result: LookupTableResultJson): LookupTableResu
 		message: `${result.message}; the rows read back differ from what was expected`,
 		warnings: [...result.warnings, ...warnings],
 	};
+}
+
+/** Why a wait ended without a status, in words. */
+function reasonOf(end: WaitResult<TableUploadStatus, TableUploadState>['end'] | undefined): string {
+	if (!end) return 'no answer';
+	if (end.kind === 'refused') return end.reason;
+	if (end.kind === 'notFound') return 'CommCare answered 404 for the status URL';
+	if ('message' in end && typeof end.message === 'string') return end.message;
+	return end.kind;
 }

@@ -8,7 +8,7 @@ import { stat } from 'fs/promises';
 import { join } from 'path';
 import { NodeOperationError, type IExecuteFunctions } from 'n8n-workflow';
 
-import { fetchStatusThroughTransport, pollStatusUrls } from '../shared/polling';
+import { fetchStatusThroughTransport, pollStatusUrls, unpolled } from '../shared/polling';
 import type { CommCareCredentials } from '../shared/transport/credentials';
 import { withTemporaryFolder } from '../shared/temporaryFolder';
 import { plural } from '../shared/wording';
@@ -191,6 +191,9 @@ async function outcomeOfUpload(
 	base: LookupTableResultJson,
 ): Promise<LookupTableResultJson> {
 	if (answer.kind === 'processed') return outcomeOfAnswer(base, answer);
+	if (answer.refusedStatusUrl !== undefined) {
+		return outcomeOfWait(base, answer, unpolled({ kind: 'refused', reason: answer.refusedStatusUrl }));
+	}
 	const waits = await pollStatusUrls(
 		[answer.statusUrl],
 		fetchStatusThroughTransport(ctx, credentials),

@@ -10,7 +10,12 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { commCareApiError, errorForResponse } from '../../shared/errors';
 import { describeBody } from '../../shared/responseText';
-import { checkedRequestUrl, lookupTableUploadUrl, type ProjectSpace } from '../../shared/transport/addresses';
+import {
+	checkedRequestUrl,
+	lookupTableUploadUrl,
+	RefusedAddressError,
+	type ProjectSpace,
+} from '../../shared/transport/addresses';
 import type { CommCareCredentials } from '../../shared/transport/credentials';
 import { commCareRequest } from '../../shared/transport/request';
 import type { CommCareResponse } from '../../shared/transport/response';
@@ -37,8 +42,11 @@ export interface SendOptions {
 export type UploadAnswer =
 	/** Processed in the request: `code` 200 (done), 402 (done, with warnings) or 405 (refused); `message` decoded. */
 	| { kind: 'processed'; code: number; message: string }
-	/** Queued: follow `statusUrl` (checked to be on the credential's own server). */
-	| { kind: 'queued'; statusUrl: string; downloadId: string; message: string };
+	/**
+	 * Queued: follow `statusUrl`, checked to be on the credential's own server. When it is not (or is no address),
+	 * `refusedStatusUrl` says why, and it is never requested: the credential would go with it.
+	 */
+	| { kind: 'queued'; statusUrl: string; downloadId: string; message: string; refusedStatusUrl?: string };
 
 /**
  * `replace` is always sent as exactly 'true' or 'false': CommCare takes any other non-empty text as true, and refuses
@@ -125,10 +133,15 @@ function answerOf(
 	}
 	const message = typeof json.message === 'string' ? readableMessage(json.message) : '';
 	if (typeof json.status_url === 'string' && json.status_url.trim() !== '') {
-		// Never follow a status URL to another server: the credential would go with it.
-		const statusUrl = checkedRequestUrl(json.status_url.trim(), credentials.baseUrl);
 		const downloadId = typeof json.download_id === 'string' ? json.download_id : '';
-		return { kind: 'queued', statusUrl, downloadId, message };
+		const given = json.status_url.trim();
+		try {
+			return { kind: 'queued', statusUrl: checkedRequestUrl(given, credentials.baseUrl), downloadId, message };
+		} catch (error) {
+			// CommCare took the upload: say so, and that it cannot be followed, rather than fail as if nothing was sent.
+			const why = error instanceof RefusedAddressError ? error.message : String(error);
+			return { kind: 'queued', statusUrl: given, downloadId, message, refusedStatusUrl: why };
+		}
 	}
 	return { kind: 'processed', code: json.code, message };
 }
