@@ -3,7 +3,7 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import { parameterDefault } from '../shared/parameterDefaults';
 import { optionsCollection } from './optionsCollection';
-import { PROJECT_SPACE_PATTERN } from '../shared/projectSpace';
+import { PROJECT_SPACE_LOCATOR } from '../shared/listSearch/projectSpaces';
 import type { SearchField } from '../shared/outputContract';
 import { RECORD_OUTPUT, RESOURCE_LOCATORS, SAFE_DEFAULTS, versionsBefore } from './versions';
 
@@ -46,41 +46,8 @@ export const bulkImportProperties: INodeProperties[] = [
 		displayOptions: { show: { '@version': versionsBefore(RESOURCE_LOCATORS) } },
 		description: 'The case type to create or update, e.g. patient or household',
 	},
-	{
-		displayName: 'Project Space',
-		name: 'projectSpace',
-		type: 'resourceLocator',
-		default: { mode: 'list', value: '' },
-		required: true,
-		displayOptions: { hide: { '@version': versionsBefore(RESOURCE_LOCATORS) } },
-		description:
-			'The CommCare project space (domain), as in the address https://www.commcarehq.org/a/&lt;project-space&gt;/',
-		modes: [
-			{
-				displayName: 'From List',
-				name: 'list',
-				type: 'list',
-				placeholder: 'Select a project space...',
-				typeOptions: { searchListMethod: 'searchProjectSpaces', searchable: true },
-			},
-			{
-				displayName: 'By Name',
-				name: 'name',
-				type: 'string',
-				placeholder: 'e.g. my-project',
-				validation: [
-					{
-						type: 'regex',
-						properties: {
-							regex: PROJECT_SPACE_PATTERN,
-							errorMessage:
-								'Project space names use lower-case letters, digits and hyphens, as in https://www.commcarehq.org/a/my-project/',
-						},
-					},
-				],
-			},
-		],
-	},
+	{ ...PROJECT_SPACE_LOCATOR, displayOptions: { hide: { '@version': versionsBefore(RESOURCE_LOCATORS) } } },
+
 	{
 		displayName: 'Case Type',
 		name: 'caseType',

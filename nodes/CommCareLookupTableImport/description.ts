@@ -2,7 +2,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { parameterDefault } from '../shared/parameterDefaults';
-import { PROJECT_SPACE_PATTERN } from '../shared/projectSpace';
+import { PROJECT_SPACE_LOCATOR } from '../shared/listSearch/projectSpaces';
 
 // Parameter and option names are the public contract (stored in users' workflows): never rename one once released.
 // Defaults are written here only: DEFAULTS below reads them back for the code that reads the parameters.
@@ -20,40 +20,8 @@ const ownerField = (who: string, name: string, example: string): INodeProperties
 });
 
 export const lookupTableImportProperties: INodeProperties[] = [
-	{
-		displayName: 'Project Space',
-		name: 'projectSpace',
-		type: 'resourceLocator',
-		default: { mode: 'list', value: '' },
-		required: true,
-		description:
-			'The CommCare project space (domain), as in the address https://www.commcarehq.org/a/&lt;project-space&gt;/',
-		modes: [
-			{
-				displayName: 'From List',
-				name: 'list',
-				type: 'list',
-				placeholder: 'Select a project space...',
-				typeOptions: { searchListMethod: 'searchProjectSpaces', searchable: true },
-			},
-			{
-				displayName: 'By Name',
-				name: 'name',
-				type: 'string',
-				placeholder: 'e.g. my-project',
-				validation: [
-					{
-						type: 'regex',
-						properties: {
-							regex: PROJECT_SPACE_PATTERN,
-							errorMessage:
-								'Project space names use lower-case letters, digits and hyphens, as in https://www.commcarehq.org/a/my-project/',
-						},
-					},
-				],
-			},
-		],
-	},
+	PROJECT_SPACE_LOCATOR,
+
 	{
 		displayName: 'Source',
 		name: 'source',

@@ -6,12 +6,18 @@
  */
 import type { ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
 
-import { InvalidInputError } from '../../shared/invalidInputError';
 import { caseApiBase } from '../../shared/transport/addresses';
 import { getCommCareCredentials, type CommCareCredentials } from '../../shared/transport/credentials';
 import type { CommCareResponse } from '../../shared/transport/response';
-import { validateProjectSpace } from '../../shared/projectSpace';
-import { allPages, answered, filtered, getForList, listError, tastypiePage } from '../../shared/listSearch/listRequest';
+import {
+	allPages,
+	answered,
+	chosenProjectSpace,
+	filtered,
+	getForList,
+	listError,
+	tastypiePage,
+} from '../../shared/listSearch/listRequest';
 
 interface Application {
 	modules?: Array<{ case_type?: unknown }>;
@@ -63,13 +69,7 @@ async function typesWithCases(
 }
 
 export async function searchCaseTypes(ctx: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
-	let projectSpace: string;
-	try {
-		projectSpace = validateProjectSpace(ctx.getNodeParameter('projectSpace', '', { extractValue: true }));
-	} catch (error) {
-		const input = error as InvalidInputError;
-		throw listError(ctx, `Choose the project space first: ${input.message}`, input.description ?? '');
-	}
+	const projectSpace = chosenProjectSpace(ctx);
 	const credentials = await getCommCareCredentials(ctx);
 	const space = `project space '${projectSpace}'`;
 	const apiBase = caseApiBase(null, credentials.baseUrl, projectSpace);

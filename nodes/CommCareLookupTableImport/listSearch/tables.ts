@@ -5,9 +5,7 @@
  */
 import type { ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
 
-import type { InvalidInputError } from '../../shared/invalidInputError';
-import { allPages, answered, filtered, listError } from '../../shared/listSearch/listRequest';
-import { validateProjectSpace } from '../../shared/projectSpace';
+import { allPages, answered, chosenProjectSpace, filtered, listError } from '../../shared/listSearch/listRequest';
 import { getCommCareCredentials, type CommCareCredentials } from '../../shared/transport/credentials';
 import type { CommCareResponse } from '../../shared/transport/response';
 import { plural } from '../../shared/wording';
@@ -33,13 +31,7 @@ function refusalText(response: CommCareResponse, credentials: CommCareCredential
 }
 
 export async function searchLookupTables(ctx: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
-	let projectSpace: string;
-	try {
-		projectSpace = validateProjectSpace(ctx.getNodeParameter('projectSpace', '', { extractValue: true }));
-	} catch (error) {
-		const input = error as InvalidInputError;
-		throw listError(ctx, `Choose the project space first: ${input.message}`, input.description ?? '');
-	}
+	const projectSpace = chosenProjectSpace(ctx);
 	const credentials = await getCommCareCredentials(ctx);
 	const space = `project space '${projectSpace}'`;
 	const listUrl = `${credentials.baseUrl}/a/${encodeURIComponent(projectSpace)}/api/lookup_table/v1/`;
@@ -49,6 +41,7 @@ export async function searchLookupTables(ctx: ILoadOptionsFunctions, filter?: st
 			ctx,
 			`Could not list the lookup tables of ${space}: ${refusalText(listed.refused, credentials, space)}`,
 			TYPE_THE_ID,
+			'By ID',
 		);
 	}
 	const tables = listed.objects.flatMap((entry) => {
@@ -56,7 +49,7 @@ export async function searchLookupTables(ctx: ILoadOptionsFunctions, filter?: st
 		return table && table.definition.tag.trim() !== '' ? [table.definition] : [];
 	});
 	if (tables.length === 0) {
-		throw listError(ctx, `${space[0].toUpperCase()}${space.slice(1)} has no lookup tables yet`, TYPE_THE_ID);
+		throw listError(ctx, `${space[0].toUpperCase()}${space.slice(1)} has no lookup tables yet`, TYPE_THE_ID, 'By ID');
 	}
 	const results: INodeListSearchItems[] = tables
 		.sort((a, b) => a.tag.localeCompare(b.tag))

@@ -5,7 +5,10 @@
  */
 import { NodeOperationError, type ILoadOptionsFunctions, type INodeListSearchItems } from 'n8n-workflow';
 
+import type { InvalidInputError } from '../invalidInputError';
+import { validateProjectSpace } from '../projectSpace';
 import { describeBody } from '../responseText';
+import type { ProjectSpace } from '../transport/addresses';
 import type { CommCareCredentials } from '../transport/credentials';
 import { sendRequest } from '../transport/request';
 import type { CommCareResponse } from '../transport/response';
@@ -19,14 +22,29 @@ const MAX_PAGES = 10;
 /** Someone is waiting in the editor: one retry of a transient failure, not minutes of back-off. */
 const LIST_RETRY = retryPolicyWith({ maxAttempts: 2, maxTotalWaitMs: 5_000 });
 
-export const TYPE_IT_INSTEAD = 'You can still choose "By Name" and type it.';
+/** The sentence every list failure ends with: the value can still be typed, in the locator's typing mode. */
+export function typeItInstead(mode = 'By Name'): string {
+	return `You can still choose "${mode}" and type it.`;
+}
 
-/** A list could not be filled: `message` names what happened, `description` what to do. */
-export function listError(ctx: ILoadOptionsFunctions, message: string, description: string): NodeOperationError {
-	const error = new NodeOperationError(ctx.getNode(), message);
+export const TYPE_IT_INSTEAD = typeItInstead();
+
+/**
+ * A list could not be filled: `message` names what happened, `description` what to do, `typedMode` the locator's
+ * mode for typing the value. The editor shows only the message of a list's error, so the message ends with the way
+ * out too.
+ */
+export function listError(
+	ctx: ILoadOptionsFunctions,
+	message: string,
+	description: string,
+	typedMode = 'By Name',
+): NodeOperationError {
+	const shown = `${message.replace(/[.\s]*$/, '')}. ${typeItInstead(typedMode)}`;
+	const error = new NodeOperationError(ctx.getNode(), shown);
 	// Set after construction: n8n rewrites messages that mention ECONNREFUSED and the like into vaguer ones.
-	error.message = message;
-	error.description = `${description} ${TYPE_IT_INSTEAD}`.trim();
+	error.message = shown;
+	error.description = `${description} ${typeItInstead(typedMode)}`.trim();
 	return error;
 }
 
@@ -96,4 +114,14 @@ export function filtered(items: INodeListSearchItems[], filter: string | undefin
 	return items.filter(
 		(item) => item.name.toLowerCase().includes(wanted) || String(item.value).toLowerCase().includes(wanted),
 	);
+}
+
+/** The project space the node's Project Space parameter holds, for a list that depends on it; else a list error. */
+export function chosenProjectSpace(ctx: ILoadOptionsFunctions): ProjectSpace {
+	try {
+		return validateProjectSpace(ctx.getNodeParameter('projectSpace', '', { extractValue: true }));
+	} catch (error) {
+		const input = error as InvalidInputError;
+		throw listError(ctx, `Choose the project space first: ${input.message}`, input.description ?? '');
+	}
 }

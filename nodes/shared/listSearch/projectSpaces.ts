@@ -3,7 +3,9 @@
  * credential's web user belongs to. CommCare leaves out projects whose plan lacks its integration privilege and
  * answers every authentication failure, a mobile worker's included, with the same 401.
  */
-import type { ILoadOptionsFunctions, INodeListSearchResult } from 'n8n-workflow';
+import type { ILoadOptionsFunctions, INodeListSearchResult, INodeProperties } from 'n8n-workflow';
+
+import { PROJECT_SPACE_PATTERN } from '../projectSpace';
 
 import { getCommCareCredentials } from '../transport/credentials';
 import { allPages, answered, filtered, listError } from './listRequest';
@@ -12,6 +14,42 @@ interface UserDomain {
 	domain_name?: unknown;
 	project_name?: unknown;
 }
+
+/** The Project Space parameter as the editor shows it: from this list, or typed by name (checked as typed). */
+export const PROJECT_SPACE_LOCATOR: INodeProperties = {
+	displayName: 'Project Space',
+	name: 'projectSpace',
+	type: 'resourceLocator',
+	default: { mode: 'list', value: '' },
+	required: true,
+	description:
+		'The CommCare project space (domain), as in the address https://www.commcarehq.org/a/&lt;project-space&gt;/',
+	modes: [
+		{
+			displayName: 'From List',
+			name: 'list',
+			type: 'list',
+			placeholder: 'Select a project space...',
+			typeOptions: { searchListMethod: 'searchProjectSpaces', searchable: true },
+		},
+		{
+			displayName: 'By Name',
+			name: 'name',
+			type: 'string',
+			placeholder: 'e.g. my-project',
+			validation: [
+				{
+					type: 'regex',
+					properties: {
+						regex: PROJECT_SPACE_PATTERN,
+						errorMessage:
+							'Project space names use lower-case letters, digits and hyphens, as in https://www.commcarehq.org/a/my-project/',
+					},
+				},
+			],
+		},
+	],
+};
 
 const TYPED_NAME = 'as in the address https://www.commcarehq.org/a/<project-space>/';
 
