@@ -400,3 +400,58 @@ export function householdsSheetRow(
 		case_id: '',
 	};
 }
+
+/**
+ * Node names of examples/facility-list-to-lookup-table.json: a dry run of the sheet against CommCare's `facility`
+ * table; only a clean dry run (Success) goes on to the upload (Replace on), which sends the sheet's rows again.
+ */
+export const FACILITY_EXAMPLE = {
+	file: 'facility-list-to-lookup-table.json',
+	read: 'Read facilities',
+	dryRun: 'Dry run: facility table',
+	again: 'Facilities again',
+	upload: 'Upload facility table',
+	onSuccess: 'Tell the team it is done',
+	onWarning: 'Tell the team about warnings',
+	onError: 'Tell the team it failed',
+	onDryRunProblem: 'Tell the team what the dry run found',
+	/** The table and its fields, as the example's sticky note and both CommCare nodes name them. */
+	table: 'facility',
+	fields: ['facility_id', 'name', 'district', 'level', 'phone'],
+} as const;
+
+/**
+ * The facility example with these records in place of the sheet's rows (Google Sheets gives `row_number` too: the
+ * example lists its fields, so that column is not sent), its Slack messages computed by Set nodes
+ * (computeInsteadOfSending), both CommCare nodes on `projectSpace`. It keeps the example's own settings (Replace,
+ * Dry Run, the safety valve's default), as a user would run it.
+ */
+export function facilityExampleWithRecords(
+	records: object[],
+	credential: { id: string; name: string },
+	projectSpace: string,
+): WorkflowJson {
+	const workflow = useCommCareCredential(loadExample(FACILITY_EXAMPLE.file), credential);
+	replaceNode(workflow, FACILITY_EXAMPLE.read, codeNodeReturning(records));
+	localizeOutsideServices(workflow);
+	for (const nodeName of [FACILITY_EXAMPLE.dryRun, FACILITY_EXAMPLE.upload]) {
+		setParameters(workflow, nodeName, { projectSpace: byName(projectSpace) });
+	}
+	return workflow;
+}
+
+/** One row of the facility example's sheet, as Google Sheets gives it (row_number included). */
+export interface FacilitySheetRow {
+	row_number: number;
+	facility_id: string;
+	name: string;
+	district: string;
+	level: string;
+	phone: string;
+}
+
+/** A sheet row's values for the table's fields, as CommCare stores them (the seed and the expected rows). */
+export function facilityFields(row: FacilitySheetRow): Record<(typeof FACILITY_EXAMPLE.fields)[number], string> {
+	const { facility_id, name, district, level, phone } = row;
+	return { facility_id, name, district, level, phone };
+}

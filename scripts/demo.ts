@@ -9,8 +9,10 @@
  *   npm run demo -- --n8n=1.123.81          the 1.x line
  *   npm run demo -- --example households    the households example instead: households, then their members
  *                                           (a member of a household CommCare refuses is never sent)
+ *   npm run demo -- --example facilities    the lookup-table example: a facility sheet dry-run against CommCare's
+ *                                           facility table, then uploaded with Replace
  *   npm run demo:ui                         same, then leaves the n8n editor running on localhost (Ctrl+C stops it)
- *   options: --ui, --port=5678 (editor port), --example=sheets|households
+ *   options: --ui, --port=5678 (editor port), --example=sheets|households|facilities
  */
 import { promises as fs } from 'fs';
 import * as os from 'os';
@@ -22,12 +24,19 @@ import { packPackage } from '../test/harness/n8n/pack';
 import { startEditor, type RunningEditor } from '../test/harness/n8n/editor';
 import { runDemoImport, printOutcome } from './demo/run';
 import { printHouseholdsOutcome, runHouseholdsDemo } from './demo/households';
+import { printFacilitiesOutcome, runFacilitiesDemo } from './demo/facilities';
 import { commCareCredential, exampleFileNames, loadExample, useCommCareCredential } from '../examples/workflows';
 import { startEmulator, type Emulator } from '../emulator';
 
-/** The examples the demo can run: the Google Sheets one (default), or households and their members. */
-const DEMO_EXAMPLES = ['sheets', 'households'] as const;
+/** The examples the demo can run: the Google Sheets one (default), households and their members, a lookup table. */
+const DEMO_EXAMPLES = ['sheets', 'households', 'facilities'] as const;
 type DemoExample = (typeof DEMO_EXAMPLES)[number];
+/** What the demo's first line says it runs. */
+const DEMO_TITLES: Record<DemoExample, string> = {
+	sheets: '',
+	households: ' of households and their members',
+	facilities: ' of a facility list to a lookup table',
+};
 
 interface DemoOptions {
 	version: N8nVersion;
@@ -95,7 +104,7 @@ async function main(): Promise<void> {
 
 	try {
 		console.log(
-			`CommCare nodes for n8n: demo${options.example === 'households' ? ' of households and their members' : ''} on n8n ${options.version}${options.ui ? ' (editor mode)' : ''}`,
+			`CommCare nodes for n8n: demo${DEMO_TITLES[options.example]} on n8n ${options.version}${options.ui ? ' (editor mode)' : ''}`,
 		);
 		scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'commcare-demo-'));
 		const tarball = await step('Building and packing the package (npm run build, npm pack)', () =>
@@ -132,6 +141,10 @@ async function main(): Promise<void> {
 			if (options.example === 'households') {
 				const households = await runHouseholdsDemo(instance!, emulator!, DEMO_CREDENTIAL);
 				return { ...households, print: () => printHouseholdsOutcome(households, emulator!) };
+			}
+			if (options.example === 'facilities') {
+				const facilities = await runFacilitiesDemo(instance!, emulator!, DEMO_CREDENTIAL);
+				return { ...facilities, print: () => printFacilitiesOutcome(facilities, emulator!) };
 			}
 			const sheets = await runDemoImport(instance!, emulator!, DEMO_CREDENTIAL);
 			return { ...sheets, print: () => printOutcome(sheets, emulator!) };

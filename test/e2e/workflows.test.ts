@@ -22,8 +22,12 @@ import {
 	codeNodeReturning,
 	commCareCredential,
 	exampleFileNames,
+	FACILITY_EXAMPLE,
+	facilityExampleWithRecords,
+	facilityFields,
 	FILE_EXAMPLE,
 	findNode,
+	type FacilitySheetRow,
 	HOUSEHOLDS_EXAMPLE,
 	householdsExampleWithRecords,
 	householdsSheetRow,
@@ -273,6 +277,61 @@ const DATABASE_ROWS = [
 		owner_id: 'group-district-a',
 	},
 ];
+
+/**
+ * The facility sheet of the lookup-table example: 20 facilities, the `facility` table's current rows. Twenty, not ten:
+ * the sheet below changes one and removes one, and with Replace CommCare deletes the old version of a changed row,
+ * so 2 rows go: 10% of 20 is what the example's safety valve allows (its default), 20% of 10 would be refused.
+ */
+const FACILITY_SHEET: FacilitySheetRow[] = [
+	['F-001', 'Kisumu County Hospital', 'Kisumu', 'hospital', '+254 700 100 001'],
+	['F-002', 'Nyalenda Health Centre', 'Kisumu', 'health centre', '+254 700 100 002'],
+	['F-003', 'Kenyatta National Hospital', 'Nairobi', 'hospital', '+254 700 100 003'],
+	['F-004', 'Mathare North Dispensary', 'Nairobi', 'dispensary', '+254 700 100 004'],
+	['F-005', 'Kibera Health Centre', 'Nairobi', 'health centre', '+254 700 100 005'],
+	['F-006', 'Kondele Dispensary', 'Kisumu', 'dispensary', '+254 700 100 006'],
+	['F-007', 'Coast General Hospital', 'Mombasa', 'hospital', '+254 700 100 007'],
+	['F-008', 'Likoni Health Centre', 'Mombasa', 'health centre', '+254 700 100 008'],
+	['F-009', 'Bamburi Dispensary', 'Mombasa', 'dispensary', '+254 700 100 009'],
+	['F-010', 'Nakuru Level 5 Hospital', 'Nakuru', 'hospital', '+254 700 100 010'],
+	['F-011', 'Lanet Health Centre', 'Nakuru', 'health centre', '+254 700 100 011'],
+	['F-012', 'Bondeni Dispensary', 'Nakuru', 'dispensary', '+254 700 100 012'],
+	['F-013', 'Moi Teaching and Referral Hospital', 'Uasin Gishu', 'hospital', '+254 700 100 013'],
+	['F-014', 'Huruma Health Centre', 'Uasin Gishu', 'health centre', '+254 700 100 014'],
+	['F-015', 'Langas Dispensary', 'Uasin Gishu', 'dispensary', '+254 700 100 015'],
+	['F-016', 'Garissa County Hospital', 'Garissa', 'hospital', '+254 700 100 016'],
+	['F-017', 'Iftin Health Centre', 'Garissa', 'health centre', '+254 700 100 017'],
+	['F-018', 'Bulla Dispensary', 'Garissa', 'dispensary', '+254 700 100 018'],
+	['F-019', 'Kakamega County Hospital', 'Kakamega', 'hospital', '+254 700 100 019'],
+	['F-020', 'Shirere Dispensary', 'Kakamega', 'dispensary', '+254 700 100 020'],
+].map(([facility_id, name, district, level, phone], index) => ({
+	row_number: index + 2,
+	facility_id,
+	name,
+	district,
+	level,
+	phone,
+}));
+
+/** CommCare's `facility` table holding these sheet rows, in order (the example's five fields, global). */
+function seedFacilityTable(rows: FacilitySheetRow[]) {
+	return emulator.lookupTables.seed(emulator.domain, {
+		tag: FACILITY_EXAMPLE.table,
+		is_global: true,
+		fields: [...FACILITY_EXAMPLE.fields],
+		rows: rows.map((row) => ({ fields: facilityFields(row) })),
+	});
+}
+
+/** The `facility` rows at the emulator, in order: their UID and each field's one value. */
+function facilityRows(): Array<{ uid: string; fields: Record<string, string> }> {
+	return emulator.lookupTables.rows(emulator.domain, FACILITY_EXAMPLE.table).map((row) => ({
+		uid: row.id,
+		fields: Object.fromEntries(
+			Object.entries(row.fields).map(([name, values]) => [name, values.map((v) => v.value).join(' | ')]),
+		),
+	}));
+}
 
 describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emulator', (version) => {
 	let n8n: N8nInstance;
@@ -683,6 +742,212 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 				emulator.cases.byType(emulator.domain, 'member').map((c) => [c.external_id, c.indices.parent?.case_id]),
 			).toEqual(imported.map((row) => [row.member_id, caseIdOf(row.household_id)]));
 			expect(emulator.cases.byType(emulator.domain, 'household').map((c) => c.external_id)).toEqual(['HH-01', 'HH-03']);
+		},
+		RUN_TIMEOUT_MS,
+	);
+
+	test(
+		'facility list to lookup table: the dry run on Success, the upload replaces the table with the sheet exactly, on Success; the team is told the counts',
+		async () => {
+			seedFacilityTable(FACILITY_SHEET);
+			const before = facilityRows();
+			// The sheet now: F-005's phone changed, F-020 closed, F-021 opened. CommCare matches rows by content AND
+			// position, so the closed facility is the last row and the new one takes its place: a row removed higher up
+			// would shift every row below it, and CommCare would delete and re-create them all.
+			const changed = { ...FACILITY_SHEET[4], phone: '+254 711 200 005' };
+			const opened = {
+				row_number: 21,
+				facility_id: 'F-021',
+				name: 'Lurambi Health Centre',
+				district: 'Kakamega',
+				level: 'health centre',
+				phone: '+254 700 100 021',
+			};
+			const sheet = [...FACILITY_SHEET.slice(0, 4), changed, ...FACILITY_SHEET.slice(5, 19), opened];
+			const workflow = facilityExampleWithRecords(sheet, GOOD_CREDENTIAL, emulator.domain);
+
+			const result = await run(n8n, 'facility list, clean dry run', workflow);
+
+			expect(result.error).toBeUndefined();
+			// The dry run: what would go is the changed row's old version and the closed facility, with their UIDs.
+			const changes = {
+				table: FACILITY_EXAMPLE.table,
+				exists: true,
+				replace: true,
+				tableDeleted: false,
+				rebuild: false,
+				rebuildReasons: [],
+				rowsSent: 20,
+				deletedRows: [before[4], before[19]],
+				deletedRowsListed: 2,
+				rowsNow: 20,
+				added: 2,
+				updated: 0,
+				unchanged: 18,
+				deleted: 2,
+				rowsAfter: 20,
+				note: expect.stringContaining('does not show which fields are indexed'),
+			};
+			expect(before[4].fields).toEqual(facilityFields(FACILITY_SHEET[4]));
+			expect(before[19].fields).toEqual(facilityFields(FACILITY_SHEET[19]));
+			const [dryRun, dryRunWarning, dryRunError] = result.outputs(FACILITY_EXAMPLE.dryRun);
+			expect([dryRunWarning, dryRunError]).toEqual([[], []]);
+			expect(jsonOf(dryRun)).toEqual([
+				{
+					outcome: 'success',
+					reason: 'dryRun',
+					message: 'Dry run: nothing was sent. It would change facility: 2 rows added, 2 deleted.',
+					projectSpace: emulator.domain,
+					tables: [FACILITY_EXAMPLE.table],
+					replace: true,
+					dryRun: true,
+					rowsSent: 20,
+					changes: [changes],
+					rowsAfter: null,
+					commcare: null,
+					warnings: [],
+					errors: [],
+					fileName: 'lookup-table.xlsx',
+				},
+			]);
+			// One item for the whole table, paired with every sheet row.
+			expect(pairedOf(dryRun)).toEqual([sheet.map((_row, item) => ({ item }))]);
+
+			// Only the clean dry run's Success goes on: "Facilities again" hands the sheet's rows to the upload.
+			expect(jsonOf(result.outputs(FACILITY_EXAMPLE.again)[0])).toEqual(sheet);
+			// Success, not Warning: no value to trim, no owners, and the rows read back are the 20 the upload should leave.
+			const [uploaded, uploadWarning, uploadError] = result.outputs(FACILITY_EXAMPLE.upload);
+			expect([uploadWarning, uploadError]).toEqual([[], []]);
+			expect(jsonOf(uploaded)).toEqual([
+				{
+					outcome: 'success',
+					reason: 'uploaded',
+					message: 'Uploaded facility',
+					projectSpace: emulator.domain,
+					tables: [FACILITY_EXAMPLE.table],
+					replace: true,
+					dryRun: false,
+					rowsSent: 20,
+					changes: [changes],
+					rowsAfter: { [FACILITY_EXAMPLE.table]: 20 },
+					commcare: {
+						processing: 'sync',
+						code: 200,
+						message: 'Successfully uploaded 1 tables.',
+						statusUrl: null,
+						downloadId: null,
+					},
+					warnings: [],
+					errors: [],
+					fileName: 'lookup-table.xlsx',
+				},
+			]);
+			expect(jsonOf(result.outputs(FACILITY_EXAMPLE.onSuccess)[0])).toEqual([
+				{ text: 'Facility table updated in CommCare: facility: 2 added, 2 deleted, 20 rows now' },
+			]);
+			for (const name of [FACILITY_EXAMPLE.onWarning, FACILITY_EXAMPLE.onError, FACILITY_EXAMPLE.onDryRunProblem]) {
+				expect(result.runData[name]).toBeUndefined();
+			}
+
+			// At CommCare: one upload (the dry run sent nothing), with Replace; the table is the sheet, values and order
+			// (row_number, the sheet's own column, is not a field); the 18 untouched rows keep their UIDs.
+			expect(emulator.lookupTableUploads.map((upload) => [upload.fields.replace, upload.status])).toEqual([
+				['true', 200],
+			]);
+			const after = facilityRows();
+			expect(after.map((row) => row.fields)).toEqual(sheet.map(facilityFields));
+			const kept = (rows: typeof before) => rows.filter((_row, index) => index !== 4 && index !== 19);
+			expect(kept(after).map((row) => row.uid)).toEqual(kept(before).map((row) => row.uid));
+			expect(before.map((row) => row.uid)).not.toContain(after[4].uid);
+			expect(before.map((row) => row.uid)).not.toContain(after[19].uid);
+		},
+		RUN_TIMEOUT_MS,
+	);
+
+	test(
+		'facility list to lookup table, a half-empty sheet: the dry run ends on Error (wouldBeRefused), the team is told why, nothing is uploaded',
+		async () => {
+			seedFacilityTable(FACILITY_SHEET);
+			const before = facilityRows();
+			// The sheet came back with its first half only: Replace would delete the other 10 of the 20 rows (50%).
+			const sheet = FACILITY_SHEET.slice(0, 10);
+			const workflow = facilityExampleWithRecords(sheet, GOOD_CREDENTIAL, emulator.domain);
+
+			const result = await run(n8n, 'facility list, half-empty sheet', workflow);
+
+			// A dry run the valve would stop is routed, not thrown: the workflow goes on to tell the team.
+			expect(result.error).toBeUndefined();
+			const valve =
+				"The upload would delete 10 of the 20 rows of lookup table 'facility' (50%), more than the 10% that " +
+				'"Max Share of Rows to Delete (%)" allows; nothing was uploaded. Replace deletes the rows of lookup table ' +
+				"'facility' that the upload does not reproduce (a row whose values changed is deleted and added anew).";
+			const [dryRunSuccess, dryRunWarning, dryRunError] = result.outputs(FACILITY_EXAMPLE.dryRun);
+			expect([dryRunSuccess, dryRunWarning]).toEqual([[], []]);
+			expect(jsonOf(dryRunError)).toEqual([
+				{
+					outcome: 'error',
+					reason: 'wouldBeRefused',
+					message: expect.stringMatching(/^Dry run: the upload would be refused: The upload would delete 10 of/),
+					projectSpace: emulator.domain,
+					tables: [FACILITY_EXAMPLE.table],
+					replace: true,
+					dryRun: true,
+					rowsSent: 10,
+					changes: [
+						{
+							table: FACILITY_EXAMPLE.table,
+							exists: true,
+							replace: true,
+							tableDeleted: false,
+							rebuild: false,
+							rebuildReasons: [],
+							rowsSent: 10,
+							deletedRows: before.slice(10),
+							deletedRowsListed: 10,
+							rowsNow: 20,
+							added: 0,
+							updated: 0,
+							unchanged: 10,
+							deleted: 10,
+							rowsAfter: 10,
+							note: expect.stringContaining('does not show which fields are indexed'),
+						},
+					],
+					rowsAfter: null,
+					commcare: null,
+					warnings: [],
+					errors: [
+						{
+							code: 'tooManyDeletions',
+							message: valve,
+							description: expect.stringMatching(/^Check the source first: a half-empty sheet/),
+						},
+					],
+					fileName: 'lookup-table.xlsx',
+				},
+			]);
+			const { message } = dryRunError[0].json as { message: string };
+			// The valve's message once, then the counts; one full stop between them.
+			expect(message).toBe(
+				`Dry run: the upload would be refused: ${valve} It would change facility: 0 rows added, 10 deleted.`,
+			);
+			expect(jsonOf(result.outputs(FACILITY_EXAMPLE.onDryRunProblem)[0])).toEqual([
+				{ text: `Facility table NOT updated, the dry run found: ${message}\n• ${valve}` },
+			]);
+			// The upload never ran, nor anything after it.
+			for (const name of [
+				FACILITY_EXAMPLE.again,
+				FACILITY_EXAMPLE.upload,
+				FACILITY_EXAMPLE.onSuccess,
+				FACILITY_EXAMPLE.onWarning,
+				FACILITY_EXAMPLE.onError,
+			]) {
+				expect(result.runData[name]).toBeUndefined();
+			}
+			// At CommCare: only reads, no upload; the table as it was, UIDs included.
+			expect(emulator.lookupTableUploads).toEqual([]);
+			expect(emulator.requests.filter((request) => request.method !== 'GET')).toEqual([]);
+			expect(facilityRows()).toEqual(before);
 		},
 		RUN_TIMEOUT_MS,
 	);
