@@ -8,7 +8,8 @@
  * see simplified items reach Success, Warning and Error, their useful keys first; check once (Timeout 0) and see the
  * notice, Poll Interval hidden, and the unfinished imports on Not Finished, not Error; add a fresh Bulk Import and
  * see its safe defaults and its visible Output choice; pick a user without the "Access APIs" permission and see the
- * list say what to grant.
+ * list say what to grant. Then CommCare Lookup Table Import: pick Project Space and Table from the lists (the
+ * project's lookup tables, seeded in the emulator), and see the Table list say what to grant to that user.
  *
  * The steps share one editor and run in order. `UPDATE_SCREENSHOTS=1` writes the README's pictures into
  * docs/images/; otherwise they go to a scratch folder (so a run never dirties the clone).
@@ -42,6 +43,8 @@ const UI_TIMEOUT_MS = 60_000;
 const PORT = 5691;
 const WORKFLOW_NAME = 'CommCare: import three spreadsheet files';
 const PROJECT_NAME = 'Demo Clinics';
+const LOOKUP_WORKFLOW_NAME = 'CommCare: facility list to a lookup table';
+const LOOKUP_NODE = 'Upload facility table';
 
 const NODES = {
 	read: 'Read spreadsheet files',
@@ -82,10 +85,12 @@ beforeAll(async () => {
 		domains: { ...DEFAULT_DOMAINS, demo: { ...DEFAULT_DOMAINS.demo, projectName: PROJECT_NAME } },
 		users: [...DEFAULT_USERS, NO_API_USER],
 	});
+	seedLookupTables();
 	const tarball = await packPackage({ destination: scratch });
 	n8n = await createInstance(await ensureN8n(N8N_VERSION), { env: { N8N_RESTRICT_FILE_ACCESS_TO: filesDir } });
 	await n8n.installPackage(tarball);
 	await n8n.importWorkflow(threeFilesWorkflow(filesDir));
+	await n8n.importWorkflow(lookupTableWorkflow());
 	editor = await startEditor(n8n, { port: PORT });
 	browser = await launchBrowser();
 	page = browser.page;
@@ -204,6 +209,72 @@ function threeFilesWorkflow(filesDir: string): WorkflowJson {
 					[{ node: NODES.notFinished, type: 'main', index: 0 }],
 				],
 			},
+		},
+		settings: { executionOrder: 'v1' },
+	};
+}
+
+/** The project's lookup tables, as CommCare HQ would hold them: two global ones and one whose rows have owners. */
+function seedLookupTables(): void {
+	emulator.lookupTables.seed(emulator.domain, {
+		tag: 'facility',
+		fields: ['facility_id', 'name', 'district'],
+		rows: [
+			{ fields: { facility_id: 'F001', name: 'Kibera Health Centre', district: 'Nairobi' } },
+			{ fields: { facility_id: 'F002', name: 'Kisumu County Hospital', district: 'Kisumu' } },
+		],
+	});
+	emulator.lookupTables.seed(emulator.domain, {
+		tag: 'village',
+		is_global: false,
+		fields: ['village_id', 'name'],
+		rows: [{ fields: { village_id: 'V01', name: 'Kibera' }, owners: { users: [emulator.username] } }],
+	});
+	emulator.lookupTables.seed(emulator.domain, {
+		tag: 'district',
+		fields: ['name'],
+		rows: [{ fields: { name: 'Nairobi' } }],
+	});
+}
+
+/**
+ * Input items to one lookup table, each outcome to its own node. Project Space and Table are left empty in "From
+ * List" mode and no credential is set: the test picks them in the editor.
+ */
+function lookupTableWorkflow(): WorkflowJson {
+	const emptyFromList = { __rl: true, mode: 'list', value: '' };
+	const outcomes = ['Table updated', 'Table updated with warnings', 'Table not updated'];
+	return {
+		name: LOOKUP_WORKFLOW_NAME,
+		nodes: [
+			{
+				id: 'lookup-trigger',
+				name: 'Run manually',
+				type: 'n8n-nodes-base.manualTrigger',
+				typeVersion: 1,
+				position: [0, 0],
+				parameters: {},
+			},
+			{
+				id: 'lookup-import',
+				name: LOOKUP_NODE,
+				type: COMMCARE_NODE_TYPES.lookupTableImport,
+				typeVersion: 1,
+				position: [240, 0],
+				parameters: { projectSpace: emptyFromList, source: 'items', table: emptyFromList },
+			},
+			...outcomes.map((name, index) => ({
+				id: `lookup-outcome-${index}`,
+				name,
+				type: 'n8n-nodes-base.noOp',
+				typeVersion: 1,
+				position: [520, (index - 1) * 200] as [number, number],
+				parameters: {},
+			})),
+		],
+		connections: {
+			'Run manually': { main: [[{ node: LOOKUP_NODE, type: 'main', index: 0 }]] },
+			[LOOKUP_NODE]: { main: outcomes.map((name) => [{ node: name, type: 'main', index: 0 }]) },
 		},
 		settings: { executionOrder: 'v1' },
 	};
@@ -540,7 +611,103 @@ describe(`the n8n ${N8N_VERSION} editor with the package installed`, () => {
 		},
 		STEP_TIMEOUT_MS,
 	);
+
+	test(
+		"CommCare Lookup Table Import: Project Space and Table picked from the emulator's lists",
+		async () => {
+			await openLookupTableNode();
+			await chooseCredential('CommCare account');
+
+			const projectListsBefore = requestsTo('/api/user_domains/v1/').length;
+			const projects = await openList('projectSpace');
+			expect(await projects.allInnerTexts()).toEqual([`${PROJECT_NAME} (demo)`, 'nocases']);
+			await projects.filter({ hasText: PROJECT_NAME }).click();
+			expect(requestsTo('/api/user_domains/v1/')).toHaveLength(projectListsBefore + 1);
+
+			const tableApi = `/a/${emulator.domain}/api/lookup_table/v1/`;
+			expect(requestsTo(tableApi)).toHaveLength(0);
+			const tables = await openList('table');
+			// The emulator's tables, each by its table id, owned ones marked, with its number of fields.
+			const held = emulator.lookupTables
+				.tables(emulator.domain)
+				.map((table) => [table.tag, table.is_global, table.fields.length]);
+			expect(held.sort()).toEqual([
+				['district', true, 1],
+				['facility', true, 3],
+				['village', false, 2],
+			]);
+			expect(await tables.allInnerTexts()).toEqual([
+				'district (1 field)',
+				'facility (3 fields)',
+				'village (owned, 2 fields)',
+			]);
+			expect(requestsTo(tableApi)).toHaveLength(1);
+			expect(requestsTo(tableApi)[0].headers.authorization).toContain(emulator.apiKey);
+			await screenshot('lookup-table-panel.png');
+			await tables.filter({ hasText: 'facility' }).click();
+			// The field shows the entry's name; the value kept is the table id, which the node's subtitle shows.
+			await expect(
+				page.locator('[data-test-id="resource-locator-table"] [data-test-id="rlc-input"]').inputValue(),
+			).resolves.toBe('facility (3 fields)');
+			await page.keyboard.press('Escape');
+			await expectText(
+				page.locator('[data-test-id="canvas-node"]', { hasText: LOOKUP_NODE }),
+				`Upload facility into ${emulator.domain}`,
+			);
+		},
+		STEP_TIMEOUT_MS,
+	);
+
+	test(
+		'a user without "Access APIs": the Table list says which permission to ask for; the table id can still be typed (By ID)',
+		async () => {
+			await openLookupTableNode();
+			await chooseCredential('CommCare account 2');
+			const projects = await openList('projectSpace');
+			await projects.filter({ hasText: PROJECT_NAME }).click();
+			const locator = page.locator('[data-test-id="resource-locator-table"]');
+			await locator.locator('[data-test-id="rlc-input"]').click();
+			const refusal = page.locator('[data-test-id="rlc-error-container"]', { hasText: '"Access APIs" permission' });
+			try {
+				await refusal.waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+			} catch (error) {
+				await screenshot('failed-lookup-no-permission.png');
+				throw error;
+			}
+			const shown = (await refusal.innerText()).replace(/\s+/g, ' ');
+			expect(shown).toContain(`Could not list the lookup tables of project space '${emulator.domain}'`);
+			// The editor splits a list's message at dashes and joins the pieces with spaces.
+			expect(shown).toContain(`user '${NO_API_USER.username.replace(/-/g, ' ')}'`);
+			expect(shown).toContain('"Access APIs" permission');
+			expect(shown).toContain('Users → Roles & Permissions');
+			const tableApi = `/a/${emulator.domain}/api/lookup_table/v1/`;
+			expect(requestsTo(tableApi).at(-1)?.headers.authorization).toContain(NO_API_USER.apiKey);
+
+			// The way out: "By ID", and the table id typed. (The editor shows only the message of a list's error, not
+			// its description, so the list cannot say this itself.)
+			await page.keyboard.press('Escape');
+			await locator.locator('[data-test-id="rlc-mode-selector"]').click();
+			await page.locator('.el-select-dropdown__item:visible, [role="option"]:visible', { hasText: 'By ID' }).click();
+			const typed = locator.locator('[data-test-id="rlc-input"]');
+			await typed.fill('facility');
+			await typed.press('Tab');
+			await page.keyboard.press('Escape');
+			await expectText(
+				page.locator('[data-test-id="canvas-node"]', { hasText: LOOKUP_NODE }),
+				`Upload facility into ${emulator.domain}`,
+			);
+		},
+		STEP_TIMEOUT_MS,
+	);
 });
+
+/** Opens the saved lookup-table workflow and its CommCare Lookup Table Import node. */
+async function openLookupTableNode(): Promise<void> {
+	const id = await workflowIdByName(page, editor.url, LOOKUP_WORKFLOW_NAME);
+	await page.goto(`${editor.url}/workflow/${id}`);
+	await page.locator('[data-test-id="canvas-node"]', { hasText: LOOKUP_NODE }).dblclick();
+	await page.locator('[data-test-id="resource-locator-table"]').waitFor({ timeout: UI_TIMEOUT_MS });
+}
 
 /** The value an options parameter of the open node panel shows. */
 async function parameterValue(name: string): Promise<string> {
