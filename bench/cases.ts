@@ -6,7 +6,8 @@
  * (optional) runs after the measurement. Cases that compare with each other share a `group`; the table prints groups
  * together and `run.ts` computes the target ratios. A case that needs a large file names it in `fixture`: `run.ts`
  * makes it once (see `fixtures`), in a process of its own, before any case runs. A case may time stages of its work on
- * their own (`measureStage`, stages.ts): the households-and-members chain (householdCases.ts) times each node.
+ * their own (`measureStage`, stages.ts): the households-and-members chain (householdCases.ts) times each node, the
+ * lookup-table upload (lookupTableCases.ts) each piece of the node's run.
  */
 import { validateProjectSpace } from '../nodes/shared/projectSpace';
 import axios from 'axios';
@@ -43,6 +44,7 @@ import { LARGE_FILE_TARGET_BYTES, lookupRecords, makeRows, writeLargeXlsx } from
 import { startEmulatorProcess, type EmulatorProcess } from './emulatorHost';
 import type { BenchCase } from './benchCase';
 import { householdCases } from './householdCases';
+import { lookupTableCases } from './lookupTableCases';
 
 export type { BenchCase };
 
@@ -562,4 +564,5 @@ export const cases: BenchCase[] = [
 	zipBombChecked as BenchCase,
 	...(lookupCases as BenchCase[]),
 	...householdCases,
+	...lookupTableCases,
 ];

@@ -10,7 +10,9 @@
  * `importRecords`: a real import of the lookup records (`lookupRecords`), done before the measurement, for the cases
  * that look cases up after an import; `bulkFetches` then says what the Case API was asked.
  * `cpuSeconds` and `casesOfType`: for cases that import for real (households and members), what the emulator spent
- * meanwhile and what it holds afterwards.
+ * meanwhile and what it holds afterwards. `lookupTable`: the rows a lookup table holds and the lookup-table uploads
+ * received (lookupTableCases.ts). A queued lookup-table upload runs at its first status poll (no polls queued or
+ * running), so the wait measures the emulator's work, not a scripted timeline.
  */
 import { fork, type ChildProcess } from 'child_process';
 import { randomUUID } from 'crypto';
@@ -27,6 +29,7 @@ type HostCommand =
 	| { type: 'bulkFetches' }
 	| { type: 'cpuSeconds' }
 	| { type: 'casesOfType'; caseType: string; externalIds: string[] }
+	| { type: 'lookupTable'; tag: string }
 	| { type: 'close' };
 type HostRequest = HostCommand & { id: number };
 
@@ -39,6 +42,13 @@ export interface UploadsReceived {
 export interface CasesOfType {
 	count: number;
 	withExternalIds: number;
+}
+
+/** A lookup table as the emulator holds it, and the lookup-table uploads it received. */
+export interface LookupTableHeld {
+	/** Null when the project has no table with that tag. */
+	rows: number | null;
+	uploads: Array<{ status: number; async: boolean; replace: string | undefined; fileBytes: number }>;
 }
 
 export interface EmulatorProcess {
@@ -57,6 +67,7 @@ export interface EmulatorProcess {
 	cpuSeconds(): Promise<number>;
 	/** How many cases of the type the project holds, and how many of `externalIds` name one of them. */
 	casesOfType(caseType: string, externalIds?: string[]): Promise<CasesOfType>;
+	lookupTable(tag: string): Promise<LookupTableHeld>;
 	close(): Promise<void>;
 }
 
@@ -93,6 +104,7 @@ export async function startEmulatorProcess(): Promise<EmulatorProcess> {
 		cpuSeconds: async () => (await ask({ type: 'cpuSeconds' })) as number,
 		casesOfType: async (caseType, externalIds = []) =>
 			(await ask({ type: 'casesOfType', caseType, externalIds })) as CasesOfType,
+		lookupTable: async (tag) => (await ask({ type: 'lookupTable', tag })) as LookupTableHeld,
 		close: async () => {
 			const exited = new Promise((resolve) => child.once('exit', resolve));
 			child.send({ id: 0, type: 'close' });
@@ -102,7 +114,10 @@ export async function startEmulatorProcess(): Promise<EmulatorProcess> {
 }
 
 async function host(): Promise<void> {
-	const emulator = await startEmulator({ timeline: { queuedPolls: 0, runningPolls: 0 } });
+	const emulator = await startEmulator({
+		timeline: { queuedPolls: 0, runningPolls: 0 },
+		lookupTableTimeline: { queuedPolls: 0, runningPolls: 0 },
+	});
 	const reply = (id: number, value: unknown = null) => process.send?.({ id, type: 'reply', value });
 	process.on('message', (request: HostRequest) => {
 		if (request.type === 'acceptUploads') {
@@ -143,6 +158,17 @@ async function host(): Promise<void> {
 			const asked = new Set(request.externalIds);
 			const withExternalIds = new Set(ofType.map((found) => found.external_id).filter((id) => asked.has(id))).size;
 			reply(request.id, { count: ofType.length, withExternalIds } satisfies CasesOfType);
+		} else if (request.type === 'lookupTable') {
+			const held = emulator.lookupTables.table(emulator.domain, request.tag)
+				? emulator.lookupTables.rows(emulator.domain, request.tag).length
+				: null;
+			const uploads = emulator.lookupTableUploads.map((upload) => ({
+				status: upload.status,
+				async: (upload.fields.async ?? '').toLowerCase() === 'true',
+				replace: upload.fields.replace,
+				fileBytes: upload.file?.length ?? 0,
+			}));
+			reply(request.id, { rows: held, uploads } satisfies LookupTableHeld);
 		} else {
 			void emulator.close().then(() => process.exit(0));
 		}

@@ -7,6 +7,10 @@
  *   npm run bench -- --only ours,sheetjs
  *   npm run bench -- --only householdsChain,membersWithoutCheck --households 1000
  *                                      households and members, smaller (default 10,000 households, 50,000 members)
+ *   npm run bench -- --only lookupTableUpload,lookupTableReplaceSame --table-rows 5000
+ *                                      the lookup-table cases, smaller (default 50,000 rows)
+ *   npm run bench -- --only ... --results bench/results/lookup-tables.json
+ *                                      figures to another file (a run of some cases, kept beside the full run's)
  *
  * Figures: wall time and CPU time are medians over the runs; peak RSS above the baseline (the input
  * already in memory) is the highest seen over the runs. CPU time is the case's process only (not the emulator's).
@@ -21,9 +25,10 @@ import { cases } from './cases';
 import type { ChildResult } from './child';
 import { buildForChildren, makeFixtures, median, ROOT, runChild, table } from './children';
 import { householdCount, HOUSEHOLDS_VARIABLE } from './households';
+import { tableRowCount, TABLE_ROWS_VARIABLE } from './lookupTables';
 import { summarizeStages, type StageSummary } from './stages';
 
-const RESULTS_FILE = path.join(ROOT, 'bench', 'results', 'latest.json');
+const DEFAULT_RESULTS_FILE = path.join(ROOT, 'bench', 'results', 'latest.json');
 
 /** Targets, as ratios of the same run. */
 const TARGETS = {
@@ -55,26 +60,43 @@ interface Summary {
 	all: ChildResult[];
 }
 
-function parseArgs(argv: string[]): { runs: number; only: string[] | null; households: number | null } {
+interface Arguments {
+	runs: number;
+	only: string[] | null;
+	households: number | null;
+	tableRows: number | null;
+	resultsFile: string;
+}
+
+function parseArgs(argv: string[]): Arguments {
 	let runs = 3;
 	let only: string[] | null = null;
 	let households: number | null = null;
+	let tableRows: number | null = null;
+	let resultsFile = DEFAULT_RESULTS_FILE;
 	for (let i = 0; i < argv.length; i++) {
 		if (argv[i] === '--runs') runs = Number(argv[++i]);
 		else if (argv[i] === '--only') only = argv[++i].split(',');
 		else if (argv[i] === '--households') households = Number(argv[++i]);
+		else if (argv[i] === '--table-rows') tableRows = Number(argv[++i]);
+		else if (argv[i] === '--results') resultsFile = path.resolve(ROOT, argv[++i]);
 		else throw new Error(`Unknown argument ${argv[i]}`);
 	}
 	if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs needs a positive integer');
-	if (households !== null && (!Number.isInteger(households) || households < 1))
-		throw new Error('--households needs a positive integer');
-	return { runs, only, households };
+	for (const [flag, value] of [
+		['--households', households],
+		['--table-rows', tableRows],
+	] as const) {
+		if (value !== null && (!Number.isInteger(value) || value < 1)) throw new Error(`${flag} needs a positive integer`);
+	}
+	return { runs, only, households, tableRows, resultsFile };
 }
 
 async function main(): Promise<void> {
-	const { runs, only, households } = parseArgs(process.argv.slice(2));
-	// The cases' processes read it (households.ts).
+	const { runs, only, households, tableRows, resultsFile } = parseArgs(process.argv.slice(2));
+	// The cases' processes read them (households.ts, lookupTables.ts).
 	if (households !== null) process.env[HOUSEHOLDS_VARIABLE] = String(households);
+	if (tableRows !== null) process.env[TABLE_ROWS_VARIABLE] = String(tableRows);
 	const selected = cases.filter((c) => !only || only.includes(c.name));
 	if (selected.length === 0) throw new Error(`No case matches. Known: ${cases.map((c) => c.name).join(', ')}`);
 
@@ -217,6 +239,17 @@ async function main(): Promise<void> {
 		ratios.parentCheckAddsPeakMb = chain.peakAboveBaselineMb - unchecked.peakAboveBaselineMb;
 		ratios.membersCheckedOverUncheckedWall = chain.wallSeconds / unchecked.wallSeconds;
 	}
+	const tableUpload = byName.get('lookupTableUpload');
+	const tablePost = byName.get('lookupTablePostPrepared');
+	if (tableUpload && tablePost) {
+		// The node's own part of a lookup-table upload: everything but sending the workbook and the emulator's import.
+		ratios.lookupTableNodeAddsWallSeconds = tableUpload.wallSeconds - tablePost.wallSeconds;
+		ratios.lookupTableUploadOverPostPreparedWall = tableUpload.wallSeconds / tablePost.wallSeconds;
+	}
+	const tableWrite = byName.get('lookupTableUploadStages')?.stages?.find((stage) => stage.name.startsWith('3.'));
+	const tableRawExceljs = byName.get('lookupTableRawExceljs');
+	if (tableWrite && tableRawExceljs)
+		ratios.lookupTableWriteOverRawExceljsWall = tableWrite.wallSeconds / tableRawExceljs.wallSeconds;
 	if (Object.keys(ratios).length > 0) {
 		console.log(
 			`\nratios: ${Object.entries(ratios)
@@ -226,9 +259,9 @@ async function main(): Promise<void> {
 	}
 	for (const v of verdicts) console.log(`${v.met ? 'MET   ' : 'MISSED'}  ${v.target}: ${v.value.toFixed(2)}`);
 
-	mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
+	mkdirSync(path.dirname(resultsFile), { recursive: true });
 	writeFileSync(
-		RESULTS_FILE,
+		resultsFile,
 		`${JSON.stringify(
 			{
 				date: new Date().toISOString(),
@@ -241,6 +274,7 @@ async function main(): Promise<void> {
 				},
 				runs,
 				households: householdCount(),
+				tableRows: tableRowCount(),
 				cases: summaries,
 				ratios,
 				targets: verdicts,
@@ -249,7 +283,7 @@ async function main(): Promise<void> {
 			'\t',
 		)}\n`,
 	);
-	console.log(`\nwritten to ${path.relative(ROOT, RESULTS_FILE)}`);
+	console.log(`\nwritten to ${path.relative(ROOT, resultsFile)}`);
 }
 
 /** One row per stage of the cases that measured stages: medians, the highest peak, the emulator's CPU time. */
