@@ -82,7 +82,9 @@ export function readSettings(ctx: IExecuteFunctions, itemIndex: number): LookupT
 		projectSpace: validateProjectSpace(text('projectSpace', '')),
 		source,
 		table,
-		binaryPropertyName: text('binaryPropertyName', DEFAULTS.binaryPropertyName),
+		// Read only where shown: n8n refuses to read a hidden parameter this way.
+		binaryPropertyName:
+			source === 'binary' ? text('binaryPropertyName', DEFAULTS.binaryPropertyName) : DEFAULTS.binaryPropertyName,
 		fields,
 		ownership,
 		ownerFields: {

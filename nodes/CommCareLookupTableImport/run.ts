@@ -56,7 +56,7 @@ export async function runUpload(
 
 	const changes = await currentChanges(ctx, credentials, job, warnings);
 	const blocked = (changes ?? [])
-		.map((change) => deletionGuard(change, settings.maxDeletePercent))
+		.map((change) => deletionGuard(change, settings.maxDeletePercent, { dryRun: settings.dryRun }))
 		.filter((guard) => guard !== null);
 	const base = baseResult(job, changes, warnings, errors);
 	if (settings.dryRun) {
@@ -175,7 +175,7 @@ function dryRunResult(base: LookupTableResultJson, refusals: TableFinding[]): Lo
 			...base,
 			outcome: 'error',
 			reason: 'wouldBeRefused',
-			message: `Dry run: the upload would be refused: ${refusals[0].message}.${would}`,
+			message: `Dry run: the upload would be refused: ${refusals[0].message.replace(/\.$/, '')}.${would}`,
 			errors: [...base.errors, ...refusals.filter((refusal) => !base.errors.includes(refusal))],
 		};
 	}

@@ -680,11 +680,11 @@ describe(`the n8n ${N8N_VERSION} editor with the package installed`, () => {
 			expect(shown).toContain(`user '${NO_API_USER.username.replace(/-/g, ' ')}'`);
 			expect(shown).toContain('"Access APIs" permission');
 			expect(shown).toContain('Users → Roles & Permissions');
+			expect(shown).toContain('You can still choose "By ID" and type it.');
 			const tableApi = `/a/${emulator.domain}/api/lookup_table/v1/`;
 			expect(requestsTo(tableApi).at(-1)?.headers.authorization).toContain(NO_API_USER.apiKey);
 
-			// The way out: "By ID", and the table id typed. (The editor shows only the message of a list's error, not
-			// its description, so the list cannot say this itself.)
+			// The way out the message names: "By ID", and the table id typed.
 			await page.keyboard.press('Escape');
 			await locator.locator('[data-test-id="rlc-mode-selector"]').click();
 			await page.locator('.el-select-dropdown__item:visible, [role="option"]:visible', { hasText: 'By ID' }).click();

@@ -932,7 +932,7 @@ describe.each(SUPPORTED_N8N_VERSIONS)('n8n %s runs the examples against the emul
 				`Dry run: the upload would be refused: ${valve} It would change facility: 0 rows added, 10 deleted.`,
 			);
 			expect(jsonOf(result.outputs(FACILITY_EXAMPLE.onDryRunProblem)[0])).toEqual([
-				{ text: `Facility table NOT updated, the dry run found: ${message}\n• ${valve}` },
+				{ text: `Facility table NOT updated. ${message}` },
 			]);
 			// The upload never ran, nor anything after it.
 			for (const name of [

@@ -19,6 +19,7 @@ import { join } from 'path';
 import type { Readable } from 'stream';
 import {
 	NodeApiError,
+	NodeHelpers,
 	NodeOperationError,
 	type IBinaryData,
 	type ICredentialDataDecryptedObject,
@@ -215,6 +216,26 @@ function propertyOf(properties: INodeProperties[], name: string, typeVersion: nu
 	return properties.find((p) => p.name === name.split('.')[0] && inVersion(p, typeVersion));
 }
 
+/** Whether some definition of the parameter is displayed with these parameter values (defaults filled in). */
+function displayed(
+	description: INodeType['description'],
+	parameters: IDataObject,
+	name: string,
+	node: Pick<INode, 'typeVersion'>,
+): boolean {
+	const values = NodeHelpers.getNodeParameters(
+		description.properties,
+		parameters as INode['parameters'],
+		true,
+		false,
+		node as INode,
+		description,
+	);
+	return description.properties
+		.filter((property) => property.name === name.split('.')[0])
+		.some((property) => NodeHelpers.displayParameter(values ?? {}, property, node, description));
+}
+
 function defaultFromDescription(properties: INodeProperties[], name: string, typeVersion: number): unknown {
 	const [, ...rest] = name.split('.');
 	const property = propertyOf(properties, name, typeVersion);
@@ -355,6 +376,10 @@ export function createExecuteContext(options: ContextOptions): TestContext {
 		},
 		getNodeParameter(name: string, itemIndex: number, fallback?: unknown, options?: { extractValue?: boolean }) {
 			const known = propertyOf(description.properties, name, node.typeVersion) !== undefined;
+			// As n8n-core: extractValue looks the parameter up among those displayed, and throws for a hidden one.
+			if (options?.extractValue && known && !displayed(description, parameters as IDataObject, name, node)) {
+				throw new Error(`Could not find property "${name}" (n8n-core: a hidden parameter read with extractValue)`);
+			}
 			let value = known ? getByPath(parameters, name) : undefined;
 			if (value === undefined) value = defaultFromDescription(description.properties, name, node.typeVersion);
 			if (typeof value === 'function')

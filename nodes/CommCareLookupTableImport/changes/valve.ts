@@ -18,6 +18,8 @@ export const MAX_SHARE_OPTION = '"Max Share of Rows to Delete (%)"';
 export function deletionGuard(
 	changes: TableChanges,
 	maxSharePercent: number,
+	/** In a dry run the rows that would go are already in the output: the advice points there. */
+	{ dryRun = false }: { dryRun?: boolean } = {},
 ): { message: string; description: string } | null {
 	if (maxSharePercent >= 100 || changes.tableDeleted || !changes.exists) return null;
 	if (!changes.replace && !changes.rebuild) return null;
@@ -43,7 +45,9 @@ export function deletionGuard(
 			changes.rebuild
 				? 'The rows sent are created anew with new UIDs.'
 				: `${plural(changes.rowsSent, 'row')} sent, ${changes.unchanged ?? 0} of them equal to a current row.`,
-			`If the deletions are intended, raise ${MAX_SHARE_OPTION} under Options (100 = no limit), or run with Dry Run on to see the rows that would go.`,
+			dryRun
+				? `If the deletions are intended, raise ${MAX_SHARE_OPTION} under Options (100 = no limit); changes[].deletedRows lists the rows that would go.`
+				: `If the deletions are intended, raise ${MAX_SHARE_OPTION} under Options (100 = no limit), or run with Dry Run on to see the rows that would go.`,
 		].join(' '),
 	};
 }

@@ -31,7 +31,7 @@ function refusalText(response: CommCareResponse, credentials: CommCareCredential
 }
 
 export async function searchLookupTables(ctx: ILoadOptionsFunctions, filter?: string): Promise<INodeListSearchResult> {
-	const projectSpace = chosenProjectSpace(ctx);
+	const projectSpace = chosenProjectSpace(ctx, 'By ID');
 	const credentials = await getCommCareCredentials(ctx);
 	const space = `project space '${projectSpace}'`;
 	const listUrl = `${credentials.baseUrl}/a/${encodeURIComponent(projectSpace)}/api/lookup_table/v1/`;

@@ -116,12 +116,15 @@ export function filtered(items: INodeListSearchItems[], filter: string | undefin
 	);
 }
 
-/** The project space the node's Project Space parameter holds, for a list that depends on it; else a list error. */
-export function chosenProjectSpace(ctx: ILoadOptionsFunctions): ProjectSpace {
+/**
+ * The project space the node's Project Space parameter holds, for a list that depends on it; else a list error
+ * (`typedMode`: how the list's own value is typed instead).
+ */
+export function chosenProjectSpace(ctx: ILoadOptionsFunctions, typedMode = 'By Name'): ProjectSpace {
 	try {
 		return validateProjectSpace(ctx.getNodeParameter('projectSpace', '', { extractValue: true }));
 	} catch (error) {
 		const input = error as InvalidInputError;
-		throw listError(ctx, `Choose the project space first: ${input.message}`, input.description ?? '');
+		throw listError(ctx, `Choose the project space first: ${input.message}`, input.description ?? '', typedMode);
 	}
 }

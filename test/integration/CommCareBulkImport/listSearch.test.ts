@@ -60,6 +60,8 @@ async function listError(method: Method, options: Parameters<typeof list>[1] = {
 	if (!error) throw new Error(`${method} did not fail`);
 	const shown = `${error.message}\n${error.description ?? ''}`;
 	expect(shown).not.toMatch(/key-0123456789/);
+	// The editor shows only the message: it ends with the way out too.
+	expect(error.message).toMatch(/\. You can still choose "By Name" and type it\.$/);
 	expect(error.description).toContain('You can still choose "By Name" and type it.');
 	return error;
 }
@@ -87,7 +89,9 @@ describe('Project Space list', () => {
 		const error = await listError('searchProjectSpaces', {
 			credentials: credential('web@example.org', 'wrong-key-0123456789'),
 		});
-		expect(error.message).toBe("CommCare would not list project spaces for user 'web@example.org' (HTTP 401)");
+		expect(error.message).toBe(
+			'CommCare would not list project spaces for user \'web@example.org\' (HTTP 401). You can still choose "By Name" and type it.',
+		);
 		expect(error.description).toMatch(/mobile worker's login/);
 	});
 
@@ -102,7 +106,9 @@ describe('Project Space list', () => {
 		const error = await listError('searchProjectSpaces', {
 			credentials: credential('onlybasic@example.org', 'basic-key-0123456789'),
 		});
-		expect(error.message).toBe("CommCare lists no project space for user 'onlybasic@example.org'");
+		expect(error.message).toBe(
+			'CommCare lists no project space for user \'onlybasic@example.org\'. You can still choose "By Name" and type it.',
+		);
 		expect(error.description).toMatch(/plan includes API integrations/);
 	});
 
@@ -137,7 +143,7 @@ describe('Case Type list', () => {
 	test('a plan without API access and no cases: the plan is named', async () => {
 		const error = await listError('searchCaseTypes', { parameters: project('basic') });
 		expect(error.message).toBe(
-			`Could not list the case types of project space 'basic': project space 'basic''s CommCare plan does not include API access ("Your current subscription does not have access to this feature")`,
+			`Could not list the case types of project space 'basic': project space 'basic''s CommCare plan does not include API access ("Your current subscription does not have access to this feature"). You can still choose "By Name" and type it.`,
 		);
 	});
 
@@ -162,7 +168,9 @@ describe('Case Type list', () => {
 
 	test('a project with no applications and no cases: says so, and that importing creates the type', async () => {
 		const error = await listError('searchCaseTypes', { parameters: project('empty') });
-		expect(error.message).toBe("Project space 'empty' has no case types yet");
+		expect(error.message).toBe(
+			'Project space \'empty\' has no case types yet. You can still choose "By Name" and type it.',
+		);
 	});
 
 	test('no project space chosen yet: asks for it first, nothing is sent', async () => {

@@ -43,6 +43,12 @@ describe('deletionGuard', () => {
 		);
 	});
 
+	test('in a dry run, the advice points at the rows listed in the output instead of at a dry run', () => {
+		const refusal = deletionGuard(changes(), 10, { dryRun: true });
+		expect(refusal?.description).toContain('changes[].deletedRows lists the rows that would go.');
+		expect(refusal?.description).not.toContain('run with Dry Run on');
+	});
+
 	test('at or below the share, it passes; 100 is no limit', () => {
 		expect(deletionGuard(changes({ deleted: 10 }), 10)).toBeNull();
 		expect(deletionGuard(changes({ deleted: 100, rowsAfter: 0 }), 100)).toBeNull();

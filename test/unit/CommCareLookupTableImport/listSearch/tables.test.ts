@@ -48,7 +48,9 @@ async function listFailure(...args: Parameters<typeof list>) {
 	);
 	if (!error) throw new Error('the list did not fail');
 	expect(`${error.message} ${error.description}`).not.toContain(API_KEY.slice(0, 12));
-	expect(error.description).toContain('You can still choose "By Name" and type it.');
+	// The editor shows only the message: it ends with the way out, in the Table locator's typing mode.
+	expect(error.message).toMatch(/\. You can still choose "By ID" and type it\.$/);
+	expect(error.description).toContain('You can still choose "By ID" and type it.');
 	return error;
 }
 
@@ -87,7 +89,9 @@ describe('searchLookupTables', () => {
 
 	test('no project space chosen yet: says so', async () => {
 		const error = await listFailure(paged, { __rl: true, mode: 'list', value: '' });
-		expect(error.message).toBe('Choose the project space first: The project space is empty');
+		expect(error.message).toBe(
+			'Choose the project space first: The project space is empty. You can still choose "By ID" and type it.',
+		);
 		expect(server!.hits).toHaveLength(0);
 	});
 
@@ -108,7 +112,9 @@ describe('searchLookupTables', () => {
 
 	test('no tables yet: the upload creates one', async () => {
 		const error = await listFailure((_req, res) => json(res, 200, { meta: { next: null }, objects: [] }));
-		expect(error.message).toBe("Project space 'demo' has no lookup tables yet");
+		expect(error.message).toBe(
+			'Project space \'demo\' has no lookup tables yet. You can still choose "By ID" and type it.',
+		);
 		expect(error.description).toMatch(/creates a table that does not exist yet/);
 	});
 
