@@ -10,6 +10,7 @@ import { DEFAULTS, defaultsAt, type VersionedDefaults } from './description';
 import { RECORD_OUTPUT, SAFE_DEFAULTS } from './versions';
 import { itemList } from '../shared/wording';
 import { MAX_TIMER_MS } from '../shared/sleep';
+import { nameList } from '../shared/nameList';
 import { validateProjectSpace } from '../shared/projectSpace';
 import type { ImportSettings, ItemsOptions, MissingFieldsMode, RunOptions, SettingsGroup } from './parameters';
 import type { SearchField } from '../shared/outputContract';
@@ -226,8 +227,8 @@ export function readItemsOptions(ctx: IExecuteFunctions, itemIndex: number): Ite
 		);
 	}
 	return {
-		columns: columnList(option(ctx, 'columns', itemIndex, '')),
-		excludeColumns: columnList(option(ctx, 'excludeColumns', itemIndex, '')),
+		columns: nameList(option(ctx, 'columns', itemIndex, '')),
+		excludeColumns: nameList(option(ctx, 'excludeColumns', itemIndex, '')),
 		nestedAsJson: option(ctx, 'nestedAsJson', itemIndex, DEFAULTS.nestedAsJson) === true,
 		rowsPerUpload,
 		outputPerRecord: readOutputPerRecord(ctx, itemIndex),
@@ -259,12 +260,6 @@ function workflowTimeZone(ctx: IExecuteFunctions): string | undefined {
 
 function option(ctx: IExecuteFunctions, name: string, itemIndex: number, fallback: unknown): unknown {
 	return ctx.getNodeParameter(`options.${name}`, itemIndex, fallback) ?? fallback;
-}
-
-/** `"a, b,,c"` or an array from an expression → `['a', 'b', 'c']`. */
-export function columnList(value: unknown): string[] {
-	const parts = Array.isArray(value) ? value.map(String) : String(value ?? '').split(',');
-	return parts.map((part) => part.trim()).filter((part) => part !== '');
 }
 
 /**

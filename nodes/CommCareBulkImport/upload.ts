@@ -18,7 +18,7 @@ import {
 	insecureBaseUrlWarning,
 } from '../shared/transport/addresses';
 import { type CommCareCredentials } from '../shared/transport/credentials';
-import { commCareRequest } from '../shared/transport/request';
+import { closeIfStream, commCareRequest } from '../shared/transport/request';
 import { type CommCareResponse } from '../shared/transport/response';
 import { type RetryPolicy } from '../shared/transport/retryPolicy';
 import type { CheckFinding } from '../shared/outputContract';
@@ -182,8 +182,4 @@ function receiptFrom(
 function serverTime(date: string | undefined): string | null {
 	const time = date === undefined ? NaN : Date.parse(date);
 	return Number.isNaN(time) ? null : new Date(time).toISOString();
-}
-
-function closeIfStream(content: Buffer | NodeJS.ReadableStream | undefined): void {
-	if (content && !Buffer.isBuffer(content)) (content as { destroy?: () => void }).destroy?.();
 }

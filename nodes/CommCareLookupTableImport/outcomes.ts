@@ -8,7 +8,8 @@ import type { WaitResult } from '../shared/polling';
 import { reportedProblems } from './upload/commCareMessage';
 import type { UploadAnswer } from './upload/sendWorkbook';
 import type { TableUploadState, TableUploadStatus } from './upload/tableStatus';
-import { notice, type CommCareAnswerJson, type LookupTableResultJson } from './results';
+import { tableFinding } from './checks/findings';
+import type { CommCareAnswerJson, LookupTableResultJson } from './results';
 
 const CHECK_IN_HQ = 'Check the table in CommCare HQ (Data → Lookup Tables) before running this again.';
 
@@ -28,7 +29,7 @@ export function outcomeOfAnswer(
 	if (answer.code === 402) {
 		const problems = reportedProblems(answer.message);
 		const warnings = problems.map((line) =>
-			notice(
+			tableFinding(
 				'ownerNotFound',
 				line,
 				'CommCare added the row without this owner: check the name (users by username, groups by exact name, locations by name or site code).',
@@ -80,7 +81,7 @@ export function outcomeOfWait(
 			message: `CommCare reports that the queued upload of ${tables} failed, and gives no reason ("${status.message}")`,
 			errors: [
 				...base.errors,
-				notice(
+				tableFinding(
 					'uploadFailed',
 					'CommCare did not complete the queued upload',
 					`A queued upload is not checked by CommCare before it runs, and its failure carries no reason; the node's checks found nothing wrong. The rows read back below show what the table holds now. ${CHECK_IN_HQ} Running it with Options → Processing set to In the Request makes CommCare say what is wrong.`,
@@ -100,7 +101,7 @@ export function outcomeOfWait(
 				: `CommCare had not started the upload of ${tables} after ${commcare.waitedSeconds} s; it may still run`,
 			errors: [
 				...base.errors,
-				notice(
+				tableFinding(
 					'notFinished',
 					'The wait ended before CommCare finished the upload',
 					`Its status URL is in commcare.statusUrl. Raise Options → Timeout, or check the table later: ${CHECK_IN_HQ}`,
@@ -115,7 +116,10 @@ export function outcomeOfWait(
 		outcome: 'error',
 		reason: 'statusUnavailable',
 		message: `CommCare queued the upload of ${tables}, but its status could not be followed: ${why}`,
-		errors: [...base.errors, notice('statusUnavailable', `The status could not be followed: ${why}`, CHECK_IN_HQ)],
+		errors: [
+			...base.errors,
+			tableFinding('statusUnavailable', `The status could not be followed: ${why}`, CHECK_IN_HQ),
+		],
 	};
 }
 
@@ -137,7 +141,7 @@ export function readBackWarnings(result: LookupTableResultJson): LookupTableResu
 	});
 	if (differing.length === 0) return result;
 	const warnings = differing.map((change) =>
-		notice(
+		tableFinding(
 			'rowCountDiffers',
 			`Table '${change.table}' holds ${result.rowsAfter?.[change.table]} rows after the upload; ${change.rowsAfter} were expected`,
 			'Another upload or an edit in CommCare HQ may have run at the same time (CommCare does not serialise lookup-table uploads), or CommCare skipped rows. Compare the table in CommCare HQ with the source.',

@@ -2,6 +2,7 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { InvalidInputError } from '../shared/invalidInputError';
+import { nameList } from '../shared/nameList';
 import { validateProjectSpace } from '../shared/projectSpace';
 import type { ProjectSpace } from '../shared/transport/addresses';
 import { DEFAULTS } from './description';
@@ -25,14 +26,6 @@ export interface LookupTableSettings {
 	tableReadUnavailable: 'stop' | 'uploadUnchecked';
 	processing: 'auto' | 'sync' | 'async';
 	timeoutSeconds: number;
-}
-
-/** Splits "a, b ,c" into ['a', 'b', 'c'] (blank entries dropped). */
-export function nameList(text: string): string[] {
-	return text
-		.split(',')
-		.map((name) => name.trim())
-		.filter((name) => name !== '');
 }
 
 /** Options → Timeout (Minutes) in seconds: any number of minutes not below 0 (an expression may give a fraction). */

@@ -5,7 +5,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import type { TableChanges } from './changes/diff';
-import { tableFinding, type TableCheckCode, type TableFinding } from './checks/findings';
+import type { TableFinding } from './checks/findings';
 
 export type TableOutcome = 'success' | 'warning' | 'error';
 
@@ -66,9 +66,4 @@ export interface LookupTableResultJson extends IDataObject {
 	warnings: TableFinding[];
 	errors: TableFinding[];
 	fileName: string;
-}
-
-/** A finding of the node's own (the table read, the upload, the rows read back): same shape as the checks'. */
-export function notice(code: TableCheckCode, message: string, description?: string): TableFinding {
-	return tableFinding(code, message, description);
 }

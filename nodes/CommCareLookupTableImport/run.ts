@@ -14,12 +14,12 @@ import { withTemporaryFolder } from '../shared/temporaryFolder';
 import { plural } from '../shared/wording';
 import { planChanges, type TableChanges } from './changes/diff';
 import { deletionGuard } from './changes/valve';
-import { mergeFindings, type TableFinding } from './checks/findings';
+import { mergeFindings, tableFinding, type TableFinding } from './checks/findings';
 import { checkPlan } from './checks/tableChecks';
 import { readCurrentTables, TableReadUnavailable, type CurrentTable } from './current/tableReader';
 import type { LookupTablePlan } from './model';
 import { SYNC_ROW_LIMIT, type LookupTableSettings } from './parameters';
-import { notice, type LookupTableResultJson } from './results';
+import type { LookupTableResultJson } from './results';
 import { outcomeOfAnswer, outcomeOfWait, readBackWarnings } from './outcomes';
 import { sendWorkbook, type UploadAnswer, type WorkbookFile } from './upload/sendWorkbook';
 import { readTableStatus } from './upload/tableStatus';
@@ -62,7 +62,7 @@ export async function runUpload(
 	if (settings.dryRun) {
 		const refusals = [
 			...errors,
-			...blocked.map((guard) => notice('tooManyDeletions', guard.message, guard.description)),
+			...blocked.map((guard) => tableFinding('tooManyDeletions', guard.message, guard.description)),
 		];
 		return dryRunResult(base, refusals);
 	}
@@ -110,10 +110,7 @@ async function currentChanges(
 	let current: Map<string, CurrentTable | null>;
 	try {
 		const tags = plan.tables.map((table) => table.definition.tag);
-		current = await readCurrentTables(ctx, credentials, settings.projectSpace, tags, {
-			withRows: () => true,
-			signal: ctx.getExecutionCancelSignal?.(),
-		});
+		current = await readTables(ctx, credentials, settings, tags);
 	} catch (error) {
 		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- not a refusal: a bug or a cancel, wrapped by execute (toNodeError)
 		if (!(error instanceof TableReadUnavailable)) throw error;
@@ -126,7 +123,7 @@ async function currentChanges(
 			);
 		}
 		warnings.push(
-			notice(
+			tableFinding(
 				'tableReadUnavailable',
 				`The table could not be read before the upload: ${error.message}`,
 				`${error.description ?? ''} What the upload changes, and whether it deletes rows, is not known.`.trim(),
@@ -135,6 +132,19 @@ async function currentChanges(
 		return null;
 	}
 	return plan.tables.map((table) => planChanges(table, current.get(table.definition.tag) ?? null, settings.replace));
+}
+
+/** The tables with their rows, before the upload (what it changes) and after it (what they hold). */
+async function readTables(
+	ctx: IExecuteFunctions,
+	credentials: CommCareCredentials,
+	settings: LookupTableSettings,
+	tags: string[],
+): Promise<Map<string, CurrentTable | null>> {
+	return await readCurrentTables(ctx, credentials, settings.projectSpace, tags, {
+		withRows: () => true,
+		signal: ctx.getExecutionCancelSignal?.(),
+	});
 }
 
 function baseResult(
@@ -216,10 +226,7 @@ async function withReadBack(
 	if (result.reason === 'refused') return result;
 	let current: Map<string, CurrentTable | null>;
 	try {
-		current = await readCurrentTables(ctx, credentials, job.settings.projectSpace, result.tables, {
-			withRows: () => true,
-			signal: ctx.getExecutionCancelSignal?.(),
-		});
+		current = await readTables(ctx, credentials, job.settings, result.tables);
 	} catch (error) {
 		if (error instanceof TableReadUnavailable) return result;
 		// eslint-disable-next-line @n8n/community-nodes/require-node-api-error -- not a refusal: a bug or a cancel, wrapped by execute (toNodeError)

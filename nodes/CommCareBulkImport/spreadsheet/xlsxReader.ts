@@ -73,11 +73,8 @@ async function readFirstSheet(
 		for await (const entry of zip) {
 			const part = entry.path.replace(/^\/+/, '');
 			const xml = budget.meter(entry, part);
-			if (part === 'xl/workbook.xml') await parts.readWorkbook(xml);
-			else if (part === 'xl/_rels/workbook.xml.rels') await parts.readRelationships(xml);
-			else if (part === 'xl/sharedStrings.xml') await parts.readSharedStrings(xml);
-			else if (part === 'xl/styles.xml') await parts.readStyles(xml);
-			else if (/^xl\/worksheets\/[^/]+\.xml$/.test(part)) {
+			if (await parts.readPart(part, xml)) continue;
+			if (/^xl\/worksheets\/[^/]+\.xml$/.test(part)) {
 				const first = parts.firstSheetPart();
 				if (first !== undefined && part !== first) {
 					await drain(xml);

@@ -17,7 +17,7 @@ import {
 	type ProjectSpace,
 } from '../../shared/transport/addresses';
 import type { CommCareCredentials } from '../../shared/transport/credentials';
-import { commCareRequest } from '../../shared/transport/request';
+import { closeIfStream, commCareRequest } from '../../shared/transport/request';
 import type { CommCareResponse } from '../../shared/transport/response';
 import { readableMessage } from './commCareMessage';
 
@@ -144,8 +144,4 @@ function answerOf(
 		}
 	}
 	return { kind: 'processed', code: json.code, message };
-}
-
-function closeIfStream(content: Buffer | NodeJS.ReadableStream | undefined): void {
-	if (content && !Buffer.isBuffer(content)) (content as { destroy?: () => void }).destroy?.();
 }

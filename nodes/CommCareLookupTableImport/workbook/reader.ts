@@ -181,11 +181,8 @@ async function readSheets(input: Buffer, budget: { rowsLeft: number }): Promise<
 			for await (const entry of zip) {
 				const part = entry.path.replace(/^\/+/, '');
 				const xml = inflate.meter(entry, part);
-				if (part === 'xl/workbook.xml') await parts.readWorkbook(xml);
-				else if (part === 'xl/_rels/workbook.xml.rels') await parts.readRelationships(xml);
-				else if (part === 'xl/sharedStrings.xml') await parts.readSharedStrings(xml);
-				else if (part === 'xl/styles.xml') await parts.readStyles(xml);
-				else if (/^xl\/worksheets\/[^/]+\.xml$/.test(part)) {
+				if (await parts.readPart(part, xml)) continue;
+				if (/^xl\/worksheets\/[^/]+\.xml$/.test(part)) {
 					const file = scratch.path(`sheet-${setAside.size + 1}.xml`);
 					await pipeline(Readable.from(xml), createWriteStream(file));
 					setAside.set(part, file);

@@ -32,6 +32,19 @@ export class WorkbookParts {
 		this.strings = new SharedStringTable(scratch);
 	}
 
+	/**
+	 * Reads a zip entry if it is one of the workbook's own parts (its sheet list, their relationships, the shared
+	 * strings, the styles) and says whether it was; sheets and anything else are the caller's.
+	 */
+	async readPart(part: string, xml: AsyncIterable<Buffer>): Promise<boolean> {
+		if (part === 'xl/workbook.xml') await this.readWorkbook(xml);
+		else if (part === 'xl/_rels/workbook.xml.rels') await this.readRelationships(xml);
+		else if (part === 'xl/sharedStrings.xml') await this.readSharedStrings(xml);
+		else if (part === 'xl/styles.xml') await this.readStyles(xml);
+		else return false;
+		return true;
+	}
+
 	async readWorkbook(xml: AsyncIterable<Buffer>): Promise<void> {
 		const sheets: Array<{ name: string; relationshipId: string }> = [];
 		await parseXml(xml, {

@@ -91,6 +91,14 @@ export type RequestAnswer =
 	| { kind: 'noAnswer'; failure: NetworkFailure; error: NodeApiError }
 	| { kind: 'refused'; sent: boolean; httpStatus: number | null; error: NodeApiError | NodeOperationError };
 
+/**
+ * Closes a file body opened for one attempt (a stream; a Buffer needs nothing): an upload opens its file afresh for
+ * each attempt, so a retried request gets an unread body, and closes what it opened once the call is over.
+ */
+export function closeIfStream(content: Buffer | NodeJS.ReadableStream | undefined): void {
+	if (content && !Buffer.isBuffer(content)) (content as { destroy?: () => void }).destroy?.();
+}
+
 /** Like `sendRequest`, with its failures thrown (NodeOperationError: nothing sent; NodeApiError otherwise). */
 export async function commCareRequest(
 	ctx: RequestContext,
